@@ -1,0 +1,199 @@
+/* taskfarm.h - the whole public API of libtaskfarm: task farming over MPI.
+ *
+ * An app fills a tf_app with callbacks and hands it to tf_main() (or tf_run()
+ * inside a program that already uses MPI). Rank 0 becomes the master, every
+ * other rank a worker; with one rank, master and worker share the process.
+ * Every public name starts with tf_ (functions, types) or TF_ (constants).
+ */
+#ifndef TASKFARM_H
+#define TASKFARM_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(TF_BUILDING_LIBRARY) && defined(__GNUC__)
+#define TF_EXPORT __attribute__((visibility("default")))
+#else
+#define TF_EXPORT
+#endif
+
+#define TF_VERSION_STRING "0.1.0"
+#define TF_VERSION_MAJOR 0
+#define TF_VERSION_MINOR 1
+#define TF_VERSION_PATCH 0
+
+/* ---- Error codes: 0 is success, every error is negative. ---- */
+enum {
+  TF_OK = 0,
+  TF_EINVAL = -1,  /* an argument is out of range or NULL */
+  TF_ENOMEM = -2,  /* out of memory */
+  TF_ETOOBIG = -3, /* a payload is larger than the configured limit */
+  TF_EPROTO = -4,  /* a malformed, truncated or unexpected message */
+  TF_EMPI = -5,    /* an MPI call returned an error */
+  TF_EAPP = -6,    /* an app callback reported failure */
+  TF_EUSAGE = -7,  /* bad command line */
+  TF_ESTATE = -8,  /* the call is not allowed in this context */
+  TF_EHELP = -9,   /* --help or --version was given and answered */
+};
+
+/* A short, static, human-readable description of an error code. */
+TF_EXPORT const char *tf_strerror(int code);
+
+/* Exit statuses returned by tf_main(). */
+enum {
+  TF_EXIT_OK = 0,     /* the run finished and every task succeeded */
+  TF_EXIT_FAILED = 1, /* the run failed; the reason was printed */
+  TF_EXIT_USAGE = 2,  /* bad command line; the reason was printed */
+};
+
+/* Return values of the generate callback. */
+enum {
+  TF_GEN_DONE = 0, /* no more tasks will come from generate */
+  TF_GEN_MORE = 1, /* call generate again when the master wants more */
+};
+
+/* Limits. */
+#define TF_DEFAULT_MAX_PAYLOAD (8u << 20) /* bytes per task or result */
+#define TF_MAX_PAYLOAD_LIMIT (1u << 30)   /* the largest --max-payload */
+#define TF_DEFAULT_PREFETCH 4             /* tasks queued per worker */
+#define TF_MAX_PREFETCH 65536
+
+/* Task ids. Tasks submitted by generate are numbered 0, 1, 2, ... in
+ * submission order. A task submitted by execute gets an id derived from its
+ * parent's id and its index among that parent's children, with the top bit
+ * set; both are the same on every run and every rank count. */
+typedef uint64_t tf_id;
+#define TF_ID_SPAWNED (UINT64_C(1) << 63)
+
+/* A task or a result as a callback sees it. The data is borrowed: it is
+ * valid only during the callback; copy what you keep. */
+typedef struct tf_task {
+  tf_id id;
+  int32_t priority;
+  const void *data;
+  size_t size;
+} tf_task;
+
+/* The context handle passed to every callback. It carries the operations
+ * allowed there (tf_submit, tf_result, ...). Opaque. */
+typedef struct tf_handle tf_handle;
+
+/* ---- App options: parsed by the library, listed in the one --help. ---- */
+typedef enum tf_opt_type {
+  TF_OPT_END = 0, /* terminates an option table */
+  TF_OPT_FLAG,    /* int: set to 1 when present, takes no value */
+  TF_OPT_INT,     /* long long, decimal, range [min, max] */
+  TF_OPT_SIZE,    /* uint64_t, decimal with optional K, M, G suffix (1024) */
+  TF_OPT_DOUBLE,  /* double, range [min, max] */
+  TF_OPT_STRING,  /* const char *, points into argv */
+} tf_opt_type;
+
+typedef struct tf_option {
+  const char *name; /* long name without the leading "--" */
+  tf_opt_type type;
+  void *dest;          /* where the value goes; holds the default already */
+  const char *argname; /* placeholder in --help, e.g. "N" */
+  const char *help;    /* one line */
+  double min, max;     /* range for INT, SIZE and DOUBLE; both 0 = any */
+} tf_option;
+
+#define TF_OPTIONS_END                                                                             \
+  { NULL, TF_OPT_END, NULL, NULL, NULL, 0, 0 }
+
+/* ---- The app. ---- */
+typedef struct tf_app {
+  const char *name;         /* program name for --help and messages */
+  const char *summary;      /* one paragraph for --help */
+  void *ctx;                /* passed to every callback */
+  const tf_option *options; /* app options, ends with TF_OPTIONS_END; may be NULL */
+
+  /* Master: submit the next task(s) with tf_submit(); return TF_GEN_MORE
+   * when more will come, TF_GEN_DONE when there are no more, or a negative
+   * error. Called lazily, only while the master's queue is short, so the
+   * app can describe 10^9 tasks without holding them. NULL: no tasks. */
+  int (*generate)(tf_handle *h, void *ctx);
+
+  /* Worker: run one task; give the result with tf_result() (none means an
+   * empty result); may submit child tasks with tf_submit(). Return 0 on
+   * success, non-zero if the task failed. Required. */
+  int (*execute)(tf_handle *h, const tf_task *task, void *ctx);
+
+  /* Master: receive one result; result->id is the task's id. Results
+   * arrive in any order. Return 0, or non-zero to fail the run. */
+  int (*collect)(tf_handle *h, const tf_task *result, void *ctx);
+
+  /* Master: after the last result. Return 0, or non-zero to fail the run. */
+  int (*finish)(tf_handle *h, void *ctx);
+
+  /* Worker: once before the first task and once after the last. Optional. */
+  int (*worker_init)(tf_handle *h, void *ctx);
+  int (*worker_fini)(tf_handle *h, void *ctx);
+} tf_app;
+
+/* ---- Run configuration: the common options. ---- */
+typedef struct tf_config {
+  int prefetch;         /* tasks each worker keeps queued (--prefetch) */
+  uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
+  int quiet;            /* no summary (--quiet) */
+  int verbose;          /* per-worker statistics (--verbose) */
+} tf_config;
+
+/* Fill *cfg with the defaults. Local. */
+TF_EXPORT void tf_config_defaults(tf_config *cfg);
+
+/* Parse argv: the common options into *cfg, the app's options into their
+ * dest. Prints nothing. Returns 0, TF_EHELP when --help or --version was
+ * given, or TF_EUSAGE with a message in err (err_size bytes). Local. */
+TF_EXPORT int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
+                            size_t err_size);
+
+/* Write the --help text for app to stdout. Local. */
+TF_EXPORT void tf_print_help(const tf_app *app);
+
+/* The whole program: MPI_Init, parse the command line, run the farm over
+ * MPI_COMM_WORLD, print the summary, MPI_Finalize. Returns the exit status
+ * (TF_EXIT_*). Collective over MPI_COMM_WORLD. */
+TF_EXPORT int tf_main(int argc, char **argv, const tf_app *app);
+
+/* Run one farm over comm (the library works on a duplicate of it) with the
+ * given configuration. Rank 0 of comm is the master. MPI must be
+ * initialised. Returns 0 or a negative TF_E* code, the same on every rank.
+ * Collective over comm. */
+TF_EXPORT int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
+
+/* ---- Operations on the handle inside callbacks. Local. ---- */
+
+/* Submit a task with priority 0 (from generate or execute). The data is
+ * copied. Returns 0, TF_ETOOBIG when size exceeds max_payload, TF_ESTATE
+ * outside generate/execute. */
+TF_EXPORT int tf_submit(tf_handle *h, const void *data, size_t size);
+
+/* Submit with a priority: higher runs first; equal priorities in id order. */
+TF_EXPORT int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority);
+
+/* Set the result of the task being executed (copied; a second call replaces
+ * the first). Returns 0, TF_ETOOBIG, or TF_ESTATE outside execute. */
+TF_EXPORT int tf_result(tf_handle *h, const void *data, size_t size);
+
+/* The id of the task being executed (execute) or of the last task
+ * submitted (generate). */
+TF_EXPORT tf_id tf_task_id(const tf_handle *h);
+
+/* Rank of this process in the farm's communicator, number of workers, and
+ * this worker's index in 0..workers-1 (-1 on the master). */
+TF_EXPORT int tf_rank(const tf_handle *h);
+TF_EXPORT int tf_nworkers(const tf_handle *h);
+TF_EXPORT int tf_worker_index(const tf_handle *h);
+
+/* The configuration the farm runs with. */
+TF_EXPORT const tf_config *tf_get_config(const tf_handle *h);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TASKFARM_H */
