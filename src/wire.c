@@ -1,0 +1,206 @@
+/* wire.c - encoding and validation of protocol frames (layout in wire.h).
+ * The decoder trusts nothing: it checks the header and walks every entry
+ * before the caller sees any of them. */
+#include "wire.h"
+
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "taskfarm.h"
+
+static void put32(unsigned char *p, uint32_t v) {
+  v = htole32(v);
+  memcpy(p, &v, 4);
+}
+static void put64(unsigned char *p, uint64_t v) {
+  v = htole64(v);
+  memcpy(p, &v, 8);
+}
+static void put16(unsigned char *p, uint16_t v) {
+  v = htole16(v);
+  memcpy(p, &v, 2);
+}
+static uint32_t get32(const unsigned char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return le32toh(v);
+}
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return le64toh(v);
+}
+static uint16_t get16(const unsigned char *p) {
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return le16toh(v);
+}
+
+static size_t pad8(size_t n) { return (n + TF_WIRE_ALIGN - 1) & ~(size_t)(TF_WIRE_ALIGN - 1); }
+
+size_t tf_wire_entry_bytes(size_t size) { return TF_WIRE_ENTRY_SIZE + pad8(size); }
+
+static int reserve(tf_wbuf *w, size_t extra) {
+  if (w->len + extra <= w->cap) return 0;
+  size_t cap = w->cap ? w->cap : 256;
+  while (cap < w->len + extra)
+    cap *= 2;
+  unsigned char *p = realloc(w->buf, cap);
+  if (!p) return TF_ENOMEM;
+  w->buf = p;
+  w->cap = cap;
+  return 0;
+}
+
+int tf_wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux) {
+  w->len = 0;
+  w->count = 0;
+  if (reserve(w, TF_WIRE_HEADER_SIZE)) return TF_ENOMEM;
+  unsigned char *h = w->buf;
+  put32(h, TF_WIRE_MAGIC);
+  put16(h + 4, TF_WIRE_VERSION);
+  put16(h + 6, (uint16_t)kind);
+  put32(h + 8, 0);
+  put32(h + 12, aux);
+  put64(h + 16, 0);
+  w->len = TF_WIRE_HEADER_SIZE;
+  return 0;
+}
+
+void tf_wire_set_aux(tf_wbuf *w, uint32_t aux) { put32(w->buf + 12, aux); }
+
+int tf_wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
+                size_t size) {
+  if (size > TF_MAX_PAYLOAD_LIMIT) return TF_ETOOBIG;
+  size_t n = tf_wire_entry_bytes(size);
+  if (reserve(w, n)) return TF_ENOMEM;
+  unsigned char *e = w->buf + w->len;
+  put64(e, id);
+  put32(e + 8, (uint32_t)size);
+  put32(e + 12, (uint32_t)prio);
+  memset(e + 16, 0, 8);
+  e[16] = (unsigned char)type;
+  if (size) memcpy(e + TF_WIRE_ENTRY_SIZE, data, size);
+  memset(e + TF_WIRE_ENTRY_SIZE + size, 0, n - TF_WIRE_ENTRY_SIZE - size);
+  w->len += n;
+  w->count++;
+  return 0;
+}
+
+int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src) {
+  if (!src->count) return 0;
+  size_t n = src->len - TF_WIRE_HEADER_SIZE;
+  if (reserve(dst, n)) return TF_ENOMEM;
+  memcpy(dst->buf + dst->len, src->buf + TF_WIRE_HEADER_SIZE, n);
+  dst->len += n;
+  dst->count += src->count;
+  return 0;
+}
+
+void tf_wire_finish(tf_wbuf *w) {
+  put32(w->buf + 8, w->count);
+  put64(w->buf + 16, (uint64_t)(w->len - TF_WIRE_HEADER_SIZE));
+}
+
+void tf_wbuf_free(tf_wbuf *w) {
+  free(w->buf);
+  w->buf = NULL;
+  w->len = w->cap = 0;
+  w->count = 0;
+}
+
+const char *tf_wire_kind_name(unsigned kind) {
+  static const char *const names[TF_MSG_KIND_COUNT] = {
+      [TF_MSG_TASKS] = "TASKS", [TF_MSG_RESULTS] = "RESULTS", [TF_MSG_STOP] = "STOP",
+      [TF_MSG_BYE] = "BYE",     [TF_MSG_ERROR] = "ERROR",
+  };
+  return kind > 0 && kind < TF_MSG_KIND_COUNT ? names[kind] : "unknown";
+}
+
+/* Which entry types each frame kind may carry (bit i = type i). */
+static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
+    [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
+    [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN),
+    [TF_MSG_STOP] = 0,
+    [TF_MSG_BYE] = 1u << TF_ENT_STATS,
+    [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
+};
+
+#define FAIL(...)                                                                                  \
+  do {                                                                                             \
+    if (why && why_size) snprintf(why, why_size, __VA_ARGS__);                                     \
+    return TF_EPROTO;                                                                              \
+  } while (0)
+
+int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
+                   size_t why_size) {
+  const unsigned char *p = buf;
+  if (!buf || len < TF_WIRE_HEADER_SIZE)
+    FAIL("truncated frame: %zu bytes, a header needs %u", len, TF_WIRE_HEADER_SIZE);
+  uint32_t magic = get32(p);
+  if (magic != TF_WIRE_MAGIC) FAIL("bad magic 0x%08x (not a taskfarm frame)", magic);
+  unsigned version = get16(p + 4);
+  if (version != TF_WIRE_VERSION)
+    FAIL("protocol version %u, this library speaks %u", version, TF_WIRE_VERSION);
+  unsigned kind = get16(p + 6);
+  if (kind == 0 || kind >= TF_MSG_KIND_COUNT) FAIL("unknown frame kind %u", kind);
+  uint32_t count = get32(p + 8);
+  uint64_t body_len = get64(p + 16);
+  if (body_len != len - TF_WIRE_HEADER_SIZE)
+    FAIL("%s frame says %llu body bytes, %zu arrived", tf_wire_kind_name(kind),
+         (unsigned long long)body_len, len - TF_WIRE_HEADER_SIZE);
+  if (count > body_len / TF_WIRE_ENTRY_SIZE)
+    FAIL("%s frame claims %u entries in %llu bytes", tf_wire_kind_name(kind), count,
+         (unsigned long long)body_len);
+
+  const unsigned char *body = p + TF_WIRE_HEADER_SIZE;
+  size_t pos = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    if (body_len - pos < TF_WIRE_ENTRY_SIZE)
+      FAIL("%s frame: entry %u of %u is truncated", tf_wire_kind_name(kind), i, count);
+    const unsigned char *e = body + pos;
+    unsigned type = e[16];
+    uint32_t size = get32(e + 8);
+    if (type == 0 || type >= TF_ENT_TYPE_COUNT || !(allowed_types[kind] & (1u << type)))
+      FAIL("%s frame: entry %u has type %u, not allowed here", tf_wire_kind_name(kind), i, type);
+    uint64_t limit = type == TF_ENT_TEXT    ? TF_WIRE_MAX_MESSAGE
+                     : type == TF_ENT_STATS ? TF_WIRE_STATS_SIZE
+                                            : max_payload;
+    if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
+    if (size > limit)
+      FAIL("%s frame: entry %u holds %u bytes, the limit is %llu", tf_wire_kind_name(kind), i, size,
+           (unsigned long long)limit);
+    if (type == TF_ENT_STATS && size != TF_WIRE_STATS_SIZE)
+      FAIL("%s frame: statistics entry of %u bytes", tf_wire_kind_name(kind), size);
+    size_t need = tf_wire_entry_bytes(size);
+    if (body_len - pos < need)
+      FAIL("%s frame: entry %u needs %zu bytes, %llu left", tf_wire_kind_name(kind), i, need,
+           (unsigned long long)(body_len - pos));
+    pos += need;
+  }
+  if (pos != body_len)
+    FAIL("%s frame: %llu stray bytes after %u entries", tf_wire_kind_name(kind),
+         (unsigned long long)(body_len - pos), count);
+  if ((kind == TF_MSG_BYE || kind == TF_MSG_ERROR) && count != 1)
+    FAIL("%s frame with %u entries, expected 1", tf_wire_kind_name(kind), count);
+  out->kind = kind;
+  out->aux = get32(p + 12);
+  out->count = count;
+  out->body = body;
+  out->body_len = (size_t)body_len;
+  return 0;
+}
+
+int tf_wire_next(const tf_frame *f, size_t *pos, tf_entry *e) {
+  if (*pos >= f->body_len) return 0;
+  const unsigned char *p = f->body + *pos;
+  e->id = get64(p);
+  e->size = get32(p + 8);
+  e->prio = (int32_t)get32(p + 12);
+  e->type = p[16];
+  e->data = p + TF_WIRE_ENTRY_SIZE;
+  *pos += tf_wire_entry_bytes(e->size);
+  return 1;
+}

@@ -1,0 +1,806 @@
+/* test_wire.c - the frame encoder and the decoder's validation (src/wire.c): every frame kind
+ * survives a round trip, and every malformed frame is rejected with TF_EPROTO and a reason. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "taskfarm.h"
+#include "unit.h"
+#include "wire.h"
+
+/* Offsets of the layout documented in wire.h, written out here so that a change in the
+ * encoder cannot silently move the test along with it. */
+enum {
+  HDR_MAGIC = 0,
+  HDR_VERSION = 4,
+  HDR_KIND = 6,
+  HDR_COUNT = 8,
+  HDR_AUX = 12,
+  HDR_BODY_LEN = 16,
+  HDR_SIZE = 24,
+  ENT_ID = 0,
+  ENT_SIZE = 8,
+  ENT_PRIO = 12,
+  ENT_TYPE = 16,
+  ENT_DATA = 24,
+};
+
+static void poke16(unsigned char *p, uint16_t v) {
+  p[0] = (unsigned char)v;
+  p[1] = (unsigned char)(v >> 8);
+}
+static void poke32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+static void poke64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t peek32(const unsigned char *p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+static uint64_t peek64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+static size_t padded(size_t n) { return (n + 7) / 8 * 8; }
+
+/* Deterministic payload bytes that differ between entries. */
+static void fill(unsigned char *p, size_t n, unsigned seed) {
+  for (size_t i = 0; i < n; i++)
+    p[i] = (unsigned char)(seed * 31u + i * 7u + 1u);
+}
+
+#define BIG_LIMIT UINT64_MAX
+
+static char why[256];
+
+/* Decode a copy of buf[0..len) held in a block of exactly len bytes, so that valgrind or
+ * ASan would catch a read past the end. */
+static int decode_copy(const unsigned char *buf, size_t len, uint64_t max_payload, tf_frame *f) {
+  unsigned char *copy = malloc(len ? len : 1);
+  if (!copy) return TF_ENOMEM;
+  if (len) memcpy(copy, buf, len);
+  why[0] = '\0';
+  int rc = tf_wire_decode(copy, len, max_payload, f, why, sizeof why);
+  free(copy);
+  return rc;
+}
+
+/* Assert that buf[0..len) is rejected with TF_EPROTO and a non-empty reason. */
+#define ASSERT_REJECTED(buf, len, max_payload)                                                     \
+  do {                                                                                             \
+    tf_frame f_;                                                                                   \
+    CU_ASSERT_EQUAL(decode_copy((buf), (len), (max_payload), &f_), TF_EPROTO);                     \
+    CU_ASSERT(why[0] != '\0');                                                                     \
+  } while (0)
+
+#define ASSERT_ACCEPTED(buf, len, max_payload)                                                     \
+  do {                                                                                             \
+    tf_frame f_;                                                                                   \
+    CU_ASSERT_EQUAL(decode_copy((buf), (len), (max_payload), &f_), 0);                             \
+  } while (0)
+
+/* A finished frame of kind with one entry of type and size data bytes. */
+static void one_entry_frame(tf_wbuf *w, unsigned kind, unsigned type, size_t size) {
+  unsigned char data[2048];
+  fill(data, size, type);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(w, kind, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, type, 42, 0, data, size), 0);
+  tf_wire_finish(w);
+}
+
+/* A valid TASKS frame of three entries (sizes 5, 0, 16) used by the corruption tests. */
+static void tasks_frame(tf_wbuf *w) {
+  unsigned char data[16];
+  fill(data, sizeof data, 9);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, TF_ENT_TASK, 1, 0, data, 5), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, TF_ENT_TASK, 2, 3, NULL, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, TF_ENT_TASK, 3, -3, data, 16), 0);
+  tf_wire_finish(w);
+  ASSERT_ACCEPTED(w->buf, w->len, BIG_LIMIT);
+}
+
+/* ---- round trips ---- */
+
+static void test_wire_round_trips_tasks_of_varied_sizes(void) {
+  static const size_t sizes[] = {0, 1, 7, 8, 9, 13, 24, 100, 4096, 0, 3};
+  static const int32_t prios[] = {0, -1, 1, INT32_MIN, INT32_MAX, 7, -100000, 5, 0, 2, -2};
+  enum { N = sizeof sizes / sizeof sizes[0] };
+  unsigned char data[4096];
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  size_t expect_len = HDR_SIZE;
+  for (unsigned i = 0; i < N; i++) {
+    fill(data, sizes[i], i);
+    uint64_t id = i == 3 ? (TF_ID_SPAWNED | 12345) : 1000 + i;
+    CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, id, prios[i], data, sizes[i]), 0);
+    expect_len += ENT_DATA + padded(sizes[i]);
+  }
+  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL(w.len, expect_len);
+  CU_ASSERT_EQUAL(w.count, N);
+  CU_ASSERT_EQUAL(peek32(w.buf + HDR_MAGIC), TF_WIRE_MAGIC);
+  CU_ASSERT_EQUAL(peek32(w.buf + HDR_COUNT), N);
+  CU_ASSERT_EQUAL(peek64(w.buf + HDR_BODY_LEN), expect_len - HDR_SIZE);
+
+  tf_frame f;
+  why[0] = '\0';
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_TASKS);
+  CU_ASSERT_EQUAL(f.aux, 0);
+  CU_ASSERT_EQUAL(f.count, N);
+  CU_ASSERT_EQUAL(f.body_len, expect_len - HDR_SIZE);
+  CU_ASSERT_PTR_EQUAL(f.body, w.buf + HDR_SIZE);
+
+  size_t pos = 0, off = HDR_SIZE;
+  unsigned seen = 0;
+  tf_entry e;
+  while (tf_wire_next(&f, &pos, &e)) {
+    CU_ASSERT_FATAL(seen < N);
+    uint64_t id = seen == 3 ? (TF_ID_SPAWNED | 12345) : 1000 + seen;
+    CU_ASSERT_EQUAL(e.type, TF_ENT_TASK);
+    CU_ASSERT_EQUAL(e.id, id);
+    CU_ASSERT_EQUAL(e.prio, prios[seen]);
+    CU_ASSERT_EQUAL(e.size, sizes[seen]);
+    fill(data, sizes[seen], seen);
+    CU_ASSERT(memcmp(e.data, data, sizes[seen]) == 0);
+    /* Data starts 8-aligned within the frame and the padding carries no stale bytes. */
+    CU_ASSERT_PTR_EQUAL(e.data, w.buf + off + ENT_DATA);
+    CU_ASSERT_EQUAL((off + ENT_DATA) % 8, 0);
+    for (size_t k = sizes[seen]; k < padded(sizes[seen]); k++)
+      CU_ASSERT_EQUAL(((const unsigned char *)e.data)[k], 0);
+    off += ENT_DATA + padded(sizes[seen]);
+    seen++;
+    CU_ASSERT_EQUAL(pos, off - HDR_SIZE);
+  }
+  CU_ASSERT_EQUAL(seen, N);
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0); /* stays at the end */
+  tf_wbuf_free(&w);
+  CU_ASSERT_PTR_NULL(w.buf);
+  CU_ASSERT_EQUAL(w.len, 0);
+}
+
+static void test_wire_round_trips_results_fails_and_spawns(void) {
+  const char msg[] = "task failed: exit status 3";
+  unsigned char res[13], kid[40];
+  fill(res, sizeof res, 1);
+  fill(kid, sizeof kid, 2);
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 17), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 5, 0, res, sizeof res), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_FAIL, 6, 3, msg, strlen(msg)), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_SPAWN, TF_ID_SPAWNED | 77, -9, kid, sizeof kid), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 7, 0, NULL, 0), 0);
+  tf_wire_finish(&w);
+
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 64, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_RESULTS);
+  CU_ASSERT_EQUAL(f.aux, 17);
+  CU_ASSERT_EQUAL(f.count, 4);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_RESULT);
+  CU_ASSERT_EQUAL(e.id, 5);
+  CU_ASSERT_EQUAL(e.size, sizeof res);
+  CU_ASSERT(memcmp(e.data, res, sizeof res) == 0);
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_FAIL);
+  CU_ASSERT_EQUAL(e.id, 6);
+  CU_ASSERT_EQUAL(e.prio, 3);
+  CU_ASSERT_EQUAL(e.size, strlen(msg));
+  CU_ASSERT(memcmp(e.data, msg, strlen(msg)) == 0);
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_SPAWN);
+  CU_ASSERT_EQUAL(e.id, TF_ID_SPAWNED | 77);
+  CU_ASSERT_EQUAL(e.prio, -9);
+  CU_ASSERT_EQUAL(e.size, sizeof kid);
+  CU_ASSERT(memcmp(e.data, kid, sizeof kid) == 0);
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_RESULT);
+  CU_ASSERT_EQUAL(e.id, 7);
+  CU_ASSERT_EQUAL(e.size, 0);
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  CU_ASSERT_EQUAL(pos, f.body_len);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_round_trips_stop_with_status(void) {
+  static const uint32_t statuses[] = {0, (uint32_t)-TF_EAPP, 0xffffffffu};
+  tf_wbuf w = {0};
+  for (unsigned i = 0; i < 3; i++) {
+    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, statuses[i]), 0);
+    tf_wire_finish(&w);
+    CU_ASSERT_EQUAL(w.len, HDR_SIZE);
+    tf_frame f;
+    CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+    CU_ASSERT_EQUAL(f.kind, TF_MSG_STOP);
+    CU_ASSERT_EQUAL(f.aux, statuses[i]);
+    CU_ASSERT_EQUAL(f.count, 0);
+    CU_ASSERT_EQUAL(f.body_len, 0);
+    size_t pos = 0;
+    tf_entry e;
+    CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+    CU_ASSERT_EQUAL(pos, 0);
+  }
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_round_trips_bye_with_stats(void) {
+  const uint64_t stats[3] = {123456789, UINT64_C(0x0123456789abcdef), 42};
+  CU_ASSERT_EQUAL(sizeof stats, TF_WIRE_STATS_SIZE);
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats), 0);
+  tf_wire_finish(&w);
+  tf_frame f;
+  /* The stats entry is allowed whatever max_payload is: its size is fixed by the protocol. */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_BYE);
+  CU_ASSERT_EQUAL(f.count, 1);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_STATS);
+  CU_ASSERT_EQUAL(e.size, TF_WIRE_STATS_SIZE);
+  uint64_t got[3];
+  memcpy(got, e.data, sizeof got);
+  CU_ASSERT(memcmp(got, stats, sizeof got) == 0);
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_round_trips_error_with_text(void) {
+  const char text[] = "taskfarm: rank 2 on node07: out of memory";
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_ERROR, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TEXT, 0, 0, text, strlen(text)), 0);
+  tf_wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_ERROR);
+  CU_ASSERT_EQUAL(f.count, 1);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_TEXT);
+  CU_ASSERT_EQUAL(e.size, strlen(text));
+  CU_ASSERT(memcmp(e.data, text, strlen(text)) == 0);
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_begin_reuses_buffer_for_a_new_frame(void) {
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 4), 0);
+  CU_ASSERT_EQUAL(w.count, 0);
+  CU_ASSERT_EQUAL(w.len, HDR_SIZE);
+  tf_wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_STOP);
+  CU_ASSERT_EQUAL(f.aux, 4);
+  CU_ASSERT_EQUAL(f.count, 0);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_entry_bytes_pads_data_to_eight(void) {
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(0), 24);
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(1), 32);
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(7), 32);
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(8), 32);
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(9), 40);
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(1000), 24 + 1000);
+  CU_ASSERT_EQUAL(tf_wire_entry_bytes(1001), 24 + 1008);
+}
+
+static void test_wire_append_copies_entries_of_another_frame(void) {
+  unsigned char a[11], b[3];
+  fill(a, sizeof a, 3);
+  fill(b, sizeof b, 4);
+  tf_wbuf dst = {0}, src = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&dst, TF_MSG_RESULTS, 2), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&dst, TF_ENT_RESULT, 10, 0, "x", 1), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&src, TF_MSG_RESULTS, 0), 0);
+  /* An empty source adds nothing. */
+  size_t before = dst.len;
+  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
+  CU_ASSERT_EQUAL(dst.len, before);
+  CU_ASSERT_EQUAL(dst.count, 1);
+  CU_ASSERT_EQUAL(tf_wire_add(&src, TF_ENT_SPAWN, TF_ID_SPAWNED | 1, -4, a, sizeof a), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&src, TF_ENT_FAIL, 11, 1, b, sizeof b), 0);
+  size_t src_len = src.len;
+  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
+  CU_ASSERT_EQUAL(dst.count, 3);
+  CU_ASSERT_EQUAL(dst.len, before + src_len - HDR_SIZE);
+  CU_ASSERT_EQUAL(src.count, 2); /* the source is left as it was */
+  CU_ASSERT_EQUAL(src.len, src_len);
+  tf_wire_finish(&dst);
+
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(dst.buf, dst.len, 64, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.count, 3);
+  CU_ASSERT_EQUAL(f.aux, 2);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.id, 10);
+  CU_ASSERT_EQUAL(e.size, 1);
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_SPAWN);
+  CU_ASSERT_EQUAL(e.id, TF_ID_SPAWNED | 1);
+  CU_ASSERT_EQUAL(e.prio, -4);
+  CU_ASSERT_EQUAL(e.size, sizeof a);
+  CU_ASSERT(memcmp(e.data, a, sizeof a) == 0);
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_FAIL);
+  CU_ASSERT_EQUAL(e.id, 11);
+  CU_ASSERT_EQUAL(e.prio, 1);
+  CU_ASSERT_EQUAL(e.size, sizeof b);
+  CU_ASSERT(memcmp(e.data, b, sizeof b) == 0);
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  tf_wbuf_free(&dst);
+  tf_wbuf_free(&src);
+}
+
+static void test_wire_append_grows_destination_buffer(void) {
+  /* Enough data that dst must reallocate while appending. */
+  unsigned char big[3000];
+  fill(big, sizeof big, 5);
+  tf_wbuf dst = {0}, src = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&dst, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&src, TF_MSG_TASKS, 0), 0);
+  for (unsigned i = 0; i < 5; i++)
+    CU_ASSERT_EQUAL(tf_wire_add(&src, TF_ENT_TASK, i, (int32_t)i, big, sizeof big - i), 0);
+  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
+  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
+  tf_wire_finish(&dst);
+  CU_ASSERT(dst.cap >= dst.len);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(dst.buf, dst.len, sizeof big, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.count, 10);
+  size_t pos = 0;
+  tf_entry e;
+  for (unsigned i = 0; i < 10; i++) {
+    CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+    CU_ASSERT_EQUAL(e.id, i % 5);
+    CU_ASSERT_EQUAL(e.size, sizeof big - i % 5);
+    CU_ASSERT(memcmp(e.data, big, e.size) == 0);
+  }
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  tf_wbuf_free(&dst);
+  tf_wbuf_free(&src);
+}
+
+static void test_wire_set_aux_changes_credits_after_entries(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 1), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 1, 0, "abc", 3), 0);
+  tf_wire_set_aux(&w, 0xdeadbeefu);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 2, 0, "de", 2), 0);
+  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL(peek32(w.buf + HDR_AUX), 0xdeadbeefu);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 16, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.aux, 0xdeadbeefu);
+  CU_ASSERT_EQUAL(f.count, 2);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_add_refuses_payload_over_hard_limit(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  size_t len = w.len;
+  /* Refused before any byte of data is read, so no buffer that large is needed. */
+  static const unsigned char one = 1;
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 1, 0, &one, (size_t)TF_MAX_PAYLOAD_LIMIT + 1),
+                  TF_ETOOBIG);
+  CU_ASSERT_EQUAL(w.len, len);
+  CU_ASSERT_EQUAL(w.count, 0);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_names_frame_kinds(void) {
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_TASKS), "TASKS");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_RESULTS), "RESULTS");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_STOP), "STOP");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_BYE), "BYE");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_ERROR), "ERROR");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(0), "unknown");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_KIND_COUNT), "unknown");
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(1000), "unknown");
+}
+
+/* ---- rejections ---- */
+
+static void test_wire_rejects_frame_shorter_than_header(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 0), 0);
+  tf_wire_finish(&w);
+  for (size_t len = 0; len < HDR_SIZE; len++)
+    ASSERT_REJECTED(w.buf, len, BIG_LIMIT);
+  ASSERT_ACCEPTED(w.buf, HDR_SIZE, BIG_LIMIT);
+  tf_frame f;
+  /* No buffer at all, and no room for a reason: still an error, not a crash. */
+  CU_ASSERT_EQUAL(tf_wire_decode(NULL, 0, BIG_LIMIT, &f, why, sizeof why), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf_wire_decode(w.buf, 3, BIG_LIMIT, &f, NULL, 0), TF_EPROTO);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_truncated_frame(void) {
+  static const unsigned kinds[] = {TF_MSG_TASKS, TF_MSG_RESULTS, TF_MSG_BYE, TF_MSG_ERROR};
+  const uint64_t stats[3] = {1, 2, 3};
+  for (unsigned k = 0; k < 4; k++) {
+    tf_wbuf w = {0};
+    switch (kinds[k]) {
+    case TF_MSG_TASKS: tasks_frame(&w); break;
+    case TF_MSG_RESULTS:
+      CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 3), 0);
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 1, 0, "hello", 5), 0);
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_FAIL, 2, 1, "", 0), 0);
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_SPAWN, 3, 2, "12345678", 8), 0);
+      tf_wire_finish(&w);
+      break;
+    case TF_MSG_BYE:
+      CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats), 0);
+      tf_wire_finish(&w);
+      break;
+    default:
+      CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_ERROR, 0), 0);
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TEXT, 0, 0, "bad", 3), 0);
+      tf_wire_finish(&w);
+      break;
+    }
+    ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+    for (size_t len = 0; len < w.len; len++)
+      ASSERT_REJECTED(w.buf, len, BIG_LIMIT);
+    tf_wbuf_free(&w);
+  }
+}
+
+static void test_wire_rejects_truncated_frame_with_matching_length(void) {
+  /* A sender that cut the frame and also fixed the body length: caught by walking entries. */
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  for (size_t len = HDR_SIZE; len < w.len; len++) {
+    poke64(w.buf + HDR_BODY_LEN, len - HDR_SIZE);
+    ASSERT_REJECTED(w.buf, len, BIG_LIMIT);
+  }
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_wrong_magic(void) {
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  poke32(w.buf + HDR_MAGIC, TF_WIRE_MAGIC ^ 1u);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  poke32(w.buf + HDR_MAGIC, 0);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* The magic in the other byte order is not the magic. */
+  poke32(w.buf + HDR_MAGIC, __builtin_bswap32(TF_WIRE_MAGIC));
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  poke32(w.buf + HDR_MAGIC, TF_WIRE_MAGIC);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  CU_ASSERT(memcmp(w.buf, "TFW1", 4) == 0);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_wrong_version(void) {
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  static const uint16_t versions[] = {0, TF_WIRE_VERSION + 1, 0x0100, 0xffff};
+  for (unsigned i = 0; i < 4; i++) {
+    poke16(w.buf + HDR_VERSION, versions[i]);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  poke16(w.buf + HDR_VERSION, TF_WIRE_VERSION);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_unknown_kind(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 0), 0);
+  tf_wire_finish(&w);
+  static const uint16_t kinds[] = {0, TF_MSG_KIND_COUNT, TF_MSG_KIND_COUNT + 1, 0x0100, 0xffff};
+  for (unsigned i = 0; i < 5; i++) {
+    poke16(w.buf + HDR_KIND, kinds[i]);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  poke16(w.buf + HDR_KIND, TF_MSG_STOP);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_body_length_disagreeing_with_bytes(void) {
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  uint64_t body = w.len - HDR_SIZE;
+  static const int64_t deltas[] = {-1, 1, -8, 8, -24, 24};
+  for (unsigned i = 0; i < 6; i++) {
+    poke64(w.buf + HDR_BODY_LEN, body + (uint64_t)deltas[i]);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  poke64(w.buf + HDR_BODY_LEN, 0);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  poke64(w.buf + HDR_BODY_LEN, UINT64_MAX);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  poke64(w.buf + HDR_BODY_LEN, UINT64_C(1) << 63);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  poke64(w.buf + HDR_BODY_LEN, body);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+
+  /* Extra bytes received beyond the length the header states. */
+  unsigned char *longer = calloc(1, w.len + 8);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(longer);
+  memcpy(longer, w.buf, w.len);
+  ASSERT_REJECTED(longer, w.len + 8, BIG_LIMIT);
+  free(longer);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_count_beyond_entries(void) {
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  static const uint32_t counts[] = {4, 5, 100, 0x7fffffffu, 0xffffffffu};
+  for (unsigned i = 0; i < 5; i++) {
+    poke32(w.buf + HDR_COUNT, counts[i]);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  poke32(w.buf + HDR_COUNT, 3);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+
+  /* Zero-size entries take the fewest bytes: 3 of them leave no room for a 4th. */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  for (unsigned i = 0; i < 3; i++)
+    CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, i, 0, NULL, 0), 0);
+  tf_wire_finish(&w);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  poke32(w.buf + HDR_COUNT, 4);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_stray_bytes_after_entries(void) {
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  /* Fewer entries claimed than the body holds. */
+  for (uint32_t c = 0; c < 3; c++) {
+    poke32(w.buf + HDR_COUNT, c);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  poke32(w.buf + HDR_COUNT, 3);
+  /* Zero bytes appended after the last entry, with the body length covering them. */
+  static const size_t extras[] = {1, 7, 8, 24, 32};
+  for (unsigned i = 0; i < 5; i++) {
+    size_t len = w.len + extras[i];
+    unsigned char *p = calloc(1, len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    memcpy(p, w.buf, w.len);
+    poke64(p + HDR_BODY_LEN, len - HDR_SIZE);
+    ASSERT_REJECTED(p, len, BIG_LIMIT);
+    free(p);
+  }
+  tf_wbuf_free(&w);
+
+  /* A STOP frame carries nothing after its header. */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 0), 0);
+  tf_wire_finish(&w);
+  unsigned char stop[HDR_SIZE + 8] = {0};
+  memcpy(stop, w.buf, HDR_SIZE);
+  poke64(stop + HDR_BODY_LEN, 8);
+  ASSERT_REJECTED(stop, sizeof stop, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
+  /* The table of wire.h, written out independently: which types each kind may carry. */
+  static const unsigned allowed[TF_MSG_KIND_COUNT] = {
+      [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
+      [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN),
+      [TF_MSG_STOP] = 0,
+      [TF_MSG_BYE] = 1u << TF_ENT_STATS,
+      [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
+  };
+  tf_wbuf w = {0};
+  for (unsigned kind = 1; kind < TF_MSG_KIND_COUNT; kind++) {
+    for (unsigned type = 0; type <= TF_ENT_TYPE_COUNT + 1; type++) {
+      size_t size = type == TF_ENT_STATS ? TF_WIRE_STATS_SIZE : 8;
+      one_entry_frame(&w, kind, type, size);
+      tf_frame f;
+      int rc = decode_copy(w.buf, w.len, BIG_LIMIT, &f);
+      int ok = type < TF_ENT_TYPE_COUNT && (allowed[kind] & (1u << type));
+      if (ok) {
+        CU_ASSERT_EQUAL(rc, 0);
+      } else {
+        CU_ASSERT_EQUAL(rc, TF_EPROTO);
+        CU_ASSERT(why[0] != '\0');
+      }
+    }
+  }
+  /* Type byte 255 patched into a valid frame. */
+  one_entry_frame(&w, TF_MSG_TASKS, TF_ENT_TASK, 8);
+  w.buf[HDR_SIZE + ENT_TYPE] = 255;
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_task_in_results_and_result_in_tasks(void) {
+  /* The bad entry comes after good ones: every entry is checked, not just the first. */
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 1, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 2, 0, "no", 2), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 1, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 2, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 3, 0, "no", 2), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_entry_over_max_payload(void) {
+  static const unsigned kinds[] = {TF_MSG_TASKS, TF_MSG_RESULTS, TF_MSG_RESULTS};
+  static const unsigned types[] = {TF_ENT_TASK, TF_ENT_RESULT, TF_ENT_SPAWN};
+  tf_wbuf w = {0};
+  for (unsigned i = 0; i < 3; i++) {
+    one_entry_frame(&w, kinds[i], types[i], 100);
+    ASSERT_ACCEPTED(w.buf, w.len, 100); /* exactly the limit */
+    ASSERT_REJECTED(w.buf, w.len, 99);
+    ASSERT_REJECTED(w.buf, w.len, 0);
+    one_entry_frame(&w, kinds[i], types[i], 101);
+    ASSERT_REJECTED(w.buf, w.len, 100);
+    ASSERT_ACCEPTED(w.buf, w.len, 101);
+    one_entry_frame(&w, kinds[i], types[i], 0);
+    ASSERT_ACCEPTED(w.buf, w.len, 0);
+  }
+  /* An oversized entry after a good one. */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  unsigned char data[64] = {0};
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 1, 0, data, 32), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 2, 0, data, 33), 0);
+  tf_wire_finish(&w);
+  ASSERT_ACCEPTED(w.buf, w.len, 33);
+  ASSERT_REJECTED(w.buf, w.len, 32);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_allows_fail_message_up_to_max_message(void) {
+  /* A failure report carries a message for a person, allowed even over a tiny max_payload. */
+  tf_wbuf w = {0};
+  one_entry_frame(&w, TF_MSG_RESULTS, TF_ENT_FAIL, TF_WIRE_MAX_MESSAGE);
+  ASSERT_ACCEPTED(w.buf, w.len, 16);
+  one_entry_frame(&w, TF_MSG_RESULTS, TF_ENT_FAIL, TF_WIRE_MAX_MESSAGE + 1);
+  ASSERT_REJECTED(w.buf, w.len, 16);
+  ASSERT_ACCEPTED(w.buf, w.len, TF_WIRE_MAX_MESSAGE + 1);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_entry_size_beyond_body(void) {
+  /* A size field within max_payload but larger than the bytes that follow. */
+  tf_wbuf w = {0};
+  tasks_frame(&w);
+  size_t last = w.len - (ENT_DATA + 16); /* offset of the last entry (16 data bytes) */
+  static const uint32_t sizes[] = {17, 24, 25, 1000, 0x7fffffffu, 0xfffffff9u, 0xffffffffu};
+  for (unsigned i = 0; i < 7; i++) {
+    poke32(w.buf + last + ENT_SIZE, sizes[i]);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  /* A smaller size leaves stray bytes. */
+  poke32(w.buf + last + ENT_SIZE, 8);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  poke32(w.buf + last + ENT_SIZE, 9); /* pads to the same 16 bytes: still valid */
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  poke32(w.buf + last + ENT_SIZE, 16);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  /* The first entry claiming more than the whole body: the walk must stop there rather than
+   * read the next entry header past the end (valgrind sees such a read). */
+  for (unsigned i = 0; i < 7; i++) {
+    poke32(w.buf + HDR_SIZE + ENT_SIZE, sizes[i] + 40);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_stats_entry_of_wrong_size(void) {
+  static const size_t sizes[] = {0, 8, 16, 23, 25, 32, 48};
+  tf_wbuf w = {0};
+  for (unsigned i = 0; i < 7; i++) {
+    one_entry_frame(&w, TF_MSG_BYE, TF_ENT_STATS, sizes[i]);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  one_entry_frame(&w, TF_MSG_BYE, TF_ENT_STATS, TF_WIRE_STATS_SIZE);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_bye_or_error_without_exactly_one_entry(void) {
+  const uint64_t stats[3] = {0};
+  tf_wbuf w = {0};
+  for (unsigned n = 0; n <= 3; n++) {
+    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+    for (unsigned i = 0; i < n; i++)
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_STATS, i, 0, stats, sizeof stats), 0);
+    tf_wire_finish(&w);
+    if (n == 1)
+      ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+    else
+      ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+
+    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_ERROR, 0), 0);
+    for (unsigned i = 0; i < n; i++)
+      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TEXT, i, 0, "why", 3), 0);
+    tf_wire_finish(&w);
+    if (n == 1)
+      ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+    else
+      ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_text_over_max_message(void) {
+  tf_wbuf w = {0};
+  one_entry_frame(&w, TF_MSG_ERROR, TF_ENT_TEXT, TF_WIRE_MAX_MESSAGE);
+  ASSERT_ACCEPTED(w.buf, w.len, 0);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  one_entry_frame(&w, TF_MSG_ERROR, TF_ENT_TEXT, TF_WIRE_MAX_MESSAGE + 1);
+  /* The text limit holds whatever max_payload is. */
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  ASSERT_REJECTED(w.buf, w.len, 0);
+  one_entry_frame(&w, TF_MSG_ERROR, TF_ENT_TEXT, TF_WIRE_MAX_MESSAGE + 8);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
+int main(void) {
+  static const tf_unit_test tests[] = {
+      TF_UNIT_TEST(test_wire_round_trips_tasks_of_varied_sizes),
+      TF_UNIT_TEST(test_wire_round_trips_results_fails_and_spawns),
+      TF_UNIT_TEST(test_wire_round_trips_stop_with_status),
+      TF_UNIT_TEST(test_wire_round_trips_bye_with_stats),
+      TF_UNIT_TEST(test_wire_round_trips_error_with_text),
+      TF_UNIT_TEST(test_wire_begin_reuses_buffer_for_a_new_frame),
+      TF_UNIT_TEST(test_wire_entry_bytes_pads_data_to_eight),
+      TF_UNIT_TEST(test_wire_append_copies_entries_of_another_frame),
+      TF_UNIT_TEST(test_wire_append_grows_destination_buffer),
+      TF_UNIT_TEST(test_wire_set_aux_changes_credits_after_entries),
+      TF_UNIT_TEST(test_wire_add_refuses_payload_over_hard_limit),
+      TF_UNIT_TEST(test_wire_names_frame_kinds),
+      TF_UNIT_TEST(test_wire_rejects_frame_shorter_than_header),
+      TF_UNIT_TEST(test_wire_rejects_truncated_frame),
+      TF_UNIT_TEST(test_wire_rejects_truncated_frame_with_matching_length),
+      TF_UNIT_TEST(test_wire_rejects_wrong_magic),
+      TF_UNIT_TEST(test_wire_rejects_wrong_version),
+      TF_UNIT_TEST(test_wire_rejects_unknown_kind),
+      TF_UNIT_TEST(test_wire_rejects_body_length_disagreeing_with_bytes),
+      TF_UNIT_TEST(test_wire_rejects_count_beyond_entries),
+      TF_UNIT_TEST(test_wire_rejects_stray_bytes_after_entries),
+      TF_UNIT_TEST(test_wire_accepts_only_entry_types_of_the_frame_kind),
+      TF_UNIT_TEST(test_wire_rejects_task_in_results_and_result_in_tasks),
+      TF_UNIT_TEST(test_wire_rejects_entry_over_max_payload),
+      TF_UNIT_TEST(test_wire_allows_fail_message_up_to_max_message),
+      TF_UNIT_TEST(test_wire_rejects_entry_size_beyond_body),
+      TF_UNIT_TEST(test_wire_rejects_stats_entry_of_wrong_size),
+      TF_UNIT_TEST(test_wire_rejects_bye_or_error_without_exactly_one_entry),
+      TF_UNIT_TEST(test_wire_rejects_text_over_max_message),
+      TF_UNIT_END,
+  };
+  return tf_unit_run("wire", tests);
+}
