@@ -1,0 +1,63 @@
+/* ledger.c - per-worker FIFOs of tasks in flight (see ledger.h). The master
+ * keeps each task's payload here until its result arrives, so a task can be
+ * handed out again if its worker is lost. */
+#include "ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "taskfarm.h"
+
+int tf_ledger_init(tf_ledger *l, int nworkers) {
+  memset(l, 0, sizeof *l);
+  l->rings = calloc(nworkers > 0 ? (size_t)nworkers : 1, sizeof *l->rings);
+  if (!l->rings) return TF_ENOMEM;
+  l->nworkers = nworkers;
+  return 0;
+}
+
+int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
+  tf_ring *r = &l->rings[w];
+  if (r->n == r->cap) {
+    size_t cap = r->cap ? 2 * r->cap : 16;
+    tf_rec *b = malloc(cap * sizeof *b);
+    if (!b) return TF_ENOMEM;
+    for (size_t i = 0; i < r->n; i++)
+      b[i] = r->buf[(r->head + i) & (r->cap - 1)];
+    free(r->buf);
+    r->buf = b;
+    r->cap = cap;
+    r->head = 0;
+  }
+  r->buf[(r->head + r->n) & (r->cap - 1)] = *rec;
+  r->n++;
+  l->total++;
+  return 0;
+}
+
+const tf_rec *tf_ledger_head(const tf_ledger *l, int w) {
+  const tf_ring *r = &l->rings[w];
+  return r->n ? &r->buf[r->head] : NULL;
+}
+
+int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out) {
+  tf_ring *r = &l->rings[w];
+  if (!r->n) return 0;
+  *out = r->buf[r->head];
+  r->head = (r->head + 1) & (r->cap - 1);
+  r->n--;
+  l->total--;
+  return 1;
+}
+
+void tf_ledger_destroy(tf_ledger *l) {
+  if (!l->rings) return;
+  for (int w = 0; w < l->nworkers; w++) {
+    tf_ring *r = &l->rings[w];
+    for (size_t i = 0; i < r->n; i++)
+      free(r->buf[(r->head + i) & (r->cap - 1)].data);
+    free(r->buf);
+  }
+  free(l->rings);
+  l->rings = NULL;
+}

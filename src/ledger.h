@@ -1,0 +1,33 @@
+/* ledger.h - the master's record of which tasks each worker holds. A worker
+ * runs its tasks in the order it received them and reports results in that
+ * order, so each worker's share is a FIFO: a result must match its head. */
+#ifndef TF_LEDGER_H
+#define TF_LEDGER_H
+
+#include <stddef.h>
+
+#include "queue.h"
+
+typedef struct tf_ring {
+  tf_rec *buf;
+  size_t head, n, cap; /* cap is a power of two */
+} tf_ring;
+
+typedef struct tf_ledger {
+  tf_ring *rings; /* one per worker */
+  int nworkers;
+  size_t total; /* tasks held by all workers */
+} tf_ledger;
+
+int tf_ledger_init(tf_ledger *l, int nworkers);
+/* Worker w now holds rec (ownership of rec->data passes to the ledger). */
+int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec);
+/* The oldest task worker w holds, or NULL. */
+const tf_rec *tf_ledger_head(const tf_ledger *l, int w);
+/* Remove worker w's oldest task; its data passes to *out. Returns 1, or 0
+ * when w holds nothing. */
+int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out);
+static inline size_t tf_ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
+void tf_ledger_destroy(tf_ledger *l);
+
+#endif
