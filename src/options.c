@@ -1,0 +1,206 @@
+/* options.c - command-line parsing for tf_main and tf_parse_args. Common
+ * options and app options share one table format (tf_option), one parser and
+ * one --help. Nothing here prints except tf_print_help. */
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tf_config_defaults(tf_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->prefetch = TF_DEFAULT_PREFETCH;
+  cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
+}
+
+/* The common options; dest pointers are filled per parse (see bind). */
+enum { OPT_HELP, OPT_VERSION, OPT_PREFETCH, OPT_MAX_PAYLOAD, OPT_QUIET, OPT_VERBOSE, OPT_NCOMMON };
+
+static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, int *help, int *version,
+                         long long *prefetch) {
+  const tf_option tab[OPT_NCOMMON + 1] = {
+      [OPT_HELP] = {"help", TF_OPT_FLAG, help, NULL, "print this help and exit", 0, 0},
+      [OPT_VERSION] = {"version", TF_OPT_FLAG, version, NULL, "print the version and exit", 0, 0},
+      [OPT_PREFETCH] = {"prefetch", TF_OPT_INT, prefetch, "N",
+                        "tasks each worker keeps queued ahead (default 4)", 1, TF_MAX_PREFETCH},
+      [OPT_MAX_PAYLOAD] = {"max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
+                           "largest task or result, K/M/G suffixes (default 8M)", 1,
+                           TF_MAX_PAYLOAD_LIMIT},
+      [OPT_QUIET] = {"quiet", TF_OPT_FLAG, &cfg->quiet, NULL, "print no run summary", 0, 0},
+      [OPT_VERBOSE] = {"verbose", TF_OPT_FLAG, &cfg->verbose, NULL, "print per-worker statistics",
+                       0, 0},
+      [OPT_NCOMMON] = TF_OPTIONS_END,
+  };
+  memcpy(t, tab, sizeof tab);
+}
+
+int tf_parse_size(const char *s, uint64_t *out) {
+  if (!s || !isdigit((unsigned char)*s)) return TF_EINVAL; /* no sign, no blanks */
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) return TF_EINVAL;
+  unsigned shift = 0;
+  if (*end == 'B' || *end == 'b')
+    end++; /* "12B" */
+  else if (*end) {
+    switch (*end) {
+    case 'k':
+    case 'K': shift = 10; break;
+    case 'm':
+    case 'M': shift = 20; break;
+    case 'g':
+    case 'G': shift = 30; break;
+    default: return TF_EINVAL;
+    }
+    end++;
+    if (*end == 'i') end++; /* "Ki", "MiB" */
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end) return TF_EINVAL;
+  }
+  if (shift && v > (ULLONG_MAX >> shift)) return TF_EINVAL;
+  *out = (uint64_t)v << shift;
+  return 0;
+}
+
+static int usage(char *err, size_t n, const char *fmt, ...) {
+  if (err && n) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+  }
+  return TF_EUSAGE;
+}
+
+static int in_range(const tf_option *o, double v) {
+  return (o->min == 0 && o->max == 0) || (v >= o->min && v <= o->max);
+}
+
+static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
+  switch (o->type) {
+  case TF_OPT_INT: {
+    errno = 0;
+    char *end;
+    long long v = strtoll(val, &end, 10);
+    int digits =
+        isdigit((unsigned char)val[0]) || (val[0] == '-' && isdigit((unsigned char)val[1]));
+    if (errno || !digits || *end)
+      return usage(err, n, "--%s: '%s' is not an integer", o->name, val);
+    if (!in_range(o, (double)v))
+      return usage(err, n, "--%s: %lld is out of range [%.0f, %.0f]", o->name, v, o->min, o->max);
+    *(long long *)o->dest = v;
+    return 0;
+  }
+  case TF_OPT_SIZE: {
+    uint64_t v;
+    if (tf_parse_size(val, &v))
+      return usage(err, n, "--%s: '%s' is not a size (a number with an optional K, M or G)",
+                   o->name, val);
+    if (!in_range(o, (double)v))
+      return usage(err, n, "--%s: %s is out of range [%.0f, %.0f]", o->name, val, o->min, o->max);
+    *(uint64_t *)o->dest = v;
+    return 0;
+  }
+  case TF_OPT_DOUBLE: {
+    errno = 0;
+    char *end;
+    double v = strtod(val, &end);
+    if (errno || end == val || *end || !isfinite(v) || isspace((unsigned char)val[0]))
+      return usage(err, n, "--%s: '%s' is not a number", o->name, val);
+    if (!in_range(o, v))
+      return usage(err, n, "--%s: %g is out of range [%g, %g]", o->name, v, o->min, o->max);
+    *(double *)o->dest = v;
+    return 0;
+  }
+  case TF_OPT_STRING: *(const char **)o->dest = val; return 0;
+  default: return usage(err, n, "--%s: option of unknown type", o->name);
+  }
+}
+
+static const tf_option *find(const tf_option *t, const char *name, size_t len) {
+  for (; t && t->name; t++)
+    if (strlen(t->name) == len && !strncmp(t->name, name, len)) return t;
+  return NULL;
+}
+
+int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
+                  size_t err_size) {
+  if (!app || !cfg) return TF_EINVAL;
+  if (err && err_size) err[0] = '\0';
+  int help = 0, version = 0;
+  tf_config c = *cfg; /* a rejected command line leaves *cfg as it was */
+  long long prefetch = c.prefetch;
+  tf_option common[OPT_NCOMMON + 1];
+  common_table(common, &c, &help, &version, &prefetch);
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+      return usage(err, err_size, "unexpected argument '%s' (options start with --; see --help)",
+                   a);
+    const char *name = a + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    const tf_option *o = find(app->options, name, len);
+    if (!o) o = find(common, name, len);
+    if (!o) return usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
+    if (o->type == TF_OPT_FLAG) {
+      if (eq) return usage(err, err_size, "--%s takes no value", o->name);
+      *(int *)o->dest = 1;
+      continue;
+    }
+    const char *val = eq ? eq + 1 : NULL;
+    if (!val) {
+      if (i + 1 >= argc)
+        return usage(err, err_size, "--%s needs a value (%s)", o->name,
+                     o->argname ? o->argname : "VALUE");
+      val = argv[++i];
+    }
+    int rc = set_value(o, val, err, err_size);
+    if (rc) return rc;
+  }
+  c.prefetch = (int)prefetch;
+  *cfg = c;
+  if (help || version) {
+    if (err && err_size) snprintf(err, err_size, "%s", help ? "help" : "version");
+    return TF_EHELP;
+  }
+  return 0;
+}
+
+static void print_table(const tf_option *t) {
+  for (; t && t->name; t++) {
+    char left[64];
+    if (t->argname)
+      snprintf(left, sizeof left, "--%s %s", t->name, t->argname);
+    else
+      snprintf(left, sizeof left, "--%s", t->name);
+    printf("  %-24s %s\n", left, t->help ? t->help : "");
+  }
+}
+
+void tf_print_help(const tf_app *app) {
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  int dummy = 0;
+  long long pf = 0;
+  tf_option common[OPT_NCOMMON + 1];
+  common_table(common, &cfg, &dummy, &dummy, &pf);
+  const char *name = app && app->name ? app->name : "taskfarm-app";
+  printf("Usage: %s [OPTIONS]\n", name);
+  printf("       mpirun -np N %s [OPTIONS]   (rank 0 is the master, the rest are workers)\n", name);
+  if (app && app->summary) printf("\n%s\n", app->summary);
+  if (app && app->options && app->options->name) {
+    printf("\n%s options:\n", name);
+    print_table(app->options);
+  }
+  printf("\nCommon options (taskfarm %s):\n", TF_VERSION_STRING);
+  print_table(common);
+  printf("\nExit status: 0 success, 1 the run failed, 2 bad command line.\n");
+}

@@ -1,0 +1,440 @@
+/* test_options.c - the command-line parser (src/options.c): defaults, the common options, sizes
+ * with suffixes, an app's own table of every type, and each way a command line is refused. */
+#include <stdint.h>
+#include <string.h>
+
+#include "options.h"
+#include "taskfarm.h"
+#include "unit.h"
+
+static char err[256];
+
+/* Parse "prog" followed by the given arguments. The parser never writes to argv. */
+#define PARSE(app, cfg, ...)                                                                       \
+  parse_argv((int)(sizeof((const char *[]){"prog", __VA_ARGS__}) / sizeof(const char *)),          \
+             (const char *[]){"prog", __VA_ARGS__}, (app), (cfg))
+
+static int parse_argv(int argc, const char **argv, const tf_app *app, tf_config *cfg) {
+  memset(err, 'x', sizeof err - 1); /* the parser must leave a string, whatever happens */
+  err[sizeof err - 1] = '\0';
+  return tf_parse_args(argc, (char **)argv, app, cfg, err, sizeof err);
+}
+
+static const tf_app plain_app = {.name = "plain"};
+
+/* An app with one option of each type; reset() puts back the defaults. */
+static long long opt_tasks;
+static uint64_t opt_chunk;
+static double opt_rate;
+static const char *opt_name;
+static int opt_dry;
+static long long opt_any;
+static const tf_option app_options[] = {
+    {"tasks", TF_OPT_INT, &opt_tasks, "N", "number of tasks", 1, 100},
+    {"chunk", TF_OPT_SIZE, &opt_chunk, "BYTES", "chunk size", 1024, 1 << 20},
+    {"rate", TF_OPT_DOUBLE, &opt_rate, "R", "a fraction", 0, 1},
+    {"name", TF_OPT_STRING, &opt_name, "S", "a label", 0, 0},
+    {"dry-run", TF_OPT_FLAG, &opt_dry, NULL, "do nothing", 0, 0},
+    {"any", TF_OPT_INT, &opt_any, "N", "no range", 0, 0},
+    TF_OPTIONS_END,
+};
+static const tf_app app = {.name = "testapp", .options = app_options};
+
+static void reset(tf_config *cfg) {
+  tf_config_defaults(cfg);
+  opt_tasks = 10;
+  opt_chunk = 4096;
+  opt_rate = 0.5;
+  opt_name = "default";
+  opt_dry = 0;
+  opt_any = 0;
+}
+
+/* Assert a TF_EUSAGE whose message mentions what. */
+#define ASSERT_USAGE(rc, what)                                                                     \
+  do {                                                                                             \
+    CU_ASSERT_EQUAL((rc), TF_EUSAGE);                                                              \
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, (what)));                                                   \
+  } while (0)
+
+static void test_options_defaults(void) {
+  tf_config cfg;
+  memset(&cfg, 0x5a, sizeof cfg);
+  tf_config_defaults(&cfg);
+  CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH);
+  CU_ASSERT_EQUAL(cfg.prefetch, 4);
+  CU_ASSERT_EQUAL(cfg.max_payload, TF_DEFAULT_MAX_PAYLOAD);
+  CU_ASSERT_EQUAL(cfg.max_payload, 8u << 20);
+  CU_ASSERT_EQUAL(cfg.quiet, 0);
+  CU_ASSERT_EQUAL(cfg.verbose, 0);
+}
+
+static void test_options_empty_command_line_keeps_defaults(void) {
+  tf_config cfg;
+  reset(&cfg);
+  const char *argv[] = {"prog"};
+  CU_ASSERT_EQUAL(parse_argv(1, argv, &app, &cfg), 0);
+  CU_ASSERT_STRING_EQUAL(err, "");
+  CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH);
+  CU_ASSERT_EQUAL(cfg.max_payload, TF_DEFAULT_MAX_PAYLOAD);
+  CU_ASSERT_EQUAL(opt_tasks, 10);
+  CU_ASSERT_EQUAL(opt_chunk, 4096);
+  CU_ASSERT_STRING_EQUAL(opt_name, "default");
+  CU_ASSERT_EQUAL(opt_dry, 0);
+  /* An app without options of its own. */
+  CU_ASSERT_EQUAL(PARSE(&plain_app, &cfg, "--prefetch", "2"), 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, 2);
+}
+
+static void test_options_prefetch_takes_separate_or_equals_value(void) {
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch", "8"), 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, 8);
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch=8"), 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, 8);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch=1"), 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, 1);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch", "65536"), 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, TF_MAX_PREFETCH);
+  /* The last of repeated options wins. */
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch=3", "--prefetch", "5"), 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, 5);
+}
+
+static void test_options_rejects_prefetch_out_of_range_or_not_a_number(void) {
+  tf_config cfg;
+  static const char *const bad[] = {"0",   "-1", "65537", "99999999999999999999",
+                                    "abc", "8x", "",      "2.5"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--prefetch", bad[i]), "--prefetch");
+    CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH);
+  }
+  ASSERT_USAGE(PARSE(&app, &cfg, "--prefetch="), "--prefetch");
+}
+
+static void test_options_max_payload_takes_k_m_g_suffixes(void) {
+  static const struct {
+    const char *arg;
+    uint64_t value;
+  } cases[] = {
+      {"4M", 4194304},  {"1G", 1073741824}, {"512K", 524288}, {"100", 100},
+      {"3k", 3072},     {"2MiB", 2097152},  {"1g", 1u << 30}, {"1073741824", 1u << 30},
+      {"8M", 8u << 20},
+  };
+  tf_config cfg;
+  for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reset(&cfg);
+    CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--max-payload", cases[i].arg), 0);
+    CU_ASSERT_EQUAL(cfg.max_payload, cases[i].value);
+    reset(&cfg);
+    char eq[64] = "--max-payload=";
+    strcat(eq, cases[i].arg);
+    CU_ASSERT_EQUAL(PARSE(&app, &cfg, eq), 0);
+    CU_ASSERT_EQUAL(cfg.max_payload, cases[i].value);
+  }
+  /* Beyond TF_MAX_PAYLOAD_LIMIT, and sizes that are not sizes. */
+  static const char *const bad[] = {"2G", "1025M", "1073741825", "4MM", "5X", "-1", "", "M"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--max-payload", bad[i]), "--max-payload");
+    CU_ASSERT_EQUAL(cfg.max_payload, TF_DEFAULT_MAX_PAYLOAD);
+  }
+}
+
+static void test_options_parse_size_accepts_numbers_with_suffixes(void) {
+  static const struct {
+    const char *s;
+    uint64_t value;
+  } cases[] = {
+      {"0", 0},
+      {"12", 12},
+      {"2k", 2048},
+      {"2K", 2048},
+      {"3MiB", 3145728},
+      {"3M", 3145728},
+      {"5Ki", 5120},
+      {"7KB", 7168},
+      {"1G", UINT64_C(1) << 30},
+      {"0G", 0},
+      {"16G", UINT64_C(16) << 30},
+      {"18446744073709551615", UINT64_MAX},
+      {"17179869183G", UINT64_C(17179869183) << 30}, /* the largest that fits */
+  };
+  for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    uint64_t v = 12345;
+    CU_ASSERT_EQUAL(tf_parse_size(cases[i].s, &v), 0);
+    CU_ASSERT_EQUAL(v, cases[i].value);
+  }
+}
+
+static void test_options_parse_size_rejects_malformed_or_overflowing(void) {
+  static const char *const malformed[] = {"",    "-1", "+1",   "abc", "5X",    "4MM",  "1.5M",
+                                          "12 ", "K",  "0x10", "4 M", "3MiBB", "2Gi2", "2iB"};
+  static const char *const overflowing[] = {"99999999999G", "17179869184G", "18446744073709551616"};
+  for (unsigned i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+    uint64_t v = 12345;
+    CU_ASSERT_EQUAL(tf_parse_size(malformed[i], &v), TF_EINVAL);
+    CU_ASSERT_EQUAL(v, 12345); /* untouched on error */
+  }
+  for (unsigned i = 0; i < sizeof overflowing / sizeof overflowing[0]; i++) {
+    uint64_t v = 12345;
+    CU_ASSERT_EQUAL(tf_parse_size(overflowing[i], &v), TF_EINVAL);
+    CU_ASSERT_EQUAL(v, 12345);
+  }
+  uint64_t v = 1;
+  CU_ASSERT_EQUAL(tf_parse_size(NULL, &v), TF_EINVAL);
+}
+
+static void test_options_parse_size_rejects_sign_after_leading_space(void) {
+  /* A sign is refused at the start; whitespace in front must not smuggle it past the check
+   * (strtoull would wrap " -1" to 2^64-1). */
+  static const char *const bad[] = {" -1", "\t-5", " +7", " -1K"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    uint64_t v = 12345;
+    CU_ASSERT_EQUAL(tf_parse_size(bad[i], &v), TF_EINVAL);
+    CU_ASSERT_EQUAL(v, 12345);
+  }
+}
+
+static void test_options_flags_set_quiet_and_verbose(void) {
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--quiet"), 0);
+  CU_ASSERT_EQUAL(cfg.quiet, 1);
+  CU_ASSERT_EQUAL(cfg.verbose, 0);
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--verbose", "--quiet"), 0);
+  CU_ASSERT_EQUAL(cfg.quiet, 1);
+  CU_ASSERT_EQUAL(cfg.verbose, 1);
+}
+
+static void test_options_app_table_parses_every_type(void) {
+  tf_config cfg;
+  reset(&cfg);
+  int rc = PARSE(&app, &cfg, "--tasks", "50", "--chunk=3K", "--rate", "0.25", "--name=run1",
+                 "--dry-run", "--any", "-123456789012");
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  CU_ASSERT_STRING_EQUAL(err, "");
+  CU_ASSERT_EQUAL(opt_tasks, 50);
+  CU_ASSERT_EQUAL(opt_chunk, 3072);
+  CU_ASSERT_DOUBLE_EQUAL(opt_rate, 0.25, 1e-15);
+  CU_ASSERT_STRING_EQUAL(opt_name, "run1");
+  CU_ASSERT_EQUAL(opt_dry, 1);
+  CU_ASSERT_EQUAL(opt_any, -123456789012LL);
+  /* Common options untouched. */
+  CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH);
+  CU_ASSERT_EQUAL(cfg.max_payload, TF_DEFAULT_MAX_PAYLOAD);
+  CU_ASSERT_EQUAL(cfg.quiet, 0);
+
+  /* The other spelling of each, and range boundaries. */
+  reset(&cfg);
+  rc = PARSE(&app, &cfg, "--tasks=100", "--chunk", "1M", "--rate=1", "--name", "x y");
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  CU_ASSERT_EQUAL(opt_tasks, 100);
+  CU_ASSERT_EQUAL(opt_chunk, 1u << 20);
+  CU_ASSERT_DOUBLE_EQUAL(opt_rate, 1.0, 0);
+  CU_ASSERT_STRING_EQUAL(opt_name, "x y");
+  CU_ASSERT_EQUAL(opt_dry, 0);
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--tasks", "1", "--chunk", "1K", "--rate", "0"), 0);
+  CU_ASSERT_EQUAL(opt_tasks, 1);
+  CU_ASSERT_EQUAL(opt_chunk, 1024);
+  CU_ASSERT_DOUBLE_EQUAL(opt_rate, 0.0, 0);
+  /* Options not given keep the defaults already in dest. */
+  CU_ASSERT_STRING_EQUAL(opt_name, "default");
+}
+
+static void test_options_string_value_points_into_argv(void) {
+  tf_config cfg;
+  reset(&cfg);
+  const char *argv[] = {"prog", "--name", "alpha", "--name=beta"};
+  CU_ASSERT_EQUAL(parse_argv(3, argv, &app, &cfg), 0);
+  CU_ASSERT_PTR_EQUAL(opt_name, argv[2]);
+  CU_ASSERT_EQUAL(parse_argv(4, argv, &app, &cfg), 0);
+  CU_ASSERT_PTR_EQUAL(opt_name, argv[3] + strlen("--name="));
+  /* An empty value is a value for a string. */
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--name="), 0);
+  CU_ASSERT_STRING_EQUAL(opt_name, "");
+}
+
+static void test_options_app_and_common_options_mix_in_one_command_line(void) {
+  tf_config cfg;
+  reset(&cfg);
+  int rc = PARSE(&app, &cfg, "--prefetch", "16", "--tasks=7", "--quiet", "--max-payload", "4M",
+                 "--dry-run", "--verbose", "--rate", "0.75", "--chunk", "2K");
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  CU_ASSERT_EQUAL(cfg.prefetch, 16);
+  CU_ASSERT_EQUAL(cfg.max_payload, 4194304);
+  CU_ASSERT_EQUAL(cfg.quiet, 1);
+  CU_ASSERT_EQUAL(cfg.verbose, 1);
+  CU_ASSERT_EQUAL(opt_tasks, 7);
+  CU_ASSERT_EQUAL(opt_dry, 1);
+  CU_ASSERT_DOUBLE_EQUAL(opt_rate, 0.75, 0);
+  CU_ASSERT_EQUAL(opt_chunk, 2048);
+}
+
+static void test_options_rejects_int_out_of_range(void) {
+  tf_config cfg;
+  static const char *const bad[] = {"0", "101", "-5", "1000000000000"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--tasks", bad[i]), "--tasks");
+    CU_ASSERT_EQUAL(opt_tasks, 10); /* the default stays */
+  }
+  static const char *const not_int[] = {"5.5", "abc", "", "12abc", "0x10"};
+  for (unsigned i = 0; i < sizeof not_int / sizeof not_int[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--tasks", not_int[i]), "--tasks");
+    CU_ASSERT_EQUAL(opt_tasks, 10);
+  }
+  /* Beyond long long. */
+  ASSERT_USAGE(PARSE(&app, &cfg, "--any", "9223372036854775808"), "--any");
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--any", "9223372036854775807"), 0);
+  CU_ASSERT_EQUAL(opt_any, INT64_MAX);
+}
+
+static void test_options_rejects_double_out_of_range(void) {
+  tf_config cfg;
+  static const char *const bad[] = {"1.5", "-0.1", "1.0000001", "1e300"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--rate", bad[i]), "--rate");
+    CU_ASSERT_DOUBLE_EQUAL(opt_rate, 0.5, 0);
+  }
+  static const char *const not_num[] = {"abc", "", "0.5x", "nan", "inf", "-inf"};
+  for (unsigned i = 0; i < sizeof not_num / sizeof not_num[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--rate", not_num[i]), "--rate");
+    CU_ASSERT_DOUBLE_EQUAL(opt_rate, 0.5, 0);
+  }
+}
+
+static void test_options_rejects_size_option_out_of_range(void) {
+  tf_config cfg;
+  static const char *const bad[] = {"1023", "2M", "1025K", "0", "lots"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--chunk", bad[i]), "--chunk");
+    CU_ASSERT_EQUAL(opt_chunk, 4096);
+  }
+}
+
+static void test_options_rejects_unknown_option(void) {
+  tf_config cfg;
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&app, &cfg, "--bogus"), "bogus");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--bogus=3"), "--bogus");
+  /* No abbreviations and no near matches. */
+  ASSERT_USAGE(PARSE(&app, &cfg, "--pre", "3"), "--pre");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--prefetchx", "3"), "--prefetchx");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--task", "3"), "--task");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--Quiet"), "--Quiet");
+  /* An app option is unknown to an app that does not declare it. */
+  ASSERT_USAGE(PARSE(&plain_app, &cfg, "--tasks", "3"), "--tasks");
+  /* Checked even after valid options. */
+  ASSERT_USAGE(PARSE(&app, &cfg, "--quiet", "--tasks", "3", "--nope"), "--nope");
+}
+
+static void test_options_rejects_missing_value_at_end(void) {
+  tf_config cfg;
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&app, &cfg, "--prefetch"), "--prefetch");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--quiet", "--max-payload"), "--max-payload");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--tasks"), "--tasks");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--name"), "--name");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--rate"), "--rate");
+}
+
+static void test_options_rejects_value_given_to_flag(void) {
+  tf_config cfg;
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&app, &cfg, "--quiet=1"), "--quiet");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--verbose="), "--verbose");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--dry-run=yes"), "--dry-run");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--help=1"), "--help");
+  CU_ASSERT_EQUAL(opt_dry, 0);
+}
+
+static void test_options_rejects_positional_argument(void) {
+  tf_config cfg;
+  static const char *const bad[] = {"input.txt", "-q", "-", "--", "8"};
+  for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(&cfg);
+    ASSERT_USAGE(PARSE(&app, &cfg, bad[i]), bad[i]);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--quiet", bad[i]), bad[i]);
+  }
+}
+
+static void test_options_help_and_version_return_ehelp(void) {
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--help"), TF_EHELP);
+  CU_ASSERT_STRING_EQUAL(err, "help");
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--version"), TF_EHELP);
+  CU_ASSERT_STRING_EQUAL(err, "version");
+  /* Among other valid options, in any position. */
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--tasks", "3", "--help", "--quiet"), TF_EHELP);
+  CU_ASSERT_STRING_EQUAL(err, "help");
+  CU_ASSERT_EQUAL(PARSE(&plain_app, &cfg, "--prefetch=2", "--version"), TF_EHELP);
+  CU_ASSERT_STRING_EQUAL(err, "version");
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--help", "--version"), TF_EHELP);
+  CU_ASSERT_STRING_EQUAL(err, "help");
+}
+
+static void test_options_error_fits_any_buffer(void) {
+  tf_config cfg;
+  reset(&cfg);
+  char *argv[] = {"prog", "--bogus-option-with-a-long-name"};
+  /* No buffer at all. */
+  CU_ASSERT_EQUAL(tf_parse_args(2, argv, &app, &cfg, NULL, 0), TF_EUSAGE);
+  /* A small one: cut, still terminated, the bytes after it untouched. */
+  char small[12];
+  memset(small, 'z', sizeof small);
+  CU_ASSERT_EQUAL(tf_parse_args(2, argv, &app, &cfg, small, 8), TF_EUSAGE);
+  CU_ASSERT_EQUAL(strlen(small), 7);
+  CU_ASSERT_EQUAL(small[8], 'z');
+  memset(small, 'z', sizeof small);
+  CU_ASSERT_EQUAL(tf_parse_args(1, argv, &app, &cfg, small, 1), 0);
+  CU_ASSERT_EQUAL(small[0], '\0');
+  CU_ASSERT_EQUAL(small[1], 'z');
+}
+
+static void test_options_rejects_null_app_or_config(void) {
+  tf_config cfg;
+  reset(&cfg);
+  char *argv[] = {"prog"};
+  CU_ASSERT_EQUAL(tf_parse_args(1, argv, NULL, &cfg, err, sizeof err), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf_parse_args(1, argv, &app, NULL, err, sizeof err), TF_EINVAL);
+}
+
+int main(void) {
+  static const tf_unit_test tests[] = {
+      TF_UNIT_TEST(test_options_defaults),
+      TF_UNIT_TEST(test_options_empty_command_line_keeps_defaults),
+      TF_UNIT_TEST(test_options_prefetch_takes_separate_or_equals_value),
+      TF_UNIT_TEST(test_options_rejects_prefetch_out_of_range_or_not_a_number),
+      TF_UNIT_TEST(test_options_max_payload_takes_k_m_g_suffixes),
+      TF_UNIT_TEST(test_options_parse_size_accepts_numbers_with_suffixes),
+      TF_UNIT_TEST(test_options_parse_size_rejects_malformed_or_overflowing),
+      TF_UNIT_TEST(test_options_parse_size_rejects_sign_after_leading_space),
+      TF_UNIT_TEST(test_options_flags_set_quiet_and_verbose),
+      TF_UNIT_TEST(test_options_app_table_parses_every_type),
+      TF_UNIT_TEST(test_options_string_value_points_into_argv),
+      TF_UNIT_TEST(test_options_app_and_common_options_mix_in_one_command_line),
+      TF_UNIT_TEST(test_options_rejects_int_out_of_range),
+      TF_UNIT_TEST(test_options_rejects_double_out_of_range),
+      TF_UNIT_TEST(test_options_rejects_size_option_out_of_range),
+      TF_UNIT_TEST(test_options_rejects_unknown_option),
+      TF_UNIT_TEST(test_options_rejects_missing_value_at_end),
+      TF_UNIT_TEST(test_options_rejects_value_given_to_flag),
+      TF_UNIT_TEST(test_options_rejects_positional_argument),
+      TF_UNIT_TEST(test_options_help_and_version_return_ehelp),
+      TF_UNIT_TEST(test_options_error_fits_any_buffer),
+      TF_UNIT_TEST(test_options_rejects_null_app_or_config),
+      TF_UNIT_END,
+  };
+  return tf_unit_run("options", tests);
+}
