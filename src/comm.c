@@ -1,0 +1,189 @@
+/* comm.c - nonblocking send and receive pools over MPI (see comm.h). */
+#include "comm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "taskfarm.h"
+
+double tf_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int mpi_fail(tf_comm *c, const char *what, int rc) {
+  char s[MPI_MAX_ERROR_STRING];
+  int n = 0;
+  if (MPI_Error_string(rc, s, &n) != MPI_SUCCESS) snprintf(s, sizeof s, "code %d", rc);
+  snprintf(c->errmsg, sizeof c->errmsg, "%s failed: %s", what, s);
+  return TF_EMPI;
+}
+
+int tf_comm_init(tf_comm *c, MPI_Comm comm) {
+  memset(c, 0, sizeof *c);
+  c->comm = comm;
+  MPI_Comm_rank(comm, &c->rank);
+  MPI_Comm_size(comm, &c->size);
+  return 0;
+}
+
+void tf_comm_destroy(tf_comm *c) {
+  for (int i = 0; i < c->nsends; i++)
+    tf_wbuf_free(&c->sends[i].w);
+  for (int i = 0; i < c->nrecvs; i++)
+    free(c->recvs[i].buf);
+  free(c->sends);
+  free(c->send_reqs);
+  free(c->recvs);
+  free(c->recv_reqs);
+  free(c->idx);
+  free(c->st);
+  memset(c, 0, sizeof *c);
+}
+
+static int grow_scratch(tf_comm *c, int n) {
+  if (n <= c->cap_idx) return 0;
+  int cap = c->cap_idx ? c->cap_idx : 16;
+  while (cap < n)
+    cap *= 2;
+  int *idx = realloc(c->idx, (size_t)cap * sizeof *idx);
+  if (!idx) return TF_ENOMEM;
+  c->idx = idx;
+  MPI_Status *st = realloc(c->st, (size_t)cap * sizeof *st);
+  if (!st) return TF_ENOMEM;
+  c->st = st;
+  c->cap_idx = cap;
+  return 0;
+}
+
+tf_wbuf *tf_comm_buffer(tf_comm *c) {
+  for (int i = 0; i < c->nsends; i++)
+    if (!c->sends[i].busy) return &c->sends[i].w;
+  if (c->nsends == c->cap_sends) {
+    int cap = c->cap_sends ? 2 * c->cap_sends : 8;
+    tf_send_slot *s = realloc(c->sends, (size_t)cap * sizeof *s);
+    if (!s) return NULL;
+    c->sends = s;
+    MPI_Request *r = realloc(c->send_reqs, (size_t)cap * sizeof *r);
+    if (!r) return NULL;
+    c->send_reqs = r;
+    c->cap_sends = cap;
+    if (grow_scratch(c, cap)) return NULL;
+  }
+  tf_send_slot *s = &c->sends[c->nsends];
+  memset(s, 0, sizeof *s);
+  c->send_reqs[c->nsends] = MPI_REQUEST_NULL;
+  c->nsends++;
+  return &s->w;
+}
+
+int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
+  int i = (int)((tf_send_slot *)(void *)w - c->sends);
+  if (w->len > (size_t)0x7fffffff) return TF_ETOOBIG;
+  int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, TF_WIRE_TAG, c->comm, &c->send_reqs[i]);
+  if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Isend", rc);
+  c->sends[i].busy = 1;
+  c->busy_sends++;
+  return 0;
+}
+
+int tf_comm_progress_sends(tf_comm *c) {
+  if (!c->busy_sends) return 0;
+  int n = 0;
+  int rc = MPI_Testsome(c->nsends, c->send_reqs, &n, c->idx, MPI_STATUSES_IGNORE);
+  if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Testsome (sends)", rc);
+  if (n == MPI_UNDEFINED) return 0;
+  for (int k = 0; k < n; k++)
+    c->sends[c->idx[k]].busy = 0;
+  c->busy_sends -= n;
+  return n;
+}
+
+int tf_comm_drain_sends(tf_comm *c, double timeout) {
+  double end = tf_now() + timeout;
+  while (c->busy_sends) {
+    int rc = tf_comm_progress_sends(c);
+    if (rc < 0) return rc;
+    if (c->busy_sends && tf_now() > end) {
+      snprintf(c->errmsg, sizeof c->errmsg, "%d message(s) still unsent after %.0f s",
+               c->busy_sends, timeout);
+      return TF_EMPI;
+    }
+    if (c->busy_sends) {
+      struct timespec ts = {0, 100000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return 0;
+}
+
+static int post_recv(tf_comm *c, MPI_Message *msg, MPI_Status *st) {
+  int count = 0;
+  MPI_Get_count(st, MPI_BYTE, &count);
+  if (c->nrecvs == c->cap_recvs) {
+    int cap = c->cap_recvs ? 2 * c->cap_recvs : 8;
+    tf_recv_slot *s = realloc(c->recvs, (size_t)cap * sizeof *s);
+    if (!s) return TF_ENOMEM;
+    c->recvs = s;
+    MPI_Request *r = realloc(c->recv_reqs, (size_t)cap * sizeof *r);
+    if (!r) return TF_ENOMEM;
+    c->recv_reqs = r;
+    c->cap_recvs = cap;
+    if (grow_scratch(c, cap)) return TF_ENOMEM;
+  }
+  tf_recv_slot *s = &c->recvs[c->nrecvs];
+  s->buf = malloc(count > 0 ? (size_t)count : 1);
+  if (!s->buf) return TF_ENOMEM;
+  s->len = count;
+  s->source = st->MPI_SOURCE;
+  s->done = 0;
+  int rc = MPI_Imrecv(s->buf, count, MPI_BYTE, msg, &c->recv_reqs[c->nrecvs]);
+  if (rc != MPI_SUCCESS) {
+    free(s->buf);
+    return mpi_fail(c, "MPI_Imrecv", rc);
+  }
+  c->nrecvs++;
+  return 0;
+}
+
+int tf_comm_poll(tf_comm *c, int source, tf_msg *m) {
+  /* Match everything that has arrived, so large messages start moving. */
+  for (;;) {
+    int flag = 0;
+    MPI_Message msg;
+    MPI_Status st;
+    int rc = MPI_Improbe(source, TF_WIRE_TAG, c->comm, &flag, &msg, &st);
+    if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Improbe", rc);
+    if (!flag) break;
+    rc = post_recv(c, &msg, &st);
+    if (rc) return rc;
+  }
+  if (!c->nrecvs) return 0;
+  int n = 0;
+  int rc = MPI_Testsome(c->nrecvs, c->recv_reqs, &n, c->idx, c->st);
+  if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Testsome (receives)", rc);
+  if (n != MPI_UNDEFINED)
+    for (int k = 0; k < n; k++)
+      c->recvs[c->idx[k]].done = 1;
+  /* Hand out the first finished message that no earlier message from the
+   * same source is still ahead of. */
+  for (int i = 0; i < c->nrecvs; i++) {
+    if (!c->recvs[i].done) continue;
+    int blocked = 0;
+    for (int j = 0; j < i && !blocked; j++)
+      blocked = c->recvs[j].source == c->recvs[i].source;
+    if (blocked) continue;
+    m->buf = c->recvs[i].buf;
+    m->len = c->recvs[i].len;
+    m->source = c->recvs[i].source;
+    memmove(&c->recvs[i], &c->recvs[i + 1], (size_t)(c->nrecvs - i - 1) * sizeof *c->recvs);
+    memmove(&c->recv_reqs[i], &c->recv_reqs[i + 1],
+            (size_t)(c->nrecvs - i - 1) * sizeof *c->recv_reqs);
+    c->nrecvs--;
+    return 1;
+  }
+  return 0;
+}

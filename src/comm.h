@@ -1,0 +1,64 @@
+/* comm.h - the transport: nonblocking MPI point-to-point on the library's
+ * own communicator. Sends own their buffer until MPI is done with it;
+ * receives of any size are matched with MPI_Improbe and completed with
+ * MPI_Imrecv, so no rank ever blocks on one peer. Messages from one source
+ * are handed out in the order they were sent. */
+#ifndef TF_COMM_H
+#define TF_COMM_H
+
+#include <mpi.h>
+
+#include "wire.h"
+
+typedef struct tf_send_slot {
+  tf_wbuf w;
+  int busy;
+} tf_send_slot;
+
+typedef struct tf_recv_slot {
+  unsigned char *buf;
+  int len, source;
+  int done;
+} tf_recv_slot;
+
+typedef struct tf_comm {
+  MPI_Comm comm;
+  int rank, size;
+  tf_send_slot *sends;
+  MPI_Request *send_reqs;
+  int nsends, cap_sends, busy_sends;
+  tf_recv_slot *recvs; /* in match order */
+  MPI_Request *recv_reqs;
+  int nrecvs, cap_recvs;
+  int *idx; /* scratch for Testsome */
+  MPI_Status *st;
+  int cap_idx;
+  char errmsg[400]; /* the last MPI error, named */
+} tf_comm;
+
+/* A received message; buf belongs to the caller (free it). */
+typedef struct tf_msg {
+  unsigned char *buf;
+  int len, source;
+} tf_msg;
+
+int tf_comm_init(tf_comm *c, MPI_Comm comm);
+void tf_comm_destroy(tf_comm *c);
+
+/* A frame buffer to build the next message in; pass it to tf_comm_send. */
+tf_wbuf *tf_comm_buffer(tf_comm *c);
+/* Start sending the finished frame in w (from tf_comm_buffer) to dest.
+ * Returns 0 or TF_EMPI / TF_ENOMEM. */
+int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest);
+/* Reap finished sends. Returns the number reaped or a negative error. */
+int tf_comm_progress_sends(tf_comm *c);
+/* Wait for every send to finish, up to timeout seconds. Returns 0 or
+ * TF_EMPI (timeout counts as an error). */
+int tf_comm_drain_sends(tf_comm *c, double timeout);
+/* Poll for incoming messages from source (or MPI_ANY_SOURCE). Returns 1 and
+ * fills *m when a whole message is ready, 0 when none, or a negative error. */
+int tf_comm_poll(tf_comm *c, int source, tf_msg *m);
+
+double tf_now(void);
+
+#endif

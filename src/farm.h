@@ -1,0 +1,73 @@
+/* farm.h - what the runtime, master, worker and serial driver share: the
+ * handle given to callbacks, task-id derivation and run statistics. */
+#ifndef TF_FARM_H
+#define TF_FARM_H
+
+#include <stdarg.h>
+
+#include "queue.h"
+#include "taskfarm.h"
+#include "wire.h"
+
+/* Which callback the handle is inside; it decides what tf_submit does. */
+enum tf_phase {
+  TF_IN_NONE,
+  TF_IN_GENERATE,
+  TF_IN_EXECUTE,
+  TF_IN_COLLECT,
+  TF_IN_FINISH,
+  TF_IN_INIT
+};
+
+struct tf_handle {
+  enum tf_phase phase;
+  int rank, nworkers, worker_index;
+  const tf_config *cfg;
+  const tf_app *app;
+  /* generate: ids are handed out in submission order into queue */
+  uint64_t next_id;
+  tf_queue *queue;
+  uint64_t last_id;
+  /* execute: the task, its children (SPAWN entries) and its result */
+  uint64_t cur_id;
+  uint32_t nchildren;
+  tf_wbuf spawns;
+  unsigned char *result;
+  size_t result_len, result_cap;
+  int error;        /* first error a tf_* call returned inside the current callback */
+  char errmsg[200]; /* what that error was about */
+};
+
+/* Run statistics, filled by whoever ran the farm. */
+typedef struct tf_run_stats {
+  uint64_t tasks_generated, tasks_spawned, results;
+  uint64_t frames_in, frames_out;
+  double wall;
+  int stuck; /* some worker did not stop: the caller must abort the job */
+  /* per worker (nworkers entries), from BYE frames */
+  uint64_t *w_tasks, *w_busy_ns, *w_frames;
+} tf_run_stats;
+
+void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
+                    int worker_index);
+void tf_handle_free(tf_handle *h);
+/* Prepare h for executing task id (clears result and children). */
+int tf_handle_begin_execute(tf_handle *h, uint64_t id);
+
+/* The id of child number index of task parent. */
+uint64_t tf_child_id(uint64_t parent, uint32_t index);
+
+/* A message for a person, prefixed "taskfarm: rank R: ". */
+void tf_log(int rank, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The master (rank 0 of a multi-rank farm), a worker, and the one-rank
+ * driver. Each returns 0 or a negative TF_E* code, and fills stats where
+ * given. */
+int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
+int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
+int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
+
+/* Call the app's worker_init / worker_fini / finish, if any, with logging. */
+int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what);
+
+#endif

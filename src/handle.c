@@ -1,0 +1,161 @@
+/* handle.c - the operations an app may call inside its callbacks (tf_submit,
+ * tf_result, ...) and the derivation of task ids. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "farm.h"
+
+void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
+                    int worker_index) {
+  memset(h, 0, sizeof *h);
+  h->app = app;
+  h->cfg = cfg;
+  h->rank = rank;
+  h->nworkers = nworkers;
+  h->worker_index = worker_index;
+}
+
+void tf_handle_free(tf_handle *h) {
+  tf_wbuf_free(&h->spawns);
+  free(h->result);
+  h->result = NULL;
+  h->result_len = h->result_cap = 0;
+}
+
+int tf_handle_begin_execute(tf_handle *h, uint64_t id) {
+  h->phase = TF_IN_EXECUTE;
+  h->cur_id = id;
+  h->nchildren = 0;
+  h->result_len = 0;
+  h->error = 0;
+  h->errmsg[0] = '\0';
+  return tf_wire_begin(&h->spawns, TF_MSG_RESULTS, 0);
+}
+
+/* splitmix64's finaliser: a bijection that scatters nearby inputs. */
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+uint64_t tf_child_id(uint64_t parent, uint32_t index) {
+  return TF_ID_SPAWNED | (mix64(parent ^ mix64(UINT64_C(0x9e3779b97f4a7c15) + index)) >> 1);
+}
+
+static int fail(tf_handle *h, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(tf_handle *h, int code, const char *fmt, ...) {
+  if (!h->error) {
+    h->error = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->errmsg, sizeof h->errmsg, fmt, ap);
+    va_end(ap);
+  }
+  return code;
+}
+
+static const char *fn_name(const tf_handle *h) {
+  return h->phase == TF_IN_EXECUTE    ? "execute"
+         : h->phase == TF_IN_GENERATE ? "generate"
+                                      : "this callback";
+}
+
+int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority) {
+  if (!h) return TF_EINVAL;
+  if (size && !data) return fail(h, TF_EINVAL, "tf_submit: NULL data with size %zu", size);
+  if (size > h->cfg->max_payload)
+    return fail(
+        h, TF_ETOOBIG,
+        "tf_submit in %s: task of %zu bytes is over the limit of %llu bytes (--max-payload)",
+        fn_name(h), size, (unsigned long long)h->cfg->max_payload);
+  if (h->phase == TF_IN_GENERATE) {
+    tf_rec r = {h->next_id, priority, (uint32_t)size, NULL};
+    if (size) {
+      r.data = malloc(size);
+      if (!r.data) return fail(h, TF_ENOMEM, "tf_submit: out of memory for %zu bytes", size);
+      memcpy(r.data, data, size);
+    }
+    if (tf_queue_push(h->queue, &r)) {
+      free(r.data);
+      return fail(h, TF_ENOMEM, "tf_submit: out of memory growing the task queue");
+    }
+    h->last_id = h->next_id++;
+    return 0;
+  }
+  if (h->phase == TF_IN_EXECUTE) {
+    uint64_t id = tf_child_id(h->cur_id, h->nchildren);
+    int rc = tf_wire_add(&h->spawns, TF_ENT_SPAWN, id, priority, data, size);
+    if (rc) return fail(h, rc, "tf_submit in execute: %s", tf_strerror(rc));
+    h->nchildren++;
+    return 0;
+  }
+  return fail(h, TF_ESTATE, "tf_submit called outside generate and execute");
+}
+
+int tf_submit(tf_handle *h, const void *data, size_t size) {
+  return tf_submit_prio(h, data, size, 0);
+}
+
+int tf_result(tf_handle *h, const void *data, size_t size) {
+  if (!h) return TF_EINVAL;
+  if (h->phase != TF_IN_EXECUTE) return fail(h, TF_ESTATE, "tf_result called outside execute");
+  if (size && !data) return fail(h, TF_EINVAL, "tf_result: NULL data with size %zu", size);
+  if (size > h->cfg->max_payload)
+    return fail(h, TF_ETOOBIG,
+                "tf_result: result of %zu bytes is over the limit of %llu bytes (--max-payload)",
+                size, (unsigned long long)h->cfg->max_payload);
+  if (size > h->result_cap) {
+    unsigned char *p = realloc(h->result, size);
+    if (!p) return fail(h, TF_ENOMEM, "tf_result: out of memory for %zu bytes", size);
+    h->result = p;
+    h->result_cap = size;
+  }
+  if (size) memcpy(h->result, data, size);
+  h->result_len = size;
+  return 0;
+}
+
+tf_id tf_task_id(const tf_handle *h) {
+  if (!h) return 0;
+  return h->phase == TF_IN_EXECUTE ? h->cur_id : h->last_id;
+}
+
+int tf_rank(const tf_handle *h) { return h ? h->rank : -1; }
+int tf_nworkers(const tf_handle *h) { return h ? h->nworkers : 0; }
+int tf_worker_index(const tf_handle *h) { return h ? h->worker_index : -1; }
+const tf_config *tf_get_config(const tf_handle *h) { return h ? h->cfg : NULL; }
+
+void tf_log(int rank, const char *fmt, ...) {
+  char host[MPI_MAX_PROCESSOR_NAME] = "";
+  int len = 0, init = 0;
+  MPI_Initialized(&init);
+  if (init) MPI_Get_processor_name(host, &len);
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (host[0])
+    fprintf(stderr, "taskfarm: rank %d on %s: %s\n", rank, host, msg);
+  else
+    fprintf(stderr, "taskfarm: rank %d: %s\n", rank, msg);
+}
+
+int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what) {
+  if (!fn) return 0;
+  enum tf_phase saved = h->phase;
+  h->phase = TF_IN_INIT;
+  h->error = 0;
+  int rc = fn(h, h->app->ctx);
+  h->phase = saved;
+  if (rc != 0 || h->error) {
+    if (h->error)
+      tf_log(h->rank, "%s failed: %s", what, h->errmsg);
+    else
+      tf_log(h->rank, "%s failed (returned %d)", what, rc);
+    return TF_EAPP;
+  }
+  return 0;
+}

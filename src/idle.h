@@ -1,0 +1,29 @@
+/* idle.h - what a rank does when a poll found nothing: poll on for a while,
+ * yielding the core between polls (a reply on a dedicated core comes within
+ * microseconds; on a shared core, ranks that compute get to run), then sleep
+ * with growing naps. The longest nap is shorter than the polling window, so
+ * two ranks that wait on each other can never fall into turns of sleeping. */
+#ifndef TF_IDLE_H
+#define TF_IDLE_H
+
+typedef struct tf_idle {
+  unsigned polls;    /* consecutive idle polls */
+  int napping;       /* the polling window is over */
+  double poll_until; /* set at the first idle poll */
+  long nap_ns;
+} tf_idle;
+
+#define TF_IDLE_POLL_SECONDS 1e-3
+#define TF_IDLE_SPINS 32 /* polls before the first yield */
+#define TF_IDLE_NAP_MIN_NS 20000L
+#define TF_IDLE_NAP_MAX_NS 500000L
+
+static inline void tf_idle_reset(tf_idle *s) {
+  s->polls = 0;
+  s->napping = 0;
+  s->nap_ns = TF_IDLE_NAP_MIN_NS;
+}
+/* Called after a poll that found nothing to do. */
+void tf_idle_wait(tf_idle *s);
+
+#endif

@@ -1,0 +1,397 @@
+/* master.c - rank 0 of a farm: generates tasks lazily into a bounded queue,
+ * hands them to workers as their credits allow, records who holds what in
+ * the ledger, collects results, and stops every worker at the end. It only
+ * ever polls, so one slow or silent worker never stalls the others. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "farm.h"
+#include "idle.h"
+#include "ledger.h"
+
+/* Bytes of tasks packed into one TASKS frame (one larger task still goes alone). */
+#define TF_MASTER_FRAME_BYTES (1u << 20)
+/* How long workers get to answer STOP: after success they are idle; after
+ * a failure one may be inside a long task. */
+#define TF_STOP_WAIT_OK 60.0
+#define TF_STOP_WAIT_FAILED 10.0
+
+enum { W_RUNNING, W_GAVE_UP, W_DONE };
+
+typedef struct master {
+  tf_comm c;
+  const tf_app *app;
+  const tf_config *cfg;
+  tf_handle h;
+  tf_queue queue;
+  tf_ledger ledger;
+  int nworkers;
+  int *demand; /* tasks each worker asked for and has not been sent */
+  int *state;
+  int gen_done;
+  size_t window; /* generate only while the queue is shorter than this */
+  int rr;        /* first worker served in the next dispatch round */
+  int status;
+  tf_run_stats *stats;
+} master;
+
+typedef int (*handler)(master *m, int w, const tf_frame *f);
+
+static int fail_run(master *m, int code) {
+  if (!m->status) m->status = code;
+  return code;
+}
+
+static int refill(master *m) {
+  int progressed = 0;
+  while (!m->gen_done && tf_queue_size(&m->queue) < m->window) {
+    if (!m->app->generate) {
+      m->gen_done = 1;
+      break;
+    }
+    size_t before = tf_queue_size(&m->queue);
+    m->h.phase = TF_IN_GENERATE;
+    m->h.error = 0;
+    int rc = m->app->generate(&m->h, m->app->ctx);
+    m->h.phase = TF_IN_NONE;
+    size_t added = tf_queue_size(&m->queue) - before;
+    m->stats->tasks_generated += added;
+    if (m->h.error) {
+      tf_log(0, "generate: %s", m->h.errmsg);
+      return fail_run(m, m->h.error);
+    }
+    if (rc < 0) {
+      tf_log(0, "generate failed (returned %d)", rc);
+      return fail_run(m, TF_EAPP);
+    }
+    progressed = 1;
+    if (rc == TF_GEN_DONE) m->gen_done = 1;
+    if (!added) break; /* let the loop breathe; generate is asked again next round */
+  }
+  return progressed;
+}
+
+static int send_tasks(master *m, int w, int n) {
+  tf_wbuf *b = tf_comm_buffer(&m->c);
+  if (!b || tf_wire_begin(b, TF_MSG_TASKS, 0)) return fail_run(m, TF_ENOMEM);
+  int sent = 0;
+  while (sent < n && tf_queue_size(&m->queue)) {
+    const tf_rec *next = tf_queue_peek(&m->queue);
+    if (sent && b->len + tf_wire_entry_bytes(next->size) > TF_MASTER_FRAME_BYTES) break;
+    tf_rec r;
+    tf_queue_pop(&m->queue, &r);
+    if (tf_wire_add(b, TF_ENT_TASK, r.id, r.prio, r.data, r.size) ||
+        tf_ledger_push(&m->ledger, w, &r)) {
+      free(r.data);
+      return fail_run(m, TF_ENOMEM);
+    }
+    sent++;
+  }
+  tf_wire_finish(b);
+  int rc = tf_comm_send(&m->c, b, w + 1);
+  if (rc) {
+    tf_log(0, "sending tasks to rank %d: %s", w + 1, m->c.errmsg);
+    return fail_run(m, rc);
+  }
+  m->demand[w] -= sent;
+  m->stats->frames_out++;
+  return sent;
+}
+
+/* Serve the workers that asked for tasks, round robin; when the queue is
+ * short, share it out rather than give it all to the first in line. */
+static int dispatch(master *m) {
+  size_t q = tf_queue_size(&m->queue);
+  if (!q) return 0;
+  int asking = 0;
+  for (int w = 0; w < m->nworkers; w++)
+    asking += m->demand[w] > 0 && m->state[w] == W_RUNNING;
+  if (!asking) return 0;
+  size_t share = q / (size_t)asking;
+  if (share < 1) share = 1;
+  int progressed = 0;
+  for (int k = 0; k < m->nworkers && tf_queue_size(&m->queue); k++) {
+    int w = (m->rr + k) % m->nworkers;
+    if (m->demand[w] <= 0 || m->state[w] != W_RUNNING) continue;
+    int n = (size_t)m->demand[w] < share ? m->demand[w] : (int)share;
+    int rc = send_tasks(m, w, n);
+    if (rc < 0) return rc;
+    progressed = 1;
+  }
+  m->rr = (m->rr + 1) % m->nworkers;
+  return progressed;
+}
+
+/* The result (or failure) for task e->id must be the oldest task worker w holds. */
+static int take_from_ledger(master *m, int w, const tf_entry *e) {
+  const tf_rec *head = tf_ledger_head(&m->ledger, w);
+  if (!head || head->id != e->id) {
+    if (head)
+      tf_log(0, "rank %d reported task %llu, but the next task it holds is %llu", w + 1,
+             (unsigned long long)e->id, (unsigned long long)head->id);
+    else
+      tf_log(0, "rank %d reported task %llu, but it holds no task", w + 1,
+             (unsigned long long)e->id);
+    return fail_run(m, TF_EPROTO);
+  }
+  tf_rec r;
+  tf_ledger_pop(&m->ledger, w, &r);
+  free(r.data);
+  return 0;
+}
+
+static int on_spawn(master *m, int w, const tf_entry *e) {
+  (void)w;
+  tf_rec r = {e->id, e->prio, e->size, NULL};
+  if (e->size) {
+    r.data = malloc(e->size);
+    if (!r.data) return fail_run(m, TF_ENOMEM);
+    memcpy(r.data, e->data, e->size);
+  }
+  if (tf_queue_push(&m->queue, &r)) {
+    free(r.data);
+    return fail_run(m, TF_ENOMEM);
+  }
+  m->stats->tasks_spawned++;
+  return 0;
+}
+
+static int on_result(master *m, int w, const tf_entry *e) {
+  int rc = take_from_ledger(m, w, e);
+  if (rc) return rc;
+  tf_task t = {e->id, 0, e->size ? e->data : NULL, e->size};
+  m->h.phase = TF_IN_COLLECT;
+  m->h.error = 0;
+  rc = m->app->collect ? m->app->collect(&m->h, &t, m->app->ctx) : 0;
+  m->h.phase = TF_IN_NONE;
+  m->stats->results++;
+  if (rc != 0 || m->h.error) {
+    tf_log(0, "collect failed for task %llu (%s)", (unsigned long long)e->id,
+           m->h.error ? m->h.errmsg : "it returned non-zero");
+    return fail_run(m, TF_EAPP);
+  }
+  return 0;
+}
+
+static int on_fail(master *m, int w, const tf_entry *e) {
+  int rc = take_from_ledger(m, w, e);
+  if (rc) return rc;
+  tf_log(0, "task %llu failed on rank %d: %.*s", (unsigned long long)e->id, w + 1, (int)e->size,
+         (const char *)e->data);
+  return fail_run(m, TF_EAPP);
+}
+
+static int on_results_frame(master *m, int w, const tf_frame *f) {
+  size_t pos = 0;
+  tf_entry e;
+  while (tf_wire_next(f, &pos, &e)) {
+    int rc = e.type == TF_ENT_SPAWN    ? on_spawn(m, w, &e)
+             : e.type == TF_ENT_RESULT ? on_result(m, w, &e)
+                                       : on_fail(m, w, &e);
+    if (rc) return rc;
+  }
+  /* A worker never holds more than prefetch tasks, plus the one it runs. */
+  if (f->aux > TF_MAX_PREFETCH || tf_ledger_held(&m->ledger, w) + (size_t)m->demand[w] + f->aux >
+                                      (size_t)m->cfg->prefetch + 1) {
+    tf_log(0, "rank %d asked for %u more tasks while holding %zu and owed %d (prefetch %d)", w + 1,
+           f->aux, tf_ledger_held(&m->ledger, w), m->demand[w], m->cfg->prefetch);
+    return fail_run(m, TF_EPROTO);
+  }
+  m->demand[w] += (int)f->aux;
+  return 0;
+}
+
+static int on_error_frame(master *m, int w, const tf_frame *f) {
+  size_t pos = 0;
+  tf_entry e;
+  tf_wire_next(f, &pos, &e);
+  tf_log(w + 1, "%.*s", (int)e.size, (const char *)e.data);
+  m->state[w] = W_GAVE_UP;
+  return fail_run(m, TF_EAPP);
+}
+
+static void record_bye(master *m, int w, const tf_frame *f) {
+  size_t pos = 0;
+  tf_entry e;
+  tf_wire_next(f, &pos, &e);
+  uint64_t v[3];
+  memcpy(v, e.data, sizeof v);
+  m->stats->w_tasks[w] = v[0];
+  m->stats->w_busy_ns[w] = v[1];
+  m->stats->w_frames[w] = v[2];
+  m->state[w] = W_DONE;
+  if (f->aux) {
+    tf_log(w + 1, "worker_fini failed");
+    fail_run(m, TF_EAPP);
+  }
+}
+
+static int on_early_bye(master *m, int w, const tf_frame *f) {
+  (void)f;
+  tf_log(0, "rank %d said goodbye before it was told to stop", w + 1);
+  m->state[w] = W_DONE;
+  return fail_run(m, TF_EPROTO);
+}
+
+/* What the master does with each frame kind while the farm runs. */
+static const handler handlers[TF_MSG_KIND_COUNT] = {
+    [TF_MSG_RESULTS] = on_results_frame,
+    [TF_MSG_ERROR] = on_error_frame,
+    [TF_MSG_BYE] = on_early_bye,
+};
+
+/* Receive and validate one message; returns 1 with *f filled, 0 if none, or
+ * a negative error (already logged). */
+static int next_frame(master *m, tf_msg *msg, tf_frame *f, int *w) {
+  int rc = tf_comm_poll(&m->c, MPI_ANY_SOURCE, msg);
+  if (rc < 0) {
+    tf_log(0, "%s", m->c.errmsg);
+    return fail_run(m, rc);
+  }
+  if (!rc) return 0;
+  m->stats->frames_in++;
+  *w = msg->source - 1;
+  char why[200];
+  if (tf_wire_decode(msg->buf, (size_t)msg->len, m->cfg->max_payload, f, why, sizeof why)) {
+    tf_log(0, "malformed message from rank %d: %s", msg->source, why);
+    free(msg->buf);
+    return fail_run(m, TF_EPROTO);
+  }
+  return 1;
+}
+
+static int poll_incoming(master *m) {
+  int progressed = 0;
+  for (;;) {
+    tf_msg msg;
+    tf_frame f;
+    int w;
+    int rc = next_frame(m, &msg, &f, &w);
+    if (rc <= 0) return rc < 0 ? rc : progressed;
+    progressed = 1;
+    handler fn = handlers[f.kind];
+    if (!fn) {
+      tf_log(0, "unexpected %s message from rank %d", tf_wire_kind_name(f.kind), msg.source);
+      rc = fail_run(m, TF_EPROTO);
+    } else {
+      rc = fn(m, w, &f);
+    }
+    free(msg.buf);
+    if (rc < 0) return rc;
+  }
+}
+
+/* Tell every worker to stop and wait, bounded, for each one's BYE. Frames
+ * that arrive meanwhile are only possible after a failure and are dropped. */
+static int stop_workers(master *m) {
+  int rc = 0;
+  for (int w = 0; w < m->nworkers; w++) {
+    tf_wbuf *b = tf_comm_buffer(&m->c);
+    if (!b || tf_wire_begin(b, TF_MSG_STOP, (uint32_t)(-m->status))) return TF_ENOMEM;
+    tf_wire_finish(b);
+    if ((rc = tf_comm_send(&m->c, b, w + 1))) {
+      tf_log(0, "sending STOP to rank %d: %s", w + 1, m->c.errmsg);
+      return rc;
+    }
+  }
+  double wait = m->status ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
+  double deadline = tf_now() + wait;
+  int left = 0;
+  for (int w = 0; w < m->nworkers; w++)
+    left += m->state[w] != W_DONE;
+  tf_idle idle;
+  tf_idle_reset(&idle);
+  while (left) {
+    tf_msg msg;
+    tf_frame f;
+    int w;
+    int got = next_frame(m, &msg, &f, &w);
+    if (got < 0 && got != TF_EPROTO) return got;
+    if (got > 0) {
+      if (f.kind == TF_MSG_BYE && m->state[w] != W_DONE) {
+        record_bye(m, w, &f);
+        left--;
+      } else if (f.kind == TF_MSG_ERROR) {
+        on_error_frame(m, w, &f);
+      }
+      free(msg.buf);
+      tf_idle_reset(&idle);
+      continue;
+    }
+    tf_comm_progress_sends(&m->c);
+    if (tf_now() > deadline) {
+      tf_log(0, "%d worker(s) did not stop within %.0f s", left, wait);
+      return TF_EMPI;
+    }
+    tf_idle_wait(&idle);
+  }
+  if ((rc = tf_comm_drain_sends(&m->c, wait))) tf_log(0, "%s", m->c.errmsg);
+  return rc;
+}
+
+int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
+  master m;
+  memset(&m, 0, sizeof m);
+  tf_comm_init(&m.c, comm);
+  m.app = app;
+  m.cfg = cfg;
+  m.stats = stats;
+  m.nworkers = m.c.size - 1;
+  tf_handle_init(&m.h, app, cfg, 0, m.nworkers, -1);
+  m.h.queue = &m.queue;
+  m.window = 2 * (size_t)m.nworkers * (size_t)cfg->prefetch + 64;
+  m.demand = calloc((size_t)m.nworkers, sizeof *m.demand);
+  m.state = calloc((size_t)m.nworkers, sizeof *m.state);
+  int rc = (!m.demand || !m.state || tf_ledger_init(&m.ledger, m.nworkers)) ? TF_ENOMEM : 0;
+  if (rc) m.status = rc;
+  double t0 = tf_now();
+
+  tf_idle idle;
+  tf_idle_reset(&idle);
+  while (!m.status) {
+    int progressed = 0, r;
+    if ((r = poll_incoming(&m)) < 0) break;
+    progressed |= r;
+    if ((r = refill(&m)) < 0) break;
+    progressed |= r;
+    if ((r = dispatch(&m)) < 0) break;
+    progressed |= r;
+    if ((r = tf_comm_progress_sends(&m.c)) < 0) {
+      tf_log(0, "%s", m.c.errmsg);
+      fail_run(&m, r);
+      break;
+    }
+    if (m.gen_done && !tf_queue_size(&m.queue) && !m.ledger.total) break;
+    if (progressed)
+      tf_idle_reset(&idle);
+    else
+      tf_idle_wait(&idle);
+  }
+  if (!m.status) {
+    m.h.phase = TF_IN_FINISH;
+    if (app->finish) {
+      m.h.error = 0;
+      int frc = app->finish(&m.h, app->ctx);
+      if (frc != 0 || m.h.error) {
+        tf_log(0, "finish failed (%s)", m.h.error ? m.h.errmsg : "it returned non-zero");
+        fail_run(&m, TF_EAPP);
+      }
+    }
+    m.h.phase = TF_IN_NONE;
+  }
+  stats->wall = tf_now() - t0;
+  rc = stop_workers(&m);
+  if (rc && !m.status) m.status = rc;
+  int status = m.status;
+  stats->stuck = rc == TF_EMPI;
+
+  tf_queue_destroy(&m.queue);
+  tf_ledger_destroy(&m.ledger);
+  tf_handle_free(&m.h);
+  free(m.demand);
+  free(m.state);
+  tf_comm_destroy(&m.c);
+  return status;
+}

@@ -1,0 +1,138 @@
+/* runtime.c - the entry points: tf_main (the whole program) and tf_run (one
+ * farm on a given communicator): roles, the run summary, the exit status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "farm.h"
+#include "options.h"
+
+const char *tf_strerror(int code) {
+  switch (code) {
+  case TF_OK: return "success";
+  case TF_EINVAL: return "invalid argument";
+  case TF_ENOMEM: return "out of memory";
+  case TF_ETOOBIG: return "payload larger than the limit (--max-payload)";
+  case TF_EPROTO: return "malformed or unexpected message";
+  case TF_EMPI: return "MPI error";
+  case TF_EAPP: return "an app callback failed";
+  case TF_EUSAGE: return "bad command line";
+  case TF_ESTATE: return "call not allowed here";
+  case TF_EHELP: return "help or version requested";
+  default: return "unknown error";
+  }
+}
+
+static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,
+                          int nworkers, int status) {
+  fflush(stdout); /* the app's answer first */
+  if (cfg->quiet && !cfg->verbose) return;
+  uint64_t tasks = s->tasks_generated + s->tasks_spawned;
+  double rate = s->wall > 0 ? (double)s->results / s->wall : 0.0;
+  fprintf(stderr,
+          "taskfarm: %s: %s: %llu results of %llu tasks (%llu spawned) on %d worker%s in %.3f s "
+          "(%.0f tasks/s)\n",
+          app->name ? app->name : "app", status ? "FAILED" : "done", (unsigned long long)s->results,
+          (unsigned long long)tasks, (unsigned long long)s->tasks_spawned, nworkers,
+          nworkers == 1 ? "" : "s", s->wall, rate);
+  if (!cfg->verbose) return;
+  for (int w = 0; w < nworkers; w++) {
+    double busy = (double)s->w_busy_ns[w] * 1e-9;
+    fprintf(stderr,
+            "taskfarm:   worker %d (rank %d): %llu tasks, busy %.3f s (%.1f%%), %llu frames\n", w,
+            nworkers == 1 && s->frames_in == 0 ? 0 : w + 1, (unsigned long long)s->w_tasks[w], busy,
+            s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (unsigned long long)s->w_frames[w]);
+  }
+  fprintf(stderr, "taskfarm:   master: %llu frames in, %llu frames out\n",
+          (unsigned long long)s->frames_in, (unsigned long long)s->frames_out);
+}
+
+static int check_setup(const tf_app *app, const tf_config *cfg) {
+  if (!app || !cfg || !app->execute) return TF_EINVAL;
+  if (cfg->prefetch < 1 || cfg->prefetch > TF_MAX_PREFETCH) return TF_EINVAL;
+  if (cfg->max_payload > TF_MAX_PAYLOAD_LIMIT) return TF_EINVAL;
+  return 0;
+}
+
+/* tf_run, and whether a worker may still be running (then the caller must
+ * abort the job rather than finalize). */
+static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int *stuck) {
+  *stuck = 0;
+  int rc = check_setup(app, cfg);
+  if (rc) return rc;
+  MPI_Comm dup;
+  if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) return TF_EMPI;
+  MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
+  int rank, size;
+  MPI_Comm_rank(dup, &rank);
+  MPI_Comm_size(dup, &size);
+  int nworkers = size > 1 ? size - 1 : 1;
+  tf_run_stats s;
+  memset(&s, 0, sizeof s);
+  s.w_tasks = calloc((size_t)nworkers, sizeof *s.w_tasks);
+  s.w_busy_ns = calloc((size_t)nworkers, sizeof *s.w_busy_ns);
+  s.w_frames = calloc((size_t)nworkers, sizeof *s.w_frames);
+  if (!s.w_tasks || !s.w_busy_ns || !s.w_frames)
+    rc = TF_ENOMEM;
+  else if (size == 1)
+    rc = tf_serial_run(app, cfg, &s);
+  else if (rank == 0)
+    rc = tf_master_run(dup, app, cfg, &s);
+  else
+    rc = tf_worker_run(dup, app, cfg);
+  if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);
+  *stuck = s.stuck;
+  free(s.w_tasks);
+  free(s.w_busy_ns);
+  free(s.w_frames);
+  if (!*stuck) MPI_Comm_free(&dup);
+  return rc;
+}
+
+int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+  int stuck;
+  return run_farm(comm, app, cfg, &stuck);
+}
+
+int tf_main(int argc, char **argv, const tf_app *app) {
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    fprintf(stderr, "taskfarm: MPI_Init failed\n");
+    return TF_EXIT_FAILED;
+  }
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const char *name = app && app->name ? app->name : (argc > 0 ? argv[0] : "taskfarm");
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  char err[256];
+  int rc = app ? tf_parse_args(argc, argv, app, &cfg, err, sizeof err) : TF_EINVAL;
+  if (rc == TF_EHELP) {
+    if (rank == 0) {
+      if (!strcmp(err, "help"))
+        tf_print_help(app);
+      else
+        printf("%s (taskfarm %s)\n", name, TF_VERSION_STRING);
+    }
+    MPI_Finalize();
+    return TF_EXIT_OK;
+  }
+  if (rc) {
+    if (rank == 0) {
+      if (rc == TF_EUSAGE)
+        fprintf(stderr, "%s: %s\nTry '%s --help'.\n", name, err, name);
+      else
+        fprintf(stderr, "%s: %s\n", name, tf_strerror(rc));
+    }
+    MPI_Finalize();
+    return rc == TF_EUSAGE ? TF_EXIT_USAGE : TF_EXIT_FAILED;
+  }
+  int stuck = 0;
+  rc = run_farm(MPI_COMM_WORLD, app, &cfg, &stuck);
+  if (stuck) {
+    fflush(NULL);
+    MPI_Abort(MPI_COMM_WORLD, TF_EXIT_FAILED); /* a worker never stopped; finalize would hang */
+  }
+  MPI_Finalize();
+  return rc ? TF_EXIT_FAILED : TF_EXIT_OK;
+}

@@ -1,0 +1,134 @@
+/* serial.c - a farm of one rank: the same generate / execute / collect cycle
+ * as master and worker, in one process and without messages, so every app
+ * runs without mpirun and gives the same ids and answers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "farm.h"
+
+/* Queue the children of the task just executed (SPAWN entries in h->spawns). */
+static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
+  if (!h->nchildren) return 0;
+  tf_wire_finish(&h->spawns);
+  tf_frame f;
+  if (tf_wire_decode(h->spawns.buf, h->spawns.len, h->cfg->max_payload, &f, NULL, 0))
+    return TF_EPROTO;
+  size_t pos = 0;
+  tf_entry e;
+  while (tf_wire_next(&f, &pos, &e)) {
+    tf_rec r = {e.id, e.prio, e.size, NULL};
+    if (e.size) {
+      if (!(r.data = malloc(e.size))) return TF_ENOMEM;
+      memcpy(r.data, e.data, e.size);
+    }
+    if (tf_queue_push(q, &r)) {
+      free(r.data);
+      return TF_ENOMEM;
+    }
+    stats->tasks_spawned++;
+  }
+  return 0;
+}
+
+static int generate_some(tf_handle *h, const tf_app *app, tf_queue *q, int *done,
+                         tf_run_stats *stats) {
+  if (!app->generate) {
+    *done = 1;
+    return 0;
+  }
+  size_t before = tf_queue_size(q);
+  h->phase = TF_IN_GENERATE;
+  h->error = 0;
+  int rc = app->generate(h, app->ctx);
+  h->phase = TF_IN_NONE;
+  stats->tasks_generated += tf_queue_size(q) - before;
+  if (h->error) {
+    tf_log(0, "generate: %s", h->errmsg);
+    return h->error;
+  }
+  if (rc < 0) {
+    tf_log(0, "generate failed (returned %d)", rc);
+    return TF_EAPP;
+  }
+  if (rc == TF_GEN_DONE) *done = 1;
+  return 0;
+}
+
+static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stats *stats) {
+  tf_rec r;
+  tf_queue_pop(q, &r);
+  int rc = tf_handle_begin_execute(h, r.id);
+  if (rc) {
+    free(r.data);
+    return rc;
+  }
+  tf_task t = {r.id, r.prio, r.data, r.size};
+  int xrc = app->execute(h, &t, app->ctx);
+  h->phase = TF_IN_NONE;
+  free(r.data);
+  if (xrc != 0 || h->error) {
+    if (h->error)
+      tf_log(0, "task %llu failed: %s", (unsigned long long)r.id, h->errmsg);
+    else
+      tf_log(0, "task %llu failed: execute returned %d", (unsigned long long)r.id, xrc);
+    return TF_EAPP;
+  }
+  if ((rc = queue_children(h, q, stats))) return rc;
+  tf_task res = {r.id, 0, h->result_len ? h->result : NULL, h->result_len};
+  h->phase = TF_IN_COLLECT;
+  h->error = 0;
+  rc = app->collect ? app->collect(h, &res, app->ctx) : 0;
+  h->phase = TF_IN_NONE;
+  stats->results++;
+  if (rc != 0 || h->error) {
+    tf_log(0, "collect failed for task %llu (%s)", (unsigned long long)r.id,
+           h->error ? h->errmsg : "it returned non-zero");
+    return TF_EAPP;
+  }
+  return 0;
+}
+
+int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
+  tf_handle h;
+  tf_queue q = {0};
+  tf_handle_init(&h, app, cfg, 0, 1, 0);
+  h.queue = &q;
+  size_t window = 2 * (size_t)cfg->prefetch + 64;
+  double t0 = tf_now();
+  int rc = tf_call_hook(&h, app->worker_init, "worker_init");
+  int done = 0;
+  uint64_t busy_ns = 0;
+  while (!rc) {
+    while (!rc && !done && tf_queue_size(&q) < window) {
+      size_t before = tf_queue_size(&q);
+      rc = generate_some(&h, app, &q, &done, stats);
+      if (tf_queue_size(&q) == before) break;
+    }
+    if (rc || !tf_queue_size(&q)) {
+      if (!rc && !done) continue; /* generate said more but gave none yet */
+      break;
+    }
+    double a = tf_now();
+    rc = execute_one(&h, app, &q, stats);
+    busy_ns += (uint64_t)((tf_now() - a) * 1e9);
+  }
+  int frc = tf_call_hook(&h, app->worker_fini, "worker_fini");
+  if (!rc) rc = frc;
+  if (!rc && app->finish) {
+    h.phase = TF_IN_FINISH;
+    h.error = 0;
+    int r = app->finish(&h, app->ctx);
+    h.phase = TF_IN_NONE;
+    if (r != 0 || h.error) {
+      tf_log(0, "finish failed (%s)", h.error ? h.errmsg : "it returned non-zero");
+      rc = TF_EAPP;
+    }
+  }
+  stats->wall = tf_now() - t0;
+  stats->w_tasks[0] = stats->results;
+  stats->w_busy_ns[0] = busy_ns;
+  tf_queue_destroy(&q);
+  tf_handle_free(&h);
+  return rc;
+}

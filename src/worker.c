@@ -1,0 +1,251 @@
+/* worker.c - every rank but 0: keeps up to `prefetch` tasks queued locally,
+ * asking for more before it runs dry, executes them in arrival order, and
+ * sends results back in batches that carry the next request. Children a task
+ * submits travel in the same frame as its result, so they are never seen
+ * without it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "farm.h"
+#include "idle.h"
+
+/* Send results at least this often, so long tasks report one by one. */
+#define TF_FLUSH_INTERVAL 0.01
+/* Bytes of results in one frame before it goes regardless. */
+#define TF_WORKER_FRAME_BYTES (1u << 20)
+
+typedef struct inbox_frame {
+  unsigned char *buf; /* the received message, owned */
+  tf_frame f;
+  size_t pos;
+} inbox_frame;
+
+typedef struct worker {
+  tf_comm c;
+  const tf_app *app;
+  const tf_config *cfg;
+  tf_handle h;
+  inbox_frame *inbox; /* ring of frames holding tasks not yet run */
+  size_t in_head, in_n, in_cap;
+  uint32_t queued;    /* tasks received, not started */
+  uint32_t requested; /* tasks asked for, not received */
+  tf_wbuf out;        /* RESULTS frame being filled */
+  double out_since;
+  int out_urgent; /* holds children: other workers may be waiting for them */
+  int stop, stop_status, gave_up;
+  uint64_t tasks, busy_ns, frames;
+} worker;
+
+static int credits(const worker *k) {
+  int c = k->cfg->prefetch - (int)k->queued - (int)k->requested;
+  return c > 0 ? c : 0;
+}
+
+static int flush(worker *k) {
+  int want = k->gave_up ? 0 : credits(k);
+  if (!k->out.count && !want) return 0;
+  tf_wbuf *b = tf_comm_buffer(&k->c);
+  if (!b) return TF_ENOMEM;
+  tf_wire_set_aux(&k->out, (uint32_t)want);
+  tf_wire_finish(&k->out);
+  tf_wbuf t = *b; /* swap: the slot sends our frame, we keep its old buffer */
+  *b = k->out;
+  k->out = t;
+  int rc = tf_comm_send(&k->c, b, 0);
+  if (rc) {
+    tf_log(k->c.rank, "sending results: %s", k->c.errmsg);
+    return rc;
+  }
+  k->requested += (uint32_t)want;
+  k->frames++;
+  k->out_urgent = 0;
+  return tf_wire_begin(&k->out, TF_MSG_RESULTS, 0);
+}
+
+/* Tell the master this worker cannot go on, then wait for STOP. */
+static void give_up(worker *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void give_up(worker *k, const char *fmt, ...) {
+  char text[TF_WIRE_MAX_MESSAGE];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  k->gave_up = 1;
+  tf_wbuf *b = tf_comm_buffer(&k->c);
+  if (!b || tf_wire_begin(b, TF_MSG_ERROR, 0) ||
+      tf_wire_add(b, TF_ENT_TEXT, 0, 0, text, strlen(text))) {
+    tf_log(k->c.rank, "%s", text);
+    return;
+  }
+  tf_wire_finish(b);
+  if (tf_comm_send(&k->c, b, 0)) tf_log(k->c.rank, "%s", text);
+}
+
+static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
+  if (f->count > k->requested) {
+    give_up(k, "master sent %u tasks, %u were asked for", f->count, k->requested);
+    free(buf);
+    return 0;
+  }
+  if (k->in_n == k->in_cap) {
+    size_t cap = k->in_cap ? 2 * k->in_cap : 8;
+    inbox_frame *r = malloc(cap * sizeof *r);
+    if (!r) return TF_ENOMEM;
+    for (size_t i = 0; i < k->in_n; i++)
+      r[i] = k->inbox[(k->in_head + i) % k->in_cap];
+    free(k->inbox);
+    k->inbox = r;
+    k->in_cap = cap;
+    k->in_head = 0;
+  }
+  k->inbox[(k->in_head + k->in_n) % k->in_cap] = (inbox_frame){buf, *f, 0};
+  k->in_n++;
+  k->queued += f->count;
+  k->requested -= f->count;
+  return 0;
+}
+
+static int poll_incoming(worker *k) {
+  int progressed = 0;
+  for (;;) {
+    tf_msg msg;
+    int rc = tf_comm_poll(&k->c, 0, &msg);
+    if (rc < 0) {
+      tf_log(k->c.rank, "%s", k->c.errmsg);
+      return rc;
+    }
+    if (!rc) return progressed;
+    progressed = 1;
+    tf_frame f;
+    char why[200];
+    if (tf_wire_decode(msg.buf, (size_t)msg.len, k->cfg->max_payload, &f, why, sizeof why)) {
+      free(msg.buf);
+      give_up(k, "malformed message from rank 0: %s", why);
+      continue;
+    }
+    if (f.kind == TF_MSG_TASKS) {
+      if ((rc = on_tasks(k, msg.buf, &f))) return rc; /* on_tasks owns msg.buf now */
+      continue;
+    }
+    if (f.kind == TF_MSG_STOP) {
+      k->stop = 1;
+      k->stop_status = -(int)f.aux;
+    } else {
+      give_up(k, "unexpected %s message from rank 0", tf_wire_kind_name(f.kind));
+    }
+    free(msg.buf);
+  }
+}
+
+/* Run the oldest queued task and put its outcome into the outgoing frame. */
+static int run_one(worker *k) {
+  inbox_frame *fr = &k->inbox[k->in_head];
+  tf_entry e;
+  tf_wire_next(&fr->f, &fr->pos, &e);
+  k->queued--;
+  size_t mark_len = k->out.len;
+  uint32_t mark_count = k->out.count;
+  int rc = tf_handle_begin_execute(&k->h, e.id);
+  if (rc) return rc;
+  tf_task t = {e.id, e.prio, e.size ? e.data : NULL, e.size};
+  double t0 = tf_now();
+  int xrc = k->app->execute(&k->h, &t, k->app->ctx);
+  double t1 = tf_now();
+  k->h.phase = TF_IN_NONE;
+  k->busy_ns += (uint64_t)((t1 - t0) * 1e9);
+  k->tasks++;
+  if (xrc == 0 && !k->h.error) {
+    rc = tf_wire_append(&k->out, &k->h.spawns);
+    if (!rc) rc = tf_wire_add(&k->out, TF_ENT_RESULT, e.id, 0, k->h.result, k->h.result_len);
+    if (k->h.nchildren) k->out_urgent = 1;
+  } else {
+    char msg[TF_WIRE_MAX_MESSAGE];
+    if (k->h.error)
+      snprintf(msg, sizeof msg, "%s", k->h.errmsg);
+    else
+      snprintf(msg, sizeof msg, "execute returned %d", xrc);
+    k->out.len = mark_len; /* children of a failed task never existed */
+    k->out.count = mark_count;
+    rc = tf_wire_add(&k->out, TF_ENT_FAIL, e.id, xrc, msg, strlen(msg));
+  }
+  if (rc) return rc;
+  if (mark_count == 0) k->out_since = t1;
+  if (fr->pos >= fr->f.body_len) {
+    free(fr->buf);
+    k->in_head = (k->in_head + 1) % k->in_cap;
+    k->in_n--;
+  }
+  /* Send now if the queue runs low, children wait, the frame is big, or the
+   * oldest result has waited long enough. */
+  int low = (int)(k->queued + k->requested) <= k->cfg->prefetch / 2;
+  if (low || k->out_urgent || k->out.len >= TF_WORKER_FRAME_BYTES ||
+      t1 - k->out_since >= TF_FLUSH_INTERVAL)
+    return flush(k);
+  return 0;
+}
+
+static void send_bye(worker *k, int fini_failed) {
+  tf_wbuf *b = tf_comm_buffer(&k->c);
+  uint64_t v[3] = {k->tasks, k->busy_ns, k->frames};
+  if (!b || tf_wire_begin(b, TF_MSG_BYE, (uint32_t)fini_failed) ||
+      tf_wire_add(b, TF_ENT_STATS, 0, 0, v, sizeof v)) {
+    tf_log(k->c.rank, "out of memory saying goodbye");
+    return;
+  }
+  tf_wire_finish(b);
+  if (tf_comm_send(&k->c, b, 0)) tf_log(k->c.rank, "saying goodbye: %s", k->c.errmsg);
+}
+
+int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+  worker k;
+  memset(&k, 0, sizeof k);
+  tf_comm_init(&k.c, comm);
+  k.app = app;
+  k.cfg = cfg;
+  tf_handle_init(&k.h, app, cfg, k.c.rank, k.c.size - 1, k.c.rank - 1);
+  int rc = tf_wire_begin(&k.out, TF_MSG_RESULTS, 0);
+  if (rc == 0 && tf_call_hook(&k.h, app->worker_init, "worker_init"))
+    give_up(&k, "worker_init failed");
+
+  tf_idle idle;
+  tf_idle_reset(&idle);
+  while (!rc && !k.stop) {
+    int progressed = poll_incoming(&k);
+    if (progressed < 0) {
+      rc = progressed;
+      break;
+    }
+    if (k.stop) break;
+    if (k.in_n && !k.gave_up) {
+      rc = run_one(&k);
+      progressed = 1;
+    } else if (!k.gave_up && (k.out.count || credits(&k))) {
+      rc = flush(&k);
+      progressed = 1;
+    }
+    if (!rc && tf_comm_progress_sends(&k.c) < 0) {
+      tf_log(k.c.rank, "%s", k.c.errmsg);
+      rc = TF_EMPI;
+    }
+    if (progressed)
+      tf_idle_reset(&idle);
+    else
+      tf_idle_wait(&idle);
+  }
+  int fini_failed = tf_call_hook(&k.h, app->worker_fini, "worker_fini") != 0;
+  if (k.stop) {
+    send_bye(&k, fini_failed);
+    if (tf_comm_drain_sends(&k.c, 30.0)) tf_log(k.c.rank, "%s", k.c.errmsg);
+  }
+  for (size_t i = 0; i < k.in_n; i++)
+    free(k.inbox[(k.in_head + i) % k.in_cap].buf);
+  free(k.inbox);
+  tf_wbuf_free(&k.out);
+  tf_handle_free(&k.h);
+  tf_comm_destroy(&k.c);
+  if (rc) return rc;
+  if (k.stop_status) return k.stop_status;
+  return fini_failed ? TF_EAPP : 0;
+}
