@@ -1,0 +1,187 @@
+/* testapp.c - a configurable app for the integration tests. Root tasks carry a
+ * payload derived from their index; workers check it, may sleep a
+ * pseudo-random time, may spawn a tree of children, and echo a payload the
+ * master checks. The master counts every id and fails on a duplicate, a
+ * missing result or a wrong byte, and prints an order-independent digest
+ * that must be the same for every rank count. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "taskfarm.h"
+
+typedef struct app_ctx {
+  long long tasks, sleep_us, depth, branch, fail_id;
+  uint64_t payload, result_payload;
+  long long next;
+  /* master bookkeeping: an open-addressing set of collected ids */
+  uint64_t *seen;
+  size_t cap, count;
+  uint64_t digest;
+  unsigned char *buf;
+} app_ctx;
+
+typedef struct hdr {
+  uint64_t index; /* root index, carried down the tree */
+  uint32_t level; /* depth of this task in its tree */
+  uint32_t size;  /* payload bytes including this header */
+} hdr;
+
+static uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static unsigned char pattern(uint64_t seed, size_t i) {
+  return (unsigned char)(mix(seed + i) >> 56);
+}
+
+/* A payload of n bytes: the header when it fits, then a pattern. */
+static void fill(unsigned char *p, size_t n, const hdr *h, uint64_t seed) {
+  for (size_t i = 0; i < n; i++)
+    p[i] = pattern(seed, i);
+  if (n >= sizeof *h) memcpy(p, h, sizeof *h);
+}
+
+static int check(const unsigned char *p, size_t n, uint64_t seed) {
+  for (size_t i = sizeof(hdr) <= n ? sizeof(hdr) : 0; i < n; i++)
+    if (p[i] != pattern(seed, i)) return -1;
+  return 0;
+}
+
+static long long tree_size(long long depth, long long branch) {
+  long long total = 1, level = 1;
+  for (long long d = 0; d < depth; d++)
+    total += (level *= branch);
+  return total;
+}
+
+static int generate(tf_handle *h, void *vc) {
+  app_ctx *c = vc;
+  if (c->next >= c->tasks) return TF_GEN_DONE;
+  hdr t = {(uint64_t)c->next, 0, (uint32_t)c->payload};
+  size_t n = c->payload;
+  fill(c->buf, n, &t, (uint64_t)c->next);
+  int rc = tf_submit(h, c->buf, n);
+  if (rc) return rc;
+  c->next++;
+  return c->next < c->tasks ? TF_GEN_MORE : TF_GEN_DONE;
+}
+
+static int execute(tf_handle *h, const tf_task *task, void *vc) {
+  app_ctx *c = vc;
+  hdr t = {0, 0, 0};
+  if (task->size >= sizeof t) memcpy(&t, task->data, sizeof t);
+  /* Root payloads are seeded by the root index; children carry a header only. */
+  if (t.level == 0 && task->size < sizeof t) t.index = task->id;
+  if (t.level == 0 && check(task->data, task->size, t.index)) {
+    fprintf(stderr, "testapp: task %" PRIu64 ": payload corrupted\n", task->id);
+    return 1;
+  }
+  if (c->fail_id >= 0 && task->id == (uint64_t)c->fail_id) return 7;
+  if (c->sleep_us > 0) {
+    long us = (long)(mix(task->id) % (uint64_t)c->sleep_us);
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+  }
+  if (t.level < c->depth) {
+    hdr child = {t.index, t.level + 1, sizeof child};
+    for (long long b = 0; b < c->branch; b++) {
+      int rc = tf_submit_prio(h, &child, sizeof child, (int32_t)child.level);
+      if (rc) return rc;
+    }
+  }
+  size_t n = c->result_payload;
+  unsigned char *out = malloc(n ? n : 1);
+  if (!out) return 1;
+  fill(out, n, &t, task->id ^ 0x5a5a);
+  int rc = tf_result(h, out, n);
+  free(out);
+  return rc;
+}
+
+static int collect(tf_handle *h, const tf_task *r, void *vc) {
+  (void)h;
+  app_ctx *c = vc;
+  if (r->size != c->result_payload || check(r->data, r->size, r->id ^ 0x5a5a)) {
+    fprintf(stderr, "testapp: result of task %" PRIu64 " has wrong size or bytes\n", r->id);
+    return 1;
+  }
+  if (2 * (c->count + 1) > c->cap) {
+    size_t cap = c->cap ? 2 * c->cap : 1024;
+    uint64_t *s = calloc(cap, sizeof *s);
+    if (!s) return 1;
+    for (size_t i = 0; i < c->cap; i++)
+      if (c->seen[i]) {
+        size_t j = mix(c->seen[i] - 1) & (cap - 1);
+        while (s[j])
+          j = (j + 1) & (cap - 1);
+        s[j] = c->seen[i];
+      }
+    free(c->seen);
+    c->seen = s;
+    c->cap = cap;
+  }
+  size_t j = mix(r->id) & (c->cap - 1);
+  for (; c->seen[j]; j = (j + 1) & (c->cap - 1))
+    if (c->seen[j] == r->id + 1) {
+      fprintf(stderr, "testapp: task %" PRIu64 " collected twice\n", r->id);
+      return 1;
+    }
+  c->seen[j] = r->id + 1;
+  c->count++;
+  c->digest += mix(r->id);
+  return 0;
+}
+
+static int finish(tf_handle *h, void *vc) {
+  (void)h;
+  app_ctx *c = vc;
+  long long expected = c->tasks * tree_size(c->depth, c->branch);
+  printf("results %zu expected %lld digest %016" PRIx64 "\n", c->count, expected, c->digest);
+  if ((long long)c->count != expected) {
+    fprintf(stderr, "testapp: %zu results, expected %lld\n", c->count, expected);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  app_ctx c = {.tasks = 100, .fail_id = -1, .payload = 16, .result_payload = 8};
+  const tf_option options[] = {
+      {"tasks", TF_OPT_INT, &c.tasks, "N", "root tasks (default 100)", 0, 1e12},
+      {"sleep-us", TF_OPT_INT, &c.sleep_us, "U", "each task sleeps a pseudo-random 0..U-1 us", 0,
+       1e8},
+      {"depth", TF_OPT_INT, &c.depth, "D", "each root task grows a tree this deep", 0, 40},
+      {"branch", TF_OPT_INT, &c.branch, "B", "children per tree node", 0, 1000},
+      {"payload", TF_OPT_SIZE, &c.payload, "BYTES", "task payload size (default 16)", 0, 0},
+      {"result-payload", TF_OPT_SIZE, &c.result_payload, "BYTES", "result size (default 8)", 0, 0},
+      {"fail-id", TF_OPT_INT, &c.fail_id, "ID", "the task with this id fails", -1, 1e18},
+      TF_OPTIONS_END,
+  };
+  tf_app app = {
+      .name = "tf_testapp",
+      .summary = "Test app: exact-count checks of the taskfarm runtime.",
+      .ctx = &c,
+      .options = options,
+      .generate = generate,
+      .execute = execute,
+      .collect = collect,
+      .finish = finish,
+  };
+  /* The payload buffer is sized after parsing; tf_main parses again (cheap). */
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  char err[256];
+  if (tf_parse_args(argc, argv, &app, &cfg, err, sizeof err) == 0 && c.payload <= (2u << 30)) {
+    c.buf = malloc(c.payload ? c.payload : 1);
+    if (!c.buf) return 1;
+  }
+  int rc = tf_main(argc, argv, &app);
+  free(c.buf);
+  free(c.seen);
+  return rc;
+}

@@ -1,0 +1,18 @@
+#!/bin/sh
+# A worker that sends a malformed or unexpected frame: the master names the
+# sender's rank and the cause, and the run fails cleanly (exit 1, no hang).
+. "$(dirname "$0")/lib.sh"
+set -e
+BAD=$top_builddir/tests/apps/tf_badpeer
+check() {
+  expect_status 1 "$1 frame" mpi 2 "$BAD" "$1"
+  expect_text "$TMP/err" "$2" "$1 frame reported"
+  expect_text "$TMP/out" "tf_run returned" "$1 frame: tf_run returned"
+  pass "$1 frame: $2"
+}
+check magic "malformed message from rank 1: bad magic"
+check version "malformed message from rank 1: protocol version 99"
+check truncated "malformed message from rank 1: RESULTS frame says"
+check short "malformed message from rank 1: truncated frame: 7 bytes"
+check kind "malformed message from rank 1: unknown frame kind 77"
+check unasked "rank 1 reported task 42, but"

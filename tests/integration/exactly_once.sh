@@ -1,0 +1,16 @@
+#!/bin/sh
+# 10,000 tasks of pseudo-random duration: every id is collected exactly once
+# (the test app fails on a duplicate or a missing id) and the digest of the
+# ids is the same for 1 to 4 ranks and for small and large prefetch.
+. "$(dirname "$0")/lib.sh"
+set -e
+args="--tasks 10000 --sleep-us 100 --quiet"
+"$TESTAPP" $args >"$TMP/ref" || fail "one process exited $?"
+expect_text "$TMP/ref" "results 10000 expected 10000" "one process"
+for np in 2 3 4; do
+  for pf in 1 4 32; do
+    mpi $np "$TESTAPP" $args --prefetch $pf >"$TMP/out" || fail "$np ranks, prefetch $pf: exit $?"
+    cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/out" >&2; fail "$np ranks, prefetch $pf: differs"; }
+    pass "$np ranks, prefetch $pf: 10000 ids exactly once"
+  done
+done
