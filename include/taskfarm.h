@@ -112,6 +112,11 @@ typedef struct tf_app {
   void *ctx;                /* passed to every callback */
   const tf_option *options; /* app options, ends with TF_OPTIONS_END; may be NULL */
 
+  /* Every rank, after the command line is parsed: check the app's options as
+   * a whole (say, xmin < xmax). Return 0, or non-zero with a message in err
+   * (err_size bytes); the program then exits with status 2. Optional. */
+  int (*check_options)(void *ctx, char *err, size_t err_size);
+
   /* Master: submit the next task(s) with tf_submit(); return TF_GEN_MORE
    * when more will come, TF_GEN_DONE when there are no more, or a negative
    * error. Called lazily, only while the master's queue is short, so the
@@ -147,8 +152,10 @@ typedef struct tf_config {
 TF_EXPORT void tf_config_defaults(tf_config *cfg);
 
 /* Parse argv: the common options into *cfg, the app's options into their
- * dest. Prints nothing. Returns 0, TF_EHELP when --help or --version was
- * given, or TF_EUSAGE with a message in err (err_size bytes). Local. */
+ * dest, then call app->check_options. Prints nothing. Returns 0; TF_EHELP
+ * when --help or --version was given (err then says "help" or "version");
+ * or TF_EUSAGE with a message in err (err_size bytes), leaving *cfg as it
+ * was. Local. */
 TF_EXPORT int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
                             size_t err_size);
 

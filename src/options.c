@@ -166,11 +166,17 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     if (rc) return rc;
   }
   c.prefetch = (int)prefetch;
-  *cfg = c;
   if (help || version) {
+    *cfg = c;
     if (err && err_size) snprintf(err, err_size, "%s", help ? "help" : "version");
     return TF_EHELP;
   }
+  if (app->check_options) {
+    char msg[256] = "";
+    if (app->check_options(app->ctx, msg, sizeof msg))
+      return usage(err, err_size, "%s", msg[0] ? msg : "invalid combination of options");
+  }
+  *cfg = c;
   return 0;
 }
 

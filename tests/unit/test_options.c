@@ -1,6 +1,7 @@
 /* test_options.c - the command-line parser (src/options.c): defaults, the common options, sizes
  * with suffixes, an app's own table of every type, and each way a command line is refused. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "options.h"
@@ -402,6 +403,38 @@ static void test_options_error_fits_any_buffer(void) {
   CU_ASSERT_EQUAL(small[1], 'z');
 }
 
+/* An app-wide check that the two bounds are in order. */
+static long long opt_lo, opt_hi;
+static int calls;
+static int check_bounds(void *ctx, char *e, size_t n) {
+  calls++;
+  CU_ASSERT_PTR_EQUAL(ctx, &opt_lo);
+  if (opt_lo < opt_hi) return 0;
+  snprintf(e, n, "--lo (%lld) must be below --hi (%lld)", opt_lo, opt_hi);
+  return 1;
+}
+static const tf_option bound_options[] = {
+    {"lo", TF_OPT_INT, &opt_lo, "N", "lower bound", 0, 0},
+    {"hi", TF_OPT_INT, &opt_hi, "N", "upper bound", 0, 0},
+    TF_OPTIONS_END,
+};
+
+static void test_options_check_options_turns_a_bad_combination_into_usage_error(void) {
+  tf_app app = {.name = "bounds", .ctx = &opt_lo, .options = bound_options,
+                .check_options = check_bounds};
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  opt_lo = 0, opt_hi = 10, calls = 0;
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "3", "--hi", "5"), 0);
+  CU_ASSERT_EQUAL(calls, 1);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "7", "--hi", "5", "--prefetch", "9"), TF_EUSAGE);
+  CU_ASSERT_STRING_EQUAL(err, "--lo (7) must be below --hi (5)");
+  CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH); /* a refused line changes nothing */
+  calls = 0;
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "7", "--hi", "5", "--help"), TF_EHELP);
+  CU_ASSERT_EQUAL(calls, 0); /* --help is answered whatever the other options say */
+}
+
 static void test_options_rejects_null_app_or_config(void) {
   tf_config cfg;
   reset(&cfg);
@@ -433,6 +466,7 @@ int main(void) {
       TF_UNIT_TEST(test_options_rejects_positional_argument),
       TF_UNIT_TEST(test_options_help_and_version_return_ehelp),
       TF_UNIT_TEST(test_options_error_fits_any_buffer),
+      TF_UNIT_TEST(test_options_check_options_turns_a_bad_combination_into_usage_error),
       TF_UNIT_TEST(test_options_rejects_null_app_or_config),
       TF_UNIT_END,
   };
