@@ -71,7 +71,8 @@ typedef uint64_t tf_id;
 #define TF_ID_SPAWNED (UINT64_C(1) << 63)
 
 /* A task or a result as a callback sees it. The data is borrowed: it is
- * valid only during the callback; copy what you keep. */
+ * valid only during the callback; copy what you keep. It is 8-byte aligned.
+ * The children one task submits may hold at most 512 MiB in all. */
 typedef struct tf_task {
   tf_id id;
   int32_t priority;
@@ -135,7 +136,10 @@ typedef struct tf_app {
   /* Master: after the last result. Return 0, or non-zero to fail the run. */
   int (*finish)(tf_handle *h, void *ctx);
 
-  /* Worker: once before the first task and once after the last. Optional. */
+  /* Worker: once before the first task, and once after the last (only if
+   * worker_init succeeded). worker_fini runs after the worker has told the
+   * master it is done, so a slow one never holds the master up; its failure
+   * is reported by that rank, whose tf_run then returns TF_EAPP. Optional. */
   int (*worker_init)(tf_handle *h, void *ctx);
   int (*worker_fini)(tf_handle *h, void *ctx);
 } tf_app;
@@ -169,8 +173,9 @@ TF_EXPORT int tf_main(int argc, char **argv, const tf_app *app);
 
 /* Run one farm over comm (the library works on a duplicate of it) with the
  * given configuration. Rank 0 of comm is the master. MPI must be
- * initialised. Returns 0 or a negative TF_E* code, the same on every rank.
- * Collective over comm. */
+ * initialised. Returns 0 or a negative TF_E* code, the same on every rank
+ * except where a worker_fini failed (that rank returns TF_EAPP). Collective
+ * over comm. */
 TF_EXPORT int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
 
 /* ---- Operations on the handle inside callbacks. Local. ---- */
@@ -180,7 +185,9 @@ TF_EXPORT int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
  * outside generate/execute. */
 TF_EXPORT int tf_submit(tf_handle *h, const void *data, size_t size);
 
-/* Submit with a priority: higher runs first; equal priorities in id order. */
+/* Submit with a priority: among the tasks the master has not yet sent out,
+ * higher priorities go first, equal priorities in id order. (Tasks already
+ * prefetched by a worker run in the order they arrived.) */
 TF_EXPORT int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority);
 
 /* Set the result of the task being executed (copied; a second call replaces
@@ -192,7 +199,8 @@ TF_EXPORT int tf_result(tf_handle *h, const void *data, size_t size);
 TF_EXPORT tf_id tf_task_id(const tf_handle *h);
 
 /* Rank of this process in the farm's communicator, number of workers, and
- * this worker's index in 0..workers-1 (-1 on the master). */
+ * this worker's index in 0..workers-1 (-1 on the master; 0 in a one-rank
+ * farm, where master and worker are one). */
 TF_EXPORT int tf_rank(const tf_handle *h);
 TF_EXPORT int tf_nworkers(const tf_handle *h);
 TF_EXPORT int tf_worker_index(const tf_handle *h);

@@ -1,6 +1,7 @@
 /* comm.c - nonblocking send and receive pools over MPI (see comm.h). */
 #include "comm.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ tf_wbuf *tf_comm_buffer(tf_comm *c) {
     if (!c->sends[i].busy) return &c->sends[i].w;
   if (c->nsends == c->cap_sends) {
     int cap = c->cap_sends ? 2 * c->cap_sends : 8;
+    if (grow_scratch(c, cap)) return NULL;
     tf_send_slot *s = realloc(c->sends, (size_t)cap * sizeof *s);
     if (!s) return NULL;
     c->sends = s;
@@ -71,7 +73,6 @@ tf_wbuf *tf_comm_buffer(tf_comm *c) {
     if (!r) return NULL;
     c->send_reqs = r;
     c->cap_sends = cap;
-    if (grow_scratch(c, cap)) return NULL;
   }
   tf_send_slot *s = &c->sends[c->nsends];
   memset(s, 0, sizeof *s);
@@ -82,7 +83,11 @@ tf_wbuf *tf_comm_buffer(tf_comm *c) {
 
 int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
   int i = (int)((tf_send_slot *)(void *)w - c->sends);
-  if (w->len > (size_t)0x7fffffff) return TF_ETOOBIG;
+  if (w->len > (size_t)INT_MAX) {
+    snprintf(c->errmsg, sizeof c->errmsg, "a message of %zu bytes is over MPI's limit of %d",
+             w->len, INT_MAX);
+    return TF_ETOOBIG;
+  }
   int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, TF_WIRE_TAG, c->comm, &c->send_reqs[i]);
   if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Isend", rc);
   c->sends[i].busy = 1;
@@ -125,6 +130,7 @@ static int post_recv(tf_comm *c, MPI_Message *msg, MPI_Status *st) {
   MPI_Get_count(st, MPI_BYTE, &count);
   if (c->nrecvs == c->cap_recvs) {
     int cap = c->cap_recvs ? 2 * c->cap_recvs : 8;
+    if (grow_scratch(c, cap)) return TF_ENOMEM;
     tf_recv_slot *s = realloc(c->recvs, (size_t)cap * sizeof *s);
     if (!s) return TF_ENOMEM;
     c->recvs = s;
@@ -132,7 +138,6 @@ static int post_recv(tf_comm *c, MPI_Message *msg, MPI_Status *st) {
     if (!r) return TF_ENOMEM;
     c->recv_reqs = r;
     c->cap_recvs = cap;
-    if (grow_scratch(c, cap)) return TF_ENOMEM;
   }
   tf_recv_slot *s = &c->recvs[c->nrecvs];
   s->buf = malloc(count > 0 ? (size_t)count : 1);

@@ -9,6 +9,10 @@
 #include "taskfarm.h"
 #include "wire.h"
 
+/* All the children of one task, in bytes on the wire: with the task's result
+ * (at most TF_MAX_PAYLOAD_LIMIT) a frame stays under MPI's 2 GiB count. */
+#define TF_MAX_SPAWN_BYTES (512u << 20)
+
 /* Which callback the handle is inside; it decides what tf_submit does. */
 enum tf_phase {
   TF_IN_NONE,

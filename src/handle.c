@@ -85,6 +85,10 @@ int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority
     return 0;
   }
   if (h->phase == TF_IN_EXECUTE) {
+    if (h->spawns.len + tf_wire_entry_bytes(size) > TF_MAX_SPAWN_BYTES + TF_WIRE_HEADER_SIZE)
+      return fail(h, TF_ETOOBIG,
+                  "tf_submit in execute: the children of task %llu would exceed %u MiB in all",
+                  (unsigned long long)h->cur_id, TF_MAX_SPAWN_BYTES >> 20);
     uint64_t id = tf_child_id(h->cur_id, h->nchildren);
     int rc = tf_wire_add(&h->spawns, TF_ENT_SPAWN, id, priority, data, size);
     if (rc) return fail(h, rc, "tf_submit in execute: %s", tf_strerror(rc));

@@ -1,6 +1,6 @@
-/* ledger.c - per-worker FIFOs of tasks in flight (see ledger.h). The master
- * keeps each task's payload here until its result arrives, so a task can be
- * handed out again if its worker is lost. */
+/* ledger.c - per-worker FIFOs of tasks in flight (see ledger.h). Each record
+ * keeps its payload until the result arrives: the copy a task would be handed
+ * out again from if its worker were lost. */
 #include "ledger.h"
 
 #include <stdlib.h>

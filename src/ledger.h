@@ -1,6 +1,7 @@
 /* ledger.h - the master's record of which tasks each worker holds. A worker
  * runs its tasks in the order it received them and reports results in that
- * order, so each worker's share is a FIFO: a result must match its head. */
+ * order, so each worker's share is a FIFO: a result must match its head. It
+ * also tells when the farm is done: when every worker's FIFO is empty. */
 #ifndef TF_LEDGER_H
 #define TF_LEDGER_H
 

@@ -44,6 +44,11 @@ static int fail_run(master *m, int code) {
   return code;
 }
 
+static int out_of_memory(master *m, const char *what) {
+  tf_log(0, "out of memory %s", what);
+  return fail_run(m, TF_ENOMEM);
+}
+
 static int refill(master *m) {
   int progressed = 0;
   while (!m->gen_done && tf_queue_size(&m->queue) < m->window) {
@@ -75,7 +80,7 @@ static int refill(master *m) {
 
 static int send_tasks(master *m, int w, int n) {
   tf_wbuf *b = tf_comm_buffer(&m->c);
-  if (!b || tf_wire_begin(b, TF_MSG_TASKS, 0)) return fail_run(m, TF_ENOMEM);
+  if (!b || tf_wire_begin(b, TF_MSG_TASKS, 0)) return out_of_memory(m, "building a TASKS message");
   int sent = 0;
   while (sent < n && tf_queue_size(&m->queue)) {
     const tf_rec *next = tf_queue_peek(&m->queue);
@@ -85,7 +90,7 @@ static int send_tasks(master *m, int w, int n) {
     if (tf_wire_add(b, TF_ENT_TASK, r.id, r.prio, r.data, r.size) ||
         tf_ledger_push(&m->ledger, w, &r)) {
       free(r.data);
-      return fail_run(m, TF_ENOMEM);
+      return out_of_memory(m, "sending tasks");
     }
     sent++;
   }
@@ -147,12 +152,12 @@ static int on_spawn(master *m, int w, const tf_entry *e) {
   tf_rec r = {e->id, e->prio, e->size, NULL};
   if (e->size) {
     r.data = malloc(e->size);
-    if (!r.data) return fail_run(m, TF_ENOMEM);
+    if (!r.data) return out_of_memory(m, "queueing a task spawned by a worker");
     memcpy(r.data, e->data, e->size);
   }
   if (tf_queue_push(&m->queue, &r)) {
     free(r.data);
-    return fail_run(m, TF_ENOMEM);
+    return out_of_memory(m, "queueing a task spawned by a worker");
   }
   m->stats->tasks_spawned++;
   return 0;
@@ -217,15 +222,11 @@ static void record_bye(master *m, int w, const tf_frame *f) {
   tf_entry e;
   tf_wire_next(f, &pos, &e);
   uint64_t v[3];
-  memcpy(v, e.data, sizeof v);
+  tf_wire_stats(&e, v);
   m->stats->w_tasks[w] = v[0];
   m->stats->w_busy_ns[w] = v[1];
   m->stats->w_frames[w] = v[2];
   m->state[w] = W_DONE;
-  if (f->aux) {
-    tf_log(w + 1, "worker_fini failed");
-    fail_run(m, TF_EAPP);
-  }
 }
 
 static int on_early_bye(master *m, int w, const tf_frame *f) {
@@ -289,7 +290,10 @@ static int stop_workers(master *m) {
   int rc = 0;
   for (int w = 0; w < m->nworkers; w++) {
     tf_wbuf *b = tf_comm_buffer(&m->c);
-    if (!b || tf_wire_begin(b, TF_MSG_STOP, (uint32_t)(-m->status))) return TF_ENOMEM;
+    if (!b || tf_wire_begin(b, TF_MSG_STOP, (uint32_t)(-m->status))) {
+      tf_log(0, "out of memory stopping the workers");
+      return TF_ENOMEM;
+    }
     tf_wire_finish(b);
     if ((rc = tf_comm_send(&m->c, b, w + 1))) {
       tf_log(0, "sending STOP to rank %d: %s", w + 1, m->c.errmsg);
@@ -322,7 +326,12 @@ static int stop_workers(master *m) {
     }
     tf_comm_progress_sends(&m->c);
     if (tf_now() > deadline) {
-      tf_log(0, "%d worker(s) did not stop within %.0f s", left, wait);
+      char ranks[200] = "";
+      size_t n = 0;
+      for (int k = 0; k < m->nworkers && n + 12 < sizeof ranks; k++)
+        if (m->state[k] != W_DONE) n += (size_t)snprintf(ranks + n, sizeof ranks - n, " %d", k + 1);
+      tf_log(0, "%d worker(s) did not stop within %.0f s (rank%s%s)", left, wait,
+             left > 1 ? "s" : "", ranks);
       return TF_EMPI;
     }
     tf_idle_wait(&idle);
@@ -385,7 +394,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   rc = stop_workers(&m);
   if (rc && !m.status) m.status = rc;
   int status = m.status;
-  stats->stuck = rc == TF_EMPI;
+  stats->stuck = rc != 0; /* some worker may still run: finalize could hang */
 
   tf_queue_destroy(&m.queue);
   tf_ledger_destroy(&m.ledger);

@@ -46,9 +46,7 @@ int tf_parse_size(const char *s, uint64_t *out) {
   unsigned long long v = strtoull(s, &end, 10);
   if (errno || end == s) return TF_EINVAL;
   unsigned shift = 0;
-  if (*end == 'B' || *end == 'b')
-    end++; /* "12B" */
-  else if (*end) {
+  if (*end && *end != 'B' && *end != 'b') {
     switch (*end) {
     case 'k':
     case 'K': shift = 10; break;
@@ -60,9 +58,9 @@ int tf_parse_size(const char *s, uint64_t *out) {
     }
     end++;
     if (*end == 'i') end++; /* "Ki", "MiB" */
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end) return TF_EINVAL;
   }
+  if (*end == 'B' || *end == 'b') end++; /* "12B", "4KB", "3MiB" */
+  if (*end) return TF_EINVAL;
   if (shift && v > (ULLONG_MAX >> shift)) return TF_EINVAL;
   *out = (uint64_t)v << shift;
   return 0;

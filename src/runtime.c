@@ -48,21 +48,37 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
           (unsigned long long)s->frames_in, (unsigned long long)s->frames_out);
 }
 
-static int check_setup(const tf_app *app, const tf_config *cfg) {
-  if (!app || !cfg || !app->execute) return TF_EINVAL;
-  if (cfg->prefetch < 1 || cfg->prefetch > TF_MAX_PREFETCH) return TF_EINVAL;
-  if (cfg->max_payload > TF_MAX_PAYLOAD_LIMIT) return TF_EINVAL;
-  return 0;
+/* A mistake in how the program set up the farm: named once, by rank 0. */
+static int check_setup(const tf_app *app, const tf_config *cfg, int rank) {
+  const char *why = NULL;
+  if (!app)
+    why = "no app given";
+  else if (!cfg)
+    why = "no configuration given";
+  else if (!app->execute)
+    why = "the app has no execute callback";
+  else if (cfg->prefetch < 1 || cfg->prefetch > TF_MAX_PREFETCH)
+    why = "prefetch out of range";
+  else if (cfg->max_payload > TF_MAX_PAYLOAD_LIMIT)
+    why = "max_payload over 1 GiB";
+  if (!why) return 0;
+  if (rank == 0) tf_log(0, "tf_run: %s", why);
+  return TF_EINVAL;
 }
 
 /* tf_run, and whether a worker may still be running (then the caller must
  * abort the job rather than finalize). */
 static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int *stuck) {
   *stuck = 0;
-  int rc = check_setup(app, cfg);
+  int crank = 0;
+  MPI_Comm_rank(comm, &crank);
+  int rc = check_setup(app, cfg, crank);
   if (rc) return rc;
   MPI_Comm dup;
-  if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) return TF_EMPI;
+  if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) {
+    tf_log(crank, "tf_run: MPI_Comm_dup failed");
+    return TF_EMPI;
+  }
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
   int rank, size;
   MPI_Comm_rank(dup, &rank);
@@ -73,9 +89,10 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   s.w_tasks = calloc((size_t)nworkers, sizeof *s.w_tasks);
   s.w_busy_ns = calloc((size_t)nworkers, sizeof *s.w_busy_ns);
   s.w_frames = calloc((size_t)nworkers, sizeof *s.w_frames);
-  if (!s.w_tasks || !s.w_busy_ns || !s.w_frames)
+  if (!s.w_tasks || !s.w_busy_ns || !s.w_frames) {
+    tf_log(rank, "out of memory starting the farm");
     rc = TF_ENOMEM;
-  else if (size == 1)
+  } else if (size == 1)
     rc = tf_serial_run(app, cfg, &s);
   else if (rank == 0)
     rc = tf_master_run(dup, app, cfg, &s);

@@ -7,24 +7,32 @@
 #include "comm.h"
 #include "farm.h"
 
+static int out_of_memory(const tf_handle *h) {
+  tf_log(0, "out of memory queueing the children of task %llu", (unsigned long long)h->cur_id);
+  return TF_ENOMEM;
+}
+
 /* Queue the children of the task just executed (SPAWN entries in h->spawns). */
 static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
   if (!h->nchildren) return 0;
   tf_wire_finish(&h->spawns);
   tf_frame f;
-  if (tf_wire_decode(h->spawns.buf, h->spawns.len, h->cfg->max_payload, &f, NULL, 0))
+  char why[200];
+  if (tf_wire_decode(h->spawns.buf, h->spawns.len, h->cfg->max_payload, &f, why, sizeof why)) {
+    tf_log(0, "internal error: children of task %llu: %s", (unsigned long long)h->cur_id, why);
     return TF_EPROTO;
+  }
   size_t pos = 0;
   tf_entry e;
   while (tf_wire_next(&f, &pos, &e)) {
     tf_rec r = {e.id, e.prio, e.size, NULL};
     if (e.size) {
-      if (!(r.data = malloc(e.size))) return TF_ENOMEM;
+      if (!(r.data = malloc(e.size))) return out_of_memory(h);
       memcpy(r.data, e.data, e.size);
     }
     if (tf_queue_push(q, &r)) {
       free(r.data);
-      return TF_ENOMEM;
+      return out_of_memory(h);
     }
     stats->tasks_spawned++;
   }
@@ -97,6 +105,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   size_t window = 2 * (size_t)cfg->prefetch + 64;
   double t0 = tf_now();
   int rc = tf_call_hook(&h, app->worker_init, "worker_init");
+  int init_ok = rc == 0;
   int done = 0;
   uint64_t busy_ns = 0;
   while (!rc) {
@@ -113,7 +122,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
     rc = execute_one(&h, app, &q, stats);
     busy_ns += (uint64_t)((tf_now() - a) * 1e9);
   }
-  int frc = tf_call_hook(&h, app->worker_fini, "worker_fini");
+  int frc = init_ok ? tf_call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
   if (!rc && app->finish) {
     h.phase = TF_IN_FINISH;

@@ -99,6 +99,18 @@ int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src) {
   return 0;
 }
 
+int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[3]) {
+  unsigned char b[TF_WIRE_STATS_SIZE];
+  for (int i = 0; i < 3; i++)
+    put64(b + 8 * i, v[i]);
+  return tf_wire_add(w, TF_ENT_STATS, 0, 0, b, sizeof b);
+}
+
+void tf_wire_stats(const tf_entry *e, uint64_t v[3]) {
+  for (int i = 0; i < 3; i++)
+    v[i] = get64((const unsigned char *)e->data + 8 * i);
+}
+
 void tf_wire_finish(tf_wbuf *w) {
   put32(w->buf + 8, w->count);
   put64(w->buf + 16, (uint64_t)(w->len - TF_WIRE_HEADER_SIZE));

@@ -75,6 +75,9 @@ int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src);
 void tf_wire_set_aux(tf_wbuf *w, uint32_t aux);
 /* Write count and length into the header; the frame is w->buf, w->len. */
 void tf_wire_finish(tf_wbuf *w);
+/* Append / read a TF_ENT_STATS entry: tasks executed, busy ns, frames sent. */
+int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[3]);
+void tf_wire_stats(const tf_entry *e, uint64_t v[3]);
 /* Bytes an entry of `size` data bytes adds to a frame. */
 size_t tf_wire_entry_bytes(size_t size);
 void tf_wbuf_free(tf_wbuf *w);

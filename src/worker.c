@@ -11,8 +11,10 @@
 #include "farm.h"
 #include "idle.h"
 
-/* Send results at least this often, so long tasks report one by one. */
+/* A result waits at most this long for others to share its frame... */
 #define TF_FLUSH_INTERVAL 0.01
+/* ...and not at all when tasks take this long on average (seconds). */
+#define TF_SLOW_TASK 50e-6
 /* Bytes of results in one frame before it goes regardless. */
 #define TF_WORKER_FRAME_BYTES (1u << 20)
 
@@ -33,7 +35,8 @@ typedef struct worker {
   uint32_t requested; /* tasks asked for, not received */
   tf_wbuf out;        /* RESULTS frame being filled */
   double out_since;
-  int out_urgent; /* holds children: other workers may be waiting for them */
+  int out_urgent;  /* holds children: other workers may be waiting for them */
+  double avg_task; /* moving average of execute's duration, seconds */
   int stop, stop_status, gave_up;
   uint64_t tasks, busy_ns, frames;
 } worker;
@@ -84,7 +87,7 @@ static void give_up(worker *k, const char *fmt, ...) {
 }
 
 static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
-  if (f->count > k->requested) {
+  if (f->count == 0 || f->count > k->requested) {
     give_up(k, "master sent %u tasks, %u were asked for", f->count, k->requested);
     free(buf);
     return 0;
@@ -141,6 +144,14 @@ static int poll_incoming(worker *k) {
 
 /* Run the oldest queued task and put its outcome into the outgoing frame. */
 static int run_one(worker *k) {
+  /* Results must not wait behind a task that may be long: when tasks have
+   * been taking a while, or the oldest result is old, send them first. */
+  if (k->out.count &&
+      (k->avg_task >= TF_SLOW_TASK || tf_now() - k->out_since >= TF_FLUSH_INTERVAL ||
+       k->out.len >= TF_WORKER_FRAME_BYTES)) {
+    int rc = flush(k);
+    if (rc) return rc;
+  }
   inbox_frame *fr = &k->inbox[k->in_head];
   tf_entry e;
   tf_wire_next(&fr->f, &fr->pos, &e);
@@ -155,6 +166,7 @@ static int run_one(worker *k) {
   double t1 = tf_now();
   k->h.phase = TF_IN_NONE;
   k->busy_ns += (uint64_t)((t1 - t0) * 1e9);
+  k->avg_task += (t1 - t0 - k->avg_task) / 8;
   k->tasks++;
   if (xrc == 0 && !k->h.error) {
     rc = tf_wire_append(&k->out, &k->h.spawns);
@@ -177,20 +189,16 @@ static int run_one(worker *k) {
     k->in_head = (k->in_head + 1) % k->in_cap;
     k->in_n--;
   }
-  /* Send now if the queue runs low, children wait, the frame is big, or the
-   * oldest result has waited long enough. */
+  /* Send now if the queue runs low (the frame then asks for more) or
+   * children wait (other workers may be idle). */
   int low = (int)(k->queued + k->requested) <= k->cfg->prefetch / 2;
-  if (low || k->out_urgent || k->out.len >= TF_WORKER_FRAME_BYTES ||
-      t1 - k->out_since >= TF_FLUSH_INTERVAL)
-    return flush(k);
-  return 0;
+  return low || k->out_urgent ? flush(k) : 0;
 }
 
-static void send_bye(worker *k, int fini_failed) {
+static void send_bye(worker *k) {
   tf_wbuf *b = tf_comm_buffer(&k->c);
   uint64_t v[3] = {k->tasks, k->busy_ns, k->frames};
-  if (!b || tf_wire_begin(b, TF_MSG_BYE, (uint32_t)fini_failed) ||
-      tf_wire_add(b, TF_ENT_STATS, 0, 0, v, sizeof v)) {
+  if (!b || tf_wire_begin(b, TF_MSG_BYE, 0) || tf_wire_add_stats(b, v)) {
     tf_log(k->c.rank, "out of memory saying goodbye");
     return;
   }
@@ -205,40 +213,55 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
   k.app = app;
   k.cfg = cfg;
   tf_handle_init(&k.h, app, cfg, k.c.rank, k.c.size - 1, k.c.rank - 1);
-  int rc = tf_wire_begin(&k.out, TF_MSG_RESULTS, 0);
-  if (rc == 0 && tf_call_hook(&k.h, app->worker_init, "worker_init"))
+  int rc = 0, init_ok = 0;
+  if (tf_wire_begin(&k.out, TF_MSG_RESULTS, 0))
+    give_up(&k, "out of memory");
+  else if (tf_call_hook(&k.h, app->worker_init, "worker_init"))
     give_up(&k, "worker_init failed");
+  else
+    init_ok = 1;
 
+  /* Whatever goes wrong here, the worker tells the master and waits for
+   * STOP, so that the run ends cleanly; only a broken transport ends it. */
   tf_idle idle;
   tf_idle_reset(&idle);
-  while (!rc && !k.stop) {
+  while (!k.stop) {
     int progressed = poll_incoming(&k);
     if (progressed < 0) {
       rc = progressed;
       break;
     }
     if (k.stop) break;
+    int r = 0;
     if (k.in_n && !k.gave_up) {
-      rc = run_one(&k);
+      r = run_one(&k);
       progressed = 1;
     } else if (!k.gave_up && (k.out.count || credits(&k))) {
-      rc = flush(&k);
+      r = flush(&k);
       progressed = 1;
     }
-    if (!rc && tf_comm_progress_sends(&k.c) < 0) {
+    if (r == TF_EMPI) {
+      rc = r;
+      break;
+    }
+    if (r) give_up(&k, "cannot go on: %s", tf_strerror(r));
+    if (tf_comm_progress_sends(&k.c) < 0) {
       tf_log(k.c.rank, "%s", k.c.errmsg);
       rc = TF_EMPI;
+      break;
     }
     if (progressed)
       tf_idle_reset(&idle);
     else
       tf_idle_wait(&idle);
   }
-  int fini_failed = tf_call_hook(&k.h, app->worker_fini, "worker_fini") != 0;
   if (k.stop) {
-    send_bye(&k, fini_failed);
+    send_bye(&k);
     if (tf_comm_drain_sends(&k.c, 30.0)) tf_log(k.c.rank, "%s", k.c.errmsg);
   }
+  /* After BYE, so a slow worker_fini never holds up the master's shutdown;
+   * its failure is this rank's to report. */
+  int fini_failed = init_ok && tf_call_hook(&k.h, app->worker_fini, "worker_fini") != 0;
   for (size_t i = 0; i < k.in_n; i++)
     free(k.inbox[(k.in_head + i) % k.in_cap].buf);
   free(k.inbox);

@@ -14,7 +14,8 @@
 
 typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id;
-  uint64_t payload, result_payload;
+  int fail_init, fail_fini;
+  uint64_t payload, result_payload, child_payload;
   long long next;
   /* master bookkeeping: an open-addressing set of collected ids */
   uint64_t *seen;
@@ -89,10 +90,18 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   }
   if (t.level < c->depth) {
     hdr child = {t.index, t.level + 1, sizeof child};
+    size_t n = c->child_payload > sizeof child ? c->child_payload : sizeof child;
+    unsigned char *p = calloc(1, n);
+    if (!p) return 1;
+    memcpy(p, &child, sizeof child);
     for (long long b = 0; b < c->branch; b++) {
-      int rc = tf_submit_prio(h, &child, sizeof child, (int32_t)child.level);
-      if (rc) return rc;
+      int rc = tf_submit_prio(h, p, n, (int32_t)child.level);
+      if (rc) {
+        free(p);
+        return rc;
+      }
     }
+    free(p);
   }
   size_t n = c->result_payload;
   unsigned char *out = malloc(n ? n : 1);
@@ -101,6 +110,16 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   int rc = tf_result(h, out, n);
   free(out);
   return rc;
+}
+
+static int worker_init(tf_handle *h, void *vc) {
+  (void)h;
+  return ((app_ctx *)vc)->fail_init ? -1 : 0;
+}
+
+static int worker_fini(tf_handle *h, void *vc) {
+  (void)h;
+  return ((app_ctx *)vc)->fail_fini ? -1 : 0;
 }
 
 static int collect(tf_handle *h, const tf_task *r, void *vc) {
@@ -160,6 +179,9 @@ int main(int argc, char **argv) {
       {"payload", TF_OPT_SIZE, &c.payload, "BYTES", "task payload size (default 16)", 0, 0},
       {"result-payload", TF_OPT_SIZE, &c.result_payload, "BYTES", "result size (default 8)", 0, 0},
       {"fail-id", TF_OPT_INT, &c.fail_id, "ID", "the task with this id fails", -1, 1e18},
+      {"child-payload", TF_OPT_SIZE, &c.child_payload, "BYTES", "payload of each child", 0, 0},
+      {"fail-init", TF_OPT_FLAG, &c.fail_init, NULL, "worker_init fails", 0, 0},
+      {"fail-fini", TF_OPT_FLAG, &c.fail_fini, NULL, "worker_fini fails", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
@@ -171,6 +193,8 @@ int main(int argc, char **argv) {
       .execute = execute,
       .collect = collect,
       .finish = finish,
+      .worker_init = worker_init,
+      .worker_fini = worker_fini,
   };
   /* The payload buffer is sized after parsing; tf_main parses again (cheap). */
   tf_config cfg;

@@ -29,3 +29,18 @@ expect_text "$TMP/err" "task 17 failed" "failing task named"
 expect_status 1 "failing task, 3 ranks" mpi 3 "$TESTAPP" --tasks 50 --fail-id 17
 expect_text "$TMP/err" "task 17 failed on rank" "failing task named with its rank"
 pass "a failing task fails the run and is named"
+
+expect_status 1 "worker_init fails, 3 ranks" mpi 3 "$TESTAPP" --tasks 20 --fail-init
+expect_text "$TMP/err" "worker_init failed" "worker_init failure named"
+expect_status 1 "worker_init fails, 1 process" "$TESTAPP" --tasks 20 --fail-init
+expect_text "$TMP/err" "worker_init failed" "worker_init failure named"
+expect_status 1 "worker_fini fails, 3 ranks" mpi 3 "$TESTAPP" --tasks 20 --fail-fini
+expect_text "$TMP/err" "worker_fini failed" "worker_fini failure named"
+expect_text "$TMP/out" "results 20 expected 20" "results before a failing worker_fini"
+pass "failing worker_init and worker_fini fail the run and are named"
+
+# A task whose children would not fit in one message: a clear error, no hang.
+expect_status 1 "children over 512 MiB" \
+  mpi 2 "$TESTAPP" --tasks 1 --depth 1 --branch 520 --child-payload 1M --quiet
+expect_text "$TMP/err" "the children of task 0 would exceed 512 MiB in all" "spawn limit named"
+pass "children over 512 MiB in all are refused"

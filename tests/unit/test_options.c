@@ -172,8 +172,9 @@ static void test_options_parse_size_accepts_numbers_with_suffixes(void) {
 }
 
 static void test_options_parse_size_rejects_malformed_or_overflowing(void) {
-  static const char *const malformed[] = {"",    "-1", "+1",   "abc", "5X",    "4MM",  "1.5M",
-                                          "12 ", "K",  "0x10", "4 M", "3MiBB", "2Gi2", "2iB"};
+  static const char *const malformed[] = {"",     "-1",  "+1",     "abc",  "5X",  "4MM",
+                                          "1.5M", "12 ", "K",      "0x10", "4 M", "3MiBB",
+                                          "2Gi2", "2iB", "12Bxyz", "12BB"};
   static const char *const overflowing[] = {"99999999999G", "17179869184G", "18446744073709551616"};
   for (unsigned i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
     uint64_t v = 12345;
@@ -420,8 +421,8 @@ static const tf_option bound_options[] = {
 };
 
 static void test_options_check_options_turns_a_bad_combination_into_usage_error(void) {
-  tf_app app = {.name = "bounds", .ctx = &opt_lo, .options = bound_options,
-                .check_options = check_bounds};
+  tf_app app = {
+      .name = "bounds", .ctx = &opt_lo, .options = bound_options, .check_options = check_bounds};
   tf_config cfg;
   tf_config_defaults(&cfg);
   opt_lo = 0, opt_hi = 10, calls = 0;
