@@ -71,6 +71,10 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
 int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
 int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 
+/* For a callback's return value: ": <description>" when it is a TF_E* code
+ * (an app passing on what tf_submit returned), else "". */
+const char *tf_rc_hint(int rc);
+
 /* Call the app's worker_init / worker_fini / finish, if any, with logging. */
 int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what);
 

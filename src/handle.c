@@ -163,3 +163,13 @@ int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what)
   }
   return 0;
 }
+
+const char *tf_rc_hint(int rc) {
+  switch (rc) {
+  case TF_EINVAL: return ": invalid argument";
+  case TF_ENOMEM: return ": out of memory";
+  case TF_ETOOBIG: return ": payload larger than the limit (--max-payload)";
+  case TF_ESTATE: return ": call not allowed here";
+  default: return "";
+  }
+}

@@ -68,7 +68,7 @@ static int refill(master *m) {
       return fail_run(m, m->h.error);
     }
     if (rc < 0) {
-      tf_log(0, "generate failed (returned %d)", rc);
+      tf_log(0, "generate failed (returned %d%s)", rc, tf_rc_hint(rc));
       return fail_run(m, TF_EAPP);
     }
     progressed = 1;

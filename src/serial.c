@@ -56,7 +56,7 @@ static int generate_some(tf_handle *h, const tf_app *app, tf_queue *q, int *done
     return h->error;
   }
   if (rc < 0) {
-    tf_log(0, "generate failed (returned %d)", rc);
+    tf_log(0, "generate failed (returned %d%s)", rc, tf_rc_hint(rc));
     return TF_EAPP;
   }
   if (rc == TF_GEN_DONE) *done = 1;
@@ -79,7 +79,8 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stat
     if (h->error)
       tf_log(0, "task %llu failed: %s", (unsigned long long)r.id, h->errmsg);
     else
-      tf_log(0, "task %llu failed: execute returned %d", (unsigned long long)r.id, xrc);
+      tf_log(0, "task %llu failed: execute returned %d%s", (unsigned long long)r.id, xrc,
+             tf_rc_hint(xrc));
     return TF_EAPP;
   }
   if ((rc = queue_children(h, q, stats))) return rc;

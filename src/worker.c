@@ -177,7 +177,7 @@ static int run_one(worker *k) {
     if (k->h.error)
       snprintf(msg, sizeof msg, "%s", k->h.errmsg);
     else
-      snprintf(msg, sizeof msg, "execute returned %d", xrc);
+      snprintf(msg, sizeof msg, "execute returned %d%s", xrc, tf_rc_hint(xrc));
     k->out.len = mark_len; /* children of a failed task never existed */
     k->out.count = mark_count;
     rc = tf_wire_add(&k->out, TF_ENT_FAIL, e.id, xrc, msg, strlen(msg));
