@@ -106,6 +106,14 @@ typedef struct tf_option {
 #define TF_OPTIONS_END                                                                             \
   { NULL, TF_OPT_END, NULL, NULL, NULL, 0, 0 }
 
+/* ---- Run configuration: the common options. ---- */
+typedef struct tf_config {
+  int prefetch;         /* tasks each worker keeps queued (--prefetch) */
+  uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
+  int quiet;            /* no summary (--quiet) */
+  int verbose;          /* per-worker statistics (--verbose) */
+} tf_config;
+
 /* ---- The app. ---- */
 typedef struct tf_app {
   const char *name;         /* program name for --help and messages */
@@ -114,9 +122,10 @@ typedef struct tf_app {
   const tf_option *options; /* app options, ends with TF_OPTIONS_END; may be NULL */
 
   /* Every rank, after the command line is parsed: check the app's options as
-   * a whole (say, xmin < xmax). Return 0, or non-zero with a message in err
-   * (err_size bytes); the program then exits with status 2. Optional. */
-  int (*check_options)(void *ctx, char *err, size_t err_size);
+   * a whole (say, xmin < xmax, or a task size against cfg->max_payload).
+   * Return 0, or non-zero with a message in err (err_size bytes); the
+   * program then exits with status 2. Optional. */
+  int (*check_options)(void *ctx, const tf_config *cfg, char *err, size_t err_size);
 
   /* Master: submit the next task(s) with tf_submit(); return TF_GEN_MORE
    * when more will come, TF_GEN_DONE when there are no more, or a negative
@@ -143,14 +152,6 @@ typedef struct tf_app {
   int (*worker_init)(tf_handle *h, void *ctx);
   int (*worker_fini)(tf_handle *h, void *ctx);
 } tf_app;
-
-/* ---- Run configuration: the common options. ---- */
-typedef struct tf_config {
-  int prefetch;         /* tasks each worker keeps queued (--prefetch) */
-  uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
-  int quiet;            /* no summary (--quiet) */
-  int verbose;          /* per-worker statistics (--verbose) */
-} tf_config;
 
 /* Fill *cfg with the defaults. Local. */
 TF_EXPORT void tf_config_defaults(tf_config *cfg);

@@ -171,7 +171,7 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   }
   if (app->check_options) {
     char msg[256] = "";
-    if (app->check_options(app->ctx, msg, sizeof msg))
+    if (app->check_options(app->ctx, &c, msg, sizeof msg))
       return usage(err, err_size, "%s", msg[0] ? msg : "invalid combination of options");
   }
   *cfg = c;

@@ -407,9 +407,10 @@ static void test_options_error_fits_any_buffer(void) {
 /* An app-wide check that the two bounds are in order. */
 static long long opt_lo, opt_hi;
 static int calls;
-static int check_bounds(void *ctx, char *e, size_t n) {
+static int check_bounds(void *ctx, const tf_config *cfg, char *e, size_t n) {
   calls++;
   CU_ASSERT_PTR_EQUAL(ctx, &opt_lo);
+  CU_ASSERT_EQUAL(cfg->prefetch, 9 + (opt_lo < opt_hi)); /* sees this command line's values */
   if (opt_lo < opt_hi) return 0;
   snprintf(e, n, "--lo (%lld) must be below --hi (%lld)", opt_lo, opt_hi);
   return 1;
@@ -426,11 +427,11 @@ static void test_options_check_options_turns_a_bad_combination_into_usage_error(
   tf_config cfg;
   tf_config_defaults(&cfg);
   opt_lo = 0, opt_hi = 10, calls = 0;
-  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "3", "--hi", "5"), 0);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "3", "--hi", "5", "--prefetch", "10"), 0);
   CU_ASSERT_EQUAL(calls, 1);
   CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "7", "--hi", "5", "--prefetch", "9"), TF_EUSAGE);
   CU_ASSERT_STRING_EQUAL(err, "--lo (7) must be below --hi (5)");
-  CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH); /* a refused line changes nothing */
+  CU_ASSERT_EQUAL(cfg.prefetch, 10); /* a refused line changes nothing */
   calls = 0;
   CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--lo", "7", "--hi", "5", "--help"), TF_EHELP);
   CU_ASSERT_EQUAL(calls, 0); /* --help is answered whatever the other options say */
