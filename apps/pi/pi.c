@@ -44,7 +44,6 @@ static int generate(tf_handle *h, void *vctx) {
 static int worker_init(tf_handle *h, void *vctx) {
   (void)h;
   pi_ctx *c = vctx;
-  gsl_set_error_handler_off();
   c->rng = gsl_rng_alloc(gsl_rng_mt19937);
   return c->rng ? 0 : -1;
 }
@@ -102,6 +101,7 @@ static int finish(tf_handle *h, void *vctx) {
 }
 
 int main(int argc, char **argv) {
+  gsl_set_error_handler_off(); /* on every rank: the master may call GSL too */
   pi_ctx c = {.samples = 100000000, .tasks = 1000, .seed = 1};
   const tf_option options[] = {
       {"samples", TF_OPT_INT, &c.samples, "N", "points to throw in all (default 1e8)", 1, 1e15},
