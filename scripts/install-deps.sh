@@ -2,8 +2,8 @@
 # Install the Debian 12 packages that taskfarm needs to build, run and test.
 # Installs only what is missing; uses sudo when not run as root.
 set -e
-pkgs="gcc make openmpi-bin libopenmpi-dev libgsl-dev libcunit1-dev autoconf automake libtool
-pkg-config"
+pkgs="gcc make openmpi-bin libopenmpi-dev libgsl-dev libcunit1-dev libpng-dev autoconf automake
+libtool pkg-config"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

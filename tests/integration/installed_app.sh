@@ -1,5 +1,5 @@
 #!/bin/sh
-# The app printed in README.md, built out of tree against the *installed*
+# The apps printed in README.md and docs/WRITING-AN-APP.md, built out of tree against the *installed*
 # library with `mpicc app.c $(pkg-config --cflags --libs taskfarm)`, runs on
 # 1 and 3 ranks and finds the known longest Collatz chain below 10^6.
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +25,8 @@ libdir=$(var libdir)
 sed -n '/<!-- app:begin -->/,/<!-- app:end -->/p' "$top_srcdir/README.md" | sed '/^<!--/d; /^```/d' \
   >"$TMP/collatz.c"
 [ "$(wc -l <"$TMP/collatz.c")" -ge 20 ] || fail "no app found between the markers in README.md"
-(cd "$TMP" && mpicc -Wall -o collatz collatz.c $(pkg-config --cflags --libs taskfarm)) ||
+# Built with the flags the library was built with (a sanitizer build needs them).
+(cd "$TMP" && mpicc -Wall ${APP_CFLAGS:-} -o collatz collatz.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
   fail "the README app does not compile against the installed library"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 want="below 1000000 the longest chain starts at 837799: 524 steps"
@@ -34,6 +35,19 @@ expect_text "$TMP/out1" "$want" "README app, one process"
 mpi 3 -x LD_LIBRARY_PATH "$TMP/collatz" --quiet >"$TMP/out3" || fail "README app on 3 ranks: exit $?"
 expect_text "$TMP/out3" "$want" "README app, 3 ranks"
 pass "README app built against the installed library, 1 and 3 ranks"
+
+# The example of docs/WRITING-AN-APP.md, the same way: the Basel sum for
+# N = 10^7 falls short of pi^2/6 by 1/N - 1/(2N^2) + ... = 1.000e-07.
+sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
+  sed '/^<!--/d; /^```/d' >"$TMP/basel.c"
+[ "$(wc -l <"$TMP/basel.c")" -ge 20 ] || fail "no example found in docs/WRITING-AN-APP.md"
+(cd "$TMP" && mpicc -Wall ${APP_CFLAGS:-} -o basel basel.c $(pkg-config --cflags --libs taskfarm) -lm ${APP_LDFLAGS:-}) ||
+  fail "the WRITING-AN-APP example does not compile against the installed library"
+"$TMP/basel" --quiet >"$TMP/b1" || fail "basel on one process: exit $?"
+mpi 3 -x LD_LIBRARY_PATH "$TMP/basel" --quiet >"$TMP/b3" || fail "basel on 3 ranks: exit $?"
+cmp -s "$TMP/b1" "$TMP/b3" || { cat "$TMP/b1" "$TMP/b3" >&2; fail "basel differs between 1 and 3 ranks"; }
+expect_text "$TMP/b1" "pi^2/6 - sum = 1.000e-07" "basel answer"
+pass "WRITING-AN-APP example built against the installed library, same answer on 1 and 3 ranks"
 
 bindir=$(var prefix)/bin
 "$bindir/taskfarm-pi" --version >"$TMP/v" || fail "installed taskfarm-pi --version"
