@@ -60,8 +60,8 @@ enum {
 /* Limits. */
 #define TF_DEFAULT_MAX_PAYLOAD (8u << 20) /* bytes per task or result */
 #define TF_MAX_PAYLOAD_LIMIT (1u << 30)   /* the largest --max-payload */
-#define TF_DEFAULT_PREFETCH 4             /* tasks queued per worker */
-#define TF_MAX_PREFETCH 65536
+#define TF_DEFAULT_PREFETCH 4096          /* most tasks a worker holds (--prefetch) */
+#define TF_MAX_PREFETCH 65535
 
 /* Task ids. Tasks submitted by generate are numbered 0, 1, 2, ... in
  * submission order. A task submitted by execute gets an id derived from its
@@ -107,8 +107,26 @@ typedef struct tf_option {
   { NULL, TF_OPT_END, NULL, NULL, NULL, 0, 0 }
 
 /* ---- Run configuration: the common options. ---- */
+/* Scheduling policies (--schedule): how many tasks go to a worker at once. */
+typedef enum tf_schedule {
+  TF_SCHEDULE_STATIC,   /* equal shares fixed in advance: the baseline */
+  TF_SCHEDULE_DYNAMIC,  /* a fixed chunk (--chunk) to whichever worker asks */
+  TF_SCHEDULE_GUIDED,   /* chunks shrink with the work left, down to --chunk */
+  TF_SCHEDULE_ADAPTIVE, /* chosen from measured task and message times (default) */
+} tf_schedule;
+
+/* What an idle rank does while it waits (--idle). */
+typedef enum tf_idle_mode {
+  TF_IDLE_BACKOFF, /* poll, yielding the core, for 1 ms; then sleep in short naps (default) */
+  TF_IDLE_SPIN,    /* poll without pause: dedicated cores only */
+  TF_IDLE_SLEEP,   /* nap at once: many more ranks than cores */
+} tf_idle_mode;
+
 typedef struct tf_config {
-  int prefetch;         /* tasks each worker keeps queued (--prefetch) */
+  int schedule;         /* a tf_schedule (--schedule) */
+  int chunk;            /* dynamic's chunk, guided's smallest (--chunk) */
+  int idle;             /* a tf_idle_mode (--idle) */
+  int prefetch;         /* most tasks a worker holds at once (--prefetch) */
   uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
   int quiet;            /* no summary (--quiet) */
   int verbose;          /* per-worker statistics (--verbose) */
@@ -205,6 +223,11 @@ TF_EXPORT tf_id tf_task_id(const tf_handle *h);
 TF_EXPORT int tf_rank(const tf_handle *h);
 TF_EXPORT int tf_nworkers(const tf_handle *h);
 TF_EXPORT int tf_worker_index(const tf_handle *h);
+
+/* From generate: the app will submit `total` tasks in all (children not
+ * counted). A hint that lets the schedule shrink chunks towards the end;
+ * optional. Returns 0 or TF_ESTATE outside generate. */
+TF_EXPORT int tf_set_total(tf_handle *h, uint64_t total);
 
 /* The configuration the farm runs with. */
 TF_EXPORT const tf_config *tf_get_config(const tf_handle *h);

@@ -31,6 +31,7 @@ struct tf_handle {
   /* generate: ids are handed out in submission order into queue */
   uint64_t next_id;
   tf_queue *queue;
+  uint64_t total; /* tasks generate said it will submit (tf_set_total); 0: not said */
   uint64_t last_id;
   /* execute: the task, its children (SPAWN entries) and its result */
   uint64_t cur_id;

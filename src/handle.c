@@ -121,6 +121,13 @@ int tf_result(tf_handle *h, const void *data, size_t size) {
   return 0;
 }
 
+int tf_set_total(tf_handle *h, uint64_t total) {
+  if (!h) return TF_EINVAL;
+  if (h->phase != TF_IN_GENERATE) return fail(h, TF_ESTATE, "tf_set_total called outside generate");
+  h->total = total;
+  return 0;
+}
+
 tf_id tf_task_id(const tf_handle *h) {
   if (!h) return 0;
   return h->phase == TF_IN_EXECUTE ? h->cur_id : h->last_id;

@@ -7,6 +7,8 @@
 #include "comm.h"
 
 void tf_idle_wait(tf_idle *s) {
+  if (s->mode == TF_IDLE_SPIN) return;
+  if (s->mode == TF_IDLE_SLEEP) s->napping = 1;
   if (!s->napping) {
     if (s->polls++ == 0) {
       s->poll_until = tf_now() + TF_IDLE_POLL_SECONDS;

@@ -1,12 +1,16 @@
-/* idle.h - what a rank does when a poll found nothing: poll on for a while,
- * yielding the core between polls (a reply on a dedicated core comes within
- * microseconds; on a shared core, ranks that compute get to run), then sleep
- * with growing naps. The longest nap is shorter than the polling window, so
- * two ranks that wait on each other can never fall into turns of sleeping. */
+/* idle.h - what a rank does when a poll found nothing (--idle). backoff, the
+ * default: poll on for a while, yielding the core between polls (a reply on a
+ * dedicated core comes within microseconds; on a shared core, ranks that
+ * compute get to run), then sleep with growing naps. The longest nap is
+ * shorter than the polling window, so two ranks that wait on each other can
+ * never fall into turns of sleeping. spin: never pause. sleep: nap at once. */
 #ifndef TF_IDLE_H
 #define TF_IDLE_H
 
+#include "taskfarm.h"
+
 typedef struct tf_idle {
+  tf_idle_mode mode;
   unsigned polls;    /* consecutive idle polls */
   int napping;       /* the polling window is over */
   double poll_until; /* set at the first idle poll */
@@ -18,11 +22,17 @@ typedef struct tf_idle {
 #define TF_IDLE_NAP_MIN_NS 20000L
 #define TF_IDLE_NAP_MAX_NS 500000L
 
+/* After something was done: the next wait starts afresh. */
 static inline void tf_idle_reset(tf_idle *s) {
   s->polls = 0;
   s->napping = 0;
   s->nap_ns = TF_IDLE_NAP_MIN_NS;
 }
+static inline void tf_idle_init(tf_idle *s, int mode) {
+  s->mode = (tf_idle_mode)mode;
+  tf_idle_reset(s);
+}
+
 /* Called after a poll that found nothing to do. */
 void tf_idle_wait(tf_idle *s);
 

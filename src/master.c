@@ -1,7 +1,8 @@
 /* master.c - rank 0 of a farm: generates tasks lazily into a bounded queue,
- * hands them to workers as their credits allow, records who holds what in
- * the ledger, collects results, and stops every worker at the end. It only
- * ever polls, so one slow or silent worker never stalls the others. */
+ * answers each worker's request with as many tasks as the schedule allows,
+ * records who holds what in the ledger, collects results, and stops every
+ * worker at the end. It only ever polls, so one slow or silent worker never
+ * stalls the others. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "farm.h"
 #include "idle.h"
 #include "ledger.h"
+#include "policy.h"
 
 /* Bytes of tasks packed into one TASKS frame (one larger task still goes alone). */
 #define TF_MASTER_FRAME_BYTES (1u << 20)
@@ -26,13 +28,14 @@ typedef struct master {
   const tf_config *cfg;
   tf_handle h;
   tf_queue queue;
+  tf_queue *own; /* static: each worker's share, fixed once generation is done */
   tf_ledger ledger;
+  tf_policy policy;
   int nworkers;
-  int *demand; /* tasks each worker asked for and has not been sent */
+  int *demand; /* tasks asked for in each worker's open request (0: none) */
   int *state;
-  int gen_done;
-  size_t window; /* generate only while the queue is shorter than this */
-  int rr;        /* first worker served in the next dispatch round */
+  int gen_done, partitioned;
+  int rr; /* first worker served in the next dispatch round */
   int status;
   tf_run_stats *stats;
 } master;
@@ -49,9 +52,28 @@ static int out_of_memory(master *m, const char *what) {
   return fail_run(m, TF_ENOMEM);
 }
 
+/* Tasks not yet handed out: known when the app gave a total or has finished
+ * generating. */
+static uint64_t tasks_left(const master *m) {
+  uint64_t queued = tf_queue_size(&m->queue);
+  if (m->h.total && !m->gen_done)
+    return queued +
+           (m->h.total > m->stats->tasks_generated ? m->h.total - m->stats->tasks_generated : 0);
+  return m->gen_done ? queued : TF_LEFT_UNKNOWN;
+}
+
+/* Generate only while the queue is short: enough for every worker's next
+ * two requests. Static generates everything first (it needs the count). */
+static size_t window(const master *m) {
+  if (m->cfg->schedule == TF_SCHEDULE_STATIC) return SIZE_MAX;
+  tf_plan plan = tf_policy_plan(&m->policy, tasks_left(m));
+  return 2 * (size_t)m->nworkers * (size_t)plan.depth + 64;
+}
+
 static int refill(master *m) {
   int progressed = 0;
-  while (!m->gen_done && tf_queue_size(&m->queue) < m->window) {
+  size_t limit = window(m);
+  while (!m->gen_done && tf_queue_size(&m->queue) < limit) {
     if (!m->app->generate) {
       m->gen_done = 1;
       break;
@@ -78,15 +100,44 @@ static int refill(master *m) {
   return progressed;
 }
 
-static int send_tasks(master *m, int w, int n) {
-  tf_wbuf *b = tf_comm_buffer(&m->c);
-  if (!b || tf_wire_begin(b, TF_MSG_TASKS, 0)) return out_of_memory(m, "building a TASKS message");
-  int sent = 0;
-  while (sent < n && tf_queue_size(&m->queue)) {
-    const tf_rec *next = tf_queue_peek(&m->queue);
-    if (sent && b->len + tf_wire_entry_bytes(next->size) > TF_MASTER_FRAME_BYTES) break;
+/* Static: worker w gets the w-th of nworkers equal runs of tasks, in id order. */
+static int partition(master *m) {
+  size_t n = tf_queue_size(&m->queue);
+  for (size_t i = 0; i < n; i++) {
     tf_rec r;
     tf_queue_pop(&m->queue, &r);
+    int w = (int)(i * (size_t)m->nworkers / n);
+    if (tf_queue_push(&m->own[w], &r)) {
+      free(r.data);
+      return out_of_memory(m, "sharing out the tasks");
+    }
+  }
+  m->partitioned = 1;
+  return 1;
+}
+
+/* Where worker w's tasks come from. */
+static tf_queue *source(master *m, int w) { return m->own ? &m->own[w] : &m->queue; }
+
+static int queues_empty(const master *m) {
+  if (tf_queue_size(&m->queue)) return 0;
+  for (int w = 0; m->own && w < m->nworkers; w++)
+    if (tf_queue_size(&m->own[w])) return 0;
+  return 1;
+}
+
+/* Answer worker w's request with up to n tasks and the plan to follow. */
+static int send_tasks(master *m, int w, int n, tf_plan plan) {
+  tf_queue *q = source(m, w);
+  tf_wbuf *b = tf_comm_buffer(&m->c);
+  if (!b || tf_wire_begin(b, TF_MSG_TASKS, TF_WIRE_PLAN(plan.depth, plan.chunk)))
+    return out_of_memory(m, "building a TASKS message");
+  int sent = 0;
+  while (sent < n && tf_queue_size(q)) {
+    const tf_rec *next = tf_queue_peek(q);
+    if (sent && b->len + tf_wire_entry_bytes(next->size) > TF_MASTER_FRAME_BYTES) break;
+    tf_rec r;
+    tf_queue_pop(q, &r);
     if (tf_wire_add(b, TF_ENT_TASK, r.id, r.prio, r.data, r.size) ||
         tf_ledger_push(&m->ledger, w, &r)) {
       free(r.data);
@@ -100,28 +151,35 @@ static int send_tasks(master *m, int w, int n) {
     tf_log(0, "sending tasks to rank %d: %s", w + 1, m->c.errmsg);
     return fail_run(m, rc);
   }
-  m->demand[w] -= sent;
+  m->demand[w] = 0; /* the request is answered, even if with fewer tasks */
   m->stats->frames_out++;
   return sent;
 }
 
-/* Serve the workers that asked for tasks, round robin; when the queue is
- * short, share it out rather than give it all to the first in line. */
+/* Answer the open requests, round robin. Each gets the schedule's chunk; when
+ * the queue is short it is shared out rather than given to the first in line. */
 static int dispatch(master *m) {
-  size_t q = tf_queue_size(&m->queue);
-  if (!q) return 0;
+  if (m->own && !m->partitioned) {
+    if (!m->gen_done) return 0;
+    int rc = partition(m);
+    if (rc < 0) return rc;
+  }
+  tf_plan plan = tf_policy_plan(&m->policy, tasks_left(m));
   int asking = 0;
   for (int w = 0; w < m->nworkers; w++)
     asking += m->demand[w] > 0 && m->state[w] == W_RUNNING;
   if (!asking) return 0;
-  size_t share = q / (size_t)asking;
-  if (share < 1) share = 1;
   int progressed = 0;
-  for (int k = 0; k < m->nworkers && tf_queue_size(&m->queue); k++) {
+  for (int k = 0; k < m->nworkers; k++) {
     int w = (m->rr + k) % m->nworkers;
-    if (m->demand[w] <= 0 || m->state[w] != W_RUNNING) continue;
-    int n = (size_t)m->demand[w] < share ? m->demand[w] : (int)share;
-    int rc = send_tasks(m, w, n);
+    size_t q = tf_queue_size(source(m, w));
+    if (m->demand[w] <= 0 || m->state[w] != W_RUNNING || !q) continue;
+    int n = m->demand[w] < plan.chunk || m->own ? m->demand[w] : plan.chunk;
+    if (!m->own) {
+      size_t share = q / (size_t)asking;
+      if ((size_t)n > share) n = share > 0 ? (int)share : 1;
+    }
+    int rc = send_tasks(m, w, n, plan);
     if (rc < 0) return rc;
     progressed = 1;
   }
@@ -148,14 +206,14 @@ static int take_from_ledger(master *m, int w, const tf_entry *e) {
 }
 
 static int on_spawn(master *m, int w, const tf_entry *e) {
-  (void)w;
   tf_rec r = {e->id, e->prio, e->size, NULL};
   if (e->size) {
     r.data = malloc(e->size);
     if (!r.data) return out_of_memory(m, "queueing a task spawned by a worker");
     memcpy(r.data, e->data, e->size);
   }
-  if (tf_queue_push(&m->queue, &r)) {
+  /* Static: a worker's children stay in its share. */
+  if (tf_queue_push(m->partitioned ? &m->own[w] : &m->queue, &r)) {
     free(r.data);
     return out_of_memory(m, "queueing a task spawned by a worker");
   }
@@ -188,23 +246,34 @@ static int on_fail(master *m, int w, const tf_entry *e) {
   return fail_run(m, TF_EAPP);
 }
 
+static int on_stats(master *m, int w, const tf_entry *e) {
+  (void)w;
+  uint64_t v[TF_WIRE_STATS_N];
+  tf_wire_stats(e, v);
+  tf_policy_observe(&m->policy, v[0], (double)v[1] * 1e-9, v[3], (double)v[2] * 1e-9);
+  return 0;
+}
+
 static int on_results_frame(master *m, int w, const tf_frame *f) {
   size_t pos = 0;
   tf_entry e;
   while (tf_wire_next(f, &pos, &e)) {
     int rc = e.type == TF_ENT_SPAWN    ? on_spawn(m, w, &e)
              : e.type == TF_ENT_RESULT ? on_result(m, w, &e)
+             : e.type == TF_ENT_STATS  ? on_stats(m, w, &e)
                                        : on_fail(m, w, &e);
     if (rc) return rc;
   }
-  /* A worker never holds more than prefetch tasks, plus the one it runs. */
-  if (f->aux > TF_MAX_PREFETCH || tf_ledger_held(&m->ledger, w) + (size_t)m->demand[w] + f->aux >
-                                      (size_t)m->cfg->prefetch + 1) {
-    tf_log(0, "rank %d asked for %u more tasks while holding %zu and owed %d (prefetch %d)", w + 1,
-           f->aux, tf_ledger_held(&m->ledger, w), m->demand[w], m->cfg->prefetch);
+  if (!f->aux) return 0;
+  /* One open request per worker, and never more in hand than --prefetch. */
+  size_t held = tf_ledger_held(&m->ledger, w);
+  if (m->demand[w] || held + f->aux > (size_t)m->cfg->prefetch) {
+    tf_log(0,
+           "rank %d asked for %u tasks while holding %zu with a request for %d open (at most %d)",
+           w + 1, f->aux, held, m->demand[w], m->cfg->prefetch);
     return fail_run(m, TF_EPROTO);
   }
-  m->demand[w] += (int)f->aux;
+  m->demand[w] = (int)f->aux;
   return 0;
 }
 
@@ -221,11 +290,11 @@ static void record_bye(master *m, int w, const tf_frame *f) {
   size_t pos = 0;
   tf_entry e;
   tf_wire_next(f, &pos, &e);
-  uint64_t v[3];
+  uint64_t v[TF_WIRE_STATS_N];
   tf_wire_stats(&e, v);
   m->stats->w_tasks[w] = v[0];
   m->stats->w_busy_ns[w] = v[1];
-  m->stats->w_frames[w] = v[2];
+  m->stats->w_frames[w] = v[3];
   m->state[w] = W_DONE;
 }
 
@@ -306,7 +375,7 @@ static int stop_workers(master *m) {
   for (int w = 0; w < m->nworkers; w++)
     left += m->state[w] != W_DONE;
   tf_idle idle;
-  tf_idle_reset(&idle);
+  tf_idle_init(&idle, m->cfg->idle);
   while (left) {
     tf_msg msg;
     tf_frame f;
@@ -350,15 +419,19 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   m.nworkers = m.c.size - 1;
   tf_handle_init(&m.h, app, cfg, 0, m.nworkers, -1);
   m.h.queue = &m.queue;
-  m.window = 2 * (size_t)m.nworkers * (size_t)cfg->prefetch + 64;
+  tf_policy_init(&m.policy, (tf_schedule)cfg->schedule, m.nworkers, cfg->chunk, cfg->prefetch);
   m.demand = calloc((size_t)m.nworkers, sizeof *m.demand);
   m.state = calloc((size_t)m.nworkers, sizeof *m.state);
-  int rc = (!m.demand || !m.state || tf_ledger_init(&m.ledger, m.nworkers)) ? TF_ENOMEM : 0;
-  if (rc) m.status = rc;
+  if (cfg->schedule == TF_SCHEDULE_STATIC) m.own = calloc((size_t)m.nworkers, sizeof *m.own);
+  int rc = (!m.demand || !m.state || (cfg->schedule == TF_SCHEDULE_STATIC && !m.own) ||
+            tf_ledger_init(&m.ledger, m.nworkers))
+               ? TF_ENOMEM
+               : 0;
+  if (rc) out_of_memory(&m, "starting the master");
   double t0 = tf_now();
 
   tf_idle idle;
-  tf_idle_reset(&idle);
+  tf_idle_init(&idle, cfg->idle);
   while (!m.status) {
     int progressed = 0, r;
     if ((r = poll_incoming(&m)) < 0) break;
@@ -372,7 +445,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
       fail_run(&m, r);
       break;
     }
-    if (m.gen_done && !tf_queue_size(&m.queue) && !m.ledger.total) break;
+    if (m.gen_done && queues_empty(&m) && !m.ledger.total) break;
     if (progressed)
       tf_idle_reset(&idle);
     else
@@ -397,6 +470,9 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   stats->stuck = rc != 0; /* some worker may still run: finalize could hang */
 
   tf_queue_destroy(&m.queue);
+  for (int w = 0; m.own && w < m.nworkers; w++)
+    tf_queue_destroy(&m.own[w]);
+  free(m.own);
   tf_ledger_destroy(&m.ledger);
   tf_handle_free(&m.h);
   free(m.demand);

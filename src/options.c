@@ -15,19 +15,56 @@
 void tf_config_defaults(tf_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->prefetch = TF_DEFAULT_PREFETCH;
+  cfg->schedule = TF_SCHEDULE_ADAPTIVE;
+  cfg->chunk = 1;
+  cfg->idle = TF_IDLE_BACKOFF;
   cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
 }
 
 /* The common options; dest pointers are filled per parse (see bind). */
-enum { OPT_HELP, OPT_VERSION, OPT_PREFETCH, OPT_MAX_PAYLOAD, OPT_QUIET, OPT_VERBOSE, OPT_NCOMMON };
+enum {
+  OPT_HELP,
+  OPT_VERSION,
+  OPT_SCHEDULE,
+  OPT_CHUNK,
+  OPT_PREFETCH,
+  OPT_IDLE,
+  OPT_MAX_PAYLOAD,
+  OPT_QUIET,
+  OPT_VERBOSE,
+  OPT_NCOMMON
+};
 
-static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, int *help, int *version,
-                         long long *prefetch) {
+/* Values parsed into temporaries, checked and copied into the config last. */
+typedef struct common_vals {
+  int help, version;
+  long long prefetch, chunk;
+  const char *schedule, *idle;
+} common_vals;
+
+static const char *const schedule_names[] = {"static", "dynamic", "guided", "adaptive"};
+static const char *const idle_names[] = {"backoff", "spin", "sleep"};
+
+static int lookup(const char *const *names, int n, const char *s) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(names[i], s)) return i;
+  return -1;
+}
+
+static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_vals *v) {
   const tf_option tab[OPT_NCOMMON + 1] = {
-      [OPT_HELP] = {"help", TF_OPT_FLAG, help, NULL, "print this help and exit", 0, 0},
-      [OPT_VERSION] = {"version", TF_OPT_FLAG, version, NULL, "print the version and exit", 0, 0},
-      [OPT_PREFETCH] = {"prefetch", TF_OPT_INT, prefetch, "N",
-                        "tasks each worker keeps queued ahead (default 4)", 1, TF_MAX_PREFETCH},
+      [OPT_HELP] = {"help", TF_OPT_FLAG, &v->help, NULL, "print this help and exit", 0, 0},
+      [OPT_VERSION] = {"version", TF_OPT_FLAG, &v->version, NULL, "print the version and exit", 0,
+                       0},
+      [OPT_SCHEDULE] = {"schedule", TF_OPT_STRING, &v->schedule, "NAME",
+                        "static, dynamic, guided or adaptive (default adaptive)", 0, 0},
+      [OPT_CHUNK] = {"chunk", TF_OPT_INT, &v->chunk, "N",
+                     "tasks per message for dynamic, smallest for guided (default 1)", 1,
+                     TF_MAX_PREFETCH},
+      [OPT_PREFETCH] = {"prefetch", TF_OPT_INT, &v->prefetch, "N",
+                        "most tasks a worker holds at once (default 4096)", 1, TF_MAX_PREFETCH},
+      [OPT_IDLE] = {"idle", TF_OPT_STRING, &v->idle, "MODE",
+                    "backoff, spin or sleep: how idle ranks wait (default backoff)", 0, 0},
       [OPT_MAX_PAYLOAD] = {"max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
                            "largest task or result, K/M/G suffixes (default 8M)", 1,
                            TF_MAX_PAYLOAD_LIMIT},
@@ -131,11 +168,10 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                   size_t err_size) {
   if (!app || !cfg) return TF_EINVAL;
   if (err && err_size) err[0] = '\0';
-  int help = 0, version = 0;
   tf_config c = *cfg; /* a rejected command line leaves *cfg as it was */
-  long long prefetch = c.prefetch;
+  common_vals v = {0, 0, c.prefetch, c.chunk, schedule_names[c.schedule], idle_names[c.idle]};
   tf_option common[OPT_NCOMMON + 1];
-  common_table(common, &c, &help, &version, &prefetch);
+  common_table(common, &c, &v);
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -163,12 +199,19 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     int rc = set_value(o, val, err, err_size);
     if (rc) return rc;
   }
-  c.prefetch = (int)prefetch;
-  if (help || version) {
-    *cfg = c;
-    if (err && err_size) snprintf(err, err_size, "%s", help ? "help" : "version");
+  if (v.help || v.version) {
+    if (err && err_size) snprintf(err, err_size, "%s", v.help ? "help" : "version");
     return TF_EHELP;
   }
+  c.prefetch = (int)v.prefetch;
+  c.chunk = (int)v.chunk;
+  if ((c.schedule = lookup(schedule_names, 4, v.schedule)) < 0)
+    return usage(err, err_size, "--schedule: '%s' is not one of static, dynamic, guided, adaptive",
+                 v.schedule);
+  if ((c.idle = lookup(idle_names, 3, v.idle)) < 0)
+    return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
+  if (c.chunk > c.prefetch)
+    return usage(err, err_size, "--chunk %d is larger than --prefetch %d", c.chunk, c.prefetch);
   if (app->check_options) {
     char msg[256] = "";
     if (app->check_options(app->ctx, &c, msg, sizeof msg))
@@ -192,10 +235,9 @@ static void print_table(const tf_option *t) {
 void tf_print_help(const tf_app *app) {
   tf_config cfg;
   tf_config_defaults(&cfg);
-  int dummy = 0;
-  long long pf = 0;
+  common_vals v = {0};
   tf_option common[OPT_NCOMMON + 1];
-  common_table(common, &cfg, &dummy, &dummy, &pf);
+  common_table(common, &cfg, &v);
   const char *name = app && app->name ? app->name : "taskfarm-app";
   printf("Usage: %s [OPTIONS]\n", name);
   printf("       mpirun -np N %s [OPTIONS]   (rank 0 is the master, the rest are workers)\n", name);

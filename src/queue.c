@@ -1,5 +1,5 @@
-/* queue.c - priority queue of pending tasks (see queue.h). A heap keeps push
- * and pop O(log n); the master bounds n by its generation window. */
+/* queue.c - priority queue of pending tasks (see queue.h): a sorted FIFO run
+ * for the common in-order case, a heap for the rest. */
 #include "queue.h"
 
 #include <stdlib.h>
@@ -11,15 +11,36 @@ int tf_rec_before(const tf_rec *a, const tf_rec *b) {
   return a->id < b->id;
 }
 
-int tf_queue_push(tf_queue *q, const tf_rec *rec) {
-  if (q->n == q->cap) {
-    size_t cap = q->cap ? 2 * q->cap : 64;
+static tf_rec *run_at(const tf_queue *q, size_t i) {
+  return &q->run[(q->run_head + i) & (q->cap_run - 1)];
+}
+
+static int run_push(tf_queue *q, const tf_rec *rec) {
+  if (q->run_n == q->cap_run) {
+    size_t cap = q->cap_run ? 2 * q->cap_run : 64;
+    tf_rec *r = malloc(cap * sizeof *r);
+    if (!r) return TF_ENOMEM;
+    for (size_t i = 0; i < q->run_n; i++)
+      r[i] = *run_at(q, i);
+    free(q->run);
+    q->run = r;
+    q->cap_run = cap;
+    q->run_head = 0;
+  }
+  q->run_n++;
+  *run_at(q, q->run_n - 1) = *rec;
+  return 0;
+}
+
+static int heap_push(tf_queue *q, const tf_rec *rec) {
+  if (q->heap_n == q->cap_heap) {
+    size_t cap = q->cap_heap ? 2 * q->cap_heap : 64;
     tf_rec *h = realloc(q->heap, cap * sizeof *h);
     if (!h) return TF_ENOMEM;
     q->heap = h;
-    q->cap = cap;
+    q->cap_heap = cap;
   }
-  size_t i = q->n++;
+  size_t i = q->heap_n++;
   while (i > 0) {
     size_t parent = (i - 1) / 2;
     if (!tf_rec_before(rec, &q->heap[parent])) break;
@@ -30,29 +51,57 @@ int tf_queue_push(tf_queue *q, const tf_rec *rec) {
   return 0;
 }
 
-int tf_queue_pop(tf_queue *q, tf_rec *out) {
-  if (q->n == 0) return 0;
+static void heap_pop(tf_queue *q, tf_rec *out) {
   *out = q->heap[0];
-  tf_rec last = q->heap[--q->n];
+  tf_rec last = q->heap[--q->heap_n];
   size_t i = 0;
   for (;;) {
     size_t child = 2 * i + 1;
-    if (child >= q->n) break;
-    if (child + 1 < q->n && tf_rec_before(&q->heap[child + 1], &q->heap[child])) child++;
+    if (child >= q->heap_n) break;
+    if (child + 1 < q->heap_n && tf_rec_before(&q->heap[child + 1], &q->heap[child])) child++;
     if (!tf_rec_before(&q->heap[child], &last)) break;
     q->heap[i] = q->heap[child];
     i = child;
   }
-  if (q->n) q->heap[i] = last;
+  if (q->heap_n) q->heap[i] = last;
+}
+
+int tf_queue_push(tf_queue *q, const tf_rec *rec) {
+  /* In order behind the run's last record: append; otherwise the heap. */
+  if (!q->run_n || !tf_rec_before(rec, run_at(q, q->run_n - 1))) return run_push(q, rec);
+  return heap_push(q, rec);
+}
+
+/* 1 when the run's head leaves first, 0 when the heap's. */
+static int run_first(const tf_queue *q) {
+  if (!q->heap_n) return 1;
+  if (!q->run_n) return 0;
+  return tf_rec_before(run_at(q, 0), &q->heap[0]);
+}
+
+int tf_queue_pop(tf_queue *q, tf_rec *out) {
+  if (!tf_queue_size(q)) return 0;
+  if (run_first(q)) {
+    *out = *run_at(q, 0);
+    q->run_head = (q->run_head + 1) & (q->cap_run - 1);
+    q->run_n--;
+  } else {
+    heap_pop(q, out);
+  }
   return 1;
 }
 
-const tf_rec *tf_queue_peek(const tf_queue *q) { return q->n ? &q->heap[0] : NULL; }
+const tf_rec *tf_queue_peek(const tf_queue *q) {
+  if (!tf_queue_size(q)) return NULL;
+  return run_first(q) ? run_at(q, 0) : &q->heap[0];
+}
 
 void tf_queue_destroy(tf_queue *q) {
-  for (size_t i = 0; i < q->n; i++)
+  for (size_t i = 0; i < q->run_n; i++)
+    free(run_at(q, i)->data);
+  for (size_t i = 0; i < q->heap_n; i++)
     free(q->heap[i].data);
+  free(q->run);
   free(q->heap);
-  q->heap = NULL;
-  q->n = q->cap = 0;
+  *q = (tf_queue){0};
 }

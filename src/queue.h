@@ -1,5 +1,8 @@
-/* queue.h - the master's queue of tasks waiting to be sent: a binary heap
- * ordered by priority (higher first), then by id (lower first). */
+/* queue.h - the master's queue of tasks waiting to be sent, ordered by
+ * priority (higher first), then by id (lower first). Tasks usually arrive
+ * already in that order (generate numbers them upwards, at one priority), so
+ * they go to a FIFO run where push and pop cost O(1); only a task that would
+ * break the run's order goes to a binary heap. Pop takes the better head. */
 #ifndef TF_QUEUE_H
 #define TF_QUEUE_H
 
@@ -16,8 +19,10 @@ typedef struct tf_rec {
 } tf_rec;
 
 typedef struct tf_queue {
-  tf_rec *heap;
-  size_t n, cap;
+  tf_rec *run; /* ring of records in queue order; cap_run is a power of two */
+  size_t run_head, run_n, cap_run;
+  tf_rec *heap; /* records that came out of order */
+  size_t heap_n, cap_heap;
 } tf_queue;
 
 /* Nonzero when a must leave the queue before b. */
@@ -30,8 +35,8 @@ int tf_queue_push(tf_queue *q, const tf_rec *rec);
  * the queue is empty. */
 int tf_queue_pop(tf_queue *q, tf_rec *out);
 const tf_rec *tf_queue_peek(const tf_queue *q);
-static inline size_t tf_queue_size(const tf_queue *q) { return q->n; }
-/* Free every record and the heap. */
+static inline size_t tf_queue_size(const tf_queue *q) { return q->run_n + q->heap_n; }
+/* Free every record and the storage; the queue is then empty and usable. */
 void tf_queue_destroy(tf_queue *q);
 
 #endif

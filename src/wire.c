@@ -99,15 +99,15 @@ int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src) {
   return 0;
 }
 
-int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[3]) {
+int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]) {
   unsigned char b[TF_WIRE_STATS_SIZE];
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < TF_WIRE_STATS_N; i++)
     put64(b + 8 * i, v[i]);
   return tf_wire_add(w, TF_ENT_STATS, 0, 0, b, sizeof b);
 }
 
-void tf_wire_stats(const tf_entry *e, uint64_t v[3]) {
-  for (int i = 0; i < 3; i++)
+void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]) {
+  for (int i = 0; i < TF_WIRE_STATS_N; i++)
     v[i] = get64((const unsigned char *)e->data + 8 * i);
 }
 
@@ -134,7 +134,8 @@ const char *tf_wire_kind_name(unsigned kind) {
 /* Which entry types each frame kind may carry (bit i = type i). */
 static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
-    [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN),
+    [TF_MSG_RESULTS] =
+        (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS),
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = 1u << TF_ENT_STATS,
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,

@@ -18,8 +18,8 @@
 
 /* Frame kinds, and who sends them. */
 enum tf_msg_kind {
-  TF_MSG_TASKS = 1,   /* master -> worker: task entries; aux unused */
-  TF_MSG_RESULTS = 2, /* worker -> master: result/fail/spawn entries; aux = credits wanted */
+  TF_MSG_TASKS = 1,   /* master -> worker: task entries; aux = the plan (TF_WIRE_PLAN) */
+  TF_MSG_RESULTS = 2, /* worker -> master: result/fail/spawn/stats entries; aux = tasks asked for */
   TF_MSG_STOP = 3,    /* master -> worker: no entries; aux = run status (0 or -TF_E*) */
   TF_MSG_BYE = 4,     /* worker -> master: one stats entry; the worker's last frame */
   TF_MSG_ERROR = 5,   /* either way: one text entry; the sender gives up */
@@ -37,8 +37,17 @@ enum tf_entry_type {
   TF_ENT_TYPE_COUNT
 };
 
-/* TF_ENT_STATS payload: three u64 (tasks executed, busy ns, frames sent). */
-#define TF_WIRE_STATS_SIZE 24u
+/* TF_ENT_STATS payload: four u64. In RESULTS: tasks run, their busy ns, ns
+ * spent waiting for tasks with none in hand, and how many such waits, since
+ * the last frame. In BYE: the same totals for the whole run, and frames sent
+ * in place of the wait count. */
+#define TF_WIRE_STATS_SIZE 32u
+#define TF_WIRE_STATS_N 4
+
+/* The plan in a TASKS frame's aux: depth in the low 16 bits, chunk above. */
+#define TF_WIRE_PLAN(depth, chunk) ((uint32_t)(depth) | (uint32_t)(chunk) << 16)
+#define TF_WIRE_PLAN_DEPTH(aux) ((int)((aux)&0xffffu))
+#define TF_WIRE_PLAN_CHUNK(aux) ((int)((aux) >> 16))
 
 /* A frame under construction; buf grows as entries are added. */
 typedef struct tf_wbuf {
@@ -75,9 +84,9 @@ int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src);
 void tf_wire_set_aux(tf_wbuf *w, uint32_t aux);
 /* Write count and length into the header; the frame is w->buf, w->len. */
 void tf_wire_finish(tf_wbuf *w);
-/* Append / read a TF_ENT_STATS entry: tasks executed, busy ns, frames sent. */
-int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[3]);
-void tf_wire_stats(const tf_entry *e, uint64_t v[3]);
+/* Append / read a TF_ENT_STATS entry (see TF_WIRE_STATS_SIZE). */
+int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]);
+void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]);
 /* Bytes an entry of `size` data bytes adds to a frame. */
 size_t tf_wire_entry_bytes(size_t size);
 void tf_wbuf_free(tf_wbuf *w);

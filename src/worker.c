@@ -1,8 +1,9 @@
-/* worker.c - every rank but 0: keeps up to `prefetch` tasks queued locally,
- * asking for more before it runs dry, executes them in arrival order, and
- * sends results back in batches that carry the next request. Children a task
- * submits travel in the same frame as its result, so they are never seen
- * without it. */
+/* worker.c - every rank but 0: keeps the tasks the master's plan says in
+ * hand, asking for more before it runs dry (one request open at a time),
+ * executes them in arrival order, and sends results back in batches that
+ * carry the next request and the timings the schedule is computed from.
+ * Children a task submits travel in the same frame as its result, so they are
+ * never seen without it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,18 @@
 #include "comm.h"
 #include "farm.h"
 #include "idle.h"
+#include "policy.h"
 
 /* A result waits at most this long for others to share its frame... */
 #define TF_FLUSH_INTERVAL 0.01
 /* ...and not at all when tasks take this long on average (seconds). */
 #define TF_SLOW_TASK 50e-6
+/* With nothing to run and a request open, results wait this long for the
+ * answer, so that they ride with the next request instead of a frame of
+ * their own. */
+#define TF_RESULT_HOLD 100e-6
+/* Tasks run between two looks for messages, when tasks are short. */
+#define TF_POLL_EVERY 32
 /* Bytes of results in one frame before it goes regardless. */
 #define TF_WORKER_FRAME_BYTES (1u << 20)
 
@@ -31,27 +39,40 @@ typedef struct worker {
   tf_handle h;
   inbox_frame *inbox; /* ring of frames holding tasks not yet run */
   size_t in_head, in_n, in_cap;
-  uint32_t queued;    /* tasks received, not started */
-  uint32_t requested; /* tasks asked for, not received */
-  tf_wbuf out;        /* RESULTS frame being filled */
-  double out_since;
-  int out_urgent;  /* holds children: other workers may be waiting for them */
-  double avg_task; /* moving average of execute's duration, seconds */
+  tf_plan plan;     /* from the master's last TASKS frame */
+  uint32_t queued;  /* tasks received, not started */
+  int running;      /* 1 while execute runs */
+  uint32_t asked;   /* tasks asked for in the open request; 0: none open */
+  double starved;   /* when it asked with nothing in hand; < 0: not waiting */
+  tf_wbuf out;      /* RESULTS frame being filled */
+  double out_since; /* when its first result was added */
+  int out_urgent;   /* holds children: other workers may be waiting for them */
+  double avg_task;  /* moving average of execute's duration, seconds */
+  double last_end;  /* when the last task ended, if the worker went straight on; else < 0 */
+  int since_poll;   /* tasks run since the last look for messages */
   int stop, stop_status, gave_up;
-  uint64_t tasks, busy_ns, frames;
+  uint64_t tasks, busy_ns, wait_ns, frames;  /* the whole run */
+  uint64_t f_tasks, f_busy, f_wait, f_waits; /* since the last frame */
 } worker;
 
-static int credits(const worker *k) {
-  int c = k->cfg->prefetch - (int)k->queued - (int)k->requested;
-  return c > 0 ? c : 0;
+/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
+static uint32_t want(const worker *k) {
+  if (k->gave_up || k->asked) return 0;
+  int held = (int)k->queued + k->running;
+  return held <= k->plan.depth - k->plan.chunk ? (uint32_t)(k->plan.depth - held) : 0;
 }
 
 static int flush(worker *k) {
-  int want = k->gave_up ? 0 : credits(k);
-  if (!k->out.count && !want) return 0;
+  uint32_t ask = want(k);
+  if (!k->out.count && !ask) return 0;
+  if (k->f_tasks || k->f_waits) {
+    uint64_t v[TF_WIRE_STATS_N] = {k->f_tasks, k->f_busy, k->f_wait, k->f_waits};
+    if (tf_wire_add_stats(&k->out, v)) return TF_ENOMEM;
+    k->f_tasks = k->f_busy = k->f_wait = k->f_waits = 0;
+  }
   tf_wbuf *b = tf_comm_buffer(&k->c);
   if (!b) return TF_ENOMEM;
-  tf_wire_set_aux(&k->out, (uint32_t)want);
+  tf_wire_set_aux(&k->out, ask);
   tf_wire_finish(&k->out);
   tf_wbuf t = *b; /* swap: the slot sends our frame, we keep its old buffer */
   *b = k->out;
@@ -61,7 +82,10 @@ static int flush(worker *k) {
     tf_log(k->c.rank, "sending results: %s", k->c.errmsg);
     return rc;
   }
-  k->requested += (uint32_t)want;
+  if (ask) {
+    k->asked = ask;
+    if (!k->queued && !k->running) k->starved = tf_now();
+  }
   k->frames++;
   k->out_urgent = 0;
   return tf_wire_begin(&k->out, TF_MSG_RESULTS, 0);
@@ -87,8 +111,15 @@ static void give_up(worker *k, const char *fmt, ...) {
 }
 
 static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
-  if (f->count == 0 || f->count > k->requested) {
-    give_up(k, "master sent %u tasks, %u were asked for", f->count, k->requested);
+  tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux)};
+  if (f->count == 0 || f->count > k->asked) {
+    give_up(k, "master sent %u tasks, %u were asked for", f->count, k->asked);
+    free(buf);
+    return 0;
+  }
+  if (plan.chunk < 1 || plan.chunk > plan.depth || plan.depth > k->cfg->prefetch) {
+    give_up(k, "master sent a plan of depth %d, chunk %d (--prefetch %d)", plan.depth, plan.chunk,
+            k->cfg->prefetch);
     free(buf);
     return 0;
   }
@@ -106,7 +137,15 @@ static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
   k->inbox[(k->in_head + k->in_n) % k->in_cap] = (inbox_frame){buf, *f, 0};
   k->in_n++;
   k->queued += f->count;
-  k->requested -= f->count;
+  k->asked = 0;
+  k->plan = plan;
+  if (k->starved >= 0) {
+    uint64_t ns = (uint64_t)((tf_now() - k->starved) * 1e9);
+    k->f_wait += ns;
+    k->wait_ns += ns;
+    k->f_waits++;
+    k->starved = -1;
+  }
   return 0;
 }
 
@@ -144,30 +183,39 @@ static int poll_incoming(worker *k) {
 
 /* Run the oldest queued task and put its outcome into the outgoing frame. */
 static int run_one(worker *k) {
-  /* Results must not wait behind a task that may be long: when tasks have
-   * been taking a while, or the oldest result is old, send them first. */
-  if (k->out.count &&
-      (k->avg_task >= TF_SLOW_TASK || tf_now() - k->out_since >= TF_FLUSH_INTERVAL ||
-       k->out.len >= TF_WORKER_FRAME_BYTES)) {
-    int rc = flush(k);
-    if (rc) return rc;
-  }
   inbox_frame *fr = &k->inbox[k->in_head];
   tf_entry e;
   tf_wire_next(&fr->f, &fr->pos, &e);
   k->queued--;
+  k->running = 1;
+  /* Ask for more before running what may be the last task in hand, and do
+   * not let results wait behind a task that may be long. */
+  if (want(k) || (k->out.count &&
+                  (k->avg_task >= TF_SLOW_TASK || k->last_end - k->out_since >= TF_FLUSH_INTERVAL ||
+                   k->out.len >= TF_WORKER_FRAME_BYTES))) {
+    int rc = flush(k);
+    if (rc) return rc;
+  }
   size_t mark_len = k->out.len;
   uint32_t mark_count = k->out.count;
   int rc = tf_handle_begin_execute(&k->h, e.id);
   if (rc) return rc;
   tf_task t = {e.id, e.prio, e.size ? e.data : NULL, e.size};
-  double t0 = tf_now();
+  /* One clock read per task when tasks follow each other: this one starts
+   * when the last one ended (the little between them counts as its own). */
+  double t0 = k->last_end >= 0 ? k->last_end : tf_now();
   int xrc = k->app->execute(&k->h, &t, k->app->ctx);
   double t1 = tf_now();
+  k->last_end = t1;
+  k->since_poll++;
   k->h.phase = TF_IN_NONE;
-  k->busy_ns += (uint64_t)((t1 - t0) * 1e9);
+  k->running = 0;
+  uint64_t ns = (uint64_t)((t1 - t0) * 1e9);
+  k->busy_ns += ns;
+  k->f_busy += ns;
   k->avg_task += (t1 - t0 - k->avg_task) / 8;
   k->tasks++;
+  k->f_tasks++;
   if (xrc == 0 && !k->h.error) {
     rc = tf_wire_append(&k->out, &k->h.spawns);
     if (!rc) rc = tf_wire_add(&k->out, TF_ENT_RESULT, e.id, 0, k->h.result, k->h.result_len);
@@ -189,15 +237,13 @@ static int run_one(worker *k) {
     k->in_head = (k->in_head + 1) % k->in_cap;
     k->in_n--;
   }
-  /* Send now if the queue runs low (the frame then asks for more) or
-   * children wait (other workers may be idle). */
-  int low = (int)(k->queued + k->requested) <= k->cfg->prefetch / 2;
-  return low || k->out_urgent ? flush(k) : 0;
+  /* Children go at once: other workers may be idle for want of them. */
+  return k->out_urgent ? flush(k) : 0;
 }
 
 static void send_bye(worker *k) {
   tf_wbuf *b = tf_comm_buffer(&k->c);
-  uint64_t v[3] = {k->tasks, k->busy_ns, k->frames};
+  uint64_t v[TF_WIRE_STATS_N] = {k->tasks, k->busy_ns, k->wait_ns, k->frames};
   if (!b || tf_wire_begin(b, TF_MSG_BYE, 0) || tf_wire_add_stats(b, v)) {
     tf_log(k->c.rank, "out of memory saying goodbye");
     return;
@@ -213,6 +259,13 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
   k.app = app;
   k.cfg = cfg;
   tf_handle_init(&k.h, app, cfg, k.c.rank, k.c.size - 1, k.c.rank - 1);
+  /* The first request follows the plan the master starts from; it sends
+   * its own plan with every answer. */
+  tf_policy start;
+  tf_policy_init(&start, (tf_schedule)cfg->schedule, k.c.size - 1, cfg->chunk, cfg->prefetch);
+  k.plan = tf_policy_plan(&start, TF_LEFT_UNKNOWN);
+  k.starved = -1;
+  k.last_end = -1;
   int rc = 0, init_ok = 0;
   if (tf_wire_begin(&k.out, TF_MSG_RESULTS, 0))
     give_up(&k, "out of memory");
@@ -224,9 +277,15 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
   /* Whatever goes wrong here, the worker tells the master and waits for
    * STOP, so that the run ends cleanly; only a broken transport ends it. */
   tf_idle idle;
-  tf_idle_reset(&idle);
+  tf_idle_init(&idle, cfg->idle);
   while (!k.stop) {
-    int progressed = poll_incoming(&k);
+    /* Between tiny tasks, look for messages only now and then: the plan
+     * keeps enough in hand that an answer can wait a few tasks. */
+    int progressed = 0;
+    if (!k.queued || k.gave_up || k.since_poll >= TF_POLL_EVERY || k.avg_task >= TF_SLOW_TASK) {
+      progressed = poll_incoming(&k);
+      k.since_poll = 0;
+    }
     if (progressed < 0) {
       rc = progressed;
       break;
@@ -236,7 +295,8 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
     if (k.in_n && !k.gave_up) {
       r = run_one(&k);
       progressed = 1;
-    } else if (!k.gave_up && (k.out.count || credits(&k))) {
+    } else if (!k.gave_up && (want(&k) || (k.out.count && (!k.asked || tf_now() - k.out_since >=
+                                                                           TF_RESULT_HOLD)))) {
       r = flush(&k);
       progressed = 1;
     }
@@ -250,10 +310,12 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
       rc = TF_EMPI;
       break;
     }
-    if (progressed)
+    if (progressed) {
       tf_idle_reset(&idle);
-    else
+    } else {
+      k.last_end = -1; /* a wait is nobody's task time */
       tf_idle_wait(&idle);
+    }
   }
   if (k.stop) {
     send_bye(&k);

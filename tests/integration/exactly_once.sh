@@ -1,7 +1,8 @@
 #!/bin/sh
 # 10,000 tasks of pseudo-random duration: every id is collected exactly once
 # (the test app fails on a duplicate or a missing id) and the digest of the
-# ids is the same for 1 to 4 ranks and for small and large prefetch.
+# ids is the same for 1 to 4 ranks, for small and large prefetch, for every
+# schedule and every idle mode.
 . "$(dirname "$0")/lib.sh"
 set -e
 args="--tasks 10000 --sleep-us 100 --quiet"
@@ -13,4 +14,14 @@ for np in 2 3 4; do
     cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/out" >&2; fail "$np ranks, prefetch $pf: differs"; }
     pass "$np ranks, prefetch $pf: 10000 ids exactly once"
   done
+done
+for sched in static dynamic guided adaptive; do
+  mpi 3 "$TESTAPP" $args --schedule $sched --chunk 3 >"$TMP/out" || fail "--schedule $sched: exit $?"
+  cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/out" >&2; fail "--schedule $sched: differs"; }
+  pass "3 ranks, --schedule $sched --chunk 3: 10000 ids exactly once"
+done
+for idle in spin sleep; do
+  mpi 3 "$TESTAPP" $args --idle $idle >"$TMP/out" || fail "--idle $idle: exit $?"
+  cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/out" >&2; fail "--idle $idle: differs"; }
+  pass "3 ranks, --idle $idle: 10000 ids exactly once"
 done

@@ -16,3 +16,9 @@ done
 mpi 4 "$TESTAPP" --tasks 1 --depth 6 --branch 4 --quiet >"$TMP/out" || fail "deep tree: exit $?"
 expect_text "$TMP/out" "results 5461 expected 5461" "deep tree"
 pass "deep tree of 5461 tasks on 4 ranks"
+# Under every schedule (static keeps a worker's children with it).
+for sched in static dynamic guided; do
+  mpi 3 "$TESTAPP" $args --schedule $sched >"$TMP/out" || fail "--schedule $sched: exit $?"
+  cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/out" >&2; fail "--schedule $sched: tree differs"; }
+  pass "3 ranks, --schedule $sched: tree of 847 tasks"
+done

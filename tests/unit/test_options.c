@@ -63,7 +63,10 @@ static void test_options_defaults(void) {
   memset(&cfg, 0x5a, sizeof cfg);
   tf_config_defaults(&cfg);
   CU_ASSERT_EQUAL(cfg.prefetch, TF_DEFAULT_PREFETCH);
-  CU_ASSERT_EQUAL(cfg.prefetch, 4);
+  CU_ASSERT_EQUAL(cfg.prefetch, 4096);
+  CU_ASSERT_EQUAL(cfg.schedule, TF_SCHEDULE_ADAPTIVE);
+  CU_ASSERT_EQUAL(cfg.chunk, 1);
+  CU_ASSERT_EQUAL(cfg.idle, TF_IDLE_BACKOFF);
   CU_ASSERT_EQUAL(cfg.max_payload, TF_DEFAULT_MAX_PAYLOAD);
   CU_ASSERT_EQUAL(cfg.max_payload, 8u << 20);
   CU_ASSERT_EQUAL(cfg.quiet, 0);
@@ -97,7 +100,7 @@ static void test_options_prefetch_takes_separate_or_equals_value(void) {
   CU_ASSERT_EQUAL(cfg.prefetch, 8);
   CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch=1"), 0);
   CU_ASSERT_EQUAL(cfg.prefetch, 1);
-  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch", "65536"), 0);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch", "65535"), 0);
   CU_ASSERT_EQUAL(cfg.prefetch, TF_MAX_PREFETCH);
   /* The last of repeated options wins. */
   CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--prefetch=3", "--prefetch", "5"), 0);
@@ -106,7 +109,7 @@ static void test_options_prefetch_takes_separate_or_equals_value(void) {
 
 static void test_options_rejects_prefetch_out_of_range_or_not_a_number(void) {
   tf_config cfg;
-  static const char *const bad[] = {"0",   "-1", "65537", "99999999999999999999",
+  static const char *const bad[] = {"0",   "-1", "65536", "99999999999999999999",
                                     "abc", "8x", "",      "2.5"};
   for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     reset(&cfg);

@@ -237,7 +237,7 @@ static void test_wire_round_trips_stop_with_status(void) {
 }
 
 static void test_wire_round_trips_bye_with_stats(void) {
-  const uint64_t stats[3] = {123456789, UINT64_C(0x0123456789abcdef), 42};
+  const uint64_t stats[4] = {123456789, UINT64_C(0x0123456789abcdef), 42, 7};
   CU_ASSERT_EQUAL(sizeof stats, TF_WIRE_STATS_SIZE);
   tf_wbuf w = {0};
   CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
@@ -440,7 +440,7 @@ static void test_wire_rejects_frame_shorter_than_header(void) {
 
 static void test_wire_rejects_truncated_frame(void) {
   static const unsigned kinds[] = {TF_MSG_TASKS, TF_MSG_RESULTS, TF_MSG_BYE, TF_MSG_ERROR};
-  const uint64_t stats[3] = {1, 2, 3};
+  const uint64_t stats[4] = {1, 2, 3, 4};
   for (unsigned k = 0; k < 4; k++) {
     tf_wbuf w = {0};
     switch (kinds[k]) {
@@ -610,7 +610,8 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
   /* The table of wire.h, written out independently: which types each kind may carry. */
   static const unsigned allowed[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
-      [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN),
+      [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
+                         (1u << TF_ENT_STATS),
       [TF_MSG_STOP] = 0,
       [TF_MSG_BYE] = 1u << TF_ENT_STATS,
       [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
@@ -719,7 +720,7 @@ static void test_wire_rejects_entry_size_beyond_body(void) {
 }
 
 static void test_wire_rejects_stats_entry_of_wrong_size(void) {
-  static const size_t sizes[] = {0, 8, 16, 23, 25, 32, 48};
+  static const size_t sizes[] = {0, 8, 16, 24, 31, 33, 40};
   tf_wbuf w = {0};
   for (unsigned i = 0; i < 7; i++) {
     one_entry_frame(&w, TF_MSG_BYE, TF_ENT_STATS, sizes[i]);
@@ -731,7 +732,7 @@ static void test_wire_rejects_stats_entry_of_wrong_size(void) {
 }
 
 static void test_wire_rejects_bye_or_error_without_exactly_one_entry(void) {
-  const uint64_t stats[3] = {0};
+  const uint64_t stats[4] = {0};
   tf_wbuf w = {0};
   for (unsigned n = 0; n <= 3; n++) {
     CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);

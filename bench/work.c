@@ -1,0 +1,118 @@
+/* work.c - tasks that busy-wait for a chosen time, for the load-balance and
+ * peer benchmarks. Durations come from a distribution seeded by the task id
+ * (so every policy and rank count sees the same workload): constant,
+ * exponential, heavy-tailed (Pareto, alpha 1.5) or a ramp that grows with the
+ * id. Prints the wall time and the efficiency: the sum of task times over
+ * (workers x wall time). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "taskfarm.h"
+
+typedef struct work {
+  long long tasks, next, got;
+  double mean_us;
+  const char *dist;
+  double busy; /* seconds of task time, as the tasks measured it */
+  struct timespec t0;
+} work;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* A uniform number in (0, 1) from a task id. */
+static double uniform(uint64_t id) {
+  uint64_t z = id * UINT64_C(0x9e3779b97f4a7c15) + UINT64_C(0x632be59bd9b4e019);
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  z ^= z >> 31;
+  return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double duration_us(const work *w, uint64_t id) {
+  double u = uniform(id), m = w->mean_us;
+  if (!strcmp(w->dist, "exp")) return -m * log(u);
+  if (!strcmp(w->dist, "pareto")) return m / 3.0 / pow(u, 1.0 / 1.5); /* x_m = m (a-1)/a */
+  if (!strcmp(w->dist, "ramp")) return 2.0 * m * ((double)id + 0.5) / (double)w->tasks;
+  return m;
+}
+
+static int check_options(void *vw, const tf_config *cfg, char *err, size_t n) {
+  (void)cfg;
+  const work *w = vw;
+  const char *ok[] = {"const", "exp", "pareto", "ramp"};
+  for (unsigned i = 0; i < 4; i++)
+    if (!strcmp(w->dist, ok[i])) return 0;
+  snprintf(err, n, "--dist: '%s' is not one of const, exp, pareto, ramp", w->dist);
+  return 1;
+}
+
+static int generate(tf_handle *h, void *vw) {
+  work *w = vw;
+  if (w->next == 0) {
+    clock_gettime(CLOCK_MONOTONIC, &w->t0);
+    tf_set_total(h, (uint64_t)w->tasks);
+  }
+  for (int i = 0; i < 64 && w->next < w->tasks; i++, w->next++) {
+    double us = duration_us(w, (uint64_t)w->next);
+    if (tf_submit(h, &us, sizeof us)) return -1;
+  }
+  return w->next < w->tasks ? TF_GEN_MORE : TF_GEN_DONE;
+}
+
+static int execute(tf_handle *h, const tf_task *t, void *vw) {
+  (void)vw;
+  double us = *(const double *)t->data;
+  double start = now(), end = start + us * 1e-6, x = start;
+  while (x < end)
+    x = now();
+  double took = x - start;
+  return tf_result(h, &took, sizeof took);
+}
+
+static int collect(tf_handle *h, const tf_task *r, void *vw) {
+  (void)h;
+  work *w = vw;
+  w->busy += *(const double *)r->data;
+  w->got++;
+  return 0;
+}
+
+static int finish(tf_handle *h, void *vw) {
+  work *w = vw;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  double wall = (double)(t.tv_sec - w->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - w->t0.tv_nsec);
+  int nw = tf_nworkers(h);
+  printf("work dist %s mean_us %g tasks %lld workers %d wall %.4f busy %.4f efficiency %.4f "
+         "rate %.0f\n",
+         w->dist, w->mean_us, w->got, nw, wall, w->busy, w->busy / (nw * wall),
+         (double)w->got / wall);
+  return w->got == w->tasks ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  work w = {.tasks = 10000, .mean_us = 1000, .dist = "const"};
+  const tf_option options[] = {
+      {"tasks", TF_OPT_INT, &w.tasks, "N", "tasks (default 10000)", 1, 1e12},
+      {"mean-us", TF_OPT_DOUBLE, &w.mean_us, "US", "mean task duration in us (default 1000)", 0,
+       1e9},
+      {"dist", TF_OPT_STRING, &w.dist, "D", "const, exp, pareto or ramp (default const)", 0, 0},
+      TF_OPTIONS_END,
+  };
+  tf_app app = {.name = "tf_bench_work",
+                .summary = "Busy-wait tasks of chosen durations: load balance and peers.",
+                .ctx = &w,
+                .options = options,
+                .check_options = check_options,
+                .generate = generate,
+                .execute = execute,
+                .collect = collect,
+                .finish = finish};
+  return tf_main(argc, argv, &app);
+}

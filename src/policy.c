@@ -1,0 +1,91 @@
+/* policy.c - chunk and depth for each schedule (see policy.h). */
+#include "policy.h"
+
+#include <math.h>
+
+void tf_policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int max_depth) {
+  p->kind = kind;
+  p->nworkers = nworkers > 0 ? nworkers : 1;
+  p->max_depth = max_depth > 0 ? max_depth : 1;
+  p->chunk = chunk < 1 ? 1 : chunk > p->max_depth ? p->max_depth : chunk;
+  p->task_s = -1;
+  p->rtt_s = -1;
+}
+
+/* Weight of a new measurement in the moving averages. */
+#define NEW_WEIGHT 0.25
+
+void tf_policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t waits, double wait_s) {
+  if (tasks) {
+    double t = busy_s / (double)tasks;
+    p->task_s = p->task_s < 0 ? t : p->task_s + NEW_WEIGHT * (t - p->task_s);
+  }
+  if (waits) {
+    double r = wait_s / (double)waits;
+    p->rtt_s = p->rtt_s < 0 ? r : p->rtt_s + NEW_WEIGHT * (r - p->rtt_s);
+  }
+}
+
+/* ceil() that ignores floating-point dust: 200.00000000000003 is 200. */
+static double ceil_fuzzy(double x) { return ceil(x * (1 - 1e-12)); }
+
+static int clamp(double v, int lo, int hi) {
+  if (!(v >= lo)) return lo; /* also NaN */
+  if (v > hi) return hi;
+  return (int)v;
+}
+
+/* No worker should take more than half its fair share of what is left. */
+static int tail_share(const tf_policy *p, uint64_t left) {
+  if (left == TF_LEFT_UNKNOWN) return INT32_MAX;
+  uint64_t share = (left + 2 * (uint64_t)p->nworkers - 1) / (2 * (uint64_t)p->nworkers);
+  return share > INT32_MAX ? INT32_MAX : share < 1 ? 1 : (int)share;
+}
+
+tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
+  int chunk, depth;
+  switch (p->kind) {
+  case TF_SCHEDULE_DYNAMIC:
+    chunk = p->chunk;
+    depth = 2 * chunk; /* the next chunk arrives while this one runs */
+    break;
+  case TF_SCHEDULE_GUIDED: {
+    int share = tail_share(p, left);
+    chunk = share == INT32_MAX ? p->chunk : share; /* unknown: the smallest */
+    if (chunk > p->max_depth / 2) chunk = p->max_depth / 2; /* so that two fit */
+    if (chunk < p->chunk) chunk = p->chunk;
+    depth = 2 * chunk;
+    break;
+  }
+  case TF_SCHEDULE_ADAPTIVE: {
+    if (p->task_s < 0) { /* nothing measured yet: one at a time, one ahead */
+      chunk = 1;
+      depth = 2;
+      break;
+    }
+    double t = p->task_s > 1e-9 ? p->task_s : 1e-9;
+    double rtt = p->rtt_s > 0 ? p->rtt_s : TF_POLICY_DEFAULT_RTT;
+    /* Enough tasks per message that the message costs little beside them,
+     * and enough in hand to cover a round trip to the master; a task that
+     * outlasts many round trips is fetched when the worker is idle, so
+     * nothing long waits in a busy worker's queue. */
+    chunk = clamp(ceil_fuzzy(TF_POLICY_MSG_COST / (TF_POLICY_OVERHEAD * t)), 1, p->max_depth);
+    int share = tail_share(p, left);
+    if (chunk > share) chunk = share;
+    int cover = t > TF_POLICY_ON_DEMAND * rtt ? 0 : clamp(ceil_fuzzy(2 * rtt / t), 1, p->max_depth);
+    if (cover > share) cover = share;
+    depth = clamp((double)chunk + cover, chunk, p->max_depth);
+    break;
+  }
+  case TF_SCHEDULE_STATIC:
+  default:
+    depth = p->max_depth;
+    chunk = depth > 1 ? depth / 2 : 1;
+    break;
+  }
+  if (depth > p->max_depth) depth = p->max_depth;
+  if (chunk > depth) chunk = depth;
+  if (chunk < 1) chunk = 1;
+  if (depth < chunk) depth = chunk;
+  return (tf_plan){depth, chunk};
+}
