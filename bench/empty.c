@@ -37,11 +37,24 @@ static int collect(tf_handle *h, const tf_task *r, void *vb) {
   return 0;
 }
 
+/* The master's peak resident memory in KiB, from /proc (0 if unknown). */
+static long peak_rss_kib(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kib = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "VmHWM: %ld", &kib) == 1) break;
+  if (f) fclose(f);
+  return kib;
+}
+
 static int finish(tf_handle *h, void *vb) {
   bench *b = vb;
   double s = since(&b->t0);
-  printf("empty tasks %lld workers %d prefetch %d wall %.4f s rate %.0f tasks/s\n", b->got,
-         tf_nworkers(h), tf_get_config(h)->prefetch, s, (double)b->got / s);
+  printf("empty tasks %lld workers %d prefetch %d wall %.4f s rate %.0f tasks/s master_rss_kib "
+         "%ld\n",
+         b->got, tf_nworkers(h), tf_get_config(h)->prefetch, s, (double)b->got / s,
+         peak_rss_kib());
   return b->got == b->tasks ? 0 : 1;
 }
 

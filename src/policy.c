@@ -51,7 +51,7 @@ tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
     break;
   case TF_SCHEDULE_GUIDED: {
     int share = tail_share(p, left);
-    chunk = share == INT32_MAX ? p->chunk : share; /* unknown: the smallest */
+    chunk = share == INT32_MAX ? p->chunk : share;          /* unknown: the smallest */
     if (chunk > p->max_depth / 2) chunk = p->max_depth / 2; /* so that two fit */
     if (chunk < p->chunk) chunk = p->chunk;
     depth = 2 * chunk;

@@ -7,6 +7,7 @@
 #include "comm.h"
 #include "farm.h"
 #include "options.h"
+#include "topo.h"
 
 const char *tf_strerror(int code) {
   switch (code) {
@@ -83,6 +84,18 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int rank, size;
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &size);
+  /* --idle auto: sleep where the ranks outnumber the node's processors. */
+  tf_config run_cfg = *cfg;
+  tf_topo topo = {1, 1};
+  if (run_cfg.idle == TF_IDLE_AUTO) {
+    run_cfg.idle = TF_IDLE_BACKOFF;
+    if (size > 1 && tf_topo_probe(dup, &topo) == 0 && tf_topo_oversubscribed(&topo))
+      run_cfg.idle = TF_IDLE_SLEEP;
+    if (cfg->verbose && rank == 0)
+      tf_log(0, "%d ranks on %d processors here: idle ranks %s", topo.local_ranks, topo.local_cpus,
+             run_cfg.idle == TF_IDLE_SLEEP ? "sleep" : "poll, then sleep");
+  }
+  cfg = &run_cfg;
   int nworkers = size > 1 ? size - 1 : 1;
   tf_run_stats s;
   memset(&s, 0, sizeof s);

@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# bench/run-all.sh - every benchmark behind docs/PERFORMANCE.md, in one run,
+# each figure beside its reference measured in the same run; rewrites
+# docs/PERFORMANCE.md and the plots in docs/perf/.
+#
+# Usage (from the top of a built tree, after `make`):
+#   bench/run-all.sh            all of it (about 10 minutes on 2 cores)
+#   bench/run-all.sh --quick    fewer repetitions and smaller sizes
+#   REPS=N                      repetitions per figure (median quoted)
+#   SKIP_PEERS=1                leave out mpi4py.futures and Dask
+# Installs gnuplot (and, for the peers, python3-mpi4py and
+# python3-distributed) from Debian's archive when they are missing.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+REPS=${REPS:-$([ $quick = 1 ] && echo 3 || echo 5)}
+scale() { [ $quick = 1 ] && echo $(($1 / 4)) || echo "$1"; }
+for b in bench/tf_bench_empty bench/tf_bench_work bench/tf_pingpong taskfarm-mandelbrot taskfarm-nqueens; do
+  [ -x "$b" ] || { echo "run-all: $b not built; run make first" >&2; exit 2; }
+done
+if ! command -v gnuplot >/dev/null 2>&1; then
+  echo "run-all: installing gnuplot-nox"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+W=$(nproc)
+out=docs/PERFORMANCE.md
+plots=docs/perf
+mkdir -p "$plots"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+log() { echo "run-all: $*" >&2; }
+
+# mpi NP CMD...: oversubscribe only when there are more ranks than cores.
+mpi() {
+  local np=$1
+  shift
+  local over=()
+  [ "$np" -gt "$W" ] && over=(--oversubscribe)
+  timeout 900 mpirun "${over[@]}" -np "$np" "$@"
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
+# field N of a line matching PAT, median over REPS runs of CMD...
+med_field() {
+  local field=$1 pat=$2
+  shift 2
+  for _ in $(seq "$REPS"); do "$@" 2>&1 | awk -v f="$field" -v p="$pat" '$0 ~ p { print $f }'; done | median
+}
+fmt() { awk -v v="$1" 'BEGIN { if (v >= 1e6) printf "%.2f M", v / 1e6; else if (v >= 1e3) printf "%.1f k", v / 1e3; else printf "%.3g", v }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+machine="$W cores ($cpu), $(free -g | awk '/Mem:/ { print $2 }') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), $(mpirun --version | head -n 1), $(gcc --version | head -n 1)"
+log "machine: $machine; $REPS repetitions per figure"
+
+# ---- 1. overhead ------------------------------------------------------------
+log "overhead: MPI ping-pong"
+for _ in $(seq "$REPS"); do mpi 2 bench/tf_pingpong 200000; done >"$tmp/pp"
+rt=$(awk '{ print $7 }' "$tmp/pp" | median)
+ow=$(awk '{ print $10 }' "$tmp/pp" | median)
+n1=$(scale 400000)
+nb=$(scale 20000000)
+empty() { med_field 12 '^empty' mpi "$1" bench/tf_bench_empty --quiet "${@:2}"; }
+log "overhead: empty tasks"
+e_c1_1=$(empty 2 --tasks "$n1" --schedule dynamic --chunk 1)
+e_ad_1=$(empty 2 --tasks "$nb")
+e_c1_w=$(empty $((W + 1)) --tasks "$n1" --schedule dynamic --chunk 1)
+e_ad_w=$(empty $((W + 1)) --tasks "$nb")
+{
+  echo "\"1 worker, chunk 1\" $e_c1_1"
+  echo "\"1 worker, adaptive\" $e_ad_1"
+  echo "\"$W workers, chunk 1\" $e_c1_w"
+  echo "\"$W workers, adaptive\" $e_ad_w"
+} >"$tmp/overhead.dat"
+
+# ---- 2. idle modes: dedicated cores and more ranks than cores ---------------
+log "idle modes"
+declare -A idle_rate idle_over
+for mode in backoff spin sleep; do
+  idle_rate[$mode]=$(empty 2 --tasks "$n1" --schedule dynamic --chunk 1 --idle $mode)
+  idle_over[$mode]=$(med_field 15 'workers in' mpi $((2 * W + 1)) taskfarm-mandelbrot --output "$tmp/m.png" --idle $mode)
+done
+
+# ---- 3. load balance ----------------------------------------------------------
+log "load balance"
+: >"$tmp/lb"
+for mean in 1000 10000; do
+  ntask=$((W * 1000000 / mean))
+  [ $quick = 1 ] && ntask=$((ntask / 2))
+  for dist in exp pareto ramp; do
+    line="$dist $mean"
+    for sched in static dynamic guided adaptive; do
+      eff=$(med_field 15 '^work' mpi $((W + 1)) bench/tf_bench_work --tasks "$ntask" --mean-us "$mean" \
+        --dist "$dist" --schedule "$sched" --quiet)
+      line="$line $eff"
+    done
+    echo "$line" >>"$tmp/lb"
+  done
+done
+
+# ---- 4. memory ------------------------------------------------------------------
+log "memory"
+: >"$tmp/mem"
+for n in 1000000 10000000 100000000; do
+  [ $quick = 1 ] && [ $n = 100000000 ] && n=30000000
+  mpi 2 bench/tf_bench_empty --tasks $n --quiet | awk -v n=$n '{ print n, $15, $12 }' >>"$tmp/mem"
+done
+
+# ---- 5. scaling -------------------------------------------------------------------
+log "scaling"
+: >"$tmp/scale"
+for w in $(seq 1 "$W"); do
+  m=$(med_field 15 'workers? in' mpi $((w + 1)) taskfarm-mandelbrot --output "$tmp/m.png")
+  q=$(med_field 15 'workers? in' mpi $((w + 1)) taskfarm-nqueens)
+  echo "$w $m $q" >>"$tmp/scale"
+done
+
+# ---- 6. peers ------------------------------------------------------------------------
+peers_ok=0
+if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
+  log "peers (mpi4py.futures, Dask)"
+  if TF_BUILD="$top" bench/peers/run.sh "$([ $quick = 1 ] && echo 1 || echo 3)" >"$tmp/peers" 2>"$tmp/peers.err"; then
+    peers_ok=1
+  else
+    log "peers failed: $(tail -n 3 "$tmp/peers.err")"
+  fi
+fi
+
+# ---- plots ----------------------------------------------------------------------------
+log "plots"
+gnuplot <<EOF
+set terminal pngcairo size 900,420 font ",10" noenhanced
+set output "$plots/overhead.png"
+set title "Empty tasks per second, beside the MPI limits measured in the same run"
+set style data histograms
+set style fill solid 0.8
+set logscale y
+set yrange [1e4:*]
+set ylabel "tasks/s (log)"
+set grid ytics
+set key top left
+plot "$tmp/overhead.dat" using 2:xtic(1) title "taskfarm" lc rgb "#3070b0", \
+     $rt title sprintf("MPI round trips/s (%.2g)", $rt) with lines lw 2 lc rgb "#c03030", \
+     $ow title sprintf("MPI one-way msgs/s (%.2g)", $ow) with lines lw 2 dt 2 lc rgb "#30a030"
+EOF
+awk '{ printf "\"%s %s ms\" %s %s %s %s\n", $1, $2 / 1000, $3, $4, $5, $6 }' "$tmp/lb" >"$tmp/lb.dat"
+gnuplot <<EOF
+set terminal pngcairo size 900,420 font ",10" noenhanced
+set output "$plots/loadbalance.png"
+set title "Load-balance efficiency, $W workers: sum of task times / (workers x wall time)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8
+set yrange [0:1.05]
+set grid ytics
+set key outside right
+set arrow from graph 0, first 0.95 to graph 1, first 0.95 nohead dt 2 lc rgb "#c03030"
+plot "$tmp/lb.dat" using 2:xtic(1) title "static", '' using 3 title "dynamic", \
+     '' using 4 title "guided", '' using 5 title "adaptive"
+EOF
+gnuplot <<EOF
+set terminal pngcairo size 700,380 font ",10" noenhanced
+set output "$plots/memory.png"
+set title "Master peak resident memory"
+set logscale x
+set xlabel "empty tasks"
+set ylabel "MiB"
+set yrange [0:*]
+set grid
+plot "$tmp/mem" using 1:(\$2 / 1024) with linespoints lw 2 pt 7 title "master peak RSS"
+EOF
+gnuplot <<EOF
+set terminal pngcairo size 700,380 font ",10" noenhanced
+set output "$plots/scaling.png"
+set title "Speed-up over 1 worker"
+set xlabel "workers"
+set ylabel "speed-up"
+set xtics 1
+set grid
+set key top left
+f1 = real(system("awk 'NR == 1 { print \$2 }' $tmp/scale"))
+g1 = real(system("awk 'NR == 1 { print \$3 }' $tmp/scale"))
+plot "$tmp/scale" using 1:(f1 / \$2) with linespoints lw 2 pt 7 title "mandelbrot", \
+     '' using 1:(g1 / \$3) with linespoints lw 2 pt 5 title "nqueens", x with lines dt 2 title "ideal"
+EOF
+
+# ---- the report ----------------------------------------------------------------------
+log "writing $out"
+mem1=$(awk 'NR == 1 { print $2 }' "$tmp/mem")
+memN=$(awk 'END { print $2 }' "$tmp/mem")
+tasksN=$(awk 'END { print $1 }' "$tmp/mem")
+mpi_c1=$(awk '/^ratio empty workers=1 taskfarm\/mpi4py-chunk1 /{ print $NF }' "$tmp/peers" 2>/dev/null || true)
+mpi_best=$(awk '/^ratio empty workers=1 taskfarm\/mpi4py-best /{ print $NF }' "$tmp/peers" 2>/dev/null || true)
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "" || v == "nan") print "not measured"; else if ((op == ">=" && v >= t) || (op == "<=" && v <= t)) print "met"; else print "missed" }'; }
+mem_ratio=$(ratio "$memN" "$mem1")
+c1_ratio=$(ratio "$e_c1_1" "$rt")
+{
+  cat <<EOF
+# Performance
+
+Every figure here comes from one run of
+
+    bench/run-all.sh
+
+on this machine: $machine, on $(date -u +%Y-%m-%d). Each figure is the median of
+$REPS runs, and each is shown beside its reference (the MPI limits, a peer, the
+other schedules) measured in the same run, since absolute times drift on these
+shared machines. Rerun the command to reproduce; it rewrites this file and the
+plots in docs/perf/.
+
+## Targets
+
+| target | measured | |
+|---|---|---|
+| chunk-1 dispatch >= 0.5 x the MPI round-trip rate (1 worker, shared memory) | $(fmt "$e_c1_1") tasks/s = $c1_ratio x $(fmt "$rt") round trips/s | $(verdict "$c1_ratio" 0.5 ">=") |
+| >= 10 M empty tasks/s batched, 1 worker | $(fmt "$e_ad_1") tasks/s | $(verdict "$e_ad_1" 10000000 ">=") |
+| >= 100 x mpi4py.futures at chunksize 1 | ${mpi_c1:-?} x | $(verdict "${mpi_c1:-}" 100 ">=") |
+| ahead of mpi4py.futures at its best chunksize | ${mpi_best:-?} x | $(verdict "${mpi_best:-}" 1 ">=") |
+| load-balance efficiency >= 0.95 for adaptive where static falls clearly below | see the table below | $(awk '{ if ($3 < 0.9 && $6 < 0.95) bad++; if ($3 < 0.9) n++ } END { if (!n) print "no workload where static fell below 0.9"; else if (bad) print "missed on " bad " of " n; else print "met on all " n }' "$tmp/lb") |
+| master peak RSS at $(fmt "$tasksN") tasks within 10 % of that at 1 M | $((memN / 1024)) MiB vs $((mem1 / 1024)) MiB (x $mem_ratio) | $(verdict "$mem_ratio" 1.10 "<=") |
+
+## 1. Overhead: empty tasks
+
+Empty tasks (no payload, no result) measure the framework's own cost per task.
+"chunk 1" is \`--schedule dynamic --chunk 1\`: one task per message, the next
+request riding on the result; "adaptive" is the default schedule, which batches
+tiny tasks. The references: 8-byte MPI ping-pong between two ranks (round trips/s:
+the most tasks/s a master can serve if every task is a message each way) and a
+one-way stream of 8-byte messages.
+
+| | tasks/s | / MPI round trips/s | / MPI one-way msgs/s |
+|---|---|---|---|
+| MPI ping-pong | $(fmt "$rt") round trips/s | 1 | |
+| MPI one-way stream | $(fmt "$ow") msgs/s | | 1 |
+| 1 worker, chunk 1 | $(fmt "$e_c1_1") | $(ratio "$e_c1_1" "$rt") | $(ratio "$e_c1_1" "$ow") |
+| 1 worker, adaptive | $(fmt "$e_ad_1") | $(ratio "$e_ad_1" "$rt") | $(ratio "$e_ad_1" "$ow") |
+| $W workers, chunk 1 | $(fmt "$e_c1_w") | $(ratio "$e_c1_w" "$rt") | $(ratio "$e_c1_w" "$ow") |
+| $W workers, adaptive | $(fmt "$e_ad_w") | $(ratio "$e_ad_w" "$rt") | $(ratio "$e_ad_w" "$ow") |
+
+![overhead](perf/overhead.png)
+
+With $W workers on $W cores the master shares a core with a worker
+(\`--oversubscribe\`), so more workers do not mean more empty tasks per second
+here: one master serves them all, and the 16-core figures need a machine with
+real cores to spare.
+
+## 2. Idle strategy
+
+\`--idle\` decides what a waiting rank does. On dedicated cores (1 worker, chunk
+1: every task waits for a reply) waiting must cost no latency; with more ranks
+than cores (mandelbrot with $((2 * W)) workers and a master on $W cores) an idle
+rank must leave the core to the ones that compute.
+
+| --idle | 1 worker, chunk 1: tasks/s | mandelbrot, $((2 * W)) workers on $W cores: s |
+|---|---|---|
+EOF
+  for mode in backoff spin sleep; do
+    echo "| $mode | $(fmt "${idle_rate[$mode]}") | ${idle_over[$mode]} |"
+  done
+  cat <<EOF
+
+\`backoff\`, the default, polls (yielding the core between polls) for 1 ms and
+then naps; it should be close to \`spin\` in the first column and close to
+\`sleep\` in the second.
+
+## 3. Load balance
+
+Busy-wait tasks with durations drawn per task id (the same workload for every
+schedule): exponential, Pareto (alpha 1.5, heavy-tailed) and a ramp (task i
+lasts in proportion to i, as in a triangular loop), with means of 1 ms and 10 ms,
+about $W s of work per run on $W workers. Efficiency = sum of task times /
+(workers x wall time from the first task generated to the last result).
+
+| durations | mean | static | dynamic | guided | adaptive |
+|---|---|---|---|---|---|
+EOF
+  awk '{ printf "| %s | %g ms | %s | %s | %s | %s |\n", $1, $2 / 1000, $3, $4, $5, $6 }' "$tmp/lb"
+  cat <<EOF
+
+![load balance](perf/loadbalance.png)
+
+## 4. Memory
+
+Peak resident memory of the master (VmHWM) after running N empty tasks with 1
+worker. Generation is lazy and the queue is bounded by the workers' plans, so it
+must not grow with N.
+
+| tasks | master peak RSS | tasks/s |
+|---|---|---|
+EOF
+  awk '{ printf "| %d | %.1f MiB | %.2f M |\n", $1, $2 / 1024, $3 / 1e6 }' "$tmp/mem"
+  cat <<EOF
+
+![memory](perf/memory.png)
+
+## 5. Scaling
+
+Time of the farm (from the summary line: first task to last result) for the
+mandelbrot and nqueens apps with their default arguments, 1 to $W workers
+(one master more), and the speed-up over 1 worker. This machine has $W cores;
+a scaling curve worth the name needs the 16-core machine.
+
+| workers | mandelbrot s | speed-up | nqueens s | speed-up |
+|---|---|---|---|---|
+EOF
+  awk 'NR == 1 { m = $2; q = $3 } { printf "| %d | %.3f | %.2f | %.3f | %.2f |\n", $1, $2, m / $2, $3, q / $3 }' "$tmp/scale"
+  cat <<EOF
+
+![scaling](perf/scaling.png)
+
+## 6. Peers
+
+The same empty and 1 ms workloads with mpi4py.futures (\`MPIPoolExecutor.map\`)
+and Dask distributed (\`LocalCluster\`, processes), from Debian's packages;
+Python start-up is not timed. See bench/peers/README.md.
+
+EOF
+  if [ $peers_ok = 1 ]; then
+    echo '```'
+    cat "$tmp/peers"
+    echo '```'
+  else
+    echo "Not measured in this run (SKIP_PEERS=1, or bench/peers/run.sh failed)."
+  fi
+} >"$out"
+log "done: $out"
