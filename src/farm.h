@@ -76,7 +76,15 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
  * (an app passing on what tf_submit returned), else "". */
 const char *tf_rc_hint(int rc);
 
-/* Call the app's worker_init / worker_fini / finish, if any, with logging. */
+/* Call the app's worker_init / worker_fini, if any, with logging. */
 int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what);
+
+/* The master's calls into the app, shared by master.c and serial.c; each
+ * logs what went wrong and returns 0 or a negative TF_E* code.
+ * tf_call_generate calls generate once (it submits into h->queue), adds the
+ * tasks it submitted to *generated and sets *done when there are no more. */
+int tf_call_generate(tf_handle *h, int *done, uint64_t *generated);
+int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
+int tf_call_finish(tf_handle *h);
 
 #endif

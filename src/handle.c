@@ -180,3 +180,50 @@ const char *tf_rc_hint(int rc) {
   default: return "";
   }
 }
+
+int tf_call_generate(tf_handle *h, int *done, uint64_t *generated) {
+  if (!h->app->generate) {
+    *done = 1;
+    return 0;
+  }
+  size_t before = tf_queue_size(h->queue);
+  h->phase = TF_IN_GENERATE;
+  h->error = 0;
+  int rc = h->app->generate(h, h->app->ctx);
+  h->phase = TF_IN_NONE;
+  *generated += tf_queue_size(h->queue) - before;
+  if (h->error) {
+    tf_log(0, "generate: %s", h->errmsg);
+    return h->error;
+  }
+  if (rc < 0) {
+    tf_log(0, "generate failed (returned %d%s)", rc, tf_rc_hint(rc));
+    return TF_EAPP;
+  }
+  if (rc == TF_GEN_DONE) *done = 1;
+  return 0;
+}
+
+int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
+  if (!h->app->collect) return 0;
+  tf_task t = {id, 0, size ? data : NULL, size};
+  h->phase = TF_IN_COLLECT;
+  h->error = 0;
+  int rc = h->app->collect(h, &t, h->app->ctx);
+  h->phase = TF_IN_NONE;
+  if (rc == 0 && !h->error) return 0;
+  tf_log(0, "collect failed for task %llu (%s)", (unsigned long long)id,
+         h->error ? h->errmsg : "it returned non-zero");
+  return TF_EAPP;
+}
+
+int tf_call_finish(tf_handle *h) {
+  if (!h->app->finish) return 0;
+  h->phase = TF_IN_FINISH;
+  h->error = 0;
+  int rc = h->app->finish(h, h->app->ctx);
+  h->phase = TF_IN_NONE;
+  if (rc == 0 && !h->error) return 0;
+  tf_log(0, "finish failed (%s)", h->error ? h->errmsg : "it returned non-zero");
+  return TF_EAPP;
+}

@@ -74,28 +74,11 @@ static int refill(master *m) {
   int progressed = 0;
   size_t limit = window(m);
   while (!m->gen_done && tf_queue_size(&m->queue) < limit) {
-    if (!m->app->generate) {
-      m->gen_done = 1;
-      break;
-    }
     size_t before = tf_queue_size(&m->queue);
-    m->h.phase = TF_IN_GENERATE;
-    m->h.error = 0;
-    int rc = m->app->generate(&m->h, m->app->ctx);
-    m->h.phase = TF_IN_NONE;
-    size_t added = tf_queue_size(&m->queue) - before;
-    m->stats->tasks_generated += added;
-    if (m->h.error) {
-      tf_log(0, "generate: %s", m->h.errmsg);
-      return fail_run(m, m->h.error);
-    }
-    if (rc < 0) {
-      tf_log(0, "generate failed (returned %d%s)", rc, tf_rc_hint(rc));
-      return fail_run(m, TF_EAPP);
-    }
+    int rc = tf_call_generate(&m->h, &m->gen_done, &m->stats->tasks_generated);
+    if (rc) return fail_run(m, rc);
     progressed = 1;
-    if (rc == TF_GEN_DONE) m->gen_done = 1;
-    if (!added) break; /* let the loop breathe; generate is asked again next round */
+    if (tf_queue_size(&m->queue) == before) break; /* generate is asked again next round */
   }
   return progressed;
 }
@@ -224,18 +207,9 @@ static int on_spawn(master *m, int w, const tf_entry *e) {
 static int on_result(master *m, int w, const tf_entry *e) {
   int rc = take_from_ledger(m, w, e);
   if (rc) return rc;
-  tf_task t = {e->id, 0, e->size ? e->data : NULL, e->size};
-  m->h.phase = TF_IN_COLLECT;
-  m->h.error = 0;
-  rc = m->app->collect ? m->app->collect(&m->h, &t, m->app->ctx) : 0;
-  m->h.phase = TF_IN_NONE;
   m->stats->results++;
-  if (rc != 0 || m->h.error) {
-    tf_log(0, "collect failed for task %llu (%s)", (unsigned long long)e->id,
-           m->h.error ? m->h.errmsg : "it returned non-zero");
-    return fail_run(m, TF_EAPP);
-  }
-  return 0;
+  rc = tf_call_collect(&m->h, e->id, e->data, e->size);
+  return rc ? fail_run(m, rc) : 0;
 }
 
 static int on_fail(master *m, int w, const tf_entry *e) {
@@ -451,18 +425,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     else
       tf_idle_wait(&idle);
   }
-  if (!m.status) {
-    m.h.phase = TF_IN_FINISH;
-    if (app->finish) {
-      m.h.error = 0;
-      int frc = app->finish(&m.h, app->ctx);
-      if (frc != 0 || m.h.error) {
-        tf_log(0, "finish failed (%s)", m.h.error ? m.h.errmsg : "it returned non-zero");
-        fail_run(&m, TF_EAPP);
-      }
-    }
-    m.h.phase = TF_IN_NONE;
-  }
+  if (!m.status && (rc = tf_call_finish(&m.h))) fail_run(&m, rc);
   stats->wall = tf_now() - t0;
   rc = stop_workers(&m);
   if (rc && !m.status) m.status = rc;

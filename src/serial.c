@@ -39,30 +39,6 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
   return 0;
 }
 
-static int generate_some(tf_handle *h, const tf_app *app, tf_queue *q, int *done,
-                         tf_run_stats *stats) {
-  if (!app->generate) {
-    *done = 1;
-    return 0;
-  }
-  size_t before = tf_queue_size(q);
-  h->phase = TF_IN_GENERATE;
-  h->error = 0;
-  int rc = app->generate(h, app->ctx);
-  h->phase = TF_IN_NONE;
-  stats->tasks_generated += tf_queue_size(q) - before;
-  if (h->error) {
-    tf_log(0, "generate: %s", h->errmsg);
-    return h->error;
-  }
-  if (rc < 0) {
-    tf_log(0, "generate failed (returned %d%s)", rc, tf_rc_hint(rc));
-    return TF_EAPP;
-  }
-  if (rc == TF_GEN_DONE) *done = 1;
-  return 0;
-}
-
 static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stats *stats) {
   tf_rec r;
   tf_queue_pop(q, &r);
@@ -84,18 +60,8 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stat
     return TF_EAPP;
   }
   if ((rc = queue_children(h, q, stats))) return rc;
-  tf_task res = {r.id, 0, h->result_len ? h->result : NULL, h->result_len};
-  h->phase = TF_IN_COLLECT;
-  h->error = 0;
-  rc = app->collect ? app->collect(h, &res, app->ctx) : 0;
-  h->phase = TF_IN_NONE;
   stats->results++;
-  if (rc != 0 || h->error) {
-    tf_log(0, "collect failed for task %llu (%s)", (unsigned long long)r.id,
-           h->error ? h->errmsg : "it returned non-zero");
-    return TF_EAPP;
-  }
-  return 0;
+  return tf_call_collect(h, r.id, h->result, h->result_len);
 }
 
 int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
@@ -112,7 +78,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   while (!rc) {
     while (!rc && !done && tf_queue_size(&q) < window) {
       size_t before = tf_queue_size(&q);
-      rc = generate_some(&h, app, &q, &done, stats);
+      rc = tf_call_generate(&h, &done, &stats->tasks_generated);
       if (tf_queue_size(&q) == before) break;
     }
     if (rc || !tf_queue_size(&q)) {
@@ -125,16 +91,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   }
   int frc = init_ok ? tf_call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
-  if (!rc && app->finish) {
-    h.phase = TF_IN_FINISH;
-    h.error = 0;
-    int r = app->finish(&h, app->ctx);
-    h.phase = TF_IN_NONE;
-    if (r != 0 || h.error) {
-      tf_log(0, "finish failed (%s)", h.error ? h.errmsg : "it returned non-zero");
-      rc = TF_EAPP;
-    }
-  }
+  if (!rc) rc = tf_call_finish(&h);
   stats->wall = tf_now() - t0;
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;
