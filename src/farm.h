@@ -50,7 +50,7 @@ typedef struct tf_run_stats {
   double wall;
   int stuck; /* some worker did not stop: the caller must abort the job */
   /* per worker (nworkers entries), from BYE frames */
-  uint64_t *w_tasks, *w_busy_ns, *w_frames;
+  uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
 } tf_run_stats;
 
 void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,

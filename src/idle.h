@@ -17,7 +17,7 @@ typedef struct tf_idle {
   long nap_ns;
 } tf_idle;
 
-#define TF_IDLE_POLL_SECONDS 1e-3
+#define TF_IDLE_POLL_SECONDS 5e-3
 #define TF_IDLE_SPINS 32 /* polls before the first yield */
 #define TF_IDLE_NAP_MIN_NS 20000L
 #define TF_IDLE_NAP_MAX_NS 500000L

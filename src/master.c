@@ -157,7 +157,7 @@ static int dispatch(master *m) {
     int w = (m->rr + k) % m->nworkers;
     size_t q = tf_queue_size(source(m, w));
     if (m->demand[w] <= 0 || m->state[w] != W_RUNNING || !q) continue;
-    int n = m->demand[w] < plan.chunk || m->own ? m->demand[w] : plan.chunk;
+    int n = m->demand[w] < plan.send ? m->demand[w] : plan.send;
     if (!m->own) {
       size_t share = q / (size_t)asking;
       if ((size_t)n > share) n = share > 0 ? (int)share : 1;
@@ -268,6 +268,7 @@ static void record_bye(master *m, int w, const tf_frame *f) {
   tf_wire_stats(&e, v);
   m->stats->w_tasks[w] = v[0];
   m->stats->w_busy_ns[w] = v[1];
+  m->stats->w_wait_ns[w] = v[2];
   m->stats->w_frames[w] = v[3];
   m->state[w] = W_DONE;
 }

@@ -17,7 +17,7 @@ void tf_config_defaults(tf_config *cfg) {
   cfg->prefetch = TF_DEFAULT_PREFETCH;
   cfg->schedule = TF_SCHEDULE_ADAPTIVE;
   cfg->chunk = 1;
-  cfg->idle = TF_IDLE_AUTO;
+  cfg->idle = TF_IDLE_BACKOFF;
   cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
 }
 
@@ -43,7 +43,7 @@ typedef struct common_vals {
 } common_vals;
 
 static const char *const schedule_names[] = {"static", "dynamic", "guided", "adaptive"};
-static const char *const idle_names[] = {"auto", "backoff", "spin", "sleep"};
+static const char *const idle_names[] = {"backoff", "spin", "sleep"};
 
 static int lookup(const char *const *names, int n, const char *s) {
   for (int i = 0; i < n; i++)
@@ -64,7 +64,7 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
       [OPT_PREFETCH] = {"prefetch", TF_OPT_INT, &v->prefetch, "N",
                         "most tasks a worker holds at once (default 4096)", 1, TF_MAX_PREFETCH},
       [OPT_IDLE] = {"idle", TF_OPT_STRING, &v->idle, "MODE",
-                    "auto, backoff, spin or sleep: how idle ranks wait (default auto)", 0, 0},
+                    "backoff, spin or sleep: how idle ranks wait (default backoff)", 0, 0},
       [OPT_MAX_PAYLOAD] = {"max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
                            "largest task or result, K/M/G suffixes (default 8M)", 1,
                            TF_MAX_PAYLOAD_LIMIT},
@@ -208,8 +208,8 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   if ((c.schedule = lookup(schedule_names, 4, v.schedule)) < 0)
     return usage(err, err_size, "--schedule: '%s' is not one of static, dynamic, guided, adaptive",
                  v.schedule);
-  if ((c.idle = lookup(idle_names, 4, v.idle)) < 0)
-    return usage(err, err_size, "--idle: '%s' is not one of auto, backoff, spin, sleep", v.idle);
+  if ((c.idle = lookup(idle_names, 3, v.idle)) < 0)
+    return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
   if (c.chunk > c.prefetch)
     return usage(err, err_size, "--chunk %d is larger than --prefetch %d", c.chunk, c.prefetch);
   if (app->check_options) {

@@ -43,7 +43,7 @@ static int tail_share(const tf_policy *p, uint64_t left) {
 }
 
 tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
-  int chunk, depth;
+  int chunk, depth, send = 0; /* 0: one chunk */
   switch (p->kind) {
   case TF_SCHEDULE_DYNAMIC:
     chunk = p->chunk;
@@ -66,26 +66,32 @@ tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
     double t = p->task_s > 1e-9 ? p->task_s : 1e-9;
     double rtt = p->rtt_s > 0 ? p->rtt_s : TF_POLICY_DEFAULT_RTT;
     /* Enough tasks per message that the message costs little beside them,
-     * and enough in hand to cover a round trip to the master; a task that
-     * outlasts many round trips is fetched when the worker is idle, so
-     * nothing long waits in a busy worker's queue. */
+     * and enough in hand to cover a round trip to the master (at least one:
+     * on a shared core the master may answer late). When no more tasks are
+     * left than workers, a worker fetches only when idle, so that none waits
+     * behind a busy worker while another has nothing to do. */
     chunk = clamp(ceil_fuzzy(TF_POLICY_MSG_COST / (TF_POLICY_OVERHEAD * t)), 1, p->max_depth);
     int share = tail_share(p, left);
     if (chunk > share) chunk = share;
-    int cover = t > TF_POLICY_ON_DEMAND * rtt ? 0 : clamp(ceil_fuzzy(2 * rtt / t), 1, p->max_depth);
+    int cover = clamp(ceil_fuzzy(TF_POLICY_COVER * rtt / t) + 1, 1, p->max_depth);
     if (cover > share) cover = share;
+    if (left != TF_LEFT_UNKNOWN && left <= (uint64_t)p->nworkers) cover = 0;
     depth = clamp((double)chunk + cover, chunk, p->max_depth);
+    send = share < depth ? (share > chunk ? share : chunk) : depth;
     break;
   }
   case TF_SCHEDULE_STATIC:
   default:
     depth = p->max_depth;
     chunk = depth > 1 ? depth / 2 : 1;
+    send = depth;
     break;
   }
   if (depth > p->max_depth) depth = p->max_depth;
   if (chunk > depth) chunk = depth;
   if (chunk < 1) chunk = 1;
   if (depth < chunk) depth = chunk;
-  return (tf_plan){depth, chunk};
+  if (send < chunk) send = chunk;
+  if (send > depth) send = depth;
+  return (tf_plan){depth, chunk, send};
 }

@@ -6,8 +6,8 @@
  *   dynamic  a fixed chunk (--chunk) to whoever asks
  *   guided   chunks shrink with the work left: left / (2 x workers), at least --chunk
  *   adaptive chunk and depth from the measured task time and round trip: tiny
- *            tasks travel in big batches, long ones one by one, and no worker
- *            takes more than its share of what is left near the end
+ *            tasks travel in big batches, long ones one by one with one more in
+ *            hand, and no worker takes more than its share of what is left
  */
 #ifndef TF_POLICY_H
 #define TF_POLICY_H
@@ -19,8 +19,9 @@
 #define TF_LEFT_UNKNOWN UINT64_MAX
 /* Before anything is measured: a round trip on shared memory, roughly. */
 #define TF_POLICY_DEFAULT_RTT 5e-6
-/* Adaptive asks only when idle once a task outlasts this many round trips. */
-#define TF_POLICY_ON_DEMAND 500
+/* Adaptive keeps this many average round trips of work in hand, plus one
+ * task: round trips vary (a master on a shared core answers late). */
+#define TF_POLICY_COVER 4
 /* A message may cost at most this fraction of the work it carries (adaptive). */
 #define TF_POLICY_OVERHEAD 0.05
 /* What the master spends on one message, roughly (adaptive's batching). */
@@ -32,21 +33,23 @@ typedef struct tf_policy {
   int chunk;     /* dynamic's chunk, guided's smallest */
   int max_depth; /* the most tasks a worker may hold (--prefetch) */
   double task_s; /* moving average of one task's duration; < 0 until measured */
-  double rtt_s;  /* moving average of a starved worker's wait for tasks */
+  double rtt_s;  /* moving average of the time from a request to its answer */
 } tf_policy;
 
 /* The schedule a worker follows: it keeps up to `depth` tasks in hand (queued
  * plus the one running) and asks for more when it holds depth - chunk or
  * fewer. So depth == chunk means it asks only when it has nothing left; a
  * larger depth overlaps the request with work. 1 <= chunk <= depth <=
- * max_depth. */
+ * max_depth. dynamic and guided answer with one chunk at a time; adaptive
+ * fills the worker up to depth at once, up to its share of what is left. */
 typedef struct tf_plan {
   int depth, chunk;
+  int send; /* the most tasks the master puts in one answer (not sent to workers) */
 } tf_plan;
 
 void tf_policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int max_depth);
 /* Feed what a worker reported: `tasks` tasks took `busy_s` seconds in all;
- * `waits` times it ran dry and waited `wait_s` seconds in all for tasks. */
+ * `waits` requests took `wait_s` seconds in all to be answered. */
 void tf_policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t waits, double wait_s);
 /* The plan for a worker now, with `left` tasks not yet handed out
  * (TF_LEFT_UNKNOWN while the app is still generating without a total). */

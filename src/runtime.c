@@ -7,7 +7,6 @@
 #include "comm.h"
 #include "farm.h"
 #include "options.h"
-#include "topo.h"
 
 const char *tf_strerror(int code) {
   switch (code) {
@@ -41,9 +40,11 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
   for (int w = 0; w < nworkers; w++) {
     double busy = (double)s->w_busy_ns[w] * 1e-9;
     fprintf(stderr,
-            "taskfarm:   worker %d (rank %d): %llu tasks, busy %.3f s (%.1f%%), %llu frames\n", w,
-            nworkers == 1 && s->frames_in == 0 ? 0 : w + 1, (unsigned long long)s->w_tasks[w], busy,
-            s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (unsigned long long)s->w_frames[w]);
+            "taskfarm:   worker %d (rank %d): %llu tasks, busy %.3f s (%.1f%%), idle "
+            "%.3f s, %llu frames\n",
+            w, nworkers == 1 && s->frames_in == 0 ? 0 : w + 1, (unsigned long long)s->w_tasks[w],
+            busy, s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (double)s->w_wait_ns[w] * 1e-9,
+            (unsigned long long)s->w_frames[w]);
   }
   fprintf(stderr, "taskfarm:   master: %llu frames in, %llu frames out\n",
           (unsigned long long)s->frames_in, (unsigned long long)s->frames_out);
@@ -84,25 +85,14 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int rank, size;
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &size);
-  /* --idle auto: sleep where the ranks outnumber the node's processors. */
-  tf_config run_cfg = *cfg;
-  tf_topo topo = {1, 1};
-  if (run_cfg.idle == TF_IDLE_AUTO) {
-    run_cfg.idle = TF_IDLE_BACKOFF;
-    if (size > 1 && tf_topo_probe(dup, &topo) == 0 && tf_topo_oversubscribed(&topo))
-      run_cfg.idle = TF_IDLE_SLEEP;
-    if (cfg->verbose && rank == 0)
-      tf_log(0, "%d ranks on %d processors here: idle ranks %s", topo.local_ranks, topo.local_cpus,
-             run_cfg.idle == TF_IDLE_SLEEP ? "sleep" : "poll, then sleep");
-  }
-  cfg = &run_cfg;
   int nworkers = size > 1 ? size - 1 : 1;
   tf_run_stats s;
   memset(&s, 0, sizeof s);
   s.w_tasks = calloc((size_t)nworkers, sizeof *s.w_tasks);
   s.w_busy_ns = calloc((size_t)nworkers, sizeof *s.w_busy_ns);
+  s.w_wait_ns = calloc((size_t)nworkers, sizeof *s.w_wait_ns);
   s.w_frames = calloc((size_t)nworkers, sizeof *s.w_frames);
-  if (!s.w_tasks || !s.w_busy_ns || !s.w_frames) {
+  if (!s.w_tasks || !s.w_busy_ns || !s.w_wait_ns || !s.w_frames) {
     tf_log(rank, "out of memory starting the farm");
     rc = TF_ENOMEM;
   } else if (size == 1)
@@ -115,6 +105,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   *stuck = s.stuck;
   free(s.w_tasks);
   free(s.w_busy_ns);
+  free(s.w_wait_ns);
   free(s.w_frames);
   if (!*stuck) MPI_Comm_free(&dup);
   return rc;

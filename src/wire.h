@@ -37,10 +37,10 @@ enum tf_entry_type {
   TF_ENT_TYPE_COUNT
 };
 
-/* TF_ENT_STATS payload: four u64. In RESULTS: tasks run, their busy ns, ns
- * spent waiting for tasks with none in hand, and how many such waits, since
- * the last frame. In BYE: the same totals for the whole run, and frames sent
- * in place of the wait count. */
+/* TF_ENT_STATS payload: four u64. In RESULTS: tasks run and their busy ns
+ * since the last frame, and the ns from request to answer summed over the
+ * requests answered since then, and their number. In BYE, for the whole run:
+ * tasks, busy ns, ns spent with nothing to run, frames sent. */
 #define TF_WIRE_STATS_SIZE 32u
 #define TF_WIRE_STATS_N 4
 

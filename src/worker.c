@@ -16,13 +16,14 @@
 /* A result waits at most this long for others to share its frame... */
 #define TF_FLUSH_INTERVAL 0.01
 /* ...and not at all when tasks take this long on average (seconds). */
-#define TF_SLOW_TASK 50e-6
+#define TF_SLOW_TASK TF_FLUSH_INTERVAL
 /* With nothing to run and a request open, results wait this long for the
  * answer, so that they ride with the next request instead of a frame of
  * their own. */
 #define TF_RESULT_HOLD 100e-6
-/* Tasks run between two looks for messages, when tasks are short. */
+/* Between two looks for messages: at most this many tasks, or this long. */
 #define TF_POLL_EVERY 32
+#define TF_POLL_INTERVAL 20e-6
 /* Bytes of results in one frame before it goes regardless. */
 #define TF_WORKER_FRAME_BYTES (1u << 20)
 
@@ -43,16 +44,18 @@ typedef struct worker {
   uint32_t queued;  /* tasks received, not started */
   int running;      /* 1 while execute runs */
   uint32_t asked;   /* tasks asked for in the open request; 0: none open */
-  double starved;   /* when it asked with nothing in hand; < 0: not waiting */
+  double asked_at;  /* when the open request was sent */
+  double starved;   /* since when it has had nothing to run; < 0: it has */
   tf_wbuf out;      /* RESULTS frame being filled */
   double out_since; /* when its first result was added */
   int out_urgent;   /* holds children: other workers may be waiting for them */
   double avg_task;  /* moving average of execute's duration, seconds */
   double last_end;  /* when the last task ended, if the worker went straight on; else < 0 */
   int since_poll;   /* tasks run since the last look for messages */
+  double last_poll; /* when that was (a task's end) */
   int stop, stop_status, gave_up;
-  uint64_t tasks, busy_ns, wait_ns, frames;  /* the whole run */
-  uint64_t f_tasks, f_busy, f_wait, f_waits; /* since the last frame */
+  uint64_t tasks, busy_ns, starved_ns, frames; /* the whole run */
+  uint64_t f_tasks, f_busy, f_wait, f_waits;   /* since the last frame; wait: request to answer */
 } worker;
 
 /* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
@@ -84,7 +87,7 @@ static int flush(worker *k) {
   }
   if (ask) {
     k->asked = ask;
-    if (!k->queued && !k->running) k->starved = tf_now();
+    k->asked_at = tf_now();
   }
   k->frames++;
   k->out_urgent = 0;
@@ -111,7 +114,7 @@ static void give_up(worker *k, const char *fmt, ...) {
 }
 
 static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
-  tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux)};
+  tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux), 0};
   if (f->count == 0 || f->count > k->asked) {
     give_up(k, "master sent %u tasks, %u were asked for", f->count, k->asked);
     free(buf);
@@ -139,11 +142,11 @@ static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
   k->queued += f->count;
   k->asked = 0;
   k->plan = plan;
+  double now = tf_now();
+  k->f_wait += (uint64_t)((now - k->asked_at) * 1e9);
+  k->f_waits++;
   if (k->starved >= 0) {
-    uint64_t ns = (uint64_t)((tf_now() - k->starved) * 1e9);
-    k->f_wait += ns;
-    k->wait_ns += ns;
-    k->f_waits++;
+    k->starved_ns += (uint64_t)((now - k->starved) * 1e9);
     k->starved = -1;
   }
   return 0;
@@ -243,7 +246,7 @@ static int run_one(worker *k) {
 
 static void send_bye(worker *k) {
   tf_wbuf *b = tf_comm_buffer(&k->c);
-  uint64_t v[TF_WIRE_STATS_N] = {k->tasks, k->busy_ns, k->wait_ns, k->frames};
+  uint64_t v[TF_WIRE_STATS_N] = {k->tasks, k->busy_ns, k->starved_ns, k->frames};
   if (!b || tf_wire_begin(b, TF_MSG_BYE, 0) || tf_wire_add_stats(b, v)) {
     tf_log(k->c.rank, "out of memory saying goodbye");
     return;
@@ -282,9 +285,11 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
     /* Between tiny tasks, look for messages only now and then: the plan
      * keeps enough in hand that an answer can wait a few tasks. */
     int progressed = 0;
-    if (!k.queued || k.gave_up || k.since_poll >= TF_POLL_EVERY || k.avg_task >= TF_SLOW_TASK) {
+    if (!k.queued || k.gave_up || k.since_poll >= TF_POLL_EVERY || k.last_end < 0 ||
+        k.last_end - k.last_poll >= TF_POLL_INTERVAL) {
       progressed = poll_incoming(&k);
       k.since_poll = 0;
+      k.last_poll = k.last_end;
     }
     if (progressed < 0) {
       rc = progressed;
@@ -314,6 +319,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
       tf_idle_reset(&idle);
     } else {
       k.last_end = -1; /* a wait is nobody's task time */
+      if (!k.in_n && k.starved < 0) k.starved = tf_now();
       tf_idle_wait(&idle);
     }
   }

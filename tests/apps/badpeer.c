@@ -61,7 +61,6 @@ int main(int argc, char **argv) {
     tf_config cfg;
     tf_config_defaults(&cfg);
     cfg.quiet = 1;
-    cfg.idle = TF_IDLE_BACKOFF; /* no --idle auto: its probe is a collective rank 1 skips */
     rc = tf_run(MPI_COMM_WORLD, &app, &cfg);
     printf("tf_run returned %d (%s)\n", rc, tf_strerror(rc));
   } else {

@@ -25,7 +25,7 @@ expect_status 2 "bad size" "$PI" --max-payload 3X
 expect_status 2 "unknown schedule" "$PI" --schedule fastest
 expect_text "$TMP/err" "--schedule: 'fastest' is not one of static, dynamic, guided, adaptive" "schedule named"
 expect_status 2 "unknown idle mode" "$PI" --idle nap
-expect_text "$TMP/err" "--idle: 'nap' is not one of auto, backoff, spin, sleep" "idle mode named"
+expect_text "$TMP/err" "--idle: 'nap' is not one of backoff, spin, sleep" "idle mode named"
 expect_status 2 "chunk over prefetch" "$PI" --chunk 9 --prefetch 8
 expect_text "$TMP/err" "--chunk 9 is larger than --prefetch 8" "chunk and prefetch named"
 expect_status 2 "bad option under mpirun" mpi 2 "$PI" --bogus

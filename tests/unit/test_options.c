@@ -66,7 +66,7 @@ static void test_options_defaults(void) {
   CU_ASSERT_EQUAL(cfg.prefetch, 4096);
   CU_ASSERT_EQUAL(cfg.schedule, TF_SCHEDULE_ADAPTIVE);
   CU_ASSERT_EQUAL(cfg.chunk, 1);
-  CU_ASSERT_EQUAL(cfg.idle, TF_IDLE_AUTO);
+  CU_ASSERT_EQUAL(cfg.idle, TF_IDLE_BACKOFF);
   CU_ASSERT_EQUAL(cfg.max_payload, TF_DEFAULT_MAX_PAYLOAD);
   CU_ASSERT_EQUAL(cfg.max_payload, 8u << 20);
   CU_ASSERT_EQUAL(cfg.quiet, 0);

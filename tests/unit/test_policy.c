@@ -22,6 +22,7 @@ static void test_policy_dynamic_sends_the_fixed_chunk_and_keeps_the_next_in_hand
     tf_plan plan = tf_policy_plan(&p, 1000);
     CU_ASSERT_EQUAL(plan.chunk, c);
     CU_ASSERT_EQUAL(plan.depth, 2 * c);
+    CU_ASSERT_EQUAL(plan.send, c); /* one chunk per answer */
     tf_policy_observe(&p, 100, 1.0, 0, 0); /* timings change nothing */
     plan = tf_policy_plan(&p, 3);
     CU_ASSERT_EQUAL(plan.chunk, c);
@@ -43,6 +44,7 @@ static void test_policy_static_takes_the_largest_depth(void) {
   tf_plan plan = tf_policy_plan(&p, 10);
   CU_ASSERT_EQUAL(plan.depth, 100);
   CU_ASSERT_EQUAL(plan.chunk, 50);
+  CU_ASSERT_EQUAL(plan.send, 100); /* whatever the worker asks for */
 }
 
 static void test_policy_adaptive_starts_one_at_a_time(void) {
@@ -58,8 +60,9 @@ static void test_policy_adaptive_batches_tiny_tasks(void) {
   tf_plan plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
   /* a message (~1 us) may cost 5 % of its tasks: 1e-6 / (0.05 x 50e-9) = 400 */
   CU_ASSERT_EQUAL(plan.chunk, 400);
-  /* plus enough to cover a round trip twice: 2 x 5e-6 / 50e-9 = 200 */
-  CU_ASSERT_EQUAL(plan.depth, 600);
+  /* plus four round trips of work and one task: 4 x 5e-6 / 50e-9 + 1 = 401 */
+  CU_ASSERT_EQUAL(plan.depth, 801);
+  CU_ASSERT_EQUAL(plan.send, 801); /* a worker is filled up in one answer */
   assert_valid(plan, 4096);
 }
 
@@ -68,15 +71,19 @@ static void test_policy_adaptive_prefetches_one_millisecond_tasks(void) {
   tf_policy_observe(&p, 10, 10e-3, 1, 5e-6);
   tf_plan plan = tf_policy_plan(&p, 10000);
   CU_ASSERT_EQUAL(plan.chunk, 1);
-  CU_ASSERT_EQUAL(plan.depth, 2); /* one running, one in hand */
+  CU_ASSERT_EQUAL(plan.depth, 3); /* one running, two in hand */
+  CU_ASSERT_EQUAL(plan.send, 3);
 }
 
-static void test_policy_adaptive_fetches_long_tasks_on_demand(void) {
+static void test_policy_adaptive_fetches_long_tasks_on_demand_at_the_end(void) {
   tf_policy p = make(TF_SCHEDULE_ADAPTIVE, 8, 1, 4096);
   tf_policy_observe(&p, 4, 40.0, 2, 2 * 20e-6); /* 10 s tasks, 20 us round trips */
   tf_plan plan = tf_policy_plan(&p, 100000);
   CU_ASSERT_EQUAL(plan.chunk, 1);
-  CU_ASSERT_EQUAL(plan.depth, 1); /* nothing long waits behind a busy worker */
+  CU_ASSERT_EQUAL(plan.depth, 3); /* two more in hand while plenty are left */
+  plan = tf_policy_plan(&p, 8);
+  CU_ASSERT_EQUAL(plan.depth, 1); /* no more left than workers: fetch when idle */
+  CU_ASSERT_EQUAL(tf_policy_plan(&p, 9).depth, 2); /* a fair half of 9: one more */
 }
 
 static void test_policy_adaptive_tail_takes_no_more_than_a_fair_half(void) {
@@ -85,6 +92,7 @@ static void test_policy_adaptive_tail_takes_no_more_than_a_fair_half(void) {
   CU_ASSERT_EQUAL(tf_policy_plan(&p, TF_LEFT_UNKNOWN).chunk, 2000);
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).chunk, 100); /* 800 / (2 x 4) */
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).depth, 200);
+  CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).send, 100); /* never more than the share */
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 3).chunk, 1);
   assert_valid(tf_policy_plan(&p, 3), 4096);
 }
@@ -122,7 +130,7 @@ int main(void) {
       TF_UNIT_TEST(test_policy_adaptive_starts_one_at_a_time),
       TF_UNIT_TEST(test_policy_adaptive_batches_tiny_tasks),
       TF_UNIT_TEST(test_policy_adaptive_prefetches_one_millisecond_tasks),
-      TF_UNIT_TEST(test_policy_adaptive_fetches_long_tasks_on_demand),
+      TF_UNIT_TEST(test_policy_adaptive_fetches_long_tasks_on_demand_at_the_end),
       TF_UNIT_TEST(test_policy_adaptive_tail_takes_no_more_than_a_fair_half),
       TF_UNIT_TEST(test_policy_moving_averages_follow_a_change),
       TF_UNIT_TEST(test_policy_respects_a_small_prefetch_limit),
