@@ -262,7 +262,7 @@ EOF
   done
   cat <<EOF
 
-\`backoff\`, the default, polls (yielding the core between polls) for 1 ms and
+\`backoff\`, the default, polls (yielding the core between polls) for 5 ms and
 then naps; it should be close to \`spin\` in the first column and close to
 \`sleep\` in the second.
 

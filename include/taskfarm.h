@@ -117,7 +117,7 @@ typedef enum tf_schedule {
 
 /* What an idle rank does while it waits (--idle). */
 typedef enum tf_idle_mode {
-  TF_IDLE_BACKOFF, /* poll, yielding the core, for 1 ms; then sleep in short naps (default) */
+  TF_IDLE_BACKOFF, /* poll, yielding the core, for 5 ms; then sleep in short naps (default) */
   TF_IDLE_SPIN,    /* poll without pause: dedicated cores only */
   TF_IDLE_SLEEP,   /* nap at once, 20 to 500 us: more ranks than cores */
 } tf_idle_mode;
