@@ -65,12 +65,15 @@ tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
     }
     double t = p->task_s > 1e-9 ? p->task_s : 1e-9;
     double rtt = p->rtt_s > 0 ? p->rtt_s : TF_POLICY_DEFAULT_RTT;
-    /* Enough tasks per message that the message costs little beside them,
+    /* Enough tasks per message that the message (an exchange with the
+     * master: its measured round trip) costs little beside them,
      * and enough in hand to cover a round trip to the master (at least one:
      * on a shared core the master may answer late). When no more tasks are
      * left than workers, a worker fetches only when idle, so that none waits
      * behind a busy worker while another has nothing to do. */
-    chunk = clamp(ceil_fuzzy(TF_POLICY_MSG_COST / (TF_POLICY_OVERHEAD * t)), 1, p->max_depth);
+    double msg = rtt > TF_POLICY_MSG_COST ? rtt : TF_POLICY_MSG_COST;
+    chunk = clamp(ceil_fuzzy(msg / (TF_POLICY_OVERHEAD * t)), 1,
+                  p->max_depth > 1 ? p->max_depth / 2 : 1);
     int share = tail_share(p, left);
     if (chunk > share) chunk = share;
     int cover = clamp(ceil_fuzzy(TF_POLICY_COVER * rtt / t) + 1, 1, p->max_depth);

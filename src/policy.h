@@ -24,7 +24,8 @@
 #define TF_POLICY_COVER 4
 /* A message may cost at most this fraction of the work it carries (adaptive). */
 #define TF_POLICY_OVERHEAD 0.05
-/* What the master spends on one message, roughly (adaptive's batching). */
+/* The least a message is taken to cost (adaptive's batching); the measured
+ * round trip counts when it is more. */
 #define TF_POLICY_MSG_COST 1e-6
 
 typedef struct tf_policy {

@@ -22,7 +22,7 @@ static void test_policy_dynamic_sends_the_fixed_chunk_and_keeps_the_next_in_hand
     tf_plan plan = tf_policy_plan(&p, 1000);
     CU_ASSERT_EQUAL(plan.chunk, c);
     CU_ASSERT_EQUAL(plan.depth, 2 * c);
-    CU_ASSERT_EQUAL(plan.send, c); /* one chunk per answer */
+    CU_ASSERT_EQUAL(plan.send, c);         /* one chunk per answer */
     tf_policy_observe(&p, 100, 1.0, 0, 0); /* timings change nothing */
     plan = tf_policy_plan(&p, 3);
     CU_ASSERT_EQUAL(plan.chunk, c);
@@ -58,11 +58,11 @@ static void test_policy_adaptive_batches_tiny_tasks(void) {
   tf_policy p = make(TF_SCHEDULE_ADAPTIVE, 2, 1, 4096);
   tf_policy_observe(&p, 100000, 100000 * 50e-9, 10, 10 * 5e-6); /* 50 ns tasks, 5 us waits */
   tf_plan plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
-  /* a message (~1 us) may cost 5 % of its tasks: 1e-6 / (0.05 x 50e-9) = 400 */
-  CU_ASSERT_EQUAL(plan.chunk, 400);
+  /* a message (a 5 us round trip) may cost 5 % of its tasks: 5e-6 / (0.05 x 50e-9) */
+  CU_ASSERT_EQUAL(plan.chunk, 2000);
   /* plus four round trips of work and one task: 4 x 5e-6 / 50e-9 + 1 = 401 */
-  CU_ASSERT_EQUAL(plan.depth, 801);
-  CU_ASSERT_EQUAL(plan.send, 801); /* a worker is filled up in one answer */
+  CU_ASSERT_EQUAL(plan.depth, 2401);
+  CU_ASSERT_EQUAL(plan.send, 2401); /* a worker is filled up in one answer */
   assert_valid(plan, 4096);
 }
 
@@ -73,6 +73,12 @@ static void test_policy_adaptive_prefetches_one_millisecond_tasks(void) {
   CU_ASSERT_EQUAL(plan.chunk, 1);
   CU_ASSERT_EQUAL(plan.depth, 3); /* one running, two in hand */
   CU_ASSERT_EQUAL(plan.send, 3);
+  /* on a shared core the master answers in 1 ms: 1e-3 / (0.05 x 1e-3) = 20 per message */
+  for (int i = 0; i < 40; i++)
+    tf_policy_observe(&p, 0, 0, 10, 10 * 1e-3);
+  plan = tf_policy_plan(&p, 100000);
+  CU_ASSERT(plan.chunk >= 15 && plan.chunk <= 20);
+  CU_ASSERT(plan.depth >= plan.chunk + 4);
 }
 
 static void test_policy_adaptive_fetches_long_tasks_on_demand_at_the_end(void) {
@@ -82,15 +88,15 @@ static void test_policy_adaptive_fetches_long_tasks_on_demand_at_the_end(void) {
   CU_ASSERT_EQUAL(plan.chunk, 1);
   CU_ASSERT_EQUAL(plan.depth, 3); /* two more in hand while plenty are left */
   plan = tf_policy_plan(&p, 8);
-  CU_ASSERT_EQUAL(plan.depth, 1); /* no more left than workers: fetch when idle */
+  CU_ASSERT_EQUAL(plan.depth, 1);                  /* no more left than workers: fetch when idle */
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 9).depth, 2); /* a fair half of 9: one more */
 }
 
 static void test_policy_adaptive_tail_takes_no_more_than_a_fair_half(void) {
   tf_policy p = make(TF_SCHEDULE_ADAPTIVE, 4, 1, 4096);
-  tf_policy_observe(&p, 1000000, 1000000 * 10e-9, 1, 5e-6); /* 10 ns tasks */
-  CU_ASSERT_EQUAL(tf_policy_plan(&p, TF_LEFT_UNKNOWN).chunk, 2000);
-  CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).chunk, 100); /* 800 / (2 x 4) */
+  tf_policy_observe(&p, 1000000, 1000000 * 10e-9, 1, 5e-6);         /* 10 ns tasks */
+  CU_ASSERT_EQUAL(tf_policy_plan(&p, TF_LEFT_UNKNOWN).chunk, 2048); /* half of --prefetch */
+  CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).chunk, 100);              /* 800 / (2 x 4) */
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).depth, 200);
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 800).send, 100); /* never more than the share */
   CU_ASSERT_EQUAL(tf_policy_plan(&p, 3).chunk, 1);
