@@ -76,6 +76,7 @@ typedef uint64_t tf_id;
 typedef struct tf_task {
   tf_id id;
   int32_t priority;
+  uint32_t attempt; /* 0 the first time a task runs, then 1, 2, ... (--retries) */
   const void *data;
   size_t size;
 } tf_task;
@@ -127,6 +128,8 @@ typedef struct tf_config {
   int chunk;            /* dynamic's chunk, guided's smallest (--chunk) */
   int idle;             /* a tf_idle_mode (--idle) */
   int prefetch;         /* most tasks a worker holds at once (--prefetch) */
+  int retries;          /* times a failed task is run again, elsewhere if possible (--retries) */
+  int fail_fast;        /* stop at the first task that fails for good (--fail-fast) */
   uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
   int quiet;            /* no summary (--quiet) */
   int verbose;          /* per-worker statistics (--verbose) */
@@ -153,7 +156,11 @@ typedef struct tf_app {
 
   /* Worker: run one task; give the result with tf_result() (none means an
    * empty result); may submit child tasks with tf_submit(). Return 0 on
-   * success, non-zero if the task failed. Required. */
+   * success, non-zero if the task failed: it is then run again up to
+   * --retries times (task->attempt counts), on another worker when there is
+   * one, and after that reported with its id; the run goes on
+   * (--keep-going, the default) or stops (--fail-fast), and exits 1. A
+   * failed task's children are discarded. Required. */
   int (*execute)(tf_handle *h, const tf_task *task, void *ctx);
 
   /* Master: receive one result; result->id is the task's id. Results

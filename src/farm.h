@@ -43,15 +43,25 @@ struct tf_handle {
   char errmsg[200]; /* what that error was about */
 };
 
+#define TF_FAILED_LISTED 20
+
 /* Run statistics, filled by whoever ran the farm. */
 typedef struct tf_run_stats {
   uint64_t tasks_generated, tasks_spawned, results;
   uint64_t frames_in, frames_out;
+  uint64_t retried, failed;              /* runs tried again; tasks given up on */
+  uint64_t failed_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
   double wall;
   int stuck; /* some worker did not stop: the caller must abort the job */
   /* per worker (nworkers entries), from BYE frames */
   uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
 } tf_run_stats;
+
+/* Count a task given up on. */
+static inline void tf_note_failure(tf_run_stats *s, uint64_t id) {
+  if (s->failed < TF_FAILED_LISTED) s->failed_ids[s->failed] = id;
+  s->failed++;
+}
 
 void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
                     int worker_index);

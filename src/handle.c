@@ -71,7 +71,7 @@ int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority
         "tf_submit in %s: task of %zu bytes is over the limit of %llu bytes (--max-payload)",
         fn_name(h), size, (unsigned long long)h->cfg->max_payload);
   if (h->phase == TF_IN_GENERATE) {
-    tf_rec r = {h->next_id, priority, (uint32_t)size, NULL};
+    tf_rec r = {h->next_id, priority, (uint32_t)size, NULL, 0, -1};
     if (size) {
       r.data = malloc(size);
       if (!r.data) return fail(h, TF_ENOMEM, "tf_submit: out of memory for %zu bytes", size);
@@ -206,7 +206,7 @@ int tf_call_generate(tf_handle *h, int *done, uint64_t *generated) {
 
 int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
   if (!h->app->collect) return 0;
-  tf_task t = {id, 0, size ? data : NULL, size};
+  tf_task t = {id, 0, 0, size ? data : NULL, size};
   h->phase = TF_IN_COLLECT;
   h->error = 0;
   int rc = h->app->collect(h, &t, h->app->ctx);

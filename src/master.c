@@ -119,15 +119,17 @@ static int send_tasks(master *m, int w, int n, tf_plan plan) {
   while (sent < n && tf_queue_size(q)) {
     const tf_rec *next = tf_queue_peek(q);
     if (sent && b->len + tf_wire_entry_bytes(next->size) > TF_MASTER_FRAME_BYTES) break;
+    if (next->avoid == w && !m->own && m->nworkers > 1) break; /* it failed here: another's turn */
     tf_rec r;
     tf_queue_pop(q, &r);
-    if (tf_wire_add(b, TF_ENT_TASK, r.id, r.prio, r.data, r.size) ||
+    if (tf_wire_add_task(b, r.id, r.prio, r.attempt, r.data, r.size) ||
         tf_ledger_push(&m->ledger, w, &r)) {
       free(r.data);
       return out_of_memory(m, "sending tasks");
     }
     sent++;
   }
+  if (!sent) return 0; /* the request stays open */
   tf_wire_finish(b);
   int rc = tf_comm_send(&m->c, b, w + 1);
   if (rc) {
@@ -171,7 +173,7 @@ static int dispatch(master *m) {
 }
 
 /* The result (or failure) for task e->id must be the oldest task worker w holds. */
-static int take_from_ledger(master *m, int w, const tf_entry *e) {
+static int take_from_ledger(master *m, int w, const tf_entry *e, tf_rec *out) {
   const tf_rec *head = tf_ledger_head(&m->ledger, w);
   if (!head || head->id != e->id) {
     if (head)
@@ -182,14 +184,12 @@ static int take_from_ledger(master *m, int w, const tf_entry *e) {
              (unsigned long long)e->id);
     return fail_run(m, TF_EPROTO);
   }
-  tf_rec r;
-  tf_ledger_pop(&m->ledger, w, &r);
-  free(r.data);
+  tf_ledger_pop(&m->ledger, w, out);
   return 0;
 }
 
 static int on_spawn(master *m, int w, const tf_entry *e) {
-  tf_rec r = {e->id, e->prio, e->size, NULL};
+  tf_rec r = {e->id, e->prio, e->size, NULL, 0, -1};
   if (e->size) {
     r.data = malloc(e->size);
     if (!r.data) return out_of_memory(m, "queueing a task spawned by a worker");
@@ -205,19 +205,40 @@ static int on_spawn(master *m, int w, const tf_entry *e) {
 }
 
 static int on_result(master *m, int w, const tf_entry *e) {
-  int rc = take_from_ledger(m, w, e);
+  tf_rec r;
+  int rc = take_from_ledger(m, w, e, &r);
   if (rc) return rc;
+  free(r.data);
   m->stats->results++;
   rc = tf_call_collect(&m->h, e->id, e->data, e->size);
   return rc ? fail_run(m, rc) : 0;
 }
 
+/* A failed task runs again (elsewhere, when it can) until --retries is used
+ * up; then it is given up on, and the run goes on unless --fail-fast. */
 static int on_fail(master *m, int w, const tf_entry *e) {
-  int rc = take_from_ledger(m, w, e);
+  tf_rec r;
+  int rc = take_from_ledger(m, w, e, &r);
   if (rc) return rc;
-  tf_log(0, "task %llu failed on rank %d: %.*s", (unsigned long long)e->id, w + 1, (int)e->size,
+  if (r.attempt < (uint32_t)m->cfg->retries) {
+    tf_log(0, "task %llu failed on rank %d (attempt %u of %d): %.*s; trying again",
+           (unsigned long long)r.id, w + 1, r.attempt + 1, m->cfg->retries + 1, (int)e->size,
+           (const char *)e->data);
+    r.attempt++;
+    r.avoid = w;
+    if (tf_queue_push(source(m, w), &r)) {
+      free(r.data);
+      return out_of_memory(m, "queueing a task to try again");
+    }
+    m->stats->retried++;
+    return 0;
+  }
+  free(r.data);
+  tf_log(0, "task %llu failed on rank %d after %u attempt%s: %.*s; giving up on it",
+         (unsigned long long)r.id, w + 1, r.attempt + 1, r.attempt ? "s" : "", (int)e->size,
          (const char *)e->data);
-  return fail_run(m, TF_EAPP);
+  tf_note_failure(m->stats, r.id);
+  return m->cfg->fail_fast ? fail_run(m, TF_EAPP) : 0;
 }
 
 static int on_stats(master *m, int w, const tf_entry *e) {
@@ -427,6 +448,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
       tf_idle_wait(&idle);
   }
   if (!m.status && (rc = tf_call_finish(&m.h))) fail_run(&m, rc);
+  if (!m.status && stats->failed) m.status = TF_EAPP; /* --keep-going: finished, but not whole */
   stats->wall = tf_now() - t0;
   rc = stop_workers(&m);
   if (rc && !m.status) m.status = rc;

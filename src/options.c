@@ -29,6 +29,9 @@ enum {
   OPT_CHUNK,
   OPT_PREFETCH,
   OPT_IDLE,
+  OPT_RETRIES,
+  OPT_KEEP_GOING,
+  OPT_FAIL_FAST,
   OPT_MAX_PAYLOAD,
   OPT_QUIET,
   OPT_VERBOSE,
@@ -37,8 +40,8 @@ enum {
 
 /* Values parsed into temporaries, checked and copied into the config last. */
 typedef struct common_vals {
-  int help, version;
-  long long prefetch, chunk;
+  int help, version, keep_going, fail_fast;
+  long long prefetch, chunk, retries;
   const char *schedule, *idle;
 } common_vals;
 
@@ -65,6 +68,13 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
                         "most tasks a worker holds at once (default 4096)", 1, TF_MAX_PREFETCH},
       [OPT_IDLE] = {"idle", TF_OPT_STRING, &v->idle, "MODE",
                     "backoff, spin or sleep: how idle ranks wait (default backoff)", 0, 0},
+      [OPT_RETRIES] = {"retries", TF_OPT_INT, &v->retries, "N",
+                       "run a failed task again up to N times, elsewhere if possible (default 0)",
+                       0, 1000},
+      [OPT_KEEP_GOING] = {"keep-going", TF_OPT_FLAG, &v->keep_going, NULL,
+                          "go on after a task fails for good; exit 1 at the end (default)", 0, 0},
+      [OPT_FAIL_FAST] = {"fail-fast", TF_OPT_FLAG, &v->fail_fast, NULL,
+                         "stop at the first task that fails for good", 0, 0},
       [OPT_MAX_PAYLOAD] = {"max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
                            "largest task or result, K/M/G suffixes (default 8M)", 1,
                            TF_MAX_PAYLOAD_LIMIT},
@@ -169,7 +179,11 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   if (!app || !cfg) return TF_EINVAL;
   if (err && err_size) err[0] = '\0';
   tf_config c = *cfg; /* a rejected command line leaves *cfg as it was */
-  common_vals v = {0, 0, c.prefetch, c.chunk, schedule_names[c.schedule], idle_names[c.idle]};
+  common_vals v = {.prefetch = c.prefetch,
+                   .chunk = c.chunk,
+                   .retries = c.retries,
+                   .schedule = schedule_names[c.schedule],
+                   .idle = idle_names[c.idle]};
   tf_option common[OPT_NCOMMON + 1];
   common_table(common, &c, &v);
 
@@ -205,6 +219,11 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   }
   c.prefetch = (int)v.prefetch;
   c.chunk = (int)v.chunk;
+  c.retries = (int)v.retries;
+  if (v.keep_going && v.fail_fast)
+    return usage(err, err_size, "--keep-going and --fail-fast contradict each other");
+  if (v.keep_going) c.fail_fast = 0;
+  if (v.fail_fast) c.fail_fast = 1;
   if ((c.schedule = lookup(schedule_names, 4, v.schedule)) < 0)
     return usage(err, err_size, "--schedule: '%s' is not one of static, dynamic, guided, adaptive",
                  v.schedule);

@@ -16,6 +16,8 @@ typedef struct tf_rec {
   int32_t prio;
   uint32_t size;
   unsigned char *data;
+  uint32_t attempt; /* runs that failed so far */
+  int32_t avoid;    /* the worker it last failed on, or -1 */
 } tf_rec;
 
 typedef struct tf_queue {

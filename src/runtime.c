@@ -36,6 +36,16 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
           app->name ? app->name : "app", status ? "FAILED" : "done", (unsigned long long)s->results,
           (unsigned long long)tasks, (unsigned long long)s->tasks_spawned, nworkers,
           nworkers == 1 ? "" : "s", s->wall, rate);
+  if (s->retried)
+    fprintf(stderr, "taskfarm:   %llu runs of failed tasks tried again\n",
+            (unsigned long long)s->retried);
+  if (s->failed) {
+    fprintf(stderr, "taskfarm:   %llu task%s failed for good:", (unsigned long long)s->failed,
+            s->failed == 1 ? "" : "s");
+    for (uint64_t i = 0; i < s->failed && i < TF_FAILED_LISTED; i++)
+      fprintf(stderr, " %llu", (unsigned long long)s->failed_ids[i]);
+    fprintf(stderr, "%s\n", s->failed > TF_FAILED_LISTED ? " ..." : "");
+  }
   if (!cfg->verbose) return;
   for (int w = 0; w < nworkers; w++) {
     double busy = (double)s->w_busy_ns[w] * 1e-9;

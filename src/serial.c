@@ -1,6 +1,7 @@
 /* serial.c - a farm of one rank: the same generate / execute / collect cycle
  * as master and worker, in one process and without messages, so every app
  * runs without mpirun and gives the same ids and answers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 #include "farm.h"
 
 static int out_of_memory(const tf_handle *h) {
-  tf_log(0, "out of memory queueing the children of task %llu", (unsigned long long)h->cur_id);
+  tf_log(0, "out of memory queueing task %llu or its children", (unsigned long long)h->cur_id);
   return TF_ENOMEM;
 }
 
@@ -25,7 +26,7 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
   size_t pos = 0;
   tf_entry e;
   while (tf_wire_next(&f, &pos, &e)) {
-    tf_rec r = {e.id, e.prio, e.size, NULL};
+    tf_rec r = {e.id, e.prio, e.size, NULL, 0, -1};
     if (e.size) {
       if (!(r.data = malloc(e.size))) return out_of_memory(h);
       memcpy(r.data, e.data, e.size);
@@ -47,18 +48,31 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stat
     free(r.data);
     return rc;
   }
-  tf_task t = {r.id, r.prio, r.data, r.size};
+  tf_task t = {r.id, r.prio, r.attempt, r.data, r.size};
   int xrc = app->execute(h, &t, app->ctx);
   h->phase = TF_IN_NONE;
-  free(r.data);
   if (xrc != 0 || h->error) {
+    char why[TF_WIRE_MAX_MESSAGE];
     if (h->error)
-      tf_log(0, "task %llu failed: %s", (unsigned long long)r.id, h->errmsg);
+      snprintf(why, sizeof why, "%s", h->errmsg);
     else
-      tf_log(0, "task %llu failed: execute returned %d%s", (unsigned long long)r.id, xrc,
-             tf_rc_hint(xrc));
-    return TF_EAPP;
+      snprintf(why, sizeof why, "execute returned %d%s", xrc, tf_rc_hint(xrc));
+    if (r.attempt < (uint32_t)h->cfg->retries) { /* its children are dropped with it */
+      tf_log(0, "task %llu failed (attempt %u of %d): %s; trying again", (unsigned long long)r.id,
+             r.attempt + 1, h->cfg->retries + 1, why);
+      r.attempt++;
+      stats->retried++;
+      if (tf_queue_push(q, &r) == 0) return 0;
+      free(r.data);
+      return out_of_memory(h);
+    }
+    free(r.data);
+    tf_log(0, "task %llu failed after %u attempt%s: %s; giving up on it", (unsigned long long)r.id,
+           r.attempt + 1, r.attempt ? "s" : "", why);
+    tf_note_failure(stats, r.id);
+    return h->cfg->fail_fast ? TF_EAPP : 0;
   }
+  free(r.data);
   if ((rc = queue_children(h, q, stats))) return rc;
   stats->results++;
   return tf_call_collect(h, r.id, h->result, h->result_len);
@@ -92,6 +106,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   int frc = init_ok ? tf_call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
   if (!rc) rc = tf_call_finish(&h);
+  if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
   stats->wall = tf_now() - t0;
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;

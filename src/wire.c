@@ -89,6 +89,14 @@ int tf_wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void
   return 0;
 }
 
+int tf_wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
+                     size_t size) {
+  size_t at = w->len;
+  int rc = tf_wire_add(w, TF_ENT_TASK, id, prio, data, size);
+  if (!rc) put32(w->buf + at + 20, attempt);
+  return rc;
+}
+
 int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src) {
   if (!src->count) return 0;
   size_t n = src->len - TF_WIRE_HEADER_SIZE;
@@ -213,6 +221,7 @@ int tf_wire_next(const tf_frame *f, size_t *pos, tf_entry *e) {
   e->size = get32(p + 8);
   e->prio = (int32_t)get32(p + 12);
   e->type = p[16];
+  e->attempt = get32(p + 20);
   e->data = p + TF_WIRE_ENTRY_SIZE;
   *pos += tf_wire_entry_bytes(e->size);
   return 1;

@@ -68,7 +68,8 @@ typedef struct tf_frame {
 typedef struct tf_entry {
   unsigned type;
   uint64_t id;
-  int32_t prio; /* priority for TASK/SPAWN, status for FAIL */
+  int32_t prio;     /* priority for TASK/SPAWN, status for FAIL */
+  uint32_t attempt; /* TASK: earlier runs that failed (entry bytes 20..23) */
   const void *data;
   uint32_t size;
 } tf_entry;
@@ -78,6 +79,9 @@ int tf_wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux);
 /* Append one entry; data is copied. Returns 0, TF_ENOMEM or TF_ETOOBIG. */
 int tf_wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
                 size_t size);
+/* Append a TASK entry that has failed `attempt` times before. */
+int tf_wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
+                     size_t size);
 /* Append every entry of the frame under construction in src to dst. */
 int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src);
 /* Set aux of the frame under construction. */

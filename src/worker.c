@@ -203,7 +203,7 @@ static int run_one(worker *k) {
   uint32_t mark_count = k->out.count;
   int rc = tf_handle_begin_execute(&k->h, e.id);
   if (rc) return rc;
-  tf_task t = {e.id, e.prio, e.size ? e.data : NULL, e.size};
+  tf_task t = {e.id, e.prio, e.attempt, e.size ? e.data : NULL, e.size};
   /* One clock read per task when tasks follow each other: this one starts
    * when the last one ended (the little between them counts as its own). */
   double t0 = k->last_end >= 0 ? k->last_end : tf_now();

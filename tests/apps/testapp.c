@@ -13,7 +13,7 @@
 #include "taskfarm.h"
 
 typedef struct app_ctx {
-  long long tasks, sleep_us, depth, branch, fail_id;
+  long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
   int fail_init, fail_fini;
   uint64_t payload, result_payload, child_payload;
   long long next;
@@ -83,6 +83,8 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
     return 1;
   }
   if (c->fail_id >= 0 && task->id == (uint64_t)c->fail_id) return 7;
+  if (c->fail_once >= 0 && task->id == (uint64_t)c->fail_once && task->attempt == 0) return 8;
+  if (c->fail_rank >= 0 && tf_rank(h) == c->fail_rank) return 9;
   if (c->sleep_us > 0) {
     long us = (long)(mix(task->id) % (uint64_t)c->sleep_us);
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
@@ -160,6 +162,8 @@ static int finish(tf_handle *h, void *vc) {
   (void)h;
   app_ctx *c = vc;
   long long expected = c->tasks * tree_size(c->depth, c->branch);
+  /* With --keep-going the run finishes without a root that always fails. */
+  if (c->fail_id >= 0 && c->fail_id < c->tasks) expected -= tree_size(c->depth, c->branch);
   printf("results %zu expected %lld digest %016" PRIx64 "\n", c->count, expected, c->digest);
   if ((long long)c->count != expected) {
     fprintf(stderr, "testapp: %zu results, expected %lld\n", c->count, expected);
@@ -169,7 +173,12 @@ static int finish(tf_handle *h, void *vc) {
 }
 
 int main(int argc, char **argv) {
-  app_ctx c = {.tasks = 100, .fail_id = -1, .payload = 16, .result_payload = 8};
+  app_ctx c = {.tasks = 100,
+               .fail_id = -1,
+               .fail_once = -1,
+               .fail_rank = -1,
+               .payload = 16,
+               .result_payload = 8};
   const tf_option options[] = {
       {"tasks", TF_OPT_INT, &c.tasks, "N", "root tasks (default 100)", 0, 1e12},
       {"sleep-us", TF_OPT_INT, &c.sleep_us, "U", "each task sleeps a pseudo-random 0..U-1 us", 0,
@@ -179,6 +188,8 @@ int main(int argc, char **argv) {
       {"payload", TF_OPT_SIZE, &c.payload, "BYTES", "task payload size (default 16)", 0, 0},
       {"result-payload", TF_OPT_SIZE, &c.result_payload, "BYTES", "result size (default 8)", 0, 0},
       {"fail-id", TF_OPT_INT, &c.fail_id, "ID", "the task with this id fails", -1, 1e18},
+      {"fail-once", TF_OPT_INT, &c.fail_once, "ID", "that task fails its first run", -1, 1e18},
+      {"fail-on-rank", TF_OPT_INT, &c.fail_rank, "R", "every task run on rank R fails", -1, 1e6},
       {"child-payload", TF_OPT_SIZE, &c.child_payload, "BYTES", "payload of each child", 0, 0},
       {"fail-init", TF_OPT_FLAG, &c.fail_init, NULL, "worker_init fails", 0, 0},
       {"fail-fini", TF_OPT_FLAG, &c.fail_fini, NULL, "worker_fini fails", 0, 0},

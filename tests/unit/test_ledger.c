@@ -17,7 +17,7 @@ static uint64_t rng(void) { /* splitmix64, fixed seed per test */
 }
 
 static tf_rec rec(uint64_t id) {
-  tf_rec r = {id, (int32_t)(id % 5) - 2, 0, NULL};
+  tf_rec r = {id, (int32_t)(id % 5) - 2, 0, NULL, 0, -1};
   return r;
 }
 
@@ -198,7 +198,7 @@ static void test_ledger_pop_hands_over_data(void) {
   unsigned char *d = malloc(5);
   CU_ASSERT_PTR_NOT_NULL_FATAL(d);
   memcpy(d, "abcde", 5);
-  tf_rec r = {77, -3, 5, d};
+  tf_rec r = {77, -3, 5, d, 0, -1};
   CU_ASSERT_EQUAL(tf_ledger_push(&l, 1, &r), 0);
   tf_rec out;
   CU_ASSERT_EQUAL(tf_ledger_pop(&l, 1, &out), 1);

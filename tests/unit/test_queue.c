@@ -18,7 +18,7 @@ static uint64_t rng(void) {
 }
 
 static tf_rec rec(uint64_t id, int32_t prio) {
-  tf_rec r = {id, prio, 0, NULL};
+  tf_rec r = {id, prio, 0, NULL, 0, -1};
   return r;
 }
 
@@ -212,7 +212,7 @@ static void test_queue_pop_hands_over_the_pushed_data(void) {
     ptrs[i] = malloc(i + 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ptrs[i]);
     memset(ptrs[i], (int)i, i + 1);
-    tf_rec r = {i, (int32_t)(i % 3), i + 1, ptrs[i]};
+    tf_rec r = {i, (int32_t)(i % 3), i + 1, ptrs[i], 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf_queue_push(&q, &r), 0);
   }
   tf_rec out;

@@ -236,6 +236,27 @@ static void test_wire_round_trips_stop_with_status(void) {
   tf_wbuf_free(&w);
 }
 
+static void test_wire_task_entry_carries_its_attempt(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_task(&w, 5, -2, 0, "ab", 2), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_task(&w, 6, 3, 7, NULL, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_task(&w, 7, 0, UINT32_MAX, "xyz", 3), 0);
+  tf_wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 1024, &f, NULL, 0), 0);
+  const uint32_t want[] = {0, 7, UINT32_MAX};
+  size_t pos = 0;
+  tf_entry e;
+  for (unsigned i = 0; i < 3; i++) {
+    CU_ASSERT_EQUAL_FATAL(tf_wire_next(&f, &pos, &e), 1);
+    CU_ASSERT_EQUAL(e.id, 5 + i);
+    CU_ASSERT_EQUAL(e.attempt, want[i]);
+  }
+  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  tf_wbuf_free(&w);
+}
+
 static void test_wire_round_trips_bye_with_stats(void) {
   const uint64_t stats[4] = {123456789, UINT64_C(0x0123456789abcdef), 42, 7};
   CU_ASSERT_EQUAL(sizeof stats, TF_WIRE_STATS_SIZE);
@@ -775,6 +796,7 @@ int main(void) {
       TF_UNIT_TEST(test_wire_round_trips_tasks_of_varied_sizes),
       TF_UNIT_TEST(test_wire_round_trips_results_fails_and_spawns),
       TF_UNIT_TEST(test_wire_round_trips_stop_with_status),
+      TF_UNIT_TEST(test_wire_task_entry_carries_its_attempt),
       TF_UNIT_TEST(test_wire_round_trips_bye_with_stats),
       TF_UNIT_TEST(test_wire_round_trips_error_with_text),
       TF_UNIT_TEST(test_wire_begin_reuses_buffer_for_a_new_frame),
