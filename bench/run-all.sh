@@ -80,7 +80,9 @@ e_ad_w=$(empty $((W + 1)) --tasks "$nb")
 log "idle modes"
 declare -A idle_rate idle_over
 for mode in backoff spin sleep; do
-  idle_rate[$mode]=$(empty 2 --tasks "$n1" --schedule dynamic --chunk 1 --idle $mode)
+  n=$n1
+  [ $mode = sleep ] && n=$((n1 / 40)) # each message waits out a nap: slow, and rates are per task
+  idle_rate[$mode]=$(empty 2 --tasks "$n" --schedule dynamic --chunk 1 --idle $mode)
   idle_over[$mode]=$(med_field 15 'workers in' mpi $((2 * W + 1)) taskfarm-mandelbrot --output "$tmp/m.png" --idle $mode)
 done
 
@@ -97,7 +99,10 @@ for mean in 1000 10000; do
         --dist "$dist" --schedule "$sched" --quiet)
       line="$line $eff"
     done
-    echo "$line" >>"$tmp/lb"
+    # What an ideal in-order dynamic schedule would reach (no costs at all).
+    bound=$(bench/tf_bench_work --tasks "$ntask" --mean-us "$mean" --dist "$dist" --bound-for "$W" |
+      awk '/^bound/ { print $NF }')
+    echo "$line $bound" >>"$tmp/lb"
   done
 done
 
@@ -193,7 +198,8 @@ mem1=$(awk 'NR == 1 { print $2 }' "$tmp/mem")
 memN=$(awk 'END { print $2 }' "$tmp/mem")
 tasksN=$(awk 'END { print $1 }' "$tmp/mem")
 mpi_c1=$(awk '/^ratio empty workers=1 taskfarm\/mpi4py-chunk1 /{ print $NF }' "$tmp/peers" 2>/dev/null || true)
-mpi_best=$(awk '/^ratio empty workers=1 taskfarm\/mpi4py-best /{ print $NF }' "$tmp/peers" 2>/dev/null || true)
+# The smallest ratio to mpi4py at its best chunksize, over workloads and worker counts.
+mpi_best=$(awk '/^ratio .* taskfarm\/mpi4py-best\(/ { v = $NF + 0; if (min == "" || v < min) min = v } END { print min }' "$tmp/peers" 2>/dev/null || true)
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "" || v == "nan") print "not measured"; else if ((op == ">=" && v >= t) || (op == "<=" && v <= t)) print "met"; else print "missed" }'; }
 mem_ratio=$(ratio "$memN" "$mem1")
 c1_ratio=$(ratio "$e_c1_1" "$rt")
@@ -218,8 +224,8 @@ plots in docs/perf/.
 | chunk-1 dispatch >= 0.5 x the MPI round-trip rate (1 worker, shared memory) | $(fmt "$e_c1_1") tasks/s = $c1_ratio x $(fmt "$rt") round trips/s | $(verdict "$c1_ratio" 0.5 ">=") |
 | >= 10 M empty tasks/s batched, 1 worker | $(fmt "$e_ad_1") tasks/s | $(verdict "$e_ad_1" 10000000 ">=") |
 | >= 100 x mpi4py.futures at chunksize 1 | ${mpi_c1:-?} x | $(verdict "${mpi_c1:-}" 100 ">=") |
-| ahead of mpi4py.futures at its best chunksize | ${mpi_best:-?} x | $(verdict "${mpi_best:-}" 1 ">=") |
-| load-balance efficiency >= 0.95 for adaptive where static falls clearly below | see the table below | $(awk '{ if ($3 < 0.9 && $6 < 0.95) bad++; if ($3 < 0.9) n++ } END { if (!n) print "no workload where static fell below 0.9"; else if (bad) print "missed on " bad " of " n; else print "met on all " n }' "$tmp/lb") |
+| ahead of mpi4py.futures at its best chunksize (empty and 1 ms tasks, 1 and $W workers: the smallest ratio) | ${mpi_best:-?} x | $(verdict "${mpi_best:-}" 1 ">=") |
+| load-balance efficiency >= 0.95 for adaptive where static falls clearly below | see the table below | $(awk '{ t = ($7 < 1 ? 0.95 * $7 : 0.95); if ($3 < 0.9 && $6 < t) bad++; if ($3 < 0.9) n++ } END { if (!n) print "no workload where static fell below 0.9"; else if (bad) print "missed on " bad " of " n " (0.95, or 0.95 x the bound)"; else print "met on all " n " (0.95, or 0.95 x the bound)" }' "$tmp/lb") |
 | master peak RSS at $(fmt "$tasksN") tasks within 10 % of that at 1 M | $((memN / 1024)) MiB vs $((mem1 / 1024)) MiB (x $mem_ratio) | $(verdict "$mem_ratio" 1.10 "<=") |
 
 ## 1. Overhead: empty tasks
@@ -272,12 +278,16 @@ Busy-wait tasks with durations drawn per task id (the same workload for every
 schedule): exponential, Pareto (alpha 1.5, heavy-tailed) and a ramp (task i
 lasts in proportion to i, as in a triangular loop), with means of 1 ms and 10 ms,
 about $W s of work per run on $W workers. Efficiency = sum of task times /
-(workers x wall time from the first task generated to the last result).
+(workers x wall time from the first task generated to the last result). The
+bound is what an ideal dynamic schedule would reach: tasks handed out in id
+order (the order they are generated in), each to the first free worker, at no
+cost. Even it waits for a long task that comes late, so with heavy tails and
+few tasks per worker it is below 1.
 
-| durations | mean | static | dynamic | guided | adaptive |
-|---|---|---|---|---|---|
+| durations | mean | static | dynamic | guided | adaptive | bound |
+|---|---|---|---|---|---|---|
 EOF
-  awk '{ printf "| %s | %g ms | %s | %s | %s | %s |\n", $1, $2 / 1000, $3, $4, $5, $6 }' "$tmp/lb"
+  awk '{ printf "| %s | %g ms | %s | %s | %s | %s | %s |\n", $1, $2 / 1000, $3, $4, $5, $6, $7 }' "$tmp/lb"
   cat <<EOF
 
 ![load balance](perf/loadbalance.png)

@@ -52,6 +52,26 @@ static int check_options(void *vw, const tf_config *cfg, char *err, size_t n) {
   return 1;
 }
 
+/* The efficiency of an ideal dynamic schedule on `workers` workers: tasks
+ * handed out in id order (the order generate makes them), each to the first
+ * worker free, at no cost. Even that one waits for a long task that comes
+ * late, so heavy tails and few tasks per worker keep it below 1. */
+static void print_bound(const work *w, long long workers) {
+  double free_at[1024] = {0}, sum = 0, end = 0;
+  if (workers > 1024) workers = 1024;
+  for (long long i = 0; i < w->tasks; i++) {
+    double d = duration_us(w, (uint64_t)i) * 1e-6;
+    long long k = 0;
+    for (long long j = 1; j < workers; j++)
+      if (free_at[j] < free_at[k]) k = j;
+    free_at[k] += d;
+    if (free_at[k] > end) end = free_at[k];
+    sum += d;
+  }
+  printf("bound dist %s mean_us %g tasks %lld workers %lld %.4f\n", w->dist, w->mean_us, w->tasks,
+         workers, sum / ((double)workers * end));
+}
+
 static int generate(tf_handle *h, void *vw) {
   work *w = vw;
   if (w->next == 0) {
@@ -98,11 +118,14 @@ static int finish(tf_handle *h, void *vw) {
 
 int main(int argc, char **argv) {
   work w = {.tasks = 10000, .mean_us = 1000, .dist = "const"};
+  long long bound_for = 0;
   const tf_option options[] = {
       {"tasks", TF_OPT_INT, &w.tasks, "N", "tasks (default 10000)", 1, 1e12},
       {"mean-us", TF_OPT_DOUBLE, &w.mean_us, "US", "mean task duration in us (default 1000)", 0,
        1e9},
       {"dist", TF_OPT_STRING, &w.dist, "D", "const, exp, pareto or ramp (default const)", 0, 0},
+      {"bound-for", TF_OPT_INT, &bound_for, "W",
+       "run nothing; print an ideal in-order dynamic schedule's efficiency", 1, 1024},
       TF_OPTIONS_END,
   };
   tf_app app = {.name = "tf_bench_work",
@@ -114,5 +137,12 @@ int main(int argc, char **argv) {
                 .execute = execute,
                 .collect = collect,
                 .finish = finish};
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  char err[256];
+  if (tf_parse_args(argc, argv, &app, &cfg, err, sizeof err) == 0 && bound_for > 0) {
+    print_bound(&w, bound_for); /* no farm, no MPI */
+    return 0;
+  }
   return tf_main(argc, argv, &app);
 }
