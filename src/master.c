@@ -166,7 +166,7 @@ static int dispatch(master *m) {
     }
     int rc = send_tasks(m, w, n, plan);
     if (rc < 0) return rc;
-    progressed = 1;
+    if (rc > 0) progressed = 1; /* 0: the head task failed on w and waits for another */
   }
   m->rr = (m->rr + 1) % m->nworkers;
   return progressed;
