@@ -35,7 +35,8 @@ typedef struct master {
   int *demand; /* tasks asked for in each worker's open request (0: none) */
   int *state;
   int gen_done, partitioned;
-  int rr; /* first worker served in the next dispatch round */
+  int rr;    /* first worker served in the next dispatch round */
+  int depth; /* the depth of the last plan sent: sizes the generation window */
   int status;
   tf_run_stats *stats;
 } master;
@@ -66,8 +67,7 @@ static uint64_t tasks_left(const master *m) {
  * two requests. Static generates everything first (it needs the count). */
 static size_t window(const master *m) {
   if (m->cfg->schedule == TF_SCHEDULE_STATIC) return SIZE_MAX;
-  tf_plan plan = tf_policy_plan(&m->policy, tasks_left(m));
-  return 2 * (size_t)m->nworkers * (size_t)plan.depth + 64;
+  return 2 * (size_t)m->nworkers * (size_t)m->depth + 64;
 }
 
 static int refill(master *m) {
@@ -149,11 +149,12 @@ static int dispatch(master *m) {
     int rc = partition(m);
     if (rc < 0) return rc;
   }
-  tf_plan plan = tf_policy_plan(&m->policy, tasks_left(m));
   int asking = 0;
   for (int w = 0; w < m->nworkers; w++)
     asking += m->demand[w] > 0 && m->state[w] == W_RUNNING;
   if (!asking) return 0;
+  tf_plan plan = tf_policy_plan(&m->policy, tasks_left(m));
+  m->depth = plan.depth;
   int progressed = 0;
   for (int k = 0; k < m->nworkers; k++) {
     int w = (m->rr + k) % m->nworkers;
@@ -416,6 +417,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   tf_handle_init(&m.h, app, cfg, 0, m.nworkers, -1);
   m.h.queue = &m.queue;
   tf_policy_init(&m.policy, (tf_schedule)cfg->schedule, m.nworkers, cfg->chunk, cfg->prefetch);
+  m.depth = tf_policy_plan(&m.policy, TF_LEFT_UNKNOWN).depth;
   m.demand = calloc((size_t)m.nworkers, sizeof *m.demand);
   m.state = calloc((size_t)m.nworkers, sizeof *m.state);
   if (cfg->schedule == TF_SCHEDULE_STATIC) m.own = calloc((size_t)m.nworkers, sizeof *m.own);
