@@ -1,0 +1,20 @@
+/* idset.h - a set of task ids (open addressing, linear probing): the ids a
+ * resumed run finds in its journal, which generate must not queue again. */
+#ifndef TF_IDSET_H
+#define TF_IDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tf_idset {
+  uint64_t *slots; /* TF_IDSET_EMPTY where free; cap is a power of two */
+  size_t cap, count;
+  int has_empty_id; /* the one id equal to the empty marker is kept here */
+} tf_idset;
+
+/* Add id. Returns 1 when added, 0 when it was there already, or TF_ENOMEM. */
+int tf_idset_add(tf_idset *s, uint64_t id);
+int tf_idset_has(const tf_idset *s, uint64_t id);
+void tf_idset_free(tf_idset *s);
+
+#endif

@@ -1,0 +1,514 @@
+/* journal.c - the run journal (layout in journal.h): a reader that trusts nothing in the
+ * buffer it is given, and a writer that batches records so that a farm finishing thousands of
+ * tasks a second does not make thousands of system calls. A process that dies loses the
+ * results of about the last TF_JOURNAL_WRITE_DELAY seconds (as often as the master ticks), a
+ * machine that dies those of the last sync_every seconds; those tasks simply run again. */
+#include "journal.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "taskfarm.h"
+
+enum {
+  H_MAGIC = 0,
+  H_VERSION = 8,
+  H_LEN = 12,
+  H_FINGERPRINT = 16,
+  H_ARGS_LEN = 24,
+  H_CRC = 28,
+  R_MAGIC = 0,
+  R_LEN = 4,
+  R_CRC = 8,
+  B_ID = 0,
+  B_RESULT_SIZE = 8,
+  B_NCHILDREN = 12,
+  C_ID = 0,
+  C_PRIO = 8,
+  C_SIZE = 12,
+};
+
+/* The buffer is cut back to this after writing, so that one huge record does not pin its
+ * memory for the rest of the run. */
+#define KEEP_CAP (4u * TF_JOURNAL_WRITE_BYTES)
+
+static void put32(unsigned char *p, uint32_t v) {
+  v = htole32(v);
+  memcpy(p, &v, 4);
+}
+static void put64(unsigned char *p, uint64_t v) {
+  v = htole64(v);
+  memcpy(p, &v, 8);
+}
+static uint32_t get32(const unsigned char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return le32toh(v);
+}
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return le64toh(v);
+}
+
+/* ---- reading ---- */
+
+/* The length of the valid record that starts at p (avail bytes there), filling r; or 0 when no
+ * valid record starts there. The structure is checked before the CRC, so that garbage lengths
+ * cost nothing. */
+static size_t record_at(const unsigned char *p, size_t avail, uint64_t max_record, tf_jrecord *r) {
+  if (avail < TF_JOURNAL_RECORD_HEADER) return 0;
+  if (memcmp(p + R_MAGIC, TF_JOURNAL_RECORD_MAGIC, 4) != 0) return 0;
+  uint32_t len = get32(p + R_LEN);
+  if (len < TF_JOURNAL_BODY_MIN || len > max_record || len > avail - TF_JOURNAL_RECORD_HEADER)
+    return 0;
+  const unsigned char *b = p + TF_JOURNAL_RECORD_HEADER;
+  uint32_t result_size = get32(b + B_RESULT_SIZE);
+  uint32_t nchildren = get32(b + B_NCHILDREN);
+  size_t pos = TF_JOURNAL_BODY_MIN;
+  if (result_size > len - pos) return 0;
+  pos += result_size;
+  size_t children_at = pos;
+  /* Each child takes a header at least, which bounds the loop below by the body length. */
+  if (nchildren > (len - pos) / TF_JOURNAL_CHILD_HEADER) return 0;
+  for (uint32_t i = 0; i < nchildren; i++) {
+    if (len - pos < TF_JOURNAL_CHILD_HEADER) return 0;
+    uint32_t size = get32(b + pos + C_SIZE);
+    pos += TF_JOURNAL_CHILD_HEADER;
+    if (size > len - pos) return 0;
+    pos += size;
+  }
+  if (pos != len) return 0;
+  uint32_t crc = tf_crc32c(tf_crc32c(0, p + R_LEN, 4), b, len);
+  if (crc != get32(p + R_CRC)) return 0;
+  r->id = get64(b + B_ID);
+  r->result = b + TF_JOURNAL_BODY_MIN;
+  r->result_size = result_size;
+  r->nchildren = nchildren;
+  r->children = b + children_at;
+  r->children_len = len - children_at;
+  r->offset = 0;
+  return TF_JOURNAL_RECORD_HEADER + (size_t)len;
+}
+
+int tf_journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out) {
+  /* The record was validated whole, but a reader must never step out of it even so. */
+  if (*pos >= r->children_len || r->children_len - *pos < TF_JOURNAL_CHILD_HEADER) return 0;
+  const unsigned char *c = r->children + *pos;
+  uint32_t size = get32(c + C_SIZE);
+  if (size > r->children_len - *pos - TF_JOURNAL_CHILD_HEADER) return 0;
+  out->id = get64(c + C_ID);
+  out->prio = (int32_t)get32(c + C_PRIO);
+  out->size = size;
+  out->data = c + TF_JOURNAL_CHILD_HEADER;
+  *pos += TF_JOURNAL_CHILD_HEADER + (size_t)size;
+  return 1;
+}
+
+#define FAIL(...)                                                                                  \
+  do {                                                                                             \
+    snprintf(out->error, sizeof out->error, __VA_ARGS__);                                          \
+    return TF_EPROTO;                                                                              \
+  } while (0)
+
+int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
+                     void *arg, tf_jscan *out) {
+  if (!out) return TF_EINVAL;
+  memset(out, 0, sizeof *out);
+  if (!buf && len) {
+    snprintf(out->error, sizeof out->error, "no buffer to parse");
+    return TF_EINVAL;
+  }
+  if (len == 0) return 0;
+  const unsigned char *p = buf;
+
+  /* A header is written with one write(), so a run killed while creating the journal can
+   * leave a prefix of one. Check each field that is there; if all agree, it is such a prefix. */
+  if (memcmp(p + H_MAGIC, TF_JOURNAL_MAGIC, len < 8 ? len : 8) != 0)
+    FAIL("not a taskfarm journal (bad magic)");
+  if (len >= H_VERSION + 4 && get32(p + H_VERSION) != TF_JOURNAL_VERSION)
+    FAIL("journal version %u, this library reads version %u", get32(p + H_VERSION),
+         TF_JOURNAL_VERSION);
+  uint32_t args_len = len >= H_ARGS_LEN + 4 ? get32(p + H_ARGS_LEN) : 0;
+  if (args_len > TF_JOURNAL_MAX_ARGS)
+    FAIL("journal header damaged (%u bytes of arguments, at most %u)", args_len,
+         TF_JOURNAL_MAX_ARGS);
+  if (len >= TF_JOURNAL_HEADER_SIZE && get32(p + H_LEN) != TF_JOURNAL_HEADER_SIZE + args_len)
+    FAIL("journal header damaged (header length %u, arguments %u bytes)", get32(p + H_LEN),
+         args_len);
+  size_t header_len = TF_JOURNAL_HEADER_SIZE + (size_t)args_len;
+  if (len < header_len) {
+    out->torn = len;
+    return 0;
+  }
+  const unsigned char *args = p + TF_JOURNAL_HEADER_SIZE;
+  if (tf_crc32c(tf_crc32c(0, p, H_CRC), args, args_len) != get32(p + H_CRC))
+    FAIL("journal header damaged (checksum mismatch)");
+  out->has_header = 1;
+  out->fingerprint = get64(p + H_FINGERPRINT);
+  out->args = (const char *)args;
+  out->args_len = args_len;
+  out->header_len = header_len;
+  out->valid_len = header_len;
+
+  size_t at = header_len;
+  while (at < len) {
+    tf_jrecord r;
+    size_t n = record_at(p + at, len - at, max_record, &r);
+    if (!n) break;
+    r.offset = at;
+    at += n;
+    out->valid_len = at;
+    out->records++;
+    if (fn) {
+      int rc = fn(arg, &r);
+      if (rc) return rc;
+    }
+  }
+  if (at == len) return 0;
+
+  /* No valid record at `at`. Killed mid-write, the writer leaves only a torn tail; a whole
+   * record after the bad bytes means the file was damaged, and dropping the records from there
+   * on would lose finished work without a word. */
+  for (const unsigned char *q = p + at + 1;
+       (q = memmem(q, len - (size_t)(q - p), TF_JOURNAL_RECORD_MAGIC, 4)) != NULL; q++) {
+    tf_jrecord r;
+    if (record_at(q, len - (size_t)(q - p), max_record, &r))
+      FAIL("journal damaged at byte %zu (a whole record follows at byte %zu)", at, (size_t)(q - p));
+  }
+  out->torn = len - at;
+  return 0;
+}
+
+int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+                         size_t errsz) {
+  char dummy[1];
+  if (!err || !errsz) {
+    err = dummy;
+    errsz = sizeof dummy;
+  }
+  err[0] = '\0';
+  if (!buf || !len) {
+    snprintf(err, errsz, "journal: no place for the contents");
+    return TF_EINVAL;
+  }
+  *buf = NULL;
+  *len = 0;
+  if (!path) {
+    snprintf(err, errsz, "journal: no file name");
+    return TF_EINVAL;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(err, errsz, "journal %s: cannot open: %s", path, strerror(e));
+    return e == ENOENT ? TF_JOURNAL_ENOENT : TF_JOURNAL_EIO;
+  }
+  struct stat st;
+  size_t cap = 1 << 16;
+  /* One byte more than the size, so that the read that sees the end needs no new block. */
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX)
+    cap = (size_t)st.st_size + 1;
+  unsigned char *b = malloc(cap);
+  size_t n = 0;
+  int rc = 0;
+  while (b) {
+    if (n == cap) {
+      size_t ncap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+      unsigned char *nb = ncap > cap ? realloc(b, ncap) : NULL;
+      if (!nb) break;
+      b = nb;
+      cap = ncap;
+    }
+    ssize_t got = read(fd, b + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      snprintf(err, errsz, "journal %s: read failed after %zu bytes: %s", path, n, strerror(errno));
+      rc = TF_JOURNAL_EIO;
+      break;
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  if (!rc && (!b || n == cap)) {
+    snprintf(err, errsz, "journal %s: out of memory reading %zu bytes", path, n);
+    rc = TF_ENOMEM;
+  }
+  if (rc || n == 0) {
+    free(b);
+    return rc;
+  }
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+/* ---- writing ---- */
+
+static void journal_init(tf_journal *j) {
+  memset(j, 0, sizeof *j);
+  j->fd = -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int set_error(tf_journal *j, int rc, const char *fmt,
+                                                           ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(j->errmsg, sizeof j->errmsg, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* Record an I/O error on path (what failed and errno's text); it sticks to the journal. */
+static int io_error(tf_journal *j, const char *path, int errnum, const char *what) {
+  snprintf(j->errmsg, sizeof j->errmsg, "journal %s: %s: %s", path, what, strerror(errnum));
+  j->err = TF_JOURNAL_EIO;
+  return j->err;
+}
+
+/* Write all n bytes, across partial writes and signals. */
+static int write_all(tf_journal *j, const unsigned char *p, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(j->fd, p + done, n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : EIO; /* before snprintf can change errno */
+      char what[96];
+      snprintf(what, sizeof what, "write failed after %zu of %zu bytes", done, n);
+      return io_error(j, j->path, e, what);
+    }
+    done += (size_t)w;
+    j->bytes_written += (uint64_t)w;
+  }
+  return 0;
+}
+
+static int sync_file(tf_journal *j, double now) {
+  while (fdatasync(j->fd) != 0)
+    if (errno != EINTR) return io_error(j, j->path, errno, "fdatasync failed");
+  j->dirty = 0;
+  j->last_sync = now;
+  return 0;
+}
+
+/* A new file survives a crash only once its directory entry is on disk too. A directory that
+ * cannot be opened is left alone (the file is still written); some file systems cannot sync a
+ * directory at all and say EINVAL. */
+static int sync_dir(tf_journal *j) {
+  const char *slash = strrchr(j->path, '/');
+  char *dir =
+      slash ? strndup(j->path, slash == j->path ? 1 : (size_t)(slash - j->path)) : strdup(".");
+  if (!dir) return set_error(j, TF_ENOMEM, "journal %s: out of memory", j->path);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = 0;
+  if (fd >= 0) {
+    int r;
+    while ((r = fsync(fd)) != 0 && errno == EINTR)
+      ;
+    int e = errno;
+    if (r != 0 && e != EINVAL) {
+      char what[64 + 256];
+      snprintf(what, sizeof what, "fsync of directory %.256s failed", dir);
+      rc = io_error(j, j->path, e, what);
+    }
+    close(fd);
+  }
+  free(dir);
+  return rc;
+}
+
+/* Check the arguments shared by create and reopen and take a copy of path. */
+static int start(tf_journal *j, const char *path, double sync_every) {
+  journal_init(j);
+  if (!path || !*path) return set_error(j, TF_EINVAL, "journal: no file name");
+  if (!(sync_every >= 0))
+    return set_error(j, TF_EINVAL, "journal %s: sync interval %g is not >= 0", path, sync_every);
+  j->path = strdup(path);
+  if (!j->path) return set_error(j, TF_ENOMEM, "journal %s: out of memory", path);
+  j->sync_every = sync_every;
+  return 0;
+}
+
+/* Undo a create or reopen that failed: nothing stays open, errmsg and err stay. */
+static int abandon(tf_journal *j, int rc, int unlink_file) {
+  if (j->fd >= 0) close(j->fd);
+  if (unlink_file) unlink(j->path);
+  free(j->path);
+  j->path = NULL;
+  j->fd = -1;
+  return rc;
+}
+
+int tf_journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
+                      const char *args, size_t args_len, double sync_every, double now) {
+  int rc = start(j, path, sync_every);
+  if (rc) return abandon(j, rc, 0);
+  if (args_len > TF_JOURNAL_MAX_ARGS || (args_len && !args))
+    return abandon(j,
+                   set_error(j, TF_EINVAL, "journal %s: %zu bytes of arguments, at most %u", path,
+                             args_len, TF_JOURNAL_MAX_ARGS),
+                   0);
+  j->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL), 0644);
+  if (j->fd < 0) return abandon(j, io_error(j, path, errno, "cannot create"), 0);
+
+  unsigned char h[TF_JOURNAL_HEADER_SIZE + TF_JOURNAL_MAX_ARGS];
+  memcpy(h + H_MAGIC, TF_JOURNAL_MAGIC, 8);
+  put32(h + H_VERSION, TF_JOURNAL_VERSION);
+  put32(h + H_LEN, TF_JOURNAL_HEADER_SIZE + (uint32_t)args_len);
+  put64(h + H_FINGERPRINT, fingerprint);
+  put32(h + H_ARGS_LEN, (uint32_t)args_len);
+  if (args_len) memcpy(h + TF_JOURNAL_HEADER_SIZE, args, args_len);
+  put32(h + H_CRC, tf_crc32c(tf_crc32c(0, h, H_CRC), h + TF_JOURNAL_HEADER_SIZE, args_len));
+  /* Only a file this call made is removed on failure; with replace it was the caller's. */
+  if ((rc = write_all(j, h, TF_JOURNAL_HEADER_SIZE + args_len)) || (rc = sync_file(j, now)) ||
+      (!replace && (rc = sync_dir(j))))
+    return abandon(j, rc, !replace);
+  return 0;
+}
+
+int tf_journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
+                      double now) {
+  int rc = start(j, path, sync_every);
+  if (rc) return abandon(j, rc, 0);
+  j->fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (j->fd < 0) return abandon(j, io_error(j, path, errno, "cannot open"), 0);
+  struct stat st;
+  if (fstat(j->fd, &st) != 0) return abandon(j, io_error(j, path, errno, "cannot stat"), 0);
+  /* Only a regular file has a size to cut and a position to seek; the tests use /dev/full. */
+  if (S_ISREG(st.st_mode)) {
+    if ((uint64_t)st.st_size < (uint64_t)valid_len) {
+      rc = set_error(j, TF_JOURNAL_EIO, "journal %s: %lld bytes, fewer than the %zu read before",
+                     path, (long long)st.st_size, valid_len);
+      j->err = rc;
+      return abandon(j, rc, 0);
+    }
+    /* The cut is synced before anything is appended: a torn tail that came back after a
+     * crash would sit between good records and read as damage. */
+    if ((uint64_t)st.st_size > (uint64_t)valid_len) {
+      if (ftruncate(j->fd, (off_t)valid_len) != 0)
+        return abandon(j, io_error(j, path, errno, "cannot cut off the torn tail"), 0);
+      if ((rc = sync_file(j, now))) return abandon(j, rc, 0);
+    }
+    if (lseek(j->fd, (off_t)valid_len, SEEK_SET) < 0)
+      return abandon(j, io_error(j, path, errno, "cannot seek"), 0);
+  }
+  j->last_sync = now;
+  return 0;
+}
+
+static int reserve(tf_journal *j, size_t extra) {
+  if (extra <= j->cap - j->len) return 0;
+  if (extra > SIZE_MAX / 2 - j->len) return TF_ENOMEM;
+  size_t cap = j->cap ? j->cap : 4096;
+  while (cap - j->len < extra)
+    cap *= 2;
+  unsigned char *p = realloc(j->buf, cap);
+  if (!p) return TF_ENOMEM;
+  j->buf = p;
+  j->cap = cap;
+  return 0;
+}
+
+int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
+                   const tf_jchild *children, uint32_t n, double now) {
+  if (j->err) return j->err;
+  if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
+  if ((result_size && !result) || (n && !children))
+    return set_error(j, TF_EINVAL, "journal %s: record for task %llu without its data", j->path,
+                     (unsigned long long)id);
+  uint64_t body = TF_JOURNAL_BODY_MIN + (uint64_t)result_size;
+  for (uint32_t i = 0; i < n && body <= UINT32_MAX; i++) {
+    if (children[i].size && !children[i].data)
+      return set_error(j, TF_EINVAL, "journal %s: child %u of task %llu without its data", j->path,
+                       i, (unsigned long long)id);
+    body += TF_JOURNAL_CHILD_HEADER + (uint64_t)children[i].size;
+  }
+  if (result_size > UINT32_MAX || body > UINT32_MAX)
+    return set_error(j, TF_ETOOBIG, "journal %s: record for task %llu is over 4 GiB", j->path,
+                     (unsigned long long)id);
+  size_t total = TF_JOURNAL_RECORD_HEADER + (size_t)body;
+  if (reserve(j, total))
+    return set_error(j, TF_ENOMEM, "journal %s: out of memory for a record of %zu bytes", j->path,
+                     total);
+
+  unsigned char *rec = j->buf + j->len, *b = rec + TF_JOURNAL_RECORD_HEADER;
+  memcpy(rec + R_MAGIC, TF_JOURNAL_RECORD_MAGIC, 4);
+  put32(rec + R_LEN, (uint32_t)body);
+  put64(b + B_ID, id);
+  put32(b + B_RESULT_SIZE, (uint32_t)result_size);
+  put32(b + B_NCHILDREN, n);
+  size_t pos = TF_JOURNAL_BODY_MIN;
+  if (result_size) memcpy(b + pos, result, result_size);
+  pos += result_size;
+  for (uint32_t i = 0; i < n; i++) {
+    put64(b + pos + C_ID, children[i].id);
+    put32(b + pos + C_PRIO, (uint32_t)children[i].prio);
+    put32(b + pos + C_SIZE, children[i].size);
+    pos += TF_JOURNAL_CHILD_HEADER;
+    if (children[i].size) memcpy(b + pos, children[i].data, children[i].size);
+    pos += children[i].size;
+  }
+  put32(rec + R_CRC, tf_crc32c(tf_crc32c(0, rec + R_LEN, 4), b, (size_t)body));
+  if (j->len == 0) j->oldest = now;
+  j->len += total;
+  j->records++;
+  return 0;
+}
+
+static int write_buffer(tf_journal *j) {
+  int rc = write_all(j, j->buf, j->len);
+  if (rc) return rc;
+  j->len = 0;
+  j->dirty = 1;
+  if (j->cap > KEEP_CAP) {
+    free(j->buf);
+    j->buf = NULL;
+    j->cap = 0;
+  }
+  return 0;
+}
+
+int tf_journal_tick(tf_journal *j, double now) {
+  if (j->err) return j->err;
+  if (j->len && (now - j->oldest >= TF_JOURNAL_WRITE_DELAY || j->len >= TF_JOURNAL_WRITE_BYTES)) {
+    int rc = write_buffer(j);
+    if (rc) return rc;
+  }
+  if (j->dirty && (j->sync_every <= 0 || now - j->last_sync >= j->sync_every))
+    return sync_file(j, now);
+  return 0;
+}
+
+int tf_journal_flush(tf_journal *j, double now) {
+  if (j->err) return j->err;
+  if (j->len) {
+    int rc = write_buffer(j);
+    if (rc) return rc;
+  }
+  return j->dirty ? sync_file(j, now) : 0;
+}
+
+int tf_journal_close(tf_journal *j, double now) {
+  if (j->path) {
+    tf_journal_flush(j, now);
+    /* Some file systems (NFS) report a failed write only when the file is closed. */
+    if (close(j->fd) != 0 && !j->err) io_error(j, j->path, errno, "close failed");
+    free(j->path);
+    j->path = NULL;
+    j->fd = -1;
+  }
+  free(j->buf);
+  j->buf = NULL;
+  j->len = j->cap = 0;
+  return j->err;
+}

@@ -1,0 +1,68 @@
+/* test_idset.c - the set of task ids a resumed run skips (src/idset.c). */
+#include <stdint.h>
+
+#include "idset.h"
+#include "unit.h"
+
+static void test_idset_empty_has_nothing(void) {
+  tf_idset s = {0};
+  CU_ASSERT_FALSE(tf_idset_has(&s, 0));
+  CU_ASSERT_FALSE(tf_idset_has(&s, UINT64_MAX));
+  tf_idset_free(&s);
+}
+
+static void test_idset_adds_each_id_once(void) {
+  tf_idset s = {0};
+  CU_ASSERT_EQUAL(tf_idset_add(&s, 7), 1);
+  CU_ASSERT_EQUAL(tf_idset_add(&s, 7), 0);
+  CU_ASSERT_EQUAL(s.count, 1);
+  CU_ASSERT_TRUE(tf_idset_has(&s, 7));
+  CU_ASSERT_FALSE(tf_idset_has(&s, 8));
+  tf_idset_free(&s);
+}
+
+/* 0 and the all-ones id (the empty-slot marker) are ids like any other. */
+static void test_idset_keeps_zero_and_all_ones(void) {
+  tf_idset s = {0};
+  CU_ASSERT_EQUAL(tf_idset_add(&s, 0), 1);
+  CU_ASSERT_EQUAL(tf_idset_add(&s, UINT64_MAX), 1);
+  CU_ASSERT_EQUAL(tf_idset_add(&s, UINT64_MAX), 0);
+  CU_ASSERT_TRUE(tf_idset_has(&s, 0));
+  CU_ASSERT_TRUE(tf_idset_has(&s, UINT64_MAX));
+  CU_ASSERT_EQUAL(s.count, 2);
+  tf_idset_free(&s);
+}
+
+/* Generated ids (consecutive) and spawned ids (top bit set), many of each,
+ * across many growths; exactly those are members. */
+static void test_idset_holds_many_ids_through_growth(void) {
+  tf_idset s = {0};
+  const uint64_t n = 100000;
+  for (uint64_t i = 0; i < n; i++) {
+    CU_ASSERT_EQUAL_FATAL(tf_idset_add(&s, i), 1);
+    CU_ASSERT_EQUAL_FATAL(tf_idset_add(&s, (UINT64_C(1) << 63) | (i * 0x9e3779b97f4a7c15u >> 1)), 1);
+  }
+  CU_ASSERT_EQUAL(s.count, 2 * n);
+  CU_ASSERT_TRUE(2 * s.count <= s.cap); /* at most half full */
+  uint64_t found = 0, stray = 0;
+  for (uint64_t i = 0; i < 2 * n; i++) {
+    found += (uint64_t)tf_idset_has(&s, i < n ? i : (UINT64_C(1) << 63) | ((i - n) * 0x9e3779b97f4a7c15u >> 1));
+    stray += (uint64_t)tf_idset_has(&s, n + i); /* ids never added */
+  }
+  CU_ASSERT_EQUAL(found, 2 * n);
+  CU_ASSERT_EQUAL(stray, 0);
+  tf_idset_free(&s);
+  CU_ASSERT_EQUAL(s.count, 0);
+  CU_ASSERT_FALSE(tf_idset_has(&s, 1));
+}
+
+int main(void) {
+  static const tf_unit_test tests[] = {
+      TF_UNIT_TEST(test_idset_empty_has_nothing),
+      TF_UNIT_TEST(test_idset_adds_each_id_once),
+      TF_UNIT_TEST(test_idset_keeps_zero_and_all_ones),
+      TF_UNIT_TEST(test_idset_holds_many_ids_through_growth),
+      TF_UNIT_END,
+  };
+  return tf_unit_run("idset", tests);
+}
