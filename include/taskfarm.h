@@ -39,6 +39,8 @@ enum {
   TF_EUSAGE = -7,  /* bad command line */
   TF_ESTATE = -8,  /* the call is not allowed in this context */
   TF_EHELP = -9,   /* --help or --version was given and answered */
+  TF_ESTOPPED = -10, /* stopped early by a signal (SIGUSR1, SIGTERM); resumable */
+  TF_EJOURNAL = -11, /* the journal could not be read, written or trusted */
 };
 
 /* A short, static, human-readable description of an error code. */
@@ -49,6 +51,8 @@ enum {
   TF_EXIT_OK = 0,     /* the run finished and every task succeeded */
   TF_EXIT_FAILED = 1, /* the run failed; the reason was printed */
   TF_EXIT_USAGE = 2,  /* bad command line; the reason was printed */
+  TF_EXIT_STOPPED = 75, /* stopped by SIGUSR1/SIGTERM before the end; what was
+                           finished is in the journal: run again with --resume */
 };
 
 /* Return values of the generate callback. */
@@ -133,6 +137,19 @@ typedef struct tf_config {
   uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
   int quiet;            /* no summary (--quiet) */
   int verbose;          /* per-worker statistics (--verbose) */
+  /* Faults (docs/FAULTS.md). */
+  const char *journal;   /* file of finished results, or NULL (--journal) */
+  int resume;            /* continue from the journal (--resume) */
+  double journal_sync;   /* seconds between syncs of the journal to disk (--journal-sync) */
+  double task_timeout;   /* a task running longer is run elsewhere too; 0: never (--task-timeout) */
+  double worker_timeout; /* a worker silent this long is lost (--worker-timeout) */
+  double drain;          /* seconds to wait for tasks in flight after a stop signal (--drain) */
+  const char *status_file; /* tf_main writes its exit status here (--status-file) */
+  /* Who wrote a journal: a hash of the app's name and options, and the
+   * options as text (set by tf_parse_args; a journal from other options is
+   * refused). */
+  uint64_t fingerprint;
+  char args[512];
 } tf_config;
 
 /* ---- The app. ---- */

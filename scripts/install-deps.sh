@@ -2,7 +2,7 @@
 # Install the Debian 12 packages that taskfarm needs to build, run and test.
 # Installs only what is missing; uses sudo when not run as root.
 set -e
-pkgs="gcc make openmpi-bin libopenmpi-dev libgsl-dev libcunit1-dev libpng-dev autoconf automake
+pkgs="gcc clang libclang-rt-14-dev make openmpi-bin libopenmpi-dev libgsl-dev libcunit1-dev libpng-dev autoconf automake
 libtool pkg-config"
 missing=""
 for p in $pkgs; do

@@ -91,8 +91,32 @@ int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
   int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, TF_WIRE_TAG, c->comm, &c->send_reqs[i]);
   if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Isend", rc);
   c->sends[i].busy = 1;
+  c->sends[i].dest = dest;
   c->busy_sends++;
+  c->last_send = tf_now();
   return 0;
+}
+
+void tf_comm_forget(tf_comm *c, int rank) {
+  for (int i = 0; i < c->nsends; i++) {
+    if (!c->sends[i].busy || c->sends[i].dest != rank) continue;
+    MPI_Request_free(&c->send_reqs[i]);
+    c->send_reqs[i] = MPI_REQUEST_NULL;
+    memset(&c->sends[i].w, 0, sizeof c->sends[i].w); /* MPI may still read the buffer */
+    c->sends[i].busy = 0;
+    c->busy_sends--;
+  }
+  for (int i = 0; i < c->nrecvs;) {
+    if (c->recvs[i].source != rank || c->recvs[i].done) {
+      i++;
+      continue;
+    }
+    MPI_Request_free(&c->recv_reqs[i]); /* the buffer is MPI's from now on */
+    memmove(&c->recvs[i], &c->recvs[i + 1], (size_t)(c->nrecvs - i - 1) * sizeof *c->recvs);
+    memmove(&c->recv_reqs[i], &c->recv_reqs[i + 1],
+            (size_t)(c->nrecvs - i - 1) * sizeof *c->recv_reqs);
+    c->nrecvs--;
+  }
 }
 
 int tf_comm_progress_sends(tf_comm *c) {

@@ -13,6 +13,7 @@
 typedef struct tf_send_slot {
   tf_wbuf w;
   int busy;
+  int dest;
 } tf_send_slot;
 
 typedef struct tf_recv_slot {
@@ -33,6 +34,7 @@ typedef struct tf_comm {
   int *idx; /* scratch for Testsome */
   MPI_Status *st;
   int cap_idx;
+  double last_send;  /* when the last send started */
   char errmsg[400]; /* the last MPI error, named */
 } tf_comm;
 
@@ -55,6 +57,10 @@ int tf_comm_progress_sends(tf_comm *c);
 /* Wait for every send to finish, up to timeout seconds. Returns 0 or
  * TF_EMPI (timeout counts as an error). */
 int tf_comm_drain_sends(tf_comm *c, double timeout);
+/* Give up on everything to or from rank (it is lost): its unfinished
+ * sends and receives are abandoned. Their buffers are left to MPI, which
+ * may still hold them, so they are not freed. */
+void tf_comm_forget(tf_comm *c, int rank);
 /* Poll for incoming messages from source (or MPI_ANY_SOURCE). Returns 1 and
  * fills *m when a whole message is ready, 0 when none, or a negative error. */
 int tf_comm_poll(tf_comm *c, int source, tf_msg *m);

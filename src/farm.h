@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 
+#include "idset.h"
+#include "journal.h"
 #include "queue.h"
 #include "taskfarm.h"
 #include "wire.h"
@@ -41,9 +43,13 @@ struct tf_handle {
   size_t result_len, result_cap;
   int error;        /* first error a tf_* call returned inside the current callback */
   char errmsg[200]; /* what that error was about */
+  /* resume: generated ids whose results the journal holds are not queued */
+  const tf_idset *skip;
+  uint64_t skipped;
 };
 
 #define TF_FAILED_LISTED 20
+#define TF_LOST_LISTED 8
 
 /* Run statistics, filled by whoever ran the farm. */
 typedef struct tf_run_stats {
@@ -51,8 +57,15 @@ typedef struct tf_run_stats {
   uint64_t frames_in, frames_out;
   uint64_t retried, failed;              /* runs tried again; tasks given up on */
   uint64_t failed_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
+  uint64_t resumed;                      /* results read back from the journal */
+  uint64_t lost, lost_tasks;             /* workers lost; tasks they held, run again */
+  int lost_ranks[TF_LOST_LISTED];
+  uint64_t copies, copies_dropped;       /* --task-timeout: second copies sent; results dropped */
+  int stop_signal;                       /* the signal that stopped the run early, or 0 */
+  uint64_t not_done;                     /* tasks left undone by a stop */
   double wall;
   int stuck; /* some worker did not stop: the caller must abort the job */
+  int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
   /* per worker (nworkers entries), from BYE frames */
   uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
 } tf_run_stats;
@@ -79,8 +92,14 @@ void tf_log(int rank, const char *fmt, ...) __attribute__((format(printf, 2, 3))
  * driver. Each returns 0 or a negative TF_E* code, and fills stats where
  * given. */
 int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
-int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
+int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
+
+/* Whether workers can send heartbeats (MPI gives at least
+ * MPI_THREAD_SERIALIZED); without them silence proves nothing and no worker
+ * is declared lost. And how often they are sent. */
+int tf_heartbeats_possible(void);
+double tf_heartbeat_interval(const tf_config *cfg);
 
 /* For a callback's return value: ": <description>" when it is a TF_E* code
  * (an app passing on what tf_submit returned), else "". */
@@ -96,5 +115,34 @@ int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what)
 int tf_call_generate(tf_handle *h, int *done, uint64_t *generated);
 int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
 int tf_call_finish(tf_handle *h);
+
+/* The journal as the master (or the one-rank driver) keeps it: every
+ * finished result with the children its task submitted, in one record. */
+typedef struct tf_jstate {
+  int on;
+  tf_journal j;
+  tf_idset done; /* ids whose results came from the journal */
+  tf_jchild *kids; /* children of the task whose result comes next */
+  uint32_t nkids, kcap;
+} tf_jstate;
+
+/* Open the --journal: with --resume, read it back (collect sees every
+ * journaled result again, unfinished children are queued into q, and
+ * h->skip is set so generate's tasks already done are not queued); a journal
+ * that exists without --resume, from other options, or damaged in the middle
+ * is an error that leaves it untouched. Returns 0 or a negative TF_E* code
+ * (logged). Nothing to do without --journal. */
+int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s);
+/* Note a child of the task whose result comes next. */
+int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size);
+/* Forget the noted children (their task failed). */
+static inline void tf_js_drop_kids(tf_jstate *js) { js->nkids = 0; }
+/* Journal a result with the children noted since the last one. */
+int tf_js_result(tf_jstate *js, uint64_t id, const void *data, size_t size);
+/* Write what is due; tf_js_flush writes and syncs everything. */
+int tf_js_tick(tf_jstate *js, double now);
+int tf_js_flush(tf_jstate *js);
+/* Flush and close (keeping the first error). */
+int tf_js_close(tf_jstate *js);
 
 #endif

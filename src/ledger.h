@@ -29,6 +29,11 @@ const tf_rec *tf_ledger_head(const tf_ledger *l, int w);
  * when w holds nothing. */
 int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out);
 static inline size_t tf_ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
+/* The i-th oldest task worker w holds (i < tf_ledger_held). */
+static inline const tf_rec *tf_ledger_at(const tf_ledger *l, int w, size_t i) {
+  const tf_ring *r = &l->rings[w];
+  return &r->buf[(r->head + i) & (r->cap - 1)];
+}
 void tf_ledger_destroy(tf_ledger *l);
 
 #endif

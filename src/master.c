@@ -3,6 +3,7 @@
  * records who holds what in the ledger, collects results, and stops every
  * worker at the end. It only ever polls, so one slow or silent worker never
  * stalls the others. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "idle.h"
 #include "ledger.h"
 #include "policy.h"
+#include "signals.h"
 
 /* Bytes of tasks packed into one TASKS frame (one larger task still goes alone). */
 #define TF_MASTER_FRAME_BYTES (1u << 20)
@@ -20,7 +22,17 @@
 #define TF_STOP_WAIT_OK 60.0
 #define TF_STOP_WAIT_FAILED 10.0
 
-enum { W_RUNNING, W_GAVE_UP, W_DONE };
+enum { W_RUNNING, W_GAVE_UP, W_DONE, W_LOST };
+
+/* A task running twice (--task-timeout): the first result wins. */
+typedef struct copy {
+  uint64_t id;
+  int copies; /* in workers' ledgers */
+  int done;   /* its result has been collected */
+  int queued;        /* in the queue, not yet sent */
+  int first, second; /* the workers running it (-1: not known) */
+  double since;      /* when the second copy was made */
+} copy;
 
 typedef struct master {
   tf_comm c;
@@ -39,6 +51,20 @@ typedef struct master {
   int depth; /* the depth of the last plan sent: sizes the generation window */
   int status;
   tf_run_stats *stats;
+  tf_jstate js;
+  /* lost workers and stragglers */
+  int heartbeats;           /* workers send heartbeats, so silence means lost */
+  double hb_every;          /* seconds between heartbeats */
+  double *heard, *told;     /* when each worker was last heard from / sent to */
+  double *head_since;       /* when the task at the head of each ledger could have started */
+  double next_check, last_check;
+  copy *copies;             /* tasks running twice */
+  size_t ncopies, cap_copies;
+  size_t stale;             /* ledger entries whose result is no longer wanted */
+  size_t stale_queued;      /* queued copies of tasks already done */
+  /* graceful stop */
+  int draining;
+  double drain_until;
 } master;
 
 typedef int (*handler)(master *m, int w, const tf_frame *f);
@@ -72,6 +98,7 @@ static size_t window(const master *m) {
 
 static int refill(master *m) {
   int progressed = 0;
+  if (m->draining) return 0;
   size_t limit = window(m);
   while (!m->gen_done && tf_queue_size(&m->queue) < limit) {
     size_t before = tf_queue_size(&m->queue);
@@ -103,10 +130,40 @@ static int partition(master *m) {
 static tf_queue *source(master *m, int w) { return m->own ? &m->own[w] : &m->queue; }
 
 static int queues_empty(const master *m) {
-  if (tf_queue_size(&m->queue)) return 0;
+  size_t n = tf_queue_size(&m->queue);
   for (int w = 0; m->own && w < m->nworkers; w++)
-    if (tf_queue_size(&m->own[w])) return 0;
+    n += tf_queue_size(&m->own[w]);
+  return n == m->stale_queued; /* what is left are copies nobody needs */
+}
+
+static copy *find_copy(master *m, uint64_t id);
+static int copy_tail(master *m, int w);
+
+/* A queued copy of a task whose result came meanwhile: drop it. */
+static int moot_copy(master *m, const tf_rec *r) {
+  copy *c = m->ncopies ? find_copy(m, r->id) : NULL;
+  if (!c || !c->queued) return 0;
+  c->queued--;
+  if (!c->done) return 0;
+  m->stale_queued--;
+  if (--c->copies == 0) *c = m->copies[--m->ncopies];
   return 1;
+}
+
+/* Send the TASKS frame b (holding n tasks, already in w's ledger) to w. */
+static int send_frame(master *m, int w, tf_wbuf *b, int n) {
+  tf_wire_finish(b);
+  int rc = tf_comm_send(&m->c, b, w + 1);
+  if (rc) {
+    tf_log(0, "sending tasks to rank %d: %s", w + 1, m->c.errmsg);
+    return fail_run(m, rc);
+  }
+  double now = tf_now();
+  if (tf_ledger_held(&m->ledger, w) == (size_t)n) m->head_since[w] = now; /* it had nothing */
+  m->told[w] = now;
+  m->demand[w] = 0; /* the request is answered, even if with fewer tasks */
+  m->stats->frames_out++;
+  return n;
 }
 
 /* Answer worker w's request with up to n tasks and the plan to follow. */
@@ -122,6 +179,10 @@ static int send_tasks(master *m, int w, int n, tf_plan plan) {
     if (next->avoid == w && !m->own && m->nworkers > 1) break; /* it failed here: another's turn */
     tf_rec r;
     tf_queue_pop(q, &r);
+    if (moot_copy(m, &r)) {
+      free(r.data);
+      continue;
+    }
     if (tf_wire_add_task(b, r.id, r.prio, r.attempt, r.data, r.size) ||
         tf_ledger_push(&m->ledger, w, &r)) {
       free(r.data);
@@ -130,20 +191,13 @@ static int send_tasks(master *m, int w, int n, tf_plan plan) {
     sent++;
   }
   if (!sent) return 0; /* the request stays open */
-  tf_wire_finish(b);
-  int rc = tf_comm_send(&m->c, b, w + 1);
-  if (rc) {
-    tf_log(0, "sending tasks to rank %d: %s", w + 1, m->c.errmsg);
-    return fail_run(m, rc);
-  }
-  m->demand[w] = 0; /* the request is answered, even if with fewer tasks */
-  m->stats->frames_out++;
-  return sent;
+  return send_frame(m, w, b, sent);
 }
 
 /* Answer the open requests, round robin. Each gets the schedule's chunk; when
  * the queue is short it is shared out rather than given to the first in line. */
 static int dispatch(master *m) {
+  if (m->draining) return 0;
   if (m->own && !m->partitioned) {
     if (!m->gen_done) return 0;
     int rc = partition(m);
@@ -186,10 +240,44 @@ static int take_from_ledger(master *m, int w, const tf_entry *e, tf_rec *out) {
     return fail_run(m, TF_EPROTO);
   }
   tf_ledger_pop(&m->ledger, w, out);
+  m->head_since[w] = tf_now(); /* the next one starts now */
   return 0;
 }
 
+static copy *find_copy(master *m, uint64_t id) {
+  for (size_t i = 0; i < m->ncopies; i++)
+    if (m->copies[i].id == id) return &m->copies[i];
+  return NULL;
+}
+
+/* One copy of a task running twice has come back (result, failure, or its
+ * worker lost). Returns 1 when this outcome no longer matters: the task's
+ * result was collected already, or (not a result) another copy still runs. */
+static int settle_copy(master *m, uint64_t id, int is_result) {
+  copy *c = m->ncopies ? find_copy(m, id) : NULL;
+  if (!c) return 0;
+  c->copies--;
+  int moot = c->done || (!is_result && c->copies > 0);
+  if (c->done) {
+    m->stale--;
+    m->stats->copies_dropped += is_result;
+  } else if (is_result) {
+    c->done = 1; /* what the other copy brings is dropped */
+    m->stale += (size_t)(c->copies - c->queued);
+    m->stale_queued += (size_t)c->queued;
+  }
+  if (c->copies == 0) *c = m->copies[--m->ncopies];
+  return moot;
+}
+
 static int on_spawn(master *m, int w, const tf_entry *e) {
+  /* The children of the task at the head of w's ledger: dropped when it is
+   * a copy whose twin's result (and children) came first. */
+  const tf_rec *head = tf_ledger_head(&m->ledger, w);
+  const copy *c = head && m->ncopies ? find_copy(m, head->id) : NULL;
+  if (c && c->done) return 0;
+  if (tf_js_kid(&m->js, e->id, e->prio, e->data, e->size))
+    return out_of_memory(m, "noting a spawned task for the journal");
   tf_rec r = {e->id, e->prio, e->size, NULL, 0, -1};
   if (e->size) {
     r.data = malloc(e->size);
@@ -210,7 +298,19 @@ static int on_result(master *m, int w, const tf_entry *e) {
   int rc = take_from_ledger(m, w, e, &r);
   if (rc) return rc;
   free(r.data);
+  if (settle_copy(m, e->id, 1)) {
+    tf_js_drop_kids(&m->js); /* the winning copy's children were queued already */
+    return 0;
+  }
+  copy *c = m->ncopies ? find_copy(m, e->id) : NULL;
+  if (c) { /* the first copy home: the other may be stuck, with tasks behind it */
+    int loser = w == c->first ? c->second : c->first;
+    const tf_rec *lh = loser >= 0 ? tf_ledger_head(&m->ledger, loser) : NULL;
+    if (lh && lh->id == e->id && m->state[loser] == W_RUNNING && (rc = copy_tail(m, loser)))
+      return rc;
+  }
   m->stats->results++;
+  if ((rc = tf_js_result(&m->js, e->id, e->data, e->size))) return fail_run(m, rc);
   rc = tf_call_collect(&m->h, e->id, e->data, e->size);
   return rc ? fail_run(m, rc) : 0;
 }
@@ -221,6 +321,11 @@ static int on_fail(master *m, int w, const tf_entry *e) {
   tf_rec r;
   int rc = take_from_ledger(m, w, e, &r);
   if (rc) return rc;
+  tf_js_drop_kids(&m->js);
+  if (settle_copy(m, r.id, 0)) {
+    free(r.data);
+    return 0;
+  }
   if (r.attempt < (uint32_t)m->cfg->retries) {
     tf_log(0, "task %llu failed on rank %d (attempt %u of %d): %.*s; trying again",
            (unsigned long long)r.id, w + 1, r.attempt + 1, m->cfg->retries + 1, (int)e->size,
@@ -303,10 +408,16 @@ static int on_early_bye(master *m, int w, const tf_frame *f) {
 }
 
 /* What the master does with each frame kind while the farm runs. */
+static int on_heartbeat(master *m, int w, const tf_frame *f) {
+  (void)m, (void)w, (void)f; /* being heard from is all it says */
+  return 0;
+}
+
 static const handler handlers[TF_MSG_KIND_COUNT] = {
     [TF_MSG_RESULTS] = on_results_frame,
     [TF_MSG_ERROR] = on_error_frame,
     [TF_MSG_BYE] = on_early_bye,
+    [TF_MSG_HEARTBEAT] = on_heartbeat,
 };
 
 /* Receive and validate one message; returns 1 with *f filled, 0 if none, or
@@ -326,6 +437,7 @@ static int next_frame(master *m, tf_msg *msg, tf_frame *f, int *w) {
     free(msg->buf);
     return fail_run(m, TF_EPROTO);
   }
+  m->heard[*w] = tf_now();
   return 1;
 }
 
@@ -339,7 +451,9 @@ static int poll_incoming(master *m) {
     if (rc <= 0) return rc < 0 ? rc : progressed;
     progressed = 1;
     handler fn = handlers[f.kind];
-    if (!fn) {
+    if (m->state[w] == W_LOST) {
+      rc = 0; /* its tasks went elsewhere: whatever it says comes too late */
+    } else if (!fn) {
       tf_log(0, "unexpected %s message from rank %d", tf_wire_kind_name(f.kind), msg.source);
       rc = fail_run(m, TF_EPROTO);
     } else {
@@ -350,13 +464,250 @@ static int poll_incoming(master *m) {
   }
 }
 
+/* A worker for w's orphans under static: the next one still running. */
+static int heir(const master *m, int w) {
+  for (int k = 1; k < m->nworkers; k++) {
+    int v = (w + k) % m->nworkers;
+    if (m->state[v] == W_RUNNING) return v;
+  }
+  return -1;
+}
+
+/* Worker w is gone (silent too long): every task it held goes back to the
+ * queue, and the run that ended with it counts as a failed attempt. Which
+ * task was running is known only for a task on its second try or later
+ * (a "suspect"): workers report everything before and after such a task at
+ * once, so it is the oldest the lost worker held. Otherwise any task it
+ * held may have been the one, and all become suspects. So a task that
+ * kills every worker it lands on is given up on after the second loss (or
+ * after --retries, if more), and an innocent one never is. */
+static int lose(master *m, int w, const char *why) {
+  m->state[w] = W_LOST;
+  m->demand[w] = 0;
+  tf_run_stats *s = m->stats;
+  if (s->lost < TF_LOST_LISTED) s->lost_ranks[s->lost] = w + 1;
+  s->lost++;
+  s->peer_lost = 1;
+  tf_comm_forget(&m->c, w + 1);
+  int v = heir(m, w);
+  tf_queue *dest = m->own ? (v >= 0 ? &m->own[v] : NULL) : &m->queue;
+  size_t held = tf_ledger_held(&m->ledger, w);
+  tf_log(0, "rank %d is lost (%s); %zu task(s) it held go to the other workers", w + 1, why,
+         held);
+  uint32_t budget = m->cfg->retries > 1 ? (uint32_t)m->cfg->retries : 1;
+  const tf_rec *head = tf_ledger_head(&m->ledger, w);
+  int suspect_ran = head && head->attempt > 0;
+  tf_rec r;
+  for (int first = 1; tf_ledger_pop(&m->ledger, w, &r); first = 0) {
+    if (settle_copy(m, r.id, 0)) { /* its twin runs on, or won already */
+      free(r.data);
+      continue;
+    }
+    if (suspect_ran ? first : r.attempt == 0) r.attempt++;
+    if (first && suspect_ran && r.attempt > budget) {
+      tf_log(0, "task %llu was running on %u workers that were lost; giving up on it",
+             (unsigned long long)r.id, r.attempt);
+      tf_note_failure(s, r.id);
+      free(r.data);
+      if (m->cfg->fail_fast) fail_run(m, TF_EAPP);
+      continue;
+    }
+    r.avoid = -1;
+    s->lost_tasks++;
+    if (!dest || tf_queue_push(dest, &r)) {
+      free(r.data);
+      if (dest) return out_of_memory(m, "queueing a lost worker's tasks");
+    }
+  }
+  if (m->own && v >= 0) /* its share too */
+    while (tf_queue_pop(&m->own[w], &r))
+      if (tf_queue_push(&m->own[v], &r)) {
+        free(r.data);
+        return out_of_memory(m, "queueing a lost worker's tasks");
+      }
+  if (v < 0) {
+    tf_log(0, "every worker is lost; the run cannot go on");
+    return fail_run(m, TF_EMPI);
+  }
+  return 0;
+}
+
+static int grow_copies(master *m) {
+  if (m->ncopies < m->cap_copies) return 0;
+  size_t cap = m->cap_copies ? 2 * m->cap_copies : 8;
+  copy *c = realloc(m->copies, cap * sizeof *c);
+  if (!c) return TF_ENOMEM;
+  m->copies = c;
+  m->cap_copies = cap;
+  return 0;
+}
+
+/* Worker w is still inside a task whose copy elsewhere has finished: the
+ * tasks it holds behind that one are copied into the queue too, so they do
+ * not wait for it. Whichever copy finishes first counts. */
+static int copy_tail(master *m, int w) {
+  int v = m->own ? heir(m, w) : -1;
+  tf_queue *dest = m->own ? (v >= 0 ? &m->own[v] : NULL) : &m->queue;
+  if (!dest) return 0;
+  double now = tf_now();
+  for (size_t i = 1; i < tf_ledger_held(&m->ledger, w); i++) {
+    const tf_rec *t = tf_ledger_at(&m->ledger, w, i);
+    if (m->ncopies && find_copy(m, t->id)) continue;
+    tf_rec r = *t;
+    r.avoid = w;
+    if (grow_copies(m) || (r.size && !(r.data = malloc(r.size))))
+      return out_of_memory(m, "copying the tasks of a slow worker");
+    if (r.size) memcpy(r.data, t->data, r.size);
+    if (tf_queue_push(dest, &r)) {
+      free(r.data);
+      return out_of_memory(m, "copying the tasks of a slow worker");
+    }
+    m->copies[m->ncopies++] = (copy){r.id, 2, 0, 1, w, -1, now};
+  }
+  return 0;
+}
+
+/* Both copies of a task have run longer than --task-timeout: it hangs. It
+ * is given up on, and the two workers stuck in it are treated as lost (the
+ * job is aborted at the end, since they will never stop). */
+static int give_up_stuck(master *m, copy *c, double now) {
+  uint64_t id = c->id;
+  int a = c->first, b = c->second;
+  tf_log(0, "task %llu has run for more than %g s (--task-timeout) on rank %d and on rank %d; giving up on it",
+         (unsigned long long)id, m->cfg->task_timeout, a + 1, b + 1);
+  (void)now;
+  tf_note_failure(m->stats, id);
+  c->done = 1; /* what either copy might still bring is dropped */
+  m->stale += (size_t)c->copies;
+  m->stats->stuck = 1;
+  char why[96];
+  snprintf(why, sizeof why, "stuck in task %llu", (unsigned long long)id);
+  int rc = lose(m, a, why);
+  if (rc >= 0) rc = lose(m, b, why);
+  if (rc >= 0 && m->cfg->fail_fast) fail_run(m, TF_EAPP);
+  return rc < 0 ? rc : 1;
+}
+
+/* --task-timeout: when w's oldest task has run too long and another worker
+ * asks with nothing in hand, that worker runs it too. The first result
+ * counts; the other is dropped. */
+static int straggler(master *m, int w, double now) {
+  const tf_rec *head = tf_ledger_head(&m->ledger, w);
+  if (!head || now - m->head_since[w] < m->cfg->task_timeout) return 0;
+  copy *c = m->ncopies ? find_copy(m, head->id) : NULL;
+  if (c && !c->done && c->copies == 2 && c->second >= 0 && now - c->since > m->cfg->task_timeout &&
+      tf_ledger_head(&m->ledger, c->second) &&
+      tf_ledger_head(&m->ledger, c->second)->id == c->id)
+    return give_up_stuck(m, c, now);
+  if (c) return 0;
+  int v = -1;
+  for (int k = 1; k < m->nworkers && v < 0; k++) {
+    int u = (w + k) % m->nworkers;
+    if (m->state[u] == W_RUNNING && m->demand[u] > 0 && !tf_ledger_held(&m->ledger, u) &&
+        !tf_queue_size(source(m, u)))
+      v = u;
+  }
+  if (v < 0) return 0;
+  if (grow_copies(m)) return out_of_memory(m, "copying a slow task");
+  tf_rec r = *head;
+  if (r.size && !(r.data = malloc(r.size))) return out_of_memory(m, "copying a slow task");
+  if (r.size) memcpy(r.data, head->data, r.size);
+  tf_plan plan = tf_policy_plan(&m->policy, tasks_left(m));
+  tf_wbuf *b = tf_comm_buffer(&m->c);
+  if (!b || tf_wire_begin(b, TF_MSG_TASKS, TF_WIRE_PLAN(plan.depth, plan.chunk)) ||
+      tf_wire_add_task(b, r.id, r.prio, r.attempt, r.data, r.size) ||
+      tf_ledger_push(&m->ledger, v, &r)) {
+    free(r.data);
+    return out_of_memory(m, "copying a slow task");
+  }
+  m->copies[m->ncopies++] = (copy){r.id, 2, 0, 0, w, v, now};
+  m->stats->copies++;
+  tf_log(0, "task %llu has run for %.1f s on rank %d (--task-timeout %g); rank %d runs it too",
+         (unsigned long long)r.id, now - m->head_since[w], w + 1, m->cfg->task_timeout, v + 1);
+  int rc = send_frame(m, v, b, 1);
+  return rc < 0 ? rc : 1;
+}
+
+static int send_heartbeat(master *m, int w, double now) {
+  tf_wbuf *b = tf_comm_buffer(&m->c);
+  if (!b || tf_wire_begin(b, TF_MSG_HEARTBEAT, 0)) return out_of_memory(m, "sending a heartbeat");
+  tf_wire_finish(b);
+  int rc = tf_comm_send(&m->c, b, w + 1);
+  if (rc) {
+    tf_log(0, "sending a heartbeat to rank %d: %s", w + 1, m->c.errmsg);
+    return fail_run(m, rc);
+  }
+  m->told[w] = now;
+  return 0;
+}
+
+/* Now and then (not on every turn of the loop): heartbeats to quiet
+ * workers, silent workers declared lost, stragglers copied. */
+static int check_workers(master *m) {
+  double now = tf_now();
+  if (now < m->next_check) return 0;
+  /* If the master itself was away (a slow generate or collect), nobody had
+   * a chance to be heard: start every clock again. */
+  if (now - m->last_check > m->hb_every)
+    for (int w = 0; w < m->nworkers; w++)
+      if (m->heard[w] < now) m->heard[w] = now;
+  m->last_check = now;
+  m->next_check = now + (m->hb_every < 0.05 ? m->hb_every : 0.05);
+  int progressed = 0;
+  for (int w = 0; w < m->nworkers && !m->status; w++) {
+    if (m->state[w] != W_RUNNING) continue;
+    int rc = 0;
+    if (m->heartbeats && now - m->heard[w] > m->cfg->worker_timeout) {
+      char why[64];
+      snprintf(why, sizeof why, "silent for %.1f s", now - m->heard[w]);
+      rc = lose(m, w, why);
+    }
+    else if (m->cfg->task_timeout > 0 && !m->draining)
+      rc = straggler(m, w, now);
+    if (!rc && m->state[w] == W_RUNNING && now - m->told[w] >= m->hb_every)
+      rc = send_heartbeat(m, w, now);
+    if (rc < 0) return rc;
+    progressed |= rc > 0 || m->state[w] == W_LOST;
+  }
+  return progressed;
+}
+
+/* SIGUSR1, SIGTERM, ...: hand out nothing more, wait up to --drain for the
+ * tasks in flight, then end with TF_ESTOPPED. A second signal ends the
+ * wait. Returns 1 when the wait is over. */
+static int check_stop(master *m) {
+  int sig = tf_stop_signal();
+  if (!sig) return 0;
+  if (!m->draining) {
+    m->draining = 1;
+    m->stats->stop_signal = sig;
+    m->drain_until = tf_now() + m->cfg->drain;
+    tf_log(0,
+           "%s: no more tasks go out; waiting up to %g s (--drain) for %zu in flight; a second "
+           "signal stops at once",
+           tf_signal_name(sig), m->cfg->drain, m->ledger.total - m->stale);
+    if (sig == SIGTERM)
+      tf_log(0, "(SIGTERM comes from the batch system's time limit, or from mpirun when a rank "
+                "died: mpirun --enable-recovery keeps a run going without it)");
+    if (tf_js_flush(&m->js)) fail_run(m, TF_EJOURNAL); /* before anything else: it may be killed */
+  }
+  return tf_stop_count() > 1 || tf_now() >= m->drain_until || m->ledger.total == m->stale;
+}
+
 /* Tell every worker to stop and wait, bounded, for each one's BYE. Frames
- * that arrive meanwhile are only possible after a failure and are dropped. */
+ * that arrive meanwhile are only possible after a failure and are dropped.
+ * Lost workers are not waited for; nor, beyond --drain, those still
+ * inside a task nobody needs (a copy that lost, or a stop signal). */
 static int stop_workers(master *m) {
   int rc = 0;
+  double wait = m->status ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
+  if ((m->stale || m->draining) && m->cfg->drain < wait) wait = m->cfg->drain;
+  if (wait < 1.0) wait = 1.0;
+  int left = 0;
   for (int w = 0; w < m->nworkers; w++) {
+    if (m->state[w] == W_LOST || m->state[w] == W_DONE) continue;
     tf_wbuf *b = tf_comm_buffer(&m->c);
-    if (!b || tf_wire_begin(b, TF_MSG_STOP, (uint32_t)(-m->status))) {
+    if (!b || tf_wire_begin(b, TF_MSG_STOP, TF_WIRE_STOP(m->status, m->stats->lost > 0))) {
       tf_log(0, "out of memory stopping the workers");
       return TF_ENOMEM;
     }
@@ -365,12 +716,9 @@ static int stop_workers(master *m) {
       tf_log(0, "sending STOP to rank %d: %s", w + 1, m->c.errmsg);
       return rc;
     }
+    left++;
   }
-  double wait = m->status ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
   double deadline = tf_now() + wait;
-  int left = 0;
-  for (int w = 0; w < m->nworkers; w++)
-    left += m->state[w] != W_DONE;
   tf_idle idle;
   tf_idle_init(&idle, m->cfg->idle);
   while (left) {
@@ -380,7 +728,9 @@ static int stop_workers(master *m) {
     int got = next_frame(m, &msg, &f, &w);
     if (got < 0 && got != TF_EPROTO) return got;
     if (got > 0) {
-      if (f.kind == TF_MSG_BYE && m->state[w] != W_DONE) {
+      if (m->state[w] == W_LOST) {
+        /* too late */
+      } else if (f.kind == TF_MSG_BYE && m->state[w] != W_DONE) {
         record_bye(m, w, &f);
         left--;
       } else if (f.kind == TF_MSG_ERROR) {
@@ -395,7 +745,8 @@ static int stop_workers(master *m) {
       char ranks[200] = "";
       size_t n = 0;
       for (int k = 0; k < m->nworkers && n + 12 < sizeof ranks; k++)
-        if (m->state[k] != W_DONE) n += (size_t)snprintf(ranks + n, sizeof ranks - n, " %d", k + 1);
+        if (m->state[k] != W_DONE && m->state[k] != W_LOST)
+          n += (size_t)snprintf(ranks + n, sizeof ranks - n, " %d", k + 1);
       tf_log(0, "%d worker(s) did not stop within %.0f s (rank%s%s)", left, wait,
              left > 1 ? "s" : "", ranks);
       return TF_EMPI;
@@ -418,15 +769,25 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   m.h.queue = &m.queue;
   tf_policy_init(&m.policy, (tf_schedule)cfg->schedule, m.nworkers, cfg->chunk, cfg->prefetch);
   m.depth = tf_policy_plan(&m.policy, TF_LEFT_UNKNOWN).depth;
-  m.demand = calloc((size_t)m.nworkers, sizeof *m.demand);
-  m.state = calloc((size_t)m.nworkers, sizeof *m.state);
-  if (cfg->schedule == TF_SCHEDULE_STATIC) m.own = calloc((size_t)m.nworkers, sizeof *m.own);
-  int rc = (!m.demand || !m.state || (cfg->schedule == TF_SCHEDULE_STATIC && !m.own) ||
-            tf_ledger_init(&m.ledger, m.nworkers))
+  m.heartbeats = tf_heartbeats_possible();
+  m.hb_every = tf_heartbeat_interval(cfg);
+  size_t nw = (size_t)m.nworkers;
+  m.demand = calloc(nw, sizeof *m.demand);
+  m.state = calloc(nw, sizeof *m.state);
+  m.heard = calloc(nw, sizeof *m.heard);
+  m.told = calloc(nw, sizeof *m.told);
+  m.head_since = calloc(nw, sizeof *m.head_since);
+  if (cfg->schedule == TF_SCHEDULE_STATIC) m.own = calloc(nw, sizeof *m.own);
+  int rc = (!m.demand || !m.state || !m.heard || !m.told || !m.head_since ||
+            (cfg->schedule == TF_SCHEDULE_STATIC && !m.own) || tf_ledger_init(&m.ledger, m.nworkers))
                ? TF_ENOMEM
                : 0;
   if (rc) out_of_memory(&m, "starting the master");
   double t0 = tf_now();
+  for (int w = 0; m.heard && m.told && w < m.nworkers; w++)
+    m.heard[w] = m.told[w] = t0;
+  m.last_check = t0;
+  if (!rc && (rc = tf_js_open(&m.js, &m.h, &m.queue, stats))) fail_run(&m, rc);
 
   tf_idle idle;
   tf_idle_init(&idle, cfg->idle);
@@ -434,6 +795,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     int progressed = 0, r;
     if ((r = poll_incoming(&m)) < 0) break;
     progressed |= r;
+    if (check_stop(&m)) break;
     if ((r = refill(&m)) < 0) break;
     progressed |= r;
     if ((r = dispatch(&m)) < 0) break;
@@ -443,19 +805,35 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
       fail_run(&m, r);
       break;
     }
-    if (m.gen_done && queues_empty(&m) && !m.ledger.total) break;
+    if ((r = check_workers(&m)) < 0) break;
+    progressed |= r;
+    if (m.js.on && tf_js_tick(&m.js, tf_now())) {
+      fail_run(&m, TF_EJOURNAL);
+      break;
+    }
+    if (m.gen_done && queues_empty(&m) && m.ledger.total == m.stale) break;
     if (progressed)
       tf_idle_reset(&idle);
     else
       tf_idle_wait(&idle);
   }
+  if (m.draining && !m.status) {
+    m.status = TF_ESTOPPED;
+    stats->not_done = m.ledger.total - m.stale + tf_queue_size(&m.queue) - m.stale_queued;
+    for (int w = 0; m.own && w < m.nworkers; w++)
+      stats->not_done += tf_queue_size(&m.own[w]);
+  }
+  /* Results are safe before anything that may hang or abort. */
+  if ((rc = tf_js_close(&m.js)) && !m.status) m.status = rc;
   if (!m.status && (rc = tf_call_finish(&m.h))) fail_run(&m, rc);
   if (!m.status && stats->failed) m.status = TF_EAPP; /* --keep-going: finished, but not whole */
   stats->wall = tf_now() - t0;
   rc = stop_workers(&m);
-  if (rc && !m.status) m.status = rc;
+  /* A worker stuck in a task nobody needs any more (a copy that lost, or
+   * the drain after a stop) does not change the run's outcome. */
+  if (rc && !m.status && !m.stale) m.status = rc;
   int status = m.status;
-  stats->stuck = rc != 0; /* some worker may still run: finalize could hang */
+  stats->stuck |= rc != 0; /* some worker may still run: finalize could hang */
 
   tf_queue_destroy(&m.queue);
   for (int w = 0; m.own && w < m.nworkers; w++)
@@ -465,6 +843,10 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   tf_handle_free(&m.h);
   free(m.demand);
   free(m.state);
+  free(m.heard);
+  free(m.told);
+  free(m.head_since);
+  free(m.copies);
   tf_comm_destroy(&m.c);
   return status;
 }

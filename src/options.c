@@ -19,6 +19,9 @@ void tf_config_defaults(tf_config *cfg) {
   cfg->chunk = 1;
   cfg->idle = TF_IDLE_BACKOFF;
   cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
+  cfg->journal_sync = 1.0;
+  cfg->worker_timeout = 30.0;
+  cfg->drain = 20.0;
 }
 
 /* The common options; dest pointers are filled per parse (see bind). */
@@ -35,6 +38,13 @@ enum {
   OPT_MAX_PAYLOAD,
   OPT_QUIET,
   OPT_VERBOSE,
+  OPT_JOURNAL,
+  OPT_RESUME,
+  OPT_JOURNAL_SYNC,
+  OPT_TASK_TIMEOUT,
+  OPT_WORKER_TIMEOUT,
+  OPT_DRAIN,
+  OPT_STATUS_FILE,
   OPT_NCOMMON
 };
 
@@ -81,6 +91,27 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
       [OPT_QUIET] = {"quiet", TF_OPT_FLAG, &cfg->quiet, NULL, "print no run summary", 0, 0},
       [OPT_VERBOSE] = {"verbose", TF_OPT_FLAG, &cfg->verbose, NULL, "print per-worker statistics",
                        0, 0},
+      [OPT_JOURNAL] = {"journal", TF_OPT_STRING, &cfg->journal, "FILE",
+                       "append every finished result to FILE (see --resume)", 0, 0},
+      [OPT_RESUME] = {"resume", TF_OPT_FLAG, &cfg->resume, NULL,
+                      "continue from the --journal FILE: run only what it lacks", 0, 0},
+      [OPT_JOURNAL_SYNC] = {"journal-sync", TF_OPT_DOUBLE, &cfg->journal_sync, "SECONDS",
+                            "sync the journal to disk this often; 0: every write (default 1)", 0,
+                            3600},
+      [OPT_TASK_TIMEOUT] = {"task-timeout", TF_OPT_DOUBLE, &cfg->task_timeout, "SECONDS",
+                            "run a task that takes longer on another worker too (default 0: off)",
+                            0, 1e9},
+      [OPT_WORKER_TIMEOUT] = {"worker-timeout", TF_OPT_DOUBLE, &cfg->worker_timeout, "SECONDS",
+                              "a rank silent this long is lost (default 30; needs mpirun "
+                              "--enable-recovery to go on)",
+                              0.5, 1e9},
+      [OPT_DRAIN] = {"drain", TF_OPT_DOUBLE, &cfg->drain, "SECONDS",
+                     "after SIGUSR1/SIGTERM, wait this long for tasks in flight (default 20)", 0,
+                     1e9},
+      [OPT_STATUS_FILE] = {"status-file", TF_OPT_STRING, &cfg->status_file, "FILE",
+                           "write the exit status to FILE (mpirun --enable-recovery exits 0 "
+                           "whatever the ranks return)",
+                           0, 0},
       [OPT_NCOMMON] = TF_OPTIONS_END,
   };
   memcpy(t, tab, sizeof tab);
@@ -168,6 +199,31 @@ static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
   }
 }
 
+/* FNV-1a, 64 bits: the fingerprint of an app and its options. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+  return h;
+}
+
+/* Fold one app option into the fingerprint (all of it) and the args text
+ * (as much as fits, then "..."). */
+static void note_app_option(tf_config *c, const tf_option *o, const char *val) {
+  char tok[600];
+  int n = val ? snprintf(tok, sizeof tok, "--%s=%s", o->name, val)
+              : snprintf(tok, sizeof tok, "--%s", o->name);
+  c->fingerprint = fnv1a(c->fingerprint, o->name, strlen(o->name) + 1);
+  if (val) c->fingerprint = fnv1a(c->fingerprint, val, strlen(val) + 1);
+  size_t used = strlen(c->args), room = sizeof c->args - used;
+  if (room < 5) return;
+  if ((size_t)n + 1 < room) {
+    snprintf(c->args + used, room, "%s%s", used ? " " : "", tok);
+  } else if (!strstr(c->args, "...")) {
+    snprintf(c->args + (used < sizeof c->args - 4 ? used : sizeof c->args - 4), 4, "...");
+  }
+}
+
 static const tf_option *find(const tf_option *t, const char *name, size_t len) {
   for (; t && t->name; t++)
     if (strlen(t->name) == len && !strncmp(t->name, name, len)) return t;
@@ -186,6 +242,9 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                    .idle = idle_names[c.idle]};
   tf_option common[OPT_NCOMMON + 1];
   common_table(common, &c, &v);
+  const char *appname = app->name ? app->name : "";
+  c.fingerprint = fnv1a(UINT64_C(0xcbf29ce484222325), appname, strlen(appname) + 1);
+  c.args[0] = '\0';
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -198,9 +257,11 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     const tf_option *o = find(app->options, name, len);
     if (!o) o = find(common, name, len);
     if (!o) return usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
+    int is_app = o == find(app->options, name, len);
     if (o->type == TF_OPT_FLAG) {
       if (eq) return usage(err, err_size, "--%s takes no value", o->name);
       *(int *)o->dest = 1;
+      if (is_app) note_app_option(&c, o, NULL);
       continue;
     }
     const char *val = eq ? eq + 1 : NULL;
@@ -212,6 +273,7 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     }
     int rc = set_value(o, val, err, err_size);
     if (rc) return rc;
+    if (is_app) note_app_option(&c, o, val);
   }
   if (v.help || v.version) {
     if (err && err_size) snprintf(err, err_size, "%s", v.help ? "help" : "version");
@@ -229,6 +291,9 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                  v.schedule);
   if ((c.idle = lookup(idle_names, 3, v.idle)) < 0)
     return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
+  if (c.resume && !c.journal)
+    return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
+  if (c.journal && !c.journal[0]) return usage(err, err_size, "--journal: empty file name");
   if (c.chunk > c.prefetch)
     return usage(err, err_size, "--chunk %d is larger than --prefetch %d", c.chunk, c.prefetch);
   if (app->check_options) {
@@ -267,5 +332,6 @@ void tf_print_help(const tf_app *app) {
   }
   printf("\nCommon options (taskfarm %s):\n", TF_VERSION_STRING);
   print_table(common);
-  printf("\nExit status: 0 success, 1 the run failed, 2 bad command line.\n");
+  printf("\nExit status: 0 success, 1 the run failed, 2 bad command line, 75 stopped by\n"
+         "SIGUSR1/SIGTERM (what finished is in the --journal; run again with --resume).\n");
 }

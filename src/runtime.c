@@ -7,6 +7,7 @@
 #include "comm.h"
 #include "farm.h"
 #include "options.h"
+#include "signals.h"
 
 const char *tf_strerror(int code) {
   switch (code) {
@@ -20,6 +21,8 @@ const char *tf_strerror(int code) {
   case TF_EUSAGE: return "bad command line";
   case TF_ESTATE: return "call not allowed here";
   case TF_EHELP: return "help or version requested";
+  case TF_ESTOPPED: return "stopped by a signal before the end (resumable)";
+  case TF_EJOURNAL: return "the journal could not be read, written or trusted";
   default: return "unknown error";
   }
 }
@@ -33,12 +36,37 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
   fprintf(stderr,
           "taskfarm: %s: %s: %llu results of %llu tasks (%llu spawned) on %d worker%s in %.3f s "
           "(%.0f tasks/s)\n",
-          app->name ? app->name : "app", status ? "FAILED" : "done", (unsigned long long)s->results,
+          app->name ? app->name : "app",
+          status == TF_ESTOPPED ? "STOPPED" : status ? "FAILED" : "done",
+          (unsigned long long)s->results,
           (unsigned long long)tasks, (unsigned long long)s->tasks_spawned, nworkers,
           nworkers == 1 ? "" : "s", s->wall, rate);
+  if (s->resumed)
+    fprintf(stderr, "taskfarm:   %llu of the results were read back from the journal %s\n",
+            (unsigned long long)s->resumed, cfg->journal ? cfg->journal : "");
   if (s->retried)
     fprintf(stderr, "taskfarm:   %llu runs of failed tasks tried again\n",
             (unsigned long long)s->retried);
+  if (s->lost) {
+    fprintf(stderr, "taskfarm:   %llu worker%s lost (rank", (unsigned long long)s->lost,
+            s->lost == 1 ? "" : "s");
+    for (uint64_t i = 0; i < s->lost && i < TF_LOST_LISTED; i++)
+      fprintf(stderr, " %d", s->lost_ranks[i]);
+    fprintf(stderr, "%s); %llu task%s they held ran elsewhere\n", s->lost > TF_LOST_LISTED ? " ..." : "",
+            (unsigned long long)s->lost_tasks, s->lost_tasks == 1 ? "" : "s");
+  }
+  if (s->copies)
+    fprintf(stderr, "taskfarm:   %llu slow task%s also run elsewhere (--task-timeout); %llu late result%s dropped\n",
+            (unsigned long long)s->copies, s->copies == 1 ? "" : "s",
+            (unsigned long long)s->copies_dropped, s->copies_dropped == 1 ? "" : "s");
+  if (status == TF_ESTOPPED)
+    fprintf(stderr,
+            "taskfarm:   stopped by %s with %llu task%s in hand not done; %s (exit status %d)\n",
+            tf_signal_name(s->stop_signal), (unsigned long long)s->not_done,
+            s->not_done == 1 ? "" : "s",
+            cfg->journal ? "the journal holds every result: run again with --resume"
+                         : "no --journal was given, so the results so far are lost",
+            TF_EXIT_STOPPED);
   if (s->failed) {
     fprintf(stderr, "taskfarm:   %llu task%s failed for good:", (unsigned long long)s->failed,
             s->failed == 1 ? "" : "s");
@@ -80,8 +108,9 @@ static int check_setup(const tf_app *app, const tf_config *cfg, int rank) {
 
 /* tf_run, and whether a worker may still be running (then the caller must
  * abort the job rather than finalize). */
-static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int *stuck) {
-  *stuck = 0;
+static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int *stuck,
+                    int *peer_lost) {
+  *stuck = *peer_lost = 0;
   int crank = 0;
   MPI_Comm_rank(comm, &crank);
   int rc = check_setup(app, cfg, crank);
@@ -105,14 +134,20 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   if (!s.w_tasks || !s.w_busy_ns || !s.w_wait_ns || !s.w_frames) {
     tf_log(rank, "out of memory starting the farm");
     rc = TF_ENOMEM;
-  } else if (size == 1)
-    rc = tf_serial_run(app, cfg, &s);
-  else if (rank == 0)
-    rc = tf_master_run(dup, app, cfg, &s);
-  else
-    rc = tf_worker_run(dup, app, cfg);
+  } else {
+    tf_stop_reset();
+    tf_signals_install(rank == 0, rank);
+    if (size == 1)
+      rc = tf_serial_run(app, cfg, &s);
+    else if (rank == 0)
+      rc = tf_master_run(dup, app, cfg, &s);
+    else
+      rc = tf_worker_run(dup, app, cfg, &s);
+    tf_signals_restore();
+  }
   if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);
   *stuck = s.stuck;
+  *peer_lost = s.peer_lost;
   free(s.w_tasks);
   free(s.w_busy_ns);
   free(s.w_wait_ns);
@@ -122,12 +157,33 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
 }
 
 int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
-  int stuck;
-  return run_farm(comm, app, cfg, &stuck);
+  int stuck, lost;
+  return run_farm(comm, app, cfg, &stuck, &lost);
+}
+
+/* --status-file: the exit status, written whole (a new file renamed over
+ * the old) so that a batch script never reads half of it. */
+static void write_status_file(const char *path, int status) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    tf_log(0, "--status-file: name too long");
+    return;
+  }
+  FILE *f = fopen(tmp, "w");
+  if (!f || fprintf(f, "%d\n", status) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+    tf_log(0, "--status-file %s: cannot write it", path);
+    if (f) remove(tmp);
+  }
+}
+
+static int exit_status(int rc) {
+  return rc == 0 ? TF_EXIT_OK : rc == TF_ESTOPPED ? TF_EXIT_STOPPED : TF_EXIT_FAILED;
 }
 
 int tf_main(int argc, char **argv, const tf_app *app) {
-  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+  /* Serialized: a worker's heartbeat thread sends while execute runs. */
+  int provided = 0;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
     fprintf(stderr, "taskfarm: MPI_Init failed\n");
     return TF_EXIT_FAILED;
   }
@@ -158,12 +214,16 @@ int tf_main(int argc, char **argv, const tf_app *app) {
     MPI_Finalize();
     return rc == TF_EUSAGE ? TF_EXIT_USAGE : TF_EXIT_FAILED;
   }
-  int stuck = 0;
-  rc = run_farm(MPI_COMM_WORLD, app, &cfg, &stuck);
-  if (stuck) {
-    fflush(NULL);
-    MPI_Abort(MPI_COMM_WORLD, TF_EXIT_FAILED); /* a worker never stopped; finalize would hang */
-  }
+  int stuck = 0, lost = 0;
+  rc = run_farm(MPI_COMM_WORLD, app, &cfg, &stuck, &lost);
+  int status = exit_status(rc);
+  if (rank == 0 && cfg.status_file) write_status_file(cfg.status_file, status);
+  fflush(NULL);
+  if (stuck)
+    MPI_Abort(MPI_COMM_WORLD, status); /* a worker never stopped; finalize would hang */
+  /* After a lost rank, MPI_Finalize can wait forever on its connection;
+   * the results are safe by now, so it gets a deadline. */
+  tf_finalize_deadline(lost || stuck ? 3 : 300, status, rank);
   MPI_Finalize();
-  return rc ? TF_EXIT_FAILED : TF_EXIT_OK;
+  return status;
 }

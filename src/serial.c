@@ -7,6 +7,7 @@
 
 #include "comm.h"
 #include "farm.h"
+#include "signals.h"
 
 static int out_of_memory(const tf_handle *h) {
   tf_log(0, "out of memory queueing task %llu or its children", (unsigned long long)h->cur_id);
@@ -14,7 +15,7 @@ static int out_of_memory(const tf_handle *h) {
 }
 
 /* Queue the children of the task just executed (SPAWN entries in h->spawns). */
-static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
+static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_run_stats *stats) {
   if (!h->nchildren) return 0;
   tf_wire_finish(&h->spawns);
   tf_frame f;
@@ -26,6 +27,7 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
   size_t pos = 0;
   tf_entry e;
   while (tf_wire_next(&f, &pos, &e)) {
+    if (tf_js_kid(js, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
     tf_rec r = {e.id, e.prio, e.size, NULL, 0, -1};
     if (e.size) {
       if (!(r.data = malloc(e.size))) return out_of_memory(h);
@@ -40,7 +42,8 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
   return 0;
 }
 
-static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stats *stats) {
+static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *js,
+                       tf_run_stats *stats) {
   tf_rec r;
   tf_queue_pop(q, &r);
   int rc = tf_handle_begin_execute(h, r.id);
@@ -49,7 +52,9 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stat
     return rc;
   }
   tf_task t = {r.id, r.prio, r.attempt, r.data, r.size};
+  tf_crash_set_task(r.id);
   int xrc = app->execute(h, &t, app->ctx);
+  tf_crash_clear();
   h->phase = TF_IN_NONE;
   if (xrc != 0 || h->error) {
     char why[TF_WIRE_MAX_MESSAGE];
@@ -73,8 +78,9 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_run_stat
     return h->cfg->fail_fast ? TF_EAPP : 0;
   }
   free(r.data);
-  if ((rc = queue_children(h, q, stats))) return rc;
+  if ((rc = queue_children(h, q, js, stats))) return rc;
   stats->results++;
+  if ((rc = tf_js_result(js, r.id, h->result, h->result_len))) return rc;
   return tf_call_collect(h, r.id, h->result, h->result_len);
 }
 
@@ -85,11 +91,24 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   h.queue = &q;
   size_t window = 2 * (size_t)cfg->prefetch + 64;
   double t0 = tf_now();
-  int rc = tf_call_hook(&h, app->worker_init, "worker_init");
-  int init_ok = rc == 0;
+  tf_jstate js;
+  int rc = tf_js_open(&js, &h, &q, stats);
+  int init_ok = 0;
+  if (!rc) {
+    rc = tf_call_hook(&h, app->worker_init, "worker_init");
+    init_ok = rc == 0;
+  }
   int done = 0;
   uint64_t busy_ns = 0;
   while (!rc) {
+    int sig = tf_stop_signal();
+    if (sig) { /* nothing is in flight here: stop at once */
+      tf_log(0, "%s: stopping after the task that was running", tf_signal_name(sig));
+      stats->stop_signal = sig;
+      stats->not_done = tf_queue_size(&q);
+      rc = TF_ESTOPPED;
+      break;
+    }
     while (!rc && !done && tf_queue_size(&q) < window) {
       size_t before = tf_queue_size(&q);
       rc = tf_call_generate(&h, &done, &stats->tasks_generated);
@@ -100,11 +119,15 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
       break;
     }
     double a = tf_now();
-    rc = execute_one(&h, app, &q, stats);
-    busy_ns += (uint64_t)((tf_now() - a) * 1e9);
+    rc = execute_one(&h, app, &q, &js, stats);
+    double b = tf_now();
+    busy_ns += (uint64_t)((b - a) * 1e9);
+    if (!rc && js.on && tf_js_tick(&js, b)) rc = TF_EJOURNAL;
   }
   int frc = init_ok ? tf_call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
+  int jrc = tf_js_close(&js); /* what finished is safe before finish runs */
+  if (!rc) rc = jrc;
   if (!rc) rc = tf_call_finish(&h);
   if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
   stats->wall = tf_now() - t0;

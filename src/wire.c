@@ -134,7 +134,7 @@ void tf_wbuf_free(tf_wbuf *w) {
 const char *tf_wire_kind_name(unsigned kind) {
   static const char *const names[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = "TASKS", [TF_MSG_RESULTS] = "RESULTS", [TF_MSG_STOP] = "STOP",
-      [TF_MSG_BYE] = "BYE",     [TF_MSG_ERROR] = "ERROR",
+      [TF_MSG_BYE] = "BYE",     [TF_MSG_ERROR] = "ERROR",     [TF_MSG_HEARTBEAT] = "HEARTBEAT",
   };
   return kind > 0 && kind < TF_MSG_KIND_COUNT ? names[kind] : "unknown";
 }
@@ -147,6 +147,7 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = 1u << TF_ENT_STATS,
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
+    [TF_MSG_HEARTBEAT] = 0,
 };
 
 #define FAIL(...)                                                                                  \

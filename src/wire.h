@@ -23,6 +23,7 @@ enum tf_msg_kind {
   TF_MSG_STOP = 3,    /* master -> worker: no entries; aux = run status (0 or -TF_E*) */
   TF_MSG_BYE = 4,     /* worker -> master: one stats entry; the worker's last frame */
   TF_MSG_ERROR = 5,   /* either way: one text entry; the sender gives up */
+  TF_MSG_HEARTBEAT = 6, /* either way: no entries; "still here" after a quiet spell */
   TF_MSG_KIND_COUNT
 };
 
@@ -48,6 +49,12 @@ enum tf_entry_type {
 #define TF_WIRE_PLAN(depth, chunk) ((uint32_t)(depth) | (uint32_t)(chunk) << 16)
 #define TF_WIRE_PLAN_DEPTH(aux) ((int)((aux)&0xffffu))
 #define TF_WIRE_PLAN_CHUNK(aux) ((int)((aux) >> 16))
+
+/* STOP's aux: the run status, and a flag saying a worker was lost (then
+ * MPI_Finalize may hang, and every rank bounds it). */
+#define TF_WIRE_STOP(status, lost) ((uint32_t)(-(status)) | ((lost) ? 1u << 16 : 0u))
+#define TF_WIRE_STOP_STATUS(aux) (-(int)((aux)&0xffffu))
+#define TF_WIRE_STOP_LOST(aux) (((aux) >> 16) & 1u)
 
 /* A frame under construction; buf grows as entries are added. */
 typedef struct tf_wbuf {

@@ -4,14 +4,17 @@
  * carry the next request and the timings the schedule is computed from.
  * Children a task submits travel in the same frame as its result, so they are
  * never seen without it. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "comm.h"
 #include "farm.h"
 #include "idle.h"
 #include "policy.h"
+#include "signals.h"
 
 /* A result waits at most this long for others to share its frame... */
 #define TF_FLUSH_INTERVAL 0.01
@@ -24,6 +27,8 @@
 /* Between two looks for messages: at most this many tasks, or this long. */
 #define TF_POLL_EVERY 32
 #define TF_POLL_INTERVAL 20e-6
+/* How often the heartbeat thread looks at the worker. */
+#define TF_HB_WAKE 0.05
 /* Bytes of results in one frame before it goes regardless. */
 #define TF_WORKER_FRAME_BYTES (1u << 20)
 
@@ -53,10 +58,27 @@ typedef struct worker {
   double last_end;  /* when the last task ended, if the worker went straight on; else < 0 */
   int since_poll;   /* tasks run since the last look for messages */
   double last_poll; /* when that was (a task's end) */
-  int stop, stop_status, gave_up;
+  int stop, stop_status, gave_up, peer_lost;
+  double heard; /* when the master was last heard from */
+  /* The heartbeat thread: it sends "still here" while execute runs long.
+   * Every MPI call on this rank happens under `lock`, which the main thread
+   * lets go only inside execute and while it waits. */
+  pthread_t hb;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int hb_on, hb_quit;
+  double hb_every;
   uint64_t tasks, busy_ns, starved_ns, frames; /* the whole run */
   uint64_t f_tasks, f_busy, f_wait, f_waits;   /* since the last frame; wait: request to answer */
 } worker;
+
+/* Let the heartbeat thread at MPI while this thread does not use it. */
+static inline void unlock_mpi(worker *k) {
+  if (k->hb_on) pthread_mutex_unlock(&k->lock);
+}
+static inline void lock_mpi(worker *k) {
+  if (k->hb_on) pthread_mutex_lock(&k->lock);
+}
 
 /* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
 static uint32_t want(const worker *k) {
@@ -171,12 +193,17 @@ static int poll_incoming(worker *k) {
       continue;
     }
     if (f.kind == TF_MSG_TASKS) {
+      k->heard = tf_now();
       if ((rc = on_tasks(k, msg.buf, &f))) return rc; /* on_tasks owns msg.buf now */
       continue;
     }
+    k->heard = tf_now();
     if (f.kind == TF_MSG_STOP) {
       k->stop = 1;
-      k->stop_status = -(int)f.aux;
+      k->stop_status = TF_WIRE_STOP_STATUS(f.aux);
+      k->peer_lost = (int)TF_WIRE_STOP_LOST(f.aux);
+    } else if (f.kind == TF_MSG_HEARTBEAT) {
+      /* the master is there */
     } else {
       give_up(k, "unexpected %s message from rank 0", tf_wire_kind_name(f.kind));
     }
@@ -192,9 +219,12 @@ static int run_one(worker *k) {
   k->queued--;
   k->running = 1;
   /* Ask for more before running what may be the last task in hand, and do
-   * not let results wait behind a task that may be long. */
+   * not let results wait behind a task that may be long, nor behind one
+   * that failed or was on a lost worker before (the master must be able to
+   * tell whether it was that one which was running if this rank dies). */
   if (want(k) || (k->out.count &&
-                  (k->avg_task >= TF_SLOW_TASK || k->last_end - k->out_since >= TF_FLUSH_INTERVAL ||
+                  (e.attempt || k->avg_task >= TF_SLOW_TASK ||
+                   k->last_end - k->out_since >= TF_FLUSH_INTERVAL ||
                    k->out.len >= TF_WORKER_FRAME_BYTES))) {
     int rc = flush(k);
     if (rc) return rc;
@@ -207,7 +237,11 @@ static int run_one(worker *k) {
   /* One clock read per task when tasks follow each other: this one starts
    * when the last one ended (the little between them counts as its own). */
   double t0 = k->last_end >= 0 ? k->last_end : tf_now();
+  unlock_mpi(k);
+  tf_crash_set_task(e.id);
   int xrc = k->app->execute(&k->h, &t, k->app->ctx);
+  tf_crash_clear();
+  lock_mpi(k);
   double t1 = tf_now();
   k->last_end = t1;
   k->since_poll++;
@@ -223,6 +257,7 @@ static int run_one(worker *k) {
     rc = tf_wire_append(&k->out, &k->h.spawns);
     if (!rc) rc = tf_wire_add(&k->out, TF_ENT_RESULT, e.id, 0, k->h.result, k->h.result_len);
     if (k->h.nchildren) k->out_urgent = 1;
+    if (e.attempt) k->out_urgent = 1; /* see lose() in master.c */
   } else {
     char msg[TF_WIRE_MAX_MESSAGE];
     if (k->h.error)
@@ -232,6 +267,7 @@ static int run_one(worker *k) {
     k->out.len = mark_len; /* children of a failed task never existed */
     k->out.count = mark_count;
     rc = tf_wire_add(&k->out, TF_ENT_FAIL, e.id, xrc, msg, strlen(msg));
+    if (e.attempt) k->out_urgent = 1;
   }
   if (rc) return rc;
   if (mark_count == 0) k->out_since = t1;
@@ -255,7 +291,78 @@ static void send_bye(worker *k) {
   if (tf_comm_send(&k->c, b, 0)) tf_log(k->c.rank, "saying goodbye: %s", k->c.errmsg);
 }
 
-int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+int tf_heartbeats_possible(void) {
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  return level >= MPI_THREAD_SERIALIZED;
+}
+
+double tf_heartbeat_interval(const tf_config *cfg) {
+  double t = cfg->worker_timeout / 5;
+  return t < 0.01 ? 0.01 : t > 5.0 ? 5.0 : t;
+}
+
+static void *heartbeat_thread(void *arg) {
+  worker *k = arg;
+  pthread_mutex_lock(&k->lock);
+  while (!k->hb_quit) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    double next = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec +
+                  (k->hb_every / 2 < TF_HB_WAKE ? k->hb_every / 2 : TF_HB_WAKE);
+    until.tv_sec = (time_t)next;
+    until.tv_nsec = (long)((next - (double)until.tv_sec) * 1e9);
+    pthread_cond_timedwait(&k->wake, &k->lock, &until);
+    if (k->hb_quit) break;
+    double now = tf_now();
+    if (k->running && k->out.count && now - k->out_since >= TF_FLUSH_INTERVAL) {
+      /* Results that finished before a long task go out while it runs, so
+       * the master knows which task is the long one (--task-timeout). */
+      flush(k); /* a failure here shows in the main loop */
+    } else if (now - k->c.last_send >= k->hb_every) {
+      tf_wbuf *b = tf_comm_buffer(&k->c);
+      if (b && !tf_wire_begin(b, TF_MSG_HEARTBEAT, 0)) {
+        tf_wire_finish(b);
+        tf_comm_send(&k->c, b, 0); /* a failure here shows in the main loop */
+      }
+    }
+    tf_comm_progress_sends(&k->c);
+  }
+  pthread_mutex_unlock(&k->lock);
+  return NULL;
+}
+
+static void heartbeat_start(worker *k) {
+  if (!tf_heartbeats_possible()) return;
+  k->hb_every = tf_heartbeat_interval(k->cfg);
+  if (pthread_mutex_init(&k->lock, NULL)) return;
+  if (pthread_cond_init(&k->wake, NULL)) {
+    pthread_mutex_destroy(&k->lock);
+    return;
+  }
+  pthread_mutex_lock(&k->lock);
+  if (pthread_create(&k->hb, NULL, heartbeat_thread, k)) {
+    pthread_mutex_unlock(&k->lock);
+    pthread_cond_destroy(&k->wake);
+    pthread_mutex_destroy(&k->lock);
+    tf_log(k->c.rank, "cannot start the heartbeat thread: the master may take a long task for a lost worker");
+    return;
+  }
+  k->hb_on = 1;
+}
+
+static void heartbeat_stop(worker *k) {
+  if (!k->hb_on) return;
+  k->hb_quit = 1;
+  pthread_cond_signal(&k->wake);
+  pthread_mutex_unlock(&k->lock);
+  pthread_join(k->hb, NULL);
+  pthread_cond_destroy(&k->wake);
+  pthread_mutex_destroy(&k->lock);
+  k->hb_on = 0;
+}
+
+int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
   worker k;
   memset(&k, 0, sizeof k);
   tf_comm_init(&k.c, comm);
@@ -269,13 +376,21 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
   k.plan = tf_policy_plan(&start, TF_LEFT_UNKNOWN);
   k.starved = -1;
   k.last_end = -1;
+  k.heard = tf_now();
+  k.c.last_send = k.heard;
+  heartbeat_start(&k);
   int rc = 0, init_ok = 0;
   if (tf_wire_begin(&k.out, TF_MSG_RESULTS, 0))
     give_up(&k, "out of memory");
-  else if (tf_call_hook(&k.h, app->worker_init, "worker_init"))
-    give_up(&k, "worker_init failed");
-  else
-    init_ok = 1;
+  else {
+    unlock_mpi(&k);
+    int irc = tf_call_hook(&k.h, app->worker_init, "worker_init");
+    lock_mpi(&k);
+    if (irc)
+      give_up(&k, "worker_init failed");
+    else
+      init_ok = 1;
+  }
 
   /* Whatever goes wrong here, the worker tells the master and waits for
    * STOP, so that the run ends cleanly; only a broken transport ends it. */
@@ -319,14 +434,29 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
       tf_idle_reset(&idle);
     } else {
       k.last_end = -1; /* a wait is nobody's task time */
-      if (!k.in_n && k.starved < 0) k.starved = tf_now();
+      double now = tf_now();
+      if (!k.in_n && k.starved < 0) k.starved = now;
+      /* The master may be busy in a long generate, collect or finish, so
+       * it gets ten times the workers' allowance. */
+      if (k.hb_on && now - k.heard > 10 * cfg->worker_timeout) {
+        tf_log(k.c.rank, "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
+               now - k.heard);
+        rc = TF_EMPI;
+        k.peer_lost = 1;
+        break;
+      }
+      unlock_mpi(&k);
       tf_idle_wait(&idle);
+      lock_mpi(&k);
     }
   }
   if (k.stop) {
     send_bye(&k);
     if (tf_comm_drain_sends(&k.c, 30.0)) tf_log(k.c.rank, "%s", k.c.errmsg);
   }
+  heartbeat_stop(&k);
+  stats->peer_lost = k.peer_lost;
+  stats->stuck = rc == TF_EMPI;
   /* After BYE, so a slow worker_fini never holds up the master's shutdown;
    * its failure is this rank's to report. */
   int fini_failed = init_ok && tf_call_hook(&k.h, app->worker_fini, "worker_fini") != 0;

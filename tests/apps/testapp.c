@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "taskfarm.h"
 
 typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
+  long long crash_id, hang_id, on_rank, long_id, long_ms;
+  const char *hang_once, *started;
   int fail_init, fail_fini;
   uint64_t payload, result_payload, child_payload;
   long long next;
@@ -62,6 +66,10 @@ static long long tree_size(long long depth, long long branch) {
 
 static int generate(tf_handle *h, void *vc) {
   app_ctx *c = vc;
+  if (c->started && c->next == 0) { /* every rank is past MPI_Init: tests may strike now */
+    FILE *f = fopen(c->started, "w");
+    if (f) fclose(f);
+  }
   if (c->next >= c->tasks) return TF_GEN_DONE;
   hdr t = {(uint64_t)c->next, 0, (uint32_t)c->payload};
   size_t n = c->payload;
@@ -85,6 +93,21 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   if (c->fail_id >= 0 && task->id == (uint64_t)c->fail_id) return 7;
   if (c->fail_once >= 0 && task->id == (uint64_t)c->fail_once && task->attempt == 0) return 8;
   if (c->fail_rank >= 0 && tf_rank(h) == c->fail_rank) return 9;
+  int here = c->on_rank < 0 || tf_rank(h) == c->on_rank;
+  if (c->crash_id >= 0 && task->id == (uint64_t)c->crash_id && here) {
+    volatile int *nowhere = NULL;
+    *nowhere = 1; /* a real segmentation fault */
+  }
+  /* With --hang-once FILE, only the first run anywhere hangs: the one that
+   * creates FILE. */
+  if (c->hang_id >= 0 && task->id == (uint64_t)c->hang_id && here &&
+      (!c->hang_once || open(c->hang_once, O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0))
+    for (;;)
+      pause();
+  if (c->long_id >= 0 && task->id == (uint64_t)c->long_id) {
+    struct timespec ts = {c->long_ms / 1000, (c->long_ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+  }
   if (c->sleep_us > 0) {
     long us = (long)(mix(task->id) % (uint64_t)c->sleep_us);
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
@@ -164,6 +187,11 @@ static int finish(tf_handle *h, void *vc) {
   long long expected = c->tasks * tree_size(c->depth, c->branch);
   /* With --keep-going the run finishes without a root that always fails. */
   if (c->fail_id >= 0 && c->fail_id < c->tasks) expected -= tree_size(c->depth, c->branch);
+  /* So is a root that crashes or hangs wherever it runs. */
+  if (c->on_rank < 0 && c->crash_id >= 0 && c->crash_id < c->tasks)
+    expected -= tree_size(c->depth, c->branch);
+  if (c->on_rank < 0 && !c->hang_once && c->hang_id >= 0 && c->hang_id < c->tasks)
+    expected -= tree_size(c->depth, c->branch);
   printf("results %zu expected %lld digest %016" PRIx64 "\n", c->count, expected, c->digest);
   if ((long long)c->count != expected) {
     fprintf(stderr, "testapp: %zu results, expected %lld\n", c->count, expected);
@@ -177,6 +205,10 @@ int main(int argc, char **argv) {
                .fail_id = -1,
                .fail_once = -1,
                .fail_rank = -1,
+               .crash_id = -1,
+               .hang_id = -1,
+               .on_rank = -1,
+               .long_id = -1,
                .payload = 16,
                .result_payload = 8};
   const tf_option options[] = {
@@ -190,6 +222,13 @@ int main(int argc, char **argv) {
       {"fail-id", TF_OPT_INT, &c.fail_id, "ID", "the task with this id fails", -1, 1e18},
       {"fail-once", TF_OPT_INT, &c.fail_once, "ID", "that task fails its first run", -1, 1e18},
       {"fail-on-rank", TF_OPT_INT, &c.fail_rank, "R", "every task run on rank R fails", -1, 1e6},
+      {"crash-id", TF_OPT_INT, &c.crash_id, "ID", "that task dies of SIGSEGV", -1, 1e18},
+      {"hang-id", TF_OPT_INT, &c.hang_id, "ID", "that task never returns", -1, 1e18},
+      {"hang-once", TF_OPT_STRING, &c.hang_once, "FILE", "--hang-id only where FILE gets created", 0, 0},
+      {"started", TF_OPT_STRING, &c.started, "FILE", "create FILE when the farm starts", 0, 0},
+      {"on-rank", TF_OPT_INT, &c.on_rank, "R", "--crash-id, --hang-id only on rank R", -1, 1e6},
+      {"long-id", TF_OPT_INT, &c.long_id, "ID", "that task takes --long-ms", -1, 1e18},
+      {"long-ms", TF_OPT_INT, &c.long_ms, "MS", "how long (default 0)", 0, 1e9},
       {"child-payload", TF_OPT_SIZE, &c.child_payload, "BYTES", "payload of each child", 0, 0},
       {"fail-init", TF_OPT_FLAG, &c.fail_init, NULL, "worker_init fails", 0, 0},
       {"fail-fini", TF_OPT_FLAG, &c.fail_fini, NULL, "worker_fini fails", 0, 0},

@@ -440,6 +440,65 @@ static void test_options_check_options_turns_a_bad_combination_into_usage_error(
   CU_ASSERT_EQUAL(calls, 0); /* --help is answered whatever the other options say */
 }
 
+static void test_options_fault_options_take_their_values(void) {
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(cfg.journal_sync, 1.0);
+  CU_ASSERT_EQUAL(cfg.worker_timeout, 30.0);
+  CU_ASSERT_EQUAL(cfg.drain, 20.0);
+  CU_ASSERT_EQUAL(cfg.task_timeout, 0.0);
+  CU_ASSERT_EQUAL(PARSE(&plain_app, &cfg, "--journal", "j.log", "--resume", "--journal-sync", "0",
+                        "--task-timeout", "2.5", "--worker-timeout=3", "--drain", "7",
+                        "--status-file", "st"),
+                  0);
+  CU_ASSERT_STRING_EQUAL(cfg.journal, "j.log");
+  CU_ASSERT_EQUAL(cfg.resume, 1);
+  CU_ASSERT_EQUAL(cfg.journal_sync, 0.0);
+  CU_ASSERT_EQUAL(cfg.task_timeout, 2.5);
+  CU_ASSERT_EQUAL(cfg.worker_timeout, 3.0);
+  CU_ASSERT_EQUAL(cfg.drain, 7.0);
+  CU_ASSERT_STRING_EQUAL(cfg.status_file, "st");
+  ASSERT_USAGE(PARSE(&plain_app, &cfg, "--worker-timeout", "0.1"), "--worker-timeout");
+  ASSERT_USAGE(PARSE(&plain_app, &cfg, "--drain", "-1"), "--drain");
+}
+
+static void test_options_resume_needs_a_journal(void) {
+  tf_config cfg;
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&plain_app, &cfg, "--resume"), "--resume needs --journal");
+  ASSERT_USAGE(PARSE(&plain_app, &cfg, "--journal="), "empty file name");
+}
+
+/* The journal's fingerprint: the app's name and its own options, not the
+ * common ones, and not how a value was written (--x 5 or --x=5). */
+static void test_options_fingerprint_covers_the_app_options_only(void) {
+  tf_config a, b;
+  reset(&a);
+  CU_ASSERT_EQUAL(PARSE(&app, &a, "--tasks", "5", "--name=x y"), 0);
+  CU_ASSERT_STRING_EQUAL(a.args, "--tasks=5 --name=x y");
+  reset(&b);
+  CU_ASSERT_EQUAL(PARSE(&app, &b, "--tasks=5", "--schedule", "static", "--name", "x y",
+                        "--journal", "j", "--verbose"),
+                  0);
+  CU_ASSERT_EQUAL(a.fingerprint, b.fingerprint);
+  CU_ASSERT_STRING_EQUAL(b.args, "--tasks=5 --name=x y");
+  reset(&b);
+  CU_ASSERT_EQUAL(PARSE(&app, &b, "--tasks", "6", "--name=x y"), 0);
+  CU_ASSERT_NOT_EQUAL(a.fingerprint, b.fingerprint);
+  reset(&b);
+  CU_ASSERT_EQUAL(PARSE(&app, &b, "--tasks", "5", "--name=x y", "--dry-run"), 0);
+  CU_ASSERT_NOT_EQUAL(a.fingerprint, b.fingerprint);
+  /* Another app with the same (no) options. */
+  tf_config p, q;
+  reset(&p);
+  reset(&q);
+  tf_app other = {.name = "other"};
+  CU_ASSERT_EQUAL(PARSE(&plain_app, &p, "--quiet"), 0);
+  CU_ASSERT_EQUAL(PARSE(&other, &q, "--quiet"), 0);
+  CU_ASSERT_NOT_EQUAL(p.fingerprint, q.fingerprint);
+  CU_ASSERT_STRING_EQUAL(p.args, "");
+}
+
 static void test_options_rejects_null_app_or_config(void) {
   tf_config cfg;
   reset(&cfg);
@@ -473,6 +532,9 @@ int main(void) {
       TF_UNIT_TEST(test_options_error_fits_any_buffer),
       TF_UNIT_TEST(test_options_check_options_turns_a_bad_combination_into_usage_error),
       TF_UNIT_TEST(test_options_rejects_null_app_or_config),
+      TF_UNIT_TEST(test_options_fault_options_take_their_values),
+      TF_UNIT_TEST(test_options_resume_needs_a_journal),
+      TF_UNIT_TEST(test_options_fingerprint_covers_the_app_options_only),
       TF_UNIT_END,
   };
   return tf_unit_run("options", tests);

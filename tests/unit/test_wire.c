@@ -636,6 +636,7 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
       [TF_MSG_STOP] = 0,
       [TF_MSG_BYE] = 1u << TF_ENT_STATS,
       [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
+      [TF_MSG_HEARTBEAT] = 0,
   };
   tf_wbuf w = {0};
   for (unsigned kind = 1; kind < TF_MSG_KIND_COUNT; kind++) {

@@ -1,0 +1,193 @@
+/* resume.c - the journal as a farm keeps it: open (and with --resume, read
+ * back), one record per finished task, written in batches. The file format
+ * is journal.c's; what a record means for the run is decided here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+#include "farm.h"
+
+/* The largest record a journal may hold: the largest result and the most
+ * children one task may submit, whatever this run's --max-payload. */
+#define TF_JOURNAL_MAX_RECORD ((uint64_t)TF_MAX_PAYLOAD_LIMIT + TF_MAX_SPAWN_BYTES + 16)
+
+typedef struct reader {
+  tf_jstate *js;
+  tf_handle *h;
+  tf_run_stats *s;
+  tf_queue kids; /* every journaled child; those without a result are queued */
+  const char *path;
+} reader;
+
+static int read_record(void *arg, const tf_jrecord *r) {
+  reader *rd = arg;
+  int rc = tf_idset_add(&rd->js->done, r->id);
+  if (rc == 0) {
+    tf_log(0, "journal %s: task %llu appears twice (again at byte %zu); it is left as it is",
+           rd->path, (unsigned long long)r->id, r->offset);
+    return TF_EJOURNAL;
+  }
+  if (rc < 0) return rc;
+  size_t pos = 0;
+  tf_jchild c;
+  while (tf_journal_next_child(r, &pos, &c)) {
+    tf_rec k = {c.id, c.prio, c.size, NULL, 0, -1};
+    if (c.size) {
+      if (!(k.data = malloc(c.size))) return TF_ENOMEM;
+      memcpy(k.data, c.data, c.size);
+    }
+    if (tf_queue_push(&rd->kids, &k)) {
+      free(k.data);
+      return TF_ENOMEM;
+    }
+    rd->s->tasks_spawned++;
+  }
+  rd->s->results++;
+  rd->s->resumed++;
+  return tf_call_collect(rd->h, r->id, r->result, r->result_size);
+}
+
+/* Read the journal back: every result to collect, every unfinished child
+ * into q. The whole file was checked before, so collect sees nothing of a
+ * journal that is then refused. */
+static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s, const unsigned char *buf,
+                  size_t len, tf_jscan *sc) {
+  reader rd = {js, h, s, {0}, h->cfg->journal};
+  int rc = tf_journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, read_record, &rd, sc);
+  if (rc == TF_ENOMEM) tf_log(0, "out of memory reading the journal back");
+  tf_rec k;
+  uint64_t requeued = 0;
+  while (tf_queue_pop(&rd.kids, &k)) {
+    if (rc || tf_idset_has(&js->done, k.id)) {
+      free(k.data);
+    } else if (tf_queue_push(q, &k)) {
+      free(k.data);
+      tf_log(0, "out of memory queueing the journal's unfinished tasks");
+      rc = TF_ENOMEM;
+    } else {
+      requeued++;
+    }
+  }
+  tf_queue_destroy(&rd.kids);
+  if (!rc && !h->cfg->quiet)
+    tf_log(0, "resuming from journal %s: %llu results read back, %llu spawned tasks to run", h->cfg->journal,
+           (unsigned long long)s->resumed, (unsigned long long)requeued);
+  return rc;
+}
+
+int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
+  memset(js, 0, sizeof *js);
+  const tf_config *cfg = h->cfg;
+  if (!cfg->journal) return 0;
+  const char *path = cfg->journal;
+  unsigned char *buf = NULL;
+  size_t len = 0;
+  char err[512];
+  int rc = tf_journal_read_file(path, &buf, &len, err, sizeof err);
+  if (rc && rc != TF_JOURNAL_ENOENT) {
+    tf_log(0, "journal: %s", err);
+    return TF_EJOURNAL;
+  }
+  int exists = rc == 0;
+  if (exists && len && !cfg->resume) {
+    tf_log(0,
+           "journal %s already exists (%zu bytes, from an earlier run): pass --resume to continue "
+           "from it, or remove it to start again",
+           path, len);
+    free(buf);
+    return TF_EJOURNAL;
+  }
+  tf_jscan sc;
+  memset(&sc, 0, sizeof sc);
+  if (len) {
+    rc = tf_journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, NULL, NULL, &sc);
+    if (rc) {
+      tf_log(0, "journal %s: %s; it is left as it is", path, sc.error);
+      free(buf);
+      return TF_EJOURNAL;
+    }
+    if (sc.has_header && sc.fingerprint != cfg->fingerprint) {
+      tf_log(0,
+             "journal %s was written by another app or with other options (%.*s); this run: "
+             "%s%s%s; it is left as it is (same options, or another --journal)",
+             path, (int)sc.args_len, sc.args, h->app->name ? h->app->name : "app",
+             cfg->args[0] ? " " : "", cfg->args);
+      free(buf);
+      return TF_EJOURNAL;
+    }
+  }
+  double now = tf_now();
+  if (len && sc.has_header) {
+    if (sc.torn)
+      tf_log(0,
+             "journal %s: cutting off a torn last record (%zu bytes at byte %zu: the run was "
+             "stopped while writing it; that task runs again)",
+             path, sc.torn, sc.valid_len);
+    rc = replay(js, h, q, s, buf, len, &sc);
+    free(buf);
+    if (rc) return rc == TF_ENOMEM || rc == TF_EJOURNAL ? rc : TF_EAPP;
+    rc = tf_journal_reopen(&js->j, path, sc.valid_len, cfg->journal_sync, now);
+  } else {
+    if (len)
+      tf_log(0, "journal %s holds only the start of a header (%zu bytes): starting from the beginning",
+             path, len);
+    free(buf);
+    rc = tf_journal_create(&js->j, path, exists, cfg->fingerprint, cfg->args, strlen(cfg->args), cfg->journal_sync, now);
+  }
+  if (rc) {
+    tf_log(0, "journal: %s", js->j.errmsg);
+    tf_idset_free(&js->done);
+    return TF_EJOURNAL;
+  }
+  js->on = 1;
+  h->skip = js->done.count ? &js->done : NULL;
+  return 0;
+}
+
+int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size) {
+  if (!js->on) return 0;
+  if (js->nkids == js->kcap) {
+    uint32_t cap = js->kcap ? 2 * js->kcap : 16;
+    tf_jchild *k = realloc(js->kids, cap * sizeof *k);
+    if (!k) return TF_ENOMEM;
+    js->kids = k;
+    js->kcap = cap;
+  }
+  js->kids[js->nkids++] = (tf_jchild){id, prio, size, data};
+  return 0;
+}
+
+static int io_error(tf_jstate *js) {
+  tf_log(0, "journal: %s", js->j.errmsg);
+  return TF_EJOURNAL;
+}
+
+int tf_js_result(tf_jstate *js, uint64_t id, const void *data, size_t size) {
+  if (!js->on) return 0;
+  int rc = tf_journal_add(&js->j, id, data, size, js->kids, js->nkids, tf_now());
+  js->nkids = 0;
+  if (rc == TF_ENOMEM) tf_log(0, "out of memory journaling task %llu", (unsigned long long)id);
+  return rc == TF_ENOMEM ? rc : rc ? io_error(js) : 0;
+}
+
+int tf_js_tick(tf_jstate *js, double now) {
+  if (!js->on) return 0;
+  return tf_journal_tick(&js->j, now) ? io_error(js) : 0;
+}
+
+int tf_js_flush(tf_jstate *js) {
+  if (!js->on) return 0;
+  return tf_journal_flush(&js->j, tf_now()) ? io_error(js) : 0;
+}
+
+int tf_js_close(tf_jstate *js) {
+  int rc = 0;
+  if (js->on && tf_journal_close(&js->j, tf_now())) rc = io_error(js);
+  js->on = 0;
+  tf_idset_free(&js->done);
+  free(js->kids);
+  js->kids = NULL;
+  js->nkids = js->kcap = 0;
+  return rc;
+}

@@ -1,0 +1,152 @@
+/* signals.c - see signals.h. The handlers only set flags or write(2) a
+ * prepared message: nothing else is safe inside a signal handler. */
+#include "signals.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const int stop_signals[] = {SIGUSR1, SIGUSR2, SIGTERM, SIGINT};
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define NSTOP (int)(sizeof stop_signals / sizeof *stop_signals)
+#define NCRASH (int)(sizeof crash_signals / sizeof *crash_signals)
+
+static volatile sig_atomic_t stop_sig, stop_n;
+static volatile sig_atomic_t in_task;
+static volatile uint64_t task_id;
+static volatile sig_atomic_t exit_status;
+static char prefix[64]; /* "taskfarm: rank R: " */
+static struct sigaction old_stop[NSTOP], old_crash[NCRASH], old_alarm;
+static int installed, installed_stop;
+static char altstack[64 * 1024]; /* a crash may be a stack overflow */
+
+const char *tf_signal_name(int sig) {
+  switch (sig) {
+  case SIGUSR1: return "SIGUSR1";
+  case SIGUSR2: return "SIGUSR2";
+  case SIGTERM: return "SIGTERM";
+  case SIGINT: return "SIGINT";
+  case SIGSEGV: return "SIGSEGV (segmentation fault)";
+  case SIGBUS: return "SIGBUS (bus error)";
+  case SIGFPE: return "SIGFPE (arithmetic exception)";
+  case SIGILL: return "SIGILL (illegal instruction)";
+  case SIGABRT: return "SIGABRT (abort)";
+  case SIGALRM: return "SIGALRM";
+  default: return "a signal";
+  }
+}
+
+static void on_stop(int sig) {
+  if (!stop_sig) stop_sig = sig;
+  stop_n++;
+}
+
+static void on_worker_stop(int sig) { (void)sig; /* the master decides */ }
+
+/* Append s to buf (async-signal-safe). */
+static size_t put(char *buf, size_t n, size_t cap, const char *s) {
+  while (*s && n + 1 < cap)
+    buf[n++] = *s++;
+  return n;
+}
+
+static size_t put_u64(char *buf, size_t n, size_t cap, uint64_t v) {
+  char d[24];
+  int k = 0;
+  do {
+    d[k++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (k && n + 1 < cap)
+    buf[n++] = d[--k];
+  return n;
+}
+
+static void on_crash(int sig) {
+  char msg[512];
+  size_t n = put(msg, 0, sizeof msg, prefix);
+  if (in_task) {
+    n = put(msg, n, sizeof msg, "task ");
+    n = put_u64(msg, n, sizeof msg, task_id);
+    n = put(msg, n, sizeof msg, " crashed with ");
+  } else {
+    n = put(msg, n, sizeof msg, "crashed outside any task with ");
+  }
+  n = put(msg, n, sizeof msg, tf_signal_name(sig));
+  n = put(msg, n, sizeof msg,
+          "; without mpirun --enable-recovery the whole job stops now, and --resume with the "
+          "--journal continues it\n");
+  ssize_t w = write(STDERR_FILENO, msg, n);
+  (void)w;
+  /* Hand the signal back to whoever had it (Open MPI's backtrace, or the
+   * default action): a fault happens again on return, abort() raises again. */
+  for (int i = 0; i < NCRASH; i++)
+    if (crash_signals[i] == sig) sigaction(sig, &old_crash[i], NULL);
+}
+
+void tf_signals_install(int master, int rank) {
+  if (installed) return;
+  snprintf(prefix, sizeof prefix, "taskfarm: rank %d: ", rank);
+  stack_t ss;
+  memset(&ss, 0, sizeof ss);
+  ss.ss_sp = altstack;
+  ss.ss_size = sizeof altstack;
+  sigaltstack(&ss, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  /* Stop signals: on a worker only those mpirun and the batch system send
+   * to every rank; SIGINT keeps its meaning there. */
+  sa.sa_handler = master ? on_stop : on_worker_stop;
+  for (int i = 0; i < NSTOP; i++)
+    if (master || stop_signals[i] != SIGINT) sigaction(stop_signals[i], &sa, &old_stop[i]);
+  installed_stop = master ? 2 : 1;
+  sa.sa_handler = on_crash;
+  sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+  for (int i = 0; i < NCRASH; i++)
+    sigaction(crash_signals[i], &sa, &old_crash[i]);
+  installed = 1;
+}
+
+void tf_signals_restore(void) {
+  if (!installed) return;
+  for (int i = 0; i < NSTOP; i++)
+    if (installed_stop == 2 || stop_signals[i] != SIGINT) sigaction(stop_signals[i], &old_stop[i], NULL);
+  for (int i = 0; i < NCRASH; i++)
+    sigaction(crash_signals[i], &old_crash[i], NULL);
+  installed = 0;
+}
+
+int tf_stop_signal(void) { return stop_sig; }
+int tf_stop_count(void) { return stop_n; }
+void tf_stop_reset(void) { stop_sig = stop_n = 0; }
+
+void tf_crash_set_task(uint64_t id) {
+  task_id = id;
+  in_task = 1;
+}
+
+void tf_crash_clear(void) { in_task = 0; }
+
+static void on_alarm(int sig) {
+  (void)sig;
+  char msg[256];
+  size_t n = put(msg, 0, sizeof msg, prefix);
+  n = put(msg, n, sizeof msg, "MPI_Finalize did not return in time (a peer was lost); exiting\n");
+  ssize_t w = write(STDERR_FILENO, msg, n);
+  (void)w;
+  _exit(exit_status);
+}
+
+void tf_finalize_deadline(unsigned seconds, int status, int rank) {
+  snprintf(prefix, sizeof prefix, "taskfarm: rank %d: ", rank);
+  exit_status = status;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, &old_alarm);
+  alarm(seconds);
+}

@@ -1,0 +1,37 @@
+/* signals.h - what the library does with signals. A stop request (SIGUSR1,
+ * SIGUSR2, SIGTERM, SIGINT on the master) is noted for the master's loop,
+ * which drains and exits with TF_EXIT_STOPPED; workers ignore the same
+ * signals (mpirun and srun send them to every rank) and wait for the
+ * master's word. A crash inside execute (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGABRT) is reported with the task's id before the signal takes its
+ * course. And MPI_Finalize can be given a deadline. */
+#ifndef TF_SIGNALS_H
+#define TF_SIGNALS_H
+
+#include <stdint.h>
+
+/* Install the handlers for a master (1) or a worker (0) of rank `rank`;
+ * tf_signals_restore puts back what was there before. */
+void tf_signals_install(int master, int rank);
+void tf_signals_restore(void);
+
+/* The first stop signal received (0: none), and how many have come. */
+int tf_stop_signal(void);
+int tf_stop_count(void);
+/* Forget stop signals received so far (a new farm starts). */
+void tf_stop_reset(void);
+
+/* The task now inside execute, for the crash report; tf_crash_clear when
+ * execute has returned. */
+void tf_crash_set_task(uint64_t id);
+void tf_crash_clear(void);
+
+/* Exit the process with `status` if MPI_Finalize has not returned after
+ * `seconds`: after a lost peer it can wait forever on a dead connection.
+ * Everything worth keeping must be written before. */
+void tf_finalize_deadline(unsigned seconds, int status, int rank);
+
+/* "SIGTERM" and the like. */
+const char *tf_signal_name(int sig);
+
+#endif
