@@ -1,0 +1,52 @@
+#!/bin/sh
+# Tasks that crash their worker, hang, or merely take long.
+. "$(dirname "$0")/lib.sh"
+set -e
+
+# A segmentation fault inside execute is reported with the task's id.
+expect_status 139 "segfault, one rank" "$TESTAPP" --tasks 100 --crash-id 42
+expect_text "$TMP/err" "task 42 crashed with SIGSEGV" "one rank names the task"
+set +e
+mpi 3 "$TESTAPP" --tasks 100 --crash-id 42 >"$TMP/out" 2>"$TMP/err"
+got=$?
+set -e
+[ "$got" != 0 ] || fail "a crashing worker without --enable-recovery: exit 0"
+expect_text "$TMP/err" "task 42 crashed with SIGSEGV" "a worker names the task"
+expect_text "$TMP/err" "--enable-recovery" "and says how to survive it"
+pass "a segfault in execute is reported with the task id"
+
+# Under --enable-recovery the run goes on; the task that kills every worker
+# it lands on is given up on after the second loss.
+timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 -np 4 \
+  "$TESTAPP" --tasks 300 --sleep-us 2000 --crash-id 42 --worker-timeout 1 \
+  --status-file "$TMP/status" >"$TMP/out" 2>"$TMP/err" || true
+[ "$(cat "$TMP/status")" = 1 ] || { cat "$TMP/err" >&2; fail "poison task: status $(cat "$TMP/status")"; }
+expect_text "$TMP/err" "task 42 was running on 2 workers that were lost; giving up on it" "given up"
+expect_text "$TMP/err" "1 task failed for good: 42" "summary names it"
+expect_text "$TMP/out" "results 299 expected 299" "every other result"
+pass "a task that kills its workers is given up on after two; the rest completes"
+
+# A task that runs far longer than --worker-timeout is not a lost worker:
+# the worker's heartbeat says it is alive.
+mpi 3 "$TESTAPP" --tasks 50 --long-id 3 --long-ms 3000 --worker-timeout 0.5 \
+  >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "a long task"; }
+expect_text "$TMP/out" "results 50 expected 50" "the long task's result"
+if grep -q "is lost" "$TMP/err"; then cat "$TMP/err" >&2; fail "a long task was taken for a lost worker"; fi
+pass "a task 6 x --worker-timeout long is not taken for a lost worker"
+
+# A task that hangs once: after --task-timeout another worker runs it too;
+# the first result counts, the stuck worker is stopped, exit 0.
+rm -f "$TMP/hang"
+mpi 4 "$TESTAPP" --tasks 300 --sleep-us 1000 --hang-id 7 --hang-once "$TMP/hang" --task-timeout 1 \
+  --drain 2 >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "a task that hangs once"; }
+expect_text "$TMP/out" "results 300 expected 300" "every result, each once"
+expect_text "$TMP/err" "task 7 has run for" "the straggler is named"
+pass "a task that hangs once is run elsewhere after --task-timeout; the run ends, exit 0"
+
+# A task that hangs wherever it runs: given up on when its copy hangs too.
+expect_status 1 "a task that always hangs" mpi 4 "$TESTAPP" --tasks 300 --sleep-us 1000 \
+  --hang-id 7 --task-timeout 1 --drain 2
+expect_text "$TMP/err" "giving up on it" "the hanging task is given up"
+expect_text "$TMP/err" "1 task failed for good: 7" "summary names it"
+expect_text "$TMP/out" "results 299 expected 299" "every other result"
+pass "a task that always hangs is given up on after two timeouts; exit 1, bounded"

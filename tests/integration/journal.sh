@@ -1,0 +1,93 @@
+#!/bin/sh
+# The journal: a resumed run gives byte-identical output, on any rank count;
+# a journal that cannot be trusted is refused and left as it is; a torn tail
+# is cut off with a warning.
+. "$(dirname "$0")/lib.sh"
+set -e
+J=$TMP/run.journal
+# Spawned tasks too: 150 roots, each a tree of 1 + 3 + 9 tasks.
+ARGS="--tasks 150 --depth 2 --branch 3 --result-payload 24 --child-payload 40"
+mpi 3 "$TESTAPP" $ARGS >"$TMP/ref" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "reference run"; }
+expect_text "$TMP/ref" "results 1950 expected 1950" "reference run complete"
+
+for np in 1 3; do
+  rm -f "$J"
+  mpi $np "$TESTAPP" $ARGS --journal "$J" >"$TMP/out" 2>"$TMP/err" ||
+    { cat "$TMP/err" >&2; fail "journaled run on $np ranks"; }
+  cmp -s "$TMP/ref" "$TMP/out" || fail "a journaled run on $np ranks changed the output"
+  [ -s "$J" ] || fail "no journal written on $np ranks"
+done
+pass "runs with --journal give the same output on 1 and 3 ranks"
+
+# Resuming a complete journal runs nothing and prints the same answer.
+for np in 1 2 4; do
+  mpi $np "$TESTAPP" $ARGS --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" ||
+    { cat "$TMP/err" >&2; fail "resume of a complete journal on $np ranks"; }
+  cmp -s "$TMP/ref" "$TMP/out" || fail "resume on $np ranks changed the output"
+  expect_text "$TMP/err" "1950 of the results were read back" "every result read back ($np ranks)"
+done
+pass "a complete journal resumes to the same output on 1, 2 and 4 ranks"
+
+sum_before=$(cksum <"$J")
+unchanged() { [ "$(cksum <"$J")" = "$sum_before" ] || fail "$1: the journal was modified"; }
+
+expect_status 1 "journal exists, no --resume" mpi 2 "$TESTAPP" $ARGS --journal "$J"
+expect_text "$TMP/err" "already exists" "an existing journal is named"
+expect_text "$TMP/err" "pass --resume" "and the way out"
+unchanged "journal exists without --resume"
+
+expect_status 1 "journal from other options" mpi 2 "$TESTAPP" --tasks 151 --depth 2 --branch 3 \
+  --result-payload 24 --child-payload 40 --journal "$J" --resume
+expect_text "$TMP/err" "written by another app or with other options (--tasks=150" "mismatch named"
+unchanged "journal from other options"
+pass "a journal from other options, or without --resume, is refused and left as it is"
+
+# Damage in the middle: an error naming the offset, the file untouched.
+cp "$J" "$TMP/whole"
+size=$(wc -c <"$J")
+printf '\377' | dd of="$J" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+sum_before=$(cksum <"$J")
+expect_status 1 "damaged journal" mpi 2 "$TESTAPP" $ARGS --journal "$J" --resume
+expect_text "$TMP/err" "journal damaged at byte" "damage named with its offset"
+expect_text "$TMP/err" "it is left as it is" "and left alone"
+unchanged "damaged journal"
+pass "damage in the middle of a journal is an error naming the offset"
+
+# Torn tails (a run killed while writing): cut off, the rest resumed.
+for cut in 10 31 $((size - 1)) $((size - 37)) $((size * 2 / 3)) $((size / 5)); do
+  cp "$TMP/whole" "$J"
+  truncate -s "$cut" "$J"
+  mpi 3 "$TESTAPP" $ARGS --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" ||
+    { cat "$TMP/err" >&2; fail "resume after cutting the journal to $cut bytes"; }
+  cmp -s "$TMP/ref" "$TMP/out" || fail "resume from a journal cut to $cut bytes changed the output"
+  if [ "$cut" -lt 32 ]; then
+    expect_text "$TMP/err" "holds only the start of a header" "torn header at $cut bytes"
+  else
+    expect_text "$TMP/err" "cutting off a torn last record" "torn record at $cut bytes"
+  fi
+  # The journal is whole again: one more resume reads everything back.
+  mpi 2 "$TESTAPP" $ARGS --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" || fail "second resume"
+  expect_text "$TMP/err" "1950 of the results were read back" "journal mended after a cut at $cut"
+done
+pass "torn journals are cut back and resumed to byte-identical output"
+
+# An empty journal file (killed before the header was written) starts over.
+: >"$J"
+mpi 2 "$TESTAPP" $ARGS --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "resume from an empty journal"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "resume from an empty journal changed the output"
+# --resume with no journal yet (a batch script's first run) starts too.
+rm -f "$J"
+mpi 2 "$TESTAPP" $ARGS --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "resume with no journal yet"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "resume with no journal yet changed the output"
+pass "an empty or missing journal with --resume starts from the beginning"
+
+echo "these are not the bytes of a journal" >"$TMP/text"
+expect_status 1 "not a journal" mpi 2 "$TESTAPP" $ARGS --journal "$TMP/text" --resume
+expect_text "$TMP/err" "not a taskfarm journal" "wrong file named"
+expect_status 2 "--resume alone" "$TESTAPP" --resume
+expect_text "$TMP/err" "--resume needs --journal FILE" "--resume without --journal"
+expect_status 1 "journal in a missing directory" "$TESTAPP" --journal "$TMP/nowhere/j"
+expect_text "$TMP/err" "$TMP/nowhere/j" "the path is named"
+pass "bad journal arguments are refused with the reason"
