@@ -97,11 +97,29 @@ int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
   return 0;
 }
 
+/* Buffers given up to MPI for a lost peer: never freed (MPI may still touch
+ * them until the process ends), but kept reachable, so that a leak checker
+ * does not count them. */
+static void **abandoned;
+static size_t nabandoned, cap_abandoned;
+
+static void abandon(void *p) {
+  if (nabandoned == cap_abandoned) {
+    size_t cap = cap_abandoned ? 2 * cap_abandoned : 16;
+    void **a = realloc(abandoned, cap * sizeof *a);
+    if (!a) return; /* then it is merely leaked */
+    abandoned = a;
+    cap_abandoned = cap;
+  }
+  abandoned[nabandoned++] = p;
+}
+
 void tf_comm_forget(tf_comm *c, int rank) {
   for (int i = 0; i < c->nsends; i++) {
     if (!c->sends[i].busy || c->sends[i].dest != rank) continue;
     MPI_Request_free(&c->send_reqs[i]);
     c->send_reqs[i] = MPI_REQUEST_NULL;
+    abandon(c->sends[i].w.buf);
     memset(&c->sends[i].w, 0, sizeof c->sends[i].w); /* MPI may still read the buffer */
     c->sends[i].busy = 0;
     c->busy_sends--;
@@ -112,6 +130,7 @@ void tf_comm_forget(tf_comm *c, int rank) {
       continue;
     }
     MPI_Request_free(&c->recv_reqs[i]); /* the buffer is MPI's from now on */
+    abandon(c->recvs[i].buf);
     memmove(&c->recvs[i], &c->recvs[i + 1], (size_t)(c->nrecvs - i - 1) * sizeof *c->recvs);
     memmove(&c->recv_reqs[i], &c->recv_reqs[i + 1],
             (size_t)(c->nrecvs - i - 1) * sizeof *c->recv_reqs);
