@@ -95,6 +95,13 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
 int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 
+/* A run of task r failed with the message why (on rank `rank`, or 0 in a
+ * one-rank farm). Decides, logs and counts: returns 1 when it is to run
+ * again (r->attempt raised; the caller queues it), 0 when it is given up on,
+ * TF_EAPP when it is given up on under --fail-fast. */
+int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
+                     size_t why_len);
+
 /* Whether workers can send heartbeats (MPI gives at least
  * MPI_THREAD_SERIALIZED); without them silence proves nothing and no worker
  * is declared lost. And how often they are sent. */

@@ -233,3 +233,20 @@ int tf_call_finish(tf_handle *h) {
   tf_log(0, "finish failed (%s)", h->error ? h->errmsg : "it returned non-zero");
   return TF_EAPP;
 }
+
+int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
+                     size_t why_len) {
+  char where[32] = "";
+  if (rank > 0) snprintf(where, sizeof where, " on rank %d", rank);
+  if (r->attempt < (uint32_t)cfg->retries) {
+    tf_log(0, "task %llu failed%s (attempt %u of %d): %.*s; trying again",
+           (unsigned long long)r->id, where, r->attempt + 1, cfg->retries + 1, (int)why_len, why);
+    r->attempt++;
+    s->retried++;
+    return 1;
+  }
+  tf_log(0, "task %llu failed%s after %u attempt%s: %.*s; giving up on it",
+         (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", (int)why_len, why);
+  tf_note_failure(s, r->id);
+  return cfg->fail_fast ? TF_EAPP : 0;
+}

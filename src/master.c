@@ -326,25 +326,15 @@ static int on_fail(master *m, int w, const tf_entry *e) {
     free(r.data);
     return 0;
   }
-  if (r.attempt < (uint32_t)m->cfg->retries) {
-    tf_log(0, "task %llu failed on rank %d (attempt %u of %d): %.*s; trying again",
-           (unsigned long long)r.id, w + 1, r.attempt + 1, m->cfg->retries + 1, (int)e->size,
-           (const char *)e->data);
-    r.attempt++;
+  rc = tf_after_failure(m->cfg, m->stats, &r, w + 1, (const char *)e->data, e->size);
+  if (rc == 1) {
     r.avoid = w;
-    if (tf_queue_push(source(m, w), &r)) {
-      free(r.data);
-      return out_of_memory(m, "queueing a task to try again");
-    }
-    m->stats->retried++;
-    return 0;
+    if (tf_queue_push(source(m, w), &r) == 0) return 0;
+    free(r.data);
+    return out_of_memory(m, "queueing a task to try again");
   }
   free(r.data);
-  tf_log(0, "task %llu failed on rank %d after %u attempt%s: %.*s; giving up on it",
-         (unsigned long long)r.id, w + 1, r.attempt + 1, r.attempt ? "s" : "", (int)e->size,
-         (const char *)e->data);
-  tf_note_failure(m->stats, r.id);
-  return m->cfg->fail_fast ? fail_run(m, TF_EAPP) : 0;
+  return rc ? fail_run(m, rc) : 0;
 }
 
 static int on_stats(master *m, int w, const tf_entry *e) {

@@ -62,20 +62,11 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
       snprintf(why, sizeof why, "%s", h->errmsg);
     else
       snprintf(why, sizeof why, "execute returned %d%s", xrc, tf_rc_hint(xrc));
-    if (r.attempt < (uint32_t)h->cfg->retries) { /* its children are dropped with it */
-      tf_log(0, "task %llu failed (attempt %u of %d): %s; trying again", (unsigned long long)r.id,
-             r.attempt + 1, h->cfg->retries + 1, why);
-      r.attempt++;
-      stats->retried++;
-      if (tf_queue_push(q, &r) == 0) return 0;
-      free(r.data);
-      return out_of_memory(h);
-    }
+    /* Its children are dropped with it. */
+    rc = tf_after_failure(h->cfg, stats, &r, 0, why, strlen(why));
+    if (rc == 1 && tf_queue_push(q, &r) == 0) return 0;
     free(r.data);
-    tf_log(0, "task %llu failed after %u attempt%s: %s; giving up on it", (unsigned long long)r.id,
-           r.attempt + 1, r.attempt ? "s" : "", why);
-    tf_note_failure(stats, r.id);
-    return h->cfg->fail_fast ? TF_EAPP : 0;
+    return rc == 1 ? out_of_memory(h) : rc;
   }
   free(r.data);
   if ((rc = queue_children(h, q, js, stats))) return rc;
