@@ -181,7 +181,10 @@ typedef struct tf_app {
   int (*execute)(tf_handle *h, const tf_task *task, void *ctx);
 
   /* Master: receive one result; result->id is the task's id. Results
-   * arrive in any order. Return 0, or non-zero to fail the run. */
+   * arrive in any order, each exactly once. With --resume, collect first
+   * sees every result read back from the journal, before generate is
+   * called: set up what it needs on first use. Return 0, or non-zero to
+   * fail the run. */
   int (*collect)(tf_handle *h, const tf_task *result, void *ctx);
 
   /* Master: after the last result. Return 0, or non-zero to fail the run. */
