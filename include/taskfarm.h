@@ -219,7 +219,11 @@ TF_EXPORT int tf_main(int argc, char **argv, const tf_app *app);
 
 /* Run one farm over comm (the library works on a duplicate of it) with the
  * given configuration. Rank 0 of comm is the master. MPI must be
- * initialised. Returns 0 or a negative TF_E* code, the same on every rank
+ * initialised; with MPI_THREAD_SERIALIZED or more, workers send heartbeats
+ * and a lost worker is detected (docs/FAULTS.md). While it runs, tf_run
+ * handles SIGUSR1, SIGUSR2, SIGTERM (and SIGINT on rank 0) as a graceful
+ * stop, and reports a crash inside execute; the previous handlers are put
+ * back when it returns. Returns 0 or a negative TF_E* code, the same on every rank
  * except where a worker_fini failed (that rank returns TF_EAPP). Collective
  * over comm. */
 TF_EXPORT int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);

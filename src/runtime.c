@@ -225,5 +225,6 @@ int tf_main(int argc, char **argv, const tf_app *app) {
    * the results are safe by now, so it gets a deadline. */
   tf_finalize_deadline(lost || stuck ? 3 : 300, status, rank);
   MPI_Finalize();
+  tf_finalize_done();
   return status;
 }

@@ -150,3 +150,8 @@ void tf_finalize_deadline(unsigned seconds, int status, int rank) {
   sigaction(SIGALRM, &sa, &old_alarm);
   alarm(seconds);
 }
+
+void tf_finalize_done(void) {
+  alarm(0);
+  sigaction(SIGALRM, &old_alarm, NULL);
+}

@@ -30,6 +30,8 @@ void tf_crash_clear(void);
  * `seconds`: after a lost peer it can wait forever on a dead connection.
  * Everything worth keeping must be written before. */
 void tf_finalize_deadline(unsigned seconds, int status, int rank);
+/* MPI_Finalize returned: cancel the deadline. */
+void tf_finalize_done(void);
 
 /* "SIGTERM" and the like. */
 const char *tf_signal_name(int sig);
