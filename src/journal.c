@@ -220,11 +220,15 @@ int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, cha
   unsigned char *b = malloc(cap);
   size_t n = 0;
   int rc = 0;
-  while (b) {
+  int full = b == NULL; /* no memory for what is left to read */
+  while (!full) {
     if (n == cap) {
       size_t ncap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
       unsigned char *nb = ncap > cap ? realloc(b, ncap) : NULL;
-      if (!nb) break;
+      if (!nb) {
+        full = 1;
+        break;
+      }
       b = nb;
       cap = ncap;
     }
@@ -239,7 +243,7 @@ int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, cha
     n += (size_t)got;
   }
   close(fd);
-  if (!rc && (!b || n == cap)) {
+  if (!rc && full) {
     snprintf(err, errsz, "journal %s: out of memory reading %zu bytes", path, n);
     rc = TF_ENOMEM;
   }

@@ -75,8 +75,8 @@ static void on_crash(int sig) {
   }
   n = put(msg, n, sizeof msg, tf_signal_name(sig));
   n = put(msg, n, sizeof msg,
-          "; without mpirun --enable-recovery the whole job stops now, and --resume with the "
-          "--journal continues it\n");
+          "; this process dies now (under mpirun, --enable-recovery lets the others go on; "
+          "--journal and --resume keep what finished)\n");
   ssize_t w = write(STDERR_FILENO, msg, n);
   (void)w;
   /* Hand the signal back to whoever had it (Open MPI's backtrace, or the

@@ -80,6 +80,9 @@ static int generate(tf_handle *h, void *vc) {
   return c->next < c->tasks ? TF_GEN_MORE : TF_GEN_DONE;
 }
 
+/* Page zero: writing there is a segmentation fault (--crash-id). */
+static volatile uintptr_t crash_address;
+
 static int execute(tf_handle *h, const tf_task *task, void *vc) {
   app_ctx *c = vc;
   hdr t = {0, 0, 0};
@@ -95,8 +98,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   if (c->fail_rank >= 0 && tf_rank(h) == c->fail_rank) return 9;
   int here = c->on_rank < 0 || tf_rank(h) == c->on_rank;
   if (c->crash_id >= 0 && task->id == (uint64_t)c->crash_id && here) {
-    volatile int *nowhere = NULL;
-    *nowhere = 1; /* a real segmentation fault */
+    *(volatile int *)crash_address = 1; /* a real segmentation fault */
   }
   /* With --hang-once FILE, only the first run anywhere hangs: the one that
    * creates FILE. */
