@@ -142,7 +142,7 @@ typedef struct tf_config {
   int resume;            /* continue from the journal (--resume) */
   double journal_sync;   /* seconds between syncs of the journal to disk (--journal-sync) */
   double task_timeout;   /* a task running longer is run elsewhere too; 0: never (--task-timeout) */
-  double worker_timeout; /* a worker silent this long is lost (--worker-timeout) */
+  double worker_timeout; /* a worker silent this long is lost; 0: see docs/FAULTS.md (--worker-timeout) */
   double drain;          /* seconds to wait for tasks in flight after a stop signal (--drain) */
   const char *status_file; /* tf_main writes its exit status here (--status-file) */
   /* Who wrote a journal: a hash of the app's name and options, and the

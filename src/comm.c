@@ -93,7 +93,6 @@ int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
   c->sends[i].busy = 1;
   c->sends[i].dest = dest;
   c->busy_sends++;
-  c->last_send = tf_now();
   return 0;
 }
 

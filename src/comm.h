@@ -34,7 +34,6 @@ typedef struct tf_comm {
   int *idx; /* scratch for Testsome */
   MPI_Status *st;
   int cap_idx;
-  double last_send;  /* when the last send started */
   char errmsg[400]; /* the last MPI error, named */
 } tf_comm;
 

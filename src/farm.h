@@ -102,10 +102,17 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
                      size_t why_len);
 
-/* Whether workers can send heartbeats (MPI gives at least
- * MPI_THREAD_SERIALIZED); without them silence proves nothing and no worker
- * is declared lost. And how often they are sent. */
-int tf_heartbeats_possible(void);
+/* Heartbeats: a thread on each worker says "still here" while execute runs
+ * long, so silence means lost. It needs MPI_THREAD_SERIALIZED, which costs
+ * Open MPI 4.1 a third of its message rate, so they run only when wanted:
+ * under mpirun --enable-recovery, with --task-timeout, or with an explicit
+ * --worker-timeout. Without them no worker is declared lost. */
+#define TF_DEFAULT_WORKER_TIMEOUT 30.0
+int tf_heartbeats_wanted(const tf_config *cfg);
+/* Wanted, and MPI gives the thread level they need. */
+int tf_heartbeats_on(const tf_config *cfg);
+/* --worker-timeout, or its default; and how often heartbeats are sent. */
+double tf_worker_timeout(const tf_config *cfg);
 double tf_heartbeat_interval(const tf_config *cfg);
 
 /* For a callback's return value: ": <description>" when it is a TF_E* code

@@ -58,6 +58,7 @@ typedef struct master {
   double *heard, *told;     /* when each worker was last heard from / sent to */
   double *head_since;       /* when the task at the head of each ledger could have started */
   double next_check, last_check;
+  double now; /* the time at the top of this turn of the loop */
   copy *copies;             /* tasks running twice */
   size_t ncopies, cap_copies;
   size_t stale;             /* ledger entries whose result is no longer wanted */
@@ -158,9 +159,8 @@ static int send_frame(master *m, int w, tf_wbuf *b, int n) {
     tf_log(0, "sending tasks to rank %d: %s", w + 1, m->c.errmsg);
     return fail_run(m, rc);
   }
-  double now = tf_now();
-  if (tf_ledger_held(&m->ledger, w) == (size_t)n) m->head_since[w] = now; /* it had nothing */
-  m->told[w] = now;
+  if (tf_ledger_held(&m->ledger, w) == (size_t)n) m->head_since[w] = m->now; /* it had nothing */
+  m->told[w] = m->now;
   m->demand[w] = 0; /* the request is answered, even if with fewer tasks */
   m->stats->frames_out++;
   return n;
@@ -240,7 +240,7 @@ static int take_from_ledger(master *m, int w, const tf_entry *e, tf_rec *out) {
     return fail_run(m, TF_EPROTO);
   }
   tf_ledger_pop(&m->ledger, w, out);
-  m->head_since[w] = tf_now(); /* the next one starts now */
+  m->head_since[w] = m->now; /* the next one starts now */
   return 0;
 }
 
@@ -310,7 +310,7 @@ static int on_result(master *m, int w, const tf_entry *e) {
       return rc;
   }
   m->stats->results++;
-  if ((rc = tf_js_result(&m->js, e->id, e->data, e->size))) return fail_run(m, rc);
+  if (m->js.on && (rc = tf_js_result(&m->js, e->id, e->data, e->size))) return fail_run(m, rc);
   rc = tf_call_collect(&m->h, e->id, e->data, e->size);
   return rc ? fail_run(m, rc) : 0;
 }
@@ -427,7 +427,7 @@ static int next_frame(master *m, tf_msg *msg, tf_frame *f, int *w) {
     free(msg->buf);
     return fail_run(m, TF_EPROTO);
   }
-  m->heard[*w] = tf_now();
+  m->heard[*w] = m->now;
   return 1;
 }
 
@@ -634,7 +634,7 @@ static int send_heartbeat(master *m, int w, double now) {
 /* Now and then (not on every turn of the loop): heartbeats to quiet
  * workers, silent workers declared lost, stragglers copied. */
 static int check_workers(master *m) {
-  double now = tf_now();
+  double now = m->now;
   if (now < m->next_check) return 0;
   /* If the master itself was away (a slow generate or collect), nobody had
    * a chance to be heard: start every clock again. */
@@ -647,7 +647,7 @@ static int check_workers(master *m) {
   for (int w = 0; w < m->nworkers && !m->status; w++) {
     if (m->state[w] != W_RUNNING) continue;
     int rc = 0;
-    if (m->heartbeats && now - m->heard[w] > m->cfg->worker_timeout) {
+    if (m->heartbeats && now - m->heard[w] > tf_worker_timeout(m->cfg)) {
       char why[64];
       snprintf(why, sizeof why, "silent for %.1f s", now - m->heard[w]);
       rc = lose(m, w, why);
@@ -759,7 +759,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   m.h.queue = &m.queue;
   tf_policy_init(&m.policy, (tf_schedule)cfg->schedule, m.nworkers, cfg->chunk, cfg->prefetch);
   m.depth = tf_policy_plan(&m.policy, TF_LEFT_UNKNOWN).depth;
-  m.heartbeats = tf_heartbeats_possible();
+  m.heartbeats = tf_heartbeats_on(cfg);
   m.hb_every = tf_heartbeat_interval(cfg);
   size_t nw = (size_t)m.nworkers;
   m.demand = calloc(nw, sizeof *m.demand);
@@ -774,6 +774,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
                : 0;
   if (rc) out_of_memory(&m, "starting the master");
   double t0 = tf_now();
+  m.now = t0;
   for (int w = 0; m.heard && m.told && w < m.nworkers; w++)
     m.heard[w] = m.told[w] = t0;
   m.last_check = t0;
@@ -781,11 +782,17 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
 
   tf_idle idle;
   tf_idle_init(&idle, cfg->idle);
+  int quiet = 1;    /* the last turn did nothing */
+  unsigned turn = 0;
   while (!m.status) {
     int progressed = 0, r;
+    /* The clock, signals, timers and the journal: on a quiet turn, or every
+     * 64th, so that a busy master spends its time on messages. */
+    int housekeeping = quiet || m.draining || (++turn & 63) == 0;
+    if (housekeeping) m.now = tf_now();
     if ((r = poll_incoming(&m)) < 0) break;
     progressed |= r;
-    if (check_stop(&m)) break;
+    if (housekeeping && check_stop(&m)) break;
     if ((r = refill(&m)) < 0) break;
     progressed |= r;
     if ((r = dispatch(&m)) < 0) break;
@@ -795,13 +802,16 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
       fail_run(&m, r);
       break;
     }
-    if ((r = check_workers(&m)) < 0) break;
-    progressed |= r;
-    if (m.js.on && tf_js_tick(&m.js, tf_now())) {
-      fail_run(&m, TF_EJOURNAL);
-      break;
+    if (housekeeping) {
+      if ((r = check_workers(&m)) < 0) break;
+      progressed |= r;
+      if (m.js.on && tf_js_tick(&m.js, m.now)) {
+        fail_run(&m, TF_EJOURNAL);
+        break;
+      }
     }
     if (m.gen_done && queues_empty(&m) && m.ledger.total == m.stale) break;
+    quiet = !progressed;
     if (progressed)
       tf_idle_reset(&idle);
     else

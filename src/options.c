@@ -20,7 +20,6 @@ void tf_config_defaults(tf_config *cfg) {
   cfg->idle = TF_IDLE_BACKOFF;
   cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
   cfg->journal_sync = 1.0;
-  cfg->worker_timeout = 30.0;
   cfg->drain = 20.0;
 }
 
@@ -102,8 +101,8 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
                             "run a task that takes longer on another worker too (default 0: off)",
                             0, 1e9},
       [OPT_WORKER_TIMEOUT] = {"worker-timeout", TF_OPT_DOUBLE, &cfg->worker_timeout, "SECONDS",
-                              "a rank silent this long is lost (default 30; needs mpirun "
-                              "--enable-recovery to go on)",
+                              "a worker silent this long is lost (turns heartbeats on; default 30 "
+                              "under mpirun --enable-recovery or with --task-timeout, else off)",
                               0.5, 1e9},
       [OPT_DRAIN] = {"drain", TF_OPT_DOUBLE, &cfg->drain, "SECONDS",
                      "after SIGUSR1/SIGTERM, wait this long for tasks in flight (default 20)", 0,

@@ -13,8 +13,8 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NCRASH (int)(sizeof crash_signals / sizeof *crash_signals)
 
 static volatile sig_atomic_t stop_sig, stop_n;
-static volatile sig_atomic_t in_task;
-static volatile uint64_t task_id;
+volatile sig_atomic_t tf_crash_in_task;
+volatile uint64_t tf_crash_task_id;
 static volatile sig_atomic_t exit_status;
 static char prefix[64]; /* "taskfarm: rank R: " */
 static struct sigaction old_stop[NSTOP], old_crash[NCRASH], old_alarm;
@@ -66,9 +66,9 @@ static size_t put_u64(char *buf, size_t n, size_t cap, uint64_t v) {
 static void on_crash(int sig) {
   char msg[512];
   size_t n = put(msg, 0, sizeof msg, prefix);
-  if (in_task) {
+  if (tf_crash_in_task) {
     n = put(msg, n, sizeof msg, "task ");
-    n = put_u64(msg, n, sizeof msg, task_id);
+    n = put_u64(msg, n, sizeof msg, tf_crash_task_id);
     n = put(msg, n, sizeof msg, " crashed with ");
   } else {
     n = put(msg, n, sizeof msg, "crashed outside any task with ");
@@ -123,12 +123,6 @@ int tf_stop_signal(void) { return stop_sig; }
 int tf_stop_count(void) { return stop_n; }
 void tf_stop_reset(void) { stop_sig = stop_n = 0; }
 
-void tf_crash_set_task(uint64_t id) {
-  task_id = id;
-  in_task = 1;
-}
-
-void tf_crash_clear(void) { in_task = 0; }
 
 static void on_alarm(int sig) {
   (void)sig;

@@ -22,9 +22,15 @@ int tf_stop_count(void);
 void tf_stop_reset(void);
 
 /* The task now inside execute, for the crash report; tf_crash_clear when
- * execute has returned. */
-void tf_crash_set_task(uint64_t id);
-void tf_crash_clear(void);
+ * execute has returned. Inline: they run around every task. */
+#include <signal.h>
+extern volatile sig_atomic_t tf_crash_in_task;
+extern volatile uint64_t tf_crash_task_id;
+static inline void tf_crash_set_task(uint64_t id) {
+  tf_crash_task_id = id;
+  tf_crash_in_task = 1;
+}
+static inline void tf_crash_clear(void) { tf_crash_in_task = 0; }
 
 /* Exit the process with `status` if MPI_Finalize has not returned after
  * `seconds`: after a lost peer it can wait forever on a dead connection.

@@ -59,7 +59,8 @@ typedef struct worker {
   int since_poll;   /* tasks run since the last look for messages */
   double last_poll; /* when that was (a task's end) */
   int stop, stop_status, gave_up, peer_lost;
-  double heard; /* when the master was last heard from */
+  double heard;     /* when the master was last heard from (kept with heartbeats only) */
+  double last_send; /* when this worker last sent anything (likewise) */
   /* The heartbeat thread: it sends "still here" while execute runs long.
    * Every MPI call on this rank happens under `lock`, which the main thread
    * lets go only inside execute and while it waits. */
@@ -110,6 +111,9 @@ static int flush(worker *k) {
   if (ask) {
     k->asked = ask;
     k->asked_at = tf_now();
+    k->last_send = k->asked_at;
+  } else if (k->hb_on) {
+    k->last_send = tf_now();
   }
   k->frames++;
   k->out_urgent = 0;
@@ -165,6 +169,7 @@ static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
   k->asked = 0;
   k->plan = plan;
   double now = tf_now();
+  k->heard = now;
   k->f_wait += (uint64_t)((now - k->asked_at) * 1e9);
   k->f_waits++;
   if (k->starved >= 0) {
@@ -193,11 +198,10 @@ static int poll_incoming(worker *k) {
       continue;
     }
     if (f.kind == TF_MSG_TASKS) {
-      k->heard = tf_now();
       if ((rc = on_tasks(k, msg.buf, &f))) return rc; /* on_tasks owns msg.buf now */
       continue;
     }
-    k->heard = tf_now();
+    if (k->hb_on) k->heard = tf_now();
     if (f.kind == TF_MSG_STOP) {
       k->stop = 1;
       k->stop_status = TF_WIRE_STOP_STATUS(f.aux);
@@ -296,14 +300,24 @@ static void send_bye(worker *k) {
   if (tf_comm_send(&k->c, b, 0)) tf_log(k->c.rank, "saying goodbye: %s", k->c.errmsg);
 }
 
-int tf_heartbeats_possible(void) {
+int tf_heartbeats_wanted(const tf_config *cfg) {
+  const char *recovery = getenv("OMPI_MCA_orte_enable_recovery"); /* set by --enable-recovery */
+  return cfg->worker_timeout > 0 || cfg->task_timeout > 0 ||
+         (recovery && (!strcmp(recovery, "1") || !strcmp(recovery, "true")));
+}
+
+int tf_heartbeats_on(const tf_config *cfg) {
   int level = MPI_THREAD_SINGLE;
   MPI_Query_thread(&level);
-  return level >= MPI_THREAD_SERIALIZED;
+  return level >= MPI_THREAD_SERIALIZED && tf_heartbeats_wanted(cfg);
+}
+
+double tf_worker_timeout(const tf_config *cfg) {
+  return cfg->worker_timeout > 0 ? cfg->worker_timeout : TF_DEFAULT_WORKER_TIMEOUT;
 }
 
 double tf_heartbeat_interval(const tf_config *cfg) {
-  double t = cfg->worker_timeout / 5;
+  double t = tf_worker_timeout(cfg) / 5;
   return t < 0.01 ? 0.01 : t > 5.0 ? 5.0 : t;
 }
 
@@ -324,11 +338,12 @@ static void *heartbeat_thread(void *arg) {
       /* Results that finished before a long task go out while it runs, so
        * the master knows which task is the long one (--task-timeout). */
       flush(k); /* a failure here shows in the main loop */
-    } else if (now - k->c.last_send >= k->hb_every) {
+    } else if (now - k->last_send >= k->hb_every) {
       tf_wbuf *b = tf_comm_buffer(&k->c);
       if (b && !tf_wire_begin(b, TF_MSG_HEARTBEAT, 0)) {
         tf_wire_finish(b);
         tf_comm_send(&k->c, b, 0); /* a failure here shows in the main loop */
+        k->last_send = now;
       }
     }
     tf_comm_progress_sends(&k->c);
@@ -338,7 +353,7 @@ static void *heartbeat_thread(void *arg) {
 }
 
 static void heartbeat_start(worker *k) {
-  if (!tf_heartbeats_possible()) return;
+  if (!tf_heartbeats_on(k->cfg)) return;
   k->hb_every = tf_heartbeat_interval(k->cfg);
   if (pthread_mutex_init(&k->lock, NULL)) return;
   if (pthread_cond_init(&k->wake, NULL)) {
@@ -382,7 +397,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   k.starved = -1;
   k.last_end = -1;
   k.heard = tf_now();
-  k.c.last_send = k.heard;
+  k.last_send = k.heard;
   heartbeat_start(&k);
   int rc = 0, init_ok = 0;
   if (tf_wire_begin(&k.out, TF_MSG_RESULTS, 0))
@@ -443,7 +458,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
       if (!k.in_n && k.starved < 0) k.starved = now;
       /* The master may be busy in a long generate, collect or finish, so
        * it gets ten times the workers' allowance. */
-      if (k.hb_on && now - k.heard > 10 * cfg->worker_timeout) {
+      if (k.hb_on && now - k.heard > 10 * tf_worker_timeout(cfg)) {
         tf_log(k.c.rank, "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
                now - k.heard);
         rc = TF_EMPI;
