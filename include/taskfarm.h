@@ -136,7 +136,8 @@ typedef struct tf_config {
   int fail_fast;        /* stop at the first task that fails for good (--fail-fast) */
   uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
   int quiet;            /* no summary (--quiet) */
-  int verbose;          /* per-worker statistics (--verbose) */
+  int verbose;          /* per-worker statistics and where ranks run (--verbose) */
+  int info;             /* print where every rank runs, and run nothing (--info) */
   /* Faults (docs/FAULTS.md). */
   const char *journal;   /* file of finished results, or NULL (--journal) */
   int resume;            /* continue from the journal (--resume) */

@@ -709,6 +709,8 @@ static int stop_workers(master *m) {
     left++;
   }
   double deadline = tf_now() + wait;
+  for (int k = 0; k < m->nworkers; k++) /* finish may have kept the master away */
+    m->heard[k] = deadline - wait;
   tf_idle idle;
   tf_idle_init(&idle, m->cfg->idle);
   while (left) {
@@ -731,7 +733,22 @@ static int stop_workers(master *m) {
       continue;
     }
     tf_comm_progress_sends(&m->c);
-    if (tf_now() > deadline) {
+    m->now = tf_now();
+    /* With heartbeats, a worker that died after the last result is lost,
+     * not stuck: nothing is waited for from it. */
+    for (int k = 0; m->heartbeats && k < m->nworkers; k++)
+      if (m->state[k] != W_DONE && m->state[k] != W_LOST &&
+          m->now - m->heard[k] > tf_worker_timeout(m->cfg)) {
+        tf_log(0, "rank %d is lost (silent for %.1f s) while stopping", k + 1, m->now - m->heard[k]);
+        m->state[k] = W_LOST;
+        if (m->stats->lost < TF_LOST_LISTED) m->stats->lost_ranks[m->stats->lost] = k + 1;
+        m->stats->lost++;
+        m->stats->peer_lost = 1;
+        tf_comm_forget(&m->c, k + 1);
+        left--;
+      }
+    if (!left) break;
+    if (m->now > deadline) {
       char ranks[200] = "";
       size_t n = 0;
       for (int k = 0; k < m->nworkers && n + 12 < sizeof ranks; k++)

@@ -8,6 +8,7 @@
 #include "farm.h"
 #include "options.h"
 #include "signals.h"
+#include "topo.h"
 
 const char *tf_strerror(int code) {
   switch (code) {
@@ -125,6 +126,23 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &size);
   int nworkers = size > 1 ? size - 1 : 1;
+  /* Where every rank runs: collective, so before the roles part. */
+  tf_topo topo;
+  rc = tf_topo_gather(dup, &topo);
+  if (rc) {
+    if (rank == 0) tf_log(0, "cannot learn where the ranks run: %s", tf_strerror(rc));
+    MPI_Comm_free(&dup);
+    return rc;
+  }
+  if (rank == 0 && (cfg->info || cfg->verbose)) {
+    fflush(stdout);
+    tf_topo_print(&topo, cfg->info ? stdout : stderr);
+  }
+  tf_topo_free(&topo);
+  if (cfg->info) {
+    MPI_Comm_free(&dup);
+    return 0;
+  }
   tf_run_stats s;
   memset(&s, 0, sizeof s);
   s.w_tasks = calloc((size_t)nworkers, sizeof *s.w_tasks);

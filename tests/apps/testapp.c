@@ -16,7 +16,7 @@
 
 typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
-  long long crash_id, hang_id, on_rank, long_id, long_ms;
+  long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms;
   const char *hang_once, *started;
   int fail_init, fail_fini;
   uint64_t payload, result_payload, child_payload;
@@ -97,7 +97,8 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   if (c->fail_once >= 0 && task->id == (uint64_t)c->fail_once && task->attempt == 0) return 8;
   if (c->fail_rank >= 0 && tf_rank(h) == c->fail_rank) return 9;
   int here = c->on_rank < 0 || tf_rank(h) == c->on_rank;
-  if (c->crash_id >= 0 && task->id == (uint64_t)c->crash_id && here) {
+  if (here && ((c->crash_id >= 0 && task->id == (uint64_t)c->crash_id) ||
+               (c->crash_from >= 0 && task->id >= (uint64_t)c->crash_from))) {
     *(volatile int *)crash_address = 1; /* a real segmentation fault */
   }
   /* With --hang-once FILE, only the first run anywhere hangs: the one that
@@ -208,6 +209,7 @@ int main(int argc, char **argv) {
                .fail_once = -1,
                .fail_rank = -1,
                .crash_id = -1,
+               .crash_from = -1,
                .hang_id = -1,
                .on_rank = -1,
                .long_id = -1,
@@ -225,6 +227,7 @@ int main(int argc, char **argv) {
       {"fail-once", TF_OPT_INT, &c.fail_once, "ID", "that task fails its first run", -1, 1e18},
       {"fail-on-rank", TF_OPT_INT, &c.fail_rank, "R", "every task run on rank R fails", -1, 1e6},
       {"crash-id", TF_OPT_INT, &c.crash_id, "ID", "that task dies of SIGSEGV", -1, 1e18},
+      {"crash-from", TF_OPT_INT, &c.crash_from, "ID", "every task from ID on dies of SIGSEGV", -1, 1e18},
       {"hang-id", TF_OPT_INT, &c.hang_id, "ID", "that task never returns", -1, 1e18},
       {"hang-once", TF_OPT_STRING, &c.hang_once, "FILE", "--hang-id only where FILE gets created", 0, 0},
       {"started", TF_OPT_STRING, &c.started, "FILE", "create FILE when the farm starts", 0, 0},

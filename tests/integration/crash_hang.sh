@@ -20,6 +20,22 @@ expect_text "$TMP/err" "task 42 crashed with SIGSEGV" "a worker names the task"
 expect_text "$TMP/err" "--enable-recovery" "and says how to survive it"
 pass "a segfault in execute is reported with the task id"
 
+# Without --enable-recovery a dead worker ends the job, but the journal keeps
+# what was finished: the run resumed (here on 2 ranks, where rank 2 that
+# crashes does not exist) gives the answer of a clean run.
+ARGS="--tasks 3000 --sleep-us 1000 --crash-from 1500 --on-rank 2"
+mpi 2 "$TESTAPP" $ARGS >"$TMP/ref" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "reference run"; }
+set +e
+mpi 3 "$TESTAPP" $ARGS --journal "$TMP/j" >"$TMP/out" 2>"$TMP/err"
+got=$?
+set -e
+[ "$got" != 0 ] || { cat "$TMP/err" >&2; fail "rank 2 crashing without --enable-recovery: exit 0"; }
+mpi 2 "$TESTAPP" $ARGS --journal "$TMP/j" --resume >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "resume after a crashed worker"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "resume after a crashed worker: output differs"
+expect_text "$TMP/err" "of the results were read back" "results kept in the journal"
+pass "a worker crash without --enable-recovery ends the job; --resume completes it"
+
 # Under --enable-recovery the run goes on; the task that kills every worker
 # it lands on is given up on after the second loss.
 timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 -np 4 \

@@ -1,0 +1,132 @@
+#!/bin/sh
+# taskfarm-cmdfarm: comments and blank lines skipped with line numbers kept; exact counts and the
+# failed lines named; output in line order, byte for byte (1 MiB), cut with a marker at
+# --max-output; stdout and the summary table identical on 1, 2 and 4 ranks; --output-dir with
+# binary output; --timeout killing a sleep; --retries rescuing a flaky command; --journal reruns
+# only what failed and refuses an edited FILE; bad input exits 2, an empty FILE 0.
+. "$(dirname "$0")/lib.sh"
+set -e
+CMDFARM=$top_builddir/taskfarm-cmdfarm
+lines() { sed -n 's/^\[line \([0-9]*\)\] .*/\1/p' "$1" | uniq | tr '\n' ' '; }
+
+# Lines 1, 3 and 4 are not commands; 5 and 7 fail; 6, 10 and 12 take uneven time; 8 prints 1 MiB
+# (kept whole at the default --max-output 1M), 11 prints 1.5 MB (cut).
+cat >"$TMP/cmds" <<'EOF'
+# a comment: not a command, but it counts as line 1
+echo one
+
+   # an indented comment
+exit 3
+sleep 0.03; echo slow
+false
+yes 0123456 | head -c 1048576
+echo err-text >&2; echo out-text
+sleep 0.01; echo "x$TASKFARM_LINE"
+yes abc | head -c 1500000
+sleep 0.02; echo done; echo done-err >&2
+EOF
+for np in 1 2 4; do
+  expect_status 1 "commands on $np ranks" mpi $np "$CMDFARM" "$TMP/cmds" --summary "$TMP/sum$np"
+  mv "$TMP/out" "$TMP/out$np"
+  expect_text "$TMP/err" "cmdfarm: 9 commands: 7 succeeded, 2 failed: lines 5 7" "counts, $np"
+  expect_text "$TMP/err" "line 5 (task 1) failed on rank" "the exit status named ($np ranks)"
+  expect_text "$TMP/err" "exit status 3 after" "the exit status named ($np ranks)"
+  expect_text "$TMP/err" "[line 9] err-text" "stderr of a command ($np ranks)"
+  expect_text "$TMP/err" "[line 12] done-err" "stderr of a command ($np ranks)"
+  cut -f1,2,5 "$TMP/sum$np" >"$TMP/table$np"
+done
+[ "$(lines "$TMP/out1")" = "2 6 8 9 10 11 12 " ] ||
+  fail "stdout not in line order: $(lines "$TMP/out1")"
+grep -q '^\[line 10\] x10$' "$TMP/out1" || fail "TASKFARM_LINE not set"
+yes 0123456 | head -c 1048576 >"$TMP/want"
+sed -n 's/^\[line 8\] //p' "$TMP/out1" | cmp -s - "$TMP/want" || fail "1 MiB of output changed"
+expect_text "$TMP/out1" "[line 11] [cmdfarm: output cut: 1048576 of 1500000 bytes shown" "marker"
+[ "$(grep -c '^\[line 11\] abc$' "$TMP/out1")" = 262144 ] || fail "the cut output is not 1 MiB"
+cat >"$TMP/want" <<'EOF'
+line	status	command
+2	ok	echo one
+5	failed	exit 3
+6	ok	sleep 0.03; echo slow
+7	failed	false
+8	ok	yes 0123456 | head -c 1048576
+9	ok	echo err-text >&2; echo out-text
+10	ok	sleep 0.01; echo "x$TASKFARM_LINE"
+11	ok	yes abc | head -c 1500000
+12	ok	sleep 0.02; echo done; echo done-err >&2
+EOF
+for np in 1 2 4; do
+  cmp -s "$TMP/want" "$TMP/table$np" ||
+    { diff "$TMP/want" "$TMP/table$np" >&2; fail "table on $np ranks"; }
+  cmp -s "$TMP/out1" "$TMP/out$np" || fail "stdout on $np ranks differs from 1 rank"
+done
+awk -F'\t' 'NR > 1 && $2 == "ok" && ($3 !~ /^[0-9]+\.[0-9][0-9][0-9]$/ || $4 == "-") { exit 1 }
+  NR > 1 && $2 == "ok" && $1 == 6 && $3 < 0.03 { exit 1 }' "$TMP/sum4" || fail "seconds or node"
+pass "9 commands on 1, 2 and 4 ranks: same stdout, same table, lines 5 and 7 failed"
+
+# --output-dir: the workers write binary output byte for byte, also of a failed command;
+# --timeout kills a sleep (and the output it wrote before stays). FILE after the options.
+head -c 300000 /dev/urandom >"$TMP/rand"
+cat >"$TMP/cmds2" <<EOF
+cat "$TMP/rand"; cat "$TMP/rand" >&2
+cat "$TMP/rand"; exit 4
+echo before; sleep 97.5
+EOF
+start=$(date +%s)
+expect_status 1 "--output-dir and --timeout" mpi 3 "$CMDFARM" --output-dir "$TMP/o/d" --timeout 1 \
+  "$TMP/cmds2"
+[ $(($(date +%s) - start)) -lt 10 ] || fail "--timeout 1 did not stop sleep 97.5 in time"
+expect_text "$TMP/err" "3 commands: 1 succeeded, 2 failed: lines 2 3" "counts"
+expect_text "$TMP/err" "timed out (--timeout 1), killed" "the timeout named"
+cmp -s "$TMP/rand" "$TMP/o/d/1.out" && cmp -s "$TMP/rand" "$TMP/o/d/1.err" || fail "1.out, 1.err"
+cmp -s "$TMP/rand" "$TMP/o/d/2.out" || fail "the output of a failed command"
+[ "$(cat "$TMP/o/d/3.out")" = before ] || fail "output before the timeout"
+[ ! -s "$TMP/out" ] || fail "stdout with --output-dir"
+[ -z "$(ls -A "$TMP/o/d" | grep '^\.')" ] || fail "temporary files left in the output dir"
+if ps -eo args | grep -q '^sleep 97\.5$'; then fail "sleep 97.5 still runs"; fi
+pass "--output-dir keeps binary output; --timeout kills the command"
+
+# --retries: a command that fails the first time (a marker file) succeeds on its second run; one
+# that always fails is tried twice.
+cat >"$TMP/cmds3" <<EOF
+test -e "$TMP/marker" || { touch "$TMP/marker"; exit 1; }
+echo "attempt \$TASKFARM_ATTEMPT"; exit 5
+EOF
+expect_status 1 "--retries 1" mpi 3 "$CMDFARM" "$TMP/cmds3" --retries 1 --summary "$TMP/sum"
+expect_text "$TMP/err" "2 commands: 1 succeeded, 1 failed: line 2" "the flaky one succeeded"
+expect_text "$TMP/err" "line 1 (task 0) failed on rank" "its first run failed"
+expect_text "$TMP/err" "[line 2] attempt 1" "the second run of line 2"
+[ "$(cut -f1,2 "$TMP/sum" | tr '\t\n' ': ')" = "line:status 1:ok 2:failed " ] || fail "table"
+pass "--retries runs a flaky command again"
+
+# --journal: a rerun skips what succeeded (each appends to a log: once each), runs what failed;
+# an edited FILE is refused and the journal left as it was.
+printf 'echo a >>"%s"\necho b >>"%s"; test -e "%s"\necho c >>"%s"\n' "$TMP/log" "$TMP/log" \
+  "$TMP/flag" "$TMP/log" >"$TMP/cmds4"
+expect_status 1 "journaled run" mpi 2 "$CMDFARM" "$TMP/cmds4" --journal "$TMP/j"
+expect_text "$TMP/err" "3 commands: 2 succeeded, 1 failed: line 2" "first run"
+touch "$TMP/flag"
+expect_status 0 "rerun" mpi 3 "$CMDFARM" "$TMP/cmds4" --journal "$TMP/j" --summary "$TMP/sum"
+expect_text "$TMP/err" "2 of the results were read back" "results read back"
+expect_text "$TMP/err" "3 commands: 3 succeeded" "all done"
+[ "$(sort "$TMP/log" | tr '\n' ' ')" = "a b b c " ] || fail "log: $(sort "$TMP/log" | tr '\n' ' ')"
+[ "$(cut -f2 "$TMP/sum" | tr '\n' ' ')" = "status ok ok ok " ] || fail "table after the rerun"
+sum_before=$(cksum <"$TMP/j")
+echo "# edited" >>"$TMP/cmds4"
+expect_status 1 "edited FILE" mpi 2 "$CMDFARM" "$TMP/cmds4" --journal "$TMP/j"
+expect_text "$TMP/err" "--commands-digest=" "the digest named"
+[ "$(cksum <"$TMP/j")" = "$sum_before" ] || fail "the journal was modified"
+[ "$(wc -l <"$TMP/log")" = 4 ] || fail "a command ran with a refused journal"
+pass "--journal: a rerun runs only the failed command; an edited FILE is refused"
+
+# Bad input.
+expect_status 2 "missing FILE" "$CMDFARM" "$TMP/nosuch"
+expect_text "$TMP/err" "cannot open $TMP/nosuch" "the file named"
+expect_status 2 "missing FILE, 2 ranks" mpi 2 "$CMDFARM" "$TMP/nosuch"
+expect_status 2 "no FILE" "$CMDFARM" --quiet
+expect_text "$TMP/err" "no command FILE given" "no FILE"
+expect_status 2 "unknown option" "$CMDFARM" "$TMP/cmds" --bogus
+expect_text "$TMP/err" "unknown option '--bogus'" "the option named"
+printf '\n  # nothing\n\n' >"$TMP/empty"
+expect_status 0 "empty FILE" "$CMDFARM" "$TMP/empty"
+expect_text "$TMP/err" "has no commands (3 lines, blank or comments): nothing to do" "empty"
+pass "a missing FILE, no FILE, an unknown option exit 2; an empty FILE exits 0"
