@@ -3,7 +3,7 @@
 # Installs only what is missing; uses sudo when not run as root.
 set -e
 pkgs="gcc clang libclang-rt-14-dev make openmpi-bin libopenmpi-dev libgsl-dev libcunit1-dev libpng-dev autoconf automake
-libtool pkg-config"
+libtool pkg-config iproute2 util-linux"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

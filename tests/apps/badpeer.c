@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "taskfarm.h"
+#include "topo.h"
 #include "wire.h"
 
 static int execute(tf_handle *h, const tf_task *t, void *ctx) {
@@ -66,6 +67,9 @@ int main(int argc, char **argv) {
   } else {
     MPI_Comm dup; /* the same communicator the library makes on rank 0 */
     MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    tf_topo topo; /* and the start-up exchange every rank takes part in */
+    tf_topo_gather(dup, &topo);
+    tf_topo_free(&topo);
     tf_wbuf w = {0};
     if (build(argv[1], &w)) MPI_Abort(MPI_COMM_WORLD, 2);
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
@@ -83,9 +87,9 @@ int main(int argc, char **argv) {
       free(buf);
       if (stop) break;
     }
-    uint64_t stats[3] = {0, 0, 0};
+    uint64_t stats[TF_WIRE_STATS_N] = {0};
     tf_wire_begin(&w, TF_MSG_BYE, 0);
-    tf_wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats);
+    tf_wire_add_stats(&w, stats);
     tf_wire_finish(&w);
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
     tf_wbuf_free(&w);

@@ -1,0 +1,98 @@
+#!/bin/sh
+# Three "hosts" on one machine, each a network namespace with its own IP on
+# a bridge (../shared/notes/multihost-netns.md): ranks talk TCP across
+# separate network stacks, as on separate nodes. An app's answer across them
+# is the same as on one host; --info sees three nodes; and when one host's
+# link goes down mid-run under --enable-recovery, the farm notices the lost
+# workers, finishes with the right answer, and its ranks exit in bounded time.
+. "$(dirname "$0")/lib.sh"
+set -e
+[ "$(id -u)" = 0 ] || skip "network namespaces need root"
+command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not found"
+command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) not found"
+
+BR=tfbr$$
+NS="tfh2 tfh3 tfh4"
+cleanup() {
+  pkill -KILL -f -- "$TMP/" 2>/dev/null || true
+  for h in $NS; do ip netns del "$h.$$" 2>/dev/null || true; done
+  for i in 2 3 4; do ip link del "tv$i$$" 2>/dev/null || true; done
+  ip link del "$BR" 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+ip link add "$BR" type bridge
+ip addr add 10.77.0.1/24 dev "$BR"
+ip link set "$BR" up
+i=2
+for h in $NS; do
+  dev=tv$i$$ # the host's end of the cable, in this namespace (15 characters at most)
+  ip netns add "$h.$$"
+  ip link add "$dev" type veth peer name eth0 netns "$h.$$"
+  ip link set "$dev" master "$BR" up
+  ip -n "$h.$$" addr add "10.77.0.$i/24" dev eth0
+  ip -n "$h.$$" link set eth0 up
+  ip -n "$h.$$" link set lo up
+  i=$((i + 1))
+done
+
+# mpirun reaches a host through an agent that enters its namespace and
+# gives it its own host name.
+cat >"$TMP/agent" <<AGENT
+#!/bin/sh
+h=\$1; shift
+exec ip netns exec "\$h.$$" unshare --uts /bin/sh -c "hostname \$h; \$*"
+AGENT
+chmod +x "$TMP/agent"
+printf 'tfh2 slots=2\ntfh3 slots=2\ntfh4 slots=2\n' >"$TMP/hosts"
+across() {
+  timeout -k 5 "${TF_MPI_TIMEOUT:-120}" "$MPIRUN" --hostfile "$TMP/hosts" \
+    --mca plm_rsh_agent "$TMP/agent" --mca btl self,tcp --mca btl_tcp_if_include 10.77.0.0/24 \
+    --mca oob_tcp_if_include 10.77.0.0/24 --mca mpi_yield_when_idle 1 "$@"
+}
+
+across -np 6 "$PI" --info >"$TMP/info" 2>&1 || { cat "$TMP/info" >&2; fail "--info across 3 hosts"; }
+expect_text "$TMP/info" "6 ranks on 3 nodes" "three nodes seen"
+expect_text "$TMP/info" "node 2 tfh4: 2 ranks (4-5)" "the third host and its ranks"
+pass "--info across three network namespaces: 3 nodes, 2 ranks each"
+
+"$PI" --samples 3000000 --tasks 60 >"$TMP/ref" 2>/dev/null
+across -np 6 "$PI" --samples 3000000 --tasks 60 >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "pi across 3 hosts"; }
+cmp -s "$TMP/ref" "$TMP/out" || { diff "$TMP/ref" "$TMP/out" >&2; fail "pi across 3 hosts differs"; }
+mpi 3 "$TESTAPP" --tasks 2000 --depth 1 --branch 2 >"$TMP/ref" 2>/dev/null
+across -np 6 "$TESTAPP" --tasks 2000 --depth 1 --branch 2 >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "test app across 3 hosts"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "test app across 3 hosts differs"
+pass "answers across 3 hosts over TCP equal those on one host"
+
+# One host's link goes down mid-run: its two workers fall silent.
+mpi 3 "$TESTAPP" --tasks 6000 --sleep-us 4000 >"$TMP/ref" 2>/dev/null
+across -np 6 --enable-recovery --mca oob_tcp_keepalive_time 2 --mca oob_tcp_keepalive_intvl 1 \
+  --mca oob_tcp_keepalive_probes 3 "$TESTAPP" --tasks 6000 --sleep-us 4000 --worker-timeout 2 \
+  --status-file "$TMP/status" --started "$TMP/started" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+n=0
+while [ ! -f "$TMP/started" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
+sleep 1
+ip link set "tv4$$" down
+down=$(date +%s)
+# The farm must finish and say so within a bound; mpirun itself may go on
+# waiting for its daemon on the lost host (Open MPI's, not the farm's).
+n=0
+while [ ! -f "$TMP/status" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+[ -f "$TMP/status" ] || { cat "$TMP/err" >&2; fail "no status 60 s after the link went down"; }
+ended=$(($(date +%s) - down))
+n=0
+while kill -0 $pid 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+if kill -0 $pid 2>/dev/null; then
+  echo "note: mpirun still waits for the lost host's daemon 20 s after the farm ended; killed"
+  kill -KILL $pid 2>/dev/null || true
+fi
+wait $pid 2>/dev/null || true
+[ "$(cat "$TMP/status")" = 0 ] || { cat "$TMP/err" >&2; fail "link down: status $(cat "$TMP/status")"; }
+cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/err" >&2; fail "link down: the answer differs"; }
+expect_text "$TMP/err" "rank 4 is lost" "the lost host's ranks are named"
+echo "link down mid-run: right answer, status 0; the farm ended $ended s after the link went down"
+pass "a host lost mid-run under --enable-recovery: the farm finishes correctly, bounded"
