@@ -1,0 +1,1067 @@
+/* cmdfarm.c - a command farm: every line of a file is a shell command, run by a worker with
+ * /bin/sh -c, one task per command. The worker records the exit status, run time and node and
+ * captures stdout and stderr; the master prints the output in line order (or the workers write it
+ * to --output-dir), writes a summary table and names the lines that failed. A command that fails
+ * is a failed task, so --retries, --keep-going, --fail-fast and --journal work as for any app. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pipe2, _Fork, strsignal, SYS_close_range */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "taskfarm.h"
+
+extern char **environ;
+
+#define ME "cmdfarm"
+#define NEVER 1e300 /* a deadline that never comes */
+enum {
+  KILL_GRACE_S = 2, /* after --timeout: SIGTERM, then SIGKILL this much later */
+  NODE_MAX = 128,   /* node names kept in a result */
+  SHOWN_MAX = 200,  /* bytes of a command shown in a message */
+  LISTED_MAX = 50,  /* line numbers listed on stderr (all of them go to --summary) */
+};
+
+/* A command of FILE: its line number (from 1) and where its text is. */
+typedef struct cmd {
+  uint64_t line;
+  size_t off, len;
+} cmd;
+
+/* A task's payload: this header, then the command's text (no NUL). */
+typedef struct cmd_task {
+  uint64_t line;
+} cmd_task;
+
+/* A result: this header, then the first out_kept bytes of stdout, then err_kept of stderr.
+ * Only commands that succeeded send one (a failed task has no result). */
+typedef struct cmd_result {
+  uint64_t line;
+  double seconds;                /* from start to exit */
+  uint64_t out_bytes, err_bytes; /* what the command wrote */
+  uint32_t out_kept, err_kept;   /* what follows (less when --max-output cut it) */
+  uint32_t attempt;
+  int32_t rank;
+  char node[NODE_MAX];
+} cmd_result;
+
+/* What the master knows of a command. */
+enum { R_NONE, R_SPOOLED, R_DONE };
+typedef struct rec {
+  double seconds;
+  uint64_t spool_off; /* where its output waits, when it came before its turn */
+  uint64_t out_bytes, err_bytes;
+  uint32_t out_kept, err_kept;
+  int32_t node; /* index in the node table */
+  int state;
+} rec;
+
+typedef struct cmdfarm {
+  const char *commands, *digest, *outdir, *summary; /* options */
+  uint64_t max_output;
+  double timeout;
+  /* FILE, read by main on every rank (a worker frees it in worker_init). */
+  char *text;
+  size_t text_len, longest;
+  cmd *cmds;
+  uint64_t ncmds, nlines;
+  char file_err[512]; /* why FILE (or the command line) cannot be used; check_options says it */
+  /* Master. */
+  int master, reported, quiet;
+  uint64_t next;   /* next command to submit */
+  uint64_t cursor; /* output of every command before this one is printed (or never came) */
+  rec *recs;
+  int spool_fd; /* out-of-turn output, waiting for its turn */
+  uint64_t spool_len;
+  char **nodes; /* node names, and an open-addressing index into them */
+  int32_t *slots;
+  size_t nnodes, nslots;
+  /* Worker. */
+  char node[NODE_MAX];
+  int close_max; /* highest fd a child closes when close_range is missing */
+} cmdfarm;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* FNV-1a, 64 bits: the digest of FILE that goes into the journal's fingerprint. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+  return h;
+}
+
+/* ---- FILE, read in main ------------------------------------------------------------------ */
+
+static int read_all(const char *path, char **text, size_t *len, char *err, size_t n) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return snprintf(err, n, "cannot open %s: %s", path, strerror(errno)), -1;
+  size_t cap = 1 << 16, used = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (buf && used == cap) {
+      char *p = realloc(buf, cap *= 2);
+      if (!p) free(buf);
+      buf = p;
+    }
+    if (!buf) {
+      close(fd);
+      return snprintf(err, n, "%s: out of memory reading it", path), -1;
+    }
+    ssize_t got = read(fd, buf + used, cap - used);
+    if (got == 0) break;
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      snprintf(err, n, "cannot read %s: %s", path, strerror(errno));
+      free(buf);
+      close(fd);
+      return -1;
+    }
+    used += (size_t)got;
+  }
+  close(fd);
+  *text = buf;
+  *len = used;
+  return 0;
+}
+
+/* Split the text into lines; a command is a line with something other than blanks that does
+ * not start (after blanks) with '#'. A line's trailing '\r' is dropped (files from Windows). */
+static int index_commands(cmdfarm *c, const char *path, char *err, size_t n) {
+  size_t cap = 0;
+  for (size_t off = 0; off < c->text_len;) {
+    char *nl = memchr(c->text + off, '\n', c->text_len - off);
+    size_t end = nl ? (size_t)(nl - c->text) : c->text_len, len = end - off;
+    c->nlines++;
+    if (len && c->text[off + len - 1] == '\r') len--;
+    size_t k = 0;
+    while (k < len && (c->text[off + k] == ' ' || c->text[off + k] == '\t'))
+      k++;
+    if (k < len && c->text[off + k] != '#') {
+      if (memchr(c->text + off, '\0', len))
+        return snprintf(err, n, "%s: line %llu holds a NUL byte", path,
+                        (unsigned long long)c->nlines),
+               -1;
+      if (c->ncmds == cap) {
+        cmd *p = realloc(c->cmds, (cap = cap ? 2 * cap : 1024) * sizeof *p);
+        if (!p) return snprintf(err, n, "%s: out of memory indexing it", path), -1;
+        c->cmds = p;
+      }
+      c->cmds[c->ncmds++] = (cmd){c->nlines, off, len};
+      if (len > c->longest) c->longest = len;
+    }
+    off = end + 1;
+  }
+  return 0;
+}
+
+/* ---- Options ---------------------------------------------------------------------------- */
+
+/* mkdir -p: --output-dir is made on every rank (on a shared file system they race; EEXIST is
+ * fine). */
+static int make_dirs(const char *path, char *err, size_t n) {
+  char p[PATH_MAX];
+  if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+    return snprintf(err, n, "--output-dir: name too long"), -1;
+  for (char *s = p + 1;; s++) {
+    if (*s && *s != '/') continue;
+    char saved = *s;
+    *s = '\0';
+    if (mkdir(p, 0777) && errno != EEXIST)
+      return snprintf(err, n, "--output-dir: cannot create %s: %s", p, strerror(errno)), -1;
+    *s = saved;
+    if (!saved) break;
+  }
+  struct stat st;
+  if (stat(path, &st) || !S_ISDIR(st.st_mode))
+    return snprintf(err, n, "--output-dir: %s is not a directory", path), -1;
+  if (access(path, W_OK | X_OK))
+    return snprintf(err, n, "--output-dir: cannot write in %s: %s", path, strerror(errno)), -1;
+  return 0;
+}
+
+static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) {
+  cmdfarm *c = vctx;
+  if (c->file_err[0]) return snprintf(err, n, "%s", c->file_err), -1;
+  if (c->longest + sizeof(cmd_task) > cfg->max_payload)
+    return snprintf(err, n, "%s: a command of %zu bytes does not fit --max-payload %llu",
+                    c->commands, c->longest, (unsigned long long)cfg->max_payload),
+           -1;
+  /* Both streams of one command must fit one result. */
+  if (!c->outdir && 2 * c->max_output + sizeof(cmd_result) > cfg->max_payload)
+    return snprintf(err, n,
+                    "--max-output %llu: stdout and stderr of one command (2 x %llu bytes) would "
+                    "not fit --max-payload %llu; raise --max-payload or use --output-dir",
+                    (unsigned long long)c->max_output, (unsigned long long)c->max_output,
+                    (unsigned long long)cfg->max_payload),
+           -1;
+  if (c->outdir) return make_dirs(c->outdir, err, n);
+  return 0;
+}
+
+/* ---- Master ------------------------------------------------------------------------------- */
+
+static int master_state(cmdfarm *c) {
+  c->master = 1;
+  if (!c->recs && c->ncmds && !(c->recs = calloc(c->ncmds, sizeof *c->recs))) return -1;
+  return 0;
+}
+
+static int generate(tf_handle *h, void *vctx) {
+  cmdfarm *c = vctx;
+  if (master_state(c)) return TF_ENOMEM;
+  c->quiet = tf_get_config(h)->quiet;
+  if (c->next == 0 && tf_set_total(h, c->ncmds)) return -1;
+  if (c->next >= c->ncmds) return TF_GEN_DONE; /* an empty FILE: finish says so */
+  const cmd *k = &c->cmds[c->next];
+  size_t size = sizeof(cmd_task) + k->len;
+  unsigned char *buf = malloc(size);
+  if (!buf) return TF_ENOMEM;
+  cmd_task t = {k->line};
+  memcpy(buf, &t, sizeof t);
+  memcpy(buf + sizeof t, c->text + k->off, k->len);
+  int rc = tf_submit(h, buf, size);
+  free(buf);
+  if (rc) return rc;
+  return ++c->next < c->ncmds ? TF_GEN_MORE : TF_GEN_DONE;
+}
+
+/* The node table: results carry the node's name, the master keeps an index into this (open
+ * addressing, at most half full: a million results from a thousand nodes stay cheap). */
+static int grow_nodes(cmdfarm *c) {
+  size_t ns = c->nslots ? 2 * c->nslots : 64;
+  int32_t *s = malloc(ns * sizeof *s);
+  char **nd = realloc(c->nodes, ns / 2 * sizeof *nd);
+  if (nd) c->nodes = nd;
+  if (!s || !nd) return free(s), -1;
+  for (size_t i = 0; i < ns; i++)
+    s[i] = -1;
+  for (size_t i = 0; i < c->nnodes; i++) {
+    size_t j = fnv1a(UINT64_C(0xcbf29ce484222325), c->nodes[i], strlen(c->nodes[i])) & (ns - 1);
+    while (s[j] >= 0)
+      j = (j + 1) & (ns - 1);
+    s[j] = (int32_t)i;
+  }
+  free(c->slots);
+  c->slots = s;
+  c->nslots = ns;
+  return 0;
+}
+
+static int32_t intern_node(cmdfarm *c, const char *name) {
+  if (2 * (c->nnodes + 1) > c->nslots && grow_nodes(c)) return -1;
+  size_t j = fnv1a(UINT64_C(0xcbf29ce484222325), name, strlen(name)) & (c->nslots - 1);
+  for (; c->slots[j] >= 0; j = (j + 1) & (c->nslots - 1))
+    if (!strcmp(c->nodes[c->slots[j]], name)) return c->slots[j];
+  if (!(c->nodes[c->nnodes] = strdup(name))) return -1;
+  c->slots[j] = (int32_t)c->nnodes;
+  return (int32_t)c->nnodes++;
+}
+
+/* Output on its way to a stream, in whole lines: an unbuffered stderr would otherwise write a
+ * prefix and its line apart, and mpirun can put another stream's text between them. */
+typedef struct outbuf {
+  FILE *f;
+  size_t used;
+  char buf[65536];
+} outbuf;
+
+static void flush_out(outbuf *o) {
+  if (o->used) fwrite(o->buf, 1, o->used, o->f);
+  o->used = 0;
+}
+
+static void put(outbuf *o, const char *p, size_t n) {
+  if (o->used + n > sizeof o->buf) flush_out(o);
+  if (n > sizeof o->buf) { /* a line longer than the buffer goes out on its own */
+    fwrite(p, 1, n, o->f);
+    return;
+  }
+  memcpy(o->buf + o->used, p, n);
+  o->used += n;
+}
+
+/* Write n bytes of a command's output to f, each line prefixed "[line L] "; a last line without
+ * a newline gets one. total > n: the output was cut, and a marker says so. */
+static void emit(FILE *f, uint64_t line, const char *p, size_t n, uint64_t total) {
+  outbuf ob, *o = &ob;
+  o->f = f, o->used = 0;
+  char pre[200];
+  int np = snprintf(pre, sizeof pre, "[line %llu] ", (unsigned long long)line);
+  for (size_t i = 0; i < n;) {
+    const char *nl = memchr(p + i, '\n', n - i);
+    size_t len = nl ? (size_t)(nl - (p + i)) + 1 : n - i;
+    if (o->used + (size_t)np + len + 1 > sizeof o->buf) flush_out(o); /* a line in one write */
+    put(o, pre, (size_t)np);
+    put(o, p + i, len);
+    if (!nl) put(o, "\n", 1);
+    i += len;
+  }
+  if (total > n) {
+    int k = snprintf(pre, sizeof pre,
+                     "[line %llu] [" ME ": output cut: %zu of %llu bytes shown; raise "
+                     "--max-output or use --output-dir]\n",
+                     (unsigned long long)line, n, (unsigned long long)total);
+    put(o, pre, (size_t)k < sizeof pre ? (size_t)k : sizeof pre - 1);
+  }
+  flush_out(o);
+}
+
+static int print_output(cmdfarm *c, uint64_t id, const char *out, const char *err) {
+  const rec *r = &c->recs[id];
+  uint64_t line = c->cmds[id].line;
+  emit(stdout, line, out, r->out_kept, r->out_bytes);
+  emit(stderr, line, err, r->err_kept, r->err_bytes);
+  return ferror(stdout) ? -1 : 0;
+}
+
+static int spool_io(int fd, char *p, size_t n, uint64_t off, int writing) {
+  while (n) {
+    ssize_t k = writing ? pwrite(fd, p, n, (off_t)off) : pread(fd, p, n, (off_t)off);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    p += k, n -= (size_t)k, off += (uint64_t)k;
+  }
+  return 0;
+}
+
+/* Print the output of every command from the cursor on that is here, in line order. At the end
+ * (all = 1) also skip over the commands that never sent a result (they failed). */
+static int advance(cmdfarm *c, int all) {
+  for (; c->cursor < c->ncmds; c->cursor++) {
+    rec *r = &c->recs[c->cursor];
+    if (r->state == R_NONE && all) continue;
+    if (r->state != R_SPOOLED) break;
+    size_t n = (size_t)r->out_kept + r->err_kept;
+    char *buf = malloc(n ? n : 1);
+    if (!buf || spool_io(c->spool_fd, buf, n, r->spool_off, 0)) {
+      fprintf(stderr, ME ": cannot read back the output of line %llu: %s\n",
+              (unsigned long long)c->cmds[c->cursor].line, buf ? strerror(errno) : "no memory");
+      free(buf);
+      return -1;
+    }
+    int rc = print_output(c, c->cursor, buf, buf + r->out_kept);
+    free(buf);
+    r->state = R_DONE;
+    if (rc) return -1;
+  }
+  return 0;
+}
+
+static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
+  if (c->spool_fd < 0) {
+    const char *dir = getenv("TMPDIR");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/cmdfarm-spool.XXXXXX", dir && *dir ? dir : "/tmp");
+    if ((c->spool_fd = mkstemp(path)) < 0) {
+      fprintf(stderr, ME ": cannot make a spool file %s: %s\n", path, strerror(errno));
+      return -1;
+    }
+    unlink(path); /* gone when the master exits, whatever way */
+  }
+  if (spool_io(c->spool_fd, (char *)data, n, c->spool_len, 1)) {
+    fprintf(stderr, ME ": cannot write to the spool file: %s\n", strerror(errno));
+    return -1;
+  }
+  r->spool_off = c->spool_len;
+  c->spool_len += n;
+  r->state = R_SPOOLED;
+  return 0;
+}
+
+static int collect(tf_handle *h, const tf_task *result, void *vctx) {
+  cmdfarm *c = vctx;
+  cmd_result x;
+  c->quiet = tf_get_config(h)->quiet;
+  if (master_state(c) || result->size < sizeof x || result->id >= c->ncmds) return -1;
+  memcpy(&x, result->data, sizeof x);
+  if (x.line != c->cmds[result->id].line ||
+      result->size != sizeof x + (size_t)x.out_kept + x.err_kept)
+    return -1;
+  x.node[NODE_MAX - 1] = '\0';
+  rec *r = &c->recs[result->id];
+  *r = (rec){x.seconds, 0, x.out_bytes, x.err_bytes, x.out_kept, x.err_kept, 0, R_DONE};
+  if ((r->node = intern_node(c, x.node)) < 0) return -1;
+  if (c->outdir) return 0;
+  const char *out = (const char *)result->data + sizeof x;
+  if (result->id != c->cursor) return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
+  if (print_output(c, result->id, out, out + x.out_kept)) return -1;
+  c->cursor++;
+  return advance(c, 0);
+}
+
+/* A command for a TSV field: tabs, newlines and backslashes escaped. */
+static void tsv_text(FILE *f, const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    switch (p[i]) {
+    case '\t': fputs("\\t", f); break;
+    case '\n': fputs("\\n", f); break;
+    case '\r': fputs("\\r", f); break;
+    case '\\': fputs("\\\\", f); break;
+    default: fputc(p[i], f);
+    }
+  }
+}
+
+static int write_summary(const cmdfarm *c, const char *missing) {
+  FILE *f = fopen(c->summary, "w");
+  if (!f) return fprintf(stderr, ME ": cannot open %s: %s\n", c->summary, strerror(errno)), -1;
+  fprintf(f, "line\tstatus\tseconds\tnode\tcommand\n");
+  for (uint64_t i = 0; i < c->ncmds; i++) {
+    const rec *r = c->recs ? &c->recs[i] : NULL;
+    fprintf(f, "%llu\t", (unsigned long long)c->cmds[i].line);
+    if (r && r->state != R_NONE)
+      fprintf(f, "ok\t%.3f\t%s\t", r->seconds, c->nodes[r->node]);
+    else
+      fprintf(f, "%s\t-\t-\t", missing);
+    tsv_text(f, c->text + c->cmds[i].off, c->cmds[i].len);
+    fputc('\n', f);
+  }
+  int bad = ferror(f), e = errno;
+  if (fclose(f) && !bad) bad = 1, e = errno;
+  if (bad) fprintf(stderr, ME ": cannot write %s: %s\n", c->summary, strerror(e));
+  return bad ? -1 : 0;
+}
+
+/* " 3 7 12" for the commands that pass the test, at most LISTED_MAX of them. */
+static void list_lines(const cmdfarm *c, int (*pick)(const rec *)) {
+  uint64_t shown = 0, all = 0;
+  for (uint64_t i = 0; i < c->ncmds; i++) {
+    if (!pick(&c->recs[i])) continue;
+    if (shown < LISTED_MAX) fprintf(stderr, " %llu", (unsigned long long)c->cmds[i].line), shown++;
+    all++;
+  }
+  if (all > shown)
+    fprintf(stderr, " ... (%llu more%s)", (unsigned long long)(all - shown),
+            c->summary ? ", all in --summary" : "");
+}
+static int pick_missing(const rec *r) { return r->state == R_NONE; }
+static int pick_cut(const rec *r) {
+  return r->state != R_NONE && (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
+}
+
+/* The end of a run: the rest of the output in line order, the summary table, and on stderr how
+ * many commands succeeded and which lines did not. finished = 0 when the library ended the run
+ * before finish (--fail-fast, a stop signal): the commands without a result are then "not done"
+ * rather than "failed". */
+static int report(cmdfarm *c, int finished, int quiet) {
+  c->reported = 1;
+  if (master_state(c)) return -1;
+  if (!c->ncmds) {
+    fprintf(stderr, ME ": %s has no commands (%llu lines, blank or comments): nothing to do\n",
+            c->commands, (unsigned long long)c->nlines);
+    return c->summary ? write_summary(c, "") : 0;
+  }
+  int rc = c->outdir ? 0 : advance(c, 1);
+  fflush(stdout);
+  const char *missing = finished ? "failed" : "not-done";
+  uint64_t ok = 0, cut = 0;
+  for (uint64_t i = 0; i < c->ncmds; i++) {
+    ok += c->recs[i].state != R_NONE;
+    cut += pick_cut(&c->recs[i]);
+  }
+  if (c->summary && write_summary(c, missing)) rc = -1;
+  if (quiet) return rc;
+  fprintf(stderr, ME ": %llu command%s: %llu succeeded", (unsigned long long)c->ncmds,
+          c->ncmds == 1 ? "" : "s", (unsigned long long)ok);
+  if (ok < c->ncmds) {
+    fprintf(stderr, ", %llu %s: line%s", (unsigned long long)(c->ncmds - ok),
+            finished ? "failed" : "did not finish", c->ncmds - ok == 1 ? "" : "s");
+    list_lines(c, pick_missing);
+  }
+  fputc('\n', stderr);
+  if (cut) {
+    fprintf(stderr,
+            ME ": output of %llu command%s cut at --max-output %llu bytes per stream: line%s",
+            (unsigned long long)cut, cut == 1 ? "" : "s", (unsigned long long)c->max_output,
+            cut == 1 ? "" : "s");
+    list_lines(c, pick_cut);
+    fputc('\n', stderr);
+  }
+  return rc;
+}
+
+static int finish(tf_handle *h, void *vctx) { return report(vctx, 1, tf_get_config(h)->quiet); }
+
+/* ---- Worker ------------------------------------------------------------------------------- */
+
+static int worker_init(tf_handle *h, void *vctx) {
+  cmdfarm *c = vctx;
+  int len = 0;
+  char name[MPI_MAX_PROCESSOR_NAME] = "?";
+  if (MPI_Get_processor_name(name, &len) != MPI_SUCCESS) len = 1;
+  if (len < 0 || len >= NODE_MAX) len = NODE_MAX - 1; /* a result carries NODE_MAX bytes */
+  memcpy(c->node, name, (size_t)len);
+  c->node[len] = '\0';
+  long m = sysconf(_SC_OPEN_MAX);
+  c->close_max = m > 0 && m < 65536 ? (int)m : 65536;
+  if (tf_rank(h) > 0) { /* the commands come in the tasks; only the master needs FILE */
+    free(c->text), free(c->cmds);
+    c->text = NULL, c->cmds = NULL;
+  }
+  return 0;
+}
+
+/* One output stream of a running command: kept in memory up to a limit, or written to a file. */
+typedef struct stream {
+  int fd;    /* the pipe; -1 at EOF */
+  int file;  /* --output-dir: the file it goes to, else -1 */
+  char *buf; /* else: the first `limit` bytes */
+  size_t kept, cap, limit;
+  uint64_t total;
+  int werr; /* errno of a failed write to the file */
+} stream;
+
+static int take(stream *s) {
+  char chunk[65536];
+  ssize_t n = read(s->fd, chunk, sizeof chunk);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+  if (n <= 0) { /* EOF (or an error, which ends the stream the same way) */
+    close(s->fd);
+    s->fd = -1;
+    return 1;
+  }
+  s->total += (uint64_t)n;
+  if (s->file >= 0) {
+    for (ssize_t done = 0; done < n && !s->werr;) {
+      ssize_t w = write(s->file, chunk + done, (size_t)(n - done));
+      if (w < 0 && errno != EINTR) s->werr = errno;
+      if (w > 0) done += w;
+    }
+    return 0;
+  }
+  /* Past the limit the pipe is still read (and counted), so that the command never blocks. */
+  size_t want = s->kept + (size_t)n < s->limit ? (size_t)n : s->limit - s->kept;
+  if (s->kept + want > s->cap) {
+    size_t cap = s->cap ? s->cap : 65536;
+    while (cap < s->kept + want)
+      cap *= 2;
+    char *p = realloc(s->buf, cap < s->limit ? cap : s->limit);
+    if (!p) return 0; /* cut here; the total still counts */
+    s->buf = p;
+    s->cap = cap < s->limit ? cap : s->limit;
+  }
+  memcpy(s->buf + s->kept, chunk, want);
+  s->kept += want;
+  return 0;
+}
+
+/* How a run of a command ended. */
+typedef struct outcome {
+  int status; /* from waitpid; valid when reaped */
+  int reaped, timed_out, spawn_errno, wait_errno;
+  double seconds;
+} outcome;
+
+/* ---- Between fork and exec: the worker has other threads (MPI, heartbeats), so only
+ * async-signal-safe calls from here to the next section. ---- */
+
+/* Close every descriptor from lo up. */
+static void close_from(const cmdfarm *c, int lo) {
+#ifdef SYS_close_range
+  if (!syscall(SYS_close_range, (unsigned)lo, ~0U, 0)) return;
+#endif
+  for (int fd = lo; fd < c->close_max; fd++)
+    close(fd);
+}
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+#define safe_fork _Fork /* fork without the atfork handlers (MPI's), safe after fork */
+#else
+#define safe_fork fork
+#endif
+
+static volatile sig_atomic_t chld_fd = -1; /* the guardian's self-pipe */
+static void on_chld(int sig) {
+  (void)sig;
+  int e = errno;
+  char b = 0;
+  ssize_t r = write(chld_fd, &b, 1); /* a full pipe is fine: a wake-up is pending */
+  (void)r;
+  errno = e;
+}
+
+/* The command: default signals, nothing blocked, no descriptor but 0, 1, 2; the shell. */
+static void command(const cmdfarm *c, char **argv, char **envp) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++)
+    sigaction(s, &dfl, NULL); /* SIG_IGN would survive exec (the guardian ignores SIGTERM) */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  close_from(c, 3);
+  execve("/bin/sh", argv, envp);
+  _exit(127);
+}
+
+/* The guardian: leads the command's process group, runs the shell in it, and sends its wait
+ * status back over `life`, a socket to the worker. Should the worker die first (a lost worker,
+ * an aborted job), the socket reads EOF and the guardian kills the whole group: nothing of the
+ * command runs on, twice with its retry elsewhere. It ignores the SIGTERM of --timeout, which is
+ * for the command (SIGKILL, later, ends it too). */
+static void guardian(const cmdfarm *c, pid_t parent, int devnull, int out, int err, int life,
+                     char **argv, char **envp) {
+  setpgid(0, 0);
+  if (getppid() != parent) _exit(127); /* the worker is gone already */
+  if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(life, 3) < 0) _exit(127);
+  close_from(c, 4);
+  int sp[2];
+  if (pipe2(sp, O_CLOEXEC | O_NONBLOCK)) _exit(127);
+  chld_fd = sp[1];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_chld;
+  sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+  sigaction(SIGCHLD, &sa, NULL);
+  sa.sa_handler = SIG_IGN;
+  sa.sa_flags = 0;
+  sigaction(SIGTERM, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  pid_t sh = safe_fork();
+  if (sh == 0) command(c, argv, envp);
+  if (sh < 0) _exit(127);
+  close(0), close(1), close(2); /* the output ends when the command's processes end */
+  for (;;) {
+    struct pollfd pf[2] = {{3, POLLIN, 0}, {sp[0], POLLIN, 0}};
+    if (poll(pf, 2, -1) < 0) continue;
+    char b[64];
+    if (pf[0].revents && read(3, b, sizeof b) <= 0) { /* EOF: the worker died */
+      kill(-getpid(), SIGKILL);
+      _exit(127);
+    }
+    while (read(sp[0], b, sizeof b) > 0) {
+    }
+    int st;
+    if (waitpid(sh, &st, WNOHANG) == sh) {
+      send(3, &st, sizeof st, MSG_NOSIGNAL);
+      _exit(0);
+    }
+  }
+}
+
+/* ---- Back in the worker. ---- */
+
+/* The environment of a command: the worker's, with TASKFARM_LINE, _RANK and _ATTEMPT set. */
+static char **command_env(char vars[3][48], uint64_t line, int rank, unsigned attempt) {
+  size_t n = 0;
+  for (char **e = environ; *e; e++)
+    n++;
+  char **env = malloc((n + 4) * sizeof *env);
+  if (!env) return NULL;
+  size_t k = 0;
+  for (char **e = environ; *e; e++)
+    if (strncmp(*e, "TASKFARM_LINE=", 14) && strncmp(*e, "TASKFARM_RANK=", 14) &&
+        strncmp(*e, "TASKFARM_ATTEMPT=", 17))
+      env[k++] = *e;
+  snprintf(vars[0], 48, "TASKFARM_LINE=%llu", (unsigned long long)line);
+  snprintf(vars[1], 48, "TASKFARM_RANK=%d", rank);
+  snprintf(vars[2], 48, "TASKFARM_ATTEMPT=%u", attempt);
+  env[k++] = vars[0], env[k++] = vars[1], env[k++] = vars[2];
+  env[k] = NULL;
+  return env;
+}
+
+/* Run the command to its end (or past --timeout: SIGTERM to its process group, SIGKILL
+ * KILL_GRACE_S later), reading stdout and stderr as they come (poll: neither pipe can fill up
+ * and block the command). The output ends when every process holding the pipes is gone,
+ * background jobs included; a second after the SIGKILL the worker stops waiting for it. */
+static void run_command(const cmdfarm *c, const char *command, uint64_t line, int rank,
+                        unsigned attempt, stream s[2], outcome *o) {
+  memset(o, 0, sizeof *o);
+  int po[2] = {-1, -1}, pe[2] = {-1, -1};
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  char vars[3][48];
+  char **env = command_env(vars, line, rank, attempt);
+  char *argv[] = {"sh", "-c", (char *)command, NULL};
+  double t0 = now();
+  pid_t pid = -1, parent = getpid();
+  int life[2] = {-1, -1};
+  if (devnull < 0 || !env || pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) ||
+      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, life))
+    o->spawn_errno = errno ? errno : ENOMEM;
+  else if ((pid = fork()) == 0)
+    guardian(c, parent, devnull, po[1], pe[1], life[1], argv, env);
+  else if (pid < 0)
+    o->spawn_errno = errno;
+  if (devnull >= 0) close(devnull);
+  if (po[1] >= 0) close(po[1]);
+  if (pe[1] >= 0) close(pe[1]);
+  if (life[1] >= 0) close(life[1]);
+  free(env);
+  s[0].fd = po[0], s[1].fd = pe[0];
+  if (pid < 0) {
+    for (int i = 0; i < 2; i++)
+      if (s[i].fd >= 0) close(s[i].fd), s[i].fd = -1;
+    if (life[0] >= 0) close(life[0]);
+    return;
+  }
+  setpgid(pid, pid); /* the guardian does it too: whichever runs first */
+  double deadline = c->timeout > 0 ? t0 + c->timeout : NEVER, kill_at = NEVER, abandon_at = NEVER;
+  for (;;) {
+    if (!o->reaped) {
+      pid_t r = waitpid(pid, &o->status, WNOHANG);
+      if (r == pid) o->reaped = 1, o->seconds = now() - t0;
+      if (r < 0 && errno != EINTR) o->reaped = 1, o->wait_errno = errno, o->seconds = now() - t0;
+    }
+    int open_fds = (s[0].fd >= 0) + (s[1].fd >= 0);
+    if (o->reaped && !open_fds) break;
+    double t = now();
+    if (t >= deadline) { /* once: then the deadline is NEVER */
+      o->timed_out = 1;
+      kill(-pid, SIGTERM);
+      deadline = NEVER, kill_at = t + KILL_GRACE_S;
+    }
+    if (t >= kill_at) {
+      kill(-pid, SIGKILL);
+      kill_at = NEVER, abandon_at = t + 1;
+    }
+    if (t >= abandon_at) { /* something outside the group holds the pipes: stop reading */
+      for (int i = 0; i < 2; i++)
+        if (s[i].fd >= 0) close(s[i].fd), s[i].fd = -1;
+      abandon_at = NEVER;
+      continue;
+    }
+    double next = deadline < kill_at ? deadline : kill_at;
+    next = next < abandon_at ? next : abandon_at;
+    int ms = next >= NEVER ? -1 : (int)((next - t) * 1000) + 1; /* rounded up */
+    if (!open_fds) { /* the pipes are closed, the shell still runs */
+      if (ms < 0) {  /* no deadline: just wait for it */
+        if (waitpid(pid, &o->status, 0) == pid) o->reaped = 1, o->seconds = now() - t0;
+        continue;
+      }
+      poll(NULL, 0, ms < 5 ? ms : 5); /* a deadline: check again in 5 ms */
+      continue;
+    }
+    struct pollfd pf[2] = {{s[0].fd, POLLIN, 0}, {s[1].fd, POLLIN, 0}};
+    if (poll(pf, 2, ms) <= 0) continue;
+    for (int i = 0; i < 2; i++)
+      if (pf[i].revents && s[i].fd >= 0) take(&s[i]);
+  }
+  if (!o->seconds) o->seconds = now() - t0;
+  /* The guardian's exit says little: the shell's wait status came over the socket. Without it
+   * (the guardian was killed: --timeout's SIGKILL) the guardian's own status stands. */
+  int st;
+  if (recv(life[0], &st, sizeof st, MSG_DONTWAIT) == (ssize_t)sizeof st)
+    o->status = st, o->wait_errno = 0;
+  else if (!o->wait_errno && WIFEXITED(o->status))
+    o->status = 127 << 8; /* it could not start the shell */
+  close(life[0]);
+}
+
+/* --output-dir: DIR/LINE.out and DIR/LINE.err, written as DIR/.LINE.out.RANK and renamed when the
+ * command is done, so that two runs of one command (a --task-timeout copy) never mix. */
+static int open_outputs(const cmdfarm *c, uint64_t line, int rank, stream s[2],
+                        char tmp[2][PATH_MAX]) {
+  static const char *const ext[2] = {"out", "err"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(tmp[i], PATH_MAX, "%s/.%llu.%s.%d", c->outdir, (unsigned long long)line, ext[i], rank);
+    s[i].file = open(tmp[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (s[i].file < 0) {
+      fprintf(stderr, ME ": line %llu: cannot create %s: %s\n", (unsigned long long)line, tmp[i],
+              strerror(errno));
+      for (int j = 0; j < i; j++) /* nothing half made stays behind */
+        close(s[j].file), unlink(tmp[j]), s[j].file = -1;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int close_outputs(const cmdfarm *c, uint64_t line, stream s[2], char tmp[2][PATH_MAX]) {
+  static const char *const ext[2] = {"out", "err"};
+  int bad = 0;
+  for (int i = 0; i < 2; i++) {
+    if (s[i].file < 0) continue;
+    if (close(s[i].file) && !s[i].werr) s[i].werr = errno;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%llu.%s", c->outdir, (unsigned long long)line, ext[i]);
+    if (!s[i].werr && rename(tmp[i], path)) s[i].werr = errno;
+    if (s[i].werr) {
+      fprintf(stderr, ME ": line %llu: cannot write %s: %s\n", (unsigned long long)line, path,
+              strerror(s[i].werr));
+      unlink(tmp[i]);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+/* A failed run, told by the worker (a failed task sends the master no result): what happened,
+ * and in the default mode the output, prefixed, in one write so that ranks do not interleave. */
+static void tell_failure(const cmdfarm *c, const char *command, uint64_t line, tf_id id, int rank,
+                         unsigned attempt, int retries, const char *why, double seconds,
+                         const stream s[2]) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) f = stderr;
+  size_t n = strlen(command);
+  fprintf(f, ME ": line %llu (task %llu) failed on rank %d (%s), attempt %u of %d: ",
+          (unsigned long long)line, (unsigned long long)id, rank, c->node, attempt + 1,
+          retries + 1);
+  fprintf(f, "%s after %.3f s: %.*s%s\n", why, seconds, (int)(n < SHOWN_MAX ? n : SHOWN_MAX),
+          command, n > SHOWN_MAX ? "..." : "");
+  if (c->outdir)
+    fprintf(f, ME ": line %llu: its output is in %s/%llu.out and .err\n", (unsigned long long)line,
+            c->outdir, (unsigned long long)line);
+  else
+    for (int i = 0; i < 2; i++)
+      emit(f, line, s[i].buf ? s[i].buf : "", s[i].kept, s[i].total);
+  if (f == stderr) return;
+  fclose(f);
+  for (size_t done = 0; text && done < len;) {
+    ssize_t w = write(2, text + done, len - done);
+    if (w < 0 && errno != EINTR) break;
+    if (w > 0) done += (size_t)w;
+  }
+  free(text);
+}
+
+static int execute(tf_handle *h, const tf_task *task, void *vctx) {
+  cmdfarm *c = vctx;
+  cmd_task t;
+  if (task->size < sizeof t) return -1;
+  memcpy(&t, task->data, sizeof t);
+  size_t len = task->size - sizeof t;
+  char *command = malloc(len + 1);
+  if (!command) return -1;
+  memcpy(command, (const char *)task->data + sizeof t, len);
+  command[len] = '\0';
+  int rank = tf_rank(h);
+  stream s[2] = {{-1, -1, NULL, 0, 0, c->max_output, 0, 0},
+                 {-1, -1, NULL, 0, 0, c->max_output, 0, 0}};
+  char tmp[2][PATH_MAX];
+  outcome o = {0};
+  int io = c->outdir ? open_outputs(c, t.line, rank, s, tmp) : 0;
+  if (!io) run_command(c, command, t.line, rank, task->attempt, s, &o);
+  if (c->outdir) io |= close_outputs(c, t.line, s, tmp);
+
+  /* The verdict; the code returned becomes "execute returned N" in the library's message. */
+  char why[160];
+  int code = 0;
+  if (io)
+    code = 126, snprintf(why, sizeof why, "its output could not be written to --output-dir");
+  else if (o.spawn_errno)
+    code = 127, snprintf(why, sizeof why, "cannot start /bin/sh: %s", strerror(o.spawn_errno));
+  else if (o.timed_out)
+    code = 124, snprintf(why, sizeof why, "timed out (--timeout %g), killed", c->timeout);
+  else if (o.wait_errno)
+    code = 127, snprintf(why, sizeof why, "no exit status: %s", strerror(o.wait_errno));
+  else if (WIFSIGNALED(o.status)) {
+    int sig = WTERMSIG(o.status);
+    code = 128 + sig, snprintf(why, sizeof why, "killed by signal %d (%s)", sig, strsignal(sig));
+  } else if (WEXITSTATUS(o.status))
+    code = WEXITSTATUS(o.status), snprintf(why, sizeof why, "exit status %d", code);
+
+  int rc = 0;
+  if (code) {
+    tell_failure(c, command, t.line, task->id, rank, task->attempt, tf_get_config(h)->retries, why,
+                 o.seconds, s);
+    rc = code;
+  } else {
+    cmd_result r;
+    memset(&r, 0, sizeof r);
+    r.line = t.line;
+    r.seconds = o.seconds;
+    r.out_bytes = s[0].total, r.err_bytes = s[1].total;
+    r.out_kept = (uint32_t)s[0].kept, r.err_kept = (uint32_t)s[1].kept;
+    r.attempt = task->attempt;
+    r.rank = rank;
+    snprintf(r.node, sizeof r.node, "%s", c->node);
+    size_t size = sizeof r + s[0].kept + s[1].kept;
+    char *buf = malloc(size);
+    if (!buf) {
+      rc = -1;
+    } else {
+      memcpy(buf, &r, sizeof r);
+      if (s[0].kept) memcpy(buf + sizeof r, s[0].buf, s[0].kept);
+      if (s[1].kept) memcpy(buf + sizeof r + s[0].kept, s[1].buf, s[1].kept);
+      rc = tf_result(h, buf, size);
+      free(buf);
+    }
+  }
+  free(s[0].buf), free(s[1].buf);
+  free(command);
+  return rc;
+}
+
+/* ---- main: FILE out of argv, its digest in ------------------------------------------------- */
+
+/* Does option argument a (starting with "--") take the next argument as its value? The app's
+ * options say so themselves; a common option is asked of the library: alone on a command line,
+ * one that needs a value is an error, a flag is not. (--resume alone is an error too.) */
+static int takes_value(const tf_option *opts, const char *a) {
+  if (strchr(a, '=') || !strcmp(a, "--resume")) return 0;
+  for (const tf_option *o = opts; o->name; o++)
+    if (!strcmp(a + 2, o->name)) return o->type != TF_OPT_FLAG;
+  tf_app probe = {.name = "probe"};
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  char *argv[] = {"probe", (char *)a, NULL}, err[256];
+  return tf_parse_args(2, argv, &probe, &cfg, err, sizeof err) == TF_EUSAGE;
+}
+
+/* The command line the library sees, made from the user's:
+ * - FILE (the first non-option argument, or --commands FILE) becomes --commands=PATH, PATH made
+ *   absolute, and --commands-digest=HEX, a hash of FILE's bytes, is added: the journal's
+ *   fingerprint covers the app options, so a journal from an edited FILE is refused;
+ * - the run options (--timeout, --summary) are parsed here, with the library's parser, and left
+ *   out: a rerun may change them and still use the journal;
+ * - --resume is added to a --journal;
+ * - --prefetch=1 is added unless --prefetch or --chunk is given: a command costs a millisecond
+ *   or more, so handing them out one by one costs nothing measurable, and a short command never
+ *   waits on a worker behind a long one.
+ * What is wrong goes to file_err, said by check_options (on rank 0 only, after MPI_Init). */
+static char **rewrite_args(cmdfarm *c, const tf_option *opts, const tf_option *run_opts, int argc,
+                           char **argv, int *nargc, char *store[2]) {
+  char **out = calloc((size_t)argc + 5, sizeof *out), **run = calloc((size_t)argc + 1, sizeof *run);
+  if (!out || !run) return free(out), free(run), NULL;
+  const char *file = NULL;
+  int n = 1, nrun = 1, journal = 0, resume = 0, help = 0, prefetch = 0;
+  out[0] = run[0] = argv[0];
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strncmp(a, "--", 2) && a[2]) {
+      help |= !strcmp(a, "--help") || !strcmp(a, "--version");
+      journal |= !strcmp(a, "--journal") || !strncmp(a, "--journal=", 10);
+      resume |= !strcmp(a, "--resume");
+      prefetch |= !strncmp(a, "--prefetch", 10) || !strncmp(a, "--chunk", 7);
+      if (!strncmp(a, "--commands-digest", 17) && !c->file_err[0])
+        snprintf(c->file_err, sizeof c->file_err,
+                 "--commands-digest is set by taskfarm-cmdfarm itself");
+      const char *v = !strncmp(a, "--commands=", 11)             ? a + 11
+                      : !strcmp(a, "--commands") && i + 1 < argc ? argv[++i]
+                                                                 : NULL;
+      if (v) {
+        if (file && !c->file_err[0])
+          snprintf(c->file_err, sizeof c->file_err, "two command files: %s and %s", file, v);
+        file = v;
+        continue;
+      }
+      int is_run = 0;
+      for (const tf_option *o = run_opts; o->name; o++) {
+        size_t len = strlen(o->name);
+        is_run |= !strncmp(a + 2, o->name, len) && (!a[2 + len] || a[2 + len] == '=');
+      }
+      char **to = is_run ? run : out;
+      int *k = is_run ? &nrun : &n;
+      to[(*k)++] = argv[i];
+      if (takes_value(opts, a) && i + 1 < argc) to[(*k)++] = argv[++i];
+    } else if (!file && a[0] != '-') {
+      file = a;
+    } else {
+      out[n++] = argv[i]; /* a second FILE, or "-x": the library says what is wrong */
+    }
+  }
+  tf_app app = {.name = "taskfarm-cmdfarm", .options = run_opts};
+  tf_config cfg;
+  tf_config_defaults(&cfg);
+  char err[512] = "";
+  if (tf_parse_args(nrun, run, &app, &cfg, err, sizeof err) == TF_EUSAGE && !c->file_err[0])
+    snprintf(c->file_err, sizeof c->file_err, "%s", err);
+  free(run);
+  if (!file) {
+    if (!c->file_err[0])
+      snprintf(c->file_err, sizeof c->file_err,
+               "no command FILE given (usage: taskfarm-cmdfarm FILE [OPTIONS]; see --help)");
+  } else if (!help) {
+    if (read_all(file, &c->text, &c->text_len, err, sizeof err) ||
+        index_commands(c, file, err, sizeof err))
+      if (!c->file_err[0]) snprintf(c->file_err, sizeof c->file_err, "%s", err);
+    char *abs = realpath(file, NULL); /* "cmds" and "./cmds" are one file to the journal */
+    store[0] = malloc(strlen(abs ? abs : file) + 12);
+    store[1] = malloc(40);
+    if (!store[0] || !store[1]) return free(abs), free(out), NULL;
+    sprintf(store[0], "--commands=%s", abs ? abs : file);
+    uint64_t d = fnv1a(UINT64_C(0xcbf29ce484222325), c->text ? c->text : "", c->text_len);
+    sprintf(store[1], "--commands-digest=%016llx", (unsigned long long)d);
+    free(abs);
+    memmove(out + 2, out + 1, (size_t)(n - 1) * sizeof *out); /* --commands first */
+    out[1] = store[0];
+    n++;
+    out[n++] = store[1];
+    if (journal && !resume) out[n++] = "--resume";
+    if (!prefetch) out[n++] = "--prefetch=1";
+  }
+  out[n] = NULL;
+  *nargc = n;
+  return out;
+}
+
+int main(int argc, char **argv) {
+  cmdfarm c = {.max_output = 1 << 20, .spool_fd = -1};
+  const tf_option options[] = {
+      {"commands", TF_OPT_STRING, &c.commands, "FILE",
+       "the command file, one shell command a line (or give FILE first)", 0, 0},
+      {"output-dir", TF_OPT_STRING, &c.outdir, "DIR",
+       "workers write each command's output to DIR/LINE.out, DIR/LINE.err", 0, 0},
+      {"max-output", TF_OPT_SIZE, &c.max_output, "BYTES",
+       "keep this much stdout and stderr per command (default 1M)", 0, TF_MAX_PAYLOAD_LIMIT},
+      {"timeout", TF_OPT_DOUBLE, &c.timeout, "SECONDS",
+       "kill a command's process group after this long (default 0: none)", 0, 1e9},
+      {"summary", TF_OPT_STRING, &c.summary, "FILE",
+       "write a TSV table: line, status, seconds, node, command", 0, 0},
+      /* options[3] and [4] may change between runs of one journal: main keeps them from it */
+      {"commands-digest", TF_OPT_STRING, &c.digest, "HEX",
+       "set by " ME " itself: a hash of FILE, for --journal", 0, 0},
+      TF_OPTIONS_END,
+  };
+  tf_app app = {
+      .name = "taskfarm-cmdfarm",
+      .summary =
+          "taskfarm-cmdfarm FILE [OPTIONS]: run every line of FILE as a shell command\n"
+          "(/bin/sh -c LINE) on the workers, one task per line; blank lines and lines that\n"
+          "start with # are skipped. A command gets TASKFARM_LINE, TASKFARM_RANK and\n"
+          "TASKFARM_ATTEMPT in its environment and /dev/null as stdin. Its stdout and stderr\n"
+          "are printed by the master in line order, each line prefixed \"[line N] \" (or go\n"
+          "to DIR/N.out and DIR/N.err with --output-dir). A command that exits non-zero, is\n"
+          "killed or runs past --timeout has failed: --retries runs it again elsewhere, and\n"
+          "the exit status is 1 when any failed for good. With --journal FILE, --resume is\n"
+          "implied: running the same command again skips the commands that succeeded.",
+      .ctx = &c,
+      .options = options,
+      .check_options = check_options,
+      .generate = generate,
+      .execute = execute,
+      .collect = collect,
+      .finish = finish,
+      .worker_init = worker_init,
+  };
+  const tf_option run_options[] = {options[3], options[4], TF_OPTIONS_END}; /* not journaled */
+  char *store[2] = {NULL, NULL};
+  int nargc = 0;
+  char **args = rewrite_args(&c, options, run_options, argc, argv, &nargc, store);
+  if (!args) return fprintf(stderr, ME ": out of memory\n"), TF_EXIT_FAILED;
+  int rc = tf_main(nargc, args, &app);
+  /* --fail-fast or a stop signal end the run before finish: the master still prints the output
+   * it has and the table, with the commands that have no result as "not done". */
+  if (c.master && !c.reported) report(&c, 0, c.quiet);
+  fflush(stdout);
+  if (c.spool_fd >= 0) close(c.spool_fd);
+  for (size_t i = 0; i < c.nnodes; i++)
+    free(c.nodes[i]);
+  free(c.nodes), free(c.slots), free(c.recs), free(c.text), free(c.cmds);
+  free(store[0]), free(store[1]), free(args);
+  return rc;
+}
