@@ -128,6 +128,10 @@ log "fault handling (heartbeats, journal)"
 sh bench/faults.sh "$([ $quick = 1 ] && echo 2000000 || echo 10000000)" "$([ $quick = 1 ] && echo 1 || echo 5)" \
   >"$tmp/faults"
 
+# ---- 8. tracing overhead -------------------------------------------------------------
+log "tracing overhead (--trace)"
+bash bench/trace.sh "$REPS" >"$tmp/trace"
+
 # ---- 6. peers ------------------------------------------------------------------------
 peers_ok=0
 if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
@@ -370,6 +374,19 @@ one of those asks for them (docs/FAULTS.md).
 \`\`\`
 EOF
   cat "$tmp/faults"
+  echo '```'
+  cat <<EOF
+
+## 8. What tracing costs
+
+\`bench/trace.sh\`: 1 ms tasks and empty tasks, each with and without
+\`--trace\` (a preallocated buffer of 32-byte events on every rank, sent to
+the master in the BYE frame at the end; docs/OBSERVABILITY.md). The rate is
+the summary's, so writing the file after the run is not counted.
+
+\`\`\`
+EOF
+  cat "$tmp/trace"
   echo '```'
 } >"$out"
 log "done: $out"

@@ -127,6 +127,15 @@ typedef enum tf_idle_mode {
   TF_IDLE_SLEEP,   /* nap at once, 20 to 500 us: more ranks than cores */
 } tf_idle_mode;
 
+/* Progress on stderr (--progress). */
+typedef enum tf_progress_mode {
+  TF_PROGRESS_AUTO, /* a bar when stderr is a terminal, else a line every few seconds (default) */
+  TF_PROGRESS_BAR,  /* a bar redrawn in place */
+  TF_PROGRESS_LINE, /* a plain line every --progress-every seconds */
+  TF_PROGRESS_NONE, /* nothing */
+} tf_progress_mode;
+#define TF_DEFAULT_PROGRESS_EVERY 10.0 /* seconds between progress lines */
+
 typedef struct tf_config {
   int schedule;         /* a tf_schedule (--schedule) */
   int chunk;            /* dynamic's chunk, guided's smallest (--chunk) */
@@ -146,6 +155,13 @@ typedef struct tf_config {
   double worker_timeout; /* a worker silent this long is lost; 0: see docs/FAULTS.md (--worker-timeout) */
   double drain;          /* seconds to wait for tasks in flight after a stop signal (--drain) */
   const char *status_file; /* tf_main writes its exit status here (--status-file) */
+  /* Observability (docs/OBSERVABILITY.md); the files are written by rank 0. */
+  int progress;              /* a tf_progress_mode (--progress) */
+  double progress_every;     /* seconds between progress lines; 0: the default (--progress-every) */
+  const char *stats_file;    /* run statistics as JSON, or NULL (--stats) */
+  const char *trace_file;    /* Chrome trace-event JSON, or NULL (--trace) */
+  const char *timeline_file; /* SVG Gantt chart, or NULL (--timeline) */
+  uint64_t trace_events;     /* events each rank records at most (--trace-events) */
   /* Who wrote a journal: a hash of the app's name and options, and the
    * options as text (set by tf_parse_args; a journal from other options is
    * refused). */

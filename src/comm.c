@@ -93,6 +93,8 @@ int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
   c->sends[i].busy = 1;
   c->sends[i].dest = dest;
   c->busy_sends++;
+  c->msgs_sent++;
+  c->bytes_sent += w->len;
   return 0;
 }
 
@@ -226,6 +228,8 @@ int tf_comm_poll(tf_comm *c, int source, tf_msg *m) {
     m->buf = c->recvs[i].buf;
     m->len = c->recvs[i].len;
     m->source = c->recvs[i].source;
+    c->msgs_recv++;
+    c->bytes_recv += (uint64_t)m->len;
     memmove(&c->recvs[i], &c->recvs[i + 1], (size_t)(c->nrecvs - i - 1) * sizeof *c->recvs);
     memmove(&c->recv_reqs[i], &c->recv_reqs[i + 1],
             (size_t)(c->nrecvs - i - 1) * sizeof *c->recv_reqs);

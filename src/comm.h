@@ -35,6 +35,7 @@ typedef struct tf_comm {
   MPI_Status *st;
   int cap_idx;
   char errmsg[400]; /* the last MPI error, named */
+  uint64_t msgs_sent, bytes_sent, msgs_recv, bytes_recv; /* for --stats */
 } tf_comm;
 
 /* A received message; buf belongs to the caller (free it). */

@@ -68,6 +68,7 @@ typedef struct tf_run_stats {
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
   /* per worker (nworkers entries), from BYE frames */
   uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
+  struct tf_obs *obs; /* rank 0 with --stats, --trace or --timeline: what they need; else NULL */
 } tf_run_stats;
 
 /* Count a task given up on. */

@@ -12,7 +12,9 @@
 #include "farm.h"
 #include "idle.h"
 #include "ledger.h"
+#include "observe.h"
 #include "policy.h"
+#include "progress.h"
 #include "signals.h"
 
 /* Bytes of tasks packed into one TASKS frame (one larger task still goes alone). */
@@ -66,6 +68,10 @@ typedef struct master {
   /* graceful stop */
   int draining;
   double drain_until;
+  /* observability: NULL / off unless asked for */
+  tf_obs *obs;
+  tf_trace *tr; /* the master's events, or NULL */
+  tf_progress progress;
 } master;
 
 typedef int (*handler)(master *m, int w, const tf_frame *f);
@@ -103,7 +109,9 @@ static int refill(master *m) {
   size_t limit = window(m);
   while (!m->gen_done && tf_queue_size(&m->queue) < limit) {
     size_t before = tf_queue_size(&m->queue);
+    double t = m->tr ? tf_now() : 0;
     int rc = tf_call_generate(&m->h, &m->gen_done, &m->stats->tasks_generated);
+    if (m->tr) tf_trace_add(m->tr, TF_EV_GENERATE, tf_queue_size(&m->queue) - before, 0, t, tf_now());
     if (rc) return fail_run(m, rc);
     progressed = 1;
     if (tf_queue_size(&m->queue) == before) break; /* generate is asked again next round */
@@ -154,7 +162,17 @@ static int moot_copy(master *m, const tf_rec *r) {
 /* Send the TASKS frame b (holding n tasks, already in w's ledger) to w. */
 static int send_frame(master *m, int w, tf_wbuf *b, int n) {
   tf_wire_finish(b);
+  double t = m->tr ? tf_now() : 0;
   int rc = tf_comm_send(&m->c, b, w + 1);
+  if (m->tr) tf_trace_add(m->tr, TF_EV_SEND, (uint64_t)n, (uint32_t)(w + 1), t, tf_now());
+  if (m->obs && m->obs->w[w].req_since >= 0) { /* how long the request waited here */
+    tf_obs_worker *x = &m->obs->w[w];
+    uint64_t ns = m->now > x->req_since ? (uint64_t)((m->now - x->req_since) * 1e9) : 0;
+    x->req_wait_ns += ns;
+    x->req_waits++;
+    if (ns > x->req_wait_max_ns) x->req_wait_max_ns = ns;
+    x->req_since = -1;
+  }
   if (rc) {
     tf_log(0, "sending tasks to rank %d: %s", w + 1, m->c.errmsg);
     return fail_run(m, rc);
@@ -365,6 +383,7 @@ static int on_results_frame(master *m, int w, const tf_frame *f) {
     return fail_run(m, TF_EPROTO);
   }
   m->demand[w] = (int)f->aux;
+  if (m->obs) m->obs->w[w].req_since = m->now;
   return 0;
 }
 
@@ -388,6 +407,8 @@ static void record_bye(master *m, int w, const tf_frame *f) {
   m->stats->w_wait_ns[w] = v[2];
   m->stats->w_frames[w] = v[3];
   m->state[w] = W_DONE;
+  if (m->obs && tf_obs_bye(m->obs, w, f, tf_now()))
+    tf_log(0, "out of memory keeping the trace of rank %d", w + 1);
 }
 
 static int on_early_bye(master *m, int w, const tf_frame *f) {
@@ -446,6 +467,10 @@ static int poll_incoming(master *m) {
     } else if (!fn) {
       tf_log(0, "unexpected %s message from rank %d", tf_wire_kind_name(f.kind), msg.source);
       rc = fail_run(m, TF_EPROTO);
+    } else if (m->tr) {
+      double t = tf_now();
+      rc = fn(m, w, &f);
+      tf_trace_add(m->tr, TF_EV_RECV, f.kind, (uint32_t)(w + 1), t, tf_now());
     } else {
       rc = fn(m, w, &f);
     }
@@ -706,6 +731,7 @@ static int stop_workers(master *m) {
       tf_log(0, "sending STOP to rank %d: %s", w + 1, m->c.errmsg);
       return rc;
     }
+    if (m->obs) m->obs->w[w].stop_sent = tf_now() - m->obs->t0;
     left++;
   }
   double deadline = tf_now() + wait;
@@ -764,6 +790,25 @@ static int stop_workers(master *m) {
   return rc;
 }
 
+/* --progress: done / total when the total is known, workers alive, failures. */
+static void show_progress(master *m) {
+  const tf_run_stats *s = m->stats;
+  tf_progress_info in = {0};
+  in.done = s->results + s->failed;
+  uint64_t spawned = s->tasks_spawned;
+  if (m->gen_done)
+    in.total = s->tasks_generated + spawned + s->resumed;
+  else if (m->h.total)
+    in.total = m->h.total + spawned + s->resumed;
+  in.done += s->resumed;
+  in.failed = s->failed;
+  in.retried = s->retried;
+  in.nworkers = m->nworkers;
+  for (int w = 0; w < m->nworkers; w++)
+    in.alive += m->state[w] == W_RUNNING;
+  tf_progress_show(&m->progress, m->now, &in);
+}
+
 int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
   master m;
   memset(&m, 0, sizeof m);
@@ -777,6 +822,8 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   tf_policy_init(&m.policy, (tf_schedule)cfg->schedule, m.nworkers, cfg->chunk, cfg->prefetch);
   m.depth = tf_policy_plan(&m.policy, TF_LEFT_UNKNOWN).depth;
   m.heartbeats = tf_heartbeats_on(cfg);
+  m.obs = stats->obs;
+  m.tr = m.obs && m.obs->trace ? &m.obs->master : NULL;
   m.hb_every = tf_heartbeat_interval(cfg);
   size_t nw = (size_t)m.nworkers;
   m.demand = calloc(nw, sizeof *m.demand);
@@ -795,6 +842,12 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   for (int w = 0; m.heard && m.told && w < m.nworkers; w++)
     m.heard[w] = m.told[w] = t0;
   m.last_check = t0;
+  tf_progress_init(&m.progress, cfg, t0);
+  if (m.obs) {
+    m.obs->t0 = m.obs->next_sample = m.obs->master.epoch = t0;
+    for (size_t w = 0; w < nw; w++)
+      m.obs->w[w].req_since = -1;
+  }
   if (!rc && (rc = tf_js_open(&m.js, &m.h, &m.queue, stats))) fail_run(&m, rc);
 
   tf_idle idle;
@@ -826,6 +879,10 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
         fail_run(&m, TF_EJOURNAL);
         break;
       }
+      if (tf_obs_sample_due(m.obs, m.now))
+        tf_obs_sample(m.obs, m.now, tf_queue_size(&m.queue), m.ledger.total - m.stale,
+                      stats->results);
+      if (tf_progress_due(&m.progress, m.now)) show_progress(&m);
     }
     if (m.gen_done && queues_empty(&m) && m.ledger.total == m.stale) break;
     quiet = !progressed;
@@ -840,12 +897,28 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     for (int w = 0; m.own && w < m.nworkers; w++)
       stats->not_done += tf_queue_size(&m.own[w]);
   }
+  if (m.progress.mode != TF_PROGRESS_NONE) {
+    if (m.progress.mode == TF_PROGRESS_BAR) show_progress(&m); /* the bar ends full */
+    tf_progress_end(&m.progress);
+  }
+  if (m.obs) tf_obs_sample(m.obs, tf_now(), tf_queue_size(&m.queue), m.ledger.total - m.stale,
+                           stats->results);
   /* Results are safe before anything that may hang or abort. */
   if ((rc = tf_js_close(&m.js)) && !m.status) m.status = rc;
+  double tf = m.tr ? tf_now() : 0;
   if (!m.status && (rc = tf_call_finish(&m.h))) fail_run(&m, rc);
+  if (m.tr) tf_trace_add(m.tr, TF_EV_FINISH, 0, 0, tf, tf_now());
   if (!m.status && stats->failed) m.status = TF_EAPP; /* --keep-going: finished, but not whole */
   stats->wall = tf_now() - t0;
+  double ts = m.tr ? tf_now() : 0;
   rc = stop_workers(&m);
+  if (m.tr) tf_trace_add(m.tr, TF_EV_STOP, 0, 0, ts, tf_now());
+  if (m.obs) {
+    m.obs->m_msgs_sent = m.c.msgs_sent;
+    m.obs->m_bytes_sent = m.c.bytes_sent;
+    m.obs->m_msgs_recv = m.c.msgs_recv;
+    m.obs->m_bytes_recv = m.c.bytes_recv;
+  }
   /* A worker stuck in a task nobody needs any more (a copy that lost, or
    * the drain after a stop) does not change the run's outcome. */
   if (rc && !m.status && !m.stale) m.status = rc;

@@ -7,6 +7,8 @@
 
 #include "comm.h"
 #include "farm.h"
+#include "observe.h"
+#include "progress.h"
 #include "signals.h"
 
 static int out_of_memory(const tf_handle *h) {
@@ -91,6 +93,15 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   }
   int done = 0;
   uint64_t busy_ns = 0;
+  /* --trace / --timeline: the tasks go to worker 0's track, on one clock. */
+  tf_obs *obs = stats->obs;
+  tf_trace tr = {0};
+  if (obs) obs->t0 = obs->next_sample = t0;
+  if (obs && obs->trace && tf_trace_init(&tr, (size_t)cfg->trace_events, t0))
+    tf_log(0, "no room for %llu trace events (--trace-events): none are recorded",
+           (unsigned long long)cfg->trace_events);
+  tf_progress prog;
+  tf_progress_init(&prog, cfg, t0);
   while (!rc) {
     int sig = tf_stop_signal();
     if (sig) { /* nothing is in flight here: stop at once */
@@ -110,11 +121,31 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
       break;
     }
     double a = tf_now();
+    uint64_t before = stats->results, id = tf_queue_peek(&q)->id;
     rc = execute_one(&h, app, &q, &js, stats);
     double b = tf_now();
     busy_ns += (uint64_t)((b - a) * 1e9);
+    if (tr.on) tf_trace_add(&tr, TF_EV_TASK, id, stats->results == before, a, b);
+    if (tf_obs_sample_due(obs, b)) tf_obs_sample(obs, b, tf_queue_size(&q), 1, stats->results);
+    if (tf_progress_due(&prog, b)) {
+      tf_progress_info in = {stats->results + stats->failed,
+                             done ? stats->tasks_generated + stats->tasks_spawned
+                             : h.total ? h.total + stats->tasks_spawned
+                                       : 0,
+                             stats->failed, stats->retried, 1, 1};
+      tf_progress_show(&prog, b, &in);
+    }
     if (!rc && js.on && tf_js_tick(&js, b)) rc = TF_EJOURNAL;
   }
+  tf_progress_end(&prog);
+  if (obs && tr.on) { /* worker 0's events, on the master's clock already */
+    obs->w[0].ev = tr.ev;
+    obs->w[0].nev = tr.n;
+    obs->w[0].o[TF_OBS_DROPPED] = tr.dropped;
+    obs->w[0].reported = 1;
+    tr.ev = NULL;
+  }
+  tf_trace_free(&tr);
   int frc = init_ok ? tf_call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
   int jrc = tf_js_close(&js); /* what finished is safe before finish runs */

@@ -119,6 +119,51 @@ void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]) {
     v[i] = get64((const unsigned char *)e->data + 8 * i);
 }
 
+int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]) {
+  unsigned char b[TF_WIRE_OBS_SIZE];
+  for (int i = 0; i < TF_WIRE_OBS_N; i++)
+    put64(b + 8 * i, v[i]);
+  return tf_wire_add(w, TF_ENT_OBS, 0, 0, b, sizeof b);
+}
+
+void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]) {
+  for (int i = 0; i < TF_WIRE_OBS_N; i++)
+    v[i] = get64((const unsigned char *)e->data + 8 * i);
+}
+
+int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
+  if (n > TF_WIRE_EVENTS_PER_ENTRY) return TF_ETOOBIG;
+  size_t size = n * TF_WIRE_EVENT_SIZE, bytes = tf_wire_entry_bytes(size);
+  if (reserve(w, bytes)) return TF_ENOMEM;
+  unsigned char *e = w->buf + w->len;
+  put64(e, n); /* the id field says how many, so a record cut short is seen */
+  put32(e + 8, (uint32_t)size);
+  memset(e + 12, 0, 12);
+  e[16] = TF_ENT_EVENTS;
+  unsigned char *p = e + TF_WIRE_ENTRY_SIZE;
+  for (size_t i = 0; i < n; i++, p += TF_WIRE_EVENT_SIZE) {
+    put64(p, ev[i].id);
+    put64(p + 8, (uint64_t)ev[i].t0);
+    put64(p + 16, (uint64_t)ev[i].t1);
+    put32(p + 24, ev[i].kind);
+    put32(p + 28, ev[i].arg);
+  }
+  w->len += bytes;
+  w->count++;
+  return 0;
+}
+
+size_t tf_wire_event_count(const tf_entry *e) { return e->size / TF_WIRE_EVENT_SIZE; }
+
+void tf_wire_event_at(const tf_entry *e, size_t i, tf_event *out) {
+  const unsigned char *p = (const unsigned char *)e->data + i * TF_WIRE_EVENT_SIZE;
+  out->id = get64(p);
+  out->t0 = (int64_t)get64(p + 8);
+  out->t1 = (int64_t)get64(p + 16);
+  out->kind = get32(p + 24);
+  out->arg = get32(p + 28);
+}
+
 void tf_wire_finish(tf_wbuf *w) {
   put32(w->buf + 8, w->count);
   put64(w->buf + 16, (uint64_t)(w->len - TF_WIRE_HEADER_SIZE));
@@ -145,7 +190,7 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_RESULTS] =
         (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS),
     [TF_MSG_STOP] = 0,
-    [TF_MSG_BYE] = 1u << TF_ENT_STATS,
+    [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
     [TF_MSG_HEARTBEAT] = 0,
 };
@@ -179,6 +224,7 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
 
   const unsigned char *body = p + TF_WIRE_HEADER_SIZE;
   size_t pos = 0;
+  unsigned seen_obs = 0;
   for (uint32_t i = 0; i < count; i++) {
     if (body_len - pos < TF_WIRE_ENTRY_SIZE)
       FAIL("%s frame: entry %u of %u is truncated", tf_wire_kind_name(kind), i, count);
@@ -187,15 +233,28 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
     uint32_t size = get32(e + 8);
     if (type == 0 || type >= TF_ENT_TYPE_COUNT || !(allowed_types[kind] & (1u << type)))
       FAIL("%s frame: entry %u has type %u, not allowed here", tf_wire_kind_name(kind), i, type);
-    uint64_t limit = type == TF_ENT_TEXT    ? TF_WIRE_MAX_MESSAGE
-                     : type == TF_ENT_STATS ? TF_WIRE_STATS_SIZE
-                                            : max_payload;
+    uint64_t limit = type == TF_ENT_TEXT     ? TF_WIRE_MAX_MESSAGE
+                     : type == TF_ENT_STATS  ? TF_WIRE_STATS_SIZE
+                     : type == TF_ENT_OBS    ? TF_WIRE_OBS_SIZE
+                     : type == TF_ENT_EVENTS ? TF_WIRE_EVENTS_PER_ENTRY * TF_WIRE_EVENT_SIZE
+                                             : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
     if (size > limit)
       FAIL("%s frame: entry %u holds %u bytes, the limit is %llu", tf_wire_kind_name(kind), i, size,
            (unsigned long long)limit);
     if (type == TF_ENT_STATS && size != TF_WIRE_STATS_SIZE)
       FAIL("%s frame: statistics entry of %u bytes", tf_wire_kind_name(kind), size);
+    if (type == TF_ENT_OBS && size != TF_WIRE_OBS_SIZE)
+      FAIL("%s frame: counters entry of %u bytes", tf_wire_kind_name(kind), size);
+    if (type == TF_ENT_EVENTS && (size % TF_WIRE_EVENT_SIZE || get64(e) != size / TF_WIRE_EVENT_SIZE))
+      FAIL("%s frame: events entry of %u bytes saying %llu events", tf_wire_kind_name(kind), size,
+           (unsigned long long)get64(e));
+    if (kind == TF_MSG_BYE) { /* STATS first and only once; OBS at most once */
+      if ((i == 0) != (type == TF_ENT_STATS))
+        FAIL("BYE frame: entry %u has type %u, the statistics must come first and once", i, type);
+      if (type == TF_ENT_OBS && seen_obs++)
+        FAIL("BYE frame: a second counters entry");
+    }
     size_t need = tf_wire_entry_bytes(size);
     if (body_len - pos < need)
       FAIL("%s frame: entry %u needs %zu bytes, %llu left", tf_wire_kind_name(kind), i, need,
@@ -205,8 +264,9 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
   if (pos != body_len)
     FAIL("%s frame: %llu stray bytes after %u entries", tf_wire_kind_name(kind),
          (unsigned long long)(body_len - pos), count);
-  if ((kind == TF_MSG_BYE || kind == TF_MSG_ERROR) && count != 1)
+  if (kind == TF_MSG_ERROR && count != 1)
     FAIL("%s frame with %u entries, expected 1", tf_wire_kind_name(kind), count);
+  if (kind == TF_MSG_BYE && count < 1) FAIL("BYE frame without its statistics");
   out->kind = kind;
   out->aux = get32(p + 12);
   out->count = count;

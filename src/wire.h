@@ -21,7 +21,8 @@ enum tf_msg_kind {
   TF_MSG_TASKS = 1,   /* master -> worker: task entries; aux = the plan (TF_WIRE_PLAN) */
   TF_MSG_RESULTS = 2, /* worker -> master: result/fail/spawn/stats entries; aux = tasks asked for */
   TF_MSG_STOP = 3,    /* master -> worker: no entries; aux = run status (0 or -TF_E*) */
-  TF_MSG_BYE = 4,     /* worker -> master: one stats entry; the worker's last frame */
+  TF_MSG_BYE = 4,     /* worker -> master: a STATS entry, then at most one OBS and any number
+                         of EVENTS entries; the worker's last frame */
   TF_MSG_ERROR = 5,   /* either way: one text entry; the sender gives up */
   TF_MSG_HEARTBEAT = 6, /* either way: no entries; "still here" after a quiet spell */
   TF_MSG_KIND_COUNT
@@ -35,6 +36,8 @@ enum tf_entry_type {
   TF_ENT_SPAWN = 4,  /* a task created by a worker: id, priority, payload */
   TF_ENT_STATS = 5,  /* worker statistics: TF_WIRE_STATS_SIZE bytes */
   TF_ENT_TEXT = 6,   /* a message for a person */
+  TF_ENT_OBS = 7,    /* observability counters of a worker: TF_WIRE_OBS_SIZE bytes (BYE) */
+  TF_ENT_EVENTS = 8, /* trace events: a whole number of TF_WIRE_EVENT_SIZE records (BYE) */
   TF_ENT_TYPE_COUNT
 };
 
@@ -44,6 +47,48 @@ enum tf_entry_type {
  * tasks, busy ns, ns spent with nothing to run, frames sent. */
 #define TF_WIRE_STATS_SIZE 32u
 #define TF_WIRE_STATS_N 4
+
+/* TF_ENT_OBS payload: TF_WIRE_OBS_N u64, indexed by enum tf_obs_field. Times
+ * are ns on the worker's own clock since its start (see docs/OBSERVABILITY.md:
+ * the master aligns them from the STOP / BYE exchange). */
+#define TF_WIRE_OBS_N 16
+#define TF_WIRE_OBS_SIZE (8u * TF_WIRE_OBS_N)
+enum tf_obs_field {
+  TF_OBS_MSGS_SENT,
+  TF_OBS_BYTES_SENT,
+  TF_OBS_MSGS_RECV,
+  TF_OBS_BYTES_RECV,
+  TF_OBS_STOP_SEEN, /* when STOP was received */
+  TF_OBS_BYE_SENT,  /* when BYE was built */
+  TF_OBS_EVENTS,    /* trace events recorded (and sent in this BYE) */
+  TF_OBS_DROPPED,   /* trace events not recorded: the cap was reached */
+  TF_OBS_WAIT_NS,   /* request to answer, summed over answered requests */
+  TF_OBS_WAITS,     /* answered requests */
+  TF_OBS_WAIT_MAX,  /* the longest of them, ns */
+  TF_OBS_FAILED,    /* task runs that failed */
+  TF_OBS_FIELDS
+};
+
+/* A trace event: TF_WIRE_EVENT_SIZE bytes on the wire, little-endian: id
+ * (u64), start and end (i64 ns since the recording rank's start), kind
+ * (u32, enum tf_event_kind), arg (u32). */
+#define TF_WIRE_EVENT_SIZE 32u
+/* Events per EVENTS entry at most (bytes: 1 MiB). */
+#define TF_WIRE_EVENTS_PER_ENTRY 32768u
+typedef struct tf_event {
+  uint64_t id;
+  int64_t t0, t1;
+  uint32_t kind, arg;
+} tf_event;
+enum tf_event_kind {
+  TF_EV_TASK = 1,     /* a worker ran task id; arg 1: it failed */
+  TF_EV_RECV = 2,     /* the master handled a frame of kind id from rank arg */
+  TF_EV_SEND = 3,     /* the master sent id tasks to rank arg */
+  TF_EV_GENERATE = 4, /* the master called generate; id tasks were submitted */
+  TF_EV_FINISH = 5,   /* the master ran finish */
+  TF_EV_STOP = 6,     /* the master stopped the workers */
+  TF_EV_KIND_COUNT
+};
 
 /* The plan in a TASKS frame's aux: depth in the low 16 bits, chunk above. */
 #define TF_WIRE_PLAN(depth, chunk) ((uint32_t)(depth) | (uint32_t)(chunk) << 16)
@@ -98,6 +143,14 @@ void tf_wire_finish(tf_wbuf *w);
 /* Append / read a TF_ENT_STATS entry (see TF_WIRE_STATS_SIZE). */
 int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]);
 void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]);
+/* Append / read a TF_ENT_OBS entry. */
+int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]);
+void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]);
+/* Append n events (at most TF_WIRE_EVENTS_PER_ENTRY) as one EVENTS entry. */
+int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n);
+/* Events in an EVENTS entry, and event i of it. */
+size_t tf_wire_event_count(const tf_entry *e);
+void tf_wire_event_at(const tf_entry *e, size_t i, tf_event *out);
 /* Bytes an entry of `size` data bytes adds to a frame. */
 size_t tf_wire_entry_bytes(size_t size);
 void tf_wbuf_free(tf_wbuf *w);

@@ -15,6 +15,7 @@
 #include "idle.h"
 #include "policy.h"
 #include "signals.h"
+#include "trace.h"
 
 /* A result waits at most this long for others to share its frame... */
 #define TF_FLUSH_INTERVAL 0.01
@@ -71,6 +72,10 @@ typedef struct worker {
   double hb_every;
   uint64_t tasks, busy_ns, starved_ns, frames; /* the whole run */
   uint64_t f_tasks, f_busy, f_wait, f_waits;   /* since the last frame; wait: request to answer */
+  uint64_t wait_ns, waits, wait_max, failed;    /* the whole run, for --stats */
+  double epoch;                                 /* time 0 of its trace and counters */
+  double stop_seen;                             /* when STOP arrived */
+  tf_trace trace;                               /* --trace / --timeline: its tasks */
 } worker;
 
 /* Let the heartbeat thread at MPI while this thread does not use it. */
@@ -170,8 +175,12 @@ static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
   k->plan = plan;
   double now = tf_now();
   k->heard = now;
-  k->f_wait += (uint64_t)((now - k->asked_at) * 1e9);
+  uint64_t wait = (uint64_t)((now - k->asked_at) * 1e9);
+  k->f_wait += wait;
   k->f_waits++;
+  k->wait_ns += wait;
+  k->waits++;
+  if (wait > k->wait_max) k->wait_max = wait;
   if (k->starved >= 0) {
     k->starved_ns += (uint64_t)((now - k->starved) * 1e9);
     k->starved = -1;
@@ -203,6 +212,7 @@ static int poll_incoming(worker *k) {
     }
     if (k->hb_on) k->heard = tf_now();
     if (f.kind == TF_MSG_STOP) {
+      k->stop_seen = tf_now();
       k->stop = 1;
       k->stop_status = TF_WIRE_STOP_STATUS(f.aux);
       k->peer_lost = (int)TF_WIRE_STOP_LOST(f.aux);
@@ -262,7 +272,9 @@ static int run_one(worker *k) {
   k->avg_task += (t1 - t0 - k->avg_task) / 8;
   k->tasks++;
   k->f_tasks++;
-  if (xrc == 0 && !k->h.error) {
+  int ok = xrc == 0 && !k->h.error;
+  if (k->trace.on) tf_trace_add(&k->trace, TF_EV_TASK, e.id, !ok, t0, t1);
+  if (ok) {
     rc = tf_wire_append(&k->out, &k->h.spawns);
     if (!rc) rc = tf_wire_add(&k->out, TF_ENT_RESULT, e.id, 0, k->h.result, k->h.result_len);
     if (k->h.nchildren) k->out_urgent = 1;
@@ -273,6 +285,7 @@ static int run_one(worker *k) {
       snprintf(msg, sizeof msg, "%s", k->h.errmsg);
     else
       snprintf(msg, sizeof msg, "execute returned %d%s", xrc, tf_rc_hint(xrc));
+    k->failed++;
     k->out.len = mark_len; /* children of a failed task never existed */
     k->out.count = mark_count;
     rc = tf_wire_add(&k->out, TF_ENT_FAIL, e.id, xrc, msg, strlen(msg));
@@ -289,10 +302,42 @@ static int run_one(worker *k) {
   return k->out_urgent ? flush(k) : 0;
 }
 
+/* BYE: the run's statistics, the counters --stats shows, and (--trace,
+ * --timeline) every event recorded, in one frame: the master gets all of it
+ * or, from a lost worker, nothing, and never waits for more. */
 static void send_bye(worker *k) {
   tf_wbuf *b = tf_comm_buffer(&k->c);
   uint64_t v[TF_WIRE_STATS_N] = {k->tasks, k->busy_ns, k->starved_ns, k->frames};
-  if (!b || tf_wire_begin(b, TF_MSG_BYE, 0) || tf_wire_add_stats(b, v)) {
+  uint64_t o[TF_WIRE_OBS_N] = {0};
+  int rc = !b || tf_wire_begin(b, TF_MSG_BYE, 0) || tf_wire_add_stats(b, v);
+  if (!rc) {
+    o[TF_OBS_MSGS_SENT] = k->c.msgs_sent + 1; /* this BYE */
+    o[TF_OBS_MSGS_RECV] = k->c.msgs_recv;
+    o[TF_OBS_BYTES_RECV] = k->c.bytes_recv;
+    o[TF_OBS_STOP_SEEN] = (uint64_t)tf_trace_ns(&k->trace, k->stop_seen);
+    o[TF_OBS_EVENTS] = k->trace.n;
+    o[TF_OBS_DROPPED] = k->trace.dropped;
+    o[TF_OBS_WAIT_NS] = k->wait_ns;
+    o[TF_OBS_WAITS] = k->waits;
+    o[TF_OBS_WAIT_MAX] = k->wait_max;
+    o[TF_OBS_FAILED] = k->failed;
+    size_t at = b->len;
+    rc = tf_wire_add_obs(b, o);
+    for (size_t i = 0; !rc && i < k->trace.n; i += TF_WIRE_EVENTS_PER_ENTRY) {
+      size_t n = k->trace.n - i < TF_WIRE_EVENTS_PER_ENTRY ? k->trace.n - i : TF_WIRE_EVENTS_PER_ENTRY;
+      rc = tf_wire_add_events(b, k->trace.ev + i, n);
+    }
+    if (!rc) { /* the last word: the bytes sent (with this frame's) and the clock */
+      size_t len = b->len;
+      b->len = at;
+      b->count--;
+      o[TF_OBS_BYTES_SENT] = k->c.bytes_sent + len;
+      o[TF_OBS_BYE_SENT] = (uint64_t)tf_trace_ns(&k->trace, tf_now());
+      tf_wire_add_obs(b, o); /* same size: rewrites the entry in place */
+      b->len = len;
+    }
+  }
+  if (rc) {
     tf_log(k->c.rank, "out of memory saying goodbye");
     return;
   }
@@ -397,6 +442,12 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   k.starved = -1;
   k.last_end = -1;
   k.heard = tf_now();
+  k.epoch = k.trace.epoch = k.heard;
+  if ((cfg->trace_file || cfg->timeline_file) &&
+      tf_trace_init(&k.trace, (size_t)cfg->trace_events, k.epoch))
+    tf_log(k.c.rank, "no room for %llu trace events (--trace-events): this rank records none",
+           (unsigned long long)cfg->trace_events);
+  k.trace.epoch = k.epoch;
   k.last_send = k.heard;
   heartbeat_start(&k);
   int rc = 0, init_ok = 0;
@@ -484,6 +535,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     free(k.inbox[(k.in_head + i) % k.in_cap].buf);
   free(k.inbox);
   tf_wbuf_free(&k.out);
+  tf_trace_free(&k.trace);
   tf_handle_free(&k.h);
   tf_comm_destroy(&k.c);
   if (rc) return rc;

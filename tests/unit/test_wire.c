@@ -792,6 +792,90 @@ static void test_wire_rejects_text_over_max_message(void) {
   tf_wbuf_free(&w);
 }
 
+static void test_wire_round_trips_bye_with_counters_and_events(void) {
+  const uint64_t stats[TF_WIRE_STATS_N] = {1, 2, 3, 4};
+  uint64_t obs[TF_WIRE_OBS_N], back[TF_WIRE_OBS_N];
+  for (int i = 0; i < TF_WIRE_OBS_N; i++)
+    obs[i] = UINT64_C(0x0102030405060708) * (uint64_t)(i + 1);
+  tf_event ev[3] = {{7, 10, 20, TF_EV_TASK, 0}, {UINT64_C(1) << 63 | 5, -5, 40, TF_EV_TASK, 1},
+                    {9, 41, 41, TF_EV_TASK, 0}};
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_events(&w, ev, 2), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_events(&w, ev + 2, 1), 0);
+  tf_wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(decode_copy(w.buf, w.len, 0, &f), 0);
+  CU_ASSERT_EQUAL(f.count, 4);
+  size_t pos = 0, k = 0;
+  tf_entry e;
+  tf_wire_next(&f, &pos, &e);
+  CU_ASSERT_EQUAL(e.type, TF_ENT_STATS);
+  tf_wire_next(&f, &pos, &e);
+  CU_ASSERT_EQUAL_FATAL(e.type, TF_ENT_OBS);
+  tf_wire_obs(&e, back);
+  CU_ASSERT(memcmp(obs, back, sizeof obs) == 0);
+  while (tf_wire_next(&f, &pos, &e)) {
+    CU_ASSERT_EQUAL_FATAL(e.type, TF_ENT_EVENTS);
+    for (size_t i = 0; i < tf_wire_event_count(&e); i++, k++) {
+      tf_event x;
+      tf_wire_event_at(&e, i, &x);
+      CU_ASSERT(x.id == ev[k].id && x.t0 == ev[k].t0 && x.t1 == ev[k].t1 &&
+                x.kind == ev[k].kind && x.arg == ev[k].arg);
+    }
+  }
+  CU_ASSERT_EQUAL(k, 3);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events(void) {
+  const uint64_t stats[TF_WIRE_STATS_N] = {0};
+  uint64_t obs[TF_WIRE_OBS_N] = {0};
+  tf_event ev = {1, 0, 1, TF_EV_TASK, 0};
+  tf_wbuf w = {0};
+  /* counters before the statistics */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* counters twice */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* counters of the wrong size */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_OBS, 0, 0, obs, TF_WIRE_OBS_SIZE - 8), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* events: a size that is no whole number of records, or a count that disagrees */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_EVENTS, 1, 0, obs, TF_WIRE_EVENT_SIZE - 8), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_events(&w, &ev, 1), 0);
+  tf_wire_finish(&w);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  poke64(w.buf + HDR_SIZE + padded(TF_WIRE_ENTRY_SIZE + TF_WIRE_STATS_SIZE), 2);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* events are refused outside BYE, and beyond the per-entry limit */
+  CU_ASSERT_EQUAL(tf_wire_add_events(&w, &ev, TF_WIRE_EVENTS_PER_ENTRY + 1), TF_ETOOBIG);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_events(&w, &ev, 1), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf_wbuf_free(&w);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_wire_round_trips_tasks_of_varied_sizes),
@@ -824,6 +908,8 @@ int main(void) {
       TF_UNIT_TEST(test_wire_rejects_stats_entry_of_wrong_size),
       TF_UNIT_TEST(test_wire_rejects_bye_or_error_without_exactly_one_entry),
       TF_UNIT_TEST(test_wire_rejects_text_over_max_message),
+      TF_UNIT_TEST(test_wire_round_trips_bye_with_counters_and_events),
+      TF_UNIT_TEST(test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events),
       TF_UNIT_END,
   };
   return tf_unit_run("wire", tests);

@@ -1,0 +1,538 @@
+/* observe.c - rank 0's picture of a run: gathering the workers' counters
+ * and trace events from their BYE frames, aligning their clocks to the
+ * master's, and writing --stats, --trace and --timeline with plain stdio. */
+#include "observe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+
+/* Above this many tasks, bars narrower than a pixel that touch are merged
+ * in the SVG, so that it stays small enough for a browser. */
+#define TF_SVG_MERGE_ABOVE 20000
+
+int tf_obs_wanted(const tf_config *cfg) {
+  return cfg->stats_file || cfg->trace_file || cfg->timeline_file;
+}
+
+int tf_obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, double t0) {
+  memset(o, 0, sizeof *o);
+  o->nworkers = nworkers;
+  o->serial = serial;
+  o->t0 = t0;
+  o->trace = cfg->trace_file || cfg->timeline_file;
+  o->sample_every = TF_OBS_SAMPLE_EVERY;
+  o->next_sample = t0;
+  o->w = calloc((size_t)nworkers, sizeof *o->w);
+  o->samples = malloc(TF_OBS_MAX_SAMPLES * sizeof *o->samples);
+  if (!o->w || !o->samples) return TF_ENOMEM;
+  for (int i = 0; i < nworkers; i++)
+    o->w[i].req_since = -1;
+  if (o->trace && !serial && tf_trace_init(&o->master, (size_t)cfg->trace_events, t0))
+    return TF_ENOMEM;
+  return 0;
+}
+
+void tf_obs_free(tf_obs *o) {
+  for (int i = 0; o->w && i < o->nworkers; i++)
+    free(o->w[i].ev);
+  free(o->w);
+  free(o->samples);
+  tf_trace_free(&o->master);
+  memset(o, 0, sizeof *o);
+}
+
+void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done) {
+  if (o->nsamples == TF_OBS_MAX_SAMPLES) { /* keep every other one, sample half as often */
+    for (size_t i = 0; i < TF_OBS_MAX_SAMPLES / 2; i++)
+      o->samples[i] = o->samples[2 * i];
+    o->nsamples = TF_OBS_MAX_SAMPLES / 2;
+    o->sample_every *= 2;
+  }
+  o->samples[o->nsamples++] = (tf_obs_point){now - o->t0, queued, in_flight, done};
+  o->next_sample = now + o->sample_every;
+}
+
+int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, double bye_recv) {
+  tf_obs_worker *x = &o->w[w];
+  x->bye_recv = bye_recv - o->t0;
+  size_t pos = 0, n = 0;
+  tf_entry e;
+  while (tf_wire_next(f, &pos, &e)) {
+    if (e.type == TF_ENT_OBS) {
+      tf_wire_obs(&e, x->o);
+      x->reported = 1;
+    } else if (e.type == TF_ENT_EVENTS) {
+      n += tf_wire_event_count(&e);
+    }
+  }
+  if (!x->reported) return 0;
+  /* The STOP / BYE exchange as one NTP round: the worker's clock minus the
+   * master's is the mean of the two one-way differences, good to half the
+   * round trip less the worker's time between the two. */
+  double seen = (double)x->o[TF_OBS_STOP_SEEN] * 1e-9, sent = (double)x->o[TF_OBS_BYE_SENT] * 1e-9;
+  x->offset = ((seen - x->stop_sent) + (sent - x->bye_recv)) / 2;
+  x->uncertainty = ((x->bye_recv - x->stop_sent) - (sent - seen)) / 2;
+  if (!n || !o->trace) return 0;
+  free(x->ev);
+  x->ev = malloc(n * sizeof *x->ev);
+  if (!x->ev) return TF_ENOMEM;
+  pos = 0;
+  while (tf_wire_next(f, &pos, &e))
+    if (e.type == TF_ENT_EVENTS)
+      for (size_t i = 0, k = tf_wire_event_count(&e); i < k; i++) {
+        tf_event ev;
+        tf_wire_event_at(&e, i, &ev);
+        if (ev.kind != TF_EV_TASK || ev.t1 < ev.t0) continue; /* not a worker's: ignored */
+        x->ev[x->nev++] = ev;
+      }
+  return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(f, "\\%c", *p);
+    else if (*p < 0x20)
+      fprintf(f, "\\u%04x", *p);
+    else
+      fputc(*p, f);
+  }
+  fputc('"', f);
+}
+
+static void xml_str(FILE *f, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if (*p == '<') fputs("&lt;", f);
+    else if (*p == '>') fputs("&gt;", f);
+    else if (*p == '&') fputs("&amp;", f);
+    else if (*p == '"') fputs("&quot;", f);
+    else if (*p < 0x20) fputc(' ', f);
+    else fputc(*p, f);
+  }
+}
+
+/* A finite number for JSON. */
+static double fin(double v) { return isfinite(v) ? v : 0.0; }
+
+static const char *status_name(int status) {
+  return status == TF_ESTOPPED ? "stopped" : status ? "failed" : "done";
+}
+
+/* Worker w's rank (0 in a one-rank farm). */
+static int rank_of(const tf_obs *o, int w) { return o->serial ? 0 : w + 1; }
+
+/* An event of worker w on the master's clock, seconds since t0. */
+static double w_time(const tf_obs *o, int w, int64_t ns) {
+  return (double)ns * 1e-9 - o->w[w].offset;
+}
+
+static FILE *open_out(const char *path, const char *opt) {
+  FILE *f = fopen(path, "w");
+  if (!f) tf_log(0, "%s %s: cannot write it", opt, path);
+  return f;
+}
+
+static int close_out(FILE *f, const char *path, const char *opt) {
+  int bad = ferror(f);
+  if (fclose(f) || bad) {
+    tf_log(0, "%s %s: writing it failed", opt, path);
+    return TF_EINVAL;
+  }
+  return 0;
+}
+
+static uint64_t dropped_total(const tf_obs *o) {
+  uint64_t d = o->master.dropped;
+  for (int w = 0; w < o->nworkers; w++)
+    d += o->w[w].o[TF_OBS_DROPPED];
+  return d;
+}
+
+/* ---- --stats ---------------------------------------------------------------- */
+
+static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
+                       const tf_run_stats *s, int status) {
+  FILE *f = open_out(cfg->stats_file, "--stats");
+  if (!f) return TF_EINVAL;
+  double wall = s->wall > 0 ? s->wall : 0;
+  double sum_busy = 0, bmin = 1e300, bmax = 0;
+  for (int w = 0; w < o->nworkers; w++) {
+    double b = (double)s->w_busy_ns[w] * 1e-9;
+    sum_busy += b;
+    if (b < bmin) bmin = b;
+    if (b > bmax) bmax = b;
+  }
+  double denom = wall * o->nworkers;
+  fprintf(f, "{\n  \"format\": \"taskfarm-stats\", \"version\": 1,\n  \"app\": ");
+  json_str(f, app && app->name ? app->name : "app");
+  fprintf(f, ", \"status\": \"%s\", \"ranks\": %d, \"nworkers\": %d,\n", status_name(status),
+          o->serial ? 1 : o->nworkers + 1, o->nworkers);
+  fprintf(f, "  \"wall_s\": %.9g, \"tasks_per_s\": %.9g,\n", wall,
+          fin(wall > 0 ? (double)s->results / wall : 0));
+  fprintf(f,
+          "  \"tasks\": {\"generated\": %llu, \"spawned\": %llu, \"results\": %llu, \"failed\": "
+          "%llu, \"retried\": %llu, \"resumed\": %llu, \"lost_tasks\": %llu, \"copies\": %llu, "
+          "\"copies_dropped\": %llu, \"not_done\": %llu},\n",
+          (unsigned long long)s->tasks_generated, (unsigned long long)s->tasks_spawned,
+          (unsigned long long)s->results, (unsigned long long)s->failed,
+          (unsigned long long)s->retried, (unsigned long long)s->resumed,
+          (unsigned long long)s->lost_tasks, (unsigned long long)s->copies,
+          (unsigned long long)s->copies_dropped, (unsigned long long)s->not_done);
+  fprintf(f, "  \"failed_ids\": [");
+  for (uint64_t i = 0; i < s->failed && i < TF_FAILED_LISTED; i++)
+    fprintf(f, "%s\"%llu\"", i ? ", " : "", (unsigned long long)s->failed_ids[i]);
+  fprintf(f, "],\n  \"lost_ranks\": [");
+  for (uint64_t i = 0; i < s->lost && i < TF_LOST_LISTED; i++)
+    fprintf(f, "%s%d", i ? ", " : "", s->lost_ranks[i]);
+  fprintf(f, "],\n");
+  fprintf(f,
+          "  \"load_balance\": %.6f, \"busy_fraction\": {\"min\": %.6f, \"mean\": %.6f, \"max\": "
+          "%.6f},\n",
+          fin(denom > 0 ? sum_busy / denom : 0), fin(wall > 0 ? bmin / wall : 0),
+          fin(denom > 0 ? sum_busy / denom : 0), fin(wall > 0 ? bmax / wall : 0));
+  fprintf(f, "  \"workers\": [\n");
+  for (int w = 0; w < o->nworkers; w++) {
+    const tf_obs_worker *x = &o->w[w];
+    double busy = (double)s->w_busy_ns[w] * 1e-9;
+    uint64_t waits = x->o[TF_OBS_WAITS];
+    fprintf(f,
+            "    {\"worker\": %d, \"rank\": %d, \"reported\": %s, \"tasks\": %llu, \"failed_runs\": "
+            "%llu, \"busy_s\": %.9g, \"idle_s\": %.9g, \"busy_fraction\": %.6f,\n",
+            w, rank_of(o, w), x->reported || o->serial ? "true" : "false",
+            (unsigned long long)s->w_tasks[w], (unsigned long long)x->o[TF_OBS_FAILED], busy,
+            (double)s->w_wait_ns[w] * 1e-9, fin(wall > 0 ? busy / wall : 0));
+    fprintf(f,
+            "     \"frames_sent\": %llu, \"msgs_sent\": %llu, \"bytes_sent\": %llu, "
+            "\"msgs_received\": %llu, \"bytes_received\": %llu,\n",
+            (unsigned long long)s->w_frames[w], (unsigned long long)x->o[TF_OBS_MSGS_SENT],
+            (unsigned long long)x->o[TF_OBS_BYTES_SENT], (unsigned long long)x->o[TF_OBS_MSGS_RECV],
+            (unsigned long long)x->o[TF_OBS_BYTES_RECV]);
+    fprintf(f,
+            "     \"answer_wait\": {\"count\": %llu, \"mean_s\": %.9g, \"max_s\": %.9g}, "
+            "\"request_wait_at_master\": {\"count\": %llu, \"mean_s\": %.9g, \"max_s\": %.9g},\n",
+            (unsigned long long)waits,
+            fin(waits ? (double)x->o[TF_OBS_WAIT_NS] * 1e-9 / (double)waits : 0),
+            (double)x->o[TF_OBS_WAIT_MAX] * 1e-9, (unsigned long long)x->req_waits,
+            fin(x->req_waits ? (double)x->req_wait_ns * 1e-9 / (double)x->req_waits : 0),
+            (double)x->req_wait_max_ns * 1e-9);
+    fprintf(f,
+            "     \"clock_offset_s\": %.9g, \"clock_uncertainty_s\": %.9g, \"trace_events\": %llu, "
+            "\"trace_dropped\": %llu}%s\n",
+            fin(x->offset), fin(x->uncertainty),
+            (unsigned long long)(o->serial ? x->nev : x->o[TF_OBS_EVENTS]),
+            (unsigned long long)x->o[TF_OBS_DROPPED], w + 1 < o->nworkers ? "," : "");
+  }
+  fprintf(f, "  ],\n");
+  uint64_t qmax = 0, fmax = 0;
+  for (size_t i = 0; i < o->nsamples; i++) {
+    if (o->samples[i].queued > qmax) qmax = o->samples[i].queued;
+    if (o->samples[i].in_flight > fmax) fmax = o->samples[i].in_flight;
+  }
+  fprintf(f,
+          "  \"master\": {\"frames_in\": %llu, \"frames_out\": %llu, \"msgs_sent\": %llu, "
+          "\"bytes_sent\": %llu, \"msgs_received\": %llu, \"bytes_received\": %llu,\n",
+          (unsigned long long)s->frames_in, (unsigned long long)s->frames_out,
+          (unsigned long long)o->m_msgs_sent, (unsigned long long)o->m_bytes_sent,
+          (unsigned long long)o->m_msgs_recv, (unsigned long long)o->m_bytes_recv);
+  fprintf(f,
+          "    \"queue_max\": %llu, \"in_flight_max\": %llu, \"sample_interval_s\": %.6g,\n"
+          "    \"samples_fields\": [\"t_s\", \"queued\", \"in_flight\", \"done\"],\n"
+          "    \"samples\": [",
+          (unsigned long long)qmax, (unsigned long long)fmax, o->sample_every);
+  for (size_t i = 0; i < o->nsamples; i++)
+    fprintf(f, "%s[%.6f, %llu, %llu, %llu]", i ? (i % 4 ? ", " : ",\n      ") : "",
+            o->samples[i].t, (unsigned long long)o->samples[i].queued,
+            (unsigned long long)o->samples[i].in_flight, (unsigned long long)o->samples[i].done);
+  fprintf(f, "]},\n");
+  fprintf(f,
+          "  \"trace\": {\"on\": %s, \"cap_per_rank\": %llu, \"master_events\": %llu, "
+          "\"dropped\": %llu}\n}\n",
+          o->trace ? "true" : "false", (unsigned long long)cfg->trace_events,
+          (unsigned long long)o->master.n, (unsigned long long)dropped_total(o));
+  return close_out(f, cfg->stats_file, "--stats");
+}
+
+/* ---- --trace ------------------------------------------------------------------ */
+
+static const char *kind_title(unsigned kind) {
+  switch (kind) {
+  case TF_EV_RECV: return "handle";
+  case TF_EV_SEND: return "send TASKS";
+  case TF_EV_GENERATE: return "generate";
+  case TF_EV_FINISH: return "finish";
+  case TF_EV_STOP: return "stop workers";
+  default: return "event";
+  }
+}
+
+static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
+                       const tf_run_stats *s) {
+  FILE *f = open_out(cfg->trace_file, "--trace");
+  if (!f) return TF_EINVAL;
+  fprintf(f, "{\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"app\": ");
+  json_str(f, app && app->name ? app->name : "app");
+  fprintf(f,
+          ", \"workers\": %d, \"wall_s\": %.9g, \"results\": %llu, \"cap_per_rank\": %llu, "
+          "\"dropped_events\": %llu, \"clock\": \"worker clocks aligned to the master's by the "
+          "STOP/BYE exchange; see clock_offset_s in --stats\"},\n\"traceEvents\": [\n",
+          o->nworkers, s->wall, (unsigned long long)s->results,
+          (unsigned long long)cfg->trace_events, (unsigned long long)dropped_total(o));
+  fprintf(f, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 0, \"args\": "
+             "{\"name\": ");
+  json_str(f, app && app->name ? app->name : "taskfarm");
+  fprintf(f, "}}");
+  if (!o->serial)
+    fprintf(f, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 0, \"args\": "
+               "{\"name\": \"master (rank 0)\"}}");
+  for (int w = 0; w < o->nworkers; w++)
+    fprintf(f,
+            ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": %d, \"args\": "
+            "{\"name\": \"worker %d (rank %d)%s\"}},\n{\"name\": \"thread_sort_index\", \"ph\": "
+            "\"M\", \"pid\": 1, \"tid\": %d, \"args\": {\"sort_index\": %d}}",
+            rank_of(o, w), w, rank_of(o, w), o->w[w].reported || o->serial ? "" : " - lost",
+            rank_of(o, w), w + 1);
+  for (size_t i = 0; i < o->master.n; i++) {
+    const tf_event *e = &o->master.ev[i];
+    double ts = (double)e->t0 * 1e-3, dur = (double)(e->t1 - e->t0) * 1e-3;
+    if (e->kind == TF_EV_RECV)
+      fprintf(f,
+              ",\n{\"name\": \"%s from rank %u\", \"cat\": \"message\", \"ph\": \"X\", \"ts\": "
+              "%.3f, \"dur\": %.3f, \"pid\": 1, \"tid\": 0, \"args\": {\"rank\": %u}}",
+              tf_wire_kind_name((unsigned)e->id), e->arg, ts, dur, e->arg);
+    else if (e->kind == TF_EV_SEND)
+      fprintf(f,
+              ",\n{\"name\": \"TASKS to rank %u\", \"cat\": \"message\", \"ph\": \"X\", \"ts\": "
+              "%.3f, \"dur\": %.3f, \"pid\": 1, \"tid\": 0, \"args\": {\"rank\": %u, \"tasks\": "
+              "%llu}}",
+              e->arg, ts, dur, e->arg, (unsigned long long)e->id);
+    else
+      fprintf(f,
+              ",\n{\"name\": \"%s\", \"cat\": \"master\", \"ph\": \"X\", \"ts\": %.3f, \"dur\": "
+              "%.3f, \"pid\": 1, \"tid\": 0, \"args\": {\"tasks\": %llu}}",
+              kind_title(e->kind), ts, dur, (unsigned long long)e->id);
+  }
+  for (int w = 0; w < o->nworkers; w++)
+    for (size_t i = 0; i < o->w[w].nev; i++) {
+      const tf_event *e = &o->w[w].ev[i];
+      double a = w_time(o, w, e->t0), b = w_time(o, w, e->t1);
+      fprintf(f,
+              ",\n{\"name\": \"task %llu%s\", \"cat\": \"%s\", \"ph\": \"X\", \"ts\": %.3f, "
+              "\"dur\": %.3f, \"pid\": 1, \"tid\": %d, \"args\": {\"id\": \"%llu\"}}",
+              (unsigned long long)e->id, e->arg ? " (failed)" : "", e->arg ? "task,failed" : "task",
+              a * 1e6, (b - a) * 1e6, rank_of(o, w), (unsigned long long)e->id);
+    }
+  for (size_t i = 0; i < o->nsamples; i++)
+    fprintf(f,
+            ",\n{\"name\": \"master queue\", \"ph\": \"C\", \"ts\": %.3f, \"pid\": 1, \"tid\": 0, "
+            "\"args\": {\"queued\": %llu, \"in_flight\": %llu}}",
+            o->samples[i].t * 1e6, (unsigned long long)o->samples[i].queued,
+            (unsigned long long)o->samples[i].in_flight);
+  fprintf(f, "\n]}\n");
+  return close_out(f, cfg->trace_file, "--trace");
+}
+
+/* ---- --timeline ------------------------------------------------------------------ */
+
+/* A colour on a viridis-like ramp, v in [0, 1]. */
+static void ramp(double v, char out[8]) {
+  static const double stops[5][3] = {
+      {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+  if (!(v >= 0)) v = 0;
+  if (v > 1) v = 1;
+  double x = v * 4;
+  int i = x >= 4 ? 3 : (int)x;
+  double t = x - i;
+  int c[3];
+  for (int k = 0; k < 3; k++)
+    c[k] = (int)(stops[i][k] + t * (stops[i + 1][k] - stops[i][k]) + 0.5);
+  snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+static void fmt_secs(char *b, size_t n, double s) {
+  if (s >= 1 || s == 0)
+    snprintf(b, n, "%.3g s", s);
+  else if (s >= 1e-3)
+    snprintf(b, n, "%.3g ms", s * 1e3);
+  else
+    snprintf(b, n, "%.3g us", s * 1e6);
+}
+
+static int write_timeline(const tf_obs *o, const tf_config *cfg, const tf_app *app,
+                          const tf_run_stats *s) {
+  FILE *f = open_out(cfg->timeline_file, "--timeline");
+  if (!f) return TF_EINVAL;
+  double end = s->wall, dmin = 1e300, dmax = 0;
+  size_t ntasks = 0;
+  for (int w = 0; w < o->nworkers; w++)
+    for (size_t i = 0; i < o->w[w].nev; i++) {
+      const tf_event *e = &o->w[w].ev[i];
+      double b = w_time(o, w, e->t1), d = (double)(e->t1 - e->t0) * 1e-9;
+      if (b > end) end = b;
+      if (d < dmin) dmin = d;
+      if (d > dmax) dmax = d;
+      ntasks++;
+    }
+  if (end <= 0) end = 1e-3;
+  if (dmin > dmax) dmin = dmax = 0;
+  double lmin = log(dmin > 1e-9 ? dmin : 1e-9), lmax = log(dmax > 1e-9 ? dmax : 1e-9);
+  const double W = 1200, left = 150, right = 30, top = 70;
+  double row = o->nworkers <= 16 ? 24 : o->nworkers <= 64 ? 12 : 6;
+  double plotw = W - left - right, ploth = row * o->nworkers;
+  double H = top + ploth + 80;
+  int merge = ntasks > TF_SVG_MERGE_ABOVE;
+  double px = end / plotw; /* seconds per pixel */
+  fprintf(f,
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 "
+          "%.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+          W, H, W, H);
+  fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" y=\"24\" "
+             "font-size=\"16\" font-weight=\"bold\">",
+          left);
+  xml_str(f, app && app->name ? app->name : "app");
+  char wl[32];
+  fmt_secs(wl, sizeof wl, s->wall);
+  fprintf(f,
+          ": %llu tasks on %d worker%s in %s</text>\n<text x=\"%.0f\" y=\"44\" fill=\"#444\">one "
+          "row per worker; a bar per task, coloured by its duration; white gaps: the worker had "
+          "nothing to run%s</text>\n",
+          (unsigned long long)ntasks, o->nworkers, o->nworkers == 1 ? "" : "s", wl, left,
+          merge ? "; tasks shorter than a pixel are merged" : "");
+  /* time axis */
+  double step = pow(10, floor(log10(end / 8)));
+  if (end / step > 40) step *= 5;
+  else if (end / step > 16) step *= 2;
+  fprintf(f, "<g class=\"axis\" stroke=\"#ccc\">\n");
+  for (double t = 0; t <= end * 1.0001; t += step)
+    fprintf(f, "<line x1=\"%.2f\" y1=\"%.0f\" x2=\"%.2f\" y2=\"%.0f\"/>\n", left + t / end * plotw,
+            top - 4, left + t / end * plotw, top + ploth);
+  fprintf(f, "</g>\n<g class=\"ticks\" text-anchor=\"middle\">\n");
+  for (double t = 0; t <= end * 1.0001; t += step) {
+    char b[32];
+    fmt_secs(b, sizeof b, t);
+    fprintf(f, "<text x=\"%.2f\" y=\"%.0f\">%s</text>\n", left + t / end * plotw, top + ploth + 18,
+            b);
+  }
+  fprintf(f, "</g>\n<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">time since the run "
+             "started</text>\n",
+          left + plotw / 2, top + ploth + 38);
+  /* rows */
+  for (int w = 0; w < o->nworkers; w++) {
+    double y = top + w * row;
+    fprintf(f,
+            "<rect x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" fill=\"%s\" "
+            "fill-opacity=\"0.6\"/>\n",
+            left, y, plotw, row, w % 2 ? "#f4f4f4" : "#ffffff");
+    if (row >= 10)
+      fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">worker %d (rank %d)%s</text>\n",
+              left - 8, y + row / 2 + 4, w, rank_of(o, w),
+              o->w[w].reported || o->serial ? "" : " lost");
+  }
+  fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" transform=\"rotate(-90 %.0f "
+             "%.0f)\">workers</text>\n",
+          18.0, top + ploth / 2, 18.0, top + ploth / 2);
+  /* bars */
+  for (int w = 0; w < o->nworkers; w++) {
+    double y = top + w * row + 1, h = row - 2;
+    fprintf(f, "<g class=\"worker\" data-worker=\"%d\" data-rank=\"%d\">\n", w, rank_of(o, w));
+    double ma = 0, mb = -1, msum = 0;
+    size_t mn = 0;
+    uint64_t mfirst = 0;
+    for (size_t i = 0; i <= o->w[w].nev; i++) {
+      const tf_event *e = i < o->w[w].nev ? &o->w[w].ev[i] : NULL;
+      double a = e ? w_time(o, w, e->t0) : 0, b = e ? w_time(o, w, e->t1) : 0;
+      double d = e ? (double)(e->t1 - e->t0) * 1e-9 : 0;
+      if (merge && mn && e && !e->arg && b - a < px && a - mb < px) {
+        mb = b; /* extend the merged bar */
+        msum += d;
+        mn++;
+        continue;
+      }
+      if (mn) {
+        char col[8];
+        ramp(lmax > lmin ? (log(msum / mn > 1e-9 ? msum / mn : 1e-9) - lmin) / (lmax - lmin) : 0.5, col);
+        fprintf(f,
+                "<rect class=\"tasks\" data-count=\"%zu\" data-first=\"%llu\" x=\"%.2f\" "
+                "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"><title>%zu tasks from "
+                "%llu</title></rect>\n",
+                mn, (unsigned long long)mfirst, left + ma / end * plotw, y,
+                (mb - ma) / end * plotw, h, col, mn, (unsigned long long)mfirst);
+        mn = 0;
+      }
+      if (!e) break;
+      if (merge && !e->arg && b - a < px) { /* start a merged bar */
+        ma = a, mb = b, msum = d, mn = 1, mfirst = e->id;
+        continue;
+      }
+      char col[8], ds[32];
+      if (e->arg)
+        snprintf(col, sizeof col, "#d62728");
+      else
+        ramp(lmax > lmin ? (log(d > 1e-9 ? d : 1e-9) - lmin) / (lmax - lmin) : 0.5, col);
+      fmt_secs(ds, sizeof ds, d);
+      double bw = (b - a) / end * plotw;
+      fprintf(f,
+              "<rect class=\"task%s\" data-id=\"%llu\" x=\"%.2f\" y=\"%.1f\" width=\"%.3f\" "
+              "height=\"%.1f\" fill=\"%s\"%s><title>task %llu%s: %s</title></rect>\n",
+              e->arg ? " failed" : "", (unsigned long long)e->id, left + a / end * plotw, y,
+              bw > 0.05 ? bw : 0.05, h, col, bw > 3 ? " stroke=\"white\" stroke-width=\"0.5\"" : "",
+              (unsigned long long)e->id, e->arg ? " (failed)" : "", ds);
+    }
+    fprintf(f, "</g>\n");
+  }
+  /* legend: the duration ramp */
+  double ly = top + ploth + 52;
+  fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">task duration</text>\n", left - 8,
+          ly + 11);
+  for (int i = 0; i < 10; i++) {
+    char col[8];
+    ramp(i / 9.0, col);
+    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"30\" height=\"14\" fill=\"%s\"/>\n",
+            left + 70 + 30 * i, ly, col);
+  }
+  char a[32], b[32];
+  fmt_secs(a, sizeof a, dmin);
+  fmt_secs(b, sizeof b, dmax);
+  fprintf(f,
+          "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n<text x=\"%.0f\" "
+          "y=\"%.0f\">%s (log scale)</text>\n<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" "
+          "height=\"14\" fill=\"#d62728\"/>\n<text x=\"%.0f\" y=\"%.0f\">failed run</text>\n",
+          left + 66, ly + 11, a, left + 376, ly + 11, b, left + 560, ly, left + 580, ly + 11);
+  uint64_t dropped = dropped_total(o);
+  if (dropped)
+    fprintf(f,
+            "<text x=\"%.0f\" y=\"%.0f\" fill=\"#d62728\">%llu events past the --trace-events cap "
+            "were not recorded</text>\n",
+            left + 700, ly + 11, (unsigned long long)dropped);
+  fprintf(f, "</svg>\n");
+  return close_out(f, cfg->timeline_file, "--timeline");
+}
+
+int tf_obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
+                 int status) {
+  int rc = 0;
+  uint64_t dropped = dropped_total(o);
+  if (o->trace && dropped) {
+    tf_log(0, "trace: %llu events were not recorded: ranks reached the --trace-events cap of %llu",
+           (unsigned long long)dropped, (unsigned long long)cfg->trace_events);
+    if (o->master.dropped) tf_log(0, "trace: the master dropped %llu", (unsigned long long)o->master.dropped);
+    for (int w = 0; w < o->nworkers; w++)
+      if (o->w[w].o[TF_OBS_DROPPED])
+        tf_log(0, "trace: rank %d dropped %llu", rank_of(o, w),
+               (unsigned long long)o->w[w].o[TF_OBS_DROPPED]);
+  }
+  for (int w = 0; o->trace && !o->serial && w < o->nworkers; w++)
+    if (!o->w[w].reported)
+      tf_log(0, "trace: rank %d sent no trace (it was lost or did not stop)", w + 1);
+  if (cfg->stats_file && write_stats(o, cfg, app, s, status)) rc = TF_EINVAL;
+  if (cfg->trace_file && write_trace(o, cfg, app, s)) rc = TF_EINVAL;
+  if (cfg->timeline_file && write_timeline(o, cfg, app, s)) rc = TF_EINVAL;
+  return rc;
+}
