@@ -3,6 +3,8 @@
  * one --help. Nothing here prints except tf_print_help. */
 #include "options.h"
 
+#include "trace.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +23,8 @@ void tf_config_defaults(tf_config *cfg) {
   cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
   cfg->journal_sync = 1.0;
   cfg->drain = 20.0;
+  cfg->progress = TF_PROGRESS_AUTO;
+  cfg->trace_events = TF_DEFAULT_TRACE_EVENTS;
 }
 
 /* The common options; dest pointers are filled per parse (see bind). */
@@ -45,6 +49,12 @@ enum {
   OPT_WORKER_TIMEOUT,
   OPT_DRAIN,
   OPT_STATUS_FILE,
+  OPT_PROGRESS,
+  OPT_PROGRESS_EVERY,
+  OPT_STATS,
+  OPT_TRACE,
+  OPT_TIMELINE,
+  OPT_TRACE_EVENTS,
   OPT_NCOMMON
 };
 
@@ -52,11 +62,12 @@ enum {
 typedef struct common_vals {
   int help, version, keep_going, fail_fast;
   long long prefetch, chunk, retries;
-  const char *schedule, *idle;
+  const char *schedule, *idle, *progress;
 } common_vals;
 
 static const char *const schedule_names[] = {"static", "dynamic", "guided", "adaptive"};
 static const char *const idle_names[] = {"backoff", "spin", "sleep"};
+static const char *const progress_names[] = {"auto", "bar", "line", "none"};
 
 static int lookup(const char *const *names, int n, const char *s) {
   for (int i = 0; i < n; i++)
@@ -114,6 +125,21 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
                            "write the exit status to FILE (mpirun --enable-recovery exits 0 "
                            "whatever the ranks return)",
                            0, 0},
+      [OPT_PROGRESS] = {"progress", TF_OPT_STRING, &v->progress, "MODE",
+                        "auto, bar, line or none: progress on stderr (default auto: a bar on a "
+                        "terminal, else a line every 10 s)",
+                        0, 0},
+      [OPT_PROGRESS_EVERY] = {"progress-every", TF_OPT_DOUBLE, &cfg->progress_every, "SECONDS",
+                              "seconds between progress lines (default 10)", 0.01, 1e6},
+      [OPT_STATS] = {"stats", TF_OPT_STRING, &cfg->stats_file, "FILE",
+                     "write run statistics as JSON to FILE", 0, 0},
+      [OPT_TRACE] = {"trace", TF_OPT_STRING, &cfg->trace_file, "FILE",
+                     "write a Chrome trace-event JSON of the run to FILE (Perfetto)", 0, 0},
+      [OPT_TIMELINE] = {"timeline", TF_OPT_STRING, &cfg->timeline_file, "FILE",
+                        "write an SVG Gantt chart of the tasks on each worker to FILE", 0, 0},
+      [OPT_TRACE_EVENTS] = {"trace-events", TF_OPT_SIZE, &cfg->trace_events, "N",
+                            "events each rank records at most for --trace/--timeline (default 1M)",
+                            1, 1e9},
       [OPT_NCOMMON] = TF_OPTIONS_END,
   };
   memcpy(t, tab, sizeof tab);
@@ -168,6 +194,15 @@ static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
     long long v = strtoll(val, &end, 10);
     int digits =
         isdigit((unsigned char)val[0]) || (val[0] == '-' && isdigit((unsigned char)val[1]));
+    if (!errno && digits && (*end == 'e' || *end == 'E' || *end == '.')) {
+      /* 1e9, 2.5e6: a whole number written the short way */
+      char *dend;
+      double d = strtod(val, &dend);
+      if (!*dend && isfinite(d) && d == floor(d) && fabs(d) < 9.2e18) {
+        v = (long long)d;
+        end = dend;
+      }
+    }
     if (errno || !digits || *end)
       return usage(err, n, "--%s: '%s' is not an integer", o->name, val);
     if (!in_range(o, (double)v))
@@ -241,7 +276,8 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                    .chunk = c.chunk,
                    .retries = c.retries,
                    .schedule = schedule_names[c.schedule],
-                   .idle = idle_names[c.idle]};
+                   .idle = idle_names[c.idle],
+                   .progress = progress_names[c.progress]};
   tf_option common[OPT_NCOMMON + 1];
   common_table(common, &c, &v);
   const char *appname = app->name ? app->name : "";
@@ -293,6 +329,12 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                  v.schedule);
   if ((c.idle = lookup(idle_names, 3, v.idle)) < 0)
     return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
+  if ((c.progress = lookup(progress_names, 4, v.progress)) < 0)
+    return usage(err, err_size, "--progress: '%s' is not one of auto, bar, line, none", v.progress);
+  const char *files[3] = {c.stats_file, c.trace_file, c.timeline_file};
+  static const char *const fopts[3] = {"--stats", "--trace", "--timeline"};
+  for (int i = 0; i < 3; i++)
+    if (files[i] && !files[i][0]) return usage(err, err_size, "%s: empty file name", fopts[i]);
   if (c.resume && !c.journal)
     return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
   if (c.journal && !c.journal[0]) return usage(err, err_size, "--journal: empty file name");

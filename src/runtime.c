@@ -6,6 +6,7 @@
 
 #include "comm.h"
 #include "farm.h"
+#include "observe.h"
 #include "options.h"
 #include "signals.h"
 #include "topo.h"
@@ -74,6 +75,26 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
     for (uint64_t i = 0; i < s->failed && i < TF_FAILED_LISTED; i++)
       fprintf(stderr, " %llu", (unsigned long long)s->failed_ids[i]);
     fprintf(stderr, "%s\n", s->failed > TF_FAILED_LISTED ? " ..." : "");
+  }
+  if (s->wall > 0 && nworkers > 0) {
+    /* Per-worker busy fractions (min / mean / max beyond 8 workers) and the
+     * load balance: the sum of task times over workers x wall time. */
+    double sum = 0, lo = 1e300, hi = 0;
+    char list[160] = "";
+    size_t n = 0;
+    for (int w = 0; w < nworkers; w++) {
+      double b = (double)s->w_busy_ns[w] * 1e-9 / s->wall;
+      sum += b;
+      lo = b < lo ? b : lo;
+      hi = b > hi ? b : hi;
+      if (nworkers <= 8 && n < sizeof list)
+        n += (size_t)snprintf(list + n, sizeof list - n, " %.0f%%", 100 * b);
+    }
+    if (nworkers > 8) snprintf(list, sizeof list, " min %.0f%%, max %.0f%%,", 100 * lo, 100 * hi);
+    fprintf(stderr,
+            "taskfarm:   busy:%s mean %.1f%%; load balance %.2f; %llu retried, %llu failed\n",
+            list, 100 * sum / nworkers, sum / nworkers, (unsigned long long)s->retried,
+            (unsigned long long)s->failed);
   }
   if (!cfg->verbose) return;
   for (int w = 0; w < nworkers; w++) {
@@ -152,8 +173,12 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   if (!s.w_tasks || !s.w_busy_ns || !s.w_wait_ns || !s.w_frames) {
     tf_log(rank, "out of memory starting the farm");
     rc = TF_ENOMEM;
+  } else if (rank == 0 && tf_obs_wanted(cfg) &&
+             (!(s.obs = malloc(sizeof *s.obs)) ||
+              tf_obs_init(s.obs, cfg, nworkers, size == 1, tf_now()))) {
+    tf_log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
+    rc = TF_ENOMEM;
   } else {
-    tf_stop_reset();
     tf_signals_install(rank == 0, rank);
     if (size == 1)
       rc = tf_serial_run(app, cfg, &s);
@@ -164,6 +189,11 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     tf_signals_restore();
   }
   if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);
+  if (s.obs) {
+    tf_obs_write(s.obs, cfg, app, &s, rc); /* a file it cannot write is logged, not fatal */
+    tf_obs_free(s.obs);
+    free(s.obs);
+  }
   *stuck = s.stuck;
   *peer_lost = s.peer_lost;
   free(s.w_tasks);
@@ -176,6 +206,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
 
 int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
   int stuck, lost;
+  tf_stop_reset(); /* a signal from before this farm is not for it */
   return run_farm(comm, app, cfg, &stuck, &lost);
 }
 
@@ -194,6 +225,16 @@ static void write_status_file(const char *path, int status) {
   }
 }
 
+/* --status-file's value, looked up by hand in a command line that did not
+ * parse. */
+static const char *status_file_arg(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strncmp(argv[i], "--status-file=", 14) && argv[i][14]) return argv[i] + 14;
+    if (!strcmp(argv[i], "--status-file") && i + 1 < argc) return argv[i + 1];
+  }
+  return NULL;
+}
+
 static int exit_status(int rc) {
   return rc == 0 ? TF_EXIT_OK : rc == TF_ESTOPPED ? TF_EXIT_STOPPED : TF_EXIT_FAILED;
 }
@@ -202,6 +243,8 @@ int tf_main(int argc, char **argv, const tf_app *app) {
   /* The command line first: it says whether workers need heartbeats, and
    * with them MPI_THREAD_SERIALIZED (a worker's heartbeat thread sends while
    * execute runs), which costs Open MPI a third of its message rate. */
+  /* A stop signal that comes while MPI starts is noted, not fatal. */
+  tf_signals_early();
   const char *name = app && app->name ? app->name : (argc > 0 ? argv[0] : "taskfarm");
   tf_config cfg;
   tf_config_defaults(&cfg);
@@ -228,14 +271,19 @@ int tf_main(int argc, char **argv, const tf_app *app) {
     return TF_EXIT_OK;
   }
   if (rc) {
+    int status = rc == TF_EUSAGE ? TF_EXIT_USAGE : TF_EXIT_FAILED;
     if (rank == 0) {
       if (rc == TF_EUSAGE)
         fprintf(stderr, "%s: %s\nTry '%s --help'.\n", name, err, name);
       else
         fprintf(stderr, "%s: %s\n", name, tf_strerror(rc));
+      /* A batch script under mpirun --enable-recovery learns the status
+       * only from --status-file, also when the command line was wrong. */
+      const char *sf = status_file_arg(argc, argv);
+      if (sf) write_status_file(sf, status);
     }
     MPI_Finalize();
-    return rc == TF_EUSAGE ? TF_EXIT_USAGE : TF_EXIT_FAILED;
+    return status;
   }
   int stuck = 0, lost = 0;
   rc = run_farm(MPI_COMM_WORLD, app, &cfg, &stuck, &lost);

@@ -85,6 +85,16 @@ static void on_crash(int sig) {
     if (crash_signals[i] == sig) sigaction(sig, &old_crash[i], NULL);
 }
 
+void tf_signals_early(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sa.sa_handler = on_stop;
+  for (int i = 0; i < NSTOP; i++)
+    if (stop_signals[i] != SIGINT) sigaction(stop_signals[i], &sa, NULL);
+}
+
 void tf_signals_install(int master, int rank) {
   if (installed) return;
   snprintf(prefix, sizeof prefix, "taskfarm: rank %d: ", rank);

@@ -15,6 +15,11 @@
 void tf_signals_install(int master, int rank);
 void tf_signals_restore(void);
 
+/* Before MPI_Init, when the role is not known yet: note SIGUSR1, SIGUSR2
+ * and SIGTERM instead of dying of them (mpirun forwards them as soon as the
+ * ranks exist). tf_signals_install takes over. */
+void tf_signals_early(void);
+
 /* The first stop signal received (0: none), and how many have come. */
 int tf_stop_signal(void);
 int tf_stop_count(void);

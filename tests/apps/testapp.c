@@ -80,8 +80,9 @@ static int generate(tf_handle *h, void *vc) {
   return c->next < c->tasks ? TF_GEN_MORE : TF_GEN_DONE;
 }
 
-/* Page zero: writing there is a segmentation fault (--crash-id). */
-static volatile uintptr_t crash_address;
+/* In page zero, not NULL (a sanitizer would stop a NULL store before the
+ * fault): writing there is a segmentation fault (--crash-id). */
+static volatile uintptr_t crash_address = 64;
 
 static int execute(tf_handle *h, const tf_task *task, void *vc) {
   app_ctx *c = vc;

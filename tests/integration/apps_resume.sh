@@ -7,7 +7,7 @@
 set -e
 
 # stop_and_resume NAME CMD...: run CMD with a journal on 3 ranks, send
-# SIGUSR1 after 0.8 s, expect 75 (or 0 if it finished first), then resume.
+# SIGUSR1 after 1.5 s, expect 75 (or 0 if it finished first), then resume.
 stop_and_resume() {
   name=$1
   shift
@@ -15,7 +15,7 @@ stop_and_resume() {
   "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np 3 "$@" --journal "$J" \
     >"$TMP/$name.out" 2>"$TMP/$name.err" &
   pid=$!
-  sleep 0.8
+  sleep 1.5
   kill -USR1 $pid 2>/dev/null || true
   n=0
   while kill -0 $pid 2>/dev/null && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done

@@ -462,6 +462,20 @@ static void test_options_fault_options_take_their_values(void) {
   ASSERT_USAGE(PARSE(&plain_app, &cfg, "--drain", "-1"), "--drain");
 }
 
+/* Integers may be written 1e6 or 2.5e3 when the value is whole. */
+static void test_options_int_takes_whole_numbers_in_e_notation(void) {
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--any", "1e9"), 0);
+  CU_ASSERT_EQUAL(opt_any, 1000000000LL);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--any=2.5e3"), 0);
+  CU_ASSERT_EQUAL(opt_any, 2500);
+  ASSERT_USAGE(PARSE(&app, &cfg, "--any", "1.5"), "not an integer");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--any", "1e"), "not an integer");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--any", "1e30"), "not an integer");
+  ASSERT_USAGE(PARSE(&app, &cfg, "--tasks", "1e3"), "out of range");
+}
+
 static void test_options_resume_needs_a_journal(void) {
   tf_config cfg;
   reset(&cfg);
@@ -534,6 +548,7 @@ int main(void) {
       TF_UNIT_TEST(test_options_rejects_null_app_or_config),
       TF_UNIT_TEST(test_options_fault_options_take_their_values),
       TF_UNIT_TEST(test_options_resume_needs_a_journal),
+      TF_UNIT_TEST(test_options_int_takes_whole_numbers_in_e_notation),
       TF_UNIT_TEST(test_options_fingerprint_covers_the_app_options_only),
       TF_UNIT_END,
   };
