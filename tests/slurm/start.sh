@@ -62,23 +62,30 @@ host=$(hostname)
 
 # node_names: tfnode1 [tfnode2]
 node_names() {
-  i=1
+  local i=1
   while [ "$i" -le "$nodes" ]; do
     printf 'tfnode%s ' "$i"
     i=$((i + 1))
   done
 }
 
-# alive PIDFILE: the daemon whose pid is in PIDFILE is running.
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the daemon whose pid is in PIDFILE is running (a zombie,
+# dead but not yet reaped, does not count).
+alive() {
+  [ -s "$1" ] || return 1
+  local pid
+  pid=$(cat "$1")
+  kill -0 "$pid" 2>/dev/null && ! grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat" 2>/dev/null
+}
 
 # up: every daemon of this cluster runs and every node is idle or in use.
 up() {
+  local node states ready
   alive "$S/munge/munged.pid" && alive "$S/run/slurmctld.pid" || return 1
-  for n in $(node_names); do alive "$S/run/slurmd-$n.pid" || return 1; done
+  for node in $(node_names); do alive "$S/run/slurmd-$node.pid" || return 1; done
   [ "$(cat "$S/nodes" 2>/dev/null)" = "$nodes" ] || return 1
   states=$(SLURM_CONF=$conf timeout 10 sinfo -h -N -o '%N %t' 2>/dev/null) || return 1
-  ready=$(printf '%s\n' "$states" | awk '$2 ~ /^(idle|mix|alloc)/' | wc -l)
+  ready=$(printf '%s\n' "$states" | awk '$2 ~ /^(idle|mix|alloc|comp)$/' | wc -l)
   [ "$ready" -eq "$nodes" ]
 }
 
@@ -123,10 +130,10 @@ sock=$S/munge/munge.socket
 munged --force --socket="$sock" --key-file="$key" --pid-file="$S/munge/munged.pid" \
   --log-file="$S/munge/munged.log" --seed-file="$S/munge/munged.seed" ||
   { say "munged did not start"; exit 1; }
-n=0
+tries=0
 until munge -n -S "$sock" 2>/dev/null | unmunge -S "$sock" >/dev/null 2>&1; do
-  n=$((n + 1))
-  [ $n -lt 50 ] || { say "munge does not answer on $sock after 10 s"; exit 1; }
+  tries=$((tries + 1))
+  [ $tries -lt 50 ] || { say "munge does not answer on $sock after 10 s"; exit 1; }
   sleep 0.2
 done
 
@@ -205,10 +212,10 @@ for n in $(node_names); do
 done
 
 # Wait (30 s at most) for every node to be idle.
-n=0
+tries=0
 until up; do
-  n=$((n + 1))
-  if [ $n -ge 150 ]; then
+  tries=$((tries + 1))
+  if [ $tries -ge 150 ]; then
     say "the nodes are not idle after 30 s:"
     timeout 10 sinfo -N >&2
     exit 1

@@ -1,0 +1,290 @@
+# shellcheck shell=bash
+# taskfarm-job.sh - what every batch script in jobs/ does, written once.
+#
+# The scripts in jobs/slurm/ and jobs/pbs/ hold only what the scheduler must
+# read from the script itself (the #SBATCH or #PBS lines) and then source this
+# file (bash) and call
+#
+#     tf_job_run PROGRAM [ARGUMENTS...]
+#
+# which runs the taskfarm PROGRAM on every core the job was given and makes it
+# survive the walltime. In order, it:
+#
+#  1. goes to the directory the job was submitted from, where the output file
+#     is, and puts two files next to it:
+#       NAME.journal  every finished result (--journal), so that nothing done
+#                     is ever lost, and a run of the same job continues from
+#                     it (--resume; with no journal yet it starts afresh);
+#       NAME.status   the farm's exit status (--status-file), read back and
+#                     removed at the end;
+#     NAME is the job's name and number, e.g. pi-1234 (TF_NAME changes it);
+#  2. finds PROGRAM: in the directory $TF_BIN if set, else on the PATH;
+#  3. starts it with the launcher (TF_LAUNCHER, see below), in the
+#     background, and waits for it (if the launcher is still there
+#     TF_EXIT_GRACE seconds after the farm wrote its status, it is ended);
+#  4. on SIGUSR1 or SIGUSR2 (the scheduler's warning before the walltime,
+#     `#SBATCH --signal=B:USR1@120`, or `scancel --batch --signal=USR1 ID`)
+#     passes the signal on to the launcher, which passes it to the ranks: the
+#     farm stops handing out tasks, waits for those in flight (--drain, 20 s
+#     by default), saves the journal and exits 75. On SIGTERM or SIGINT
+#     (scancel, the walltime itself, Ctrl-C) it passes SIGTERM on;
+#  5. when the farm stopped on a warning (status 75), puts the job back in the
+#     queue (`scontrol requeue`), and the next run resumes from the journal.
+#     After SIGTERM it does not: scancel means "stop for good";
+#  6. exits with the farm's status: 0 done, 1 failed, 2 bad command line,
+#     75 stopped (run the same job again to resume); 0 after a requeue.
+#
+# The scripts themselves take the program's arguments from their command
+# line, else from TF_APP and TF_ARGS (split at spaces), which is how PBS's
+# qsub, which passes no arguments, gets them there.
+#
+# Settings, all optional, as environment variables (for instance
+# `sbatch --export=ALL,TF_LAUNCHER=srun job.sbatch`, or `qsub -v ...`):
+#
+#   TF_LAUNCHER    mpirun (the default) or srun.
+#                  mpirun: Open MPI's launcher; it reads the job's nodes and
+#                    cores from Slurm or from $PBS_NODEFILE itself, and with
+#                    --enable-recovery (always passed) a lost node or a
+#                    crashed worker does not end the run: its tasks go to the
+#                    other workers (docs/FAULTS.md).
+#                  srun: Slurm's own launcher (`srun --mpi=pmix`), Slurm jobs
+#                    only; it needs a Slurm built with PMIx, and a lost node
+#                    ends the run (the journal keeps what was done).
+#   TF_BIN         directory of the taskfarm programs (default: the PATH).
+#   TF_WORKDIR     where the files go (default: where the job was submitted).
+#   TF_NAME        base name of the journal and status files.
+#   TF_JOURNAL     the journal file; give an old one to continue a job that
+#                  was cancelled or killed, in a new job.
+#   TF_LAUNCHER_ARGS  more options for the launcher, split at spaces, e.g.
+#                  "--bind-to core" (mpirun) or "--cpu-bind=cores" (srun).
+#   TF_REQUEUE     1 (default): requeue after a stop on a warning; 0: don't.
+#   TF_MAX_RESTARTS  requeue at most this many times (default 20), so a task
+#                  longer than the walltime cannot loop forever.
+#   TF_EXIT_GRACE  seconds the launcher may take to exit after the farm has
+#                  written its status (default 30); then it is ended.
+
+# tf_log MESSAGE: a dated line on stderr, which lands in the job's output.
+tf_log() { printf '%s taskfarm-job: %s\n' "$(date '+%F %T')" "$*" >&2; }
+
+# The names every script may use once this file is sourced:
+#   tf_workdir  where the job was submitted from
+#   tf_jobid    the job's number (empty outside a scheduler)
+#   tf_name     base name of this job's files, e.g. pi-1234
+# PBS_O_WORKDIR is PBS's "submitted from"; Slurm's Torque wrappers (qsub on
+# a Slurm cluster) leave it unset, so SLURM_SUBMIT_DIR, then the current
+# directory, stand in.
+tf_workdir=${TF_WORKDIR:-${PBS_O_WORKDIR:-${SLURM_SUBMIT_DIR:-$PWD}}}
+# PBS numbers look like 1234.server: keep the number.
+tf_jobid=${SLURM_JOB_ID:-${PBS_JOBID:-}}
+tf_jobid=${tf_jobid%%.*}
+# Outside a scheduler (bash jobs/slurm/pi.sbatch), the script's name: pi.
+tf_jobname=${SLURM_JOB_NAME:-${PBS_JOBNAME:-$(basename "$0" | sed 's/\.[^.]*$//')}}
+# A job name could hold a slash; a file name cannot.
+tf_jobname=${tf_jobname//\//_}
+tf_name=${TF_NAME:-$tf_jobname${tf_jobid:+-$tf_jobid}}
+
+# tf_find_program NAME: print the path of the program NAME.
+tf_find_program() {
+  case $1 in
+    */*)
+      # A path (./taskfarm-pi, /opt/x/bin/myapp): taken as it is.
+      [ -x "$1" ] && { printf '%s\n' "$1"; return 0; }
+      tf_log "$1: no such program (relative paths start from $tf_workdir)"
+      return 1
+      ;;
+  esac
+  if [ -n "${TF_BIN:-}" ]; then
+    [ -x "$TF_BIN/$1" ] && { printf '%s\n' "$TF_BIN/$1"; return 0; }
+    tf_log "$1 is not in TF_BIN=$TF_BIN"
+    return 1
+  fi
+  command -v "$1" 2>/dev/null && return 0
+  tf_log "$1 is not on the PATH ($PATH): load the module that has it," \
+    "install taskfarm, or set TF_BIN to the directory that holds it"
+  return 1
+}
+
+# _tf_on_signal SIG: the trap. Remember what came and pass it on; the wait
+# in tf_job_run goes on waiting for the launcher to finish.
+_tf_on_signal() {
+  _tf_signal=$1
+  local pass=TERM
+  case $1 in
+    USR1 | USR2) _tf_warned=$1 pass=$1 ;;
+    *) _tf_cancelled=$1 ;;
+  esac
+  [ -n "${_tf_pid:-}" ] || return 0
+  # A warning in the first seconds could reach the ranks before they are
+  # ready for it, and kill them: hold it back until 5 s after the start.
+  local age=$((SECONDS - _tf_started))
+  if [ "$pass" != TERM ] && [ "$age" -lt 5 ]; then sleep $((5 - age)); fi
+  tf_log "got SIG$1: passing SIG$pass on to $_tf_launcher (pid $_tf_pid)"
+  kill -s "$pass" "$_tf_pid" 2>/dev/null
+}
+
+# _tf_watchdog PID FILE GRACE: once FILE exists, give PID GRACE seconds to
+# exit, then end it (SIGTERM, SIGKILL 5 s later). Runs in the background.
+_tf_watchdog() {
+  trap - USR1 USR2 TERM INT
+  while kill -0 "$1" 2>/dev/null; do
+    if [ -s "$2" ]; then
+      sleep "$3"
+      kill -0 "$1" 2>/dev/null || return 0
+      tf_log "$_tf_launcher still runs $3 s after the farm ended (status $(cat "$2" 2>/dev/null)):" \
+        "ending it (TF_EXIT_GRACE)"
+      kill -TERM "$1" 2>/dev/null
+      sleep 5
+      kill -KILL "$1" 2>/dev/null
+      return 0
+    fi
+    sleep 1
+  done
+}
+
+# tf_job_run PROGRAM [ARGUMENTS...]: everything described at the top.
+tf_job_run() {
+  if [ $# -lt 1 ]; then
+    tf_log "no program given: submit as e.g. 'sbatch run-app.sbatch taskfarm-pi --samples 1000000'"
+    return 2
+  fi
+  local name=$1
+  shift
+  cd "$tf_workdir" || { tf_log "cannot go to $tf_workdir"; return 1; }
+  local prog
+  prog=$(tf_find_program "$name") || return 1
+  local journal=${TF_JOURNAL:-$tf_workdir/$tf_name.journal}
+  local status_file=$tf_workdir/$tf_name.status
+  local restarts=${SLURM_RESTART_COUNT:-0}
+
+  # The launcher: mpirun or srun, plus TF_LAUNCHER_ARGS.
+  _tf_launcher=${TF_LAUNCHER:-mpirun}
+  local -a launch extra
+  read -r -a extra <<<"${TF_LAUNCHER_ARGS:-}"
+  case $_tf_launcher in
+    mpirun)
+      # --enable-recovery: a dead rank does not end the job (the farm gives
+      # its tasks to the others); mpirun then exits 0 whatever the ranks
+      # return, so the farm's own status comes from --status-file.
+      # orte_abort_on_non_zero_status 0: without it, mpirun (Open MPI 4.1)
+      # under Slurm with --enable-recovery never exits once the ranks have
+      # exited with a status other than 0 (1, 2, or 75 after a stop).
+      launch=(mpirun --enable-recovery --mca orte_abort_on_non_zero_status 0)
+      # Under PBS (not Slurm's qsub wrapper, where mpirun asks Slurm), the
+      # nodes are in $PBS_NODEFILE, one line per core: that is the hostfile.
+      if [ -z "${SLURM_JOB_ID:-}" ] && [ -r "${PBS_NODEFILE:-}" ]; then
+        launch+=(--hostfile "$PBS_NODEFILE")
+      fi
+      ;;
+    srun)
+      if [ -z "${SLURM_JOB_ID:-}" ]; then
+        tf_log "TF_LAUNCHER=srun works in Slurm jobs only; use TF_LAUNCHER=mpirun"
+        return 2
+      fi
+      # One rank per task of the allocation, wired up through PMIx.
+      launch=(srun --mpi=pmix)
+      ;;
+    *)
+      tf_log "TF_LAUNCHER=$_tf_launcher: use mpirun or srun"
+      return 2
+      ;;
+  esac
+  command -v "${launch[0]}" >/dev/null 2>&1 ||
+    { tf_log "${launch[0]} is not on the PATH: load your MPI module"; return 1; }
+  launch+=("${extra[@]}")
+  # Open MPI refuses to start as root unless told twice. Only root needs it
+  # (test clusters, containers), so only root gets it.
+  if [ "$(id -u)" = 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+
+  # A status file left by an earlier run must not be taken for this run's.
+  rm -f "$status_file" "$status_file.tmp"
+  local -a cmd=("${launch[@]}" "$prog" "$@" --journal "$journal" --resume
+    --status-file "$status_file")
+  local where="outside a scheduler"
+  if [ -n "${SLURM_JOB_ID:-}" ]; then
+    where="job $SLURM_JOB_ID run $((restarts + 1)) on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
+  elif [ -n "${PBS_JOBID:-}" ]; then
+    where="job $PBS_JOBID on $(wc -l <"${PBS_NODEFILE:-/dev/null}") core(s)"
+  fi
+  tf_log "$where: ${cmd[*]}"
+
+  _tf_warned='' _tf_cancelled='' _tf_pid=''
+  trap '_tf_on_signal USR1' USR1
+  trap '_tf_on_signal USR2' USR2
+  trap '_tf_on_signal TERM' TERM
+  trap '_tf_on_signal INT' INT
+  # In the background, so that this shell is free to run its traps: bash
+  # runs a trap only between commands, and `wait` is one it interrupts.
+  _tf_started=$SECONDS
+  "${cmd[@]}" &
+  _tf_pid=$!
+  # The watchdog: the farm writes its status file last, just before its
+  # ranks exit. After a lost rank, mpirun can wait forever for it (seen with
+  # Open MPI 4.1 under Slurm); TF_EXIT_GRACE seconds (default 30) after the
+  # status file appeared, the launcher is ended. The results are safe by then.
+  _tf_watchdog "$_tf_pid" "$status_file" "${TF_EXIT_GRACE:-30}" &
+  local watchdog=$!
+  local st=0 w
+  while :; do
+    _tf_signal=''
+    wait "$_tf_pid" 2>/dev/null
+    w=$?
+    # 127: the launcher's status was already reported by the last wait.
+    [ "$w" = 127 ] && break
+    st=$w
+    # A trap ran and wait says "signal" (above 128): the wait was cut
+    # short, the launcher may well still run, so wait again.
+    if [ -z "$_tf_signal" ] || [ "$w" -le 128 ]; then break; fi
+  done
+  trap - USR1 USR2 TERM INT
+  kill "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+
+  # The farm's status: from its status file, else from the launcher.
+  local farm='' rc
+  [ -s "$status_file" ] && farm=$(cat "$status_file")
+  rm -f "$status_file"
+  if [ -n "$farm" ]; then
+    rc=$farm
+  elif [ "$st" -ne 0 ]; then
+    rc=$st
+    tf_log "$_tf_launcher exited $st and the farm wrote no status"
+  else
+    rc=1
+    tf_log "the farm wrote no status: it did not start (a bad command line? see above) or died"
+  fi
+  case $rc in
+    0) tf_log "done: every task succeeded" ;;
+    1) tf_log "failed (status 1): the reason is above" ;;
+    2) tf_log "bad command line (status 2): see above; '$name --help' lists the options" ;;
+    75) tf_log "stopped (status 75): the journal $journal holds every result so far" ;;
+    *) tf_log "ended with status $rc" ;;
+  esac
+
+  # Put the job back in the queue when it stopped on a warning: status 75,
+  # or killed by the warning before it could stop cleanly. After SIGTERM
+  # (scancel, the walltime itself) it is not requeued.
+  if [ "$rc" = 75 ] || { [ -n "$_tf_warned" ] && [ -z "$farm" ]; }; then
+    if [ -n "$_tf_cancelled" ] || [ "${TF_REQUEUE:-1}" = 0 ]; then
+      tf_log "not requeued; to continue, submit again with TF_JOURNAL=$journal"
+    elif [ "$restarts" -ge "${TF_MAX_RESTARTS:-20}" ]; then
+      tf_log "not requeued: it already ran $((restarts + 1)) times (TF_MAX_RESTARTS)"
+    elif [ -n "${SLURM_JOB_ID:-}" ]; then
+      # Slurm (also under its qsub wrapper): same job number, same output
+      # file (--open-mode=append), so the next run finds this journal.
+      # Slurm ends this run at once after the requeue, so say it first.
+      tf_log "requeueing job $SLURM_JOB_ID: the next run resumes from $journal"
+      scontrol requeue "$SLURM_JOB_ID" && return 0
+      tf_log "scontrol requeue $SLURM_JOB_ID failed; submit again with TF_JOURNAL=$journal"
+    elif [ -n "${PBS_JOBID:-}" ] && command -v qrerun >/dev/null 2>&1 &&
+      qrerun "$PBS_JOBID"; then
+      # PBS: most sites let only operators rerun jobs; then the line below.
+      tf_log "requeued job $PBS_JOBID: the next run resumes from $journal"
+      return 0
+    else
+      tf_log "not requeued; to continue, submit again with TF_JOURNAL=$journal"
+    fi
+  fi
+  return "$rc"
+}
