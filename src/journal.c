@@ -5,7 +5,6 @@
  * machine that dies those of the last sync_every seconds; those tasks simply run again. */
 #include "journal.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "le.h"
 #include "taskfarm.h"
 
 enum {
@@ -39,25 +39,6 @@ enum {
 /* The buffer is cut back to this after writing, so that one huge record does not pin its
  * memory for the rest of the run. */
 #define KEEP_CAP (4u * TF_JOURNAL_WRITE_BYTES)
-
-static void put32(unsigned char *p, uint32_t v) {
-  v = htole32(v);
-  memcpy(p, &v, 4);
-}
-static void put64(unsigned char *p, uint64_t v) {
-  v = htole64(v);
-  memcpy(p, &v, 8);
-}
-static uint32_t get32(const unsigned char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return le32toh(v);
-}
-static uint64_t get64(const unsigned char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return le64toh(v);
-}
 
 /* ---- reading ---- */
 

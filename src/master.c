@@ -488,6 +488,18 @@ static int heir(const master *m, int w) {
   return -1;
 }
 
+/* From now on worker w gets nothing and is not listened to; it is counted
+ * and named in the summary, and MPI_Finalize gets a deadline. */
+static void mark_lost(master *m, int w) {
+  m->state[w] = W_LOST;
+  m->demand[w] = 0;
+  tf_run_stats *s = m->stats;
+  if (s->lost < TF_LOST_LISTED) s->lost_ranks[s->lost] = w + 1;
+  s->lost++;
+  s->peer_lost = 1;
+  tf_comm_forget(&m->c, w + 1);
+}
+
 /* Worker w is gone (silent too long): every task it held goes back to the
  * queue, and the run that ended with it counts as a failed attempt. Which
  * task was running is known only for a task on its second try or later
@@ -497,13 +509,8 @@ static int heir(const master *m, int w) {
  * kills every worker it lands on is given up on after the second loss (or
  * after --retries, if more), and an innocent one never is. */
 static int lose(master *m, int w, const char *why) {
-  m->state[w] = W_LOST;
-  m->demand[w] = 0;
+  mark_lost(m, w);
   tf_run_stats *s = m->stats;
-  if (s->lost < TF_LOST_LISTED) s->lost_ranks[s->lost] = w + 1;
-  s->lost++;
-  s->peer_lost = 1;
-  tf_comm_forget(&m->c, w + 1);
   int v = heir(m, w);
   tf_queue *dest = m->own ? (v >= 0 ? &m->own[v] : NULL) : &m->queue;
   size_t held = tf_ledger_held(&m->ledger, w);
@@ -766,11 +773,7 @@ static int stop_workers(master *m) {
       if (m->state[k] != W_DONE && m->state[k] != W_LOST &&
           m->now - m->heard[k] > tf_worker_timeout(m->cfg)) {
         tf_log(0, "rank %d is lost (silent for %.1f s) while stopping", k + 1, m->now - m->heard[k]);
-        m->state[k] = W_LOST;
-        if (m->stats->lost < TF_LOST_LISTED) m->stats->lost_ranks[m->stats->lost] = k + 1;
-        m->stats->lost++;
-        m->stats->peer_lost = 1;
-        tf_comm_forget(&m->c, k + 1);
+        mark_lost(m, k);
         left--;
       }
     if (!left) break;

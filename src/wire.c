@@ -3,40 +3,12 @@
  * before the caller sees any of them. */
 #include "wire.h"
 
-#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "taskfarm.h"
-
-static void put32(unsigned char *p, uint32_t v) {
-  v = htole32(v);
-  memcpy(p, &v, 4);
-}
-static void put64(unsigned char *p, uint64_t v) {
-  v = htole64(v);
-  memcpy(p, &v, 8);
-}
-static void put16(unsigned char *p, uint16_t v) {
-  v = htole16(v);
-  memcpy(p, &v, 2);
-}
-static uint32_t get32(const unsigned char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return le32toh(v);
-}
-static uint64_t get64(const unsigned char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return le64toh(v);
-}
-static uint16_t get16(const unsigned char *p) {
-  uint16_t v;
-  memcpy(&v, p, 2);
-  return le16toh(v);
-}
 
 static size_t pad8(size_t n) { return (n + TF_WIRE_ALIGN - 1) & ~(size_t)(TF_WIRE_ALIGN - 1); }
 
@@ -107,29 +79,32 @@ int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src) {
   return 0;
 }
 
-int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]) {
-  unsigned char b[TF_WIRE_STATS_SIZE];
-  for (int i = 0; i < TF_WIRE_STATS_N; i++)
+/* An entry that is n u64 counters (STATS, OBS), and reading one back. */
+static int add_u64s(tf_wbuf *w, unsigned type, const uint64_t *v, int n) {
+  unsigned char b[8 * (TF_WIRE_OBS_N > TF_WIRE_STATS_N ? TF_WIRE_OBS_N : TF_WIRE_STATS_N)];
+  for (int i = 0; i < n; i++)
     put64(b + 8 * i, v[i]);
-  return tf_wire_add(w, TF_ENT_STATS, 0, 0, b, sizeof b);
+  return tf_wire_add(w, type, 0, 0, b, 8 * (size_t)n);
+}
+
+static void get_u64s(const tf_entry *e, uint64_t *v, int n) {
+  for (int i = 0; i < n; i++)
+    v[i] = get64((const unsigned char *)e->data + 8 * i);
+}
+
+int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]) {
+  return add_u64s(w, TF_ENT_STATS, v, TF_WIRE_STATS_N);
 }
 
 void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]) {
-  for (int i = 0; i < TF_WIRE_STATS_N; i++)
-    v[i] = get64((const unsigned char *)e->data + 8 * i);
+  get_u64s(e, v, TF_WIRE_STATS_N);
 }
 
 int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]) {
-  unsigned char b[TF_WIRE_OBS_SIZE];
-  for (int i = 0; i < TF_WIRE_OBS_N; i++)
-    put64(b + 8 * i, v[i]);
-  return tf_wire_add(w, TF_ENT_OBS, 0, 0, b, sizeof b);
+  return add_u64s(w, TF_ENT_OBS, v, TF_WIRE_OBS_N);
 }
 
-void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]) {
-  for (int i = 0; i < TF_WIRE_OBS_N; i++)
-    v[i] = get64((const unsigned char *)e->data + 8 * i);
-}
+void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]) { get_u64s(e, v, TF_WIRE_OBS_N); }
 
 int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
   if (n > TF_WIRE_EVENTS_PER_ENTRY) return TF_ETOOBIG;
