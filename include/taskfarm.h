@@ -204,7 +204,9 @@ typedef struct tf_app {
    * fail the run. */
   int (*collect)(tf_handle *h, const tf_task *result, void *ctx);
 
-  /* Master: after the last result. Return 0, or non-zero to fail the run. */
+  /* Master: after the last result, when every task has run (not after a
+   * stop signal or --fail-fast: see master_fini). Return 0, or non-zero to
+   * fail the run. */
   int (*finish)(tf_handle *h, void *ctx);
 
   /* Worker: once before the first task, and once after the last (only if
@@ -213,6 +215,17 @@ typedef struct tf_app {
    * is reported by that rank, whose tf_run then returns TF_EAPP. Optional. */
   int (*worker_init)(tf_handle *h, void *ctx);
   int (*worker_fini)(tf_handle *h, void *ctx);
+
+  /* Master (and a one-rank farm): master_init once before anything else the
+   * master does (before --resume feeds the journal to collect, before the
+   * first generate); master_fini once at the very end, if master_init
+   * succeeded, however the run ended: after finish, but also after a stop
+   * signal, --fail-fast or a failure, when finish does not run. By then the
+   * journal is flushed and closed, so what master_fini writes can be partial
+   * output of a run that --resume completes later; tf_run_status() tells
+   * how the run ended. Return 0, or non-zero to fail the run. Optional. */
+  int (*master_init)(tf_handle *h, void *ctx);
+  int (*master_fini)(tf_handle *h, void *ctx);
 } tf_app;
 
 /* Fill *cfg with the defaults. Local. */
@@ -276,6 +289,13 @@ TF_EXPORT int tf_worker_index(const tf_handle *h);
  * counted). A hint that lets the schedule shrink chunks towards the end;
  * optional. Returns 0 or TF_ESTATE outside generate. */
 TF_EXPORT int tf_set_total(tf_handle *h, uint64_t total);
+
+/* Inside master_fini: how the run ended. 0 when every task ran and finish
+ * succeeded; TF_ESTOPPED after a stop signal (exit status 75); TF_EAPP when
+ * tasks failed for good (--keep-going: finish did run) or a callback failed;
+ * another negative TF_E* code when the farm itself failed. 0 outside
+ * master_fini. */
+TF_EXPORT int tf_run_status(const tf_handle *h);
 
 /* The configuration the farm runs with. */
 TF_EXPORT const tf_config *tf_get_config(const tf_handle *h);

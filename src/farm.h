@@ -41,6 +41,7 @@ struct tf_handle {
   tf_wbuf spawns;
   unsigned char *result;
   size_t result_len, result_cap;
+  int run_status;   /* tf_run_status(): the run's status as master_fini sees it */
   int error;        /* first error a tf_* call returned inside the current callback */
   char errmsg[200]; /* what that error was about */
   /* resume: generated ids whose results the journal holds are not queued */
@@ -130,6 +131,9 @@ int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what)
 int tf_call_generate(tf_handle *h, int *done, uint64_t *generated);
 int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
 int tf_call_finish(tf_handle *h);
+/* master_fini, told the run's status (0 or a negative TF_E* code); returns
+ * TF_EAPP when it failed, else 0. */
+int tf_call_master_fini(tf_handle *h, int status);
 
 /* The journal as the master (or the one-rank driver) keeps it: every
  * finished result with the children its task submitted, in one record. */

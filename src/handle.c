@@ -138,6 +138,7 @@ tf_id tf_task_id(const tf_handle *h) {
   return h->phase == TF_IN_EXECUTE ? h->cur_id : h->last_id;
 }
 
+int tf_run_status(const tf_handle *h) { return h ? h->run_status : TF_EINVAL; }
 int tf_rank(const tf_handle *h) { return h ? h->rank : -1; }
 int tf_nworkers(const tf_handle *h) { return h ? h->nworkers : 0; }
 int tf_worker_index(const tf_handle *h) { return h ? h->worker_index : -1; }
@@ -232,6 +233,11 @@ int tf_call_finish(tf_handle *h) {
   if (rc == 0 && !h->error) return 0;
   tf_log(0, "finish failed (%s)", h->error ? h->errmsg : "it returned non-zero");
   return TF_EAPP;
+}
+
+int tf_call_master_fini(tf_handle *h, int status) {
+  h->run_status = status;
+  return tf_call_hook(h, h->app->master_fini, "master_fini");
 }
 
 int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,

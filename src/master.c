@@ -851,6 +851,9 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     for (size_t w = 0; w < nw; w++)
       m.obs->w[w].req_since = -1;
   }
+  int init_ok = 0;
+  if (!rc && !(rc = tf_call_hook(&m.h, app->master_init, "master_init"))) init_ok = 1;
+  if (rc) fail_run(&m, rc);
   if (!rc && (rc = tf_js_open(&m.js, &m.h, &m.queue, stats))) fail_run(&m, rc);
 
   tf_idle idle;
@@ -912,6 +915,8 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   if (!m.status && (rc = tf_call_finish(&m.h))) fail_run(&m, rc);
   if (m.tr) tf_trace_add(m.tr, TF_EV_FINISH, 0, 0, tf, tf_now());
   if (!m.status && stats->failed) m.status = TF_EAPP; /* --keep-going: finished, but not whole */
+  /* Whatever happened, after the journal is safe: partial output of a stop. */
+  if (init_ok && (rc = tf_call_master_fini(&m.h, m.status)) && !m.status) m.status = rc;
   stats->wall = tf_now() - t0;
   double ts = m.tr ? tf_now() : 0;
   rc = stop_workers(&m);

@@ -85,8 +85,14 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   size_t window = 2 * (size_t)cfg->prefetch + 64;
   double t0 = tf_now();
   tf_jstate js;
-  int rc = tf_js_open(&js, &h, &q, stats);
-  int init_ok = 0;
+  int master_ok = 0, init_ok = 0;
+  int rc = tf_call_hook(&h, app->master_init, "master_init");
+  if (!rc) {
+    master_ok = 1;
+    rc = tf_js_open(&js, &h, &q, stats);
+  } else {
+    memset(&js, 0, sizeof js);
+  }
   if (!rc) {
     rc = tf_call_hook(&h, app->worker_init, "worker_init");
     init_ok = rc == 0;
@@ -152,6 +158,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   if (!rc) rc = jrc;
   if (!rc) rc = tf_call_finish(&h);
   if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
+  if (master_ok && (frc = tf_call_master_fini(&h, rc)) && !rc) rc = frc;
   stats->wall = tf_now() - t0;
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;
