@@ -64,6 +64,7 @@ enum {
 /* Limits. */
 #define TF_DEFAULT_MAX_PAYLOAD (8u << 20) /* bytes per task or result */
 #define TF_MAX_PAYLOAD_LIMIT (1u << 30)   /* the largest --max-payload */
+#define TF_DEFAULT_MAX_IN_FLIGHT (64u << 20) /* bytes of results on the way to the master (--max-in-flight) */
 #define TF_DEFAULT_PREFETCH 4096          /* most tasks a worker holds (--prefetch) */
 #define TF_MAX_PREFETCH 65535
 
@@ -144,6 +145,8 @@ typedef struct tf_config {
   int retries;          /* times a failed task is run again, elsewhere if possible (--retries) */
   int fail_fast;        /* stop at the first task that fails for good (--fail-fast) */
   uint64_t max_payload; /* largest task or result in bytes (--max-payload) */
+  uint64_t max_in_flight; /* bytes of results (and of tasks) on the way at once; each worker
+                             gets an equal share (--max-in-flight) */
   int quiet;            /* no summary (--quiet) */
   int verbose;          /* per-worker statistics and where ranks run (--verbose) */
   int info;             /* print where every rank runs, and run nothing (--info) */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "taskfarm.h"
@@ -13,6 +14,27 @@ double tf_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Receive buffers this large come from the kernel and go straight back to
+ * it. The C library would keep freed ones for reuse (glibc raises the size
+ * it keeps with the largest buffer freed), so large results would hold the
+ * master's memory above the --max-in-flight budget long after they were
+ * collected. */
+#define TF_COMM_MAP_BYTES ((size_t)1 << 20)
+
+static void *buf_alloc(size_t len) {
+  if (len < TF_COMM_MAP_BYTES) return malloc(len ? len : 1);
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+void tf_comm_buf_free(void *buf, size_t len) {
+  if (!buf) return;
+  if (len < TF_COMM_MAP_BYTES)
+    free(buf);
+  else
+    munmap(buf, len);
 }
 
 static int mpi_fail(tf_comm *c, const char *what, int rc) {
@@ -35,7 +57,7 @@ void tf_comm_destroy(tf_comm *c) {
   for (int i = 0; i < c->nsends; i++)
     tf_wbuf_free(&c->sends[i].w);
   for (int i = 0; i < c->nrecvs; i++)
-    free(c->recvs[i].buf);
+    tf_comm_buf_free(c->recvs[i].buf, (size_t)c->recvs[i].len);
   free(c->sends);
   free(c->send_reqs);
   free(c->recvs);
@@ -184,14 +206,14 @@ static int post_recv(tf_comm *c, MPI_Message *msg, MPI_Status *st) {
     c->cap_recvs = cap;
   }
   tf_recv_slot *s = &c->recvs[c->nrecvs];
-  s->buf = malloc(count > 0 ? (size_t)count : 1);
+  s->buf = buf_alloc(count > 0 ? (size_t)count : 0);
   if (!s->buf) return TF_ENOMEM;
   s->len = count;
   s->source = st->MPI_SOURCE;
   s->done = 0;
   int rc = MPI_Imrecv(s->buf, count, MPI_BYTE, msg, &c->recv_reqs[c->nrecvs]);
   if (rc != MPI_SUCCESS) {
-    free(s->buf);
+    tf_comm_buf_free(s->buf, (size_t)count);
     return mpi_fail(c, "MPI_Imrecv", rc);
   }
   c->nrecvs++;

@@ -38,7 +38,8 @@ typedef struct tf_comm {
   uint64_t msgs_sent, bytes_sent, msgs_recv, bytes_recv; /* for --stats */
 } tf_comm;
 
-/* A received message; buf belongs to the caller (free it). */
+/* A received message; buf belongs to the caller, who gives it back with
+ * tf_comm_buf_free(buf, len). */
 typedef struct tf_msg {
   unsigned char *buf;
   int len, source;
@@ -64,6 +65,9 @@ void tf_comm_forget(tf_comm *c, int rank);
 /* Poll for incoming messages from source (or MPI_ANY_SOURCE). Returns 1 and
  * fills *m when a whole message is ready, 0 when none, or a negative error. */
 int tf_comm_poll(tf_comm *c, int source, tf_msg *m);
+
+/* Free a received message's buffer (NULL is fine). */
+void tf_comm_buf_free(void *buf, size_t len);
 
 double tf_now(void);
 

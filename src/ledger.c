@@ -31,6 +31,8 @@ int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   }
   r->buf[(r->head + r->n) & (r->cap - 1)] = *rec;
   r->n++;
+  r->bytes += rec->size;
+  l->bytes += rec->size;
   l->total++;
   return 0;
 }
@@ -46,6 +48,8 @@ int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   *out = r->buf[r->head];
   r->head = (r->head + 1) & (r->cap - 1);
   r->n--;
+  r->bytes -= out->size;
+  l->bytes -= out->size;
   l->total--;
   return 1;
 }

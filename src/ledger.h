@@ -6,18 +6,21 @@
 #define TF_LEDGER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "queue.h"
 
 typedef struct tf_ring {
   tf_rec *buf;
   size_t head, n, cap; /* cap is a power of two */
+  uint64_t bytes;      /* payload bytes of the records */
 } tf_ring;
 
 typedef struct tf_ledger {
   tf_ring *rings; /* one per worker */
   int nworkers;
   size_t total; /* tasks held by all workers */
+  uint64_t bytes; /* their payload bytes */
 } tf_ledger;
 
 int tf_ledger_init(tf_ledger *l, int nworkers);
@@ -29,6 +32,8 @@ const tf_rec *tf_ledger_head(const tf_ledger *l, int w);
  * when w holds nothing. */
 int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out);
 static inline size_t tf_ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
+/* Payload bytes of the tasks worker w holds. */
+static inline uint64_t tf_ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }
 /* The i-th oldest task worker w holds (i < tf_ledger_held). */
 static inline const tf_rec *tf_ledger_at(const tf_ledger *l, int w, size_t i) {
   const tf_ring *r = &l->rings[w];

@@ -10,6 +10,7 @@
 
 #include "comm.h"
 #include "farm.h"
+#include "flow.h"
 #include "idle.h"
 #include "ledger.h"
 #include "observe.h"
@@ -51,6 +52,10 @@ typedef struct master {
   int gen_done, partitioned;
   int rr;    /* first worker served in the next dispatch round */
   int depth; /* the depth of the last plan sent: sizes the generation window */
+  /* flow control by bytes (flow.h) */
+  uint64_t share;    /* each worker's share of --max-in-flight */
+  uint64_t *owed;    /* bytes of each worker's results handled, not yet handed back */
+  int *room_asked;   /* the worker holds results back: hand the room back at once */
   int status;
   tf_run_stats *stats;
   tf_jstate js;
@@ -107,7 +112,10 @@ static int refill(master *m) {
   int progressed = 0;
   if (m->draining) return 0;
   size_t limit = window(m);
-  while (!m->gen_done && tf_queue_size(&m->queue) < limit) {
+  /* Tasks queued and handed out stay within --max-in-flight bytes too. */
+  uint64_t byte_limit = m->own ? UINT64_MAX : m->cfg->max_in_flight;
+  while (!m->gen_done && tf_queue_size(&m->queue) < limit &&
+         m->queue.bytes + m->ledger.bytes < byte_limit) {
     size_t before = tf_queue_size(&m->queue);
     double t = m->tr ? tf_now() : 0;
     int rc = tf_call_generate(&m->h, &m->gen_done, &m->stats->tasks_generated);
@@ -191,10 +199,13 @@ static int send_tasks(master *m, int w, int n, tf_plan plan) {
   if (!b || tf_wire_begin(b, TF_MSG_TASKS, TF_WIRE_PLAN(plan.depth, plan.chunk)))
     return out_of_memory(m, "building a TASKS message");
   int sent = 0;
+  uint64_t bytes = 0;
   while (sent < n && tf_queue_size(q)) {
     const tf_rec *next = tf_queue_peek(q);
     if (sent && b->len + tf_wire_entry_bytes(next->size) > TF_MASTER_FRAME_BYTES) break;
     if (next->avoid == w && !m->own && m->nworkers > 1) break; /* it failed here: another's turn */
+    uint64_t held = tf_ledger_bytes(&m->ledger, w); /* one task always; more within the share */
+    if (held && held + next->size > m->share) break;
     tf_rec r;
     tf_queue_pop(q, &r);
     if (moot_copy(m, &r)) {
@@ -207,8 +218,10 @@ static int send_tasks(master *m, int w, int n, tf_plan plan) {
       return out_of_memory(m, "sending tasks");
     }
     sent++;
+    bytes += r.size;
   }
   if (!sent) return 0; /* the request stays open */
+  tf_policy_observe_task_bytes(&m->policy, (uint64_t)sent, bytes);
   return send_frame(m, w, b, sent);
 }
 
@@ -366,23 +379,32 @@ static int on_stats(master *m, int w, const tf_entry *e) {
 static int on_results_frame(master *m, int w, const tf_frame *f) {
   size_t pos = 0;
   tf_entry e;
+  int charged = 0; /* results, failures or children: it counts against w's share */
+  uint64_t results = 0, result_bytes = 0;
   while (tf_wire_next(f, &pos, &e)) {
     int rc = e.type == TF_ENT_SPAWN    ? on_spawn(m, w, &e)
              : e.type == TF_ENT_RESULT ? on_result(m, w, &e)
              : e.type == TF_ENT_STATS  ? on_stats(m, w, &e)
                                        : on_fail(m, w, &e);
     if (rc) return rc;
+    charged |= e.type != TF_ENT_STATS;
+    results += e.type == TF_ENT_RESULT;
+    result_bytes += e.type == TF_ENT_RESULT ? e.size : 0;
   }
-  if (!f->aux) return 0;
+  tf_policy_observe_result_bytes(&m->policy, results, result_bytes);
+  if (charged) m->owed[w] += TF_WIRE_HEADER_SIZE + f->body_len; /* handed back after the free */
+  if (f->aux & TF_WIRE_ASK_ROOM) m->room_asked[w] = 1;
+  uint32_t ask = TF_WIRE_ASK_TASKS(f->aux);
+  if (!ask) return 0;
   /* One open request per worker, and never more in hand than --prefetch. */
   size_t held = tf_ledger_held(&m->ledger, w);
-  if (m->demand[w] || held + f->aux > (size_t)m->cfg->prefetch) {
+  if (m->demand[w] || held + ask > (size_t)m->cfg->prefetch) {
     tf_log(0,
            "rank %d asked for %u tasks while holding %zu with a request for %d open (at most %d)",
-           w + 1, f->aux, held, m->demand[w], m->cfg->prefetch);
+           w + 1, ask, held, m->demand[w], m->cfg->prefetch);
     return fail_run(m, TF_EPROTO);
   }
-  m->demand[w] = (int)f->aux;
+  m->demand[w] = (int)ask;
   if (m->obs) m->obs->w[w].req_since = m->now;
   return 0;
 }
@@ -445,10 +467,27 @@ static int next_frame(master *m, tf_msg *msg, tf_frame *f, int *w) {
   char why[200];
   if (tf_wire_decode(msg->buf, (size_t)msg->len, m->cfg->max_payload, f, why, sizeof why)) {
     tf_log(0, "malformed message from rank %d: %s", msg->source, why);
-    free(msg->buf);
+    tf_comm_buf_free(msg->buf, (size_t)msg->len);
     return fail_run(m, TF_EPROTO);
   }
   m->heard[*w] = m->now;
+  return 1;
+}
+
+/* Hand worker w back the room its handled results took (flow.h). */
+static int give_room(master *m, int w) {
+  tf_wbuf *b = tf_comm_buffer(&m->c);
+  if (!b || tf_wire_begin(b, TF_MSG_CREDIT, 0) || tf_wire_add_credit(b, m->owed[w]))
+    return out_of_memory(m, "sending a CREDIT message");
+  tf_wire_finish(b);
+  int rc = tf_comm_send(&m->c, b, w + 1);
+  if (rc) {
+    tf_log(0, "sending CREDIT to rank %d: %s", w + 1, m->c.errmsg);
+    return fail_run(m, rc);
+  }
+  m->owed[w] = 0;
+  m->room_asked[w] = 0;
+  m->told[w] = m->now;
   return 1;
 }
 
@@ -474,8 +513,11 @@ static int poll_incoming(master *m) {
     } else {
       rc = fn(m, w, &f);
     }
-    free(msg.buf);
+    tf_comm_buf_free(msg.buf, (size_t)msg.len);
     if (rc < 0) return rc;
+    if (m->state[w] == W_RUNNING && tf_flow_due(m->owed[w], m->share, m->room_asked[w]) &&
+        (rc = give_room(m, w)) < 0)
+      return rc;
   }
 }
 
@@ -761,7 +803,7 @@ static int stop_workers(master *m) {
       } else if (f.kind == TF_MSG_ERROR) {
         on_error_frame(m, w, &f);
       }
-      free(msg.buf);
+      tf_comm_buf_free(msg.buf, (size_t)msg.len);
       tf_idle_reset(&idle);
       continue;
     }
@@ -834,8 +876,12 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   m.heard = calloc(nw, sizeof *m.heard);
   m.told = calloc(nw, sizeof *m.told);
   m.head_since = calloc(nw, sizeof *m.head_since);
+  m.owed = calloc(nw, sizeof *m.owed);
+  m.room_asked = calloc(nw, sizeof *m.room_asked);
+  m.share = tf_flow_share(cfg->max_in_flight, m.nworkers);
+  tf_policy_set_share(&m.policy, m.share);
   if (cfg->schedule == TF_SCHEDULE_STATIC) m.own = calloc(nw, sizeof *m.own);
-  int rc = (!m.demand || !m.state || !m.heard || !m.told || !m.head_since ||
+  int rc = (!m.demand || !m.state || !m.heard || !m.told || !m.head_since || !m.owed || !m.room_asked ||
             (cfg->schedule == TF_SCHEDULE_STATIC && !m.own) || tf_ledger_init(&m.ledger, m.nworkers))
                ? TF_ENOMEM
                : 0;
@@ -944,6 +990,8 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   free(m.heard);
   free(m.told);
   free(m.head_since);
+  free(m.owed);
+  free(m.room_asked);
   free(m.copies);
   tf_comm_destroy(&m.c);
   return status;

@@ -21,6 +21,7 @@ void tf_config_defaults(tf_config *cfg) {
   cfg->chunk = 1;
   cfg->idle = TF_IDLE_BACKOFF;
   cfg->max_payload = TF_DEFAULT_MAX_PAYLOAD;
+  cfg->max_in_flight = TF_DEFAULT_MAX_IN_FLIGHT;
   cfg->journal_sync = 1.0;
   cfg->drain = 20.0;
   cfg->progress = TF_PROGRESS_AUTO;
@@ -39,6 +40,7 @@ enum {
   OPT_KEEP_GOING,
   OPT_FAIL_FAST,
   OPT_MAX_PAYLOAD,
+  OPT_MAX_IN_FLIGHT,
   OPT_QUIET,
   OPT_VERBOSE,
   OPT_INFO,
@@ -99,6 +101,10 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
       [OPT_MAX_PAYLOAD] = {"max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
                            "largest task or result, K/M/G suffixes (default 8M)", 1,
                            TF_MAX_PAYLOAD_LIMIT},
+      [OPT_MAX_IN_FLIGHT] = {"max-in-flight", TF_OPT_SIZE, &cfg->max_in_flight, "BYTES",
+                             "bytes of results (and of tasks) on the way at once, shared by the "
+                             "workers (default 64M)",
+                             64 << 10, 1ull << 40},
       [OPT_QUIET] = {"quiet", TF_OPT_FLAG, &cfg->quiet, NULL, "print no run summary", 0, 0},
       [OPT_VERBOSE] = {"verbose", TF_OPT_FLAG, &cfg->verbose, NULL,
                        "print where ranks run and per-worker statistics", 0, 0},

@@ -10,7 +10,11 @@ void tf_policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int
   p->chunk = chunk < 1 ? 1 : chunk > p->max_depth ? p->max_depth : chunk;
   p->task_s = -1;
   p->rtt_s = -1;
+  p->share = 0;
+  p->task_b = p->result_b = -1;
 }
+
+void tf_policy_set_share(tf_policy *p, uint64_t share) { p->share = share; }
 
 /* Weight of a new measurement in the moving averages. */
 #define NEW_WEIGHT 0.25
@@ -24,6 +28,29 @@ void tf_policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t wai
     double r = wait_s / (double)waits;
     p->rtt_s = p->rtt_s < 0 ? r : p->rtt_s + NEW_WEIGHT * (r - p->rtt_s);
   }
+}
+
+static void average_bytes(double *avg, uint64_t n, uint64_t bytes) {
+  if (!n) return;
+  double b = (double)bytes / (double)n;
+  *avg = *avg < 0 ? b : *avg + NEW_WEIGHT * (b - *avg);
+}
+
+void tf_policy_observe_task_bytes(tf_policy *p, uint64_t n, uint64_t bytes) {
+  average_bytes(&p->task_b, n, bytes);
+}
+
+void tf_policy_observe_result_bytes(tf_policy *p, uint64_t n, uint64_t bytes) {
+  average_bytes(&p->result_b, n, bytes);
+}
+
+/* The most tasks the byte share holds: of those handed out, and of the
+ * results they make (at least one). */
+static int byte_depth(const tf_policy *p) {
+  double b = p->task_b > p->result_b ? p->task_b : p->result_b;
+  if (!p->share || b <= 0) return INT32_MAX;
+  double d = (double)p->share / b;
+  return d < 1 ? 1 : d > INT32_MAX ? INT32_MAX : (int)d;
 }
 
 /* ceil() that ignores floating-point dust: 200.00000000000003 is 200. */
@@ -91,6 +118,8 @@ tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
     break;
   }
   if (depth > p->max_depth) depth = p->max_depth;
+  int bytes = byte_depth(p);
+  if (depth > bytes) depth = bytes;
   if (chunk > depth) chunk = depth;
   if (chunk < 1) chunk = 1;
   if (depth < chunk) depth = chunk;

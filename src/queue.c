@@ -68,8 +68,10 @@ static void heap_pop(tf_queue *q, tf_rec *out) {
 
 int tf_queue_push(tf_queue *q, const tf_rec *rec) {
   /* In order behind the run's last record: append; otherwise the heap. */
-  if (!q->run_n || !tf_rec_before(rec, run_at(q, q->run_n - 1))) return run_push(q, rec);
-  return heap_push(q, rec);
+  int rc = !q->run_n || !tf_rec_before(rec, run_at(q, q->run_n - 1)) ? run_push(q, rec)
+                                                                      : heap_push(q, rec);
+  if (!rc) q->bytes += rec->size;
+  return rc;
 }
 
 /* 1 when the run's head leaves first, 0 when the heap's. */
@@ -88,6 +90,7 @@ int tf_queue_pop(tf_queue *q, tf_rec *out) {
   } else {
     heap_pop(q, out);
   }
+  q->bytes -= out->size;
   return 1;
 }
 

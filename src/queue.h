@@ -25,6 +25,7 @@ typedef struct tf_queue {
   size_t run_head, run_n, cap_run;
   tf_rec *heap; /* records that came out of order */
   size_t heap_n, cap_heap;
+  uint64_t bytes; /* payload bytes of every record */
 } tf_queue;
 
 /* Nonzero when a must leave the queue before b. */

@@ -106,6 +106,10 @@ int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]) {
 
 void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]) { get_u64s(e, v, TF_WIRE_OBS_N); }
 
+int tf_wire_add_credit(tf_wbuf *w, uint64_t bytes) {
+  return tf_wire_add(w, TF_ENT_CREDIT, bytes, 0, NULL, 0);
+}
+
 int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
   if (n > TF_WIRE_EVENTS_PER_ENTRY) return TF_ETOOBIG;
   size_t size = n * TF_WIRE_EVENT_SIZE, bytes = tf_wire_entry_bytes(size);
@@ -155,6 +159,7 @@ const char *tf_wire_kind_name(unsigned kind) {
   static const char *const names[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = "TASKS", [TF_MSG_RESULTS] = "RESULTS", [TF_MSG_STOP] = "STOP",
       [TF_MSG_BYE] = "BYE",     [TF_MSG_ERROR] = "ERROR",     [TF_MSG_HEARTBEAT] = "HEARTBEAT",
+      [TF_MSG_CREDIT] = "CREDIT",
   };
   return kind > 0 && kind < TF_MSG_KIND_COUNT ? names[kind] : "unknown";
 }
@@ -168,6 +173,7 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
     [TF_MSG_HEARTBEAT] = 0,
+    [TF_MSG_CREDIT] = 1u << TF_ENT_CREDIT,
 };
 
 #define FAIL(...)                                                                                  \
@@ -212,6 +218,7 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
                      : type == TF_ENT_STATS  ? TF_WIRE_STATS_SIZE
                      : type == TF_ENT_OBS    ? TF_WIRE_OBS_SIZE
                      : type == TF_ENT_EVENTS ? TF_WIRE_EVENTS_PER_ENTRY * TF_WIRE_EVENT_SIZE
+                     : type == TF_ENT_CREDIT ? 0
                                              : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
     if (size > limit)
@@ -239,7 +246,7 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
   if (pos != body_len)
     FAIL("%s frame: %llu stray bytes after %u entries", tf_wire_kind_name(kind),
          (unsigned long long)(body_len - pos), count);
-  if (kind == TF_MSG_ERROR && count != 1)
+  if ((kind == TF_MSG_ERROR || kind == TF_MSG_CREDIT) && count != 1)
     FAIL("%s frame with %u entries, expected 1", tf_wire_kind_name(kind), count);
   if (kind == TF_MSG_BYE && count < 1) FAIL("BYE frame without its statistics");
   out->kind = kind;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define TF_WIRE_MAGIC 0x31574654u /* "TFW1" read as little-endian bytes */
-#define TF_WIRE_VERSION 1u
+#define TF_WIRE_VERSION 2u
 #define TF_WIRE_HEADER_SIZE 24u
 #define TF_WIRE_ENTRY_SIZE 24u
 #define TF_WIRE_ALIGN 8u
@@ -25,6 +25,7 @@ enum tf_msg_kind {
                          of EVENTS entries; the worker's last frame */
   TF_MSG_ERROR = 5,   /* either way: one text entry; the sender gives up */
   TF_MSG_HEARTBEAT = 6, /* either way: no entries; "still here" after a quiet spell */
+  TF_MSG_CREDIT = 7,    /* master -> worker: one CREDIT entry; room for more results */
   TF_MSG_KIND_COUNT
 };
 
@@ -38,6 +39,7 @@ enum tf_entry_type {
   TF_ENT_TEXT = 6,   /* a message for a person */
   TF_ENT_OBS = 7,    /* observability counters of a worker: TF_WIRE_OBS_SIZE bytes (BYE) */
   TF_ENT_EVENTS = 8, /* trace events: a whole number of TF_WIRE_EVENT_SIZE records (BYE) */
+  TF_ENT_CREDIT = 9, /* bytes of the worker's results the master is done with: in id; no data */
   TF_ENT_TYPE_COUNT
 };
 
@@ -95,6 +97,12 @@ enum tf_event_kind {
 #define TF_WIRE_PLAN_DEPTH(aux) ((int)((aux)&0xffffu))
 #define TF_WIRE_PLAN_CHUNK(aux) ((int)((aux) >> 16))
 
+/* RESULTS' aux: the tasks asked for (at most TF_MAX_PREFETCH), and a flag
+ * saying the worker holds results back for want of room (flow.h): the
+ * master then returns the room it owes at once. */
+#define TF_WIRE_ASK_ROOM (1u << 31)
+#define TF_WIRE_ASK_TASKS(aux) ((aux) & ~TF_WIRE_ASK_ROOM)
+
 /* STOP's aux: the run status, and a flag saying a worker was lost (then
  * MPI_Finalize may hang, and every rank bounds it). */
 #define TF_WIRE_STOP(status, lost) ((uint32_t)(-(status)) | ((lost) ? 1u << 16 : 0u))
@@ -146,6 +154,9 @@ void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]);
 /* Append / read a TF_ENT_OBS entry. */
 int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]);
 void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]);
+/* Append a CREDIT entry returning `bytes` of room; read it back. */
+int tf_wire_add_credit(tf_wbuf *w, uint64_t bytes);
+static inline uint64_t tf_wire_credit(const tf_entry *e) { return e->id; }
 /* Append n events (at most TF_WIRE_EVENTS_PER_ENTRY) as one EVENTS entry. */
 int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n);
 /* Events in an EVENTS entry, and event i of it. */

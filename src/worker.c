@@ -12,6 +12,7 @@
 
 #include "comm.h"
 #include "farm.h"
+#include "flow.h"
 #include "idle.h"
 #include "policy.h"
 #include "signals.h"
@@ -34,7 +35,8 @@
 #define TF_WORKER_FRAME_BYTES (1u << 20)
 
 typedef struct inbox_frame {
-  unsigned char *buf; /* the received message, owned */
+  unsigned char *buf; /* the received message, owned (tf_comm_buf_free) */
+  size_t len;
   tf_frame f;
   size_t pos;
 } inbox_frame;
@@ -55,6 +57,9 @@ typedef struct worker {
   tf_wbuf out;      /* RESULTS frame being filled */
   double out_since; /* when its first result was added */
   int out_urgent;   /* holds children: other workers may be waiting for them */
+  int out_charged;  /* holds results, failures or children: it needs room (flow.h) */
+  tf_flow_out flow; /* room for results on the way to the master */
+  int room_asked;   /* the master was told results wait for room */
   double avg_task;  /* moving average of execute's duration, seconds */
   double last_end;  /* when the last task ended, if the worker went straight on; else < 0 */
   int since_poll;   /* tasks run since the last look for messages */
@@ -93,9 +98,41 @@ static uint32_t want(const worker *k) {
   return held <= k->plan.depth - k->plan.chunk ? (uint32_t)(k->plan.depth - held) : 0;
 }
 
+/* The outgoing frame's length once flush has added the statistics entry. */
+static size_t frame_len(const worker *k) {
+  return k->out.len + (k->f_tasks || k->f_waits ? tf_wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
+}
+
+/* Results wait for room and the outgoing frame is full: run nothing more
+ * until the master hands room back, so what waits here stays bounded too. */
+static int held_back(const worker *k) {
+  return k->out_charged && k->out.len >= TF_WORKER_FRAME_BYTES &&
+         !tf_flow_may_send(&k->flow, frame_len(k));
+}
+
+/* Tell the master (once) that results wait here for room. */
+static int ask_room(worker *k) {
+  if (k->room_asked) return 0;
+  tf_wbuf *b = tf_comm_buffer(&k->c);
+  if (!b || tf_wire_begin(b, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM)) return TF_ENOMEM;
+  tf_wire_finish(b);
+  int rc = tf_comm_send(&k->c, b, 0);
+  if (rc) {
+    tf_log(k->c.rank, "asking for room: %s", k->c.errmsg);
+    return rc;
+  }
+  k->room_asked = 1;
+  if (k->hb_on) k->last_send = tf_now();
+  return 0;
+}
+
+/* Send the outgoing frame, with a request when one is due. Returns 1 when it
+ * went, 0 when there was nothing to send or its results wait for room, or a
+ * negative error. */
 static int flush(worker *k) {
   uint32_t ask = want(k);
   if (!k->out.count && !ask) return 0;
+  if (k->out_charged && !tf_flow_may_send(&k->flow, frame_len(k))) return ask_room(k);
   if (k->f_tasks || k->f_waits) {
     uint64_t v[TF_WIRE_STATS_N] = {k->f_tasks, k->f_busy, k->f_wait, k->f_waits};
     if (tf_wire_add_stats(&k->out, v)) return TF_ENOMEM;
@@ -122,7 +159,9 @@ static int flush(worker *k) {
   }
   k->frames++;
   k->out_urgent = 0;
-  return tf_wire_begin(&k->out, TF_MSG_RESULTS, 0);
+  if (k->out_charged) tf_flow_sent(&k->flow, b->len);
+  k->out_charged = 0;
+  return tf_wire_begin(&k->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 1;
 }
 
 /* Tell the master this worker cannot go on, then wait for STOP. */
@@ -144,17 +183,17 @@ static void give_up(worker *k, const char *fmt, ...) {
   if (tf_comm_send(&k->c, b, 0)) tf_log(k->c.rank, "%s", text);
 }
 
-static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
+static int on_tasks(worker *k, unsigned char *buf, size_t len, const tf_frame *f) {
   tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux), 0};
   if (f->count == 0 || f->count > k->asked) {
     give_up(k, "master sent %u tasks, %u were asked for", f->count, k->asked);
-    free(buf);
+    tf_comm_buf_free(buf, len);
     return 0;
   }
   if (plan.chunk < 1 || plan.chunk > plan.depth || plan.depth > k->cfg->prefetch) {
     give_up(k, "master sent a plan of depth %d, chunk %d (--prefetch %d)", plan.depth, plan.chunk,
             k->cfg->prefetch);
-    free(buf);
+    tf_comm_buf_free(buf, len);
     return 0;
   }
   if (k->in_n == k->in_cap) {
@@ -168,7 +207,7 @@ static int on_tasks(worker *k, unsigned char *buf, const tf_frame *f) {
     k->in_cap = cap;
     k->in_head = 0;
   }
-  k->inbox[(k->in_head + k->in_n) % k->in_cap] = (inbox_frame){buf, *f, 0};
+  k->inbox[(k->in_head + k->in_n) % k->in_cap] = (inbox_frame){buf, len, *f, 0};
   k->in_n++;
   k->queued += f->count;
   k->asked = 0;
@@ -202,12 +241,12 @@ static int poll_incoming(worker *k) {
     tf_frame f;
     char why[200];
     if (tf_wire_decode(msg.buf, (size_t)msg.len, k->cfg->max_payload, &f, why, sizeof why)) {
-      free(msg.buf);
+      tf_comm_buf_free(msg.buf, (size_t)msg.len);
       give_up(k, "malformed message from rank 0: %s", why);
       continue;
     }
     if (f.kind == TF_MSG_TASKS) {
-      if ((rc = on_tasks(k, msg.buf, &f))) return rc; /* on_tasks owns msg.buf now */
+      if ((rc = on_tasks(k, msg.buf, (size_t)msg.len, &f))) return rc; /* on_tasks owns msg.buf now */
       continue;
     }
     if (k->hb_on) k->heard = tf_now();
@@ -218,10 +257,18 @@ static int poll_incoming(worker *k) {
       k->peer_lost = (int)TF_WIRE_STOP_LOST(f.aux);
     } else if (f.kind == TF_MSG_HEARTBEAT) {
       /* the master is there */
+    } else if (f.kind == TF_MSG_CREDIT) {
+      size_t pos = 0;
+      tf_entry e;
+      tf_wire_next(&f, &pos, &e);
+      if (tf_flow_credit(&k->flow, tf_wire_credit(&e)))
+        give_up(k, "master handed back room for %llu bytes, only %llu were on the way",
+                (unsigned long long)tf_wire_credit(&e), (unsigned long long)k->flow.unacked);
+      k->room_asked = 0;
     } else {
       give_up(k, "unexpected %s message from rank 0", tf_wire_kind_name(f.kind));
     }
-    free(msg.buf);
+    tf_comm_buf_free(msg.buf, (size_t)msg.len);
   }
 }
 
@@ -241,7 +288,7 @@ static int run_one(worker *k) {
                    k->last_end - k->out_since >= TF_FLUSH_INTERVAL ||
                    k->out.len >= TF_WORKER_FRAME_BYTES))) {
     int rc = flush(k);
-    if (rc) return rc;
+    if (rc < 0) return rc;
   }
   size_t mark_len = k->out.len;
   uint32_t mark_count = k->out.count;
@@ -279,6 +326,7 @@ static int run_one(worker *k) {
     if (!rc) rc = tf_wire_add(&k->out, TF_ENT_RESULT, e.id, 0, k->h.result, k->h.result_len);
     if (k->h.nchildren) k->out_urgent = 1;
     if (e.attempt) k->out_urgent = 1; /* see lose() in master.c */
+    k->out_charged = 1;
   } else {
     char msg[TF_WIRE_MAX_MESSAGE];
     if (k->h.error)
@@ -290,16 +338,17 @@ static int run_one(worker *k) {
     k->out.count = mark_count;
     rc = tf_wire_add(&k->out, TF_ENT_FAIL, e.id, xrc, msg, strlen(msg));
     if (e.attempt) k->out_urgent = 1;
+    k->out_charged = 1;
   }
   if (rc) return rc;
   if (mark_count == 0) k->out_since = t1;
   if (fr->pos >= fr->f.body_len) {
-    free(fr->buf);
+    tf_comm_buf_free(fr->buf, fr->len);
     k->in_head = (k->in_head + 1) % k->in_cap;
     k->in_n--;
   }
   /* Children go at once: other workers may be idle for want of them. */
-  return k->out_urgent ? flush(k) : 0;
+  return k->out_urgent && (rc = flush(k)) < 0 ? rc : 0;
 }
 
 /* BYE: the run's statistics, the counters --stats shows, and (--trace,
@@ -379,11 +428,13 @@ static void *heartbeat_thread(void *arg) {
     pthread_cond_timedwait(&k->wake, &k->lock, &until);
     if (k->hb_quit) break;
     double now = tf_now();
+    int sent = 0;
     if (k->running && k->out.count && now - k->out_since >= TF_FLUSH_INTERVAL) {
       /* Results that finished before a long task go out while it runs, so
        * the master knows which task is the long one (--task-timeout). */
-      flush(k); /* a failure here shows in the main loop */
-    } else if (now - k->last_send >= k->hb_every) {
+      sent = flush(k) > 0; /* a failure here shows in the main loop */
+    }
+    if (!sent && now - k->last_send >= k->hb_every) {
       tf_wbuf *b = tf_comm_buffer(&k->c);
       if (b && !tf_wire_begin(b, TF_MSG_HEARTBEAT, 0)) {
         tf_wire_finish(b);
@@ -439,6 +490,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   tf_policy start;
   tf_policy_init(&start, (tf_schedule)cfg->schedule, k.c.size - 1, cfg->chunk, cfg->prefetch);
   k.plan = tf_policy_plan(&start, TF_LEFT_UNKNOWN);
+  tf_flow_out_init(&k.flow, tf_flow_share(cfg->max_in_flight, k.c.size - 1));
   k.starved = -1;
   k.last_end = -1;
   k.heard = tf_now();
@@ -483,19 +535,19 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     }
     if (k.stop) break;
     int r = 0;
-    if (k.in_n && !k.gave_up) {
+    if (k.in_n && !k.gave_up && !held_back(&k)) {
       r = run_one(&k);
       progressed = 1;
     } else if (!k.gave_up && (want(&k) || (k.out.count && (!k.asked || tf_now() - k.out_since >=
                                                                            TF_RESULT_HOLD)))) {
       r = flush(&k);
-      progressed = 1;
+      progressed = r > 0;
     }
     if (r == TF_EMPI) {
       rc = r;
       break;
     }
-    if (r) give_up(&k, "cannot go on: %s", tf_strerror(r));
+    if (r < 0) give_up(&k, "cannot go on: %s", tf_strerror(r));
     if (tf_comm_progress_sends(&k.c) < 0) {
       tf_log(k.c.rank, "%s", k.c.errmsg);
       rc = TF_EMPI;
@@ -532,7 +584,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
    * its failure is this rank's to report. */
   int fini_failed = init_ok && tf_call_hook(&k.h, app->worker_fini, "worker_fini") != 0;
   for (size_t i = 0; i < k.in_n; i++)
-    free(k.inbox[(k.in_head + i) % k.in_cap].buf);
+    tf_comm_buf_free(k.inbox[(k.in_head + i) % k.in_cap].buf, k.inbox[(k.in_head + i) % k.in_cap].len);
   free(k.inbox);
   tf_wbuf_free(&k.out);
   tf_trace_free(&k.trace);

@@ -18,7 +18,7 @@ typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
   long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms;
   const char *hang_once, *started;
-  int fail_init, fail_fini;
+  int fail_init, fail_fini, report_rss, report_fini;
   uint64_t payload, result_payload, child_payload;
   long long next;
   /* master bookkeeping: an open-addressing set of collected ids */
@@ -141,14 +141,36 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   return rc;
 }
 
+/* This process's peak resident memory, kB (VmHWM), or -1. */
+static long peak_rss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "VmHWM: %ld", &kb) == 1) break;
+  if (f) fclose(f);
+  return kb;
+}
+
 static int worker_init(tf_handle *h, void *vc) {
   (void)h;
   return ((app_ctx *)vc)->fail_init ? -1 : 0;
 }
 
 static int worker_fini(tf_handle *h, void *vc) {
-  (void)h;
-  return ((app_ctx *)vc)->fail_fini ? -1 : 0;
+  app_ctx *c = vc;
+  if (c->report_rss) fprintf(stderr, "tf_testapp: worker rank %d peak RSS %ld kB\n", tf_rank(h), peak_rss_kb());
+  return c->fail_fini ? -1 : 0;
+}
+
+/* Whatever the end: what was collected (a stop's partial output), and memory. */
+static int master_fini(tf_handle *h, void *vc) {
+  app_ctx *c = vc;
+  if (c->report_fini)
+    printf("master_fini: status %d, %zu results, digest %016" PRIx64 "\n", tf_run_status(h),
+           c->count, c->digest);
+  if (c->report_rss) fprintf(stderr, "tf_testapp: master peak RSS %ld kB\n", peak_rss_kb());
+  return 0;
 }
 
 static int collect(tf_handle *h, const tf_task *r, void *vc) {
@@ -238,6 +260,8 @@ int main(int argc, char **argv) {
       {"child-payload", TF_OPT_SIZE, &c.child_payload, "BYTES", "payload of each child", 0, 0},
       {"fail-init", TF_OPT_FLAG, &c.fail_init, NULL, "worker_init fails", 0, 0},
       {"fail-fini", TF_OPT_FLAG, &c.fail_fini, NULL, "worker_fini fails", 0, 0},
+      {"report-rss", TF_OPT_FLAG, &c.report_rss, NULL, "print each rank's peak memory at the end", 0, 0},
+      {"report-fini", TF_OPT_FLAG, &c.report_fini, NULL, "master_fini prints the status and what was collected", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
@@ -251,6 +275,7 @@ int main(int argc, char **argv) {
       .finish = finish,
       .worker_init = worker_init,
       .worker_fini = worker_fini,
+      .master_fini = master_fini,
   };
   /* The payload buffer is sized after parsing; tf_main parses again (cheap). */
   tf_config cfg;

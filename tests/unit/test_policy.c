@@ -128,6 +128,36 @@ static void test_policy_respects_a_small_prefetch_limit(void) {
     }
 }
 
+static void test_policy_depth_fits_the_byte_share(void) {
+  tf_schedule kinds[] = {TF_SCHEDULE_STATIC, TF_SCHEDULE_DYNAMIC, TF_SCHEDULE_GUIDED,
+                         TF_SCHEDULE_ADAPTIVE};
+  for (int k = 0; k < 4; k++) {
+    tf_policy p = make(kinds[k], 2, 8, 4096);
+    tf_policy_observe(&p, 1000, 1000 * 1e-6, 1, 1e-5); /* 1 us tasks: adaptive goes deep */
+    tf_policy_set_share(&p, 32u << 20);
+    int before = tf_policy_plan(&p, TF_LEFT_UNKNOWN).depth;
+    /* 2 MiB results: 16 fit in a 32 MiB share. */
+    tf_policy_observe_result_bytes(&p, 10, 10 * (2u << 20));
+    tf_plan plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
+    assert_valid(plan, 4096);
+    CU_ASSERT(plan.depth <= 16);
+    CU_ASSERT(plan.depth == (before < 16 ? before : 16));
+    /* Tasks larger still: the larger of the two counts. */
+    tf_policy_observe_task_bytes(&p, 1, 8u << 20);
+    plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
+    CU_ASSERT_EQUAL(plan.depth, 4);
+    /* One task larger than the share: still one at a time. */
+    tf_policy_observe_task_bytes(&p, 1, 1u << 30);
+    plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
+    CU_ASSERT_EQUAL(plan.depth, 1);
+    CU_ASSERT_EQUAL(plan.chunk, 1);
+  }
+  /* No share set (or nothing measured): the byte rule stays out of the way. */
+  tf_policy p = make(TF_SCHEDULE_DYNAMIC, 2, 8, 4096);
+  tf_policy_observe_result_bytes(&p, 1, 1u << 30);
+  CU_ASSERT_EQUAL(tf_policy_plan(&p, TF_LEFT_UNKNOWN).depth, 16);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_policy_dynamic_sends_the_fixed_chunk_and_keeps_the_next_in_hand),
@@ -140,6 +170,7 @@ int main(void) {
       TF_UNIT_TEST(test_policy_adaptive_tail_takes_no_more_than_a_fair_half),
       TF_UNIT_TEST(test_policy_moving_averages_follow_a_change),
       TF_UNIT_TEST(test_policy_respects_a_small_prefetch_limit),
+      TF_UNIT_TEST(test_policy_depth_fits_the_byte_share),
       TF_UNIT_END,
   };
   return tf_unit_run("policy", tests);

@@ -876,6 +876,55 @@ static void test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events(voi
   tf_wbuf_free(&w);
 }
 
+static void test_wire_round_trips_credit_and_the_room_flag(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_add_credit(&w, UINT64_C(5) << 32), 0);
+  tf_wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_CREDIT);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_CREDIT);
+  CU_ASSERT_EQUAL(tf_wire_credit(&e), UINT64_C(5) << 32);
+  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_CREDIT), "CREDIT");
+  /* RESULTS' aux: tasks asked for, and the flag beside them. */
+  uint32_t aux = 4095 | TF_WIRE_ASK_ROOM;
+  CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS(aux), 4095);
+  CU_ASSERT(aux & TF_WIRE_ASK_ROOM);
+  CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS((uint32_t)TF_MAX_PREFETCH), TF_MAX_PREFETCH);
+  tf_wbuf_free(&w);
+}
+
+static void test_wire_rejects_credit_with_data_or_not_alone(void) {
+  tf_wbuf w = {0};
+  /* no entry, two entries */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_credit(&w, 1), 0);
+  CU_ASSERT_EQUAL(tf_wire_add_credit(&w, 2), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* a credit entry carrying data */
+  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_CREDIT, 1, 0, "12345678", 8), 0);
+  tf_wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* a credit entry anywhere but in a CREDIT frame */
+  static const unsigned kinds[] = {TF_MSG_TASKS, TF_MSG_RESULTS, TF_MSG_BYE, TF_MSG_STOP};
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, kinds[i], 0), 0);
+    CU_ASSERT_EQUAL(tf_wire_add_credit(&w, 1), 0);
+    tf_wire_finish(&w);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  tf_wbuf_free(&w);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_wire_round_trips_tasks_of_varied_sizes),
@@ -910,6 +959,8 @@ int main(void) {
       TF_UNIT_TEST(test_wire_rejects_text_over_max_message),
       TF_UNIT_TEST(test_wire_round_trips_bye_with_counters_and_events),
       TF_UNIT_TEST(test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events),
+      TF_UNIT_TEST(test_wire_round_trips_credit_and_the_room_flag),
+      TF_UNIT_TEST(test_wire_rejects_credit_with_data_or_not_alone),
       TF_UNIT_END,
   };
   return tf_unit_run("wire", tests);

@@ -1,0 +1,58 @@
+/* flow.h - flow control by bytes (--max-in-flight): how much of its results
+ * a worker may have on the way to the master, and when the master gives the
+ * room back. Plain arithmetic, no MPI, so unit tests can drive both sides.
+ *
+ * Each worker gets an equal share of the budget. A RESULTS frame that carries
+ * results, failures or children is charged its whole length against the
+ * sender's share from the moment it is sent until the master has handled it
+ * (collect has run and the buffer is freed); frames with nothing but a
+ * request and statistics are not charged (there is at most one of those
+ * open at a time). A frame larger than the share goes alone, when nothing
+ * else of that worker is on the way, so a result of any allowed size can
+ * always be sent. So the master never holds more than the budget of results
+ * (plus one oversized frame per worker), however slow collect is.
+ *
+ * The master hands room back in a CREDIT frame when it owes half a share, or
+ * at once when the worker says (TF_WIRE_ASK_ROOM) that it holds results back.
+ */
+#ifndef TF_FLOW_H
+#define TF_FLOW_H
+
+#include <stdint.h>
+
+/* The least share a worker gets, whatever the budget and the worker count. */
+#define TF_FLOW_MIN_SHARE (64u << 10)
+
+/* Each worker's share of a budget of max_in_flight bytes. */
+uint64_t tf_flow_share(uint64_t max_in_flight, int nworkers);
+
+/* The worker's side: what it has sent that the master has not handed back. */
+typedef struct tf_flow_out {
+  uint64_t share;
+  uint64_t unacked;
+} tf_flow_out;
+
+static inline void tf_flow_out_init(tf_flow_out *f, uint64_t share) {
+  f->share = share;
+  f->unacked = 0;
+}
+/* May a charged frame of len bytes go now? */
+static inline int tf_flow_may_send(const tf_flow_out *f, uint64_t len) {
+  return f->unacked == 0 || f->unacked + len <= f->share;
+}
+static inline void tf_flow_sent(tf_flow_out *f, uint64_t len) { f->unacked += len; }
+/* Room handed back; returns 0, or -1 when it is more than was sent (a
+ * protocol error: nothing changes). */
+static inline int tf_flow_credit(tf_flow_out *f, uint64_t bytes) {
+  if (bytes > f->unacked) return -1;
+  f->unacked -= bytes;
+  return 0;
+}
+
+/* The master's side, per worker: bytes handled and not yet handed back. Due
+ * when half a share has built up, or the worker asked. */
+static inline int tf_flow_due(uint64_t owed, uint64_t share, int asked) {
+  return owed > 0 && (asked || owed >= share / 2);
+}
+
+#endif
