@@ -56,6 +56,8 @@ typedef struct master {
   uint64_t share;    /* each worker's share of --max-in-flight */
   uint64_t *owed;    /* bytes of each worker's results handled, not yet handed back */
   int *room_asked;   /* the worker holds results back: hand the room back at once */
+  uint32_t *nkids;   /* children seen of the task at the head of each worker's ledger */
+  tf_idset spawned;  /* every spawned id: a 63-bit hash may collide */
   int status;
   tf_run_stats *stats;
   tf_jstate js;
@@ -272,6 +274,7 @@ static int take_from_ledger(master *m, int w, const tf_entry *e, tf_rec *out) {
   }
   tf_ledger_pop(&m->ledger, w, out);
   m->head_since[w] = m->now; /* the next one starts now */
+  m->nkids[w] = 0;
   return 0;
 }
 
@@ -305,8 +308,15 @@ static int on_spawn(master *m, int w, const tf_entry *e) {
   /* The children of the task at the head of w's ledger: dropped when it is
    * a copy whose twin's result (and children) came first. */
   const tf_rec *head = tf_ledger_head(&m->ledger, w);
-  const copy *c = head && m->ncopies ? find_copy(m, head->id) : NULL;
+  if (!head) {
+    tf_log(0, "rank %d sent spawned task %llu, but it holds no task", w + 1,
+           (unsigned long long)e->id);
+    return fail_run(m, TF_EPROTO);
+  }
+  const copy *c = m->ncopies ? find_copy(m, head->id) : NULL;
   if (c && c->done) return 0;
+  int rc = tf_check_child(&m->spawned, head->id, m->nkids[w]++, e->id, w + 1);
+  if (rc) return fail_run(m, rc);
   if (tf_js_kid(&m->js, e->id, e->prio, e->data, e->size))
     return out_of_memory(m, "noting a spawned task for the journal");
   tf_rec r = {e->id, e->prio, e->size, NULL, 0, -1};
@@ -878,10 +888,11 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   m.head_since = calloc(nw, sizeof *m.head_since);
   m.owed = calloc(nw, sizeof *m.owed);
   m.room_asked = calloc(nw, sizeof *m.room_asked);
+  m.nkids = calloc(nw, sizeof *m.nkids);
   m.share = tf_flow_share(cfg->max_in_flight, m.nworkers);
   tf_policy_set_share(&m.policy, m.share);
   if (cfg->schedule == TF_SCHEDULE_STATIC) m.own = calloc(nw, sizeof *m.own);
-  int rc = (!m.demand || !m.state || !m.heard || !m.told || !m.head_since || !m.owed || !m.room_asked ||
+  int rc = (!m.demand || !m.state || !m.heard || !m.told || !m.head_since || !m.owed || !m.room_asked || !m.nkids ||
             (cfg->schedule == TF_SCHEDULE_STATIC && !m.own) || tf_ledger_init(&m.ledger, m.nworkers))
                ? TF_ENOMEM
                : 0;
@@ -992,6 +1003,8 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   free(m.head_since);
   free(m.owed);
   free(m.room_asked);
+  free(m.nkids);
+  tf_idset_free(&m.spawned);
   free(m.copies);
   tf_comm_destroy(&m.c);
   return status;

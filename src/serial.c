@@ -17,7 +17,8 @@ static int out_of_memory(const tf_handle *h) {
 }
 
 /* Queue the children of the task just executed (SPAWN entries in h->spawns). */
-static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_run_stats *stats) {
+static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_idset *spawned,
+                          tf_run_stats *stats) {
   if (!h->nchildren) return 0;
   tf_wire_finish(&h->spawns);
   tf_frame f;
@@ -28,7 +29,9 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_run_stats
   }
   size_t pos = 0;
   tf_entry e;
-  while (tf_wire_next(&f, &pos, &e)) {
+  for (uint32_t index = 0; tf_wire_next(&f, &pos, &e); index++) {
+    int rc = tf_check_child(spawned, h->cur_id, index, e.id, 0);
+    if (rc) return rc;
     if (tf_js_kid(js, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
     tf_rec r = {e.id, e.prio, e.size, NULL, 0, -1};
     if (e.size) {
@@ -45,7 +48,7 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_run_stats
 }
 
 static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *js,
-                       tf_run_stats *stats) {
+                       tf_idset *spawned, tf_run_stats *stats) {
   tf_rec r;
   tf_queue_pop(q, &r);
   int rc = tf_handle_begin_execute(h, r.id);
@@ -71,7 +74,7 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
     return rc == 1 ? out_of_memory(h) : rc;
   }
   free(r.data);
-  if ((rc = queue_children(h, q, js, stats))) return rc;
+  if ((rc = queue_children(h, q, js, spawned, stats))) return rc;
   stats->results++;
   if ((rc = tf_js_result(js, r.id, h->result, h->result_len))) return rc;
   return tf_call_collect(h, r.id, h->result, h->result_len);
@@ -85,6 +88,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   size_t window = 2 * (size_t)cfg->prefetch + 64;
   double t0 = tf_now();
   tf_jstate js;
+  tf_idset spawned = {0};
   int master_ok = 0, init_ok = 0;
   int rc = tf_call_hook(&h, app->master_init, "master_init");
   if (!rc) {
@@ -128,7 +132,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
     }
     double a = tf_now();
     uint64_t before = stats->results, id = tf_queue_peek(&q)->id;
-    rc = execute_one(&h, app, &q, &js, stats);
+    rc = execute_one(&h, app, &q, &js, &spawned, stats);
     double b = tf_now();
     busy_ns += (uint64_t)((b - a) * 1e9);
     if (tr.on) tf_trace_add(&tr, TF_EV_TASK, id, stats->results == before, a, b);
@@ -163,6 +167,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;
   tf_queue_destroy(&q);
+  tf_idset_free(&spawned);
   tf_handle_free(&h);
   return rc;
 }

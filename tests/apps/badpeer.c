@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "farm.h"
 #include "taskfarm.h"
 #include "topo.h"
 #include "wire.h"
@@ -25,9 +26,15 @@ static int generate(tf_handle *h, void *ctx) {
 /* A frame of the requested kind of damage in w. */
 static int build(const char *how, tf_wbuf *w) {
   tf_wire_begin(w, TF_MSG_RESULTS, 1);
+  if (!strcmp(how, "spawn-orphan")) /* a child of no task it holds */
+    tf_wire_add(w, TF_ENT_SPAWN, tf_child_id(0, 0), 0, "c", 1);
+  if (!strcmp(how, "spawn-id")) /* a child of task 0 with an id not derived from it */
+    tf_wire_add(w, TF_ENT_SPAWN, tf_child_id(0, 0) ^ 1, 0, "c", 1);
   tf_wire_add(w, TF_ENT_RESULT, 0, 0, "ok", 2);
   tf_wire_finish(w);
-  if (!strcmp(how, "magic")) {
+  if (!strncmp(how, "spawn-", 6)) {
+    /* well formed */
+  } else if (!strcmp(how, "magic")) {
     w->buf[0] ^= 0xff;
   } else if (!strcmp(how, "version")) {
     w->buf[4] = 99;
@@ -52,7 +59,8 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (argc != 2 || size != 2) {
     if (rank == 0)
-      fprintf(stderr, "usage: mpirun -np 2 badpeer magic|version|truncated|short|kind|unasked\n");
+      fprintf(stderr, "usage: mpirun -np 2 badpeer "
+                      "magic|version|truncated|short|kind|unasked|spawn-orphan|spawn-id\n");
     MPI_Finalize();
     return 2;
   }
@@ -72,6 +80,21 @@ int main(int argc, char **argv) {
     tf_topo_free(&topo);
     tf_wbuf w = {0};
     if (build(argv[1], &w)) MPI_Abort(MPI_COMM_WORLD, 2);
+    if (!strcmp(argv[1], "spawn-id")) { /* ask for task 0 and take it first */
+      tf_wbuf ask = {0};
+      tf_wire_begin(&ask, TF_MSG_RESULTS, 1);
+      tf_wire_finish(&ask);
+      MPI_Send(ask.buf, (int)ask.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
+      tf_wbuf_free(&ask);
+      MPI_Status st;
+      MPI_Probe(0, TF_WIRE_TAG, dup, &st);
+      int n;
+      MPI_Get_count(&st, MPI_BYTE, &n);
+      unsigned char *buf = malloc((size_t)n);
+      MPI_Recv(buf, n, MPI_BYTE, 0, TF_WIRE_TAG, dup, MPI_STATUS_IGNORE);
+      free(buf);
+      tf_wire_set_aux(&w, 0); /* no new request */
+    }
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
     /* Take what the master sends until STOP, then say goodbye properly. */
     for (;;) {

@@ -1,6 +1,7 @@
 /* test_idset.c - the set of task ids a resumed run skips (src/idset.c). */
 #include <stdint.h>
 
+#include "farm.h"
 #include "idset.h"
 #include "unit.h"
 
@@ -56,12 +57,31 @@ static void test_idset_holds_many_ids_through_growth(void) {
   CU_ASSERT_FALSE(tf_idset_has(&s, 1));
 }
 
+/* Spawned ids (tf_check_child, which keeps them in an idset): each must be
+ * derived from its parent and index, and none may repeat. */
+static void test_idset_child_check_refuses_a_wrong_id_and_a_collision(void) {
+  tf_idset seen = {0};
+  for (uint32_t i = 0; i < 100; i++)
+    CU_ASSERT_EQUAL(tf_check_child(&seen, 7, i, tf_child_id(7, i), 1), 0);
+  CU_ASSERT_EQUAL(seen.count, 100);
+  /* not the id of child 3 of task 7 */
+  CU_ASSERT_EQUAL(tf_check_child(&seen, 7, 3, tf_child_id(7, 4), 1), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf_check_child(&seen, 8, 0, 12345, 1), TF_EPROTO);
+  /* A real collision takes billions of hashes to find; one is made by
+   * noting the id a later child will get as taken already. */
+  uint64_t later = tf_child_id(9, 0);
+  CU_ASSERT_EQUAL(tf_idset_add(&seen, later), 1);
+  CU_ASSERT_EQUAL(tf_check_child(&seen, 9, 0, later, 1), TF_EAPP);
+  tf_idset_free(&seen);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_idset_empty_has_nothing),
       TF_UNIT_TEST(test_idset_adds_each_id_once),
       TF_UNIT_TEST(test_idset_keeps_zero_and_all_ones),
       TF_UNIT_TEST(test_idset_holds_many_ids_through_growth),
+      TF_UNIT_TEST(test_idset_child_check_refuses_a_wrong_id_and_a_collision),
       TF_UNIT_END,
   };
   return tf_unit_run("idset", tests);
