@@ -7,6 +7,7 @@
 
 #include "idset.h"
 #include "journal.h"
+#include "log.h"
 #include "queue.h"
 #include "taskfarm.h"
 #include "wire.h"
@@ -63,7 +64,10 @@ typedef struct tf_run_stats {
   int lost_ranks[TF_LOST_LISTED];
   uint64_t copies, copies_dropped;       /* --task-timeout: second copies sent; results dropped */
   int stop_signal;                       /* the signal that stopped the run early, or 0 */
-  uint64_t not_done;                     /* tasks left undone by a stop */
+  uint64_t not_done;                     /* tasks left undone by a stop or a failure */
+  uint64_t not_done_held;                /* of them, in a worker's hands at the end */
+  uint64_t not_done_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
+  int more_to_generate;                  /* generate had not said it was done */
   double wall;
   int stuck; /* some worker did not stop: the caller must abort the job */
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
@@ -71,6 +75,12 @@ typedef struct tf_run_stats {
   uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
   struct tf_obs *obs; /* rank 0 with --stats, --trace or --timeline: what they need; else NULL */
 } tf_run_stats;
+
+/* Count a task left undone at the end (a stop, a failure). */
+static inline void tf_note_not_done(tf_run_stats *s, uint64_t id) {
+  if (s->not_done < TF_FAILED_LISTED) s->not_done_ids[s->not_done] = id;
+  s->not_done++;
+}
 
 /* Count a task given up on. */
 static inline void tf_note_failure(tf_run_stats *s, uint64_t id) {
@@ -94,9 +104,6 @@ uint64_t tf_child_id(uint64_t parent, uint32_t index);
  * two tasks. seen keeps every spawned id. Returns 0, or TF_EPROTO / TF_EAPP /
  * TF_ENOMEM (logged). */
 int tf_check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank);
-
-/* A message for a person, prefixed "taskfarm: rank R: ". */
-void tf_log(int rank, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The master (rank 0 of a multi-rank farm), a worker, and the one-rank
  * driver. Each returns 0 or a negative TF_E* code, and fills stats where

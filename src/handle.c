@@ -165,22 +165,6 @@ int tf_nworkers(const tf_handle *h) { return h ? h->nworkers : 0; }
 int tf_worker_index(const tf_handle *h) { return h ? h->worker_index : -1; }
 const tf_config *tf_get_config(const tf_handle *h) { return h ? h->cfg : NULL; }
 
-void tf_log(int rank, const char *fmt, ...) {
-  char host[MPI_MAX_PROCESSOR_NAME] = "";
-  int len = 0, init = 0;
-  MPI_Initialized(&init);
-  if (init) MPI_Get_processor_name(host, &len);
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  if (host[0])
-    fprintf(stderr, "taskfarm: rank %d on %s: %s\n", rank, host, msg);
-  else
-    fprintf(stderr, "taskfarm: rank %d: %s\n", rank, msg);
-}
-
 int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what) {
   if (!fn) return 0;
   enum tf_phase saved = h->phase;
@@ -261,19 +245,22 @@ int tf_call_master_fini(tf_handle *h, int status) {
   return tf_call_hook(h, h->app->master_fini, "master_fini");
 }
 
-int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
-                     size_t why_len) {
+int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *text,
+                     size_t text_len) {
+  char why[4 * TF_WIRE_MAX_MESSAGE + 4]; /* every byte may become \xNN */
+  tf_printable(text, text_len, why, sizeof why);
+  int why_len = (int)strlen(why);
   char where[32] = "";
   if (rank > 0) snprintf(where, sizeof where, " on rank %d", rank);
   if (r->attempt < (uint32_t)cfg->retries) {
     tf_log(0, "task %llu failed%s (attempt %u of %d): %.*s; trying again",
-           (unsigned long long)r->id, where, r->attempt + 1, cfg->retries + 1, (int)why_len, why);
+           (unsigned long long)r->id, where, r->attempt + 1, cfg->retries + 1, why_len, why);
     r->attempt++;
     s->retried++;
     return 1;
   }
   tf_log(0, "task %llu failed%s after %u attempt%s: %.*s; giving up on it",
-         (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", (int)why_len, why);
+         (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", why_len, why);
   tf_note_failure(s, r->id);
   return cfg->fail_fast ? TF_EAPP : 0;
 }

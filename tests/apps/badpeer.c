@@ -25,6 +25,13 @@ static int generate(tf_handle *h, void *ctx) {
 
 /* A frame of the requested kind of damage in w. */
 static int build(const char *how, tf_wbuf *w) {
+  if (!strcmp(how, "error-text")) { /* an ERROR whose text would drive a terminal */
+    static const char text[] = "\x1b[2J\x1b[31mworker says hello\x07\x1b[0m";
+    tf_wire_begin(w, TF_MSG_ERROR, 0);
+    tf_wire_add(w, TF_ENT_TEXT, 0, 0, text, sizeof text - 1);
+    tf_wire_finish(w);
+    return 0;
+  }
   tf_wire_begin(w, TF_MSG_RESULTS, 1);
   if (!strcmp(how, "spawn-orphan")) /* a child of no task it holds */
     tf_wire_add(w, TF_ENT_SPAWN, tf_child_id(0, 0), 0, "c", 1);
@@ -60,7 +67,7 @@ int main(int argc, char **argv) {
   if (argc != 2 || size != 2) {
     if (rank == 0)
       fprintf(stderr, "usage: mpirun -np 2 badpeer "
-                      "magic|version|truncated|short|kind|unasked|spawn-orphan|spawn-id\n");
+                      "magic|version|truncated|short|kind|unasked|spawn-orphan|spawn-id|error-text\n");
     MPI_Finalize();
     return 2;
   }

@@ -18,3 +18,8 @@ check kind "malformed message from rank 1: unknown frame kind 77"
 check unasked "rank 1 reported task 42, but"
 check spawn-orphan "rank 1 sent spawned task"
 check spawn-id "as child 0 of task 0, whose id is"
+# Text from a worker reaches the terminal escaped, never as control codes.
+check error-text ': \x1b[2J\x1b[31mworker says hello\x07\x1b[0m'
+esc=$(printf '\033')
+if grep -q "$esc" "$TMP/err"; then fail "an escape character reached stderr"; fi
+pass "a worker's text is printed with its control bytes escaped"
