@@ -423,7 +423,8 @@ static int on_error_frame(master *m, int w, const tf_frame *f) {
   size_t pos = 0;
   tf_entry e;
   tf_wire_next(f, &pos, &e);
-  tf_log(w + 1, "%.*s", (int)e.size, (const char *)e.data);
+  char text[4 * TF_WIRE_MAX_MESSAGE + 4];
+  tf_log(w + 1, "%s", tf_printable(e.data, e.size, text, sizeof text));
   m->state[w] = W_GAVE_UP;
   return fail_run(m, TF_EAPP);
 }
@@ -588,9 +589,13 @@ static int lose(master *m, int w, const char *why) {
     }
     r.avoid = -1;
     s->lost_tasks++;
-    if (!dest || tf_queue_push(dest, &r)) {
+    s->retried += first && suspect_ran; /* it was running: this is another try */
+    if (!dest) { /* static, and no worker is left: the run ends without it */
+      tf_note_not_done(s, r.id);
       free(r.data);
-      if (dest) return out_of_memory(m, "queueing a lost worker's tasks");
+    } else if (tf_queue_push(dest, &r)) {
+      free(r.data);
+      return out_of_memory(m, "queueing a lost worker's tasks");
     }
   }
   if (m->own && v >= 0) /* its share too */
@@ -845,17 +850,46 @@ static int stop_workers(master *m) {
   return rc;
 }
 
+/* The run ends early (a stop, a failure): count and name the tasks left
+ * undone, in workers' hands first, then queued; a task running twice, or
+ * held and queued as a copy, counts once, and one already done not at all. */
+static int undone(master *m, tf_idset *seen, uint64_t id) {
+  const copy *c = m->ncopies ? find_copy(m, id) : NULL;
+  if (c && c->done) return 0;
+  if (tf_idset_add(seen, id) != 1) return 0;
+  tf_note_not_done(m->stats, id);
+  return 1;
+}
+
+static void note_not_done(master *m) {
+  tf_idset seen = {0};
+  for (int w = 0; w < m->nworkers; w++)
+    for (size_t i = 0; i < tf_ledger_held(&m->ledger, w); i++)
+      m->stats->not_done_held += (uint64_t)undone(m, &seen, tf_ledger_at(&m->ledger, w, i)->id);
+  for (int k = -1; k < (m->own ? m->nworkers : 0); k++) {
+    tf_queue *q = k < 0 ? &m->queue : &m->own[k];
+    tf_rec r;
+    while (tf_queue_pop(q, &r)) { /* the run is over: the queue is emptied here */
+      undone(m, &seen, r.id);
+      free(r.data);
+    }
+  }
+  tf_idset_free(&seen);
+  m->stats->more_to_generate = !m->gen_done;
+}
+
 /* --progress: done / total when the total is known, workers alive, failures. */
 static void show_progress(master *m) {
   const tf_run_stats *s = m->stats;
   tf_progress_info in = {0};
+  /* results and the counts of generated and spawned tasks include what a
+   * resumed run read back from its journal */
   in.done = s->results + s->failed;
   uint64_t spawned = s->tasks_spawned;
   if (m->gen_done)
-    in.total = s->tasks_generated + spawned + s->resumed;
+    in.total = s->tasks_generated + spawned;
   else if (m->h.total)
-    in.total = m->h.total + spawned + s->resumed;
-  in.done += s->resumed;
+    in.total = m->h.total + spawned;
   in.failed = s->failed;
   in.retried = s->retried;
   in.nworkers = m->nworkers;
@@ -912,6 +946,7 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   if (!rc && !(rc = tf_call_hook(&m.h, app->master_init, "master_init"))) init_ok = 1;
   if (rc) fail_run(&m, rc);
   if (!rc && (rc = tf_js_open(&m.js, &m.h, &m.queue, stats))) fail_run(&m, rc);
+  m.progress.last_done = stats->results; /* read back: not done at this run's rate */
 
   tf_idle idle;
   tf_idle_init(&idle, cfg->idle);
@@ -954,12 +989,8 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     else
       tf_idle_wait(&idle);
   }
-  if (m.draining && !m.status) {
-    m.status = TF_ESTOPPED;
-    stats->not_done = m.ledger.total - m.stale + tf_queue_size(&m.queue) - m.stale_queued;
-    for (int w = 0; m.own && w < m.nworkers; w++)
-      stats->not_done += tf_queue_size(&m.own[w]);
-  }
+  if (m.draining && !m.status) m.status = TF_ESTOPPED;
+  if (m.status) note_not_done(&m);
   if (m.progress.mode != TF_PROGRESS_NONE) {
     if (m.progress.mode == TF_PROGRESS_BAR) show_progress(&m); /* the bar ends full */
     tf_progress_end(&m.progress);

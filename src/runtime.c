@@ -29,6 +29,13 @@ const char *tf_strerror(int code) {
   }
 }
 
+/* " 3 17 42", the first TF_FAILED_LISTED of n ids, then " ..." if more. */
+static void print_ids(const uint64_t *ids, uint64_t n) {
+  for (uint64_t i = 0; i < n && i < TF_FAILED_LISTED; i++)
+    fprintf(stderr, " %llu", (unsigned long long)ids[i]);
+  if (n > TF_FAILED_LISTED) fputs(" ...", stderr);
+}
+
 static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,
                           int nworkers, int status) {
   fflush(stdout); /* the app's answer first */
@@ -54,27 +61,35 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
             s->lost == 1 ? "" : "s");
     for (uint64_t i = 0; i < s->lost && i < TF_LOST_LISTED; i++)
       fprintf(stderr, " %d", s->lost_ranks[i]);
-    fprintf(stderr, "%s); %llu task%s they held ran elsewhere\n", s->lost > TF_LOST_LISTED ? " ..." : "",
+    fprintf(stderr, "%s); %llu task%s they held went back to the queue\n", s->lost > TF_LOST_LISTED ? " ..." : "",
             (unsigned long long)s->lost_tasks, s->lost_tasks == 1 ? "" : "s");
   }
   if (s->copies)
     fprintf(stderr, "taskfarm:   %llu slow task%s also run elsewhere (--task-timeout); %llu late result%s dropped\n",
             (unsigned long long)s->copies, s->copies == 1 ? "" : "s",
             (unsigned long long)s->copies_dropped, s->copies_dropped == 1 ? "" : "s");
+  const char *more = s->more_to_generate ? "; generate had more tasks to give" : "";
   if (status == TF_ESTOPPED)
     fprintf(stderr,
-            "taskfarm:   stopped by %s with %llu task%s in hand not done; %s (exit status %d)\n",
+            "taskfarm:   stopped by %s: %llu task%s not done (%llu still running when the drain "
+            "ended, %llu never sent)%s; %s (exit status %d)\n",
             tf_signal_name(s->stop_signal), (unsigned long long)s->not_done,
-            s->not_done == 1 ? "" : "s",
+            s->not_done == 1 ? "" : "s", (unsigned long long)s->not_done_held,
+            (unsigned long long)(s->not_done - s->not_done_held), more,
             cfg->journal ? "the journal holds every result: run again with --resume"
                          : "no --journal was given, so the results so far are lost",
             TF_EXIT_STOPPED);
+  else if (status && (s->not_done || s->more_to_generate)) {
+    fprintf(stderr, "taskfarm:   %llu task%s not done:", (unsigned long long)s->not_done,
+            s->not_done == 1 ? "" : "s");
+    print_ids(s->not_done_ids, s->not_done);
+    fprintf(stderr, "%s\n", more);
+  }
   if (s->failed) {
     fprintf(stderr, "taskfarm:   %llu task%s failed for good:", (unsigned long long)s->failed,
             s->failed == 1 ? "" : "s");
-    for (uint64_t i = 0; i < s->failed && i < TF_FAILED_LISTED; i++)
-      fprintf(stderr, " %llu", (unsigned long long)s->failed_ids[i]);
-    fprintf(stderr, "%s\n", s->failed > TF_FAILED_LISTED ? " ..." : "");
+    print_ids(s->failed_ids, s->failed);
+    fputc('\n', stderr);
   }
   if (s->wall > 0 && nworkers > 0) {
     /* Per-worker busy fractions (min / mean / max beyond 8 workers) and the

@@ -117,7 +117,6 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
     if (sig) { /* nothing is in flight here: stop at once */
       tf_log(0, "%s: stopping after the task that was running", tf_signal_name(sig));
       stats->stop_signal = sig;
-      stats->not_done = tf_queue_size(&q);
       rc = TF_ESTOPPED;
       break;
     }
@@ -163,6 +162,14 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   if (!rc) rc = tf_call_finish(&h);
   if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
   if (master_ok && (frc = tf_call_master_fini(&h, rc)) && !rc) rc = frc;
+  if (rc) { /* what was left undone: named in the summary */
+    tf_rec r;
+    while (tf_queue_pop(&q, &r)) {
+      tf_note_not_done(stats, r.id);
+      free(r.data);
+    }
+    stats->more_to_generate = !done;
+  }
   stats->wall = tf_now() - t0;
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;

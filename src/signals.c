@@ -1,9 +1,13 @@
 /* signals.c - see signals.h. The handlers only set flags or write(2) a
  * prepared message: nothing else is safe inside a signal handler. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* on_exit: the status a task passed to exit() */
+#endif
 #include "signals.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,6 +89,26 @@ static void on_crash(int sig) {
     if (crash_signals[i] == sig) sigaction(sig, &old_crash[i], NULL);
 }
 
+/* A task that calls exit() ends its process without a signal: name it too.
+ * (The handler stays registered for the life of the process; outside a task
+ * it says nothing.) */
+static void on_process_exit(int status, void *arg) {
+  (void)arg;
+  if (!tf_crash_in_task) return;
+  char msg[512];
+  size_t n = put(msg, 0, sizeof msg, prefix);
+  n = put(msg, n, sizeof msg, "task ");
+  n = put_u64(msg, n, sizeof msg, tf_crash_task_id);
+  n = put(msg, n, sizeof msg, " called exit(");
+  if (status < 0) n = put(msg, n, sizeof msg, "-");
+  n = put_u64(msg, n, sizeof msg, (uint64_t)(status < 0 ? -(int64_t)status : status));
+  n = put(msg, n, sizeof msg,
+          ") inside execute; this process ends now (a task fails by returning non-zero from "
+          "execute; under mpirun, --enable-recovery lets the others go on)\n");
+  ssize_t w = write(STDERR_FILENO, msg, n);
+  (void)w;
+}
+
 void tf_signals_early(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -117,6 +141,8 @@ void tf_signals_install(int master, int rank) {
   sa.sa_flags = SA_ONSTACK | SA_NODEFER;
   for (int i = 0; i < NCRASH; i++)
     sigaction(crash_signals[i], &sa, &old_crash[i]);
+  static int exit_hook;
+  if (!exit_hook) exit_hook = on_exit(on_process_exit, NULL) == 0;
   installed = 1;
 }
 

@@ -16,7 +16,7 @@
 
 typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
-  long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms;
+  long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms, exit_id;
   const char *hang_once, *started;
   int fail_init, fail_fini, report_rss, report_fini;
   uint64_t payload, result_payload, child_payload;
@@ -97,6 +97,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
   if (c->fail_id >= 0 && task->id == (uint64_t)c->fail_id) return 7;
   if (c->fail_once >= 0 && task->id == (uint64_t)c->fail_once && task->attempt == 0) return 8;
   if (c->fail_rank >= 0 && tf_rank(h) == c->fail_rank) return 9;
+  if (c->exit_id >= 0 && task->id == (uint64_t)c->exit_id) exit(3); /* a task must not, but may */
   int here = c->on_rank < 0 || tf_rank(h) == c->on_rank;
   if (here && ((c->crash_id >= 0 && task->id == (uint64_t)c->crash_id) ||
                (c->crash_from >= 0 && task->id >= (uint64_t)c->crash_from))) {
@@ -236,6 +237,7 @@ int main(int argc, char **argv) {
                .hang_id = -1,
                .on_rank = -1,
                .long_id = -1,
+               .exit_id = -1,
                .payload = 16,
                .result_payload = 8};
   const tf_option options[] = {
@@ -250,6 +252,7 @@ int main(int argc, char **argv) {
       {"fail-once", TF_OPT_INT, &c.fail_once, "ID", "that task fails its first run", -1, 1e18},
       {"fail-on-rank", TF_OPT_INT, &c.fail_rank, "R", "every task run on rank R fails", -1, 1e6},
       {"crash-id", TF_OPT_INT, &c.crash_id, "ID", "that task dies of SIGSEGV", -1, 1e18},
+      {"exit-id", TF_OPT_INT, &c.exit_id, "ID", "that task calls exit(3)", -1, 1e18},
       {"crash-from", TF_OPT_INT, &c.crash_from, "ID", "every task from ID on dies of SIGSEGV", -1, 1e18},
       {"hang-id", TF_OPT_INT, &c.hang_id, "ID", "that task never returns", -1, 1e18},
       {"hang-once", TF_OPT_STRING, &c.hang_once, "FILE", "--hang-id only where FILE gets created", 0, 0},

@@ -20,6 +20,21 @@ expect_text "$TMP/err" "task 42 crashed with SIGSEGV" "a worker names the task"
 expect_text "$TMP/err" "--enable-recovery" "and says how to survive it"
 pass "a segfault in execute is reported with the task id"
 
+# A task that calls exit() ends its process without a signal: named too.
+set +e
+"$TESTAPP" --tasks 100 --exit-id 17 >"$TMP/out" 2>"$TMP/err"
+got=$?
+set -e
+[ "$got" = 3 ] || { cat "$TMP/err" >&2; fail "exit() in a task, one rank: exit $got, expected 3"; }
+expect_text "$TMP/err" "task 17 called exit(3) inside execute" "one rank names the task"
+set +e
+mpi 3 "$TESTAPP" --tasks 100 --exit-id 17 >"$TMP/out" 2>"$TMP/err"
+got=$?
+set -e
+[ "$got" != 0 ] || fail "a worker calling exit() without --enable-recovery: exit 0"
+expect_text "$TMP/err" "task 17 called exit(3) inside execute" "a worker names the task"
+pass "exit() inside execute is reported with the task id"
+
 # Without --enable-recovery a dead worker ends the job, but the journal keeps
 # what was finished: the run resumed (here on 2 ranks, where rank 2 that
 # crashes does not exist) gives the answer of a clean run.
@@ -46,6 +61,27 @@ expect_text "$TMP/err" "task 42 was running on 2 workers that were lost; giving 
 expect_text "$TMP/err" "1 task failed for good: 42" "summary names it"
 expect_text "$TMP/out" "results 299 expected 299" "every other result"
 pass "a task that kills its workers is given up on after two; the rest completes"
+
+# With --retries 3 the poison task kills every worker: the run fails, and the
+# summary counts and names what was not done instead of just stopping short.
+rm -f "$TMP/status"
+set +e
+timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 -np 4 \
+  "$TESTAPP" --tasks 200 --sleep-us 2000 --crash-id 42 --retries 3 --worker-timeout 1 \
+  --status-file "$TMP/status" >"$TMP/out" 2>"$TMP/err"
+got=$?
+set -e
+# mpirun --enable-recovery exits 0 whatever the ranks return; the status file tells.
+[ "$got" = 0 ] || { cat "$TMP/err" >&2; fail "every worker lost: mpirun exit $got"; }
+[ "$(cat "$TMP/status")" = 1 ] || { cat "$TMP/err" >&2; fail "every worker lost: status $(cat "$TMP/status")"; }
+expect_text "$TMP/err" "every worker is lost; the run cannot go on" "the cause"
+done=$(sed -n 's/.*FAILED: \([0-9]*\) results of 200 tasks.*/\1/p' "$TMP/err")
+left=$(sed -n 's/.* \([0-9]*\) tasks* not done:.*/\1/p' "$TMP/err")
+[ -n "$done" ] && [ -n "$left" ] && [ $((done + left)) = 200 ] ||
+  { cat "$TMP/err" >&2; fail "every worker lost: $done results and $left not done, not 200"; }
+grep -q "tasks* not done:.* 42\( \|$\)" "$TMP/err" || { cat "$TMP/err" >&2; fail "task 42 is not named"; }
+expect_text "$TMP/err" "3 workers lost" "the losses are counted"
+pass "every worker lost: $done results, the $left tasks not done counted and named"
 
 # A task that runs far longer than --worker-timeout is not a lost worker:
 # the worker's heartbeat says it is alive.

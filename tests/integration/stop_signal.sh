@@ -53,6 +53,21 @@ expect_text "$TMP/err" "run again with --resume" "and what to do"
 resume_and_compare 3 "SIGUSR1 to mpirun"
 pass "SIGUSR1 to mpirun: exit 75, then --resume completes the run"
 
+# The resumed run's progress counts what the journal held once: never more
+# done than the total, and the total is the run's.
+rm -f "$J"
+start 3 USR1 mpirun
+[ "$got" = 75 ] || { cat "$TMP/err" >&2; fail "SIGUSR1 to mpirun (for progress): exit $got"; }
+mpi 3 "$TESTAPP" $ARGS --journal "$J" --resume --progress line --progress-every 0.05 \
+  >"$TMP/out2" 2>"$TMP/err2" || { cat "$TMP/err2" >&2; fail "resume with --progress"; }
+grep 'tasks done' "$TMP/err2" >"$TMP/progress" || { cat "$TMP/err2" >&2; fail "no progress line"; }
+# (Lines before generate is done know no total: "N tasks done".)
+awk '/ of [0-9]+ tasks done/ { for (i = NF - 1; i >= 1; i--) if ($(i + 1) == "of") { d = $i; t = $(i + 2) }
+       n++; if (d + 0 > t + 0 || t + 0 != 4000) { print "bad line: " $0; bad = 1 } }
+     END { if (!n) print "no line with a total"; exit bad || !n }' \
+  "$TMP/progress" || fail "resumed progress: done beyond the total, or a total other than 4000"
+pass "a resumed run's progress counts each task once ($(wc -l <"$TMP/progress") lines, total 4000)"
+
 start 1 TERM rank0
 [ "$got" = 75 ] || { cat "$TMP/err" >&2; fail "SIGTERM to a one-rank farm: exit $got, expected 75"; }
 resume_and_compare 1 "SIGTERM, one rank"
