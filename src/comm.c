@@ -104,13 +104,17 @@ tf_wbuf *tf_comm_buffer(tf_comm *c) {
 }
 
 int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
+  return tf_comm_send_tag(c, w, dest, TF_WIRE_TAG);
+}
+
+int tf_comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
   int i = (int)((tf_send_slot *)(void *)w - c->sends);
   if (w->len > (size_t)INT_MAX) {
     snprintf(c->errmsg, sizeof c->errmsg, "a message of %zu bytes is over MPI's limit of %d",
              w->len, INT_MAX);
     return TF_ETOOBIG;
   }
-  int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, TF_WIRE_TAG, c->comm, &c->send_reqs[i]);
+  int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, tag, c->comm, &c->send_reqs[i]);
   if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Isend", rc);
   c->sends[i].busy = 1;
   c->sends[i].dest = dest;

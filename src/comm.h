@@ -53,6 +53,8 @@ tf_wbuf *tf_comm_buffer(tf_comm *c);
 /* Start sending the finished frame in w (from tf_comm_buffer) to dest.
  * Returns 0 or TF_EMPI / TF_ENOMEM. */
 int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest);
+/* The same with another tag than TF_WIRE_TAG (tf_comm_poll never sees it). */
+int tf_comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag);
 /* Reap finished sends. Returns the number reaped or a negative error. */
 int tf_comm_progress_sends(tf_comm *c);
 /* Wait for every send to finish, up to timeout seconds. Returns 0 or

@@ -71,6 +71,11 @@ typedef struct tf_run_stats {
   double wall;
   int stuck; /* some worker did not stop: the caller must abort the job */
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
+  int urgent;    /* mpirun kills every rank in a second (tf_stop_urgent): no MPI_Finalize */
+  int from_master; /* a worker's status is the master's verdict (STOP), not its own failure */
+  /* Set by tf_main: how a worker stuck in a task ends the process from its
+   * heartbeat thread after saying goodbye (NULL under tf_run). */
+  void (*leave)(int status, int peer_lost);
   /* per worker (nworkers entries), from BYE frames */
   uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
   struct tf_obs *obs; /* rank 0 with --stats, --trace or --timeline: what they need; else NULL */

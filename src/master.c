@@ -25,7 +25,9 @@
 #define TF_STOP_WAIT_OK 60.0
 #define TF_STOP_WAIT_FAILED 10.0
 
-enum { W_RUNNING, W_GAVE_UP, W_DONE, W_LOST };
+/* W_STUCK: inside a task that hangs (its copy hung too); it gets nothing
+ * more and is told to leave at the end. */
+enum { W_RUNNING, W_GAVE_UP, W_DONE, W_LOST, W_STUCK };
 
 /* A task running twice (--task-timeout): the first result wins. */
 typedef struct copy {
@@ -74,6 +76,8 @@ typedef struct master {
   size_t stale_queued;      /* queued copies of tasks already done */
   /* graceful stop */
   int draining;
+  int urgent;      /* mpirun kills the job in a second: no drain, no goodbyes */
+  unsigned conts;  /* SIGCONTs seen */
   double drain_until;
   /* observability: NULL / off unless asked for */
   tf_obs *obs;
@@ -512,7 +516,7 @@ static int poll_incoming(master *m) {
     if (rc <= 0) return rc < 0 ? rc : progressed;
     progressed = 1;
     handler fn = handlers[f.kind];
-    if (m->state[w] == W_LOST) {
+    if (m->state[w] == W_LOST || m->state[w] == W_STUCK) {
       rc = 0; /* its tasks went elsewhere: whatever it says comes too late */
     } else if (!fn) {
       tf_log(0, "unexpected %s message from rank %d", tf_wire_kind_name(f.kind), msg.source);
@@ -646,23 +650,55 @@ static int copy_tail(master *m, int w) {
   return 0;
 }
 
+/* Worker w is stuck in the task at the head of its ledger (given up on):
+ * it gets nothing more, the tasks it held behind that one go back to the
+ * queue (they never ran), and at the end it is told to leave (stop_workers).
+ * It stays alive: its heartbeat thread answers for it. */
+static int make_stuck(master *m, int w) {
+  m->state[w] = W_STUCK;
+  m->demand[w] = 0;
+  int v = heir(m, w);
+  tf_queue *dest = m->own ? (v >= 0 ? &m->own[v] : NULL) : &m->queue;
+  tf_rec r;
+  while (tf_ledger_pop(&m->ledger, w, &r)) {
+    if (settle_copy(m, r.id, 0)) { /* the hanging task itself, or a copy that runs on */
+      free(r.data);
+    } else if (!dest) {
+      tf_note_not_done(m->stats, r.id);
+      free(r.data);
+    } else if (tf_queue_push(dest, &r)) {
+      free(r.data);
+      return out_of_memory(m, "queueing a stuck worker's tasks");
+    }
+  }
+  if (m->own && v >= 0) /* its share too */
+    while (tf_queue_pop(&m->own[w], &r))
+      if (tf_queue_push(&m->own[v], &r)) {
+        free(r.data);
+        return out_of_memory(m, "queueing a stuck worker's tasks");
+      }
+  if (v < 0) {
+    tf_log(0, "every worker is lost or stuck; the run cannot go on");
+    return fail_run(m, TF_EMPI);
+  }
+  return 0;
+}
+
 /* Both copies of a task have run longer than --task-timeout: it hangs. It
- * is given up on, and the two workers stuck in it are treated as lost (the
- * job is aborted at the end, since they will never stop). */
+ * is given up on, and the two workers stuck in it get nothing more; at the
+ * end they are told to leave (their heartbeat threads answer). */
 static int give_up_stuck(master *m, copy *c, double now) {
   uint64_t id = c->id;
   int a = c->first, b = c->second;
-  tf_log(0, "task %llu has run for more than %g s (--task-timeout) on rank %d and on rank %d; giving up on it",
+  tf_log(0, "task %llu has run for more than %g s (--task-timeout) on rank %d and on rank %d; giving up on it; "
+         "both ranks are stuck in it and get no more tasks",
          (unsigned long long)id, m->cfg->task_timeout, a + 1, b + 1);
   (void)now;
   tf_note_failure(m->stats, id);
   c->done = 1; /* what either copy might still bring is dropped */
   m->stale += (size_t)c->copies;
-  m->stats->stuck = 1;
-  char why[96];
-  snprintf(why, sizeof why, "stuck in task %llu", (unsigned long long)id);
-  int rc = lose(m, a, why);
-  if (rc >= 0) rc = lose(m, b, why);
+  int rc = make_stuck(m, a);
+  if (rc >= 0) rc = make_stuck(m, b);
   if (rc >= 0 && m->cfg->fail_fast) fail_run(m, TF_EAPP);
   return rc < 0 ? rc : 1;
 }
@@ -755,28 +791,63 @@ static int check_workers(master *m) {
  * tasks in flight, then end with TF_ESTOPPED. A second signal ends the
  * wait. Returns 1 when the wait is over. */
 static int check_stop(master *m) {
+  unsigned conts = tf_cont_count();
+  if (conts != m->conts) { /* perhaps mpirun starting to kill the job: the journal first */
+    m->conts = conts;
+    if (tf_js_flush(&m->js)) fail_run(m, TF_EJOURNAL);
+  }
   int sig = tf_stop_signal();
   if (!sig) return 0;
   if (!m->draining) {
     m->draining = 1;
     m->stats->stop_signal = sig;
     m->drain_until = tf_now() + m->cfg->drain;
+    /* before anything else: the process may be killed any moment */
+    if (tf_js_flush(&m->js)) fail_run(m, TF_EJOURNAL);
+    size_t queued = tf_queue_size(&m->queue) - m->stale_queued;
+    for (int w = 0; m->own && w < m->nworkers; w++)
+      queued += tf_queue_size(&m->own[w]);
+    if (tf_stop_urgent()) {
+      m->urgent = 1;
+      tf_log(0,
+             "SIGTERM from mpirun (it was interrupted with Ctrl-C, or got SIGTERM or SIGHUP): it "
+             "kills every rank about a second later, so the run stops at once, without waiting "
+             "for the %zu tasks in flight; %s (SIGUSR1 to mpirun stops a run gracefully)",
+             m->ledger.total - m->stale,
+             m->js.on ? "the journal is flushed: run again with --resume"
+                      : "no --journal was given, so the results so far are lost");
+      return 1;
+    }
     tf_log(0,
-           "%s: no more tasks go out; waiting up to %g s (--drain) for %zu in flight; a second "
-           "signal stops at once",
-           tf_signal_name(sig), m->cfg->drain, m->ledger.total - m->stale);
+           "%s: no more tasks go out; waiting up to %g s (--drain) for the %zu in flight; %zu "
+           "queued will not run; a second signal stops at once",
+           tf_signal_name(sig), m->cfg->drain, m->ledger.total - m->stale, queued);
     if (sig == SIGTERM)
       tf_log(0, "(SIGTERM comes from the batch system's time limit, or from mpirun when a rank "
                 "died: mpirun --enable-recovery keeps a run going without it)");
-    if (tf_js_flush(&m->js)) fail_run(m, TF_EJOURNAL); /* before anything else: it may be killed */
   }
   return tf_stop_count() > 1 || tf_now() >= m->drain_until || m->ledger.total == m->stale;
 }
 
+/* Send STOP to worker w with the given tag. */
+static int send_stop(master *m, int w, int tag) {
+  tf_wbuf *b = tf_comm_buffer(&m->c);
+  if (!b || tf_wire_begin(b, TF_MSG_STOP, TF_WIRE_STOP(m->status, m->stats->lost > 0))) {
+    tf_log(0, "out of memory stopping the workers");
+    return TF_ENOMEM;
+  }
+  tf_wire_finish(b);
+  int rc = tf_comm_send_tag(&m->c, b, w + 1, tag);
+  if (rc) tf_log(0, "sending STOP to rank %d: %s", w + 1, m->c.errmsg);
+  return rc;
+}
+
 /* Tell every worker to stop and wait, bounded, for each one's BYE. Frames
  * that arrive meanwhile are only possible after a failure and are dropped.
- * Lost workers are not waited for; nor, beyond --drain, those still
- * inside a task nobody needs (a copy that lost, or a stop signal). */
+ * Lost workers are not waited for. A worker still inside a task nobody
+ * needs (it hangs, a copy won, or a stop signal's drain ended) is also told
+ * to leave on TF_WIRE_TAG_LEAVE, which its heartbeat thread answers while
+ * execute runs on; without heartbeats it is waited for up to --drain. */
 static int stop_workers(master *m) {
   int rc = 0;
   double wait = m->status ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
@@ -785,16 +856,10 @@ static int stop_workers(master *m) {
   int left = 0;
   for (int w = 0; w < m->nworkers; w++) {
     if (m->state[w] == W_LOST || m->state[w] == W_DONE) continue;
-    tf_wbuf *b = tf_comm_buffer(&m->c);
-    if (!b || tf_wire_begin(b, TF_MSG_STOP, TF_WIRE_STOP(m->status, m->stats->lost > 0))) {
-      tf_log(0, "out of memory stopping the workers");
-      return TF_ENOMEM;
-    }
-    tf_wire_finish(b);
-    if ((rc = tf_comm_send(&m->c, b, w + 1))) {
-      tf_log(0, "sending STOP to rank %d: %s", w + 1, m->c.errmsg);
+    if ((rc = send_stop(m, w, TF_WIRE_TAG))) return rc;
+    if (m->heartbeats && (m->state[w] == W_STUCK || tf_ledger_held(&m->ledger, w)) &&
+        (rc = send_stop(m, w, TF_WIRE_TAG_LEAVE)))
       return rc;
-    }
     if (m->obs) m->obs->w[w].stop_sent = tf_now() - m->obs->t0;
     left++;
   }
@@ -1007,7 +1072,8 @@ int tf_master_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   if (init_ok && (rc = tf_call_master_fini(&m.h, m.status)) && !m.status) m.status = rc;
   stats->wall = tf_now() - t0;
   double ts = m.tr ? tf_now() : 0;
-  rc = stop_workers(&m);
+  stats->urgent = m.urgent;
+  rc = m.urgent ? 0 : stop_workers(&m); /* mpirun kills them anyway */
   if (m.tr) tf_trace_add(m.tr, TF_EV_STOP, 0, 0, ts, tf_now());
   if (m.obs) {
     m.obs->m_msgs_sent = m.c.msgs_sent;

@@ -125,7 +125,7 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
                               "under mpirun --enable-recovery or with --task-timeout, else off)",
                               0.5, 1e9},
       [OPT_DRAIN] = {"drain", TF_OPT_DOUBLE, &cfg->drain, "SECONDS",
-                     "after SIGUSR1/SIGTERM, wait this long for tasks in flight (default 20)", 0,
+                     "after SIGUSR1 (or SIGTERM but from mpirun), wait this long for tasks in flight (default 20)", 0,
                      1e9},
       [OPT_STATUS_FILE] = {"status-file", TF_OPT_STRING, &cfg->status_file, "FILE",
                            "write the exit status to FILE (mpirun --enable-recovery exits 0 "
@@ -382,6 +382,7 @@ void tf_print_help(const tf_app *app) {
   }
   printf("\nCommon options (taskfarm %s):\n", TF_VERSION_STRING);
   print_table(common);
-  printf("\nExit status: 0 success, 1 the run failed, 2 bad command line, 75 stopped by\n"
-         "SIGUSR1/SIGTERM (what finished is in the --journal; run again with --resume).\n");
+  printf("\nExit status: 0 success, 1 the run failed, 2 bad command line, 75 stopped by a\n"
+         "signal (what finished is in the --journal; run again with --resume). To stop a\n"
+         "run under mpirun gracefully, send mpirun SIGUSR1; Ctrl-C stops it at once.\n");
 }

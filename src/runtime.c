@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comm.h"
 #include "farm.h"
+#include "idle.h"
 #include "observe.h"
 #include "options.h"
 #include "signals.h"
@@ -71,14 +73,16 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
   const char *more = s->more_to_generate ? "; generate had more tasks to give" : "";
   if (status == TF_ESTOPPED)
     fprintf(stderr,
-            "taskfarm:   stopped by %s: %llu task%s not done (%llu still running when the drain "
-            "ended, %llu never sent)%s; %s (exit status %d)\n",
+            "taskfarm:   stopped by %s: %llu task%s not done (%llu in workers' hands, %llu never "
+            "sent)%s; %s (exit status %d%s)\n",
             tf_signal_name(s->stop_signal), (unsigned long long)s->not_done,
             s->not_done == 1 ? "" : "s", (unsigned long long)s->not_done_held,
             (unsigned long long)(s->not_done - s->not_done_held), more,
             cfg->journal ? "the journal holds every result: run again with --resume"
                          : "no --journal was given, so the results so far are lost",
-            TF_EXIT_STOPPED);
+            TF_EXIT_STOPPED,
+            s->urgent ? "; mpirun itself exits 1 after SIGTERM or Ctrl-C: --status-file keeps the 75"
+                      : "");
   else if (status && (s->not_done || s->more_to_generate)) {
     fprintf(stderr, "taskfarm:   %llu task%s not done:", (unsigned long long)s->not_done,
             s->not_done == 1 ? "" : "s");
@@ -143,11 +147,24 @@ static int check_setup(const tf_app *app, const tf_config *cfg, int rank) {
   return TF_EINVAL;
 }
 
-/* tf_run, and whether a worker may still be running (then the caller must
- * abort the job rather than finalize). */
-static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int *stuck,
-                    int *peer_lost) {
-  *stuck = *peer_lost = 0;
+/* How a farm ended, for tf_main's end of the process. */
+typedef struct farm_end {
+  int stuck;       /* a worker may still run: abort the job rather than finalize */
+  int peer_lost;   /* a rank was lost: MPI_Finalize may wait forever */
+  int urgent;      /* mpirun kills every rank in a second: no MPI_Finalize */
+  int from_master; /* a worker's status is the master's verdict */
+} farm_end;
+
+static void write_status_file(const char *path, int status);
+static int exit_status(int rc);
+static void leave_process(int status, int peer_lost);
+
+/* tf_run, and how it ended. Under tf_main (owns_process), rank 0 writes the
+ * status file right after the summary, before anything slower, and a
+ * worker stuck in a task may end the process from its heartbeat thread. */
+static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int owns_process,
+                    farm_end *end) {
+  memset(end, 0, sizeof *end);
   int crank = 0;
   MPI_Comm_rank(comm, &crank);
   int rc = check_setup(app, cfg, crank);
@@ -195,6 +212,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     rc = TF_ENOMEM;
   } else {
     tf_signals_install(rank == 0, rank);
+    if (owns_process) s.leave = leave_process;
     if (size == 1)
       rc = tf_serial_run(app, cfg, &s);
     else if (rank == 0)
@@ -204,25 +222,29 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     tf_signals_restore();
   }
   if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);
+  if (owns_process && rank == 0 && cfg->status_file)
+    write_status_file(cfg->status_file, exit_status(rc));
   if (s.obs) {
     tf_obs_write(s.obs, cfg, app, &s, rc); /* a file it cannot write is logged, not fatal */
     tf_obs_free(s.obs);
     free(s.obs);
   }
-  *stuck = s.stuck;
-  *peer_lost = s.peer_lost;
+  end->stuck = s.stuck;
+  end->peer_lost = s.peer_lost;
+  end->urgent = s.urgent;
+  end->from_master = s.from_master;
   free(s.w_tasks);
   free(s.w_busy_ns);
   free(s.w_wait_ns);
   free(s.w_frames);
-  if (!*stuck) MPI_Comm_free(&dup);
+  if (!end->stuck && !end->urgent) MPI_Comm_free(&dup);
   return rc;
 }
 
 int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
-  int stuck, lost;
+  farm_end end;
   tf_stop_reset(); /* a signal from before this farm is not for it */
-  return run_farm(comm, app, cfg, &stuck, &lost);
+  return run_farm(comm, app, cfg, 0, &end);
 }
 
 /* --status-file: the exit status, written whole (a new file renamed over
@@ -252,6 +274,41 @@ static const char *status_file_arg(int argc, char **argv) {
 
 static int exit_status(int rc) {
   return rc == 0 ? TF_EXIT_OK : rc == TF_ESTOPPED ? TF_EXIT_STOPPED : TF_EXIT_FAILED;
+}
+
+/* Wait until every rank is here, with the idle strategy of the ranks
+ * (MPI_Barrier would spin). */
+static void end_barrier(void) {
+  MPI_Request req;
+  if (MPI_Ibarrier(MPI_COMM_WORLD, &req) != MPI_SUCCESS) return;
+  tf_idle idle;
+  tf_idle_init(&idle, TF_IDLE_BACKOFF);
+  for (;;) {
+    int done = 0;
+    if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done) return;
+    tf_idle_wait(&idle);
+  }
+}
+
+/* The end of a process that ran a farm: every rank waits until rank 0 has
+ * written everything (the summary, the status file, master_fini's output),
+ * so that no rank's exit makes mpirun kill rank 0 midway; then
+ * MPI_Finalize, with a deadline after a lost peer (it can wait forever on
+ * a dead connection; the results are safe by now). */
+static void end_process(int status, int peer_lost, int rank) {
+  tf_finalize_deadline(peer_lost ? 3 : 300, status, rank);
+  if (!peer_lost) end_barrier();
+  MPI_Finalize();
+  tf_finalize_done();
+}
+
+/* A worker stuck in a task ends its process this way, from its heartbeat
+ * thread, after its goodbye (s.leave). */
+static void leave_process(int status, int peer_lost) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  end_process(status, peer_lost, rank);
+  _exit(status);
 }
 
 int tf_main(int argc, char **argv, const tf_app *app) {
@@ -300,17 +357,16 @@ int tf_main(int argc, char **argv, const tf_app *app) {
     MPI_Finalize();
     return status;
   }
-  int stuck = 0, lost = 0;
-  rc = run_farm(MPI_COMM_WORLD, app, &cfg, &stuck, &lost);
+  farm_end end;
+  rc = run_farm(MPI_COMM_WORLD, app, &cfg, 1, &end);
   int status = exit_status(rc);
-  if (rank == 0 && cfg.status_file) write_status_file(cfg.status_file, status);
+  /* The run's outcome is rank 0's to report: a worker that exited with it
+   * before rank 0 had written everything would make mpirun kill rank 0. */
+  if (rank != 0 && end.from_master) status = TF_EXIT_OK;
   fflush(NULL);
-  if (stuck)
+  if (end.urgent) _exit(status); /* mpirun kills every rank in a second: nothing to wait for */
+  if (end.stuck)
     MPI_Abort(MPI_COMM_WORLD, status); /* a worker never stopped; finalize would hang */
-  /* After a lost rank, MPI_Finalize can wait forever on its connection;
-   * the results are safe by now, so it gets a deadline. */
-  tf_finalize_deadline(lost || stuck ? 3 : 300, status, rank);
-  MPI_Finalize();
-  tf_finalize_done();
+  end_process(status, end.peer_lost, rank);
   return status;
 }

@@ -117,6 +117,7 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
     if (sig) { /* nothing is in flight here: stop at once */
       tf_log(0, "%s: stopping after the task that was running", tf_signal_name(sig));
       stats->stop_signal = sig;
+      stats->urgent = tf_stop_urgent(); /* mpirun -np 1 kills it in a second */
       rc = TF_ESTOPPED;
       break;
     }

@@ -16,12 +16,12 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NSTOP (int)(sizeof stop_signals / sizeof *stop_signals)
 #define NCRASH (int)(sizeof crash_signals / sizeof *crash_signals)
 
-static volatile sig_atomic_t stop_sig, stop_n;
+static volatile sig_atomic_t stop_sig, stop_n, cont_n;
 volatile sig_atomic_t tf_crash_in_task;
 volatile uint64_t tf_crash_task_id;
 static volatile sig_atomic_t exit_status;
 static char prefix[64]; /* "taskfarm: rank R: " */
-static struct sigaction old_stop[NSTOP], old_crash[NCRASH], old_alarm;
+static struct sigaction old_stop[NSTOP], old_crash[NCRASH], old_alarm, old_cont;
 static int installed, installed_stop;
 static char altstack[64 * 1024]; /* a crash may be a stack overflow */
 
@@ -47,6 +47,11 @@ static void on_stop(int sig) {
 }
 
 static void on_worker_stop(int sig) { (void)sig; /* the master decides */ }
+
+static void on_cont(int sig) {
+  (void)sig;
+  cont_n++;
+}
 
 /* Append s to buf (async-signal-safe). */
 static size_t put(char *buf, size_t n, size_t cap, const char *s) {
@@ -137,6 +142,10 @@ void tf_signals_install(int master, int rank) {
   for (int i = 0; i < NSTOP; i++)
     if (master || stop_signals[i] != SIGINT) sigaction(stop_signals[i], &sa, &old_stop[i]);
   installed_stop = master ? 2 : 1;
+  if (master) {
+    sa.sa_handler = on_cont;
+    sigaction(SIGCONT, &sa, &old_cont);
+  }
   sa.sa_handler = on_crash;
   sa.sa_flags = SA_ONSTACK | SA_NODEFER;
   for (int i = 0; i < NCRASH; i++)
@@ -150,6 +159,7 @@ void tf_signals_restore(void) {
   if (!installed) return;
   for (int i = 0; i < NSTOP; i++)
     if (installed_stop == 2 || stop_signals[i] != SIGINT) sigaction(stop_signals[i], &old_stop[i], NULL);
+  if (installed_stop == 2) sigaction(SIGCONT, &old_cont, NULL);
   for (int i = 0; i < NCRASH; i++)
     sigaction(crash_signals[i], &old_crash[i], NULL);
   installed = 0;
@@ -158,6 +168,12 @@ void tf_signals_restore(void) {
 int tf_stop_signal(void) { return stop_sig; }
 int tf_stop_count(void) { return stop_n; }
 void tf_stop_reset(void) { stop_sig = stop_n = 0; }
+unsigned tf_cont_count(void) { return (unsigned)cont_n; }
+
+int tf_stop_urgent(void) {
+  /* mpirun (ORTE) tells the ranks it started where it is; srun does not */
+  return stop_sig == SIGTERM && getenv("OMPI_MCA_orte_hnp_uri") != NULL;
+}
 
 
 static void on_alarm(int sig) {

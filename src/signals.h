@@ -23,6 +23,15 @@ void tf_signals_early(void);
 /* The first stop signal received (0: none), and how many have come. */
 int tf_stop_signal(void);
 int tf_stop_count(void);
+/* The stop must be at once: SIGTERM to a rank that mpirun started means
+ * mpirun itself got SIGTERM, SIGINT (Ctrl-C) or SIGHUP, and kills every rank
+ * about a second later (odls_base_sigkill_timeout); there is no time to
+ * drain, and MPI_Finalize would wait for mpirun until then. */
+int tf_stop_urgent(void);
+/* SIGCONTs received on the master: mpirun sends one at once when it starts
+ * killing the job, a second before SIGTERM (also when a stopped job goes
+ * on: it only means "flush the journal now"). */
+unsigned tf_cont_count(void);
 /* Forget stop signals received so far (a new farm starts). */
 void tf_stop_reset(void);
 

@@ -13,7 +13,9 @@
 #define TF_WIRE_HEADER_SIZE 24u
 #define TF_WIRE_ENTRY_SIZE 24u
 #define TF_WIRE_ALIGN 8u
-#define TF_WIRE_TAG 1             /* the one MPI tag on the library's communicator */
+#define TF_WIRE_TAG 1             /* the MPI tag of every frame on the library's communicator... */
+#define TF_WIRE_TAG_LEAVE 2       /* ...but a STOP for a worker whose main thread may be stuck
+                                     inside a task: its heartbeat thread looks for this one */
 #define TF_WIRE_MAX_MESSAGE 1024u /* bytes of an ERROR text */
 
 /* Frame kinds, and who sends them. */

@@ -81,6 +81,8 @@ typedef struct worker {
   double epoch;                                 /* time 0 of its trace and counters */
   double stop_seen;                             /* when STOP arrived */
   tf_trace trace;                               /* --trace / --timeline: its tasks */
+  uint64_t cur_task;                            /* the task execute runs (while running) */
+  void (*leave)(int status, int peer_lost);     /* ends the process (tf_main), or NULL */
 } worker;
 
 /* Let the heartbeat thread at MPI while this thread does not use it. */
@@ -300,6 +302,7 @@ static int run_one(worker *k) {
   double t0 = k->last_end >= 0 ? k->last_end : tf_now();
   uint64_t frames = k->frames;
   unlock_mpi(k);
+  k->cur_task = e.id;
   tf_crash_set_task(e.id);
   int xrc = k->app->execute(&k->h, &t, k->app->ctx);
   tf_crash_clear();
@@ -415,6 +418,36 @@ double tf_heartbeat_interval(const tf_config *cfg) {
   return t < 0.01 ? 0.01 : t > 5.0 ? 5.0 : t;
 }
 
+/* Told to leave while execute runs on (it hangs, or nobody needs its result
+ * any more): say goodbye from this thread, then end the process if the
+ * library owns it. Runs with the MPI lock held; the main thread is inside
+ * execute. Returns 1 when told to leave. */
+static int leave_if_told(worker *k) {
+  int flag = 0;
+  MPI_Status st;
+  if (MPI_Iprobe(0, TF_WIRE_TAG_LEAVE, k->c.comm, &flag, &st) != MPI_SUCCESS || !flag) return 0;
+  unsigned char buf[TF_WIRE_HEADER_SIZE];
+  int n = 0;
+  MPI_Get_count(&st, MPI_BYTE, &n);
+  if (n != (int)sizeof buf ||
+      MPI_Recv(buf, n, MPI_BYTE, 0, TF_WIRE_TAG_LEAVE, k->c.comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+    return 0;
+  tf_frame f;
+  if (tf_wire_decode(buf, sizeof buf, k->cfg->max_payload, &f, NULL, 0) || f.kind != TF_MSG_STOP)
+    return 0;
+  if (!k->running) return 0; /* the task ended meanwhile: the main thread takes the STOP */
+  tf_log(k->c.rank,
+         "told to stop while task %llu still runs (it hangs, or its result is no longer needed): "
+         "leaving without worker_fini",
+         (unsigned long long)k->cur_task);
+  k->stop_seen = tf_now();
+  send_bye(k);
+  if (tf_comm_drain_sends(&k->c, 5.0)) tf_log(k->c.rank, "%s", k->c.errmsg);
+  fflush(NULL);
+  if (k->leave) k->leave(0, (int)TF_WIRE_STOP_LOST(f.aux)); /* does not return */
+  return 1; /* inside tf_run: the program's own thread stays in execute */
+}
+
 static void *heartbeat_thread(void *arg) {
   worker *k = arg;
   pthread_mutex_lock(&k->lock);
@@ -427,6 +460,7 @@ static void *heartbeat_thread(void *arg) {
     until.tv_nsec = (long)((next - (double)until.tv_sec) * 1e9);
     pthread_cond_timedwait(&k->wake, &k->lock, &until);
     if (k->hb_quit) break;
+    if (k->running && leave_if_told(k)) break;
     double now = tf_now();
     int sent = 0;
     if (k->running && k->out.count && now - k->out_since >= TF_FLUSH_INTERVAL) {
@@ -500,6 +534,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
     tf_log(k.c.rank, "no room for %llu trace events (--trace-events): this rank records none",
            (unsigned long long)cfg->trace_events);
   k.trace.epoch = k.epoch;
+  k.leave = stats->leave;
   k.last_send = k.heard;
   heartbeat_start(&k);
   int rc = 0, init_ok = 0;
@@ -591,6 +626,7 @@ int tf_worker_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run
   tf_handle_free(&k.h);
   tf_comm_destroy(&k.c);
   if (rc) return rc;
-  if (k.stop_status) return k.stop_status;
-  return fini_failed ? TF_EAPP : 0;
+  if (fini_failed) return TF_EAPP;
+  stats->from_master = 1; /* what STOP said */
+  return k.stop_status;
 }
