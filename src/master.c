@@ -444,7 +444,7 @@ static void record_bye(master *m, int w, const tf_frame *f) {
   m->stats->w_wait_ns[w] = v[2];
   m->stats->w_frames[w] = v[3];
   m->state[w] = W_DONE;
-  if (m->obs && tf_obs_bye(m->obs, w, f, tf_now()))
+  if (m->obs && tf_obs_bye(m->obs, w, f, v[0], tf_now()))
     tf_log(0, "out of memory keeping the trace of rank %d", w + 1);
 }
 

@@ -56,7 +56,9 @@ void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, u
   o->next_sample = now + o->sample_every;
 }
 
-int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, double bye_recv) {
+static int rank_of(const tf_obs *o, int w) { return o->serial ? 0 : w + 1; }
+
+int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv) {
   tf_obs_worker *x = &o->w[w];
   x->bye_recv = bye_recv - o->t0;
   size_t pos = 0, n = 0;
@@ -70,6 +72,21 @@ int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, double bye_recv) {
     }
   }
   if (!x->reported) return 0;
+  /* A worker's counters are checked before anything prints them: one event
+   * per task run, recorded or dropped; the events it says it sends are the
+   * ones here; its clock stamps in order. */
+  const uint64_t *v = x->o;
+  if (v[TF_OBS_EVENTS] != n || v[TF_OBS_EVENTS] > tasks || v[TF_OBS_DROPPED] > tasks - v[TF_OBS_EVENTS] ||
+      v[TF_OBS_FAILED] > tasks || v[TF_OBS_STOP_SEEN] > v[TF_OBS_BYE_SENT] || v[TF_OBS_WAIT_MAX] > v[TF_OBS_WAIT_NS]) {
+    tf_log(0,
+           "rank %d sent counters that do not add up (%llu events sent, %llu said, %llu dropped, "
+           "%llu tasks run): its counters and trace are left out",
+           rank_of(o, w), (unsigned long long)n, (unsigned long long)v[TF_OBS_EVENTS],
+           (unsigned long long)v[TF_OBS_DROPPED], (unsigned long long)tasks);
+    memset(x->o, 0, sizeof x->o);
+    x->reported = 0;
+    return 0;
+  }
   /* The STOP / BYE exchange as one NTP round: the worker's clock minus the
    * master's is the mean of the two one-way differences, good to half the
    * round trip less the worker's time between the two. */
@@ -126,7 +143,6 @@ static const char *status_name(int status) {
 }
 
 /* Worker w's rank (0 in a one-rank farm). */
-static int rank_of(const tf_obs *o, int w) { return o->serial ? 0 : w + 1; }
 
 /* An event of worker w on the master's clock, seconds since t0. */
 static double w_time(const tf_obs *o, int w, int64_t ns) {

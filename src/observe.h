@@ -57,9 +57,11 @@ static inline int tf_obs_sample_due(const tf_obs *o, double now) {
 }
 void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done);
 
-/* The BYE frame f of worker w, received at bye_recv (tf_now): its counters
- * and events, and its clock offset. Returns 0 or TF_ENOMEM. */
-int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, double bye_recv);
+/* The BYE frame f of worker w, received at bye_recv (tf_now), from a worker
+ * that ran `tasks` tasks (its statistics): its counters and events, checked
+ * to add up (else left out, and said), and its clock offset. Returns 0 or
+ * TF_ENOMEM. */
+int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv);
 
 /* Write the files asked for; problems are logged. Returns 0 or TF_EINVAL
  * when a file could not be written. */

@@ -39,7 +39,7 @@ static int build(const char *how, tf_wbuf *w) {
     tf_wire_add(w, TF_ENT_SPAWN, tf_child_id(0, 0) ^ 1, 0, "c", 1);
   tf_wire_add(w, TF_ENT_RESULT, 0, 0, "ok", 2);
   tf_wire_finish(w);
-  if (!strncmp(how, "spawn-", 6)) {
+  if (!strncmp(how, "spawn-", 6) || !strcmp(how, "bye-counters")) {
     /* well formed */
   } else if (!strcmp(how, "magic")) {
     w->buf[0] ^= 0xff;
@@ -64,10 +64,11 @@ int main(int argc, char **argv) {
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (argc != 2 || size != 2) {
+  if (argc < 2 || argc > 3 || size != 2) {
     if (rank == 0)
       fprintf(stderr, "usage: mpirun -np 2 badpeer "
-                      "magic|version|truncated|short|kind|unasked|spawn-orphan|spawn-id|error-text\n");
+                      "magic|version|truncated|short|kind|unasked|spawn-orphan|spawn-id|error-text\n"
+                      "       mpirun -np 2 badpeer bye-counters STATS_FILE\n");
     MPI_Finalize();
     return 2;
   }
@@ -77,6 +78,7 @@ int main(int argc, char **argv) {
     tf_config cfg;
     tf_config_defaults(&cfg);
     cfg.quiet = 1;
+    if (argc == 3) cfg.stats_file = argv[2];
     rc = tf_run(MPI_COMM_WORLD, &app, &cfg);
     printf("tf_run returned %d (%s)\n", rc, tf_strerror(rc));
   } else {
@@ -87,7 +89,7 @@ int main(int argc, char **argv) {
     tf_topo_free(&topo);
     tf_wbuf w = {0};
     if (build(argv[1], &w)) MPI_Abort(MPI_COMM_WORLD, 2);
-    if (!strcmp(argv[1], "spawn-id")) { /* ask for task 0 and take it first */
+    if (!strcmp(argv[1], "spawn-id") || !strcmp(argv[1], "bye-counters")) { /* ask for task 0 and take it first */
       tf_wbuf ask = {0};
       tf_wire_begin(&ask, TF_MSG_RESULTS, 1);
       tf_wire_finish(&ask);
@@ -120,6 +122,11 @@ int main(int argc, char **argv) {
     uint64_t stats[TF_WIRE_STATS_N] = {0};
     tf_wire_begin(&w, TF_MSG_BYE, 0);
     tf_wire_add_stats(&w, stats);
+    if (!strcmp(argv[1], "bye-counters")) { /* counters that cannot be: 0 tasks, 2^64-1 dropped */
+      uint64_t obs[TF_WIRE_OBS_N] = {0};
+      obs[TF_OBS_DROPPED] = UINT64_MAX;
+      tf_wire_add_obs(&w, obs);
+    }
     tf_wire_finish(&w);
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
     tf_wbuf_free(&w);

@@ -23,3 +23,12 @@ check error-text ': \x1b[2J\x1b[31mworker says hello\x07\x1b[0m'
 esc=$(printf '\033')
 if grep -q "$esc" "$TMP/err"; then fail "an escape character reached stderr"; fi
 pass "a worker's text is printed with its control bytes escaped"
+
+# A BYE whose counters cannot be (2^64-1 events dropped by a worker that ran
+# no task): said and left out, not printed as if true; the run itself is fine.
+expect_status 0 "a BYE with impossible counters" mpi 2 "$BAD" bye-counters "$TMP/stats.json"
+expect_text "$TMP/err" "rank 1 sent counters that do not add up" "the counters are refused"
+if grep -q 18446744073709551615 "$TMP/stats.json" || grep -q "were not recorded" "$TMP/err"; then
+  fail "the impossible count was taken for true"
+fi
+pass "a worker's impossible counters are said and left out"
