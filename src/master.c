@@ -545,6 +545,31 @@ static int heir(const master *m, int w) {
   return -1;
 }
 
+/* Put r back for another worker: into dest, or, when no worker is left to
+ * take it (static), counted as not done. */
+static int requeue(master *m, tf_queue *dest, tf_rec *r, const char *what) {
+  if (dest && tf_queue_push(dest, r) == 0) return 0;
+  free(r->data);
+  if (dest) return out_of_memory(m, what);
+  tf_note_not_done(m->stats, r->id);
+  return 0;
+}
+
+/* Worker w is out of the run (lost or stuck): under static its share goes
+ * to its heir v; with no worker left the run cannot go on. */
+static int leave_run(master *m, int w, int v, const char *what) {
+  tf_rec r;
+  if (m->own && v >= 0)
+    while (tf_queue_pop(&m->own[w], &r))
+      if (tf_queue_push(&m->own[v], &r)) {
+        free(r.data);
+        return out_of_memory(m, what);
+      }
+  if (v >= 0) return 0;
+  tf_log(0, "every worker is lost or stuck; the run cannot go on");
+  return fail_run(m, TF_EMPI);
+}
+
 /* From now on worker w gets nothing and is not listened to; it is counted
  * and named in the summary, and MPI_Finalize gets a deadline. */
 static void mark_lost(master *m, int w) {
@@ -594,25 +619,10 @@ static int lose(master *m, int w, const char *why) {
     r.avoid = -1;
     s->lost_tasks++;
     s->retried += first && suspect_ran; /* it was running: this is another try */
-    if (!dest) { /* static, and no worker is left: the run ends without it */
-      tf_note_not_done(s, r.id);
-      free(r.data);
-    } else if (tf_queue_push(dest, &r)) {
-      free(r.data);
-      return out_of_memory(m, "queueing a lost worker's tasks");
-    }
+    int rc = requeue(m, dest, &r, "queueing a lost worker's tasks");
+    if (rc) return rc;
   }
-  if (m->own && v >= 0) /* its share too */
-    while (tf_queue_pop(&m->own[w], &r))
-      if (tf_queue_push(&m->own[v], &r)) {
-        free(r.data);
-        return out_of_memory(m, "queueing a lost worker's tasks");
-      }
-  if (v < 0) {
-    tf_log(0, "every worker is lost; the run cannot go on");
-    return fail_run(m, TF_EMPI);
-  }
-  return 0;
+  return leave_run(m, w, v, "queueing a lost worker's tasks");
 }
 
 static int grow_copies(master *m) {
@@ -663,25 +673,12 @@ static int make_stuck(master *m, int w) {
   while (tf_ledger_pop(&m->ledger, w, &r)) {
     if (settle_copy(m, r.id, 0)) { /* the hanging task itself, or a copy that runs on */
       free(r.data);
-    } else if (!dest) {
-      tf_note_not_done(m->stats, r.id);
-      free(r.data);
-    } else if (tf_queue_push(dest, &r)) {
-      free(r.data);
-      return out_of_memory(m, "queueing a stuck worker's tasks");
+      continue;
     }
+    int rc = requeue(m, dest, &r, "queueing a stuck worker's tasks");
+    if (rc) return rc;
   }
-  if (m->own && v >= 0) /* its share too */
-    while (tf_queue_pop(&m->own[w], &r))
-      if (tf_queue_push(&m->own[v], &r)) {
-        free(r.data);
-        return out_of_memory(m, "queueing a stuck worker's tasks");
-      }
-  if (v < 0) {
-    tf_log(0, "every worker is lost or stuck; the run cannot go on");
-    return fail_run(m, TF_EMPI);
-  }
-  return 0;
+  return leave_run(m, w, v, "queueing a stuck worker's tasks");
 }
 
 /* Both copies of a task have run longer than --task-timeout: it hangs. It

@@ -59,6 +59,20 @@ static int build(const char *how, tf_wbuf *w) {
   return 0;
 }
 
+/* Receive the master's next frame; its kind (0 if it does not decode). */
+static unsigned receive_kind(MPI_Comm dup) {
+  MPI_Status st;
+  MPI_Probe(0, TF_WIRE_TAG, dup, &st);
+  int n;
+  MPI_Get_count(&st, MPI_BYTE, &n);
+  unsigned char *buf = malloc((size_t)n);
+  MPI_Recv(buf, n, MPI_BYTE, 0, TF_WIRE_TAG, dup, MPI_STATUS_IGNORE);
+  tf_frame f;
+  unsigned kind = tf_wire_decode(buf, (size_t)n, TF_DEFAULT_MAX_PAYLOAD, &f, NULL, 0) ? 0 : f.kind;
+  free(buf);
+  return kind;
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int rank, size;
@@ -89,35 +103,19 @@ int main(int argc, char **argv) {
     tf_topo_free(&topo);
     tf_wbuf w = {0};
     if (build(argv[1], &w)) MPI_Abort(MPI_COMM_WORLD, 2);
-    if (!strcmp(argv[1], "spawn-id") || !strcmp(argv[1], "bye-counters")) { /* ask for task 0 and take it first */
+    /* ask for task 0 and take it first */
+    if (!strcmp(argv[1], "spawn-id") || !strcmp(argv[1], "bye-counters")) {
       tf_wbuf ask = {0};
       tf_wire_begin(&ask, TF_MSG_RESULTS, 1);
       tf_wire_finish(&ask);
       MPI_Send(ask.buf, (int)ask.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
       tf_wbuf_free(&ask);
-      MPI_Status st;
-      MPI_Probe(0, TF_WIRE_TAG, dup, &st);
-      int n;
-      MPI_Get_count(&st, MPI_BYTE, &n);
-      unsigned char *buf = malloc((size_t)n);
-      MPI_Recv(buf, n, MPI_BYTE, 0, TF_WIRE_TAG, dup, MPI_STATUS_IGNORE);
-      free(buf);
+      receive_kind(dup); /* the TASKS frame */
       tf_wire_set_aux(&w, 0); /* no new request */
     }
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
     /* Take what the master sends until STOP, then say goodbye properly. */
-    for (;;) {
-      MPI_Status st;
-      MPI_Probe(0, TF_WIRE_TAG, dup, &st);
-      int n;
-      MPI_Get_count(&st, MPI_BYTE, &n);
-      unsigned char *buf = malloc((size_t)n);
-      MPI_Recv(buf, n, MPI_BYTE, 0, TF_WIRE_TAG, dup, MPI_STATUS_IGNORE);
-      tf_frame f;
-      int stop = tf_wire_decode(buf, (size_t)n, TF_DEFAULT_MAX_PAYLOAD, &f, NULL, 0) == 0 &&
-                 f.kind == TF_MSG_STOP;
-      free(buf);
-      if (stop) break;
+    while (receive_kind(dup) != TF_MSG_STOP) {
     }
     uint64_t stats[TF_WIRE_STATS_N] = {0};
     tf_wire_begin(&w, TF_MSG_BYE, 0);
