@@ -11,6 +11,7 @@
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +42,7 @@ enum {
   TF_EHELP = -9,   /* --help or --version was given and answered */
   TF_ESTOPPED = -10, /* stopped early by a signal (SIGUSR1, SIGTERM); resumable */
   TF_EJOURNAL = -11, /* the journal could not be read, written or trusted */
+  TF_EIO = -12,      /* a file could not be made, written or renamed */
 };
 
 /* A short, static, human-readable description of an error code. */
@@ -299,6 +301,38 @@ TF_EXPORT int tf_run_status(const tf_handle *h);
 
 /* The configuration the farm runs with. */
 TF_EXPORT const tf_config *tf_get_config(const tf_handle *h);
+
+/* ---- Output files, written whole or not at all. Local. ----
+ * tf_output_open gives a FILE on a new file with a unique name (".NAME.XXXXXX") in the
+ * directory of the final name; tf_output_commit flushes, syncs and renames it over the final
+ * name. So a run killed while writing leaves the old file, or none, never half of one; a
+ * symbolic link at the final name is replaced, its target never written. A name under /dev or
+ * /proc, or one that is (or links to) a device or a FIFO, such as /dev/null or /dev/stdout, is
+ * written directly. The library writes --stats, --trace, --timeline and --status-file this
+ * way, and checks them, and every app option marked TF_OPT_OUTPUT, with tf_output_check
+ * before the run starts. Each function puts the reason for a failure, naming the file, in
+ * err (err_size bytes; err may be NULL). */
+typedef struct tf_output {
+  FILE *file; /* write here, between tf_output_open and tf_output_commit */
+  char *path; /* private: the final name */
+  char *tmp;  /* private: the new file, NULL when writing directly */
+} tf_output;
+
+/* Whether path can be written at the end of the run: it is not a directory, and a file can be
+ * made in its directory (one is made and removed again). Returns 0, TF_EINVAL (no name, a
+ * directory) or TF_EIO (cannot make a file there: no such directory, no permission, a
+ * read-only file system, ...). */
+TF_EXPORT int tf_output_check(const char *path, char *err, size_t err_size);
+/* Start writing path: out->file is ready for writing. Returns 0, TF_EINVAL, TF_ENOMEM or
+ * TF_EIO; on failure *out holds nothing to commit or discard. */
+TF_EXPORT int tf_output_open(const char *path, tf_output *out, char *err, size_t err_size);
+/* Finish: flush, sync, close and rename over the final name. Returns 0, or TF_EIO when any
+ * step failed (a full disk): the new file is removed and the final name left as it was. Either
+ * way out is closed. */
+TF_EXPORT int tf_output_commit(tf_output *out, char *err, size_t err_size);
+/* Give up (an error while writing): close and remove the new file; the final name is left as
+ * it was. Safe on a committed, discarded or zeroed out. */
+TF_EXPORT void tf_output_discard(tf_output *out);
 
 #ifdef __cplusplus
 }

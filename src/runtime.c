@@ -25,6 +25,7 @@ const char *tf_strerror(int code) {
   case TF_EHELP: return "help or version requested";
   case TF_ESTOPPED: return "stopped by a signal before the end (resumable)";
   case TF_EJOURNAL: return "the journal could not be read, written or trusted";
+  case TF_EIO: return "a file could not be made, written or renamed";
   default: return "unknown error";
   }
 }
