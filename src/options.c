@@ -331,9 +331,9 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
   if ((c.progress = lookup(progress_names, 4, v.progress)) < 0)
     return usage(err, err_size, "--progress: '%s' is not one of auto, bar, line, none", v.progress);
-  const char *files[3] = {c.stats_file, c.trace_file, c.timeline_file};
-  static const char *const fopts[3] = {"--stats", "--trace", "--timeline"};
-  for (int i = 0; i < 3; i++)
+  const char *files[4] = {c.stats_file, c.trace_file, c.timeline_file, c.status_file};
+  static const char *const fopts[4] = {"--stats", "--trace", "--timeline", "--status-file"};
+  for (int i = 0; i < 4; i++)
     if (files[i] && !files[i][0]) return usage(err, err_size, "%s: empty file name", fopts[i]);
   if (c.resume && !c.journal)
     return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
@@ -346,6 +346,19 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
       return usage(err, err_size, "%s", msg[0] ? msg : "invalid combination of options");
   }
   *cfg = c;
+  return 0;
+}
+
+int tf_check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t err_size) {
+  (void)app;
+  const char *files[] = {cfg->stats_file, cfg->trace_file, cfg->timeline_file, cfg->status_file};
+  static const char *const opts[] = {"--stats", "--trace", "--timeline", "--status-file"};
+  char why[600];
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    if (!files[i]) continue;
+    int rc = tf_output_check(files[i], why, sizeof why);
+    if (rc) return usage(err, err_size, "%s %s", opts[i], why), rc;
+  }
   return 0;
 }
 
