@@ -101,9 +101,18 @@ typedef enum tf_opt_type {
   TF_OPT_STRING,  /* const char *, points into argv */
 } tf_opt_type;
 
+/* Flags OR-ed into an option's type, e.g. {"csv", TF_OPT_STRING | TF_OPT_OUTPUT, ...}. */
+#define TF_OPT_NOT_JOURNALED 0x100u /* left out of the journal's fingerprint: an option that
+                                       does not change any result (a timeout, a report's name),
+                                       so a resumed run may change it */
+#define TF_OPT_OUTPUT 0x200u        /* STRING: a file rank 0 writes at the end (tf_output_*);
+                                       tf_main checks that it can be made before the run starts
+                                       (exit status 2 when not); "" means none. Not journaled. */
+#define TF_OPT_TYPE_MASK 0xffu      /* the tf_opt_type without the flags */
+
 typedef struct tf_option {
   const char *name; /* long name without the leading "--" */
-  tf_opt_type type;
+  tf_opt_type type; /* with TF_OPT_NOT_JOURNALED or TF_OPT_OUTPUT OR-ed in, if any */
   void *dest;          /* where the value goes; holds the default already */
   const char *argname; /* placeholder in --help, e.g. "N" */
   const char *help;    /* one line */
@@ -164,9 +173,12 @@ typedef struct tf_config {
   const char *trace_file;    /* Chrome trace-event JSON, or NULL (--trace) */
   const char *timeline_file; /* SVG Gantt chart, or NULL (--timeline) */
   uint64_t trace_events;     /* events each rank records at most (--trace-events) */
-  /* Who wrote a journal: a hash of the app's name and options, and the
-   * options as text (set by tf_parse_args; a journal from other options is
-   * refused). */
+  /* Who wrote a journal (set by tf_parse_args; a journal from other options
+   * is refused): a hash of the app's name, the parsed value of every app
+   * option in table order, defaults included, except those marked
+   * TF_OPT_NOT_JOURNALED or TF_OPT_OUTPUT, and app->journal_key; so
+   * --n 300000000, --n 3e8, leaving out a default and another order are one
+   * run. args: the same as text, for messages (--n=300000000 --x=0.5 ...). */
   uint64_t fingerprint;
   char args[512];
 } tf_config;
@@ -228,6 +240,13 @@ typedef struct tf_app {
    * how the run ended. Return 0, or non-zero to fail the run. Optional. */
   int (*master_init)(tf_handle *h, void *ctx);
   int (*master_fini)(tf_handle *h, void *ctx);
+
+  /* Optional text the journal's fingerprint covers besides the app's
+   * options: what the results depend on that no journaled option holds.
+   * apps/cmdfarm puts a digest of its command file here, so that the same
+   * file under another name resumes its journal and an edited one is
+   * refused. Set it before tf_main (or tf_parse_args); shown in messages. */
+  const char *journal_key;
 } tf_app;
 
 /* Fill *cfg with the defaults. Local. */

@@ -115,9 +115,14 @@ int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journa
    * leave a prefix of one. Check each field that is there; if all agree, it is such a prefix. */
   if (memcmp(p + H_MAGIC, TF_JOURNAL_MAGIC, len < 8 ? len : 8) != 0)
     FAIL("not a taskfarm journal (bad magic)");
+  if (len >= H_VERSION + 4 && get32(p + H_VERSION) < TF_JOURNAL_VERSION)
+    FAIL("journal version %u, written by an older taskfarm (this one reads version %u, whose "
+         "fingerprint covers the options' values, not how they were written): finish that run "
+         "with the taskfarm that wrote it, or start again with another --journal",
+         get32(p + H_VERSION), TF_JOURNAL_VERSION);
   if (len >= H_VERSION + 4 && get32(p + H_VERSION) != TF_JOURNAL_VERSION)
-    FAIL("journal version %u, this library reads version %u", get32(p + H_VERSION),
-         TF_JOURNAL_VERSION);
+    FAIL("journal version %u, written by a newer taskfarm (this one reads version %u)",
+         get32(p + H_VERSION), TF_JOURNAL_VERSION);
   uint32_t args_len = len >= H_ARGS_LEN + 4 ? get32(p + H_ARGS_LEN) : 0;
   if (args_len > TF_JOURNAL_MAX_ARGS)
     FAIL("journal header damaged (%u bytes of arguments, at most %u)", args_len,

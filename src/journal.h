@@ -28,7 +28,8 @@
 #include <stdint.h>
 
 #define TF_JOURNAL_MAGIC "TFJOURNL"
-#define TF_JOURNAL_VERSION 1u
+/* 2: the fingerprint hashes the app options' parsed values (1 hashed their text). */
+#define TF_JOURNAL_VERSION 2u
 #define TF_JOURNAL_HEADER_SIZE 32u /* the header without its args text */
 #define TF_JOURNAL_MAX_ARGS 4096u
 #define TF_JOURNAL_RECORD_MAGIC "TFJR"

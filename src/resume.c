@@ -76,6 +76,45 @@ static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s, con
   return rc;
 }
 
+/* Does the space-separated text s (n bytes) hold the token t (tn bytes)? */
+static int has_token(const char *s, size_t n, const char *t, size_t tn) {
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && s[j] != ' ')
+      j++;
+    if (j - i == tn && !memcmp(s + i, t, tn)) return 1;
+    i = j + 1;
+  }
+  return 0;
+}
+
+/* Append to out the tokens of a (an bytes) that b (bn bytes) lacks, or "-" when none. */
+static void tokens_missing(char *out, size_t cap, const char *a, size_t an, const char *b,
+                           size_t bn) {
+  size_t used = strlen(out), start = used;
+  for (size_t i = 0; i < an;) {
+    size_t j = i;
+    while (j < an && a[j] != ' ')
+      j++;
+    if (j > i && !has_token(b, bn, a + i, j - i) && used + 2 < cap)
+      used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used > start ? " " : "",
+                               (int)(j - i), a + i);
+    if (used >= cap) used = cap - 1;
+    i = j + 1;
+  }
+  if (used == start) snprintf(out + used, cap - used, "-");
+}
+
+/* "journal: --tasks=150; this run: --tasks=151": where the two option texts differ. */
+static void differences(char *out, size_t cap, const char *jargs, size_t jn, const char *args) {
+  size_t n = strlen(args);
+  snprintf(out, cap, "journal: ");
+  tokens_missing(out, cap, jargs, jn, args, n);
+  size_t used = strlen(out);
+  snprintf(out + used, cap - used, "; this run: ");
+  tokens_missing(out, cap, args, n, jargs, jn);
+}
+
 int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   memset(js, 0, sizeof *js);
   const tf_config *cfg = h->cfg;
@@ -108,11 +147,16 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
       return TF_EJOURNAL;
     }
     if (sc.has_header && sc.fingerprint != cfg->fingerprint) {
+      char diff[1200];
+      if (sc.args_len == strlen(cfg->args) && !memcmp(sc.args, cfg->args, sc.args_len))
+        snprintf(diff, sizeof diff, "the same options as text (%s): another app, or options "
+                 "whose defaults changed", cfg->args);
+      else
+        differences(diff, sizeof diff, sc.args, sc.args_len, cfg->args);
       tf_log(0,
-             "journal %s was written by another app or with other options (%.*s); this run: "
-             "%s%s%s; it is left as it is (same options, or another --journal)",
-             path, (int)sc.args_len, sc.args, h->app->name ? h->app->name : "app",
-             cfg->args[0] ? " " : "", cfg->args);
+             "journal %s was written by another app or with other options (%s); it is left as "
+             "it is (run with the same options, or use another --journal)",
+             path, diff);
       free(buf);
       return TF_EJOURNAL;
     }

@@ -1018,9 +1018,9 @@ int main(int argc, char **argv) {
        "workers write each command's output to DIR/LINE.out, DIR/LINE.err", 0, 0},
       {"max-output", TF_OPT_SIZE, &c.max_output, "BYTES",
        "keep this much stdout and stderr per command (default 1M)", 0, TF_MAX_PAYLOAD_LIMIT},
-      {"timeout", TF_OPT_DOUBLE, &c.timeout, "SECONDS",
+      {"timeout", TF_OPT_DOUBLE | TF_OPT_NOT_JOURNALED, &c.timeout, "SECONDS",
        "kill a command's process group after this long (default 0: none)", 0, 1e9},
-      {"summary", TF_OPT_STRING, &c.summary, "FILE",
+      {"summary", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.summary, "FILE",
        "write a TSV table: line, status, seconds, node, command", 0, 0},
       /* options[3] and [4] may change between runs of one journal: main keeps them from it */
       {"commands-digest", TF_OPT_STRING, &c.digest, "HEX",

@@ -301,7 +301,7 @@ static void test_journal_parse_of_header_only_has_no_records(void) {
   char err[256];
   CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
   CU_ASSERT_EQUAL_FATAL(len, HDR_SIZE);
-  CU_ASSERT_EQUAL(peek32(buf + HDR_VERSION), 1);
+  CU_ASSERT_EQUAL(peek32(buf + HDR_VERSION), 2);
   CU_ASSERT_EQUAL(peek32(buf + HDR_LEN), HDR_SIZE);
   CU_ASSERT_EQUAL(peek32(buf + HDR_ARGS_LEN), 0);
   CU_ASSERT_EQUAL(peek32(buf + HDR_CRC), tf_crc32c(0, buf, HDR_CRC));
@@ -467,11 +467,16 @@ static void test_journal_refuses_foreign_or_damaged_header(void) {
   CU_ASSERT_STRING_EQUAL(scan.error, "not a taskfarm journal (bad magic)");
   buf[3] = 'O';
 
-  poke32(buf + HDR_VERSION, 2);
+  poke32(buf + HDR_VERSION, 3);
   CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
-  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 2"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 3, written by a newer taskfarm"));
   CU_ASSERT_EQUAL(tf_journal_parse(buf, 12, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  /* Version 1 fingerprinted the options' text: refused with the way out. */
   poke32(buf + HDR_VERSION, 1);
+  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 1, written by an older taskfarm"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "another --journal"));
+  poke32(buf + HDR_VERSION, 2);
 
   /* Every byte of the header and its args is covered by the checks. */
   for (size_t at = 0; at < offs[0]; at++) {
@@ -501,7 +506,7 @@ static void test_journal_empty_or_partial_header_is_torn_creation(void) {
   CU_ASSERT_EQUAL(tf_journal_parse("TFJ", 3, MAX_RECORD, NULL, NULL, NULL), TF_EINVAL);
   /* Every prefix of a header is checked in the torn-tail test; here one with a field. */
   unsigned char h[HDR_SIZE] = "TFJOURNL";
-  poke32(h + HDR_VERSION, 1);
+  poke32(h + HDR_VERSION, 2);
   poke32(h + HDR_LEN, HDR_SIZE + 10);
   poke32(h + HDR_ARGS_LEN, 10);
   CU_ASSERT_EQUAL(tf_journal_parse(h, HDR_SIZE, MAX_RECORD, NULL, NULL, &scan), 0);
