@@ -115,6 +115,14 @@ static void differences(char *out, size_t cap, const char *jargs, size_t jn, con
   tokens_missing(out, cap, args, n, jargs, jn);
 }
 
+/* Give up on the journal at open: let go of it (and its lock) untouched. */
+static int refuse(tf_jstate *js, unsigned char *buf, int rc) {
+  free(buf);
+  tf_journal_close(&js->j, tf_now());
+  tf_idset_free(&js->done);
+  return rc;
+}
+
 int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   memset(js, 0, sizeof *js);
   const tf_config *cfg = h->cfg;
@@ -122,20 +130,22 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   const char *path = cfg->journal;
   unsigned char *buf = NULL;
   size_t len = 0;
-  char err[512];
-  int rc = tf_journal_read_file(path, &buf, &len, err, sizeof err);
-  if (rc && rc != TF_JOURNAL_ENOENT) {
-    tf_log(0, "journal: %s", err);
-    return TF_EJOURNAL;
+  int rc = tf_journal_open(&js->j, path, cfg->journal_sync, &buf, &len);
+  if (rc) {
+    tf_log(0, "%s", js->j.errmsg);
+    return rc == TF_ENOMEM ? TF_ENOMEM : TF_EJOURNAL;
   }
-  int exists = rc == 0;
-  if (exists && len && !cfg->resume) {
+  if (js->j.lock_errno)
+    tf_log(0,
+           "journal %s: the file system cannot lock it (%s): a second run on this journal at the "
+           "same time would not be noticed (NFS needs its lock manager, Lustre -o flock)",
+           path, strerror(js->j.lock_errno));
+  if (len && !cfg->resume) {
     tf_log(0,
            "journal %s already exists (%zu bytes, from an earlier run): pass --resume to continue "
            "from it, or remove it to start again",
            path, len);
-    free(buf);
-    return TF_EJOURNAL;
+    return refuse(js, buf, TF_EJOURNAL);
   }
   tf_jscan sc;
   memset(&sc, 0, sizeof sc);
@@ -143,8 +153,7 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
     rc = tf_journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, NULL, NULL, &sc);
     if (rc) {
       tf_log(0, "journal %s: %s; it is left as it is", path, sc.error);
-      free(buf);
-      return TF_EJOURNAL;
+      return refuse(js, buf, TF_EJOURNAL);
     }
     if (sc.has_header && sc.fingerprint != cfg->fingerprint) {
       char diff[1200];
@@ -157,8 +166,7 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
              "journal %s was written by another app or with other options (%s); it is left as "
              "it is (run with the same options, or use another --journal)",
              path, diff);
-      free(buf);
-      return TF_EJOURNAL;
+      return refuse(js, buf, TF_EJOURNAL);
     }
   }
   double now = tf_now();
@@ -169,20 +177,19 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
              "stopped while writing it; that task runs again)",
              path, sc.torn, sc.valid_len);
     rc = replay(js, h, q, s, buf, len, &sc);
+    if (rc) return refuse(js, buf, rc == TF_ENOMEM || rc == TF_EJOURNAL ? rc : TF_EAPP);
     free(buf);
-    if (rc) return rc == TF_ENOMEM || rc == TF_EJOURNAL ? rc : TF_EAPP;
-    rc = tf_journal_reopen(&js->j, path, sc.valid_len, cfg->journal_sync, now);
+    rc = tf_journal_continue(&js->j, sc.valid_len, now);
   } else {
     if (len)
       tf_log(0, "journal %s holds only the start of a header (%zu bytes): starting from the beginning",
              path, len);
     free(buf);
-    rc = tf_journal_create(&js->j, path, exists, cfg->fingerprint, cfg->args, strlen(cfg->args), cfg->journal_sync, now);
+    rc = tf_journal_start(&js->j, cfg->fingerprint, cfg->args, strlen(cfg->args), now);
   }
   if (rc) {
-    tf_log(0, "journal: %s", js->j.errmsg);
-    tf_idset_free(&js->done);
-    return TF_EJOURNAL;
+    tf_log(0, "%s", js->j.errmsg);
+    return refuse(js, NULL, TF_EJOURNAL);
   }
   js->on = 1;
   h->skip = js->done.count ? &js->done : NULL;

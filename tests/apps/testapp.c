@@ -231,7 +231,9 @@ int main(int argc, char **argv) {
       {"crash-from", TF_OPT_INT, &c.crash_from, "ID", "every task from ID on dies of SIGSEGV", -1, 1e18},
       {"hang-id", TF_OPT_INT, &c.hang_id, "ID", "that task never returns", -1, 1e18},
       {"hang-once", TF_OPT_STRING, &c.hang_once, "FILE", "--hang-id only where FILE gets created", 0, 0},
-      {"started", TF_OPT_STRING, &c.started, "FILE", "create FILE when the farm starts", 0, 0},
+      /* A signal for the tests, no part of the results: a resumed run need not repeat it. */
+      {"started", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.started, "FILE",
+       "create FILE when the farm starts", 0, 0},
       {"on-rank", TF_OPT_INT, &c.on_rank, "R", "--crash-id, --hang-id only on rank R", -1, 1e6},
       {"long-id", TF_OPT_INT, &c.long_id, "ID", "that task takes --long-ms", -1, 1e18},
       {"long-ms", TF_OPT_INT, &c.long_ms, "MS", "how long (default 0)", 0, 1e9},

@@ -101,3 +101,22 @@ expect_text "$TMP/err" "--resume needs --journal FILE" "--resume without --journ
 expect_status 1 "journal in a missing directory" "$TESTAPP" --journal "$TMP/nowhere/j"
 expect_text "$TMP/err" "$TMP/nowhere/j" "the path is named"
 pass "bad journal arguments are refused with the reason"
+
+# Not a regular file: a device that never ends (/dev/zero) or swallows everything (/dev/full), a
+# FIFO that would block, a directory: refused at once, naming what it is, nothing read or run.
+mkfifo "$TMP/fifo"
+mkdir "$TMP/jdir"
+for p in /dev/zero /dev/full "$TMP/fifo" "$TMP/jdir"; do
+  for resume in "" --resume; do
+    rm -f "$TMP/started"
+    # Bounded in time (SIGKILL too: a run blocked in open ignores SIGTERM) and in memory (an
+    # endless read must not take the machine with it).
+    expect_status 1 "--journal $p $resume" sh -c 'ulimit -v 4000000; exec "$@"' sh \
+      timeout -k 5 30 "$TESTAPP" --tasks 5 --started "$TMP/started" --journal "$p" $resume
+    expect_text "$TMP/err" "journal $p is a" "$p named"
+    expect_text "$TMP/err" "not a regular file" "$p refused as not a regular file"
+    [ ! -e "$TMP/started" ] || fail "tasks ran with --journal $p"
+  done
+done
+[ -p "$TMP/fifo" ] && [ -d "$TMP/jdir" ] || fail "the FIFO or the directory was replaced"
+pass "a device, a FIFO or a directory as the journal is refused at once"
