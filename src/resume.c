@@ -209,8 +209,11 @@ int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32
   return 0;
 }
 
+/* The journal's first I/O error sticks: every later write, flush and the close return it
+ * again, and it is said once. */
 static int io_error(tf_jstate *js) {
-  tf_log(0, "journal: %s", js->j.errmsg);
+  if (!js->said) tf_log(0, "%s", js->j.errmsg);
+  js->said = 1;
   return TF_EJOURNAL;
 }
 
