@@ -101,14 +101,15 @@ typedef enum tf_opt_type {
   TF_OPT_STRING,  /* const char *, points into argv */
 } tf_opt_type;
 
-/* Flags OR-ed into an option's type, e.g. {"csv", TF_OPT_STRING | TF_OPT_OUTPUT, ...}. */
-#define TF_OPT_NOT_JOURNALED 0x100u /* left out of the journal's fingerprint: an option that
-                                       does not change any result (a timeout, a report's name),
-                                       so a resumed run may change it */
-#define TF_OPT_OUTPUT 0x200u        /* STRING: a file rank 0 writes at the end (tf_output_*);
-                                       tf_main checks that it can be made before the run starts
-                                       (exit status 2 when not); "" means none. Not journaled. */
-#define TF_OPT_TYPE_MASK 0xffu      /* the tf_opt_type without the flags */
+/* Flags OR-ed into an option's type, e.g. {"csv", TF_OPT_STRING | TF_OPT_OUTPUT, ...}.
+ * TF_OPT_NOT_JOURNALED: left out of the journal's fingerprint, for an option that changes no
+ * result (a timeout, a report's name), so that a resumed run may change it.
+ * TF_OPT_OUTPUT (STRING): a file rank 0 writes at the end (with tf_output_*); tf_main checks
+ * that it can be made before the run starts (exit status 2 when not); "" means none. Not
+ * journaled either. TF_OPT_TYPE_MASK takes the flags off again. */
+#define TF_OPT_NOT_JOURNALED 0x100u
+#define TF_OPT_OUTPUT 0x200u
+#define TF_OPT_TYPE_MASK 0xffu
 
 typedef struct tf_option {
   const char *name; /* long name without the leading "--" */

@@ -524,8 +524,9 @@ int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned
   if (!j->lock_errno) write_lock_file(j);
   struct stat st;
   if (fstat(j->fd, &st) != 0) return abandon(j, io_error(j, path, errno, "cannot stat"));
-  if (buf && len && (rc = read_to_size(j->fd, path, (uint64_t)st.st_size, buf, len, j->errmsg,
-                                       sizeof j->errmsg))) {
+  if (buf && len &&
+      (rc = read_to_size(j->fd, path, (uint64_t)st.st_size, buf, len, j->errmsg,
+                         sizeof j->errmsg))) {
     if (rc == TF_JOURNAL_EIO) j->err = rc;
     return abandon(j, rc);
   }

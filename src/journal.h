@@ -117,8 +117,8 @@ typedef struct tf_journal {
   char *lock_path;    /* PATH.lock */
   int created;        /* tf_journal_open made the file */
   int wrote_lock_file; /* PATH.lock is ours, to remove on close */
-  int lock_errno;     /* not 0: the file system refused the lock (ENOLCK, EOPNOTSUPP, ...) and
-                         the journal is open without it */
+  int lock_errno;      /* not 0: the file system refused the lock (ENOLCK, EOPNOTSUPP, ...) and
+                          the journal is open without it */
   unsigned char *buf; /* encoded records not yet written */
   size_t len, cap;
   double oldest;          /* when the oldest record in buf was added */

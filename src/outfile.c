@@ -59,8 +59,7 @@ static int classify(const char *path, int *direct, char *err, size_t n) {
     return 0;
   }
   size_t len = strlen(path);
-  if (path[len - 1] == '/')
-    return fail(err, n, TF_EINVAL, 0, "%s names a directory", path);
+  if (path[len - 1] == '/') return fail(err, n, TF_EINVAL, 0, "%s names a directory", path);
   struct stat st;
   if (lstat(path, &st) != 0) {
     if (errno == ENOENT) return 0; /* a missing directory is found when the file is made */
@@ -69,8 +68,7 @@ static int classify(const char *path, int *direct, char *err, size_t n) {
   if (S_ISLNK(st.st_mode)) {
     struct stat t;
     if (stat(path, &t) != 0) return 0; /* a dangling link is replaced */
-    if (S_ISDIR(t.st_mode))
-      return fail(err, n, TF_EINVAL, 0, "%s is a link to a directory", path);
+    if (S_ISDIR(t.st_mode)) return fail(err, n, TF_EINVAL, 0, "%s is a link to a directory", path);
     *direct = !S_ISREG(t.st_mode); /* a link to /dev/null stays one */
     return 0;
   }
@@ -164,7 +162,8 @@ int tf_output_open(const char *path, tf_output *out, char *err, size_t err_size)
   reset(out);
   int direct, rc = classify(path, &direct, err, err_size);
   if (rc) return rc;
-  if (!(out->path = strdup(path))) return fail(err, err_size, TF_ENOMEM, 0, "%s: out of memory", path);
+  if (!(out->path = strdup(path)))
+    return fail(err, err_size, TF_ENOMEM, 0, "%s: out of memory", path);
   if (direct) {
     out->file = fopen(path, "w");
     if (!out->file) {
@@ -217,7 +216,8 @@ int tf_output_commit(tf_output *out, char *err, size_t err_size) {
   }
   if (fclose(out->file) != 0 && !e) e = errno ? errno : EIO;
   out->file = NULL;
-  if (!e && out->tmp && rename(out->tmp, out->path) != 0) e = errno, what = "cannot rename the new file over it";
+  if (!e && out->tmp && rename(out->tmp, out->path) != 0)
+    e = errno, what = "cannot rename the new file over it";
   if (e) {
     fail(err, err_size, TF_EIO, e, "%s: %s", out->path, what);
     tf_output_discard(out);

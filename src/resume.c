@@ -158,8 +158,10 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
     if (sc.has_header && sc.fingerprint != cfg->fingerprint) {
       char diff[1200];
       if (sc.args_len == strlen(cfg->args) && !memcmp(sc.args, cfg->args, sc.args_len))
-        snprintf(diff, sizeof diff, "the same options as text (%s): another app, or options "
-                 "whose defaults changed", cfg->args);
+        snprintf(diff, sizeof diff,
+                 "the same options as text (%s): another app, or options "
+                 "whose defaults changed",
+                 cfg->args);
       else
         differences(diff, sizeof diff, sc.args, sc.args_len, cfg->args);
       tf_log(0,

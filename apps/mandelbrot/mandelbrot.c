@@ -260,8 +260,8 @@ int main(int argc, char **argv) {
       {"rows", TF_OPT_INT, &c.rows, "R", "image rows per task (default 4)", 1, 64},
       {"output", TF_OPT_STRING | TF_OPT_OUTPUT, &c.output, "FILE",
        "PNG to write, \"\" for none (default mandelbrot.png)", 0, 0},
-      {"counts", TF_OPT_STRING | TF_OPT_OUTPUT, &c.counts, "FILE", "also write the raw counts",
-       0, 0},
+      {"counts", TF_OPT_STRING | TF_OPT_OUTPUT, &c.counts, "FILE", "also write the raw counts", 0,
+       0},
       TF_OPTIONS_END,
   };
   tf_app app = {

@@ -228,9 +228,11 @@ int main(int argc, char **argv) {
       {"fail-once", TF_OPT_INT, &c.fail_once, "ID", "that task fails its first run", -1, 1e18},
       {"fail-on-rank", TF_OPT_INT, &c.fail_rank, "R", "every task run on rank R fails", -1, 1e6},
       {"crash-id", TF_OPT_INT, &c.crash_id, "ID", "that task dies of SIGSEGV", -1, 1e18},
-      {"crash-from", TF_OPT_INT, &c.crash_from, "ID", "every task from ID on dies of SIGSEGV", -1, 1e18},
+      {"crash-from", TF_OPT_INT, &c.crash_from, "ID", "every task from ID on dies of SIGSEGV", -1,
+       1e18},
       {"hang-id", TF_OPT_INT, &c.hang_id, "ID", "that task never returns", -1, 1e18},
-      {"hang-once", TF_OPT_STRING, &c.hang_once, "FILE", "--hang-id only where FILE gets created", 0, 0},
+      {"hang-once", TF_OPT_STRING, &c.hang_once, "FILE", "--hang-id only where FILE gets created",
+       0, 0},
       /* A signal for the tests, no part of the results: a resumed run need not repeat it. */
       {"started", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.started, "FILE",
        "create FILE when the farm starts", 0, 0},

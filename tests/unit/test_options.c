@@ -544,9 +544,8 @@ static void test_options_fingerprint_covers_values_not_spelling(void) {
                       base);
   CU_ASSERT_NOT_EQUAL(PRINT("--tasks", "30", "--chunk", "4097", "--rate", "0.25", "--name", "n"),
                       base);
-  CU_ASSERT_NOT_EQUAL(PRINT("--tasks", "30", "--chunk", "4096", "--rate", "0.2500000001", "--name",
-                            "n"),
-                      base);
+  CU_ASSERT_NOT_EQUAL(
+      PRINT("--tasks", "30", "--chunk", "4096", "--rate", "0.2500000001", "--name", "n"), base);
   CU_ASSERT_NOT_EQUAL(PRINT("--tasks", "30", "--chunk", "4096", "--rate", "0.25", "--name", "m"),
                       base);
   CU_ASSERT_NOT_EQUAL(PRINT("--name", ""), PRINT("--quiet"));
