@@ -601,6 +601,7 @@ static int take(stream *s) {
 typedef struct outcome {
   int status; /* from waitpid; valid when reaped */
   int reaped, timed_out, spawn_errno, wait_errno;
+  int exec_errno; /* the shell could not be started: execve's errno */
   double seconds;
 } outcome;
 
@@ -632,8 +633,10 @@ static void on_chld(int sig) {
   errno = e;
 }
 
-/* The command: default signals, nothing blocked, no descriptor but 0, 1, 2; the shell. */
-static void command(const cmdfarm *c, char **argv, char **envp) {
+/* The command: default signals, nothing blocked, no descriptor but 0, 1, 2; the shell. When
+ * execve fails (E2BIG: the command is over the argument limit), its errno goes to the guardian
+ * through errfd, which a successful execve closes (FD_CLOEXEC). */
+static void command(const cmdfarm *c, char **argv, char **envp, int errfd) {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -642,13 +645,18 @@ static void command(const cmdfarm *c, char **argv, char **envp) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  close_from(c, 3);
+  if (dup2(errfd, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0) _exit(127);
+  close_from(c, 4);
   execve("/bin/sh", argv, envp);
+  int e = errno;
+  ssize_t w = write(3, &e, sizeof e);
+  (void)w;
   _exit(127);
 }
 
 /* The guardian: leads the command's process group, runs the shell in it, and sends its wait
- * status back over `life`, a socket to the worker. Should the worker die first (a lost worker,
+ * status (and execve's errno when the shell could not start) back over `life`, a socket to the
+ * worker. Should the worker die first (a lost worker,
  * an aborted job), the socket reads EOF and the guardian kills the whole group: nothing of the
  * command runs on, twice with its retry elsewhere. It ignores the SIGTERM of --timeout, which is
  * for the command (SIGKILL, later, ends it too). */
@@ -672,9 +680,12 @@ static void guardian(const cmdfarm *c, pid_t parent, int devnull, int out, int e
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  int ep[2];
+  if (pipe2(ep, O_CLOEXEC)) _exit(127);
   pid_t sh = safe_fork();
-  if (sh == 0) command(c, argv, envp);
+  if (sh == 0) command(c, argv, envp, ep[1]);
   if (sh < 0) _exit(127);
+  close(ep[1]);
   close(0), close(1), close(2); /* the output ends when the command's processes end */
   for (;;) {
     struct pollfd pf[2] = {{3, POLLIN, 0}, {sp[0], POLLIN, 0}};
@@ -688,7 +699,10 @@ static void guardian(const cmdfarm *c, pid_t parent, int devnull, int out, int e
     }
     int st;
     if (waitpid(sh, &st, WNOHANG) == sh) {
-      send(3, &st, sizeof st, MSG_NOSIGNAL);
+      /* The shell's end of ep is closed by now (by execve, or by its exit). */
+      int msg[2] = {st, 0};
+      if (read(ep[0], &msg[1], sizeof msg[1]) != (ssize_t)sizeof msg[1]) msg[1] = 0;
+      send(3, msg, sizeof msg, MSG_NOSIGNAL);
       _exit(0);
     }
   }
@@ -795,9 +809,9 @@ static void run_command(const cmdfarm *c, const char *command, uint64_t line, in
   if (!o->seconds) o->seconds = now() - t0;
   /* The guardian's exit says little: the shell's wait status came over the socket. Without it
    * (the guardian was killed: --timeout's SIGKILL) the guardian's own status stands. */
-  int st;
-  if (recv(life[0], &st, sizeof st, MSG_DONTWAIT) == (ssize_t)sizeof st)
-    o->status = st, o->wait_errno = 0;
+  int msg[2];
+  if (recv(life[0], msg, sizeof msg, MSG_DONTWAIT) == (ssize_t)sizeof msg)
+    o->status = msg[0], o->exec_errno = msg[1], o->wait_errno = 0;
   else if (!o->wait_errno && WIFEXITED(o->status))
     o->status = 127 << 8; /* it could not start the shell */
   close(life[0]);
@@ -892,12 +906,21 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
   if (c->outdir) io |= close_outputs(c, t.line, s, tmp);
 
   /* The verdict; the code returned becomes "execute returned N" in the library's message. */
-  char why[160];
+  char why[320];
   int code = 0;
   if (io)
     code = 126, snprintf(why, sizeof why, "its output could not be written to --output-dir");
   else if (o.spawn_errno)
     code = 127, snprintf(why, sizeof why, "cannot start /bin/sh: %s", strerror(o.spawn_errno));
+  else if (o.exec_errno == E2BIG)
+    code = 126, snprintf(why, sizeof why,
+                         "the command (%zu bytes) is longer than the system's argument limit "
+                         "(ARG_MAX %ld bytes for the arguments and the environment; Linux takes "
+                         "%ld bytes in one argument); /bin/sh could not be started",
+                         len, sysconf(_SC_ARG_MAX), 32 * sysconf(_SC_PAGESIZE));
+  else if (o.exec_errno)
+    code = o.exec_errno == ENOENT ? 127 : 126,
+    snprintf(why, sizeof why, "cannot start /bin/sh: %s", strerror(o.exec_errno));
   else if (o.timed_out)
     code = 124, snprintf(why, sizeof why, "timed out (--timeout %g), killed", c->timeout);
   else if (o.wait_errno)

@@ -3,9 +3,9 @@
 # failed lines named; output in line order, byte for byte (1 MiB), cut with a marker at
 # --max-output; stdout and the summary table identical on 1, 2 and 4 ranks; --output-dir with
 # binary output; --timeout killing a sleep; --retries rescuing a flaky command; --journal reruns
-# only what failed, resumes for a renamed FILE and refuses an edited one; --fail-fast still writes
-# the table; bad input (a FIFO or a device as FILE, an unwritable --summary) exits 2, an empty
-# FILE 0.
+# only what failed, resumes for a renamed FILE and refuses an edited one; a command over the
+# argument limit named as such; --fail-fast still writes the table; bad input (a FIFO or a device
+# as FILE, an unwritable --summary) exits 2, an empty FILE 0.
 . "$(dirname "$0")/lib.sh"
 set -e
 CMDFARM=$top_builddir/taskfarm-cmdfarm
@@ -127,6 +127,18 @@ expect_text "$TMP/err" "(journal: commands-digest=" "the digest named"
 [ "$(cksum <"$TMP/j")" = "$sum_before" ] || fail "the journal was modified"
 [ "$(wc -l <"$TMP/log")" = 4 ] || fail "a command ran with a refused journal"
 pass "--journal: a rerun runs only the failed command; a renamed FILE resumes, an edited one is refused"
+
+# A command over the argument limit (execve's E2BIG: Linux takes 128 KiB in one argument) is
+# reported as such, not as "exit status 127"; the other commands run.
+awk 'BEGIN { s = "echo "; for (i = 0; i < 200000; i++) s = s "A"; print s; print "echo small" }' \
+  >"$TMP/big"
+expect_status 1 "a command over the argument limit" mpi 2 "$CMDFARM" "$TMP/big"
+expect_text "$TMP/err" "line 1 (task 0) failed on rank 1" "the line named"
+expect_text "$TMP/err" "the command (200005 bytes) is longer than the system's argument limit (ARG_MAX" \
+  "the argument limit named"
+grep -q "exit status 127" "$TMP/err" && fail "the argument limit reported as exit status 127"
+expect_text "$TMP/out" "[line 2] small" "the other command ran"
+pass "a command over the argument limit is named as such"
 
 # --fail-fast while another command still runs: the run ends (the worker in the long command
 # never answers, so the job is aborted); the output held back, the table and the report are
