@@ -11,6 +11,7 @@
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +42,7 @@ enum {
   TF_EHELP = -9,   /* --help or --version was given and answered */
   TF_ESTOPPED = -10, /* stopped early by a signal (SIGUSR1, SIGTERM); resumable */
   TF_EJOURNAL = -11, /* the journal could not be read, written or trusted */
+  TF_EIO = -12,      /* a file could not be made, written or renamed */
 };
 
 /* A short, static, human-readable description of an error code. */
@@ -100,9 +102,19 @@ typedef enum tf_opt_type {
   TF_OPT_STRING,  /* const char *, points into argv */
 } tf_opt_type;
 
+/* Flags OR-ed into an option's type, e.g. {"csv", TF_OPT_STRING | TF_OPT_OUTPUT, ...}.
+ * TF_OPT_NOT_JOURNALED: left out of the journal's fingerprint, for an option that changes no
+ * result (a timeout, a report's name), so that a resumed run may change it.
+ * TF_OPT_OUTPUT (STRING): a file rank 0 writes at the end (with tf_output_*); tf_main checks
+ * that it can be made before the run starts (exit status 2 when not); "" means none. Not
+ * journaled either. TF_OPT_TYPE_MASK takes the flags off again. */
+#define TF_OPT_NOT_JOURNALED 0x100u
+#define TF_OPT_OUTPUT 0x200u
+#define TF_OPT_TYPE_MASK 0xffu
+
 typedef struct tf_option {
   const char *name; /* long name without the leading "--" */
-  tf_opt_type type;
+  tf_opt_type type; /* with TF_OPT_NOT_JOURNALED or TF_OPT_OUTPUT OR-ed in, if any */
   void *dest;          /* where the value goes; holds the default already */
   const char *argname; /* placeholder in --help, e.g. "N" */
   const char *help;    /* one line */
@@ -165,9 +177,12 @@ typedef struct tf_config {
   const char *trace_file;    /* Chrome trace-event JSON, or NULL (--trace) */
   const char *timeline_file; /* SVG Gantt chart, or NULL (--timeline) */
   uint64_t trace_events;     /* events each rank records at most (--trace-events) */
-  /* Who wrote a journal: a hash of the app's name and options, and the
-   * options as text (set by tf_parse_args; a journal from other options is
-   * refused). */
+  /* Who wrote a journal (set by tf_parse_args; a journal from other options
+   * is refused): a hash of the app's name, the parsed value of every app
+   * option in table order, defaults included, except those marked
+   * TF_OPT_NOT_JOURNALED or TF_OPT_OUTPUT, and app->journal_key; so
+   * --n 300000000, --n 3e8, leaving out a default and another order are one
+   * run. args: the same as text, for messages (--n=300000000 --x=0.5 ...). */
   uint64_t fingerprint;
   char args[512];
 } tf_config;
@@ -229,6 +244,13 @@ typedef struct tf_app {
    * how the run ended. Return 0, or non-zero to fail the run. Optional. */
   int (*master_init)(tf_handle *h, void *ctx);
   int (*master_fini)(tf_handle *h, void *ctx);
+
+  /* Optional text the journal's fingerprint covers besides the app's
+   * options: what the results depend on that no journaled option holds.
+   * apps/cmdfarm puts a digest of its command file here, so that the same
+   * file under another name resumes its journal and an edited one is
+   * refused. Set it before tf_main (or tf_parse_args); shown in messages. */
+  const char *journal_key;
 } tf_app;
 
 /* Fill *cfg with the defaults. Local. */
@@ -302,6 +324,38 @@ TF_EXPORT int tf_run_status(const tf_handle *h);
 
 /* The configuration the farm runs with. */
 TF_EXPORT const tf_config *tf_get_config(const tf_handle *h);
+
+/* ---- Output files, written whole or not at all. Local. ----
+ * tf_output_open gives a FILE on a new file with a unique name (".NAME.XXXXXX") in the
+ * directory of the final name; tf_output_commit flushes, syncs and renames it over the final
+ * name. So a run killed while writing leaves the old file, or none, never half of one; a
+ * symbolic link at the final name is replaced, its target never written. A name under /dev or
+ * /proc, or one that is (or links to) a device or a FIFO, such as /dev/null or /dev/stdout, is
+ * written directly. The library writes --stats, --trace, --timeline and --status-file this
+ * way, and checks them, and every app option marked TF_OPT_OUTPUT, with tf_output_check
+ * before the run starts. Each function puts the reason for a failure, naming the file, in
+ * err (err_size bytes; err may be NULL). */
+typedef struct tf_output {
+  FILE *file; /* write here, between tf_output_open and tf_output_commit */
+  char *path; /* private: the final name */
+  char *tmp;  /* private: the new file, NULL when writing directly */
+} tf_output;
+
+/* Whether path can be written at the end of the run: it is not a directory, and a file can be
+ * made in its directory (one is made and removed again). Returns 0, TF_EINVAL (no name, a
+ * directory) or TF_EIO (cannot make a file there: no such directory, no permission, a
+ * read-only file system, ...). */
+TF_EXPORT int tf_output_check(const char *path, char *err, size_t err_size);
+/* Start writing path: out->file is ready for writing. Returns 0, TF_EINVAL, TF_ENOMEM or
+ * TF_EIO; on failure *out holds nothing to commit or discard. */
+TF_EXPORT int tf_output_open(const char *path, tf_output *out, char *err, size_t err_size);
+/* Finish: flush, sync, close and rename over the final name. Returns 0, or TF_EIO when any
+ * step failed (a full disk): the new file is removed and the final name left as it was. Either
+ * way out is closed. */
+TF_EXPORT int tf_output_commit(tf_output *out, char *err, size_t err_size);
+/* Give up (an error while writing): close and remove the new file; the final name is left as
+ * it was. Safe on a committed, discarded or zeroed out. */
+TF_EXPORT void tf_output_discard(tf_output *out);
 
 #ifdef __cplusplus
 }

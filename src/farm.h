@@ -163,6 +163,7 @@ typedef struct tf_jstate {
   tf_idset done; /* ids whose results came from the journal */
   tf_jchild *kids; /* children of the task whose result comes next */
   uint32_t nkids, kcap;
+  int said; /* its I/O error was logged */
 } tf_jstate;
 
 /* Open the --journal: with --resume, read it back (collect sees every

@@ -28,7 +28,8 @@
 #include <stdint.h>
 
 #define TF_JOURNAL_MAGIC "TFJOURNL"
-#define TF_JOURNAL_VERSION 1u
+/* 2: the fingerprint hashes the app options' parsed values (1 hashed their text). */
+#define TF_JOURNAL_VERSION 2u
 #define TF_JOURNAL_HEADER_SIZE 32u /* the header without its args text */
 #define TF_JOURNAL_MAX_ARGS 4096u
 #define TF_JOURNAL_RECORD_MAGIC "TFJR"
@@ -42,6 +43,7 @@
  * err text of tf_journal_read_file). */
 #define TF_JOURNAL_EIO (-100)    /* a system call on the file failed */
 #define TF_JOURNAL_ENOENT (-101) /* tf_journal_read_file: there is no such file */
+#define TF_JOURNAL_EBUSY (-102)  /* tf_journal_open: another process holds the journal's lock */
 
 /* ---- reading ---- */
 
@@ -92,18 +94,31 @@ typedef struct tf_jscan {
 int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
                      void *arg, tf_jscan *out);
 
-/* Load the whole file at path into a malloc'd *buf (NULL with *len 0 for an empty file).
- * Returns 0, TF_JOURNAL_ENOENT when there is no such file, TF_JOURNAL_EIO or TF_ENOMEM, with
- * the reason in err. */
+/* Load the file at path into a malloc'd *buf (NULL with *len 0 for an empty file), up to the
+ * size it had when opened. Returns 0, TF_JOURNAL_ENOENT when there is no such file, TF_EINVAL
+ * when it is not a regular file (a device, a FIFO, a directory), TF_JOURNAL_EIO or TF_ENOMEM,
+ * with the reason in err. */
 int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
                          size_t errsz);
 
 /* ---- writing ---- */
 
-/* An open journal. Times ("now") are seconds on any clock that does not go backwards. */
+/* An open journal. Times ("now") are seconds on any clock that does not go backwards.
+ *
+ * One run owns a journal: tf_journal_open takes a write lock on the whole file with fcntl (an
+ * open file description lock where the kernel has them, else a POSIX lock), which the kernel,
+ * or on NFS the lock manager, gives back when the holder dies however it dies; and it writes
+ * PATH.lock, "pid P on HOST since DATE", so that a second run can say who holds it. The file is
+ * opened with O_APPEND, so that even writers that do not see each other's locks never
+ * overwrite each other's records. */
 typedef struct tf_journal {
   int fd;             /* valid only while path is set */
   char *path;         /* NULL when the journal is not open */
+  char *lock_path;    /* PATH.lock */
+  int created;        /* tf_journal_open made the file */
+  int wrote_lock_file; /* PATH.lock is ours, to remove on close */
+  int lock_errno;      /* not 0: the file system refused the lock (ENOLCK, EOPNOTSUPP, ...) and
+                          the journal is open without it */
   unsigned char *buf; /* encoded records not yet written */
   size_t len, cap;
   double oldest;          /* when the oldest record in buf was added */
@@ -116,14 +131,27 @@ typedef struct tf_journal {
   char errmsg[512];       /* the reason for the last error, naming the file */
 } tf_journal;
 
-/* Create the journal path (which must not exist; with replace, an existing file is emptied
- * first: the caller found it empty or holding a torn header), write its header and sync it.
- * j is overwritten. Returns 0, TF_EINVAL, TF_ENOMEM or TF_JOURNAL_EIO; on failure nothing stays
- * open and a file that this call created is removed. */
+/* Open the journal at path for this run, creating an empty one when there is none, and lock
+ * it; then, when buf and len are given, read what it holds into a malloc'd *buf (NULL with
+ * *len 0 when empty), up to the size it had then, never more. j is overwritten. Returns 0;
+ * TF_EINVAL when path is not a regular file (a device, a FIFO, a directory: refused before
+ * anything is read); TF_JOURNAL_EBUSY when another process holds the lock (errmsg names it);
+ * TF_JOURNAL_EIO or TF_ENOMEM; on failure nothing stays open and a file this call made is
+ * removed. A file system without working locks is no error: j->lock_errno says so. */
+int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
+                    size_t *len);
+/* Give an open journal (empty, or holding a header torn at its creation) a new header and
+ * sync it. Returns 0, TF_EINVAL or TF_JOURNAL_EIO. */
+int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
+                     double now);
+/* Go on appending to an open journal whose first valid_len bytes tf_journal_parse found
+ * valid: cut off anything after them (a torn tail) and sync. Returns 0 or TF_JOURNAL_EIO. */
+int tf_journal_continue(tf_journal *j, size_t valid_len, double now);
+/* tf_journal_open and tf_journal_start: path must not exist, or with replace may (it is
+ * emptied first). */
 int tf_journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
                       const char *args, size_t args_len, double sync_every, double now);
-/* Open the journal path, whose first valid_len bytes tf_journal_parse found valid, to append:
- * cut off anything after them (a torn tail) and sync. Returns as tf_journal_create. */
+/* tf_journal_open (reading nothing) and tf_journal_continue. */
 int tf_journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
                       double now);
 /* Buffer one record for task id: its result and the n children it submitted (all copied).
@@ -136,8 +164,10 @@ int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result
 int tf_journal_tick(tf_journal *j, double now);
 /* Write everything buffered and sync. Returns 0 or TF_JOURNAL_EIO. */
 int tf_journal_flush(tf_journal *j, double now);
-/* Flush, close and free; safe on a zeroed struct, after an error and twice. Returns 0 or the
- * journal's I/O error, TF_JOURNAL_EIO, whenever it happened (errmsg says why). */
+/* Flush, close (which gives the lock back, after removing PATH.lock) and free; safe on a
+ * zeroed struct, after an error and twice. A file tf_journal_open made that never got a
+ * header is removed. Returns 0 or the journal's I/O error, TF_JOURNAL_EIO, whenever it
+ * happened (errmsg says why). */
 int tf_journal_close(tf_journal *j, double now);
 
 #endif

@@ -1,6 +1,7 @@
 /* observe.c - rank 0's picture of a run: gathering the workers' counters
  * and trace events from their BYE frames, aligning their clocks to the
- * master's, and writing --stats, --trace and --timeline with plain stdio. */
+ * master's, and writing --stats, --trace and --timeline (whole, through
+ * tf_output). */
 #include "observe.h"
 
 #include <math.h>
@@ -149,19 +150,20 @@ static double w_time(const tf_obs *o, int w, int64_t ns) {
   return (double)ns * 1e-9 - o->w[w].offset;
 }
 
-static FILE *open_out(const char *path, const char *opt) {
-  FILE *f = fopen(path, "w");
-  if (!f) tf_log(0, "%s %s: cannot write it", opt, path);
-  return f;
+/* The files are written whole (tf_output_*): a run killed while writing one leaves the old
+ * file or none, never half of one. */
+static FILE *open_out(tf_output *out, const char *path, const char *opt) {
+  char err[600];
+  if (tf_output_open(path, out, err, sizeof err) == 0) return out->file;
+  tf_log(0, "%s %s", opt, err);
+  return NULL;
 }
 
-static int close_out(FILE *f, const char *path, const char *opt) {
-  int bad = ferror(f);
-  if (fclose(f) || bad) {
-    tf_log(0, "%s %s: writing it failed", opt, path);
-    return TF_EINVAL;
-  }
-  return 0;
+static int close_out(tf_output *out, const char *opt) {
+  char err[600];
+  if (tf_output_commit(out, err, sizeof err) == 0) return 0;
+  tf_log(0, "%s %s", opt, err);
+  return TF_EIO;
 }
 
 static uint64_t dropped_total(const tf_obs *o) {
@@ -175,8 +177,9 @@ static uint64_t dropped_total(const tf_obs *o) {
 
 static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
                        const tf_run_stats *s, int status) {
-  FILE *f = open_out(cfg->stats_file, "--stats");
-  if (!f) return TF_EINVAL;
+  tf_output out;
+  FILE *f = open_out(&out, cfg->stats_file, "--stats");
+  if (!f) return TF_EIO;
   double wall = s->wall > 0 ? s->wall : 0;
   double sum_busy = 0, bmin = 1e300, bmax = 0;
   for (int w = 0; w < o->nworkers; w++) {
@@ -272,7 +275,7 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
           "\"dropped\": %llu}\n}\n",
           o->trace ? "true" : "false", (unsigned long long)cfg->trace_events,
           (unsigned long long)o->master.n, (unsigned long long)dropped_total(o));
-  return close_out(f, cfg->stats_file, "--stats");
+  return close_out(&out, "--stats");
 }
 
 /* ---- --trace ------------------------------------------------------------------ */
@@ -290,8 +293,9 @@ static const char *kind_title(unsigned kind) {
 
 static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
                        const tf_run_stats *s) {
-  FILE *f = open_out(cfg->trace_file, "--trace");
-  if (!f) return TF_EINVAL;
+  tf_output out;
+  FILE *f = open_out(&out, cfg->trace_file, "--trace");
+  if (!f) return TF_EIO;
   fprintf(f, "{\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"app\": ");
   json_str(f, app && app->name ? app->name : "app");
   fprintf(f,
@@ -351,7 +355,7 @@ static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
             o->samples[i].t * 1e6, (unsigned long long)o->samples[i].queued,
             (unsigned long long)o->samples[i].in_flight);
   fprintf(f, "\n]}\n");
-  return close_out(f, cfg->trace_file, "--trace");
+  return close_out(&out, "--trace");
 }
 
 /* ---- --timeline ------------------------------------------------------------------ */
@@ -382,8 +386,9 @@ static void fmt_secs(char *b, size_t n, double s) {
 
 static int write_timeline(const tf_obs *o, const tf_config *cfg, const tf_app *app,
                           const tf_run_stats *s) {
-  FILE *f = open_out(cfg->timeline_file, "--timeline");
-  if (!f) return TF_EINVAL;
+  tf_output out;
+  FILE *f = open_out(&out, cfg->timeline_file, "--timeline");
+  if (!f) return TF_EIO;
   double end = s->wall, dmin = 1e300, dmax = 0;
   size_t ntasks = 0;
   for (int w = 0; w < o->nworkers; w++)
@@ -528,7 +533,7 @@ static int write_timeline(const tf_obs *o, const tf_config *cfg, const tf_app *a
             "were not recorded</text>\n",
             left + 700, ly + 11, (unsigned long long)dropped);
   fprintf(f, "</svg>\n");
-  return close_out(f, cfg->timeline_file, "--timeline");
+  return close_out(&out, "--timeline");
 }
 
 int tf_obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
@@ -547,8 +552,8 @@ int tf_obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const
   for (int w = 0; o->trace && !o->serial && w < o->nworkers; w++)
     if (!o->w[w].reported)
       tf_log(0, "trace: rank %d sent no trace (it was lost or did not stop)", w + 1);
-  if (cfg->stats_file && write_stats(o, cfg, app, s, status)) rc = TF_EINVAL;
-  if (cfg->trace_file && write_trace(o, cfg, app, s)) rc = TF_EINVAL;
-  if (cfg->timeline_file && write_timeline(o, cfg, app, s)) rc = TF_EINVAL;
+  if (cfg->stats_file && write_stats(o, cfg, app, s, status)) rc = TF_EIO;
+  if (cfg->trace_file && write_trace(o, cfg, app, s)) rc = TF_EIO;
+  if (cfg->timeline_file && write_timeline(o, cfg, app, s)) rc = TF_EIO;
   return rc;
 }

@@ -63,7 +63,7 @@ void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, u
  * TF_ENOMEM. */
 int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv);
 
-/* Write the files asked for; problems are logged. Returns 0 or TF_EINVAL
+/* Write the files asked for; problems are logged. Returns 0 or TF_EIO
  * when a file could not be written. */
 int tf_obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
                  int status);

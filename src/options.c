@@ -3,6 +3,7 @@
  * one --help. Nothing here prints except tf_print_help. */
 #include "options.h"
 
+#include "le.h"
 #include "trace.h"
 
 #include <ctype.h>
@@ -193,7 +194,7 @@ static int in_range(const tf_option *o, double v) {
 }
 
 static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
-  switch (o->type) {
+  switch (o->type & TF_OPT_TYPE_MASK) {
   case TF_OPT_INT: {
     errno = 0;
     char *end;
@@ -250,21 +251,92 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
   return h;
 }
 
-/* Fold one app option into the fingerprint (all of it) and the args text
- * (as much as fits, then "..."). */
-static void note_app_option(tf_config *c, const tf_option *o, const char *val) {
-  char tok[600];
-  int n = val ? snprintf(tok, sizeof tok, "--%s=%s", o->name, val)
-              : snprintf(tok, sizeof tok, "--%s", o->name);
-  c->fingerprint = fnv1a(c->fingerprint, o->name, strlen(o->name) + 1);
-  if (val) c->fingerprint = fnv1a(c->fingerprint, val, strlen(val) + 1);
-  size_t used = strlen(c->args), room = sizeof c->args - used;
-  if (room < 5) return;
-  if ((size_t)n + 1 < room) {
-    snprintf(c->args + used, room, "%s%s", used ? " " : "", tok);
-  } else if (!strstr(c->args, "...")) {
-    snprintf(c->args + (used < sizeof c->args - 4 ? used : sizeof c->args - 4), 4, "...");
+static int journaled(const tf_option *o) {
+  return !(o->type & (TF_OPT_NOT_JOURNALED | TF_OPT_OUTPUT));
+}
+
+/* v as the shortest decimal that reads back as v exactly. */
+static void shortest(char *buf, size_t n, double v) {
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, n, "%.*g", prec, v);
+    if (strtod(buf, NULL) == v) return;
   }
+}
+
+/* Append tok to the args text (as much as fits, then "..."). */
+static void append_arg(char *args, size_t cap, const char *tok) {
+  size_t used = strlen(args), room = cap - used, n = strlen(tok);
+  if (room < 5) return;
+  if (n + 1 < room) {
+    snprintf(args + used, room, "%s%s", used ? " " : "", tok);
+  } else if (!strstr(args, "...")) {
+    snprintf(args + (used < cap - 4 ? used : cap - 4), 4, "...");
+  }
+}
+
+/* The journal's fingerprint and its text, from the values the app's options hold once parsed
+ * and checked: every journaled option in table order, defaults included, so that how a value
+ * was written (3e8 or 300000000, 4K or 4096), whether a default was given and the order of the
+ * options do not matter. Each value goes in as what it is: an integer or a size as 8 bytes, a
+ * double as its 8 bytes (0 and -0 are one), a flag as 0 or 1, a string as its text. */
+static void fingerprint(tf_config *c, const tf_app *app) {
+  const char *appname = app->name ? app->name : "";
+  uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), appname, strlen(appname) + 1);
+  c->args[0] = '\0';
+  for (const tf_option *o = app->options; o && o->name; o++) {
+    if (!journaled(o)) continue;
+    unsigned char type = (unsigned char)(o->type & TF_OPT_TYPE_MASK), v[8];
+    size_t vn = 8;
+    const char *text = NULL; /* a string's value, after v */
+    char tok[600] = "", num[40];
+    switch (type) {
+    case TF_OPT_FLAG:
+      v[0] = *(const int *)o->dest != 0;
+      vn = 1;
+      if (v[0]) snprintf(tok, sizeof tok, "--%s", o->name);
+      break;
+    case TF_OPT_INT: {
+      long long x = *(const long long *)o->dest;
+      put64(v, (uint64_t)x);
+      snprintf(tok, sizeof tok, "--%s=%lld", o->name, x);
+      break;
+    }
+    case TF_OPT_SIZE: {
+      uint64_t x = *(const uint64_t *)o->dest;
+      put64(v, x);
+      snprintf(tok, sizeof tok, "--%s=%llu", o->name, (unsigned long long)x);
+      break;
+    }
+    case TF_OPT_DOUBLE: {
+      double x = *(const double *)o->dest;
+      uint64_t bits;
+      if (x == 0) x = 0; /* -0 */
+      memcpy(&bits, &x, sizeof bits);
+      put64(v, bits);
+      shortest(num, sizeof num, x);
+      snprintf(tok, sizeof tok, "--%s=%s", o->name, num);
+      break;
+    }
+    case TF_OPT_STRING:
+      text = *(const char *const *)o->dest;
+      v[0] = text != NULL; /* no value at all differs from "" */
+      vn = 1;
+      if (text) snprintf(tok, sizeof tok, "--%s=%s", o->name, text);
+      break;
+    default: continue;
+    }
+    h = fnv1a(h, o->name, strlen(o->name) + 1);
+    h = fnv1a(h, &type, 1);
+    h = fnv1a(h, v, vn);
+    if (text) h = fnv1a(h, text, strlen(text) + 1);
+    if (tok[0]) append_arg(c->args, sizeof c->args, tok);
+  }
+  if (app->journal_key) {
+    h = fnv1a(h, "", 1); /* no option name is empty: the key cannot pass for one */
+    h = fnv1a(h, app->journal_key, strlen(app->journal_key) + 1);
+    append_arg(c->args, sizeof c->args, app->journal_key);
+  }
+  c->fingerprint = h;
 }
 
 static const tf_option *find(const tf_option *t, const char *name, size_t len) {
@@ -286,9 +358,6 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                    .progress = progress_names[c.progress]};
   tf_option common[OPT_NCOMMON + 1];
   common_table(common, &c, &v);
-  const char *appname = app->name ? app->name : "";
-  c.fingerprint = fnv1a(UINT64_C(0xcbf29ce484222325), appname, strlen(appname) + 1);
-  c.args[0] = '\0';
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -301,11 +370,9 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     const tf_option *o = find(app->options, name, len);
     if (!o) o = find(common, name, len);
     if (!o) return usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
-    int is_app = o == find(app->options, name, len);
-    if (o->type == TF_OPT_FLAG) {
+    if ((o->type & TF_OPT_TYPE_MASK) == TF_OPT_FLAG) {
       if (eq) return usage(err, err_size, "--%s takes no value", o->name);
       *(int *)o->dest = 1;
-      if (is_app) note_app_option(&c, o, NULL);
       continue;
     }
     const char *val = eq ? eq + 1 : NULL;
@@ -317,7 +384,6 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     }
     int rc = set_value(o, val, err, err_size);
     if (rc) return rc;
-    if (is_app) note_app_option(&c, o, val);
   }
   if (v.help || v.version) {
     if (err && err_size) snprintf(err, err_size, "%s", v.help ? "help" : "version");
@@ -337,9 +403,9 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
   if ((c.progress = lookup(progress_names, 4, v.progress)) < 0)
     return usage(err, err_size, "--progress: '%s' is not one of auto, bar, line, none", v.progress);
-  const char *files[3] = {c.stats_file, c.trace_file, c.timeline_file};
-  static const char *const fopts[3] = {"--stats", "--trace", "--timeline"};
-  for (int i = 0; i < 3; i++)
+  const char *files[4] = {c.stats_file, c.trace_file, c.timeline_file, c.status_file};
+  static const char *const fopts[4] = {"--stats", "--trace", "--timeline", "--status-file"};
+  for (int i = 0; i < 4; i++)
     if (files[i] && !files[i][0]) return usage(err, err_size, "%s: empty file name", fopts[i]);
   if (c.resume && !c.journal)
     return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
@@ -351,7 +417,27 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     if (app->check_options(app->ctx, &c, msg, sizeof msg))
       return usage(err, err_size, "%s", msg[0] ? msg : "invalid combination of options");
   }
+  fingerprint(&c, app);
   *cfg = c;
+  return 0;
+}
+
+int tf_check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t err_size) {
+  const char *files[] = {cfg->stats_file, cfg->trace_file, cfg->timeline_file, cfg->status_file};
+  static const char *const opts[] = {"stats", "trace", "timeline", "status-file"};
+  char why[600];
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    if (!files[i]) continue;
+    int rc = tf_output_check(files[i], why, sizeof why);
+    if (rc) return usage(err, err_size, "--%s %s", opts[i], why), rc;
+  }
+  for (const tf_option *o = app ? app->options : NULL; o && o->name; o++) {
+    if (!(o->type & TF_OPT_OUTPUT) || (o->type & TF_OPT_TYPE_MASK) != TF_OPT_STRING) continue;
+    const char *f = *(const char *const *)o->dest;
+    if (!f || !*f) continue; /* none wanted */
+    int rc = tf_output_check(f, why, sizeof why);
+    if (rc) return usage(err, err_size, "--%s %s", o->name, why), rc;
+  }
   return 0;
 }
 

@@ -76,6 +76,53 @@ static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s, con
   return rc;
 }
 
+/* Does the space-separated text s (n bytes) hold the token t (tn bytes)? */
+static int has_token(const char *s, size_t n, const char *t, size_t tn) {
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && s[j] != ' ')
+      j++;
+    if (j - i == tn && !memcmp(s + i, t, tn)) return 1;
+    i = j + 1;
+  }
+  return 0;
+}
+
+/* Append to out the tokens of a (an bytes) that b (bn bytes) lacks, or "-" when none. */
+static void tokens_missing(char *out, size_t cap, const char *a, size_t an, const char *b,
+                           size_t bn) {
+  size_t used = strlen(out), start = used;
+  for (size_t i = 0; i < an;) {
+    size_t j = i;
+    while (j < an && a[j] != ' ')
+      j++;
+    if (j > i && !has_token(b, bn, a + i, j - i) && used + 2 < cap)
+      used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used > start ? " " : "",
+                               (int)(j - i), a + i);
+    if (used >= cap) used = cap - 1;
+    i = j + 1;
+  }
+  if (used == start) snprintf(out + used, cap - used, "-");
+}
+
+/* "journal: --tasks=150; this run: --tasks=151": where the two option texts differ. */
+static void differences(char *out, size_t cap, const char *jargs, size_t jn, const char *args) {
+  size_t n = strlen(args);
+  snprintf(out, cap, "journal: ");
+  tokens_missing(out, cap, jargs, jn, args, n);
+  size_t used = strlen(out);
+  snprintf(out + used, cap - used, "; this run: ");
+  tokens_missing(out, cap, args, n, jargs, jn);
+}
+
+/* Give up on the journal at open: let go of it (and its lock) untouched. */
+static int refuse(tf_jstate *js, unsigned char *buf, int rc) {
+  free(buf);
+  tf_journal_close(&js->j, tf_now());
+  tf_idset_free(&js->done);
+  return rc;
+}
+
 int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   memset(js, 0, sizeof *js);
   const tf_config *cfg = h->cfg;
@@ -83,20 +130,22 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   const char *path = cfg->journal;
   unsigned char *buf = NULL;
   size_t len = 0;
-  char err[512];
-  int rc = tf_journal_read_file(path, &buf, &len, err, sizeof err);
-  if (rc && rc != TF_JOURNAL_ENOENT) {
-    tf_log(0, "journal: %s", err);
-    return TF_EJOURNAL;
+  int rc = tf_journal_open(&js->j, path, cfg->journal_sync, &buf, &len);
+  if (rc) {
+    tf_log(0, "%s", js->j.errmsg);
+    return rc == TF_ENOMEM ? TF_ENOMEM : TF_EJOURNAL;
   }
-  int exists = rc == 0;
-  if (exists && len && !cfg->resume) {
+  if (js->j.lock_errno)
+    tf_log(0,
+           "journal %s: the file system cannot lock it (%s): a second run on this journal at the "
+           "same time would not be noticed (NFS needs its lock manager, Lustre -o flock)",
+           path, strerror(js->j.lock_errno));
+  if (len && !cfg->resume) {
     tf_log(0,
            "journal %s already exists (%zu bytes, from an earlier run): pass --resume to continue "
            "from it, or remove it to start again",
            path, len);
-    free(buf);
-    return TF_EJOURNAL;
+    return refuse(js, buf, TF_EJOURNAL);
   }
   tf_jscan sc;
   memset(&sc, 0, sizeof sc);
@@ -104,17 +153,22 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
     rc = tf_journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, NULL, NULL, &sc);
     if (rc) {
       tf_log(0, "journal %s: %s; it is left as it is", path, sc.error);
-      free(buf);
-      return TF_EJOURNAL;
+      return refuse(js, buf, TF_EJOURNAL);
     }
     if (sc.has_header && sc.fingerprint != cfg->fingerprint) {
+      char diff[1200];
+      if (sc.args_len == strlen(cfg->args) && !memcmp(sc.args, cfg->args, sc.args_len))
+        snprintf(diff, sizeof diff,
+                 "the same options as text (%s): another app, or options "
+                 "whose defaults changed",
+                 cfg->args);
+      else
+        differences(diff, sizeof diff, sc.args, sc.args_len, cfg->args);
       tf_log(0,
-             "journal %s was written by another app or with other options (%.*s); this run: "
-             "%s%s%s; it is left as it is (same options, or another --journal)",
-             path, (int)sc.args_len, sc.args, h->app->name ? h->app->name : "app",
-             cfg->args[0] ? " " : "", cfg->args);
-      free(buf);
-      return TF_EJOURNAL;
+             "journal %s was written by another app or with other options (%s); it is left as "
+             "it is (run with the same options, or use another --journal)",
+             path, diff);
+      return refuse(js, buf, TF_EJOURNAL);
     }
   }
   double now = tf_now();
@@ -125,20 +179,19 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
              "stopped while writing it; that task runs again)",
              path, sc.torn, sc.valid_len);
     rc = replay(js, h, q, s, buf, len, &sc);
+    if (rc) return refuse(js, buf, rc == TF_ENOMEM || rc == TF_EJOURNAL ? rc : TF_EAPP);
     free(buf);
-    if (rc) return rc == TF_ENOMEM || rc == TF_EJOURNAL ? rc : TF_EAPP;
-    rc = tf_journal_reopen(&js->j, path, sc.valid_len, cfg->journal_sync, now);
+    rc = tf_journal_continue(&js->j, sc.valid_len, now);
   } else {
     if (len)
       tf_log(0, "journal %s holds only the start of a header (%zu bytes): starting from the beginning",
              path, len);
     free(buf);
-    rc = tf_journal_create(&js->j, path, exists, cfg->fingerprint, cfg->args, strlen(cfg->args), cfg->journal_sync, now);
+    rc = tf_journal_start(&js->j, cfg->fingerprint, cfg->args, strlen(cfg->args), now);
   }
   if (rc) {
-    tf_log(0, "journal: %s", js->j.errmsg);
-    tf_idset_free(&js->done);
-    return TF_EJOURNAL;
+    tf_log(0, "%s", js->j.errmsg);
+    return refuse(js, NULL, TF_EJOURNAL);
   }
   js->on = 1;
   h->skip = js->done.count ? &js->done : NULL;
@@ -158,8 +211,11 @@ int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32
   return 0;
 }
 
+/* The journal's first I/O error sticks: every later write, flush and the close return it
+ * again, and it is said once. */
 static int io_error(tf_jstate *js) {
-  tf_log(0, "journal: %s", js->j.errmsg);
+  if (!js->said) tf_log(0, "%s", js->j.errmsg);
+  js->said = 1;
   return TF_EJOURNAL;
 }
 

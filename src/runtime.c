@@ -27,6 +27,7 @@ const char *tf_strerror(int code) {
   case TF_EHELP: return "help or version requested";
   case TF_ESTOPPED: return "stopped by a signal before the end (resumable)";
   case TF_EJOURNAL: return "the journal could not be read, written or trusted";
+  case TF_EIO: return "a file could not be made, written or renamed";
   default: return "unknown error";
   }
 }
@@ -247,19 +248,30 @@ int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
   return run_farm(comm, app, cfg, 0, &end);
 }
 
-/* --status-file: the exit status, written whole (a new file renamed over
- * the old) so that a batch script never reads half of it. */
+/* --status-file: the exit status, written whole (tf_output_*: a new file with
+ * a unique name renamed over the old) so that a batch script never reads half
+ * of it. */
 static void write_status_file(const char *path, int status) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-    tf_log(0, "--status-file: name too long");
-    return;
+  tf_output out;
+  char err[600];
+  if (tf_output_open(path, &out, err, sizeof err) == 0) {
+    fprintf(out.file, "%d\n", status);
+    if (tf_output_commit(&out, err, sizeof err) == 0) return;
   }
-  FILE *f = fopen(tmp, "w");
-  if (!f || fprintf(f, "%d\n", status) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-    tf_log(0, "--status-file %s: cannot write it", path);
-    if (f) remove(tmp);
+  tf_log(0, "--status-file %s", err);
+}
+
+/* Every file rank 0 writes at the end can be made: said at the start, not
+ * after hours of work. Rank 0 checks, every rank learns the verdict. */
+static int outputs_ok(const tf_app *app, const tf_config *cfg, const char *name, int rank) {
+  int ok = 1;
+  if (rank == 0) {
+    char err[700];
+    ok = tf_check_outputs(app, cfg, err, sizeof err) == 0;
+    if (!ok) fprintf(stderr, "%s: %s\n", name, err);
   }
+  MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return ok;
 }
 
 /* --status-file's value, looked up by hand in a command line that did not
@@ -356,6 +368,13 @@ int tf_main(int argc, char **argv, const tf_app *app) {
     }
     MPI_Finalize();
     return status;
+  }
+  if (!outputs_ok(app, &cfg, name, rank)) {
+    char err[8];
+    if (rank == 0 && cfg.status_file && !tf_output_check(cfg.status_file, err, sizeof err))
+      write_status_file(cfg.status_file, TF_EXIT_USAGE);
+    MPI_Finalize();
+    return TF_EXIT_USAGE;
   }
   farm_end end;
   rc = run_farm(MPI_COMM_WORLD, app, &cfg, 1, &end);

@@ -70,7 +70,7 @@ typedef struct rec {
 } rec;
 
 typedef struct cmdfarm {
-  const char *commands, *digest, *outdir, *summary; /* options */
+  const char *commands, *outdir, *summary; /* options */
   uint64_t max_output;
   double timeout;
   /* FILE, read by main on every rank (a worker frees it in worker_init). */
@@ -79,8 +79,9 @@ typedef struct cmdfarm {
   cmd *cmds;
   uint64_t ncmds, nlines;
   char file_err[512]; /* why FILE (or the command line) cannot be used; check_options says it */
-  /* Master. */
-  int master, reported, quiet;
+  char key[48];       /* "commands-digest=HEX": the journal_key, a digest of FILE's bytes */
+  /* Master (master_init sets it up). */
+  int finished, quiet; /* finish ran: every command ran (their verdicts are in) */
   uint64_t next;   /* next command to submit */
   uint64_t cursor; /* output of every command before this one is printed (or never came) */
   rec *recs;
@@ -110,22 +111,42 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
 
 /* ---- FILE, read in main ------------------------------------------------------------------ */
 
+static const char *kind_of(mode_t mode) {
+  return S_ISDIR(mode)    ? "a directory"
+         : S_ISFIFO(mode) ? "a FIFO (a named pipe)"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISBLK(mode)  ? "a block device"
+         : S_ISSOCK(mode) ? "a socket"
+                          : "not a regular file";
+}
+
+/* FILE, whole. Only a regular file: a FIFO would block every rank until a writer came (and each
+ * rank reads FILE), /dev/zero never ends. It is read up to the size it had when opened. */
 static int read_all(const char *path, char **text, size_t *len, char *err, size_t n) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO's open must not wait for a writer before it is refused. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return snprintf(err, n, "cannot open %s: %s", path, strerror(errno)), -1;
-  size_t cap = 1 << 16, used = 0;
-  char *buf = malloc(cap);
-  for (;;) {
-    if (buf && used == cap) {
-      char *p = realloc(buf, cap *= 2);
-      if (!p) free(buf);
-      buf = p;
-    }
-    if (!buf) {
-      close(fd);
-      return snprintf(err, n, "%s: out of memory reading it", path), -1;
-    }
-    ssize_t got = read(fd, buf + used, cap - used);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int e = errno;
+    if (S_ISREG(st.st_mode))
+      snprintf(err, n, "cannot read %s: %s", path, strerror(e));
+    else
+      snprintf(err, n,
+               "%s is %s, not a regular file: " ME " reads its commands from a file (save them "
+               "to one first)",
+               path, kind_of(st.st_mode));
+    close(fd);
+    return -1;
+  }
+  size_t size = (size_t)st.st_size, used = 0;
+  char *buf = malloc(size ? size : 1);
+  if (!buf) {
+    close(fd);
+    return snprintf(err, n, "%s: out of memory reading its %zu bytes", path, size), -1;
+  }
+  while (used < size) {
+    ssize_t got = pread(fd, buf + used, size - used, (off_t)used);
     if (got == 0) break;
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
@@ -218,16 +239,19 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) 
 
 /* ---- Master ------------------------------------------------------------------------------- */
 
-static int master_state(cmdfarm *c) {
-  c->master = 1;
-  if (!c->recs && c->ncmds && !(c->recs = calloc(c->ncmds, sizeof *c->recs))) return -1;
+/* Before the journal is read back into collect and before generate: a record per command. */
+static int master_init(tf_handle *h, void *vctx) {
+  cmdfarm *c = vctx;
+  c->quiet = tf_get_config(h)->quiet;
+  if (c->ncmds && !(c->recs = calloc(c->ncmds, sizeof *c->recs))) {
+    fprintf(stderr, ME ": out of memory for %llu commands\n", (unsigned long long)c->ncmds);
+    return TF_ENOMEM;
+  }
   return 0;
 }
 
 static int generate(tf_handle *h, void *vctx) {
   cmdfarm *c = vctx;
-  if (master_state(c)) return TF_ENOMEM;
-  c->quiet = tf_get_config(h)->quiet;
   if (c->next == 0 && tf_set_total(h, c->ncmds)) return -1;
   if (c->next >= c->ncmds) return TF_GEN_DONE; /* an empty FILE: finish says so */
   const cmd *k = &c->cmds[c->next];
@@ -389,8 +413,8 @@ static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
   cmdfarm *c = vctx;
   cmd_result x;
-  c->quiet = tf_get_config(h)->quiet;
-  if (master_state(c) || result->size < sizeof x || result->id >= c->ncmds) return -1;
+  (void)h;
+  if (result->size < sizeof x || result->id >= c->ncmds) return -1;
   memcpy(&x, result->data, sizeof x);
   if (x.line != c->cmds[result->id].line ||
       result->size != sizeof x + (size_t)x.out_kept + x.err_kept)
@@ -420,9 +444,13 @@ static void tsv_text(FILE *f, const char *p, size_t n) {
   }
 }
 
+/* --summary, written whole (tf_output_*): a run killed while writing it leaves no half table. */
 static int write_summary(const cmdfarm *c, const char *missing) {
-  FILE *f = fopen(c->summary, "w");
-  if (!f) return fprintf(stderr, ME ": cannot open %s: %s\n", c->summary, strerror(errno)), -1;
+  tf_output out;
+  char err[600];
+  if (tf_output_open(c->summary, &out, err, sizeof err))
+    return fprintf(stderr, ME ": --summary %s\n", err), -1;
+  FILE *f = out.file;
   fprintf(f, "line\tstatus\tseconds\tnode\tcommand\n");
   for (uint64_t i = 0; i < c->ncmds; i++) {
     const rec *r = c->recs ? &c->recs[i] : NULL;
@@ -434,10 +462,9 @@ static int write_summary(const cmdfarm *c, const char *missing) {
     tsv_text(f, c->text + c->cmds[i].off, c->cmds[i].len);
     fputc('\n', f);
   }
-  int bad = ferror(f), e = errno;
-  if (fclose(f) && !bad) bad = 1, e = errno;
-  if (bad) fprintf(stderr, ME ": cannot write %s: %s\n", c->summary, strerror(e));
-  return bad ? -1 : 0;
+  if (tf_output_commit(&out, err, sizeof err))
+    return fprintf(stderr, ME ": --summary %s\n", err), -1;
+  return 0;
 }
 
 /* " 3 7 12" for the commands that pass the test, at most LISTED_MAX of them. */
@@ -457,18 +484,20 @@ static int pick_cut(const rec *r) {
   return r->state != R_NONE && (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
 }
 
-/* The end of a run: the rest of the output in line order, the summary table, and on stderr how
- * many commands succeeded and which lines did not. finished = 0 when the library ended the run
- * before finish (--fail-fast, a stop signal): the commands without a result are then "not done"
- * rather than "failed". */
-static int report(cmdfarm *c, int finished, int quiet) {
-  c->reported = 1;
-  if (master_state(c)) return -1;
+/* The end of a run, however it ended (master_fini: after finish, or after a stop signal,
+ * --fail-fast or a failure, when finish did not run; the journal is closed by then): the rest of
+ * the output in line order, the summary table, and on stderr how many commands succeeded and
+ * which lines did not. The commands without a result "failed" when finish ran (every command
+ * ran, and these failed for good); else they are "not done". */
+static int master_fini(tf_handle *h, void *vctx) {
+  (void)h;
+  cmdfarm *c = vctx;
   if (!c->ncmds) {
     fprintf(stderr, ME ": %s has no commands (%llu lines, blank or comments): nothing to do\n",
             c->commands, (unsigned long long)c->nlines);
     return c->summary ? write_summary(c, "") : 0;
   }
+  int finished = c->finished;
   int rc = c->outdir ? 0 : advance(c, 1);
   fflush(stdout);
   const char *missing = finished ? "failed" : "not-done";
@@ -478,7 +507,7 @@ static int report(cmdfarm *c, int finished, int quiet) {
     cut += pick_cut(&c->recs[i]);
   }
   if (c->summary && write_summary(c, missing)) rc = -1;
-  if (quiet) return rc;
+  if (c->quiet) return rc;
   fprintf(stderr, ME ": %llu command%s: %llu succeeded", (unsigned long long)c->ncmds,
           c->ncmds == 1 ? "" : "s", (unsigned long long)ok);
   if (ok < c->ncmds) {
@@ -498,7 +527,12 @@ static int report(cmdfarm *c, int finished, int quiet) {
   return rc;
 }
 
-static int finish(tf_handle *h, void *vctx) { return report(vctx, 1, tf_get_config(h)->quiet); }
+/* Every command ran: those without a result failed for good. The report is master_fini's. */
+static int finish(tf_handle *h, void *vctx) {
+  (void)h;
+  ((cmdfarm *)vctx)->finished = 1;
+  return 0;
+}
 
 /* ---- Worker ------------------------------------------------------------------------------- */
 
@@ -567,6 +601,7 @@ static int take(stream *s) {
 typedef struct outcome {
   int status; /* from waitpid; valid when reaped */
   int reaped, timed_out, spawn_errno, wait_errno;
+  int exec_errno; /* the shell could not be started: execve's errno */
   double seconds;
 } outcome;
 
@@ -598,8 +633,10 @@ static void on_chld(int sig) {
   errno = e;
 }
 
-/* The command: default signals, nothing blocked, no descriptor but 0, 1, 2; the shell. */
-static void command(const cmdfarm *c, char **argv, char **envp) {
+/* The command: default signals, nothing blocked, no descriptor but 0, 1, 2; the shell. When
+ * execve fails (E2BIG: the command is over the argument limit), its errno goes to the guardian
+ * through errfd, which a successful execve closes (FD_CLOEXEC). */
+static void command(const cmdfarm *c, char **argv, char **envp, int errfd) {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -608,13 +645,18 @@ static void command(const cmdfarm *c, char **argv, char **envp) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  close_from(c, 3);
+  if (dup2(errfd, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0) _exit(127);
+  close_from(c, 4);
   execve("/bin/sh", argv, envp);
+  int e = errno;
+  ssize_t w = write(3, &e, sizeof e);
+  (void)w;
   _exit(127);
 }
 
 /* The guardian: leads the command's process group, runs the shell in it, and sends its wait
- * status back over `life`, a socket to the worker. Should the worker die first (a lost worker,
+ * status (and execve's errno when the shell could not start) back over `life`, a socket to the
+ * worker. Should the worker die first (a lost worker,
  * an aborted job), the socket reads EOF and the guardian kills the whole group: nothing of the
  * command runs on, twice with its retry elsewhere. It ignores the SIGTERM of --timeout, which is
  * for the command (SIGKILL, later, ends it too). */
@@ -638,9 +680,12 @@ static void guardian(const cmdfarm *c, pid_t parent, int devnull, int out, int e
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  int ep[2];
+  if (pipe2(ep, O_CLOEXEC)) _exit(127);
   pid_t sh = safe_fork();
-  if (sh == 0) command(c, argv, envp);
+  if (sh == 0) command(c, argv, envp, ep[1]);
   if (sh < 0) _exit(127);
+  close(ep[1]);
   close(0), close(1), close(2); /* the output ends when the command's processes end */
   for (;;) {
     struct pollfd pf[2] = {{3, POLLIN, 0}, {sp[0], POLLIN, 0}};
@@ -654,7 +699,10 @@ static void guardian(const cmdfarm *c, pid_t parent, int devnull, int out, int e
     }
     int st;
     if (waitpid(sh, &st, WNOHANG) == sh) {
-      send(3, &st, sizeof st, MSG_NOSIGNAL);
+      /* The shell's end of ep is closed by now (by execve, or by its exit). */
+      int msg[2] = {st, 0};
+      if (read(ep[0], &msg[1], sizeof msg[1]) != (ssize_t)sizeof msg[1]) msg[1] = 0;
+      send(3, msg, sizeof msg, MSG_NOSIGNAL);
       _exit(0);
     }
   }
@@ -761,9 +809,9 @@ static void run_command(const cmdfarm *c, const char *command, uint64_t line, in
   if (!o->seconds) o->seconds = now() - t0;
   /* The guardian's exit says little: the shell's wait status came over the socket. Without it
    * (the guardian was killed: --timeout's SIGKILL) the guardian's own status stands. */
-  int st;
-  if (recv(life[0], &st, sizeof st, MSG_DONTWAIT) == (ssize_t)sizeof st)
-    o->status = st, o->wait_errno = 0;
+  int msg[2];
+  if (recv(life[0], msg, sizeof msg, MSG_DONTWAIT) == (ssize_t)sizeof msg)
+    o->status = msg[0], o->exec_errno = msg[1], o->wait_errno = 0;
   else if (!o->wait_errno && WIFEXITED(o->status))
     o->status = 127 << 8; /* it could not start the shell */
   close(life[0]);
@@ -858,12 +906,21 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
   if (c->outdir) io |= close_outputs(c, t.line, s, tmp);
 
   /* The verdict; the code returned becomes "execute returned N" in the library's message. */
-  char why[160];
+  char why[320];
   int code = 0;
   if (io)
     code = 126, snprintf(why, sizeof why, "its output could not be written to --output-dir");
   else if (o.spawn_errno)
     code = 127, snprintf(why, sizeof why, "cannot start /bin/sh: %s", strerror(o.spawn_errno));
+  else if (o.exec_errno == E2BIG)
+    code = 126, snprintf(why, sizeof why,
+                         "the command (%zu bytes) is longer than the system's argument limit "
+                         "(ARG_MAX %ld bytes for the arguments and the environment; Linux takes "
+                         "%ld bytes in one argument); /bin/sh could not be started",
+                         len, sysconf(_SC_ARG_MAX), 32 * sysconf(_SC_PAGESIZE));
+  else if (o.exec_errno)
+    code = o.exec_errno == ENOENT ? 127 : 126,
+    snprintf(why, sizeof why, "cannot start /bin/sh: %s", strerror(o.exec_errno));
   else if (o.timed_out)
     code = 124, snprintf(why, sizeof why, "timed out (--timeout %g), killed", c->timeout);
   else if (o.wait_errno)
@@ -906,7 +963,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
   return rc;
 }
 
-/* ---- main: FILE out of argv, its digest in ------------------------------------------------- */
+/* ---- main: FILE out of argv, its digest into the journal_key ------------------------------- */
 
 /* Does option argument a (starting with "--") take the next argument as its value? The app's
  * options say so themselves; a common option is asked of the library: alone on a command line,
@@ -914,7 +971,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
 static int takes_value(const tf_option *opts, const char *a) {
   if (strchr(a, '=') || !strcmp(a, "--resume")) return 0;
   for (const tf_option *o = opts; o->name; o++)
-    if (!strcmp(a + 2, o->name)) return o->type != TF_OPT_FLAG;
+    if (!strcmp(a + 2, o->name)) return (o->type & TF_OPT_TYPE_MASK) != TF_OPT_FLAG;
   tf_app probe = {.name = "probe"};
   tf_config cfg;
   tf_config_defaults(&cfg);
@@ -923,23 +980,21 @@ static int takes_value(const tf_option *opts, const char *a) {
 }
 
 /* The command line the library sees, made from the user's:
- * - FILE (the first non-option argument, or --commands FILE) becomes --commands=PATH, PATH made
- *   absolute, and --commands-digest=HEX, a hash of FILE's bytes, is added: the journal's
- *   fingerprint covers the app options, so a journal from an edited FILE is refused;
- * - the run options (--timeout, --summary) are parsed here, with the library's parser, and left
- *   out: a rerun may change them and still use the journal;
+ * - FILE (the first non-option argument, or --commands FILE) is read here, on every rank, and
+ *   passed on as --commands FILE; a digest of its bytes becomes the app's journal_key, so that
+ *   the journal is refused for an edited FILE, while FILE's name is no part of it (--commands is
+ *   not journaled): the same commands under another name or path resume the journal;
  * - --resume is added to a --journal;
  * - --prefetch=1 is added unless --prefetch or --chunk is given: a command costs a millisecond
  *   or more, so handing them out one by one costs nothing measurable, and a short command never
  *   waits on a worker behind a long one.
  * What is wrong goes to file_err, said by check_options (on rank 0 only, after MPI_Init). */
-static char **rewrite_args(cmdfarm *c, const tf_option *opts, const tf_option *run_opts, int argc,
-                           char **argv, int *nargc, char *store[2]) {
-  char **out = calloc((size_t)argc + 5, sizeof *out), **run = calloc((size_t)argc + 1, sizeof *run);
-  if (!out || !run) return free(out), free(run), NULL;
+static char **rewrite_args(cmdfarm *c, const tf_option *opts, int argc, char **argv, int *nargc) {
+  char **out = calloc((size_t)argc + 5, sizeof *out);
+  if (!out) return NULL;
   const char *file = NULL;
-  int n = 1, nrun = 1, journal = 0, resume = 0, help = 0, prefetch = 0;
-  out[0] = run[0] = argv[0];
+  int n = 1, journal = 0, resume = 0, help = 0, prefetch = 0;
+  out[0] = argv[0];
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strncmp(a, "--", 2) && a[2]) {
@@ -947,9 +1002,6 @@ static char **rewrite_args(cmdfarm *c, const tf_option *opts, const tf_option *r
       journal |= !strcmp(a, "--journal") || !strncmp(a, "--journal=", 10);
       resume |= !strcmp(a, "--resume");
       prefetch |= !strncmp(a, "--prefetch", 10) || !strncmp(a, "--chunk", 7);
-      if (!strncmp(a, "--commands-digest", 17) && !c->file_err[0])
-        snprintf(c->file_err, sizeof c->file_err,
-                 "--commands-digest is set by taskfarm-cmdfarm itself");
       const char *v = !strncmp(a, "--commands=", 11)             ? a + 11
                       : !strcmp(a, "--commands") && i + 1 < argc ? argv[++i]
                                                                  : NULL;
@@ -959,28 +1011,15 @@ static char **rewrite_args(cmdfarm *c, const tf_option *opts, const tf_option *r
         file = v;
         continue;
       }
-      int is_run = 0;
-      for (const tf_option *o = run_opts; o->name; o++) {
-        size_t len = strlen(o->name);
-        is_run |= !strncmp(a + 2, o->name, len) && (!a[2 + len] || a[2 + len] == '=');
-      }
-      char **to = is_run ? run : out;
-      int *k = is_run ? &nrun : &n;
-      to[(*k)++] = argv[i];
-      if (takes_value(opts, a) && i + 1 < argc) to[(*k)++] = argv[++i];
+      out[n++] = argv[i];
+      if (takes_value(opts, a) && i + 1 < argc) out[n++] = argv[++i];
     } else if (!file && a[0] != '-') {
       file = a;
     } else {
       out[n++] = argv[i]; /* a second FILE, or "-x": the library says what is wrong */
     }
   }
-  tf_app app = {.name = "taskfarm-cmdfarm", .options = run_opts};
-  tf_config cfg;
-  tf_config_defaults(&cfg);
   char err[512] = "";
-  if (tf_parse_args(nrun, run, &app, &cfg, err, sizeof err) == TF_EUSAGE && !c->file_err[0])
-    snprintf(c->file_err, sizeof c->file_err, "%s", err);
-  free(run);
   if (!file) {
     if (!c->file_err[0])
       snprintf(c->file_err, sizeof c->file_err,
@@ -989,18 +1028,10 @@ static char **rewrite_args(cmdfarm *c, const tf_option *opts, const tf_option *r
     if (read_all(file, &c->text, &c->text_len, err, sizeof err) ||
         index_commands(c, file, err, sizeof err))
       if (!c->file_err[0]) snprintf(c->file_err, sizeof c->file_err, "%s", err);
-    char *abs = realpath(file, NULL); /* "cmds" and "./cmds" are one file to the journal */
-    store[0] = malloc(strlen(abs ? abs : file) + 12);
-    store[1] = malloc(40);
-    if (!store[0] || !store[1]) return free(abs), free(out), NULL;
-    sprintf(store[0], "--commands=%s", abs ? abs : file);
     uint64_t d = fnv1a(UINT64_C(0xcbf29ce484222325), c->text ? c->text : "", c->text_len);
-    sprintf(store[1], "--commands-digest=%016llx", (unsigned long long)d);
-    free(abs);
-    memmove(out + 2, out + 1, (size_t)(n - 1) * sizeof *out); /* --commands first */
-    out[1] = store[0];
-    n++;
-    out[n++] = store[1];
+    snprintf(c->key, sizeof c->key, "commands-digest=%016llx", (unsigned long long)d);
+    out[n++] = "--commands";
+    out[n++] = (char *)file;
     if (journal && !resume) out[n++] = "--resume";
     if (!prefetch) out[n++] = "--prefetch=1";
   }
@@ -1012,19 +1043,18 @@ static char **rewrite_args(cmdfarm *c, const tf_option *opts, const tf_option *r
 int main(int argc, char **argv) {
   cmdfarm c = {.max_output = 1 << 20, .spool_fd = -1};
   const tf_option options[] = {
-      {"commands", TF_OPT_STRING, &c.commands, "FILE",
+      /* FILE's name is not journaled, its contents are (the journal_key). */
+      {"commands", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.commands, "FILE",
        "the command file, one shell command a line (or give FILE first)", 0, 0},
       {"output-dir", TF_OPT_STRING, &c.outdir, "DIR",
        "workers write each command's output to DIR/LINE.out, DIR/LINE.err", 0, 0},
       {"max-output", TF_OPT_SIZE, &c.max_output, "BYTES",
        "keep this much stdout and stderr per command (default 1M)", 0, TF_MAX_PAYLOAD_LIMIT},
-      {"timeout", TF_OPT_DOUBLE, &c.timeout, "SECONDS",
+      /* A rerun from the journal may change these. */
+      {"timeout", TF_OPT_DOUBLE | TF_OPT_NOT_JOURNALED, &c.timeout, "SECONDS",
        "kill a command's process group after this long (default 0: none)", 0, 1e9},
-      {"summary", TF_OPT_STRING, &c.summary, "FILE",
+      {"summary", TF_OPT_STRING | TF_OPT_OUTPUT, &c.summary, "FILE",
        "write a TSV table: line, status, seconds, node, command", 0, 0},
-      /* options[3] and [4] may change between runs of one journal: main keeps them from it */
-      {"commands-digest", TF_OPT_STRING, &c.digest, "HEX",
-       "set by " ME " itself: a hash of FILE, for --journal", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
@@ -1047,21 +1077,18 @@ int main(int argc, char **argv) {
       .collect = collect,
       .finish = finish,
       .worker_init = worker_init,
+      .master_init = master_init,
+      .master_fini = master_fini,
   };
-  const tf_option run_options[] = {options[3], options[4], TF_OPTIONS_END}; /* not journaled */
-  char *store[2] = {NULL, NULL};
   int nargc = 0;
-  char **args = rewrite_args(&c, options, run_options, argc, argv, &nargc, store);
+  char **args = rewrite_args(&c, options, argc, argv, &nargc);
   if (!args) return fprintf(stderr, ME ": out of memory\n"), TF_EXIT_FAILED;
+  app.journal_key = c.key[0] ? c.key : NULL;
   int rc = tf_main(nargc, args, &app);
-  /* --fail-fast or a stop signal end the run before finish: the master still prints the output
-   * it has and the table, with the commands that have no result as "not done". */
-  if (c.master && !c.reported) report(&c, 0, c.quiet);
-  fflush(stdout);
   if (c.spool_fd >= 0) close(c.spool_fd);
   for (size_t i = 0; i < c.nnodes; i++)
     free(c.nodes[i]);
   free(c.nodes), free(c.slots), free(c.recs), free(c.text), free(c.cmds);
-  free(store[0]), free(store[1]), free(args);
+  free(args);
   return rc;
 }

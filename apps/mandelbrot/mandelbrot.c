@@ -1,7 +1,8 @@
 /* mandelbrot.c - render the Mandelbrot set: each task is a band of image rows,
  * whose cost varies wildly (rows through the set iterate to --max-iter), so the
  * farm's dynamic load balancing matters. Workers return iteration counts and
- * colours; the master places bands by row, writes the PNG and a checksum. */
+ * colours; the master places bands by row, writes the PNG (whole, through
+ * tf_output) and a checksum. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -144,18 +145,16 @@ static void png_err(png_structp png, png_const_charp msg) {
 
 static void png_warn(png_structp png, png_const_charp msg) { (void)png, (void)msg; }
 
-/* Write the image as 8-bit RGB through libpng; on failure say why in err. */
-static int write_png(const mb_ctx *c, char err[128]) {
-  FILE *f = fopen(c->output, "wb");
-  if (!f) return snprintf(err, 128, "%s", strerror(errno)), -1;
+/* Write the image as 8-bit RGB through libpng into out->file; on failure say why in err. */
+static int write_png(const mb_ctx *c, FILE *f, char *err, size_t n) {
   png_bytep *rows = malloc((size_t)c->height * sizeof *rows);
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, err, png_err, png_warn);
+  char why[128] = "";
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, why, png_err, png_warn);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!rows || !info) {
-    snprintf(err, 128, "out of memory");
+    snprintf(err, n, "out of memory");
     png_destroy_write_struct(&png, NULL);
     free(rows);
-    fclose(f);
     return -1;
   }
   for (long long j = 0; j < c->height; j++)
@@ -169,27 +168,44 @@ static int write_png(const mb_ctx *c, char err[128]) {
     png_write_image(png, rows);
     png_write_end(png, NULL);
     rc = 0;
+  } else {
+    snprintf(err, n, "%s", why);
   }
   png_destroy_write_struct(&png, &info);
   free(rows);
-  if (fclose(f) && rc == 0) rc = -1, snprintf(err, 128, "%s", strerror(errno));
   return rc;
 }
 
 /* Raw counts: uint32 little-endian per pixel, row-major from the top row. */
-static int write_counts(const mb_ctx *c, char err[128]) {
-  FILE *f = fopen(c->counts, "wb");
-  if (!f) return snprintf(err, 128, "%s", strerror(errno)), -1;
+static int write_counts(const mb_ctx *c, FILE *f, char *err, size_t n) {
   size_t npix = (size_t)c->width * (size_t)c->height;
-  int ok = 1;
-  for (size_t p = 0; p < npix && ok; p++) {
+  for (size_t p = 0; p < npix; p++) {
     unsigned char b[4] = {c->iters[p] & 255, (c->iters[p] >> 8) & 255, (c->iters[p] >> 16) & 255,
                           c->iters[p] >> 24};
-    ok = fwrite(b, 1, 4, f) == 4;
+    if (fwrite(b, 1, 4, f) != 4) return snprintf(err, n, "%s", strerror(errno)), -1;
   }
-  if (!ok) snprintf(err, 128, "%s", strerror(errno));
-  if (fclose(f) && ok) ok = 0, snprintf(err, 128, "%s", strerror(errno));
-  return ok ? 0 : -1;
+  return 0;
+}
+
+/* Write path whole (tf_output_*: a run killed while writing leaves no half file) with fn; the
+ * option's name and the cause on failure. */
+static int write_file(const mb_ctx *c, const char *opt, const char *path,
+                      int (*fn)(const mb_ctx *, FILE *, char *, size_t)) {
+  tf_output out;
+  char err[600];
+  if (tf_output_open(path, &out, err, sizeof err) == 0) {
+    char why[200];
+    if (fn(c, out.file, why, sizeof why) == 0) {
+      if (tf_output_commit(&out, err, sizeof err) == 0) return 0;
+    } else {
+      int e = ferror(out.file) ? errno : 0; /* libpng says only "Write Error" */
+      tf_output_discard(&out);
+      snprintf(err, sizeof err, "%s: %s%s%s%s", path, why, e ? " (" : "", e ? strerror(e) : "",
+               e ? ")" : "");
+    }
+  }
+  fprintf(stderr, "mandelbrot: %s %s\n", opt, err);
+  return -1;
 }
 
 static int finish(tf_handle *h, void *vctx) {
@@ -214,15 +230,8 @@ static int finish(tf_handle *h, void *vctx) {
   printf("checksum     %016" PRIx64 " (FNV-1a 64 of the iteration counts)\n", hash);
   printf("iterations   %" PRIu64 "\n", total);
   printf("inside       %" PRIu64 " pixels, area %.6f\n", inside, area);
-  char err[128];
-  if (c->output[0] && write_png(c, err)) {
-    fprintf(stderr, "mandelbrot: cannot write %s: %s\n", c->output, err);
-    return -1;
-  }
-  if (c->counts && write_counts(c, err)) {
-    fprintf(stderr, "mandelbrot: cannot write %s: %s\n", c->counts, err);
-    return -1;
-  }
+  if (c->output[0] && write_file(c, "--output", c->output, write_png)) return -1;
+  if (c->counts && write_file(c, "--counts", c->counts, write_counts)) return -1;
   if (c->output[0]) printf("wrote        %s\n", c->output);
   return 0;
 }
@@ -249,9 +258,10 @@ int main(int argc, char **argv) {
       {"ymax", TF_OPT_DOUBLE, &c.ymax, "Y", "top edge, imaginary part (default 1.2)", -8, 8},
       {"max-iter", TF_OPT_INT, &c.max_iter, "N", "iterations until inside (default 2000)", 1, 1e8},
       {"rows", TF_OPT_INT, &c.rows, "R", "image rows per task (default 4)", 1, 64},
-      {"output", TF_OPT_STRING, &c.output, "FILE",
+      {"output", TF_OPT_STRING | TF_OPT_OUTPUT, &c.output, "FILE",
        "PNG to write, \"\" for none (default mandelbrot.png)", 0, 0},
-      {"counts", TF_OPT_STRING, &c.counts, "FILE", "also write the raw counts", 0, 0},
+      {"counts", TF_OPT_STRING | TF_OPT_OUTPUT, &c.counts, "FILE", "also write the raw counts", 0,
+       0},
       TF_OPTIONS_END,
   };
   tf_app app = {

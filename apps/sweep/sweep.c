@@ -1,7 +1,6 @@
 /* sweep.c - a sweep of the SIR epidemic model over a (beta, gamma) grid, one task per point: the
  * worker integrates the ODEs with GSL's rk8pd driver; the master keeps the summaries by grid index
- * and writes the closed-form check, the CSV table and the SVG heat map. */
-#include <errno.h>
+ * and writes the closed-form check, the CSV table and the SVG heat map (whole, with tf_output). */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 #include <gsl/gsl_roots.h>
@@ -205,16 +204,26 @@ static const char *map_title(const sweep_ctx *c) {
                                     : "final size R(t_end)";
 }
 
-static int close_file(FILE *f, const char *path) {
-  int bad = ferror(f), e = errno;
-  if (fclose(f) && !bad) bad = 1, e = errno;
-  if (bad) fprintf(stderr, "sweep: cannot write %s: %s\n", path, strerror(e));
-  return bad ? -1 : 0;
+/* Start and finish an output file, written whole (tf_output_*): a run killed while writing it,
+ * or a full disk, leaves the old file or none, never half of one. */
+static FILE *open_file(tf_output *out, const char *opt, const char *path) {
+  char err[600];
+  if (tf_output_open(path, out, err, sizeof err) == 0) return out->file;
+  fprintf(stderr, "sweep: %s %s\n", opt, err);
+  return NULL;
+}
+
+static int close_file(tf_output *out, const char *opt) {
+  char err[600];
+  if (tf_output_commit(out, err, sizeof err) == 0) return 0;
+  fprintf(stderr, "sweep: %s %s\n", opt, err);
+  return -1;
 }
 
 static int write_csv(const sweep_ctx *c) {
-  FILE *f = fopen(c->csv, "w");
-  if (!f) return fprintf(stderr, "sweep: cannot open %s: %s\n", c->csv, strerror(errno)), -1;
+  tf_output out;
+  FILE *f = open_file(&out, "--csv", c->csv);
+  if (!f) return -1;
   fprintf(f, "beta,gamma,R0,peak_infected,t_peak,S_end,R_end,steps\n");
   for (long long id = 0; id < c->nbeta * c->ngamma; id++) {
     double b = beta_at(c, id), g = gamma_at(c, id);
@@ -222,7 +231,7 @@ static int write_csv(const sweep_ctx *c) {
     fprintf(f, "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%llu\n", b, g, b / g, r->peak, r->t_peak,
             r->s_end, r->r_end, (unsigned long long)r->steps);
   }
-  return close_file(f, c->csv);
+  return close_file(&out, "--csv");
 }
 
 /* A five-stop approximation of the viridis palette, t in [0, 1]. */
@@ -247,8 +256,9 @@ static int write_svg(const sweep_ctx *c) {
     hi = fmax(hi, cell_value(c, &c->cells[id]));
   }
   double span = hi > lo ? hi - lo : 1;
-  FILE *f = fopen(c->svg, "w");
-  if (!f) return fprintf(stderr, "sweep: cannot open %s: %s\n", c->svg, strerror(errno)), -1;
+  tf_output out;
+  FILE *f = open_file(&out, "--svg", c->svg);
+  if (!f) return -1;
   fprintf(f,
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"680\" height=\"580\" "
           "font-family=\"sans-serif\" font-size=\"13\">\n<rect width=\"680\" height=\"580\" "
@@ -281,7 +291,7 @@ static int write_svg(const sweep_ctx *c) {
             y0 + hgt - 7.5 * (k + 1), col);
   }
   fprintf(f, "</svg>\n");
-  return close_file(f, c->svg);
+  return close_file(&out, "--svg");
 }
 
 /* --check: the closed forms for every grid point, and the largest deviations from them. */
@@ -346,8 +356,9 @@ int main(int argc, char **argv) {
        3, 1e7},
       {"tol", TF_OPT_DOUBLE, &c.tol, "E", "absolute and relative ODE tolerance (default 1e-10)",
        1e-14, 1e-2},
-      {"csv", TF_OPT_STRING, &c.csv, "FILE", "write one line per grid point to FILE", 0, 0},
-      {"svg", TF_OPT_STRING, &c.svg, "FILE", "write a heat map to FILE", 0, 0},
+      {"csv", TF_OPT_STRING | TF_OPT_OUTPUT, &c.csv, "FILE",
+       "write one line per grid point to FILE", 0, 0},
+      {"svg", TF_OPT_STRING | TF_OPT_OUTPUT, &c.svg, "FILE", "write a heat map to FILE", 0, 0},
       {"map", TF_OPT_STRING, &c.map, "Q", "heat map of peak, tpeak or final (default peak)", 0, 0},
       {"check", TF_OPT_FLAG, &c.check, NULL, "compare with the closed forms (final size, peak)", 0,
        0},

@@ -3,7 +3,9 @@
 # failed lines named; output in line order, byte for byte (1 MiB), cut with a marker at
 # --max-output; stdout and the summary table identical on 1, 2 and 4 ranks; --output-dir with
 # binary output; --timeout killing a sleep; --retries rescuing a flaky command; --journal reruns
-# only what failed and refuses an edited FILE; bad input exits 2, an empty FILE 0.
+# only what failed, resumes for a renamed FILE and refuses an edited one; a command over the
+# argument limit named as such; --fail-fast still writes the table; bad input (a FIFO or a device
+# as FILE, an unwritable --summary) exits 2, an empty FILE 0.
 . "$(dirname "$0")/lib.sh"
 set -e
 CMDFARM=$top_builddir/taskfarm-cmdfarm
@@ -110,13 +112,51 @@ expect_text "$TMP/err" "2 of the results were read back" "results read back"
 expect_text "$TMP/err" "3 commands: 3 succeeded" "all done"
 [ "$(sort "$TMP/log" | tr '\n' ' ')" = "a b b c " ] || fail "log: $(sort "$TMP/log" | tr '\n' ' ')"
 [ "$(cut -f2 "$TMP/sum" | tr '\n' ' ')" = "status ok ok ok " ] || fail "table after the rerun"
+# The same commands under another name and path, with another --timeout and --summary: the
+# journal's fingerprint covers FILE's bytes, not its name, nor the run options.
+mkdir "$TMP/elsewhere"
+cp "$TMP/cmds4" "$TMP/elsewhere/renamed"
+expect_status 0 "FILE renamed" mpi 2 "$CMDFARM" --timeout 50 --summary "$TMP/sum2" \
+  --journal "$TMP/j" "$TMP/elsewhere/renamed"
+expect_text "$TMP/err" "3 of the results were read back" "the renamed FILE resumes the journal"
+[ "$(wc -l <"$TMP/log")" = 4 ] || fail "a command ran again for a renamed FILE"
 sum_before=$(cksum <"$TMP/j")
 echo "# edited" >>"$TMP/cmds4"
 expect_status 1 "edited FILE" mpi 2 "$CMDFARM" "$TMP/cmds4" --journal "$TMP/j"
-expect_text "$TMP/err" "--commands-digest=" "the digest named"
+expect_text "$TMP/err" "(journal: commands-digest=" "the digest named"
 [ "$(cksum <"$TMP/j")" = "$sum_before" ] || fail "the journal was modified"
 [ "$(wc -l <"$TMP/log")" = 4 ] || fail "a command ran with a refused journal"
-pass "--journal: a rerun runs only the failed command; an edited FILE is refused"
+pass "--journal: a rerun runs only the failed command; a renamed FILE resumes, an edited one is refused"
+
+# A command over the argument limit (execve's E2BIG: Linux takes 128 KiB in one argument) is
+# reported as such, not as "exit status 127"; the other commands run.
+awk 'BEGIN { s = "echo "; for (i = 0; i < 200000; i++) s = s "A"; print s; print "echo small" }' \
+  >"$TMP/big"
+expect_status 1 "a command over the argument limit" mpi 2 "$CMDFARM" "$TMP/big"
+expect_text "$TMP/err" "line 1 (task 0) failed on rank 1" "the line named"
+expect_text "$TMP/err" "the command (200005 bytes) is longer than the system's argument limit (ARG_MAX" \
+  "the argument limit named"
+grep -q "exit status 127" "$TMP/err" && fail "the argument limit reported as exit status 127"
+expect_text "$TMP/out" "[line 2] small" "the other command ran"
+pass "a command over the argument limit is named as such"
+
+# --fail-fast while another command still runs: the run ends (the worker in the long command
+# never answers, so the job is aborted); the output held back, the table and the report are
+# written before that, with the commands that have no result "not done".
+printf 'sleep 0.3; exit 3\nsleep 40\necho never\n' >"$TMP/cmds5"
+expect_status 1 "--fail-fast with a command running" mpi 3 "$CMDFARM" "$TMP/cmds5" --fail-fast \
+  --summary "$TMP/sum5"
+[ -f "$TMP/sum5" ] || { cat "$TMP/err" >&2; fail "no --summary after --fail-fast"; }
+[ "$(cut -f1,2 "$TMP/sum5" | tr '\t\n' ': ')" = "line:status 1:not-done 2:not-done 3:not-done " ] ||
+  fail "table after --fail-fast: $(cut -f1,2 "$TMP/sum5" | tr '\t\n' ': ')"
+expect_text "$TMP/err" "3 commands: 0 succeeded, 3 did not finish: lines 1 2 3" "the report"
+pass "--fail-fast: the table and the report are written before the job ends"
+
+# A --summary that cannot be written is refused before any command runs.
+expect_status 2 "unwritable --summary" mpi 2 "$CMDFARM" "$TMP/cmds3" --summary "$TMP/no/such/sum"
+expect_text "$TMP/err" "--summary $TMP/no/such/sum: cannot create a file in $TMP/no/such" \
+  "the summary named"
+pass "an unwritable --summary exits 2 at the start"
 
 # Bad input.
 expect_status 2 "missing FILE" "$CMDFARM" "$TMP/nosuch"
@@ -129,4 +169,13 @@ expect_text "$TMP/err" "unknown option '--bogus'" "the option named"
 printf '\n  # nothing\n\n' >"$TMP/empty"
 expect_status 0 "empty FILE" "$CMDFARM" "$TMP/empty"
 expect_text "$TMP/err" "has no commands (3 lines, blank or comments): nothing to do" "empty"
-pass "a missing FILE, no FILE, an unknown option exit 2; an empty FILE exits 0"
+# Not a regular file: a FIFO would block every rank for ever, /dev/zero never ends.
+mkfifo "$TMP/fifo"
+for f in "$TMP/fifo" /dev/zero "$TMP/o"; do
+  expect_status 2 "FILE $f" timeout -k 5 30 "$CMDFARM" "$f"
+  expect_text "$TMP/err" "$f is a" "$f named"
+  expect_text "$TMP/err" "not a regular file" "$f refused"
+done
+expect_status 2 "FILE a FIFO, 2 ranks" timeout -k 5 60 "$MPIRUN" --oversubscribe -np 2 "$CMDFARM" \
+  "$TMP/fifo"
+pass "a missing FILE, no FILE, an unknown option, a FIFO or a device exit 2; an empty FILE exits 0"

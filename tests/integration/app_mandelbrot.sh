@@ -52,7 +52,43 @@ expect_status 2 "xmin above xmax" "$MANDEL" --xmin 1 --xmax 0
 expect_text "$TMP/err" "--xmin" "bad region names --xmin"
 expect_status 2 "zero width" "$MANDEL" --width 0
 expect_text "$TMP/err" "--width" "bad width names --width"
-expect_status 1 "unwritable PNG" "$MANDEL" --width 8 --height 8 --output "$TMP/no/such/dir.png" \
-  --quiet
-expect_text "$TMP/err" "$TMP/no/such/dir.png" "unwritable PNG named"
-pass "bad region, bad width and an unwritable file are refused with a message"
+pass "bad region and bad width are refused with a message"
+
+# The files are written whole (tf_output): one that cannot be made is refused before a pixel is
+# computed (this image would take minutes), with the option, the file and the cause.
+big="--width 4000 --height 4000 --max-iter 100000 --quiet"
+for opt in --output --counts; do
+  expect_status 2 "$opt in a missing directory" timeout -k 5 60 "$MANDEL" $big $opt "$TMP/no/such/f"
+  expect_text "$TMP/err" "$opt $TMP/no/such/f: cannot create a file in $TMP/no/such" \
+    "$opt: option, file and cause named"
+done
+# A link at the PNG's name is replaced, its target left alone; no temporary file stays.
+mkdir "$TMP/links"
+echo precious >"$TMP/links/precious"
+ln -s "$TMP/links/precious" "$TMP/links/m.png"
+"$MANDEL" --width 16 --height 12 --quiet --output "$TMP/links/m.png" >/dev/null ||
+  fail "mandelbrot with a link as --output exited $?"
+[ "$(cat "$TMP/links/precious")" = precious ] || fail "the PNG was written through a link"
+[ -f "$TMP/links/m.png" ] && [ ! -L "$TMP/links/m.png" ] || fail "the link is still there"
+[ "$(ls -A "$TMP/links" | tr '\n' ' ')" = "m.png precious " ] || fail "files left: $(ls -A "$TMP/links")"
+# A PNG that cannot be written whole (a 16 KiB file system, full half way): exit 1 naming the
+# cause, and the PNG that was there before stays whole, with no half new one beside it.
+mkdir "$TMP/small"
+cat >"$TMP/full.sh" <<'EOF2'
+mount -t tmpfs -o size=16k tmpfs "$1" || exit 77
+echo old >"$1/m.png"
+"$2" --width 400 --height 400 --max-iter 200 --quiet --output "$1/m.png" >/dev/null 2>"$3/err"
+echo $? >"$3/rc"
+cat "$1/m.png" >"$3/m.after"
+ls -A "$1" >"$3/ls"
+EOF2
+if unshare -m sh "$TMP/full.sh" "$TMP/small" "$MANDEL" "$TMP" 2>"$TMP/unshare.err"; then
+  [ "$(cat "$TMP/m.after")" = old ] || fail "the old PNG was not kept whole"
+  [ "$(cat "$TMP/ls")" = m.png ] || fail "files left on the full disk: $(cat "$TMP/ls")"
+  [ "$(cat "$TMP/rc")" = 1 ] || fail "a PNG on a full disk: exit status $(cat "$TMP/rc")"
+  expect_text "$TMP/err" "--output $TMP/small/m.png" "the PNG named"
+  expect_text "$TMP/err" "No space left on device" "the cause named"
+else
+  echo "not checked: a PNG on a full disk (cannot mount a small tmpfs: $(cat "$TMP/unshare.err"))"
+fi
+pass "outputs checked at the start, links replaced, a PNG never left half written"

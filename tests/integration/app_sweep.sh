@@ -1,7 +1,7 @@
 #!/bin/sh
 # taskfarm-sweep: the CSV and the summary are byte-identical for 1, 2, 3 and 4 ranks; every grid
 # point's final size and peak agree with the SIR closed forms (solved again here, in awk); the SVG
-# has one cell per grid point; a reversed range exits 2 and an unwritable CSV exits 1.
+# has one cell per grid point; a reversed range or an unwritable CSV exits 2 at the start.
 . "$(dirname "$0")/lib.sh"
 set -e
 SWEEP=$top_builddir/taskfarm-sweep
@@ -55,6 +55,17 @@ expect_status 2 "sweep with beta-min > beta-max" "$SWEEP" --beta-min 2 --beta-ma
 expect_text "$TMP/err" "--beta-min" "message naming the bad range"
 pass "reversed range rejected"
 
-expect_status 1 "sweep writing to a missing directory" "$SWEEP" $grid --quiet --csv "$TMP/no/such.csv"
-expect_text "$TMP/err" "$TMP/no/such.csv" "message naming the file"
-pass "unwritable CSV reported"
+# The CSV and the SVG are checked before the sweep starts (this grid would take minutes) and
+# written whole: a link at their names is replaced, its target untouched.
+for opt in --csv --svg; do
+  expect_status 2 "sweep writing $opt to a missing directory" timeout -k 5 60 "$SWEEP" --nbeta 2000 \
+    --ngamma 2000 --quiet $opt "$TMP/no/such.file"
+  expect_text "$TMP/err" "$opt $TMP/no/such.file: cannot create a file in $TMP/no" \
+    "message naming the option, the file and the cause"
+done
+echo precious >"$TMP/precious"
+ln -s "$TMP/precious" "$TMP/link.csv"
+"$SWEEP" --nbeta 2 --ngamma 2 --quiet --csv "$TMP/link.csv" >/dev/null || fail "CSV over a link"
+[ "$(cat "$TMP/precious")" = precious ] || fail "the CSV was written through a link"
+[ ! -L "$TMP/link.csv" ] && [ "$(wc -l <"$TMP/link.csv")" = 5 ] || fail "the CSV is not in place"
+pass "unwritable CSV or SVG refused at the start; a link at the CSV's name replaced"

@@ -83,4 +83,4 @@ fuzz() {
 }
 
 fuzz fuzz_wire '"TFW1" "\x01\x00"' src/wire.c
-fuzz fuzz_journal '"TFJOURNL" "TFJR" "\x01\x00\x00\x00"' src/journal.c src/crc32c.c
+fuzz fuzz_journal '"TFJOURNL" "TFJR" "\x02\x00\x00\x00"' src/journal.c src/crc32c.c

@@ -28,6 +28,15 @@ for np in 1 2 4; do
 done
 pass "a complete journal resumes to the same output on 1, 2 and 4 ranks"
 
+# The same options spelled otherwise (1.5e2, 24B, an explicit default, another order) are the same
+# run: the journal resumes.
+mpi 2 "$TESTAPP" --child-payload=40 --result-payload 24B --branch=3 --sleep-us 0 --depth 2 \
+  --tasks 1.5e2 --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "resume with the options spelled otherwise"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "resume with the options spelled otherwise changed the output"
+expect_text "$TMP/err" "1950 of the results were read back" "every result read back (respelled)"
+pass "a journal resumes with the same options spelled otherwise"
+
 sum_before=$(cksum <"$J")
 unchanged() { [ "$(cksum <"$J")" = "$sum_before" ] || fail "$1: the journal was modified"; }
 
@@ -38,7 +47,8 @@ unchanged "journal exists without --resume"
 
 expect_status 1 "journal from other options" mpi 2 "$TESTAPP" --tasks 151 --depth 2 --branch 3 \
   --result-payload 24 --child-payload 40 --journal "$J" --resume
-expect_text "$TMP/err" "written by another app or with other options (--tasks=150" "mismatch named"
+expect_text "$TMP/err" "written by another app or with other options (journal: --tasks=150; this run: --tasks=151)" \
+  "the option that differs named"
 unchanged "journal from other options"
 pass "a journal from other options, or without --resume, is refused and left as it is"
 
@@ -91,3 +101,22 @@ expect_text "$TMP/err" "--resume needs --journal FILE" "--resume without --journ
 expect_status 1 "journal in a missing directory" "$TESTAPP" --journal "$TMP/nowhere/j"
 expect_text "$TMP/err" "$TMP/nowhere/j" "the path is named"
 pass "bad journal arguments are refused with the reason"
+
+# Not a regular file: a device that never ends (/dev/zero) or swallows everything (/dev/full), a
+# FIFO that would block, a directory: refused at once, naming what it is, nothing read or run.
+mkfifo "$TMP/fifo"
+mkdir "$TMP/jdir"
+for p in /dev/zero /dev/full "$TMP/fifo" "$TMP/jdir"; do
+  for resume in "" --resume; do
+    rm -f "$TMP/started"
+    # Bounded in time (SIGKILL too: a run blocked in open ignores SIGTERM) and in memory (an
+    # endless read must not take the machine with it).
+    expect_status 1 "--journal $p $resume" sh -c 'ulimit -v 4000000; exec "$@"' sh \
+      timeout -k 5 30 "$TESTAPP" --tasks 5 --started "$TMP/started" --journal "$p" $resume
+    expect_text "$TMP/err" "journal $p is a" "$p named"
+    expect_text "$TMP/err" "not a regular file" "$p refused as not a regular file"
+    [ ! -e "$TMP/started" ] || fail "tasks ran with --journal $p"
+  done
+done
+[ -p "$TMP/fifo" ] && [ -d "$TMP/jdir" ] || fail "the FIFO or the directory was replaced"
+pass "a device, a FIFO or a directory as the journal is refused at once"

@@ -3,11 +3,14 @@
  * damaged or foreign file is refused with a reason, and I/O errors reach the caller. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -301,7 +304,7 @@ static void test_journal_parse_of_header_only_has_no_records(void) {
   char err[256];
   CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
   CU_ASSERT_EQUAL_FATAL(len, HDR_SIZE);
-  CU_ASSERT_EQUAL(peek32(buf + HDR_VERSION), 1);
+  CU_ASSERT_EQUAL(peek32(buf + HDR_VERSION), 2);
   CU_ASSERT_EQUAL(peek32(buf + HDR_LEN), HDR_SIZE);
   CU_ASSERT_EQUAL(peek32(buf + HDR_ARGS_LEN), 0);
   CU_ASSERT_EQUAL(peek32(buf + HDR_CRC), tf_crc32c(0, buf, HDR_CRC));
@@ -467,11 +470,16 @@ static void test_journal_refuses_foreign_or_damaged_header(void) {
   CU_ASSERT_STRING_EQUAL(scan.error, "not a taskfarm journal (bad magic)");
   buf[3] = 'O';
 
-  poke32(buf + HDR_VERSION, 2);
+  poke32(buf + HDR_VERSION, 3);
   CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
-  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 2"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 3, written by a newer taskfarm"));
   CU_ASSERT_EQUAL(tf_journal_parse(buf, 12, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  /* Version 1 fingerprinted the options' text: refused with the way out. */
   poke32(buf + HDR_VERSION, 1);
+  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 1, written by an older taskfarm"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "another --journal"));
+  poke32(buf + HDR_VERSION, 2);
 
   /* Every byte of the header and its args is covered by the checks. */
   for (size_t at = 0; at < offs[0]; at++) {
@@ -501,7 +509,7 @@ static void test_journal_empty_or_partial_header_is_torn_creation(void) {
   CU_ASSERT_EQUAL(tf_journal_parse("TFJ", 3, MAX_RECORD, NULL, NULL, NULL), TF_EINVAL);
   /* Every prefix of a header is checked in the torn-tail test; here one with a field. */
   unsigned char h[HDR_SIZE] = "TFJOURNL";
-  poke32(h + HDR_VERSION, 1);
+  poke32(h + HDR_VERSION, 2);
   poke32(h + HDR_LEN, HDR_SIZE + 10);
   poke32(h + HDR_ARGS_LEN, 10);
   CU_ASSERT_EQUAL(tf_journal_parse(h, HDR_SIZE, MAX_RECORD, NULL, NULL, &scan), 0);
@@ -671,38 +679,64 @@ static void test_journal_add_refuses_bad_records(void) {
   remove_dir();
 }
 
-static void test_journal_io_errors_are_reported_and_sticky(void) {
-  if (access("/dev/full", W_OK) != 0) {
-    printf("(no /dev/full) ");
-    return;
+/* Files may grow to `bytes` only: a write past that fails with EFBIG, as on a full disk
+ * (SIGXFSZ ignored). limit_files(0) puts everything back. */
+static void limit_files(rlim_t bytes) {
+  static struct rlimit saved;
+  static void (*handler)(int);
+  static int on;
+  if (bytes && !on) {
+    CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    struct rlimit small = saved;
+    small.rlim_cur = bytes;
+    handler = signal(SIGXFSZ, SIG_IGN);
+    CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &small), 0);
+    on = 1;
+  } else if (!bytes && on) {
+    setrlimit(RLIMIT_FSIZE, &saved);
+    signal(SIGXFSZ, handler);
+    on = 0;
   }
+}
+
+static void test_journal_io_errors_are_reported_and_sticky(void) {
   tf_journal j;
-  /* The header cannot be written. */
-  CU_ASSERT_EQUAL(tf_journal_create(&j, "/dev/full", 1, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
-  CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, "/dev/full"));
-  CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, strerror(ENOSPC)));
+  make_dir();
+  /* The header cannot be written: the file this call made is removed again. */
+  limit_files(10);
+  CU_ASSERT_EQUAL(tf_journal_create(&j, path, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
+  limit_files(0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, path));
+  CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, strerror(EFBIG)));
   CU_ASSERT_EQUAL(tf_journal_close(&j, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(access(path, F_OK), -1);
 
   /* A record cannot be written: that error, and only it, from then on. */
-  CU_ASSERT_EQUAL_FATAL(tf_journal_reopen(&j, "/dev/full", 0, 0, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, 1, NULL, 0, 0, 0), 0);
+  limit_files(HDR_SIZE + 10);
   CU_ASSERT_EQUAL(tf_journal_add(&j, 1, "abc", 3, NULL, 0, 0), 0);
   CU_ASSERT_EQUAL(tf_journal_tick(&j, 0), 0); /* not due yet */
   CU_ASSERT_EQUAL(tf_journal_tick(&j, 1), TF_JOURNAL_EIO);
   char first[sizeof j.errmsg];
   memcpy(first, j.errmsg, sizeof first);
-  CU_ASSERT_PTR_NOT_NULL(strstr(first, "/dev/full"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(first, path));
   CU_ASSERT_PTR_NOT_NULL(strstr(first, "write failed"));
   CU_ASSERT_EQUAL(tf_journal_add(&j, 2, NULL, 0, NULL, 0, 2), TF_JOURNAL_EIO);
   CU_ASSERT_EQUAL(tf_journal_tick(&j, 2), TF_JOURNAL_EIO);
   CU_ASSERT_EQUAL(tf_journal_flush(&j, 2), TF_JOURNAL_EIO);
   CU_ASSERT_EQUAL(tf_journal_close(&j, 2), TF_JOURNAL_EIO);
+  limit_files(0);
   CU_ASSERT_STRING_EQUAL(j.errmsg, first);
   CU_ASSERT_PTR_NULL(j.path);
+  CU_ASSERT_EQUAL(file_size(path), HDR_SIZE + 10); /* what fitted; a torn tail */
 
   /* flush and close report it too, when nothing else ran first. */
-  CU_ASSERT_EQUAL_FATAL(tf_journal_reopen(&j, "/dev/full", 0, 60, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 0, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf_journal_reopen(&j, path, HDR_SIZE, 60, 0), 0);
+  limit_files(HDR_SIZE + 10);
+  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, "0123456789", 10, NULL, 0, 0), 0);
   CU_ASSERT_EQUAL(tf_journal_close(&j, 0), TF_JOURNAL_EIO);
+  limit_files(0);
+  remove_dir();
 }
 
 static void test_journal_read_file_reports_missing_and_empty_files(void) {
@@ -718,8 +752,143 @@ static void test_journal_read_file_reports_missing_and_empty_files(void) {
   CU_ASSERT_EQUAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
   CU_ASSERT_PTR_NULL(buf);
   CU_ASSERT_EQUAL(len, 0);
-  CU_ASSERT_EQUAL(tf_journal_read_file(dir, &buf, &len, err, sizeof err), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf_journal_read_file(dir, &buf, &len, err, sizeof err), TF_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, dir));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a directory, not a regular file"));
+  remove_dir();
+}
+
+/* /dev/zero never ends, /dev/full swallows nothing, a FIFO blocks a reader until a writer comes:
+ * each is refused at once, by the reader and by open, with what it is; nothing is read. */
+static void test_journal_refuses_what_is_not_a_regular_file(void) {
+  make_dir();
+  char fifo[700];
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+  static const struct {
+    const char *path, *kind;
+  } cases[] = {{"/dev/zero", "a character device"},
+               {"/dev/full", "a character device"},
+               {NULL, "a FIFO"},
+               {"/", "a directory"}};
+  alarm(20); /* a blocking open or an endless read fails the test instead of hanging it */
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *p = cases[i].path ? cases[i].path : fifo;
+    if (access(p, F_OK) != 0) continue;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    char err[512];
+    CU_ASSERT_EQUAL(tf_journal_read_file(p, &buf, &len, err, sizeof err), TF_EINVAL);
+    CU_ASSERT_PTR_NULL(buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].kind));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+    tf_journal j;
+    CU_ASSERT_EQUAL(tf_journal_open(&j, p, 0, &buf, &len), TF_EINVAL);
+    CU_ASSERT_PTR_NULL(buf);
+    CU_ASSERT_PTR_NULL(j.path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, p));
+    CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, cases[i].kind));
+    CU_ASSERT_EQUAL(tf_journal_create(&j, p, 1, 1, NULL, 0, 0, 0), TF_EINVAL);
+  }
+  alarm(0);
+  unlink(fifo);
+  remove_dir();
+}
+
+/* The reader stops at the size fstat gave when the file was opened, whatever read() would give
+ * after it: a /proc file says 0 bytes and has more, as a journal that another process appends to
+ * while it is read would. */
+static void test_journal_reads_no_more_than_the_size_at_open(void) {
+  if (access("/proc/self/status", R_OK) != 0) {
+    printf("(no /proc) ");
+    return;
+  }
+  unsigned char *buf = (unsigned char *)"x";
+  size_t len = 1;
+  char err[256];
+  CU_ASSERT_EQUAL(tf_journal_read_file("/proc/self/status", &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_PTR_NULL(buf);
+  CU_ASSERT_EQUAL(len, 0);
+  free(buf);
+}
+
+/* A child process tries to open the journal at path and exits 0 when it was refused as busy
+ * with want in the message (want NULL: exits 0 when it opened it). */
+static int try_in_child(const char *want) {
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    tf_journal j;
+    int rc = tf_journal_open(&j, path, 0, NULL, NULL);
+    if (want) _exit(rc == TF_JOURNAL_EBUSY && strstr(j.errmsg, want) ? 0 : 1);
+    _exit(rc == 0 && tf_journal_close(&j, 0) == 0 ? 0 : 1);
+  }
+  int st = 0;
+  CU_ASSERT_FATAL(pid > 0 && waitpid(pid, &st, 0) == pid);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void test_journal_one_run_at_a_time_and_the_holder_named(void) {
+  make_dir();
+  tf_journal j;
+  unsigned char *buf;
+  size_t len;
+  CU_ASSERT_EQUAL_FATAL(tf_journal_open(&j, path, 0, &buf, &len), 0);
+  CU_ASSERT_EQUAL(j.created, 1);
+  CU_ASSERT_EQUAL(j.lock_errno, 0);
+  CU_ASSERT(fcntl(j.fd, F_GETFL) & O_APPEND);
+  CU_ASSERT_EQUAL(tf_journal_start(&j, 7, "--n=1", 5, 0), 0);
+  /* Another process is refused, told who holds it, and changes nothing. */
+  char host[256], want[400];
+  gethostname(host, sizeof host);
+  host[sizeof host - 1] = '\0';
+  snprintf(want, sizeof want, "is in use by pid %ld on %s since ", (long)getpid(), host);
+  CU_ASSERT_EQUAL(try_in_child(want), 0);
+  CU_ASSERT_EQUAL(try_in_child("wait for it to end or use another --journal"), 0);
+  CU_ASSERT_EQUAL(file_size(path), HDR_SIZE + 5);
+  char lock[700];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  CU_ASSERT_EQUAL(access(lock, F_OK), 0);
+  /* Once it is closed the lock is free again and its lock file gone. */
+  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(access(lock, F_OK), -1);
+  CU_ASSERT_EQUAL(try_in_child(NULL), 0);
+  CU_ASSERT_EQUAL(file_size(path), HDR_SIZE + 5);
+  remove_dir();
+}
+
+/* A holder killed with SIGKILL leaves its lock file behind, but its lock dies with it: the next
+ * run opens the journal and writes its own lock file over the stale one. */
+static void test_journal_stale_lock_of_a_killed_run_does_not_block(void) {
+  make_dir();
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    tf_journal j;
+    if (tf_journal_create(&j, path, 0, 7, NULL, 0, 0, 0)) _exit(1);
+    raise(SIGKILL);
+    _exit(2);
+  }
+  int st = 0;
+  CU_ASSERT_FATAL(pid > 0 && waitpid(pid, &st, 0) == pid);
+  CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  char lock[700], text[256] = "", want[64];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  CU_ASSERT_EQUAL(access(lock, F_OK), 0); /* stale */
+  tf_journal j;
+  unsigned char *buf;
+  size_t len;
+  CU_ASSERT_EQUAL_FATAL(tf_journal_open(&j, path, 0, &buf, &len), 0);
+  CU_ASSERT_EQUAL(len, HDR_SIZE);
+  free(buf);
+  FILE *f = fopen(lock, "r");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_PTR_NOT_NULL(fgets(text, sizeof text, f));
+  fclose(f);
+  snprintf(want, sizeof want, "pid %ld on ", (long)getpid());
+  CU_ASSERT_EQUAL(strncmp(text, want, strlen(want)), 0);
+  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  unlink(lock);
   remove_dir();
 }
 
@@ -743,6 +912,10 @@ int main(void) {
       TF_UNIT_TEST(test_journal_add_refuses_bad_records),
       TF_UNIT_TEST(test_journal_io_errors_are_reported_and_sticky),
       TF_UNIT_TEST(test_journal_read_file_reports_missing_and_empty_files),
+      TF_UNIT_TEST(test_journal_refuses_what_is_not_a_regular_file),
+      TF_UNIT_TEST(test_journal_reads_no_more_than_the_size_at_open),
+      TF_UNIT_TEST(test_journal_one_run_at_a_time_and_the_holder_named),
+      TF_UNIT_TEST(test_journal_stale_lock_of_a_killed_run_does_not_block),
       TF_UNIT_END,
   };
   return tf_unit_run("journal", tests);

@@ -484,24 +484,25 @@ static void test_options_resume_needs_a_journal(void) {
 }
 
 /* The journal's fingerprint: the app's name and its own options, not the
- * common ones, and not how a value was written (--x 5 or --x=5). */
+ * common ones; the args text lists every app option's value, in table order. */
 static void test_options_fingerprint_covers_the_app_options_only(void) {
   tf_config a, b;
   reset(&a);
   CU_ASSERT_EQUAL(PARSE(&app, &a, "--tasks", "5", "--name=x y"), 0);
-  CU_ASSERT_STRING_EQUAL(a.args, "--tasks=5 --name=x y");
+  CU_ASSERT_STRING_EQUAL(a.args, "--tasks=5 --chunk=4096 --rate=0.5 --name=x y --any=0");
   reset(&b);
   CU_ASSERT_EQUAL(PARSE(&app, &b, "--tasks=5", "--schedule", "static", "--name", "x y",
                         "--journal", "j", "--verbose"),
                   0);
   CU_ASSERT_EQUAL(a.fingerprint, b.fingerprint);
-  CU_ASSERT_STRING_EQUAL(b.args, "--tasks=5 --name=x y");
+  CU_ASSERT_STRING_EQUAL(b.args, a.args);
   reset(&b);
   CU_ASSERT_EQUAL(PARSE(&app, &b, "--tasks", "6", "--name=x y"), 0);
   CU_ASSERT_NOT_EQUAL(a.fingerprint, b.fingerprint);
   reset(&b);
   CU_ASSERT_EQUAL(PARSE(&app, &b, "--tasks", "5", "--name=x y", "--dry-run"), 0);
   CU_ASSERT_NOT_EQUAL(a.fingerprint, b.fingerprint);
+  CU_ASSERT_STRING_EQUAL(b.args, "--tasks=5 --chunk=4096 --rate=0.5 --name=x y --dry-run --any=0");
   /* Another app with the same (no) options. */
   tf_config p, q;
   reset(&p);
@@ -511,6 +512,116 @@ static void test_options_fingerprint_covers_the_app_options_only(void) {
   CU_ASSERT_EQUAL(PARSE(&other, &q, "--quiet"), 0);
   CU_ASSERT_NOT_EQUAL(p.fingerprint, q.fingerprint);
   CU_ASSERT_STRING_EQUAL(p.args, "");
+}
+
+/* Parse the arguments (after reset) and return the fingerprint; 0 when the parse failed. */
+static uint64_t fingerprint_of(int argc, const char **argv) {
+  tf_config c;
+  reset(&c);
+  return parse_argv(argc, argv, &app, &c) ? 0 : c.fingerprint;
+}
+#define PRINT(...)                                                                                 \
+  fingerprint_of((int)(sizeof((const char *[]){"prog", __VA_ARGS__}) / sizeof(const char *)),      \
+                 (const char *[]){"prog", __VA_ARGS__})
+
+/* One run however its values are written: 3e1 or 30, 4K or 4096, 0.5 or 5e-1, an explicit
+ * default or none, in any order; and a different value is another run. */
+static void test_options_fingerprint_covers_values_not_spelling(void) {
+  uint64_t base = PRINT("--tasks", "30", "--chunk", "4096", "--rate", "0.25", "--name", "n");
+  CU_ASSERT_NOT_EQUAL(base, 0);
+  CU_ASSERT_EQUAL(PRINT("--tasks=3e1", "--chunk=4K", "--rate=2.5e-1", "--name=n"), base);
+  CU_ASSERT_EQUAL(PRINT("--name", "n", "--rate", ".25", "--chunk", "4KiB", "--tasks", "30"), base);
+  CU_ASSERT_EQUAL(PRINT("--tasks", "30", "--rate", "0.250", "--name", "n"), base);
+  CU_ASSERT_EQUAL(PRINT("--tasks", "30", "--rate", "0.25", "--name", "n", "--any", "0"), base);
+  CU_ASSERT_EQUAL(PRINT("--tasks", "29", "--tasks", "30", "--rate", "0.25", "--name", "n"), base);
+  /* An explicit default is the same as none; 0 and -0 are one value. */
+  uint64_t defaults = PRINT("--quiet");
+  CU_ASSERT_EQUAL(PRINT("--tasks", "10", "--chunk", "4096", "--rate", "0.5", "--name", "default"),
+                  defaults);
+  CU_ASSERT_EQUAL(PRINT("--rate", "0"), PRINT("--rate", "-0"));
+  /* Any value that differs is another run. */
+  CU_ASSERT_NOT_EQUAL(PRINT("--tasks", "31", "--chunk", "4096", "--rate", "0.25", "--name", "n"),
+                      base);
+  CU_ASSERT_NOT_EQUAL(PRINT("--tasks", "30", "--chunk", "4097", "--rate", "0.25", "--name", "n"),
+                      base);
+  CU_ASSERT_NOT_EQUAL(
+      PRINT("--tasks", "30", "--chunk", "4096", "--rate", "0.2500000001", "--name", "n"), base);
+  CU_ASSERT_NOT_EQUAL(PRINT("--tasks", "30", "--chunk", "4096", "--rate", "0.25", "--name", "m"),
+                      base);
+  CU_ASSERT_NOT_EQUAL(PRINT("--name", ""), PRINT("--quiet"));
+  CU_ASSERT_NOT_EQUAL(PRINT("--dry-run"), defaults);
+  CU_ASSERT_NOT_EQUAL(PRINT("--any", "1"), defaults);
+  /* The text is canonical: the values as parsed, in table order. */
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--rate=1e-1", "--chunk", "1M", "--tasks", "3e1"), 0);
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--tasks=30 --chunk=1048576 --rate=0.1 --name=default --any=0");
+}
+
+/* Options marked TF_OPT_NOT_JOURNALED or TF_OPT_OUTPUT do not count; the app's journal_key
+ * does, and shows in the text. The flags do not change how a value is parsed. */
+static long long run_timeout;
+static const char *run_report, *run_label;
+static int run_loud;
+static const tf_option run_options[] = {
+    {"n", TF_OPT_INT, &opt_tasks, "N", "counts", 1, 100},
+    {"timeout", TF_OPT_INT | TF_OPT_NOT_JOURNALED, &run_timeout, "S", "no result changes", 0, 99},
+    {"report", TF_OPT_STRING | TF_OPT_OUTPUT, &run_report, "FILE", "a report", 0, 0},
+    {"loud", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &run_loud, NULL, "a flag", 0, 0},
+    {"label", TF_OPT_STRING, &run_label, "S", "no default: no word in the text", 0, 0},
+    TF_OPTIONS_END,
+};
+
+static void test_options_not_journaled_options_and_journal_key(void) {
+  tf_app a = {.name = "runner", .options = run_options};
+  tf_config cfg;
+  run_timeout = 0, run_report = NULL, run_loud = 0;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--n", "4"), 0);
+  uint64_t base = cfg.fingerprint;
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--n=4");
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--n", "4", "--timeout", "7", "--report", "r.txt", "--loud"), 0);
+  CU_ASSERT_EQUAL(run_timeout, 7);
+  CU_ASSERT_STRING_EQUAL(run_report, "r.txt");
+  CU_ASSERT_EQUAL(run_loud, 1);
+  CU_ASSERT_EQUAL(cfg.fingerprint, base);
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--n=4");
+  ASSERT_USAGE(PARSE(&a, &cfg, "--timeout", "100"), "--timeout");
+  ASSERT_USAGE(PARSE(&a, &cfg, "--loud=1"), "takes no value");
+  a.journal_key = "digest=abc";
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--n", "4"), 0);
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, base);
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--n=4 digest=abc");
+  uint64_t keyed = cfg.fingerprint;
+  a.journal_key = "digest=abd";
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--n", "4"), 0);
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, keyed);
+}
+
+/* The files rank 0 writes, the library's and the app's TF_OPT_OUTPUT ones, are checked before
+ * a run: the first that cannot be made is named with its option. */
+static void test_options_check_outputs_names_the_option_and_the_file(void) {
+  tf_app a = {.name = "runner", .options = run_options};
+  tf_config cfg;
+  run_report = NULL;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), 0);
+  run_report = "/nonexistent-dir-of-taskfarm/r.txt";
+  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), TF_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "--report /nonexistent-dir-of-taskfarm/r.txt: cannot create"));
+  run_report = ""; /* none */
+  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), 0);
+  cfg.stats_file = "/";
+  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), TF_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "--stats /"));
+  cfg.stats_file = NULL;
+  cfg.status_file = "/nonexistent-dir-of-taskfarm/status";
+  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), TF_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "--status-file /nonexistent-dir-of-taskfarm/status"));
+  run_report = NULL;
 }
 
 static void test_options_rejects_null_app_or_config(void) {
@@ -550,6 +661,9 @@ int main(void) {
       TF_UNIT_TEST(test_options_resume_needs_a_journal),
       TF_UNIT_TEST(test_options_int_takes_whole_numbers_in_e_notation),
       TF_UNIT_TEST(test_options_fingerprint_covers_the_app_options_only),
+      TF_UNIT_TEST(test_options_fingerprint_covers_values_not_spelling),
+      TF_UNIT_TEST(test_options_not_journaled_options_and_journal_key),
+      TF_UNIT_TEST(test_options_check_outputs_names_the_option_and_the_file),
       TF_UNIT_END,
   };
   return tf_unit_run("options", tests);
