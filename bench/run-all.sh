@@ -132,6 +132,10 @@ sh bench/faults.sh "$([ $quick = 1 ] && echo 2000000 || echo 10000000)" "$([ $qu
 log "tracing overhead (--trace)"
 bash bench/trace.sh "$REPS" >"$tmp/trace"
 
+# ---- 9. memory by bytes (flow control) -----------------------------------------------
+log "flow control by bytes (large results)"
+sh bench/flow.sh "$([ $quick = 1 ] && echo 1 || echo 3)" >"$tmp/flow"
+
 # ---- 6. peers ------------------------------------------------------------------------
 peers_ok=0
 if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
@@ -388,5 +392,20 @@ the summary's, so writing the file after the run is not counted.
 EOF
   cat "$tmp/trace"
   echo '```'
+  cat <<EOF
+
+## 9. Memory by bytes: large results
+
+\`bench/flow.sh\`: tasks whose results are 64 KiB, 2 MiB or 8 MiB, on 1 to 4
+workers, with a master whose \`collect\` is slower than the workers (1 ms a
+result: results pile up unless something pushes back) and with one that keeps
+up. The default (\`--max-in-flight 64M\`, adaptive) runs beside hand-tuned
+\`--prefetch 1, 2, 4, 8\` in turn within each repetition; the ratio is the
+median over repetitions of the default's time over the best hand-tuned time
+of the same repetition. Memory is each rank's peak (VmHWM) less that of the
+same run with 8-byte results (what MPI and the program take by themselves).
+
+EOF
+  cat "$tmp/flow"
 } >"$out"
 log "done: $out"

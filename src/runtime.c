@@ -378,6 +378,7 @@ int tf_main(int argc, char **argv, const tf_app *app) {
   }
   farm_end end;
   rc = run_farm(MPI_COMM_WORLD, app, &cfg, 1, &end);
+  tf_signals_ignore_stops(); /* the run is over: a late stop signal must not kill the rank */
   int status = exit_status(rc);
   /* The run's outcome is rank 0's to report: a worker that exited with it
    * before rank 0 had written everything would make mpirun kill rank 0. */

@@ -124,6 +124,11 @@ void tf_signals_early(void) {
     if (stop_signals[i] != SIGINT) sigaction(stop_signals[i], &sa, NULL);
 }
 
+void tf_signals_ignore_stops(void) {
+  for (int i = 0; i < NSTOP; i++)
+    signal(stop_signals[i], SIG_IGN);
+}
+
 void tf_signals_install(int master, int rank) {
   if (installed) return;
   snprintf(prefix, sizeof prefix, "taskfarm: rank %d: ", rank);

@@ -15,6 +15,11 @@
 void tf_signals_install(int master, int rank);
 void tf_signals_restore(void);
 
+/* After the farm, while the process ends: the stop signals are ignored (a
+ * stop has nothing left to stop, and their default action would kill the
+ * rank in the middle of MPI_Finalize). */
+void tf_signals_ignore_stops(void);
+
 /* Before MPI_Init, when the role is not known yet: note SIGUSR1, SIGUSR2
  * and SIGTERM instead of dying of them (mpirun forwards them as soon as the
  * ranks exist). tf_signals_install takes over. */
