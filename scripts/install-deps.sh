@@ -34,7 +34,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
 fi
 say "missing:$missing"
-say "(on a bare machine: about 390 packages with their dependencies, 290 MB to download, 1 to 3 minutes)"
+say "(on a bare machine: about 300 packages with their dependencies, 270 MB to download, 1 to 3 minutes)"
 
 # apt STEP ARGS...: run apt-get with its plain line-per-step output (-q: no
 # progress bar, which a log cannot show), less the lines dpkg writes for each
