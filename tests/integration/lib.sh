@@ -45,6 +45,75 @@ expect_status() {
   fi
 }
 
+# Processes are found by their parent links in /proc, never by name: a test
+# signals only the processes it started (the PID from $!) and what they
+# started in turn, and needs no procps.
+
+# tf_descendants PID: the PIDs of every process below PID (its children,
+# theirs, ...), one a line. A snapshot: a process may start or end just after.
+tf_descendants() {
+  _td_root=$1
+  for _td_f in /proc/[0-9]*/stat; do
+    { read -r _td_line <"$_td_f"; } 2>/dev/null || continue
+    # The name (2nd field) may hold spaces and parentheses; after its last
+    # ") " come the state and the parent's PID.
+    _td_rest=${_td_line##*) }
+    _td_rest=${_td_rest#* }
+    echo "${_td_line%% *} ${_td_rest%% *}"
+  done | awk -v root="$_td_root" '{ parent[$1] = $2 }
+    END {
+      for (p in parent) {
+        q = parent[p]
+        for (n = 0; q != "" && q + 0 > 0 && q != root && n < 4096; n++) q = parent[q]
+        if (q == root) print p
+      }
+    }' | sort -n
+}
+
+# tf_running PID: PID is a live process (a zombie, ended but not yet reaped
+# by its parent, does not count).
+tf_running() {
+  { read -r _tr_line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  _tr_rest=${_tr_line##*) }
+  case $_tr_rest in Z* | X*) return 1 ;; esac
+}
+
+# tf_start_time PID: when PID started (clock ticks since boot): with the PID
+# it names one process, where a PID alone may since have been reused.
+tf_start_time() {
+  { read -r _ts_line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  # Field 22 of the line is the 20th after the name.
+  echo "${_ts_line##*) }" | awk '{ print $20 }'
+}
+
+# tf_kill_tree PID: SIGKILL PID and every process below it, as one blow:
+# each is stopped first, so that none forks or loses its parent while the
+# tree is listed, then all are killed. Prints how many live processes were
+# killed: 0 means the tree had already ended.
+tf_kill_tree() {
+  _tk_seen=" "
+  _tk_stopped=""
+  _tk_new=$1
+  _tk_round=0
+  # Until a listing finds no process not seen yet (a bounded number of times).
+  while [ -n "$_tk_new" ] && [ $_tk_round -lt 100 ]; do
+    for _tk_p in $_tk_new; do
+      _tk_seen="$_tk_seen$_tk_p "
+      tf_running "$_tk_p" && kill -STOP "$_tk_p" 2>/dev/null && _tk_stopped="$_tk_stopped $_tk_p"
+    done
+    _tk_new=""
+    for _tk_p in $(tf_descendants "$1"); do
+      case $_tk_seen in *" $_tk_p "*) ;; *) _tk_new="$_tk_new $_tk_p" ;; esac
+    done
+    _tk_round=$((_tk_round + 1))
+  done
+  _tk_n=0
+  for _tk_p in $_tk_stopped; do
+    kill -KILL "$_tk_p" 2>/dev/null && _tk_n=$((_tk_n + 1))
+  done
+  echo "$_tk_n"
+}
+
 # expect_text FILE PATTERN DESC: FILE must contain the fixed string PATTERN.
 expect_text() {
   grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not found"; }

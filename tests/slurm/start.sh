@@ -24,6 +24,16 @@
 # one TmpFS per node keeps the pmix plugins of the two fake nodes apart, and
 # SlurmdParameters=config_overrides lets 2 CPUs per fake node be declared
 # whatever the machine has.
+#
+# It works on a minimal machine too (tests/integration/slurm_minimal.sh):
+# - the host name need not resolve (a minbase chroot or container may have
+#   no /etc/hosts entry for it): every daemon is given 127.0.0.1
+#   (SlurmctldHost=name(addr), NodeAddr, munged --origin);
+# - nothing need be mounted on /sys/fs/cgroup: slurmd 22.05 loads a cgroup
+#   plugin even when nothing uses it, and the default, CgroupPlugin=autodetect,
+#   refuses to start without a cgroup file system there ("No filesystem
+#   mounted on /sys/fs/cgroup"); cgroup.conf names cgroup/v1, which loads
+#   without one, and with proctrack/pgid and task/none it is never used.
 set -u
 
 say() { printf 'start.sh: %s\n' "$*" >&2; }
@@ -58,7 +68,9 @@ mkdir -p "$1" || { say "cannot create $1"; exit 1; }
 S=$(cd "$1" && pwd) || exit 1
 conf=$S/slurm.conf
 here=$(cd "$(dirname "$0")" && pwd)
-host=$(hostname)
+# The host name from the kernel (no `hostname` binary needed); it is only a
+# name here, never looked up.
+host=$(uname -n)
 
 # node_names: tfnode1 [tfnode2]
 node_names() {
@@ -127,7 +139,7 @@ chmod 400 "$key"
 sock=$S/munge/munge.socket
 # --force: munged refuses a socket under a directory that not everybody can
 # enter (SCRATCH is often a mode-700 mktemp directory); only root uses it here.
-munged --force --socket="$sock" --key-file="$key" --pid-file="$S/munge/munged.pid" \
+munged --force --origin=127.0.0.1 --socket="$sock" --key-file="$key" --pid-file="$S/munge/munged.pid" \
   --log-file="$S/munge/munged.log" --seed-file="$S/munge/munged.seed" ||
   { say "munged did not start"; exit 1; }
 tries=0
@@ -156,7 +168,7 @@ done
   cat <<EOF
 # Written by tests/slurm/start.sh: a private test cluster in $S
 ClusterName=tftest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$base
 SlurmdPort=$((base + 1))
 SlurmUser=root
@@ -200,6 +212,8 @@ EOF
   echo "PartitionName=debug Nodes=$(node_names | tr -s ' ' ',' | sed 's/,$//') Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
 } >"$conf" || { say "cannot write $conf"; exit 1; }
 : >"$S/plugstack.conf"
+# Read from beside slurm.conf; see the top of this file.
+echo "CgroupPlugin=cgroup/v1" >"$S/cgroup.conf"
 echo "$nodes" >"$S/nodes"
 echo "export SLURM_CONF=$conf" >"$S/env.sh"
 
