@@ -93,11 +93,9 @@ done <"$TMP/tools"
 [ $bad = 0 ] || fail "$bad tool(s) the tests call are not installed by scripts/install-deps.sh"
 pass "every tool beyond minbase that the tests and the CI call comes from install-deps.sh"
 
-# stop_signal.sh is being rewritten to signal by PID (issue 12); until
-# then it still uses pkill, and install-deps.sh installs procps for it.
 : >"$TMP/byname"
 for tool in pkill pgrep killall pidof ps; do
-  calls "$tool" | grep '^tests/' | grep -v '^tests/integration/stop_signal\.sh:' >>"$TMP/byname" ||
+  calls "$tool" | grep '^tests/' >>"$TMP/byname" ||
     [ $? = 1 ]
 done
 [ ! -s "$TMP/byname" ] || { cat "$TMP/byname" >&2; fail "tests find processes by name"; }

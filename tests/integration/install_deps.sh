@@ -11,7 +11,7 @@ DEPS=$top_srcdir/scripts/install-deps.sh
 sh "$DEPS" --list >"$TMP/list" || fail "--list"
 n=$(wc -l <"$TMP/list")
 [ "$n" -ge 10 ] || fail "--list: $n packages"
-for p in openmpi-bin libgsl-dev slurmd procps; do
+for p in openmpi-bin libgsl-dev slurmd python3; do
   grep -qx "$p" "$TMP/list" || fail "--list lacks $p"
 done
 pass "--list: $n packages"
@@ -54,21 +54,21 @@ expect_text "$TMP/out" "all $n packages are installed; nothing to do" "nothing m
 pass "nothing missing: says so, and apt-get does not run"
 
 rm -f "$TMP/apt.log"
-STUB_MISSING="procps munge" stub || { cat "$TMP/out" >&2; fail "2 missing: exit status $?"; }
-expect_text "$TMP/out" "install-deps: missing: procps munge" "the missing packages named"
+STUB_MISSING="python3 munge" stub || { cat "$TMP/out" >&2; fail "2 missing: exit status $?"; }
+expect_text "$TMP/out" "install-deps: missing: python3 munge" "the missing packages named"
 expect_text "$TMP/out" "install-deps: reading the package lists" "the update step"
-expect_text "$TMP/out" "amd64 procps amd64 1.0 [100 kB]" "apt's line per download"
+expect_text "$TMP/out" "amd64 python3 amd64 1.0 [100 kB]" "apt's line per download"
 expect_text "$TMP/out" "Setting up munge (1.0) ..." "apt's line per package set up"
 if grep -q '^Unpacking\|^Selecting previously\|^Preparing to unpack\|^(Reading database' "$TMP/out"; then
   cat "$TMP/out" >&2
   fail "dpkg's per-file noise is shown"
 fi
-expect_text "$TMP/out" "install-deps: done: installed procps munge" "the end"
-grep -q ' install -y procps munge$' "$TMP/apt.log" || { cat "$TMP/apt.log" >&2; fail "not exactly the missing ones installed"; }
+expect_text "$TMP/out" "install-deps: done: installed python3 munge" "the end"
+grep -q ' install -y python3 munge$' "$TMP/apt.log" || { cat "$TMP/apt.log" >&2; fail "not exactly the missing ones installed"; }
 pass "2 missing: named, each step and each package shown, exactly those installed"
 
 set +e
-STUB_MISSING="procps" STUB_APT_STATUS=100 stub
+STUB_MISSING="python3" STUB_APT_STATUS=100 stub
 st=$?
 set -e
 [ $st != 0 ] || { cat "$TMP/out" >&2; fail "apt-get failed, yet install-deps.sh exited 0"; }

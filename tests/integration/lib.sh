@@ -114,6 +114,42 @@ tf_kill_tree() {
   echo "$_tk_n"
 }
 
+# tf_reap PID WHAT: wait for the background job PID, 60 s at most; its exit
+# status in $got. Still there after that, its tree is killed and the test
+# fails: WHAT hung.
+tf_reap() {
+  _tp_n=0
+  while tf_running "$1" && [ $_tp_n -lt 600 ]; do
+    sleep 0.1
+    _tp_n=$((_tp_n + 1))
+  done
+  if tf_running "$1"; then
+    tf_kill_tree "$1" >/dev/null
+    wait "$1" 2>/dev/null
+    fail "$2: still running 60 s later"
+  fi
+  set +e
+  wait "$1"
+  got=$?
+  set -e
+}
+
+# tf_wait_grows FILE WHAT: wait (30 s at most) until FILE exists and then
+# grows: a journal has its header, then a first result.
+tf_wait_grows() {
+  _tg_n=0
+  while [ ! -s "$1" ] && [ $_tg_n -lt 300 ]; do
+    sleep 0.1
+    _tg_n=$((_tg_n + 1))
+  done
+  _tg_size=$(wc -c <"$1" 2>/dev/null) || fail "$2: $1 never appeared"
+  while [ "$(wc -c <"$1")" -le "$_tg_size" ] && [ $_tg_n -lt 300 ]; do
+    sleep 0.05
+    _tg_n=$((_tg_n + 1))
+  done
+  [ "$(wc -c <"$1")" -gt "$_tg_size" ] || fail "$2: $1 did not grow in 30 s"
+}
+
 # expect_text FILE PATTERN DESC: FILE must contain the fixed string PATTERN.
 expect_text() {
   grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not found"; }

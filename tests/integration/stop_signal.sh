@@ -8,34 +8,23 @@ J=$TMP/run.journal
 ARGS="--tasks 4000 --sleep-us 1500"
 mpi 3 "$TESTAPP" $ARGS >"$TMP/ref" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "reference run"; }
 
-# start NP SIGNAL WHO: run the farm in the background and send SIGNAL to
-# mpirun (WHO=mpirun, which forwards it) or to rank 0 itself (WHO=rank0).
+# start NP SIGNAL WHO: run the farm in the background and, once its journal
+# holds a result, send SIGNAL to mpirun (WHO=mpirun, which forwards it) or to
+# rank 0 itself (WHO=rank0: mpirun -np 1 has that one process below it).
 start() {
   rm -f "$J"
   "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np "$1" "$TESTAPP" $ARGS --journal "$J" \
     >"$TMP/out" 2>"$TMP/err" &
   pid=$!
-  sleep 1
+  tf_wait_grows "$J" "SIG$2 to $3"
   if [ "$3" = mpirun ]; then
     kill -"$2" $pid
   else
-    pkill -"$2" -P $pid -f -- "--journal $J"
+    rank0=$(tf_descendants $pid)
+    [ "$(echo "$rank0" | wc -w)" = 1 ] || fail "SIG$2 to rank 0: mpirun has '$rank0' below it, not one rank"
+    kill -"$2" "$rank0"
   fi
-  reap $pid
-}
-
-# reap PID: wait for it, 60 s at most (then SIGKILL); its status in $got.
-reap() {
-  n=0
-  while kill -0 "$1" 2>/dev/null && [ $n -lt 600 ]; do
-    sleep 0.1
-    n=$((n + 1))
-  done
-  kill -9 "$1" 2>/dev/null || true
-  set +e
-  wait "$1"
-  got=$?
-  set -e
+  tf_reap $pid "SIG$2 to $3"
 }
 
 resume_and_compare() {
@@ -82,11 +71,15 @@ pass "SIGTERM to mpirun: the journal survives, --resume completes the run"
 
 # Without a journal the stop still exits 75 and says the results are lost.
 "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np 2 "$TESTAPP" $ARGS --drain 5 \
-  >"$TMP/out" 2>"$TMP/err" &
+  --started "$TMP/started" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 1
+n=0
+while [ ! -e "$TMP/started" ] && [ $n -lt 300 ]; do
+  sleep 0.1
+  n=$((n + 1))
+done
 kill -USR1 $pid
-reap $pid
+tf_reap $pid "SIGUSR1 without a journal"
 [ "$got" = 75 ] || { cat "$TMP/err" >&2; fail "SIGUSR1 without a journal: exit $got"; }
 expect_text "$TMP/err" "no --journal was given" "the loss is said"
 pass "SIGUSR1 without a journal: exit 75 and a warning"
