@@ -4,10 +4,12 @@
 # collect is slower than the workers (results pile up unless something pushes
 # back) and with one that keeps up. For each case the default (adaptive,
 # --max-in-flight 64M) runs beside hand-tuned --prefetch 1, 2, 4 and 8, in
-# turn within each repetition; the figure is the median over repetitions of
-# default time / best hand-tuned time of the same repetition, and the master's
-# and workers' peak memory (VmHWM) beside a run with 8-byte results (what MPI
-# and the program take by themselves).
+# turn within each repetition. The best hand-tuned setting is the one with
+# the lowest median time; the figure is the median over repetitions of
+# default time / that setting's time in the same repetition (so a lucky run of
+# one setting does not count as its being best). Beside it, the master's and
+# workers' peak memory (VmHWM) over a run with 8-byte results (what MPI and
+# the program take by themselves).
 # Usage: bench/flow.sh [REPS] [WORKERS...]   (from the build directory, after make)
 set -eu
 reps=${1:-3}
@@ -40,30 +42,23 @@ for size in 64K 2M 8M; do
   case $size in 64K) n=4000 ;; 2M) n=600 ;; 8M) n=150 ;; esac
   for collect in 1000 0; do
     for w in $workers; do
-      : >"$tmp/ratios"
       for c in $configs; do : >"$tmp/t.$c"; : >"$tmp/m.$c"; : >"$tmp/k.$c"; done
       : >"$tmp/bm"; : >"$tmp/bk"
       for r in $(seq "$reps"); do
         run "$w" --tasks "$n" --result-bytes 8 --collect-us "$collect" >"$tmp/base"
         read -r _ bm bk <"$tmp/base"
         echo "$bm" >>"$tmp/bm"; echo "$bk" >>"$tmp/bk"
-        best=""
         for c in $configs; do
           # shellcheck disable=SC2046
           run "$w" --tasks "$n" --result-bytes "$size" --collect-us "$collect" $(args_of "$c") >"$tmp/r"
           read -r t m k <"$tmp/r"
           echo "$t" >>"$tmp/t.$c"; echo "$m" >>"$tmp/m.$c"; echo "$k" >>"$tmp/k.$c"
-          [ "$c" = default ] && dt=$t
-          if [ "$c" != default ]; then
-            if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; bestc=$c; fi
-          fi
         done
-        echo "$dt $best" | awk '{ print $1 / $2 }' >>"$tmp/ratios"
-        echo "$bestc" >>"$tmp/bestc"
       done
       bm=$(median <"$tmp/bm"); bk=$(median <"$tmp/bk")
-      bestc=$(sort "$tmp/bestc" | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
-      : >"$tmp/bestc"
+      bestc=$(for c in $configs; do [ $c = default ] || echo "$(median <"$tmp/t.$c") $c"; done |
+        sort -g | awk 'NR == 1 { print $2 }')
+      paste "$tmp/t.default" "$tmp/t.$bestc" | awk '{ print $1 / $2 }' >"$tmp/ratios"
       awk -v size="$size" -v c="$collect" -v w="$w" -v ratio="$(median <"$tmp/ratios")" \
         -v rmin="$(sort -g "$tmp/ratios" | head -n 1)" -v rmax="$(sort -g "$tmp/ratios" | tail -n 1)" \
         -v bestc="$bestc" -v md="$(median <"$tmp/m.default")" -v mp1="$(median <"$tmp/m.p1")" \

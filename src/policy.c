@@ -71,6 +71,11 @@ static int tail_share(const tf_policy *p, uint64_t left) {
 
 tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
   int chunk, depth, send = 0; /* 0: one chunk */
+  /* The most a worker may hold: --prefetch, and what its byte share holds.
+   * Every schedule plans within it, so that a depth cut by bytes still
+   * leaves room for the next chunk to arrive while one runs. */
+  int bytes = byte_depth(p);
+  int max_depth = p->max_depth < bytes ? p->max_depth : bytes;
   switch (p->kind) {
   case TF_SCHEDULE_DYNAMIC:
     chunk = p->chunk;
@@ -79,7 +84,7 @@ tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
   case TF_SCHEDULE_GUIDED: {
     int share = tail_share(p, left);
     chunk = share == INT32_MAX ? p->chunk : share;          /* unknown: the smallest */
-    if (chunk > p->max_depth / 2) chunk = p->max_depth / 2; /* so that two fit */
+    if (chunk > max_depth / 2) chunk = max_depth / 2; /* so that two fit */
     if (chunk < p->chunk) chunk = p->chunk;
     depth = 2 * chunk;
     break;
@@ -100,26 +105,24 @@ tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
      * behind a busy worker while another has nothing to do. */
     double msg = rtt > TF_POLICY_MSG_COST ? rtt : TF_POLICY_MSG_COST;
     chunk = clamp(ceil_fuzzy(msg / (TF_POLICY_OVERHEAD * t)), 1,
-                  p->max_depth > 1 ? p->max_depth / 2 : 1);
+                  max_depth > 1 ? max_depth / 2 : 1);
     int share = tail_share(p, left);
     if (chunk > share) chunk = share;
-    int cover = clamp(ceil_fuzzy(TF_POLICY_COVER * rtt / t) + 1, 1, p->max_depth);
+    int cover = clamp(ceil_fuzzy(TF_POLICY_COVER * rtt / t) + 1, 1, max_depth);
     if (cover > share) cover = share;
     if (left != TF_LEFT_UNKNOWN && left <= (uint64_t)p->nworkers) cover = 0;
-    depth = clamp((double)chunk + cover, chunk, p->max_depth);
+    depth = clamp((double)chunk + cover, chunk, max_depth);
     send = share < depth ? (share > chunk ? share : chunk) : depth;
     break;
   }
   case TF_SCHEDULE_STATIC:
   default:
-    depth = p->max_depth;
+    depth = max_depth;
     chunk = depth > 1 ? depth / 2 : 1;
     send = depth;
     break;
   }
-  if (depth > p->max_depth) depth = p->max_depth;
-  int bytes = byte_depth(p);
-  if (depth > bytes) depth = bytes;
+  if (depth > max_depth) depth = max_depth;
   if (chunk > depth) chunk = depth;
   if (chunk < 1) chunk = 1;
   if (depth < chunk) depth = chunk;

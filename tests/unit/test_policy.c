@@ -146,6 +146,10 @@ static void test_policy_depth_fits_the_byte_share(void) {
     tf_policy_observe_task_bytes(&p, 1, 8u << 20);
     plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
     CU_ASSERT_EQUAL(plan.depth, 4);
+    /* and the next chunk still arrives while one runs (not for dynamic and
+     * guided, whose --chunk 8 is the user's) */
+    if (kinds[k] == TF_SCHEDULE_ADAPTIVE || kinds[k] == TF_SCHEDULE_STATIC)
+      CU_ASSERT(plan.chunk <= plan.depth / 2);
     /* One task larger than the share: still one at a time. */
     tf_policy_observe_task_bytes(&p, 1, 1u << 30);
     plan = tf_policy_plan(&p, TF_LEFT_UNKNOWN);
