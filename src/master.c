@@ -530,7 +530,8 @@ static int poll_incoming(master *m) {
     }
     tf_comm_buf_free(msg.buf, (size_t)msg.len);
     if (rc < 0) return rc;
-    if (m->state[w] == W_RUNNING && tf_flow_due(m->owed[w], m->share, m->room_asked[w]) &&
+    if (m->state[w] == W_RUNNING &&
+        tf_flow_due(m->owed[w], m->share, (uint64_t)msg.len, m->room_asked[w]) &&
         (rc = give_room(m, w)) < 0)
       return rc;
   }

@@ -37,6 +37,26 @@ static void test_flow_oversized_frame_goes_alone(void) {
   CU_ASSERT_FALSE(tf_flow_may_send(&f, 5000)); /* nor beside something else */
 }
 
+static void test_flow_at_most_a_few_large_frames_on_the_way(void) {
+  tf_flow_out f;
+  tf_flow_out_init(&f, 64u << 20);
+  for (int i = 0; i < TF_FLOW_BIG_FRAMES; i++) {
+    CU_ASSERT(tf_flow_may_send(&f, TF_FLOW_BIG));
+    tf_flow_sent(&f, TF_FLOW_BIG);
+  }
+  CU_ASSERT_FALSE(tf_flow_may_send(&f, TF_FLOW_BIG)); /* the share has room, the window not */
+  CU_ASSERT(tf_flow_may_send(&f, 1000));                /* small frames still go */
+  tf_flow_sent(&f, 1000);
+  CU_ASSERT_EQUAL(tf_flow_credit(&f, TF_FLOW_BIG), 0); /* the oldest handled: one slot free */
+  CU_ASSERT(tf_flow_may_send(&f, TF_FLOW_BIG));
+  tf_flow_sent(&f, TF_FLOW_BIG);
+  CU_ASSERT_FALSE(tf_flow_may_send(&f, TF_FLOW_BIG));
+  /* everything handed back, the small frame with it */
+  CU_ASSERT_EQUAL(tf_flow_credit(&f, f.unacked), 0);
+  CU_ASSERT_EQUAL(f.nbig, 0);
+  CU_ASSERT(tf_flow_may_send(&f, TF_FLOW_BIG));
+}
+
 static void test_flow_refuses_credit_for_more_than_was_sent(void) {
   tf_flow_out f;
   tf_flow_out_init(&f, 1000);
@@ -49,11 +69,13 @@ static void test_flow_refuses_credit_for_more_than_was_sent(void) {
 }
 
 static void test_flow_master_owes_back_at_half_a_share_or_when_asked(void) {
-  CU_ASSERT_FALSE(tf_flow_due(0, 1000, 0));
-  CU_ASSERT_FALSE(tf_flow_due(0, 1000, 1)); /* nothing owed: the credit is on its way already */
-  CU_ASSERT_FALSE(tf_flow_due(499, 1000, 0));
-  CU_ASSERT(tf_flow_due(500, 1000, 0));
-  CU_ASSERT(tf_flow_due(1, 1000, 1));
+  CU_ASSERT_FALSE(tf_flow_due(0, 1000, 100, 0));
+  CU_ASSERT_FALSE(tf_flow_due(0, 1000, 100, 1)); /* nothing owed: the credit is on its way already */
+  CU_ASSERT_FALSE(tf_flow_due(499, 1000, 100, 0));
+  CU_ASSERT(tf_flow_due(500, 1000, 100, 0));
+  CU_ASSERT(tf_flow_due(1, 1000, 100, 1));
+  CU_ASSERT(tf_flow_due(TF_FLOW_BIG, 64u << 20, TF_FLOW_BIG, 0)); /* after a large frame */
+  CU_ASSERT_FALSE(tf_flow_due(TF_FLOW_BIG, 64u << 20, TF_FLOW_BIG - 1, 0));
 }
 
 /* A worker and the master in lock step with a slow master: results never
@@ -75,7 +97,7 @@ static void test_flow_a_stream_of_frames_never_stalls_or_overflows(void) {
     }
     asked = 1; /* held back: it says so (TF_WIRE_ASK_ROOM) */
     if (head < tail) owed += on_way[head++]; /* the master handles one frame */
-    if (tf_flow_due(owed, SHARE, asked)) {
+    if (tf_flow_due(owed, SHARE, 0, asked)) {
       CU_ASSERT_EQUAL(tf_flow_credit(&f, owed), 0);
       owed = 0;
       asked = 0;
@@ -89,6 +111,7 @@ int main(void) {
       TF_UNIT_TEST(test_flow_share_splits_the_budget_with_a_floor),
       TF_UNIT_TEST(test_flow_worker_sends_within_its_share),
       TF_UNIT_TEST(test_flow_oversized_frame_goes_alone),
+      TF_UNIT_TEST(test_flow_at_most_a_few_large_frames_on_the_way),
       TF_UNIT_TEST(test_flow_refuses_credit_for_more_than_was_sent),
       TF_UNIT_TEST(test_flow_master_owes_back_at_half_a_share_or_when_asked),
       TF_UNIT_TEST(test_flow_a_stream_of_frames_never_stalls_or_overflows),
