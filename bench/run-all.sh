@@ -264,8 +264,7 @@ What limits the targets that can be missed on a given run:
 - Large results, time: where a hand-tuned \`--prefetch\` wins, the default
   has fewer results on their way to the master (at most 4 large frames per
   worker, and only what its byte share allows) than a deep prefetch, which
-  buys its speed with the master's memory (\`--prefetch 8\` is the memory
-  the issue started from). The ranges of the ratios mostly straddle 1: on
+  buys its speed with the master's memory. The ranges of the ratios mostly straddle 1: on
   this 2-core machine the master and the workers share the cores, and the
   run-to-run spread is as large as the differences.
 - Load balance with Pareto 10 ms tasks: about 100 tasks per worker with a
