@@ -8,13 +8,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "clock.h"
 #include "taskfarm.h"
-
-double tf_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Receive buffers this large come from the kernel and go straight back to
  * it. The C library would keep freed ones for reuse (glibc raises the size
@@ -45,9 +40,10 @@ static int mpi_fail(tf_comm *c, const char *what, int rc) {
   return TF_EMPI;
 }
 
-int tf_comm_init(tf_comm *c, MPI_Comm comm) {
+int tf_comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout) {
   memset(c, 0, sizeof *c);
   c->comm = comm;
+  c->layout = *layout;
   MPI_Comm_rank(comm, &c->rank);
   MPI_Comm_size(comm, &c->size);
   return 0;
@@ -263,4 +259,103 @@ int tf_comm_poll(tf_comm *c, int source, tf_msg *m) {
     return 1;
   }
   return 0;
+}
+
+/* ---- this rank's children as a port (port.h) ---- */
+
+static tf_wbuf *port_buffer(void *ctx) { return tf_comm_buffer(ctx); }
+
+static int port_send(void *ctx, tf_wbuf *w, int i, int tag) {
+  tf_comm *c = ctx;
+  return tf_comm_send_tag(c, w, tf_layout_child_rank(&c->layout, i), tag);
+}
+
+static int port_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
+  tf_comm *c = ctx;
+  tf_msg m;
+  int rc = tf_comm_poll(c, MPI_ANY_SOURCE, &m);
+  if (rc <= 0) return rc;
+  *i = tf_layout_child_index(&c->layout, m.source);
+  if (*i < 0) { /* not one of this rank's children: nobody else may speak to it here */
+    snprintf(c->errmsg, sizeof c->errmsg, "a message from rank %d, which is not a worker of rank %d",
+             m.source, c->rank);
+    tf_comm_buf_free(m.buf, (size_t)m.len);
+    return TF_EPROTO;
+  }
+  *buf = m.buf;
+  *len = (size_t)m.len;
+  return 1;
+}
+
+static void port_release(void *ctx, unsigned char *buf, size_t len) {
+  (void)ctx;
+  tf_comm_buf_free(buf, len);
+}
+
+static int port_progress(void *ctx) { return tf_comm_progress_sends(ctx); }
+static int port_drain(void *ctx, double timeout) { return tf_comm_drain_sends(ctx, timeout); }
+
+static void port_forget(void *ctx, int i) {
+  tf_comm *c = ctx;
+  tf_comm_forget(c, tf_layout_child_rank(&c->layout, i));
+}
+
+static const char *port_error(void *ctx) { return ((tf_comm *)ctx)->errmsg; }
+
+static void port_counts(void *ctx, uint64_t *ms, uint64_t *bs, uint64_t *mr, uint64_t *br) {
+  const tf_comm *c = ctx;
+  *ms = c->msgs_sent;
+  *bs = c->bytes_sent;
+  *mr = c->msgs_recv;
+  *br = c->bytes_recv;
+}
+
+tf_port tf_comm_port(tf_comm *c) {
+  return (tf_port){c,          port_buffer, port_send,   port_poll,  port_release, port_progress,
+                   port_drain, port_forget, port_error, NULL,       port_counts};
+}
+
+/* ---- this rank's parent as a port: peer 0 ---- */
+
+static int parent_send(void *ctx, tf_wbuf *w, int i, int tag) {
+  tf_comm *c = ctx;
+  (void)i;
+  return tf_comm_send_tag(c, w, c->layout.parent, tag);
+}
+
+static int parent_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
+  tf_comm *c = ctx;
+  tf_msg m;
+  int rc = tf_comm_poll(c, c->layout.parent, &m);
+  if (rc <= 0) return rc;
+  *buf = m.buf;
+  *len = (size_t)m.len;
+  *i = 0;
+  return 1;
+}
+
+static void parent_forget(void *ctx, int i) {
+  tf_comm *c = ctx;
+  (void)i;
+  tf_comm_forget(c, c->layout.parent);
+}
+
+static int parent_take(void *ctx, int i, int tag, unsigned char *buf, size_t cap, size_t *len) {
+  tf_comm *c = ctx;
+  int flag = 0, n = 0;
+  MPI_Status st;
+  (void)i;
+  if (MPI_Iprobe(c->layout.parent, tag, c->comm, &flag, &st) != MPI_SUCCESS) return TF_EMPI;
+  if (!flag) return 0;
+  MPI_Get_count(&st, MPI_BYTE, &n);
+  if (n < 0 || (size_t)n > cap) return TF_EPROTO;
+  if (MPI_Recv(buf, n, MPI_BYTE, c->layout.parent, tag, c->comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+    return TF_EMPI;
+  *len = (size_t)n;
+  return 1;
+}
+
+tf_port tf_comm_parent_port(tf_comm *c) {
+  return (tf_port){c,          port_buffer,   parent_send, parent_poll, port_release, port_progress,
+                   port_drain, parent_forget, port_error,  parent_take, port_counts};
 }

@@ -8,6 +8,8 @@
 
 #include <mpi.h>
 
+#include "layout.h"
+#include "port.h"
 #include "wire.h"
 
 typedef struct tf_send_slot {
@@ -25,6 +27,7 @@ typedef struct tf_recv_slot {
 typedef struct tf_comm {
   MPI_Comm comm;
   int rank, size;
+  tf_layout layout; /* who this rank's children and parent are */
   tf_send_slot *sends;
   MPI_Request *send_reqs;
   int nsends, cap_sends, busy_sends;
@@ -45,7 +48,8 @@ typedef struct tf_msg {
   int len, source;
 } tf_msg;
 
-int tf_comm_init(tf_comm *c, MPI_Comm comm);
+/* On comm, as the rank layout describes. */
+int tf_comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout);
 void tf_comm_destroy(tf_comm *c);
 
 /* A frame buffer to build the next message in; pass it to tf_comm_send. */
@@ -71,6 +75,10 @@ int tf_comm_poll(tf_comm *c, int source, tf_msg *m);
 /* Free a received message's buffer (NULL is fine). */
 void tf_comm_buf_free(void *buf, size_t len);
 
-double tf_now(void);
+/* This rank's children as a downstream engine's port (port.h): peer i is
+ * child i of the layout. */
+tf_port tf_comm_port(tf_comm *c);
+/* This rank's parent as an upstream engine's port: peer 0. */
+tf_port tf_comm_parent_port(tf_comm *c);
 
 #endif

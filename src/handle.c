@@ -1,10 +1,13 @@
 /* handle.c - the operations an app may call inside its callbacks (tf_submit,
  * tf_result, ...) and the derivation of task ids. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "farm.h"
+#include "handle.h"
+#include "ids.h"
+#include "log.h"
 
 void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
                     int worker_index) {
@@ -31,38 +34,6 @@ int tf_handle_begin_execute(tf_handle *h, uint64_t id) {
   h->error = 0;
   h->errmsg[0] = '\0';
   return tf_wire_begin(&h->spawns, TF_MSG_RESULTS, 0);
-}
-
-/* splitmix64's finaliser: a bijection that scatters nearby inputs. */
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-uint64_t tf_child_id(uint64_t parent, uint32_t index) {
-  return TF_ID_SPAWNED | (mix64(parent ^ mix64(UINT64_C(0x9e3779b97f4a7c15) + index)) >> 1);
-}
-
-int tf_check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank) {
-  uint64_t want = tf_child_id(parent, index);
-  if (id != want) {
-    tf_log(0, "rank %d sent task %llu as child %u of task %llu, whose id is %llu", rank,
-           (unsigned long long)id, index, (unsigned long long)parent, (unsigned long long)want);
-    return TF_EPROTO;
-  }
-  int rc = tf_idset_add(seen, id);
-  if (rc == 1) return 0;
-  if (rc == 0) {
-    tf_log(0,
-           "task id collision: child %u of task %llu has id %llu, the id of a task spawned "
-           "before it (child ids are 63-bit hashes; with n spawned tasks a collision has a "
-           "chance of about n^2 / 2^64); the run stops rather than merge two tasks",
-           index, (unsigned long long)parent, (unsigned long long)id);
-    return TF_EAPP;
-  }
-  tf_log(0, "out of memory keeping the ids of spawned tasks");
-  return TF_ENOMEM;
 }
 
 static int fail(tf_handle *h, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -182,15 +153,6 @@ int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what)
   return 0;
 }
 
-const char *tf_rc_hint(int rc) {
-  switch (rc) {
-  case TF_EINVAL: return ": invalid argument";
-  case TF_ENOMEM: return ": out of memory";
-  case TF_ETOOBIG: return ": payload larger than the limit (--max-payload)";
-  case TF_ESTATE: return ": call not allowed here";
-  default: return "";
-  }
-}
 
 int tf_call_generate(tf_handle *h, int *done, uint64_t *generated) {
   if (!h->app->generate) {

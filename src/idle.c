@@ -4,7 +4,7 @@
 #include <sched.h>
 #include <time.h>
 
-#include "comm.h"
+#include "clock.h"
 
 void tf_idle_wait(tf_idle *s) {
   if (s->mode == TF_IDLE_SPIN) return;

@@ -2,7 +2,10 @@
  * ranks or from apps made safe for a terminal. */
 #include "log.h"
 
+#include "check.h"
+
 #include <mpi.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,4 +62,10 @@ void tf_log(int rank, const char *fmt, ...) {
     fprintf(stderr, "taskfarm: rank %d on %s: %s\n", rank, host, msg);
   else
     fprintf(stderr, "taskfarm: rank %d: %s\n", rank, msg);
+}
+
+void tf_assert_failed(const char *what, const char *file, int line) {
+  fprintf(stderr, "taskfarm: internal error: %s does not hold (%s:%d); this is a bug in taskfarm\n",
+          what, file, line);
+  abort();
 }

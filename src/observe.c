@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
+#include "clock.h"
+#include "log.h"
 
 /* Above this many tasks, bars narrower than a pixel that touch are merged
  * in the SVG, so that it stays small enough for a browser. */
@@ -35,6 +36,26 @@ int tf_obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, doubl
   if (o->trace && !serial && tf_trace_init(&o->master, (size_t)cfg->trace_events, t0))
     return TF_ENOMEM;
   return 0;
+}
+
+void tf_obs_start(tf_obs *o, double t0) { o->t0 = o->next_sample = o->master.epoch = t0; }
+
+void tf_obs_request_answered(tf_obs *o, int w, double now) {
+  tf_obs_worker *x = &o->w[w];
+  if (x->req_since < 0) return;
+  uint64_t ns = now > x->req_since ? (uint64_t)((now - x->req_since) * 1e9) : 0;
+  x->req_wait_ns += ns;
+  x->req_waits++;
+  if (ns > x->req_wait_max_ns) x->req_wait_max_ns = ns;
+  x->req_since = -1;
+}
+
+void tf_obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,
+                        uint64_t bytes_recv) {
+  o->m_msgs_sent = msgs_sent;
+  o->m_bytes_sent = bytes_sent;
+  o->m_msgs_recv = msgs_recv;
+  o->m_bytes_recv = bytes_recv;
 }
 
 void tf_obs_free(tf_obs *o) {

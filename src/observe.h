@@ -7,7 +7,9 @@
 
 #include <stdint.h>
 
-#include "farm.h"
+#include "stats.h"
+#include "taskfarm.h"
+#include "wire.h"
 #include "trace.h"
 
 /* Samples of the master's queue kept at most; when full, every other one is
@@ -56,6 +58,20 @@ static inline int tf_obs_sample_due(const tf_obs *o, double now) {
   return o && now >= o->next_sample;
 }
 void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done);
+
+/* The run starts at t0: time 0 of the master's clock, trace and samples. */
+void tf_obs_start(tf_obs *o, double t0);
+/* Worker w's request arrived at now; it was answered at now (the wait it had
+ * at the master is counted). */
+static inline void tf_obs_request_open(tf_obs *o, int w, double now) { o->w[w].req_since = now; }
+void tf_obs_request_answered(tf_obs *o, int w, double now);
+/* STOP went to worker w at now (tf_now). */
+static inline void tf_obs_stop_sent(tf_obs *o, int w, double now) {
+  o->w[w].stop_sent = now - o->t0;
+}
+/* The master's own message counts. */
+void tf_obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,
+                        uint64_t bytes_recv);
 
 /* The BYE frame f of worker w, received at bye_recv (tf_now), from a worker
  * that ran `tasks` tasks (its statistics): its counters and events, checked

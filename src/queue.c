@@ -3,6 +3,7 @@
 #include "queue.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "taskfarm.h"
 
@@ -64,6 +65,20 @@ static void heap_pop(tf_queue *q, tf_rec *out) {
     i = child;
   }
   if (q->heap_n) q->heap[i] = last;
+}
+
+int tf_rec_set_data(tf_rec *r, const void *data, uint32_t size) {
+  r->size = size;
+  r->data = NULL;
+  if (!size) return 0;
+  if (!(r->data = malloc(size))) return TF_ENOMEM;
+  memcpy(r->data, data, size);
+  return 0;
+}
+
+int tf_rec_copy(tf_rec *dst, const tf_rec *src) {
+  *dst = *src;
+  return tf_rec_set_data(dst, src->data, src->size);
 }
 
 int tf_queue_push(tf_queue *q, const tf_rec *rec) {

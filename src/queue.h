@@ -28,6 +28,13 @@ typedef struct tf_queue {
   uint64_t bytes; /* payload bytes of every record */
 } tf_queue;
 
+/* Give r a copy of size bytes of data (none when size is 0). Returns 0, or
+ * TF_ENOMEM with r->data NULL. */
+int tf_rec_set_data(tf_rec *r, const void *data, uint32_t size);
+/* *dst = *src with a copy of its payload. Returns 0, or TF_ENOMEM with
+ * dst->data NULL. */
+int tf_rec_copy(tf_rec *dst, const tf_rec *src);
+
 /* Nonzero when a must leave the queue before b. */
 int tf_rec_before(const tf_rec *a, const tf_rec *b);
 

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
-#include "farm.h"
+#include "clock.h"
+#include "resume.h"
+#include "clock.h"
+#include "log.h"
 
 /* The largest record a journal may hold: the largest result and the most
  * children one task may submit, whatever this run's --max-payload. */

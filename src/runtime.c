@@ -6,31 +6,19 @@
 #include <unistd.h>
 
 #include "comm.h"
-#include "farm.h"
+#include "beat.h"
+#include "clock.h"
+#include "handle.h"
+#include "layout.h"
+#include "log.h"
+#include "roles.h"
+#include "stats.h"
 #include "idle.h"
 #include "observe.h"
 #include "options.h"
 #include "signals.h"
 #include "topo.h"
 
-const char *tf_strerror(int code) {
-  switch (code) {
-  case TF_OK: return "success";
-  case TF_EINVAL: return "invalid argument";
-  case TF_ENOMEM: return "out of memory";
-  case TF_ETOOBIG: return "payload larger than the limit (--max-payload)";
-  case TF_EPROTO: return "malformed or unexpected message";
-  case TF_EMPI: return "MPI error";
-  case TF_EAPP: return "an app callback failed";
-  case TF_EUSAGE: return "bad command line";
-  case TF_ESTATE: return "call not allowed here";
-  case TF_EHELP: return "help or version requested";
-  case TF_ESTOPPED: return "stopped by a signal before the end (resumable)";
-  case TF_EJOURNAL: return "the journal could not be read, written or trusted";
-  case TF_EIO: return "a file could not be made, written or renamed";
-  default: return "unknown error";
-  }
-}
 
 /* " 3 17 42", the first TF_FAILED_LISTED of n ids, then " ..." if more. */
 static void print_ids(const uint64_t *ids, uint64_t n) {
@@ -212,14 +200,16 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     tf_log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
     rc = TF_ENOMEM;
   } else {
-    tf_signals_install(rank == 0, rank);
+    tf_layout layout;
+    tf_layout_init(&layout, rank, size);
+    tf_signals_install(layout.role != TF_ROLE_WORKER, rank);
     if (owns_process) s.leave = leave_process;
-    if (size == 1)
+    if (layout.role == TF_ROLE_SERIAL)
       rc = tf_serial_run(app, cfg, &s);
-    else if (rank == 0)
-      rc = tf_master_run(dup, app, cfg, &s);
+    else if (layout.role == TF_ROLE_ROOT)
+      rc = tf_root_run(dup, &layout, app, cfg, &s);
     else
-      rc = tf_worker_run(dup, app, cfg, &s);
+      rc = tf_worker_run(dup, &layout, app, cfg, &s);
     tf_signals_restore();
   }
   if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);

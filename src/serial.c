@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
-#include "farm.h"
+#include "clock.h"
+#include "handle.h"
+#include "ids.h"
+#include "log.h"
+#include "resume.h"
+#include "roles.h"
 #include "observe.h"
 #include "progress.h"
 #include "signals.h"

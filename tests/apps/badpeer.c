@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "farm.h"
+#include "ids.h"
 #include "taskfarm.h"
 #include "topo.h"
 #include "wire.h"

@@ -1,7 +1,8 @@
 /* test_idset.c - the set of task ids a resumed run skips (src/idset.c). */
 #include <stdint.h>
 
-#include "farm.h"
+#include "ids.h"
+#include "taskfarm.h"
 #include "idset.h"
 #include "unit.h"
 

@@ -1,0 +1,35 @@
+/* port.h - how an engine's frames reach the ranks it talks to and come back:
+ * for MPI, comm.c (tf_comm_port); in the unit tests, a list in memory. Peers
+ * are numbered 0..n-1 (a downstream engine's children); the port knows which
+ * rank each one is. */
+#ifndef TF_PORT_H
+#define TF_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+typedef struct tf_port {
+  void *ctx;
+  tf_wbuf *(*buffer)(void *ctx); /* a frame to build the next message in, or NULL */
+  /* Send the finished frame w (from buffer) to peer i with the given tag: 0,
+   * or a negative TF_E* code with the reason in error(). */
+  int (*send)(void *ctx, tf_wbuf *w, int i, int tag);
+  /* The next whole message from any peer: 1 with *buf (give it back with
+   * release), *len and *i set; 0 when none; < 0 on error. */
+  int (*poll)(void *ctx, unsigned char **buf, size_t *len, int *i);
+  void (*release)(void *ctx, unsigned char *buf, size_t len);
+  int (*progress)(void *ctx);              /* move sends along: >= 0, or < 0 on error */
+  int (*drain)(void *ctx, double timeout); /* finish every send, bounded: 0 or < 0 */
+  void (*forget)(void *ctx, int i);        /* peer i is lost: abandon what is on the way */
+  const char *(*error)(void *ctx);         /* the last error, named */
+  /* A message of at most cap bytes with the given tag (not the frames' own)
+   * from peer i, if one is there: 1 with *len set, 0 when none, < 0. */
+  int (*take)(void *ctx, int i, int tag, unsigned char *buf, size_t cap, size_t *len);
+  /* Messages and bytes sent and received so far, for --stats. */
+  void (*counts)(void *ctx, uint64_t *msgs_sent, uint64_t *bytes_sent, uint64_t *msgs_recv,
+                 uint64_t *bytes_recv);
+} tf_port;
+
+#endif
