@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "vec.h"
 
 void tf_copies_free(tf_copies *t) {
   free(t->c);
@@ -20,13 +21,7 @@ tf_copy *tf_copies_find(tf_copies *t, uint64_t id) {
 tf_copy *tf_copies_add(tf_copies *t, uint64_t id, int copies, int queued, int first, int second,
                        double since) {
   TF_ASSERT(!tf_copies_find(t, id) && copies == 2 && queued >= 0 && queued < copies);
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? 2 * t->cap : 8;
-    tf_copy *c = realloc(t->c, cap * sizeof *c);
-    if (!c) return NULL;
-    t->c = c;
-    t->cap = cap;
-  }
+  if (tf_vec_reserve(&t->c, &t->cap, t->n + 1, sizeof *t->c, 8)) return NULL;
   t->c[t->n] = (tf_copy){id, copies, 0, queued, first, second, since};
   return &t->c[t->n++];
 }

@@ -68,16 +68,8 @@ int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority
       h->skipped++;
       return 0;
     }
-    tf_rec r = {h->next_id, priority, (uint32_t)size, NULL, 0, -1};
-    if (size) {
-      r.data = malloc(size);
-      if (!r.data) return fail(h, TF_ENOMEM, "tf_submit: out of memory for %zu bytes", size);
-      memcpy(r.data, data, size);
-    }
-    if (tf_queue_push(h->queue, &r)) {
-      free(r.data);
-      return fail(h, TF_ENOMEM, "tf_submit: out of memory growing the task queue");
-    }
+    if (tf_queue_push_new(h->queue, h->next_id, priority, data, (uint32_t)size))
+      return fail(h, TF_ENOMEM, "tf_submit: out of memory for a task of %zu bytes", size);
     h->last_id = h->next_id++;
     return 0;
   }

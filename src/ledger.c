@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "taskfarm.h"
+#include "vec.h"
 
 int tf_ledger_init(tf_ledger *l, int nworkers) {
   memset(l, 0, sizeof *l);
@@ -18,17 +19,8 @@ int tf_ledger_init(tf_ledger *l, int nworkers) {
 
 int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
-  if (r->n == r->cap) {
-    size_t cap = r->cap ? 2 * r->cap : 16;
-    tf_rec *b = malloc(cap * sizeof *b);
-    if (!b) return TF_ENOMEM;
-    for (size_t i = 0; i < r->n; i++)
-      b[i] = r->buf[(r->head + i) & (r->cap - 1)];
-    free(r->buf);
-    r->buf = b;
-    r->cap = cap;
-    r->head = 0;
-  }
+  if (r->n == r->cap && tf_ring_grow(&r->buf, &r->cap, &r->head, r->n, sizeof *r->buf, 16))
+    return TF_ENOMEM;
   r->buf[(r->head + r->n) & (r->cap - 1)] = *rec;
   r->n++;
   r->bytes += rec->size;

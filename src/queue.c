@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "taskfarm.h"
+#include "vec.h"
 
 int tf_rec_before(const tf_rec *a, const tf_rec *b) {
   if (a->prio != b->prio) return a->prio > b->prio;
@@ -17,30 +18,16 @@ static tf_rec *run_at(const tf_queue *q, size_t i) {
 }
 
 static int run_push(tf_queue *q, const tf_rec *rec) {
-  if (q->run_n == q->cap_run) {
-    size_t cap = q->cap_run ? 2 * q->cap_run : 64;
-    tf_rec *r = malloc(cap * sizeof *r);
-    if (!r) return TF_ENOMEM;
-    for (size_t i = 0; i < q->run_n; i++)
-      r[i] = *run_at(q, i);
-    free(q->run);
-    q->run = r;
-    q->cap_run = cap;
-    q->run_head = 0;
-  }
+  if (q->run_n == q->cap_run &&
+      tf_ring_grow(&q->run, &q->cap_run, &q->run_head, q->run_n, sizeof *q->run, 64))
+    return TF_ENOMEM;
   q->run_n++;
   *run_at(q, q->run_n - 1) = *rec;
   return 0;
 }
 
 static int heap_push(tf_queue *q, const tf_rec *rec) {
-  if (q->heap_n == q->cap_heap) {
-    size_t cap = q->cap_heap ? 2 * q->cap_heap : 64;
-    tf_rec *h = realloc(q->heap, cap * sizeof *h);
-    if (!h) return TF_ENOMEM;
-    q->heap = h;
-    q->cap_heap = cap;
-  }
+  if (tf_vec_reserve(&q->heap, &q->cap_heap, q->heap_n + 1, sizeof *q->heap, 64)) return TF_ENOMEM;
   size_t i = q->heap_n++;
   while (i > 0) {
     size_t parent = (i - 1) / 2;
@@ -87,6 +74,14 @@ int tf_queue_push(tf_queue *q, const tf_rec *rec) {
                                                                       : heap_push(q, rec);
   if (!rc) q->bytes += rec->size;
   return rc;
+}
+
+int tf_queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size) {
+  tf_rec r = {id, prio, size, NULL, 0, -1};
+  if (tf_rec_set_data(&r, data, size)) return TF_ENOMEM;
+  if (tf_queue_push(q, &r) == 0) return 0;
+  free(r.data);
+  return TF_ENOMEM;
 }
 
 /* 1 when the run's head leaves first, 0 when the heap's. */

@@ -41,6 +41,9 @@ int tf_rec_before(const tf_rec *a, const tf_rec *b);
 /* Add a record; the queue takes ownership of rec->data. Returns 0 or
  * TF_ENOMEM (then the caller still owns the data). */
 int tf_queue_push(tf_queue *q, const tf_rec *rec);
+/* Add a new record for task id with a copy of its size bytes of data.
+ * Returns 0 or TF_ENOMEM (then nothing was added or kept). */
+int tf_queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size);
 /* Remove the first record into *out (ownership passes). Returns 1, or 0 when
  * the queue is empty. */
 int tf_queue_pop(tf_queue *q, tf_rec *out);

@@ -9,6 +9,7 @@
 #include "resume.h"
 #include "clock.h"
 #include "log.h"
+#include "vec.h"
 
 /* The largest record a journal may hold: the largest result and the most
  * children one task may submit, whatever this run's --max-payload. */
@@ -34,15 +35,7 @@ static int read_record(void *arg, const tf_jrecord *r) {
   size_t pos = 0;
   tf_jchild c;
   while (tf_journal_next_child(r, &pos, &c)) {
-    tf_rec k = {c.id, c.prio, c.size, NULL, 0, -1};
-    if (c.size) {
-      if (!(k.data = malloc(c.size))) return TF_ENOMEM;
-      memcpy(k.data, c.data, c.size);
-    }
-    if (tf_queue_push(&rd->kids, &k)) {
-      free(k.data);
-      return TF_ENOMEM;
-    }
+    if (tf_queue_push_new(&rd->kids, c.id, c.prio, c.data, c.size)) return TF_ENOMEM;
     rd->s->tasks_spawned++;
   }
   rd->s->results++;
@@ -202,13 +195,7 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
 
 int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size) {
   if (!js->on) return 0;
-  if (js->nkids == js->kcap) {
-    uint32_t cap = js->kcap ? 2 * js->kcap : 16;
-    tf_jchild *k = realloc(js->kids, cap * sizeof *k);
-    if (!k) return TF_ENOMEM;
-    js->kids = k;
-    js->kcap = cap;
-  }
+  if (tf_vec_reserve(&js->kids, &js->kcap, js->nkids + 1, sizeof *js->kids, 16)) return TF_ENOMEM;
   js->kids[js->nkids++] = (tf_jchild){id, prio, size, data};
   return 0;
 }

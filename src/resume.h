@@ -16,7 +16,7 @@ typedef struct tf_jstate {
   tf_journal j;
   tf_idset done; /* ids whose results came from the journal */
   tf_jchild *kids; /* children of the task whose result comes next */
-  uint32_t nkids, kcap;
+  size_t nkids, kcap;
   int said; /* its I/O error was logged */
 } tf_jstate;
 

@@ -57,10 +57,9 @@ static int sink_result(void *ctx, int i, const tf_entry *e) {
 
 static int sink_spawned(void *ctx, int i, const tf_entry *e) {
   root *r = ctx;
-  tf_rec t = {e->id, e->prio, e->size, NULL, 0, -1};
-  if (tf_js_kid(&r->js, e->id, e->prio, e->data, e->size) || tf_rec_set_data(&t, e->data, e->size) ||
-      tf_pool_put(&r->pool, i, &t)) { /* static: a worker's children stay in its share */
-    free(t.data);
+  /* static: a worker's children stay in its share */
+  if (tf_js_kid(&r->js, e->id, e->prio, e->data, e->size) ||
+      tf_queue_push_new(tf_pool_of(&r->pool, i), e->id, e->prio, e->data, e->size)) {
     tf_log(0, "out of memory queueing a task spawned by a worker");
     return TF_ENOMEM;
   }

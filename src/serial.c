@@ -37,15 +37,7 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_idset *sp
     int rc = tf_check_child(spawned, h->cur_id, index, e.id, 0);
     if (rc) return rc;
     if (tf_js_kid(js, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
-    tf_rec r = {e.id, e.prio, e.size, NULL, 0, -1};
-    if (e.size) {
-      if (!(r.data = malloc(e.size))) return out_of_memory(h);
-      memcpy(r.data, e.data, e.size);
-    }
-    if (tf_queue_push(q, &r)) {
-      free(r.data);
-      return out_of_memory(h);
-    }
+    if (tf_queue_push_new(q, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
     stats->tasks_spawned++;
   }
   return 0;

@@ -12,6 +12,7 @@
 #include "beat.h"
 #include "clock.h"
 #include "log.h"
+#include "vec.h"
 
 /* An outcome waits at most this long for others to share its frame... */
 #define TF_FLUSH_INTERVAL 0.01
@@ -149,18 +150,10 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
                   plan.chunk, u->cfg->prefetch);
     return 1;
   }
-  if (u->in_n == u->in_cap) {
-    size_t cap = u->in_cap ? 2 * u->in_cap : 8;
-    tf_inbox_frame *r = malloc(cap * sizeof *r);
-    if (!r) return TF_ENOMEM;
-    for (size_t i = 0; i < u->in_n; i++)
-      r[i] = u->inbox[(u->in_head + i) % u->in_cap];
-    free(u->inbox);
-    u->inbox = r;
-    u->in_cap = cap;
-    u->in_head = 0;
-  }
-  u->inbox[(u->in_head + u->in_n) % u->in_cap] = (tf_inbox_frame){buf, len, *f, 0};
+  if (u->in_n == u->in_cap &&
+      tf_ring_grow(&u->inbox, &u->in_cap, &u->in_head, u->in_n, sizeof *u->inbox, 8))
+    return TF_ENOMEM;
+  u->inbox[(u->in_head + u->in_n) & (u->in_cap - 1)] = (tf_inbox_frame){buf, len, *f, 0};
   u->in_n++;
   u->queued += f->count;
   u->asked = 0;
@@ -299,7 +292,7 @@ int tf_up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32
   tf_inbox_frame *fr = &u->inbox[u->in_head];
   if (fr->pos >= fr->f.body_len) {
     u->port.release(u->port.ctx, fr->buf, fr->len);
-    u->in_head = (u->in_head + 1) % u->in_cap;
+    u->in_head = (u->in_head + 1) & (u->in_cap - 1);
     u->in_n--;
   }
   /* Children go at once: other workers may be idle for want of them. */
@@ -495,7 +488,7 @@ int tf_up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port 
 
 void tf_up_destroy(tf_up *u) {
   for (size_t i = 0; i < u->in_n; i++) {
-    tf_inbox_frame *fr = &u->inbox[(u->in_head + i) % u->in_cap];
+    tf_inbox_frame *fr = &u->inbox[(u->in_head + i) & (u->in_cap - 1)];
     u->port.release(u->port.ctx, fr->buf, fr->len);
   }
   free(u->inbox);

@@ -1,4 +1,4 @@
-/* fuzz_journal.c - a libFuzzer target for the journal reader (src/journal.c): any input is
+/* fuzz_journal.c - a libFuzzer target for the journal reader (src/journal_read.c): any input is
  * either refused with a reason or read as a header, whole records and a torn tail that add up
  * to the input, with every record and child inside it. Every byte handed out is read, so that
  * AddressSanitizer sees any overrun; a broken invariant traps.
