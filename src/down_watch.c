@@ -112,6 +112,7 @@ static int lose(tf_down *d, int i, const char *why) {
 static int make_stuck(tf_down *d, int i) {
   d->c[i].state = TF_CHILD_STUCK;
   d->c[i].demand = 0;
+  d->stats->stuck_workers++;
   int v = heir(d, i);
   tf_rec r;
   while (tf_ledger_pop(&d->ledger, i, &r)) {

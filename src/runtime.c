@@ -138,7 +138,9 @@ static int check_setup(const tf_app *app, const tf_config *cfg, int rank) {
 
 /* How a farm ended, for tf_main's end of the process. */
 typedef struct farm_end {
+  uint64_t lost;   /* workers declared lost */
   int stuck;       /* a worker may still run: abort the job rather than finalize */
+  uint64_t stuck_workers; /* workers left in a task given up on */
   int peer_lost;   /* a rank was lost: MPI_Finalize may wait forever */
   int urgent;      /* mpirun kills every rank in a second: no MPI_Finalize */
   int from_master; /* a worker's status is the master's verdict */
@@ -220,6 +222,8 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     tf_obs_free(s.obs);
     free(s.obs);
   }
+  end->lost = s.lost;
+  end->stuck_workers = s.stuck_workers;
   end->stuck = s.stuck;
   end->peer_lost = s.peer_lost;
   end->urgent = s.urgent;
@@ -232,10 +236,22 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   return rc;
 }
 
-int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+int tf_run_ex(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_report *report) {
   farm_end end;
   tf_stop_reset(); /* a signal from before this farm is not for it */
-  return run_farm(comm, app, cfg, 0, &end);
+  int rc = run_farm(comm, app, cfg, 0, &end);
+  /* A worker left in a task that hangs says goodbye from its heartbeat
+   * thread, but only tf_main's workers then end their process: here it never
+   * returns from tf_run. */
+  int stuck = end.stuck || end.stuck_workers > 0;
+  if (report)
+    *report = (tf_run_report){
+        .lost = end.lost, .stuck = stuck, .finalize_unsafe = stuck || end.peer_lost};
+  return rc;
+}
+
+int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+  return tf_run_ex(comm, app, cfg, NULL);
 }
 
 /* --status-file: the exit status, written whole (tf_output_*: a new file with
@@ -316,7 +332,7 @@ static void leave_process(int status, int peer_lost) {
 int tf_main(int argc, char **argv, const tf_app *app) {
   /* The command line first: it says whether workers need heartbeats, and
    * with them MPI_THREAD_SERIALIZED (a worker's heartbeat thread sends while
-   * execute runs), which costs Open MPI a third of its message rate. */
+   * execute runs), which costs Open MPI about a quarter of its message rate. */
   /* A stop signal that comes while MPI starts is noted, not fatal. */
   tf_signals_early();
   const char *name = app && app->name ? app->name : (argc > 0 ? argv[0] : "taskfarm");

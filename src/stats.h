@@ -25,6 +25,7 @@ typedef struct tf_run_stats {
   int more_to_generate;                  /* generate had not said it was done */
   double wall;
   int stuck; /* some worker did not stop: the caller must abort the job */
+  uint64_t stuck_workers; /* workers left inside a task given up on (they leave only under tf_main) */
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
   int urgent;    /* mpirun kills every rank in a second (tf_stop_urgent): no MPI_Finalize */
   int from_master; /* a worker's status is the master's verdict (STOP), not its own failure */

@@ -1,6 +1,6 @@
 /* topo.h - where every rank of a farm runs: node names, ranks per node,
  * cores. Gathered once at start-up (collective), printed by --info and
- * --verbose, and kept for work that groups workers by node. */
+ * --verbose, then freed: the flat layout (layout.h) does not need it. */
 #ifndef TF_TOPO_H
 #define TF_TOPO_H
 
