@@ -11,11 +11,11 @@
  * when wanted: under mpirun --enable-recovery, with --task-timeout, or with
  * an explicit --worker-timeout. Without them no worker is declared lost. */
 #define TF_DEFAULT_WORKER_TIMEOUT 30.0
-int tf_heartbeats_wanted(const tf_config *cfg);
+int tf__heartbeats_wanted(const tf_config *cfg);
 /* Wanted, and MPI gives the thread level they need. */
-int tf_heartbeats_on(const tf_config *cfg);
+int tf__heartbeats_on(const tf_config *cfg);
 /* --worker-timeout, or its default; and how often heartbeats are sent. */
-double tf_worker_timeout(const tf_config *cfg);
-double tf_heartbeat_interval(const tf_config *cfg);
+double tf__worker_timeout(const tf_config *cfg);
+double tf__heartbeat_interval(const tf_config *cfg);
 
 #endif

@@ -9,9 +9,9 @@
 #ifdef NDEBUG
 #define TF_ASSERT(cond) ((void)0)
 #else
-#define TF_ASSERT(cond) ((cond) ? (void)0 : tf_assert_failed(#cond, __FILE__, __LINE__))
+#define TF_ASSERT(cond) ((cond) ? (void)0 : tf__assert_failed(#cond, __FILE__, __LINE__))
 #endif
 
-void tf_assert_failed(const char *what, const char *file, int line) __attribute__((noreturn));
+void tf__assert_failed(const char *what, const char *file, int line) __attribute__((noreturn));
 
 #endif

@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-static inline double tf_now(void) {
+static inline double tf__now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;

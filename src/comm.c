@@ -24,7 +24,7 @@ static void *buf_alloc(size_t len) {
   return p == MAP_FAILED ? NULL : p;
 }
 
-void tf_comm_buf_free(void *buf, size_t len) {
+void tf__comm_buf_free(void *buf, size_t len) {
   if (!buf) return;
   if (len < TF_COMM_MAP_BYTES)
     free(buf);
@@ -40,7 +40,7 @@ static int mpi_fail(tf_comm *c, const char *what, int rc) {
   return TF_EMPI;
 }
 
-int tf_comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout) {
+int tf__comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout) {
   memset(c, 0, sizeof *c);
   c->comm = comm;
   c->layout = *layout;
@@ -49,11 +49,11 @@ int tf_comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout) {
   return 0;
 }
 
-void tf_comm_destroy(tf_comm *c) {
+void tf__comm_destroy(tf_comm *c) {
   for (int i = 0; i < c->nsends; i++)
-    tf_wbuf_free(&c->sends[i].w);
+    tf__wbuf_free(&c->sends[i].w);
   for (int i = 0; i < c->nrecvs; i++)
-    tf_comm_buf_free(c->recvs[i].buf, (size_t)c->recvs[i].len);
+    tf__comm_buf_free(c->recvs[i].buf, (size_t)c->recvs[i].len);
   free(c->sends);
   free(c->send_reqs);
   free(c->recvs);
@@ -78,7 +78,7 @@ static int grow_scratch(tf_comm *c, int n) {
   return 0;
 }
 
-tf_wbuf *tf_comm_buffer(tf_comm *c) {
+tf_wbuf *tf__comm_buffer(tf_comm *c) {
   for (int i = 0; i < c->nsends; i++)
     if (!c->sends[i].busy) return &c->sends[i].w;
   if (c->nsends == c->cap_sends) {
@@ -99,11 +99,11 @@ tf_wbuf *tf_comm_buffer(tf_comm *c) {
   return &s->w;
 }
 
-int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest) {
-  return tf_comm_send_tag(c, w, dest, TF_WIRE_TAG);
+int tf__comm_send(tf_comm *c, tf_wbuf *w, int dest) {
+  return tf__comm_send_tag(c, w, dest, TF_WIRE_TAG);
 }
 
-int tf_comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
+int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
   int i = (int)((tf_send_slot *)(void *)w - c->sends);
   if (w->len > (size_t)INT_MAX) {
     snprintf(c->errmsg, sizeof c->errmsg, "a message of %zu bytes is over MPI's limit of %d",
@@ -137,7 +137,7 @@ static void abandon(void *p) {
   abandoned[nabandoned++] = p;
 }
 
-void tf_comm_forget(tf_comm *c, int rank) {
+void tf__comm_forget(tf_comm *c, int rank) {
   for (int i = 0; i < c->nsends; i++) {
     if (!c->sends[i].busy || c->sends[i].dest != rank) continue;
     MPI_Request_free(&c->send_reqs[i]);
@@ -161,7 +161,7 @@ void tf_comm_forget(tf_comm *c, int rank) {
   }
 }
 
-int tf_comm_progress_sends(tf_comm *c) {
+int tf__comm_progress_sends(tf_comm *c) {
   if (!c->busy_sends) return 0;
   int n = 0;
   int rc = MPI_Testsome(c->nsends, c->send_reqs, &n, c->idx, MPI_STATUSES_IGNORE);
@@ -173,12 +173,12 @@ int tf_comm_progress_sends(tf_comm *c) {
   return n;
 }
 
-int tf_comm_drain_sends(tf_comm *c, double timeout) {
-  double end = tf_now() + timeout;
+int tf__comm_drain_sends(tf_comm *c, double timeout) {
+  double end = tf__now() + timeout;
   while (c->busy_sends) {
-    int rc = tf_comm_progress_sends(c);
+    int rc = tf__comm_progress_sends(c);
     if (rc < 0) return rc;
-    if (c->busy_sends && tf_now() > end) {
+    if (c->busy_sends && tf__now() > end) {
       snprintf(c->errmsg, sizeof c->errmsg, "%d message(s) still unsent after %.0f s",
                c->busy_sends, timeout);
       return TF_EMPI;
@@ -213,14 +213,14 @@ static int post_recv(tf_comm *c, MPI_Message *msg, MPI_Status *st) {
   s->done = 0;
   int rc = MPI_Imrecv(s->buf, count, MPI_BYTE, msg, &c->recv_reqs[c->nrecvs]);
   if (rc != MPI_SUCCESS) {
-    tf_comm_buf_free(s->buf, (size_t)count);
+    tf__comm_buf_free(s->buf, (size_t)count);
     return mpi_fail(c, "MPI_Imrecv", rc);
   }
   c->nrecvs++;
   return 0;
 }
 
-int tf_comm_poll(tf_comm *c, int source, tf_msg *m) {
+int tf__comm_poll(tf_comm *c, int source, tf_msg *m) {
   /* Match everything that has arrived, so large messages start moving. */
   for (;;) {
     int flag = 0;
@@ -263,23 +263,23 @@ int tf_comm_poll(tf_comm *c, int source, tf_msg *m) {
 
 /* ---- this rank's children as a port (port.h) ---- */
 
-static tf_wbuf *port_buffer(void *ctx) { return tf_comm_buffer(ctx); }
+static tf_wbuf *port_buffer(void *ctx) { return tf__comm_buffer(ctx); }
 
 static int port_send(void *ctx, tf_wbuf *w, int i, int tag) {
   tf_comm *c = ctx;
-  return tf_comm_send_tag(c, w, tf_layout_child_rank(&c->layout, i), tag);
+  return tf__comm_send_tag(c, w, tf__layout_child_rank(&c->layout, i), tag);
 }
 
 static int port_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
   tf_comm *c = ctx;
   tf_msg m;
-  int rc = tf_comm_poll(c, MPI_ANY_SOURCE, &m);
+  int rc = tf__comm_poll(c, MPI_ANY_SOURCE, &m);
   if (rc <= 0) return rc;
-  *i = tf_layout_child_index(&c->layout, m.source);
+  *i = tf__layout_child_index(&c->layout, m.source);
   if (*i < 0) { /* not one of this rank's children: nobody else may speak to it here */
     snprintf(c->errmsg, sizeof c->errmsg, "a message from rank %d, which is not a worker of rank %d",
              m.source, c->rank);
-    tf_comm_buf_free(m.buf, (size_t)m.len);
+    tf__comm_buf_free(m.buf, (size_t)m.len);
     return TF_EPROTO;
   }
   *buf = m.buf;
@@ -289,15 +289,15 @@ static int port_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
 
 static void port_release(void *ctx, unsigned char *buf, size_t len) {
   (void)ctx;
-  tf_comm_buf_free(buf, len);
+  tf__comm_buf_free(buf, len);
 }
 
-static int port_progress(void *ctx) { return tf_comm_progress_sends(ctx); }
-static int port_drain(void *ctx, double timeout) { return tf_comm_drain_sends(ctx, timeout); }
+static int port_progress(void *ctx) { return tf__comm_progress_sends(ctx); }
+static int port_drain(void *ctx, double timeout) { return tf__comm_drain_sends(ctx, timeout); }
 
 static void port_forget(void *ctx, int i) {
   tf_comm *c = ctx;
-  tf_comm_forget(c, tf_layout_child_rank(&c->layout, i));
+  tf__comm_forget(c, tf__layout_child_rank(&c->layout, i));
 }
 
 static const char *port_error(void *ctx) { return ((tf_comm *)ctx)->errmsg; }
@@ -310,7 +310,7 @@ static void port_counts(void *ctx, uint64_t *ms, uint64_t *bs, uint64_t *mr, uin
   *br = c->bytes_recv;
 }
 
-tf_port tf_comm_port(tf_comm *c) {
+tf_port tf__comm_port(tf_comm *c) {
   return (tf_port){c,          port_buffer, port_send,   port_poll,  port_release, port_progress,
                    port_drain, port_forget, port_error, NULL,       port_counts};
 }
@@ -320,13 +320,13 @@ tf_port tf_comm_port(tf_comm *c) {
 static int parent_send(void *ctx, tf_wbuf *w, int i, int tag) {
   tf_comm *c = ctx;
   (void)i;
-  return tf_comm_send_tag(c, w, c->layout.parent, tag);
+  return tf__comm_send_tag(c, w, c->layout.parent, tag);
 }
 
 static int parent_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
   tf_comm *c = ctx;
   tf_msg m;
-  int rc = tf_comm_poll(c, c->layout.parent, &m);
+  int rc = tf__comm_poll(c, c->layout.parent, &m);
   if (rc <= 0) return rc;
   *buf = m.buf;
   *len = (size_t)m.len;
@@ -337,7 +337,7 @@ static int parent_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
 static void parent_forget(void *ctx, int i) {
   tf_comm *c = ctx;
   (void)i;
-  tf_comm_forget(c, c->layout.parent);
+  tf__comm_forget(c, c->layout.parent);
 }
 
 static int parent_take(void *ctx, int i, int tag, unsigned char *buf, size_t cap, size_t *len) {
@@ -355,7 +355,7 @@ static int parent_take(void *ctx, int i, int tag, unsigned char *buf, size_t cap
   return 1;
 }
 
-tf_port tf_comm_parent_port(tf_comm *c) {
+tf_port tf__comm_parent_port(tf_comm *c) {
   return (tf_port){c,          port_buffer,   parent_send, parent_poll, port_release, port_progress,
                    port_drain, parent_forget, port_error,  parent_take, port_counts};
 }

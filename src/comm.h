@@ -42,43 +42,43 @@ typedef struct tf_comm {
 } tf_comm;
 
 /* A received message; buf belongs to the caller, who gives it back with
- * tf_comm_buf_free(buf, len). */
+ * tf__comm_buf_free(buf, len). */
 typedef struct tf_msg {
   unsigned char *buf;
   int len, source;
 } tf_msg;
 
 /* On comm, as the rank layout describes. */
-int tf_comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout);
-void tf_comm_destroy(tf_comm *c);
+int tf__comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout);
+void tf__comm_destroy(tf_comm *c);
 
-/* A frame buffer to build the next message in; pass it to tf_comm_send. */
-tf_wbuf *tf_comm_buffer(tf_comm *c);
-/* Start sending the finished frame in w (from tf_comm_buffer) to dest.
+/* A frame buffer to build the next message in; pass it to tf__comm_send. */
+tf_wbuf *tf__comm_buffer(tf_comm *c);
+/* Start sending the finished frame in w (from tf__comm_buffer) to dest.
  * Returns 0 or TF_EMPI / TF_ENOMEM. */
-int tf_comm_send(tf_comm *c, tf_wbuf *w, int dest);
-/* The same with another tag than TF_WIRE_TAG (tf_comm_poll never sees it). */
-int tf_comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag);
+int tf__comm_send(tf_comm *c, tf_wbuf *w, int dest);
+/* The same with another tag than TF_WIRE_TAG (tf__comm_poll never sees it). */
+int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag);
 /* Reap finished sends. Returns the number reaped or a negative error. */
-int tf_comm_progress_sends(tf_comm *c);
+int tf__comm_progress_sends(tf_comm *c);
 /* Wait for every send to finish, up to timeout seconds. Returns 0 or
  * TF_EMPI (timeout counts as an error). */
-int tf_comm_drain_sends(tf_comm *c, double timeout);
+int tf__comm_drain_sends(tf_comm *c, double timeout);
 /* Give up on everything to or from rank (it is lost): its unfinished
  * sends and receives are abandoned. Their buffers are left to MPI, which
  * may still hold them, so they are not freed. */
-void tf_comm_forget(tf_comm *c, int rank);
+void tf__comm_forget(tf_comm *c, int rank);
 /* Poll for incoming messages from source (or MPI_ANY_SOURCE). Returns 1 and
  * fills *m when a whole message is ready, 0 when none, or a negative error. */
-int tf_comm_poll(tf_comm *c, int source, tf_msg *m);
+int tf__comm_poll(tf_comm *c, int source, tf_msg *m);
 
 /* Free a received message's buffer (NULL is fine). */
-void tf_comm_buf_free(void *buf, size_t len);
+void tf__comm_buf_free(void *buf, size_t len);
 
 /* This rank's children as a downstream engine's port (port.h): peer i is
  * child i of the layout. */
-tf_port tf_comm_port(tf_comm *c);
+tf_port tf__comm_port(tf_comm *c);
 /* This rank's parent as an upstream engine's port: peer 0. */
-tf_port tf_comm_parent_port(tf_comm *c);
+tf_port tf__comm_parent_port(tf_comm *c);
 
 #endif

@@ -7,21 +7,21 @@
 #include "check.h"
 #include "vec.h"
 
-void tf_copies_free(tf_copies *t) {
+void tf__copies_free(tf_copies *t) {
   free(t->c);
   *t = (tf_copies){0};
 }
 
-tf_copy *tf_copies_find(tf_copies *t, uint64_t id) {
+tf_copy *tf__copies_find(tf_copies *t, uint64_t id) {
   for (size_t i = 0; i < t->n; i++)
     if (t->c[i].id == id) return &t->c[i];
   return NULL;
 }
 
-tf_copy *tf_copies_add(tf_copies *t, uint64_t id, int copies, int queued, int first, int second,
-                       double since) {
-  TF_ASSERT(!tf_copies_find(t, id) && copies == 2 && queued >= 0 && queued < copies);
-  if (tf_vec_reserve(&t->c, &t->cap, t->n + 1, sizeof *t->c, 8)) return NULL;
+tf_copy *tf__copies_add(tf_copies *t, uint64_t id, int copies, int queued, int first, int second,
+                        double since) {
+  TF_ASSERT(!tf__copies_find(t, id) && copies == 2 && queued >= 0 && queued < copies);
+  if (tf__vec_reserve(&t->c, &t->cap, t->n + 1, sizeof *t->c, 8)) return NULL;
   t->c[t->n] = (tf_copy){id, copies, 0, queued, first, second, since};
   return &t->c[t->n++];
 }
@@ -32,8 +32,8 @@ static void drop_if_gone(tf_copies *t, tf_copy *c) {
   if (c->copies == 0) *c = t->c[--t->n];
 }
 
-int tf_copies_dequeued(tf_copies *t, uint64_t id) {
-  tf_copy *c = t->n ? tf_copies_find(t, id) : NULL;
+int tf__copies_dequeued(tf_copies *t, uint64_t id) {
+  tf_copy *c = t->n ? tf__copies_find(t, id) : NULL;
   if (!c || !c->queued) return 0;
   c->queued--;
   if (!c->done) return 0;
@@ -52,8 +52,8 @@ static void mark_done(tf_copies *t, tf_copy *c) {
   t->stale_queued += (size_t)c->queued;
 }
 
-int tf_copies_settle(tf_copies *t, uint64_t id, int is_result, int *dropped) {
-  tf_copy *c = t->n ? tf_copies_find(t, id) : NULL;
+int tf__copies_settle(tf_copies *t, uint64_t id, int is_result, int *dropped) {
+  tf_copy *c = t->n ? tf__copies_find(t, id) : NULL;
   *dropped = 0;
   if (!c) return 0;
   TF_ASSERT(c->copies > c->queued); /* this one came back from a ledger */
@@ -70,7 +70,7 @@ int tf_copies_settle(tf_copies *t, uint64_t id, int is_result, int *dropped) {
   return moot;
 }
 
-void tf_copies_give_up(tf_copies *t, tf_copy *c) {
+void tf__copies_give_up(tf_copies *t, tf_copy *c) {
   TF_ASSERT(!c->done);
   mark_done(t, c);
 }

@@ -28,23 +28,23 @@ typedef struct tf_copies {
   size_t stale_queued; /* copies in the pool of tasks already done */
 } tf_copies;
 
-void tf_copies_free(tf_copies *t);
+void tf__copies_free(tf_copies *t);
 /* The entry of task id, or NULL. */
-tf_copy *tf_copies_find(tf_copies *t, uint64_t id);
+tf_copy *tf__copies_find(tf_copies *t, uint64_t id);
 /* A task now runs twice: copies of it (1 or 2 more than before counted by
  * the caller), queued of them in the pool. Returns the entry or NULL (out of
  * memory). */
-tf_copy *tf_copies_add(tf_copies *t, uint64_t id, int copies, int queued, int first, int second,
-                       double since);
+tf_copy *tf__copies_add(tf_copies *t, uint64_t id, int copies, int queued, int first, int second,
+                        double since);
 /* A copy of task id was taken out of the pool to be sent. Returns 1 when
  * it is moot (its task is done: drop it), else 0. */
-int tf_copies_dequeued(tf_copies *t, uint64_t id);
+int tf__copies_dequeued(tf_copies *t, uint64_t id);
 /* One copy of task id has come back: a result (is_result), a failure, or
  * its child lost. Returns 1 when this outcome no longer matters (the result
  * was collected already; or, not a result, another copy still runs), else
  * 0. *dropped is set to 1 for a result that came second. */
-int tf_copies_settle(tf_copies *t, uint64_t id, int is_result, int *dropped);
+int tf__copies_settle(tf_copies *t, uint64_t id, int is_result, int *dropped);
 /* Both copies hang: the task is given up on; what they bring is dropped. */
-void tf_copies_give_up(tf_copies *t, tf_copy *c);
+void tf__copies_give_up(tf_copies *t, tf_copy *c);
 
 #endif

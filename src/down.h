@@ -39,7 +39,7 @@ typedef struct tf_sink {
   void (*drop_spawned)(void *ctx);
   /* A run of task r failed on child i (text: why). Returns 1 when it is to
    * run again (r->attempt raised), 0 when it is given up on, or < 0. */
-  int (*failed)(void *ctx, int i, tf_rec *r, const char *text, size_t len);
+  int (*failed)(void *ctx, int i, tf__rec *r, const char *text, size_t len);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };
@@ -74,7 +74,7 @@ typedef struct tf_down {
   int heartbeats;   /* children send heartbeats: silence means lost (the role says: beat.h) */
   double hb_every;
   double next_check, last_check;
-  double now;       /* the time of the current turn (tf_down_set_now) */
+  double now;       /* the time of the current turn (tf__down_set_now) */
   int status;       /* the first error */
   struct tf_obs *obs;     /* --stats, --trace, --timeline: or NULL */
   struct tf_trace *trace; /* the engine's events, or NULL */
@@ -83,41 +83,41 @@ typedef struct tf_down {
 /* An engine for the children of layout, drawing on pool, answering through
  * port, handing what comes back to sink; counts go to stats (and obs, if
  * given). Returns 0 or TF_ENOMEM. */
-int tf_down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_pool *pool,
-                 tf_port port, tf_sink sink, tf_run_stats *stats, struct tf_obs *obs, double now);
-void tf_down_destroy(tf_down *d);
-static inline void tf_down_set_now(tf_down *d, double now) { d->now = now; }
+int tf__down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_pool *pool,
+                  tf_port port, tf_sink sink, tf_run_stats *stats, struct tf_obs *obs, double now);
+void tf__down_destroy(tf_down *d);
+static inline void tf__down_set_now(tf_down *d, double now) { d->now = now; }
 
 /* Take every message that has arrived. Returns 1 when something came, 0
  * when nothing did, or a negative error (also in d->status). */
-int tf_down_poll(tf_down *d);
+int tf__down_poll(tf_down *d);
 /* Handle one message from child i (buf stays the caller's). */
-int tf_down_frame(tf_down *d, int i, const unsigned char *buf, size_t len);
+int tf__down_frame(tf_down *d, int i, const unsigned char *buf, size_t len);
 /* Answer the open requests, round robin, as the plan says; `left` is the
  * number of tasks not yet handed out (TF_LEFT_UNKNOWN while the source
  * still makes them). Returns 1 when something was sent, 0, or < 0. */
-int tf_down_dispatch(tf_down *d, uint64_t left);
+int tf__down_dispatch(tf_down *d, uint64_t left);
 /* Now and then: heartbeats to quiet children, silent ones declared lost,
  * stragglers copied (not while draining). Returns 1 on a change, 0, or < 0. */
-int tf_down_check(tf_down *d, int draining);
+int tf__down_check(tf_down *d, int draining);
 /* Every task handed out has come back (or is no longer wanted). */
-static inline int tf_down_idle(const tf_down *d) { return d->ledger.total == d->copies.stale; }
+static inline int tf__down_idle(const tf_down *d) { return d->ledger.total == d->copies.stale; }
 /* Tasks in children's hands whose results are still wanted. */
-static inline size_t tf_down_in_flight(const tf_down *d) {
+static inline size_t tf__down_in_flight(const tf_down *d) {
   return d->ledger.total - d->copies.stale;
 }
 /* Tasks in the pool, stale copies not counted. */
-size_t tf_down_queued(const tf_down *d);
+size_t tf__down_queued(const tf_down *d);
 /* Tell every child to stop with the run's status (those inside a task
  * nobody needs, also on the tag their heartbeat thread watches) and wait,
  * bounded (shorter after a stop signal: draining), for each one's goodbye. Returns 0, or TF_EMPI when one did not answer (it may still run:
  * the caller must abort rather than finalize). */
-int tf_down_stop(tf_down *d, int status, int draining);
+int tf__down_stop(tf_down *d, int status, int draining);
 /* The run ends early: count and name the tasks not done (in children's
  * hands first), emptying the pool. */
-void tf_down_count_undone(tf_down *d);
+void tf__down_count_undone(tf_down *d);
 /* Whether child i still takes part in the run. */
-static inline int tf_down_alive(const tf_down *d, int i) {
+static inline int tf__down_alive(const tf_down *d, int i) {
   return d->c[i].state == TF_CHILD_RUNNING;
 }
 

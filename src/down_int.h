@@ -6,24 +6,24 @@
 #include "down.h"
 
 /* Keep the first error in d->status; return code. */
-int tf_down_fail(tf_down *d, int code);
-int tf_down_oom(tf_down *d, const char *what);
+int tf__down_fail(tf_down *d, int code);
+int tf__down_oom(tf_down *d, const char *what);
 /* Child i's rank, for messages. */
-int tf_down_rank(const tf_down *d, int i);
+int tf__down_rank(const tf_down *d, int i);
 /* A frame with no entries (a heartbeat, a STOP) to child i. */
-int tf_down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag);
+int tf__down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag);
 /* Send the TASKS frame b (n tasks, already in i's ledger) to child i: n, or < 0. */
-int tf_down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n);
+int tf__down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n);
 /* Validate a message from child i into *f: 0, or TF_EPROTO (logged). */
-int tf_down_decode(tf_down *d, int i, const unsigned char *buf, size_t len, tf_frame *f);
+int tf__down_decode(tf_down *d, int i, const unsigned char *buf, size_t len, tf_frame *f);
 /* An ERROR frame from child i: said, and the run fails. */
-int tf_down_on_error(tf_down *d, int i, const tf_frame *f);
+int tf__down_on_error(tf_down *d, int i, const tf_frame *f);
 /* Child i's goodbye: its counters for the summary and --stats. */
-void tf_down_record_bye(tf_down *d, int i, const tf_frame *f);
+void tf__down_record_bye(tf_down *d, int i, const tf_frame *f);
 /* Child i is still inside a task whose copy elsewhere finished: copy the
  * tasks behind it into the pool. */
-int tf_down_copy_tail(tf_down *d, int i);
+int tf__down_copy_tail(tf_down *d, int i);
 /* Child i is lost: it gets nothing and is not listened to from now on. */
-void tf_down_mark_lost(tf_down *d, int i);
+void tf__down_mark_lost(tf_down *d, int i);
 
 #endif

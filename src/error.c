@@ -21,7 +21,7 @@ const char *tf_strerror(int code) {
   }
 }
 
-const char *tf_rc_hint(int rc) {
+const char *tf__rc_hint(int rc) {
   switch (rc) {
   case TF_EINVAL: return ": invalid argument";
   case TF_ENOMEM: return ": out of memory";

@@ -33,7 +33,7 @@ struct tf_handle {
   const tf_app *app;
   /* generate: ids are handed out in submission order into queue */
   uint64_t next_id;
-  tf_queue *queue;
+  tf__queue *queue;
   uint64_t total; /* tasks generate said it will submit (tf_set_total); 0: not said */
   uint64_t last_id;
   /* execute: the task, its children (SPAWN entries) and its result */
@@ -50,35 +50,35 @@ struct tf_handle {
   uint64_t skipped;
 };
 
-void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
-                    int worker_index);
-void tf_handle_free(tf_handle *h);
+void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
+                     int worker_index);
+void tf__handle_free(tf_handle *h);
 /* Prepare h for executing task id (clears result and children). */
-int tf_handle_begin_execute(tf_handle *h, uint64_t id);
+int tf__handle_begin_execute(tf_handle *h, uint64_t id);
 
 /* A run of task r failed with the message why (on rank `rank`, or 0 in a
  * one-rank farm). Decides, logs and counts: returns 1 when it is to run
  * again (r->attempt raised; the caller queues it), 0 when it is given up on,
  * TF_EAPP when it is given up on under --fail-fast. */
-int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
-                     size_t why_len);
+int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf__rec *r, int rank, const char *why,
+                      size_t why_len);
 
 /* For a callback's return value: ": <description>" when it is a TF_E* code
  * (an app passing on what tf_submit returned), else "". */
-const char *tf_rc_hint(int rc);
+const char *tf__rc_hint(int rc);
 
 /* Call the app's worker_init / worker_fini, if any, with logging. */
-int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what);
+int tf__call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what);
 
 /* The master's calls into the app, shared by master.c and serial.c; each
  * logs what went wrong and returns 0 or a negative TF_E* code.
- * tf_call_generate calls generate once (it submits into h->queue), adds the
+ * tf__call_generate calls generate once (it submits into h->queue), adds the
  * tasks it submitted to *generated and sets *done when there are no more. */
-int tf_call_generate(tf_handle *h, int *done, uint64_t *generated);
-int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
-int tf_call_finish(tf_handle *h);
+int tf__call_generate(tf_handle *h, int *done, uint64_t *generated);
+int tf__call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
+int tf__call_finish(tf_handle *h);
 /* master_fini, told the run's status (0 or a negative TF_E* code); returns
  * TF_EAPP when it failed, else 0. */
-int tf_call_master_fini(tf_handle *h, int status);
+int tf__call_master_fini(tf_handle *h, int status);
 
 #endif

@@ -8,7 +8,7 @@
 #include "idset.h"
 
 /* The id of child number index of task parent. */
-uint64_t tf_child_id(uint64_t parent, uint32_t index);
+uint64_t tf__child_id(uint64_t parent, uint32_t index);
 
 /* A task spawned as child number index of task parent claims the given id
  * (rank: who sent it). It must be that child's id, and no task spawned
@@ -16,6 +16,6 @@ uint64_t tf_child_id(uint64_t parent, uint32_t index);
  * (about n^2 / 2^64 for n spawned tasks), and the run stops rather than merge
  * two tasks. seen keeps every spawned id. Returns 0, or TF_EPROTO / TF_EAPP /
  * TF_ENOMEM (logged). */
-int tf_check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank);
+int tf__check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank);
 
 #endif

@@ -85,8 +85,8 @@ static int not_regular(const char *path, mode_t mode, char *err, size_t errsz) {
   return TF_EINVAL;
 }
 
-int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
-                         size_t errsz) {
+int tf__journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+                          size_t errsz) {
   char dummy[1];
   if (!err || !errsz) {
     err = dummy;
@@ -330,8 +330,8 @@ static int open_file(tf_journal *j, const char *path, int *fd) {
                    path);
 }
 
-int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
-                    size_t *len) {
+int tf__journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
+                     size_t *len) {
   if (buf) *buf = NULL;
   if (len) *len = 0;
   int rc = start(j, path, sync_every);
@@ -383,8 +383,8 @@ int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned
   return 0;
 }
 
-int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
-                     double now) {
+int tf__journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
+                      double now) {
   if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
   if (args_len > TF_JOURNAL_MAX_ARGS || (args_len && !args))
     return set_error(j, TF_EINVAL, "journal %s: %zu bytes of arguments, at most %u", j->path,
@@ -398,7 +398,7 @@ int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size
   put64(h + H_FINGERPRINT, fingerprint);
   put32(h + H_ARGS_LEN, (uint32_t)args_len);
   if (args_len) memcpy(h + TF_JOURNAL_HEADER_SIZE, args, args_len);
-  put32(h + H_CRC, tf_crc32c(tf_crc32c(0, h, H_CRC), h + TF_JOURNAL_HEADER_SIZE, args_len));
+  put32(h + H_CRC, tf__crc32c(tf__crc32c(0, h, H_CRC), h + TF_JOURNAL_HEADER_SIZE, args_len));
   int rc;
   if ((rc = write_all(j, h, TF_JOURNAL_HEADER_SIZE + args_len)) || (rc = sync_file(j, now)) ||
       (j->created && (rc = sync_dir(j))))
@@ -406,7 +406,7 @@ int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size
   return 0;
 }
 
-int tf_journal_continue(tf_journal *j, size_t valid_len, double now) {
+int tf__journal_continue(tf_journal *j, size_t valid_len, double now) {
   if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
   struct stat st;
   if (fstat(j->fd, &st) != 0) return io_error(j, j->path, errno, "cannot stat");
@@ -427,23 +427,23 @@ int tf_journal_continue(tf_journal *j, size_t valid_len, double now) {
   return 0;
 }
 
-int tf_journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
-                      const char *args, size_t args_len, double sync_every, double now) {
-  int rc = tf_journal_open(j, path, sync_every, NULL, NULL);
+int tf__journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
+                       const char *args, size_t args_len, double sync_every, double now) {
+  int rc = tf__journal_open(j, path, sync_every, NULL, NULL);
   if (rc) return rc;
   if (!j->created && !replace) {
     io_error(j, path, EEXIST, "cannot create");
     return abandon(j, j->err);
   }
-  if ((rc = tf_journal_start(j, fingerprint, args, args_len, now))) return abandon(j, rc);
+  if ((rc = tf__journal_start(j, fingerprint, args, args_len, now))) return abandon(j, rc);
   return 0;
 }
 
-int tf_journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
-                      double now) {
-  int rc = tf_journal_open(j, path, sync_every, NULL, NULL);
+int tf__journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
+                       double now) {
+  int rc = tf__journal_open(j, path, sync_every, NULL, NULL);
   if (rc) return rc;
-  if ((rc = tf_journal_continue(j, valid_len, now))) return abandon(j, rc);
+  if ((rc = tf__journal_continue(j, valid_len, now))) return abandon(j, rc);
   return 0;
 }
 
@@ -460,8 +460,8 @@ static int reserve(tf_journal *j, size_t extra) {
   return 0;
 }
 
-int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
-                   const tf_jchild *children, uint32_t n, double now) {
+int tf__journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
+                    const tf_jchild *children, uint32_t n, double now) {
   if (j->err) return j->err;
   if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
   if ((result_size && !result) || (n && !children))
@@ -499,7 +499,7 @@ int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result
     if (children[i].size) memcpy(b + pos, children[i].data, children[i].size);
     pos += children[i].size;
   }
-  put32(rec + R_CRC, tf_crc32c(tf_crc32c(0, rec + R_LEN, 4), b, (size_t)body));
+  put32(rec + R_CRC, tf__crc32c(tf__crc32c(0, rec + R_LEN, 4), b, (size_t)body));
   if (j->len == 0) j->oldest = now;
   j->len += total;
   j->records++;
@@ -519,7 +519,7 @@ static int write_buffer(tf_journal *j) {
   return 0;
 }
 
-int tf_journal_tick(tf_journal *j, double now) {
+int tf__journal_tick(tf_journal *j, double now) {
   if (j->err) return j->err;
   if (j->len && (now - j->oldest >= TF_JOURNAL_WRITE_DELAY || j->len >= TF_JOURNAL_WRITE_BYTES)) {
     int rc = write_buffer(j);
@@ -530,7 +530,7 @@ int tf_journal_tick(tf_journal *j, double now) {
   return 0;
 }
 
-int tf_journal_flush(tf_journal *j, double now) {
+int tf__journal_flush(tf_journal *j, double now) {
   if (j->err) return j->err;
   if (j->len) {
     int rc = write_buffer(j);
@@ -539,9 +539,9 @@ int tf_journal_flush(tf_journal *j, double now) {
   return j->dirty ? sync_file(j, now) : 0;
 }
 
-int tf_journal_close(tf_journal *j, double now) {
+int tf__journal_close(tf_journal *j, double now) {
   if (j->path) {
-    tf_journal_flush(j, now);
+    tf__journal_flush(j, now);
     char *path = strdup(j->path);
     /* A file opened, made and then left without a header (a refused run) is not left behind.
      * Some file systems (NFS) report a failed write only when the file is closed. */

@@ -38,7 +38,7 @@ static size_t record_at(const unsigned char *p, size_t avail, uint64_t max_recor
     pos += size;
   }
   if (pos != len) return 0;
-  uint32_t crc = tf_crc32c(tf_crc32c(0, p + R_LEN, 4), b, len);
+  uint32_t crc = tf__crc32c(tf__crc32c(0, p + R_LEN, 4), b, len);
   if (crc != get32(p + R_CRC)) return 0;
   r->id = get64(b + B_ID);
   r->result = b + TF_JOURNAL_BODY_MIN;
@@ -50,7 +50,7 @@ static size_t record_at(const unsigned char *p, size_t avail, uint64_t max_recor
   return TF_JOURNAL_RECORD_HEADER + (size_t)len;
 }
 
-int tf_journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out) {
+int tf__journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out) {
   /* The record was validated whole, but a reader must never step out of it even so. */
   if (*pos >= r->children_len || r->children_len - *pos < TF_JOURNAL_CHILD_HEADER) return 0;
   const unsigned char *c = r->children + *pos;
@@ -70,8 +70,8 @@ int tf_journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out) {
     return TF_EPROTO;                                                                              \
   } while (0)
 
-int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
-                     void *arg, tf_jscan *out) {
+int tf__journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
+                      void *arg, tf_jscan *out) {
   if (!out) return TF_EINVAL;
   memset(out, 0, sizeof *out);
   if (!buf && len) {
@@ -106,7 +106,7 @@ int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journa
     return 0;
   }
   const unsigned char *args = p + TF_JOURNAL_HEADER_SIZE;
-  if (tf_crc32c(tf_crc32c(0, p, H_CRC), args, args_len) != get32(p + H_CRC))
+  if (tf__crc32c(tf__crc32c(0, p, H_CRC), args, args_len) != get32(p + H_CRC))
     FAIL("journal header damaged (checksum mismatch)");
   out->has_header = 1;
   out->fingerprint = get64(p + H_FINGERPRINT);

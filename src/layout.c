@@ -3,7 +3,7 @@
  * nowhere else. */
 #include "layout.h"
 
-void tf_layout_init(tf_layout *l, int rank, int size) {
+void tf__layout_init(tf_layout *l, int rank, int size) {
   l->rank = rank;
   l->size = size > 0 ? size : 1;
   if (l->size == 1) {
@@ -27,11 +27,11 @@ void tf_layout_init(tf_layout *l, int rank, int size) {
   }
 }
 
-int tf_layout_child_rank(const tf_layout *l, int i) {
+int tf__layout_child_rank(const tf_layout *l, int i) {
   return i >= 0 && i < l->nchildren ? l->rank + 1 + i : -1;
 }
 
-int tf_layout_child_index(const tf_layout *l, int r) {
+int tf__layout_child_index(const tf_layout *l, int r) {
   int i = r - l->rank - 1;
   return i >= 0 && i < l->nchildren ? i : -1;
 }

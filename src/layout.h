@@ -22,10 +22,10 @@ typedef struct tf_layout {
 
 /* The layout of rank `rank` in a farm of `size` ranks (size >= 1): rank 0 is
  * the root and serves ranks 1..size-1; with one rank, that rank is serial. */
-void tf_layout_init(tf_layout *l, int rank, int size);
+void tf__layout_init(tf_layout *l, int rank, int size);
 /* The rank of child i (0 <= i < nchildren) of this rank. */
-int tf_layout_child_rank(const tf_layout *l, int i);
+int tf__layout_child_rank(const tf_layout *l, int i);
 /* The index of the child at rank r, or -1 when r is not a child of this rank. */
-int tf_layout_child_index(const tf_layout *l, int r);
+int tf__layout_child_index(const tf_layout *l, int r);
 
 #endif

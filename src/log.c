@@ -24,7 +24,7 @@ static size_t utf8_len(const unsigned char *p, size_t n) {
   return len;
 }
 
-const char *tf_printable(const void *text, size_t n, char *out, size_t cap) {
+const char *tf__printable(const void *text, size_t n, char *out, size_t cap) {
   const unsigned char *p = text;
   size_t o = 0;
   if (!cap) return out;
@@ -48,7 +48,7 @@ const char *tf_printable(const void *text, size_t n, char *out, size_t cap) {
   return out;
 }
 
-void tf_log(int rank, const char *fmt, ...) {
+void tf__log(int rank, const char *fmt, ...) {
   char host[MPI_MAX_PROCESSOR_NAME] = "";
   int len = 0, init = 0;
   MPI_Initialized(&init);
@@ -64,7 +64,7 @@ void tf_log(int rank, const char *fmt, ...) {
     fprintf(stderr, "taskfarm: rank %d: %s\n", rank, msg);
 }
 
-void tf_assert_failed(const char *what, const char *file, int line) {
+void tf__assert_failed(const char *what, const char *file, int line) {
   fprintf(stderr, "taskfarm: internal error: %s does not hold (%s:%d); this is a bug in taskfarm\n",
           what, file, line);
   abort();

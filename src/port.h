@@ -1,5 +1,5 @@
 /* port.h - how an engine's frames reach the ranks it talks to and come back:
- * for MPI, comm.c (tf_comm_port); in the unit tests, a list in memory. Peers
+ * for MPI, comm.c (tf__comm_port); in the unit tests, a list in memory. Peers
  * are numbered 0..n-1 (a downstream engine's children); the port knows which
  * rank each one is. */
 #ifndef TF_PORT_H

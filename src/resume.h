@@ -26,17 +26,17 @@ typedef struct tf_jstate {
  * that exists without --resume, from other options, or damaged in the middle
  * is an error that leaves it untouched. Returns 0 or a negative TF_E* code
  * (logged). Nothing to do without --journal. */
-int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s);
+int tf__js_open(tf_jstate *js, tf_handle *h, tf__queue *q, tf_run_stats *s);
 /* Note a child of the task whose result comes next. */
-int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size);
+int tf__js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size);
 /* Forget the noted children (their task failed). */
-static inline void tf_js_drop_kids(tf_jstate *js) { js->nkids = 0; }
+static inline void tf__js_drop_kids(tf_jstate *js) { js->nkids = 0; }
 /* Journal a result with the children noted since the last one. */
-int tf_js_result(tf_jstate *js, uint64_t id, const void *data, size_t size);
-/* Write what is due; tf_js_flush writes and syncs everything. */
-int tf_js_tick(tf_jstate *js, double now);
-int tf_js_flush(tf_jstate *js);
+int tf__js_result(tf_jstate *js, uint64_t id, const void *data, size_t size);
+/* Write what is due; tf__js_flush writes and syncs everything. */
+int tf__js_tick(tf_jstate *js, double now);
+int tf__js_flush(tf_jstate *js);
 /* Flush and close (keeping the first error). */
-int tf_js_close(tf_jstate *js);
+int tf__js_close(tf_jstate *js);
 
 #endif

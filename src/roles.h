@@ -12,10 +12,10 @@
 #include "stats.h"
 #include "taskfarm.h"
 
-int tf_root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
-                tf_run_stats *stats);
-int tf_worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
-                  tf_run_stats *stats);
-int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
+int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
+                 tf_run_stats *stats);
+int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
+                   tf_run_stats *stats);
+int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 
 #endif

@@ -27,7 +27,7 @@ typedef struct tf_run_stats {
   int stuck; /* some worker did not stop: the caller must abort the job */
   uint64_t stuck_workers; /* workers left inside a task given up on (they leave only under tf_main) */
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
-  int urgent;    /* mpirun kills every rank in a second (tf_stop_urgent): no MPI_Finalize */
+  int urgent;    /* mpirun kills every rank in a second (tf__stop_urgent): no MPI_Finalize */
   int from_master; /* a worker's status is the master's verdict (STOP), not its own failure */
   /* Set by tf_main: how a worker stuck in a task ends the process from its
    * heartbeat thread after saying goodbye (NULL under tf_run). */
@@ -38,13 +38,13 @@ typedef struct tf_run_stats {
 } tf_run_stats;
 
 /* Count a task left undone at the end (a stop, a failure). */
-static inline void tf_note_not_done(tf_run_stats *s, uint64_t id) {
+static inline void tf__note_not_done(tf_run_stats *s, uint64_t id) {
   if (s->not_done < TF_FAILED_LISTED) s->not_done_ids[s->not_done] = id;
   s->not_done++;
 }
 
 /* Count a task given up on. */
-static inline void tf_note_failure(tf_run_stats *s, uint64_t id) {
+static inline void tf__note_failure(tf_run_stats *s, uint64_t id) {
   if (s->failed < TF_FAILED_LISTED) s->failed_ids[s->failed] = id;
   s->failed++;
 }

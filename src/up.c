@@ -39,20 +39,20 @@ static uint32_t want(const tf_up *u) {
 
 /* The outgoing frame's length once flush has added the statistics entry. */
 static size_t frame_len(const tf_up *u) {
-  return u->out.len + (u->f_tasks || u->f_waits ? tf_wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
+  return u->out.len + (u->f_tasks || u->f_waits ? tf__wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
 }
 
-int tf_up_can_run(const tf_up *u) {
+int tf__up_can_run(const tf_up *u) {
   /* Results wait for room and the outgoing frame is full: run nothing more
    * until the parent hands room back, so what waits here stays bounded too. */
   int held_back = u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
-                  !tf_flow_may_send(&u->flow, frame_len(u));
+                  !tf__flow_may_send(&u->flow, frame_len(u));
   return u->in_n && !u->gave_up && !held_back;
 }
 
 static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
   int rc = u->port.send(u->port.ctx, b, 0, tag);
-  if (rc) tf_log(u->rank, "%s: %s", what, u->port.error(u->port.ctx));
+  if (rc) tf__log(u->rank, "%s: %s", what, u->port.error(u->port.ctx));
   return rc;
 }
 
@@ -60,12 +60,12 @@ static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
 static int ask_room(tf_up *u) {
   if (u->room_asked) return 0;
   tf_wbuf *b = u->port.buffer(u->port.ctx);
-  if (!b || tf_wire_begin(b, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM)) return TF_ENOMEM;
-  tf_wire_finish(b);
+  if (!b || tf__wire_begin(b, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM)) return TF_ENOMEM;
+  tf__wire_finish(b);
   int rc = send(u, b, TF_WIRE_TAG, "asking for room");
   if (rc) return rc;
   u->room_asked = 1;
-  if (u->hb_on) u->last_send = tf_now();
+  if (u->hb_on) u->last_send = tf__now();
   return 0;
 }
 
@@ -75,16 +75,16 @@ static int ask_room(tf_up *u) {
 static int flush(tf_up *u) {
   uint32_t ask = want(u);
   if (!u->out.count && !ask) return 0;
-  if (u->out_charged && !tf_flow_may_send(&u->flow, frame_len(u))) return ask_room(u);
+  if (u->out_charged && !tf__flow_may_send(&u->flow, frame_len(u))) return ask_room(u);
   if (u->f_tasks || u->f_waits) {
     uint64_t v[TF_WIRE_STATS_N] = {u->f_tasks, u->f_busy, u->f_wait, u->f_waits};
-    if (tf_wire_add_stats(&u->out, v)) return TF_ENOMEM;
+    if (tf__wire_add_stats(&u->out, v)) return TF_ENOMEM;
     u->f_tasks = u->f_busy = u->f_wait = u->f_waits = 0;
   }
   tf_wbuf *b = u->port.buffer(u->port.ctx);
   if (!b) return TF_ENOMEM;
-  tf_wire_set_aux(&u->out, ask);
-  tf_wire_finish(&u->out);
+  tf__wire_set_aux(&u->out, ask);
+  tf__wire_finish(&u->out);
   tf_wbuf t = *b; /* swap: the port sends our frame, we keep its old buffer */
   *b = u->out;
   u->out = t;
@@ -92,19 +92,19 @@ static int flush(tf_up *u) {
   if (rc) return rc;
   if (ask) {
     u->asked = ask;
-    u->asked_at = tf_now();
+    u->asked_at = tf__now();
     u->last_send = u->asked_at;
   } else if (u->hb_on) {
-    u->last_send = tf_now();
+    u->last_send = tf__now();
   }
   u->frames++;
   u->out_urgent = 0;
-  if (u->out_charged) tf_flow_sent(&u->flow, b->len);
+  if (u->out_charged) tf__flow_sent(&u->flow, b->len);
   u->out_charged = 0;
-  return tf_wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 1;
+  return tf__wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 1;
 }
 
-void tf_up_give_up(tf_up *u, const char *fmt, ...) {
+void tf__up_give_up(tf_up *u, const char *fmt, ...) {
   char text[TF_WIRE_MAX_MESSAGE];
   va_list ap;
   va_start(ap, fmt);
@@ -112,13 +112,13 @@ void tf_up_give_up(tf_up *u, const char *fmt, ...) {
   va_end(ap);
   u->gave_up = 1;
   tf_wbuf *b = u->port.buffer(u->port.ctx);
-  if (!b || tf_wire_begin(b, TF_MSG_ERROR, 0) ||
-      tf_wire_add(b, TF_ENT_TEXT, 0, 0, text, strlen(text))) {
-    tf_log(u->rank, "%s", text);
+  if (!b || tf__wire_begin(b, TF_MSG_ERROR, 0) ||
+      tf__wire_add(b, TF_ENT_TEXT, 0, 0, text, strlen(text))) {
+    tf__log(u->rank, "%s", text);
     return;
   }
-  tf_wire_finish(b);
-  if (u->port.send(u->port.ctx, b, 0, TF_WIRE_TAG)) tf_log(u->rank, "%s", text);
+  tf__wire_finish(b);
+  if (u->port.send(u->port.ctx, b, 0, TF_WIRE_TAG)) tf__log(u->rank, "%s", text);
 }
 
 /* ---- what the parent sends --------------------------------------------------------- */
@@ -142,32 +142,32 @@ static void answered(tf_up *u, double now) {
 static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f) {
   tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux), 0};
   if (f->count == 0 || f->count > u->asked) {
-    tf_up_give_up(u, "master sent %u tasks, %u were asked for", f->count, u->asked);
+    tf__up_give_up(u, "master sent %u tasks, %u were asked for", f->count, u->asked);
     return 1;
   }
   if (plan.chunk < 1 || plan.chunk > plan.depth || plan.depth > u->cfg->prefetch) {
-    tf_up_give_up(u, "master sent a plan of depth %d, chunk %d (--prefetch %d)", plan.depth,
-                  plan.chunk, u->cfg->prefetch);
+    tf__up_give_up(u, "master sent a plan of depth %d, chunk %d (--prefetch %d)", plan.depth,
+                   plan.chunk, u->cfg->prefetch);
     return 1;
   }
   if (u->in_n == u->in_cap &&
-      tf_ring_grow(&u->inbox, &u->in_cap, &u->in_head, u->in_n, sizeof *u->inbox, 8))
+      tf__ring_grow(&u->inbox, &u->in_cap, &u->in_head, u->in_n, sizeof *u->inbox, 8))
     return TF_ENOMEM;
   u->inbox[(u->in_head + u->in_n) & (u->in_cap - 1)] = (tf_inbox_frame){buf, len, *f, 0};
   u->in_n++;
   u->queued += f->count;
   u->asked = 0;
   u->plan = plan;
-  u->heard = tf_now();
+  u->heard = tf__now();
   answered(u, u->heard);
   return 0;
 }
 
 /* A frame that is not TASKS: STOP, a heartbeat, room handed back. */
 static void on_control(tf_up *u, const tf_frame *f) {
-  if (u->hb_on) u->heard = tf_now();
+  if (u->hb_on) u->heard = tf__now();
   if (f->kind == TF_MSG_STOP) {
-    u->stop_seen = tf_now();
+    u->stop_seen = tf__now();
     u->stop = 1;
     u->stop_status = TF_WIRE_STOP_STATUS(f->aux);
     u->peer_lost = (int)TF_WIRE_STOP_LOST(f->aux);
@@ -176,24 +176,24 @@ static void on_control(tf_up *u, const tf_frame *f) {
   } else if (f->kind == TF_MSG_CREDIT) {
     size_t pos = 0;
     tf_entry e;
-    tf_wire_next(f, &pos, &e);
-    if (tf_flow_credit(&u->flow, tf_wire_credit(&e)))
-      tf_up_give_up(u, "master handed back room for %llu bytes, only %llu were on the way",
-                    (unsigned long long)tf_wire_credit(&e), (unsigned long long)u->flow.unacked);
+    tf__wire_next(f, &pos, &e);
+    if (tf__flow_credit(&u->flow, tf__wire_credit(&e)))
+      tf__up_give_up(u, "master handed back room for %llu bytes, only %llu were on the way",
+                     (unsigned long long)tf__wire_credit(&e), (unsigned long long)u->flow.unacked);
     u->room_asked = 0;
   } else {
-    tf_up_give_up(u, "unexpected %s message from rank 0", tf_wire_kind_name(f->kind));
+    tf__up_give_up(u, "unexpected %s message from rank 0", tf__wire_kind_name(f->kind));
   }
 }
 
-int tf_up_poll_due(const tf_up *u) {
+int tf__up_poll_due(const tf_up *u) {
   /* Between tiny tasks, look for messages only now and then: the plan keeps
    * enough in hand that an answer can wait a few tasks. */
   return !u->queued || u->gave_up || u->since_poll >= TF_POLL_EVERY || u->last_end < 0 ||
          u->last_end - u->last_poll >= TF_POLL_INTERVAL;
 }
 
-int tf_up_poll(tf_up *u) {
+int tf__up_poll(tf_up *u) {
   int progressed = 0;
   u->since_poll = 0;
   u->last_poll = u->last_end;
@@ -203,16 +203,16 @@ int tf_up_poll(tf_up *u) {
     int i;
     int rc = u->port.poll(u->port.ctx, &buf, &len, &i);
     if (rc < 0) {
-      tf_log(u->rank, "%s", u->port.error(u->port.ctx));
+      tf__log(u->rank, "%s", u->port.error(u->port.ctx));
       return rc;
     }
     if (!rc) return progressed;
     progressed = 1;
     tf_frame f;
     char why[200];
-    if (tf_wire_decode(buf, len, u->cfg->max_payload, &f, why, sizeof why)) {
+    if (tf__wire_decode(buf, len, u->cfg->max_payload, &f, why, sizeof why)) {
       u->port.release(u->port.ctx, buf, len);
-      tf_up_give_up(u, "malformed message from rank 0: %s", why);
+      tf__up_give_up(u, "malformed message from rank 0: %s", why);
       continue;
     }
     if (f.kind == TF_MSG_TASKS) {
@@ -227,9 +227,9 @@ int tf_up_poll(tf_up *u) {
 
 /* ---- running tasks ----------------------------------------------------------------- */
 
-int tf_up_begin(tf_up *u, tf_entry *e) {
+int tf__up_begin(tf_up *u, tf_entry *e) {
   tf_inbox_frame *fr = &u->inbox[u->in_head];
-  tf_wire_next(&fr->f, &fr->pos, e);
+  tf__wire_next(&fr->f, &fr->pos, e);
   u->queued--;
   u->running = 1;
   u->cur_task = e->id;
@@ -248,7 +248,7 @@ int tf_up_begin(tf_up *u, tf_entry *e) {
   u->mark_frames = u->frames;
   /* One clock read per task when tasks follow each other: this one starts
    * when the last one ended (the little between them counts as its own). */
-  u->t0 = u->last_end >= 0 ? u->last_end : tf_now();
+  u->t0 = u->last_end >= 0 ? u->last_end : tf__now();
   return 0;
 }
 
@@ -265,25 +265,25 @@ static void account(tf_up *u, double t1) {
   u->f_tasks++;
 }
 
-int tf_up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
-              const void *result, size_t len, int status, const char *text) {
+int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
+               const void *result, size_t len, int status, const char *text) {
   if (u->frames != u->mark_frames) { /* the heartbeat thread sent the results meanwhile */
     u->mark_len = u->out.len;
     u->mark_count = u->out.count;
   }
-  double t1 = tf_now();
+  double t1 = tf__now();
   account(u, t1);
-  if (u->trace.on) tf_trace_add(&u->trace, TF_EV_TASK, e->id, !ok, u->t0, t1);
+  if (u->trace.on) tf__trace_add(&u->trace, TF_EV_TASK, e->id, !ok, u->t0, t1);
   int rc;
   if (ok) {
-    rc = tf_wire_append(&u->out, spawns);
-    if (!rc) rc = tf_wire_add(&u->out, TF_ENT_RESULT, e->id, 0, result, len);
+    rc = tf__wire_append(&u->out, spawns);
+    if (!rc) rc = tf__wire_add(&u->out, TF_ENT_RESULT, e->id, 0, result, len);
     if (nchildren) u->out_urgent = 1;
   } else {
     u->failed++;
     u->out.len = u->mark_len; /* children of a failed task never existed */
     u->out.count = u->mark_count;
-    rc = tf_wire_add(&u->out, TF_ENT_FAIL, e->id, status, text, strlen(text));
+    rc = tf__wire_add(&u->out, TF_ENT_FAIL, e->id, status, text, strlen(text));
   }
   if (e->attempt) u->out_urgent = 1; /* see lose() in down.c */
   u->out_charged = 1;
@@ -299,21 +299,22 @@ int tf_up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32
   return u->out_urgent && (rc = flush(u)) < 0 ? rc : 0;
 }
 
-int tf_up_flush_idle(tf_up *u) {
+int tf__up_flush_idle(tf_up *u) {
   if (u->gave_up) return 0;
-  if (want(u) || (u->out.count && (!u->asked || tf_now() - u->out_since >= TF_RESULT_HOLD)))
+  if (want(u) || (u->out.count && (!u->asked || tf__now() - u->out_since >= TF_RESULT_HOLD)))
     return flush(u);
   return 0;
 }
 
-int tf_up_quiet(tf_up *u, double now) {
+int tf__up_quiet(tf_up *u, double now) {
   u->last_end = -1; /* a wait is nobody's task time */
   if (!u->in_n && u->starved < 0) u->starved = now;
   /* The parent may be busy in a long generate, collect or finish, so it
    * gets ten times the workers' allowance. */
-  if (u->hb_on && now - u->heard > 10 * tf_worker_timeout(u->cfg)) {
-    tf_log(u->rank, "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
-           now - u->heard);
+  if (u->hb_on && now - u->heard > 10 * tf__worker_timeout(u->cfg)) {
+    tf__log(u->rank,
+            "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
+            now - u->heard);
     u->peer_lost = 1;
     return TF_EMPI;
   }
@@ -327,12 +328,12 @@ int tf_up_quiet(tf_up *u, double now) {
 static int build_bye(tf_up *u, tf_wbuf *b) {
   uint64_t v[TF_WIRE_STATS_N] = {u->tasks, u->busy_ns, u->starved_ns, u->frames};
   uint64_t o[TF_WIRE_OBS_N] = {0}, ms, bs, mr, br;
-  if (tf_wire_begin(b, TF_MSG_BYE, 0) || tf_wire_add_stats(b, v)) return TF_ENOMEM;
+  if (tf__wire_begin(b, TF_MSG_BYE, 0) || tf__wire_add_stats(b, v)) return TF_ENOMEM;
   u->port.counts(u->port.ctx, &ms, &bs, &mr, &br);
   o[TF_OBS_MSGS_SENT] = ms + 1; /* this BYE */
   o[TF_OBS_MSGS_RECV] = mr;
   o[TF_OBS_BYTES_RECV] = br;
-  o[TF_OBS_STOP_SEEN] = (uint64_t)tf_trace_ns(&u->trace, u->stop_seen);
+  o[TF_OBS_STOP_SEEN] = (uint64_t)tf__trace_ns(&u->trace, u->stop_seen);
   o[TF_OBS_EVENTS] = u->trace.n;
   o[TF_OBS_DROPPED] = u->trace.dropped;
   o[TF_OBS_WAIT_NS] = u->wait_ns;
@@ -340,10 +341,10 @@ static int build_bye(tf_up *u, tf_wbuf *b) {
   o[TF_OBS_WAIT_MAX] = u->wait_max;
   o[TF_OBS_FAILED] = u->failed;
   size_t at = b->len;
-  int rc = tf_wire_add_obs(b, o);
+  int rc = tf__wire_add_obs(b, o);
   for (size_t i = 0; !rc && i < u->trace.n; i += TF_WIRE_EVENTS_PER_ENTRY) {
     size_t n = u->trace.n - i < TF_WIRE_EVENTS_PER_ENTRY ? u->trace.n - i : TF_WIRE_EVENTS_PER_ENTRY;
-    rc = tf_wire_add_events(b, u->trace.ev + i, n);
+    rc = tf__wire_add_events(b, u->trace.ev + i, n);
   }
   if (rc) return rc;
   /* the last word: the bytes sent (with this frame's) and the clock */
@@ -351,23 +352,23 @@ static int build_bye(tf_up *u, tf_wbuf *b) {
   b->len = at;
   b->count--;
   o[TF_OBS_BYTES_SENT] = bs + len;
-  o[TF_OBS_BYE_SENT] = (uint64_t)tf_trace_ns(&u->trace, tf_now());
-  tf_wire_add_obs(b, o); /* same size: rewrites the entry in place */
+  o[TF_OBS_BYE_SENT] = (uint64_t)tf__trace_ns(&u->trace, tf__now());
+  tf__wire_add_obs(b, o); /* same size: rewrites the entry in place */
   b->len = len;
   return 0;
 }
 
 /* One frame, so that the parent gets all of it or, from a lost rank,
  * nothing, and never waits for more. */
-void tf_up_bye(tf_up *u) {
+void tf__up_bye(tf_up *u) {
   tf_wbuf *b = u->port.buffer(u->port.ctx);
   if (!b || build_bye(u, b)) {
-    tf_log(u->rank, "out of memory saying goodbye");
+    tf__log(u->rank, "out of memory saying goodbye");
     return;
   }
-  tf_wire_finish(b);
+  tf__wire_finish(b);
   if (send(u, b, TF_WIRE_TAG, "saying goodbye")) return;
-  if (u->port.drain(u->port.ctx, 30.0)) tf_log(u->rank, "%s", u->port.error(u->port.ctx));
+  if (u->port.drain(u->port.ctx, 30.0)) tf__log(u->rank, "%s", u->port.error(u->port.ctx));
 }
 
 /* Told to leave while a task runs on (it hangs, or nobody needs its result
@@ -379,15 +380,15 @@ static int leave_if_told(tf_up *u) {
   size_t len = 0;
   tf_frame f;
   if (u->port.take(u->port.ctx, 0, TF_WIRE_TAG_LEAVE, buf, sizeof buf, &len) != 1 ||
-      tf_wire_decode(buf, len, u->cfg->max_payload, &f, NULL, 0) || f.kind != TF_MSG_STOP)
+      tf__wire_decode(buf, len, u->cfg->max_payload, &f, NULL, 0) || f.kind != TF_MSG_STOP)
     return 0;
   if (!u->running) return 0; /* the task ended meanwhile: the main thread takes the STOP */
-  tf_log(u->rank,
-         "told to stop while task %llu still runs (it hangs, or its result is no longer needed): "
-         "leaving without worker_fini",
-         (unsigned long long)u->cur_task);
-  u->stop_seen = tf_now();
-  tf_up_bye(u);
+  tf__log(u->rank,
+          "told to stop while task %llu still runs (it hangs, or its result is no longer needed): "
+          "leaving without worker_fini",
+          (unsigned long long)u->cur_task);
+  u->stop_seen = tf__now();
+  tf__up_bye(u);
   fflush(NULL);
   if (u->leave) u->leave(0, (int)TF_WIRE_STOP_LOST(f.aux)); /* does not return */
   return 1; /* inside tf_run: the program's own thread stays in its task */
@@ -397,14 +398,14 @@ static int leave_if_told(tf_up *u) {
  * knows which task is the long one: --task-timeout), and "still here" when
  * nothing else was sent for a while. */
 static void heartbeat_turn(tf_up *u) {
-  double now = tf_now();
+  double now = tf__now();
   int sent = 0;
   if (u->running && u->out.count && now - u->out_since >= TF_FLUSH_INTERVAL)
     sent = flush(u) > 0; /* a failure here shows in the main loop */
   if (!sent && now - u->last_send >= u->hb_every) {
     tf_wbuf *b = u->port.buffer(u->port.ctx);
-    if (b && !tf_wire_begin(b, TF_MSG_HEARTBEAT, 0)) {
-      tf_wire_finish(b);
+    if (b && !tf__wire_begin(b, TF_MSG_HEARTBEAT, 0)) {
+      tf__wire_finish(b);
       u->port.send(u->port.ctx, b, 0, TF_WIRE_TAG); /* a failure here shows in the main loop */
       u->last_send = now;
     }
@@ -430,9 +431,9 @@ static void *heartbeat_thread(void *arg) {
   return NULL;
 }
 
-void tf_up_heartbeat_start(tf_up *u) {
-  if (!tf_heartbeats_on(u->cfg)) return;
-  u->hb_every = tf_heartbeat_interval(u->cfg);
+void tf__up_heartbeat_start(tf_up *u) {
+  if (!tf__heartbeats_on(u->cfg)) return;
+  u->hb_every = tf__heartbeat_interval(u->cfg);
   if (pthread_mutex_init(&u->lock, NULL)) return;
   if (pthread_cond_init(&u->wake, NULL)) {
     pthread_mutex_destroy(&u->lock);
@@ -443,13 +444,14 @@ void tf_up_heartbeat_start(tf_up *u) {
     pthread_mutex_unlock(&u->lock);
     pthread_cond_destroy(&u->wake);
     pthread_mutex_destroy(&u->lock);
-    tf_log(u->rank, "cannot start the heartbeat thread: the master may take a long task for a lost worker");
+    tf__log(u->rank,
+            "cannot start the heartbeat thread: the master may take a long task for a lost worker");
     return;
   }
   u->hb_on = 1;
 }
 
-void tf_up_heartbeat_stop(tf_up *u) {
+void tf__up_heartbeat_stop(tf_up *u) {
   if (!u->hb_on) return;
   u->hb_quit = 1;
   pthread_cond_signal(&u->wake);
@@ -462,8 +464,8 @@ void tf_up_heartbeat_stop(tf_up *u) {
 
 /* ---- setting up -------------------------------------------------------------------- */
 
-int tf_up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
-               void (*leave)(int, int)) {
+int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
+                void (*leave)(int, int)) {
   memset(u, 0, sizeof *u);
   u->port = port;
   u->cfg = cfg;
@@ -472,26 +474,26 @@ int tf_up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port 
   /* The first request follows the plan the parent starts from; it sends
    * its own plan with every answer. */
   tf_policy start;
-  tf_policy_init(&start, (tf_schedule)cfg->schedule, layout->siblings, cfg->chunk, cfg->prefetch);
-  u->plan = tf_policy_plan(&start, TF_LEFT_UNKNOWN);
-  tf_flow_out_init(&u->flow, tf_flow_share(cfg->max_in_flight, layout->siblings));
+  tf__policy_init(&start, (tf_schedule)cfg->schedule, layout->siblings, cfg->chunk, cfg->prefetch);
+  u->plan = tf__policy_plan(&start, TF_LEFT_UNKNOWN);
+  tf__flow_out_init(&u->flow, tf__flow_share(cfg->max_in_flight, layout->siblings));
   u->starved = -1;
   u->last_end = -1;
-  u->heard = u->last_send = u->trace.epoch = tf_now();
+  u->heard = u->last_send = u->trace.epoch = tf__now();
   if ((cfg->trace_file || cfg->timeline_file) &&
-      tf_trace_init(&u->trace, (size_t)cfg->trace_events, u->heard))
-    tf_log(u->rank, "no room for %llu trace events (--trace-events): this rank records none",
-           (unsigned long long)cfg->trace_events);
+      tf__trace_init(&u->trace, (size_t)cfg->trace_events, u->heard))
+    tf__log(u->rank, "no room for %llu trace events (--trace-events): this rank records none",
+            (unsigned long long)cfg->trace_events);
   u->trace.epoch = u->heard;
-  return tf_wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 0;
+  return tf__wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 0;
 }
 
-void tf_up_destroy(tf_up *u) {
+void tf__up_destroy(tf_up *u) {
   for (size_t i = 0; i < u->in_n; i++) {
     tf_inbox_frame *fr = &u->inbox[(u->in_head + i) & (u->in_cap - 1)];
     u->port.release(u->port.ctx, fr->buf, fr->len);
   }
   free(u->inbox);
-  tf_wbuf_free(&u->out);
-  tf_trace_free(&u->trace);
+  tf__wbuf_free(&u->out);
+  tf__trace_free(&u->trace);
 }

@@ -79,46 +79,46 @@ typedef struct tf_up {
 
 /* The link of the rank layout describes to its parent, through port.
  * leave: see tf_run_stats. Returns 0 or TF_ENOMEM. */
-int tf_up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
-               void (*leave)(int, int));
-void tf_up_destroy(tf_up *u);
+int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
+                void (*leave)(int, int));
+void tf__up_destroy(tf_up *u);
 /* Start and stop the heartbeat thread (only when heartbeats are wanted). */
-void tf_up_heartbeat_start(tf_up *u);
-void tf_up_heartbeat_stop(tf_up *u);
+void tf__up_heartbeat_start(tf_up *u);
+void tf__up_heartbeat_stop(tf_up *u);
 /* Let the heartbeat thread at the port while this thread runs app code or
  * waits, and take it back. */
-static inline void tf_up_unlock(tf_up *u) {
+static inline void tf__up_unlock(tf_up *u) {
   if (u->hb_on) pthread_mutex_unlock(&u->lock);
 }
-static inline void tf_up_lock(tf_up *u) {
+static inline void tf__up_lock(tf_up *u) {
   if (u->hb_on) pthread_mutex_lock(&u->lock);
 }
 
 /* Take what the parent sent (now and then between tiny tasks: see
- * tf_up_poll_due). Returns 1 when something came, 0, or < 0 when the link
+ * tf__up_poll_due). Returns 1 when something came, 0, or < 0 when the link
  * is broken. */
-int tf_up_poll(tf_up *u);
-int tf_up_poll_due(const tf_up *u);
+int tf__up_poll(tf_up *u);
+int tf__up_poll_due(const tf_up *u);
 /* A task can run now: one is in hand, and results do not wait for room with
  * a full frame. */
-int tf_up_can_run(const tf_up *u);
+int tf__up_can_run(const tf_up *u);
 /* The next task, which now runs: its entry in *e (the payload stays valid
- * until tf_up_end). Results due go out first. Returns 0 or < 0. */
-int tf_up_begin(tf_up *u, tf_entry *e);
+ * until tf__up_end). Results due go out first. Returns 0 or < 0. */
+int tf__up_begin(tf_up *u, tf_entry *e);
 /* The task ended: a result (ok: its data and the children it spawned, as a
  * frame under construction), or a failure with status and text. Returns 0
  * or < 0. */
-int tf_up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
-              const void *result, size_t len, int status, const char *text);
+int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
+               const void *result, size_t len, int status, const char *text);
 /* Nothing to run: send results and a request when they are due. Returns 1
  * when a frame went, 0, or < 0. */
-int tf_up_flush_idle(tf_up *u);
+int tf__up_flush_idle(tf_up *u);
 /* Nothing happened this turn: the clock of waiting starts; returns < 0 when
  * the parent has been silent too long (it is lost). */
-int tf_up_quiet(tf_up *u, double now);
+int tf__up_quiet(tf_up *u, double now);
 /* This rank cannot go on: tell the parent (an ERROR frame), then wait for STOP. */
-void tf_up_give_up(tf_up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tf__up_give_up(tf_up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* STOP came: the goodbye (BYE) with the run's counters and trace. */
-void tf_up_bye(tf_up *u);
+void tf__up_bye(tf_up *u);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "taskfarm.h"
 
-int tf_vec_reserve(void *buf, size_t *cap, size_t need, size_t elem, size_t first) {
+int tf__vec_reserve(void *buf, size_t *cap, size_t need, size_t elem, size_t first) {
   if (need <= *cap) return 0;
   size_t c = *cap ? *cap : first;
   while (c < need)
@@ -20,7 +20,7 @@ int tf_vec_reserve(void *buf, size_t *cap, size_t need, size_t elem, size_t firs
   return 0;
 }
 
-int tf_ring_grow(void *buf, size_t *cap, size_t *head, size_t n, size_t elem, size_t first) {
+int tf__ring_grow(void *buf, size_t *cap, size_t *head, size_t n, size_t elem, size_t first) {
   size_t c = *cap ? 2 * *cap : first;
   unsigned char *old, *p = malloc(c * elem);
   if (!p) return TF_ENOMEM;

@@ -22,43 +22,43 @@ typedef struct worker {
 /* Run the next task in hand and hand its outcome to the link. */
 static int run_one(worker *k) {
   tf_entry e;
-  int rc = tf_up_begin(&k->up, &e);
-  if (!rc) rc = tf_handle_begin_execute(&k->h, e.id);
+  int rc = tf__up_begin(&k->up, &e);
+  if (!rc) rc = tf__handle_begin_execute(&k->h, e.id);
   if (rc) return rc;
   tf_task t = {e.id, e.prio, e.attempt, e.size ? e.data : NULL, e.size};
-  tf_up_unlock(&k->up);
-  tf_crash_set_task(e.id);
+  tf__up_unlock(&k->up);
+  tf__crash_set_task(e.id);
   int xrc = k->app->execute(&k->h, &t, k->app->ctx);
-  tf_crash_clear();
-  tf_up_lock(&k->up);
+  tf__crash_clear();
+  tf__up_lock(&k->up);
   k->h.phase = TF_IN_NONE;
   int ok = xrc == 0 && !k->h.error;
   char why[TF_WIRE_MAX_MESSAGE] = "";
   if (!ok && k->h.error)
     snprintf(why, sizeof why, "%s", k->h.errmsg);
   else if (!ok)
-    snprintf(why, sizeof why, "execute returned %d%s", xrc, tf_rc_hint(xrc));
-  return tf_up_end(&k->up, &e, ok, &k->h.spawns, k->h.nchildren, k->h.result, k->h.result_len,
-                   xrc, why);
+    snprintf(why, sizeof why, "execute returned %d%s", xrc, tf__rc_hint(xrc));
+  return tf__up_end(&k->up, &e, ok, &k->h.spawns, k->h.nchildren, k->h.result, k->h.result_len, xrc,
+                    why);
 }
 
 /* One turn: what the parent sent, then a task, or results and a request.
  * Returns 1 when something happened, 0, or < 0 when the link is broken. */
 static int turn(worker *k) {
   int progressed = 0, r = 0;
-  if (tf_up_poll_due(&k->up) && (progressed = tf_up_poll(&k->up)) < 0) return progressed;
+  if (tf__up_poll_due(&k->up) && (progressed = tf__up_poll(&k->up)) < 0) return progressed;
   if (k->up.stop) return 1;
-  if (tf_up_can_run(&k->up)) {
+  if (tf__up_can_run(&k->up)) {
     r = run_one(k);
     progressed = 1;
   } else {
-    r = tf_up_flush_idle(&k->up);
+    r = tf__up_flush_idle(&k->up);
     progressed |= r > 0;
   }
   if (r == TF_EMPI) return r;
-  if (r < 0) tf_up_give_up(&k->up, "cannot go on: %s", tf_strerror(r));
+  if (r < 0) tf__up_give_up(&k->up, "cannot go on: %s", tf_strerror(r));
   if (k->up.port.progress(k->up.port.ctx) < 0) {
-    tf_log(k->c.rank, "%s", k->c.errmsg);
+    tf__log(k->c.rank, "%s", k->c.errmsg);
     return TF_EMPI;
   }
   return progressed;
@@ -68,54 +68,54 @@ static int turn(worker *k) {
  * STOP, so that the run ends cleanly; only a broken link ends it here. */
 static int run_loop(worker *k) {
   tf_idle idle;
-  tf_idle_init(&idle, k->h.cfg->idle);
+  tf__idle_init(&idle, k->h.cfg->idle);
   while (!k->up.stop) {
     int rc = turn(k);
     if (rc < 0) return rc;
     if (rc) {
-      tf_idle_reset(&idle);
+      tf__idle_reset(&idle);
       continue;
     }
-    if ((rc = tf_up_quiet(&k->up, tf_now())) < 0) return rc;
-    tf_up_unlock(&k->up);
-    tf_idle_wait(&idle);
-    tf_up_lock(&k->up);
+    if ((rc = tf__up_quiet(&k->up, tf__now())) < 0) return rc;
+    tf__up_unlock(&k->up);
+    tf__idle_wait(&idle);
+    tf__up_lock(&k->up);
   }
   return 0;
 }
 
-int tf_worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
-                  tf_run_stats *stats) {
+int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
+                   tf_run_stats *stats) {
   worker k;
   memset(&k, 0, sizeof k);
-  tf_comm_init(&k.c, comm, layout);
+  tf__comm_init(&k.c, comm, layout);
   k.app = app;
-  tf_handle_init(&k.h, app, cfg, layout->rank, layout->siblings, layout->index);
+  tf__handle_init(&k.h, app, cfg, layout->rank, layout->siblings, layout->index);
   int init_ok = 0;
-  if (tf_up_init(&k.up, layout, cfg, tf_comm_parent_port(&k.c), stats->leave)) {
-    tf_up_give_up(&k.up, "out of memory");
+  if (tf__up_init(&k.up, layout, cfg, tf__comm_parent_port(&k.c), stats->leave)) {
+    tf__up_give_up(&k.up, "out of memory");
   } else {
-    tf_up_heartbeat_start(&k.up);
-    tf_up_unlock(&k.up);
-    int irc = tf_call_hook(&k.h, app->worker_init, "worker_init");
-    tf_up_lock(&k.up);
+    tf__up_heartbeat_start(&k.up);
+    tf__up_unlock(&k.up);
+    int irc = tf__call_hook(&k.h, app->worker_init, "worker_init");
+    tf__up_lock(&k.up);
     if (irc)
-      tf_up_give_up(&k.up, "worker_init failed");
+      tf__up_give_up(&k.up, "worker_init failed");
     else
       init_ok = 1;
   }
   int rc = run_loop(&k);
-  if (k.up.stop) tf_up_bye(&k.up);
-  tf_up_heartbeat_stop(&k.up);
+  if (k.up.stop) tf__up_bye(&k.up);
+  tf__up_heartbeat_stop(&k.up);
   stats->peer_lost = k.up.peer_lost;
   stats->stuck = rc == TF_EMPI;
   /* After BYE, so a slow worker_fini never holds up the master's shutdown;
    * its failure is this rank's to report. */
-  int fini_failed = init_ok && tf_call_hook(&k.h, app->worker_fini, "worker_fini") != 0;
+  int fini_failed = init_ok && tf__call_hook(&k.h, app->worker_fini, "worker_fini") != 0;
   int stop_status = k.up.stop_status;
-  tf_up_destroy(&k.up);
-  tf_handle_free(&k.h);
-  tf_comm_destroy(&k.c);
+  tf__up_destroy(&k.up);
+  tf__handle_free(&k.h);
+  tf__comm_destroy(&k.c);
   if (rc) return rc;
   if (fini_failed) return TF_EAPP;
   stats->from_master = 1; /* what STOP said */

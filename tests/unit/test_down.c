@@ -72,7 +72,7 @@ static tf_port fake(fake_port *p) {
 
 /* A frame child i sends next: kind, aux, and entries added by the caller to w. */
 static void arrive(fake_port *p, int i, tf_wbuf *w) {
-  tf_wire_finish(w);
+  tf__wire_finish(w);
   CU_ASSERT_FATAL(p->nin < MAX_IN);
   p->in[p->nin] = malloc(w->len);
   memcpy(p->in[p->nin], w->buf, w->len);
@@ -84,7 +84,7 @@ static void arrive(fake_port *p, int i, tf_wbuf *w) {
 static const sent_frame *last_to(fake_port *p, int i, int kind, tf_frame *f) {
   for (int k = p->nsent - 1; k >= 0; k--) {
     if (p->sent[k].child != i) continue;
-    CU_ASSERT_EQUAL_FATAL(tf_wire_decode(p->sent[k].buf, p->sent[k].len, 1u << 30, f, NULL, 0), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_decode(p->sent[k].buf, p->sent[k].len, 1u << 30, f, NULL, 0), 0);
     if ((int)f->kind == kind) return &p->sent[k];
   }
   return NULL;
@@ -97,7 +97,7 @@ static int tasks_to(fake_port *p, int i, uint64_t *ids, int cap) {
   size_t pos = 0;
   tf_entry e;
   int n = 0;
-  while (n < cap && tf_wire_next(&f, &pos, &e))
+  while (n < cap && tf__wire_next(&f, &pos, &e))
     ids[n++] = e.id;
   return n;
 }
@@ -122,7 +122,7 @@ static int fs_spawned(void *ctx, int i, const tf_entry *e) {
   return 0;
 }
 static void fs_drop(void *ctx) { ((fake_sink *)ctx)->dropped++; }
-static int fs_failed(void *ctx, int i, tf_rec *r, const char *text, size_t len) {
+static int fs_failed(void *ctx, int i, tf__rec *r, const char *text, size_t len) {
   (void)i, (void)text, (void)len;
   fake_sink *s = ctx;
   s->nfailed++;
@@ -146,7 +146,7 @@ typedef struct farm {
 
 static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
   memset(f, 0, sizeof *f);
-  tf_layout_init(&f->layout, 0, n + 1);
+  tf__layout_init(&f->layout, 0, n + 1);
   tf_config_defaults(&f->cfg);
   f->cfg.schedule = TF_SCHEDULE_DYNAMIC;
   f->cfg.chunk = 2;
@@ -156,45 +156,45 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
   f->st.w_busy_ns = f->w_busy;
   f->st.w_wait_ns = f->w_wait;
   f->st.w_frames = f->w_frames;
-  CU_ASSERT_EQUAL_FATAL(tf_pool_init(&f->pool, n, f->cfg.schedule == TF_SCHEDULE_STATIC), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__pool_init(&f->pool, n, f->cfg.schedule == TF_SCHEDULE_STATIC), 0);
   for (int k = 0; k < ntasks; k++) {
-    tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
-    CU_ASSERT_EQUAL_FATAL(tf_queue_push(tf_pool_input(&f->pool), &r), 0);
+    tf__rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
   }
   tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed};
   CU_ASSERT_EQUAL_FATAL(
-      tf_down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
+      tf__down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
       0);
 }
 
 static void farm_stop(farm *f) {
-  tf_down_destroy(&f->d);
-  tf_pool_destroy(&f->pool);
+  tf__down_destroy(&f->d);
+  tf__pool_destroy(&f->pool);
   for (int k = 0; k < f->p.nsent; k++)
     free(f->p.sent[k].buf);
   for (int k = f->p.in_head; k < f->p.nin; k++)
     free(f->p.in[k]);
-  tf_wbuf_free(&f->p.slot);
+  tf__wbuf_free(&f->p.slot);
 }
 
 /* Child i asks for n tasks. */
 static void ask(farm *f, int i, uint32_t n) {
   tf_wbuf w = {0};
-  tf_wire_begin(&w, TF_MSG_RESULTS, n);
+  tf__wire_begin(&w, TF_MSG_RESULTS, n);
   arrive(&f->p, i, &w);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 /* Child i reports task id done (a result of 8 bytes), asking for n more. */
 static void done(farm *f, int i, uint64_t id, uint32_t n) {
   tf_wbuf w = {0};
-  tf_wire_begin(&w, TF_MSG_RESULTS, n);
-  tf_wire_add(&w, TF_ENT_RESULT, id, 0, "12345678", 8);
+  tf__wire_begin(&w, TF_MSG_RESULTS, n);
+  tf__wire_add(&w, TF_ENT_RESULT, id, 0, "12345678", 8);
   arrive(&f->p, i, &w);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
-static int poll(farm *f) { return tf_down_poll(&f->d); }
+static int poll(farm *f) { return tf__down_poll(&f->d); }
 
 static void test_down_answers_requests_by_the_plan(void) {
   farm f;
@@ -202,7 +202,7 @@ static void test_down_answers_requests_by_the_plan(void) {
   ask(&f, 0, 4);
   ask(&f, 1, 4);
   CU_ASSERT_EQUAL(poll(&f), 1);
-  CU_ASSERT_EQUAL(tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
   uint64_t ids[8];
   /* dynamic, --chunk 2: two tasks each, in id order, round robin */
   CU_ASSERT_EQUAL(tasks_to(&f.p, 0, ids, 8), 2);
@@ -210,10 +210,10 @@ static void test_down_answers_requests_by_the_plan(void) {
   CU_ASSERT_EQUAL(ids[1], 1);
   CU_ASSERT_EQUAL(tasks_to(&f.p, 1, ids, 8), 2);
   CU_ASSERT_EQUAL(ids[0], 2);
-  CU_ASSERT_EQUAL(tf_down_in_flight(&f.d), 4);
-  CU_ASSERT_EQUAL(tf_down_queued(&f.d), 6);
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 4);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 6);
   /* an answered request is closed: nothing more without a new one */
-  CU_ASSERT_EQUAL(tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
   /* results in order reach the sink, and the ledger empties */
   done(&f, 0, 0, 0);
   done(&f, 0, 1, 0);
@@ -221,7 +221,7 @@ static void test_down_answers_requests_by_the_plan(void) {
   done(&f, 1, 3, 0);
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.s.nresults, 4);
-  CU_ASSERT(tf_down_idle(&f.d));
+  CU_ASSERT(tf__down_idle(&f.d));
   CU_ASSERT_EQUAL(f.d.status, 0);
   farm_stop(&f);
 }
@@ -231,7 +231,7 @@ static void test_down_refuses_a_result_out_of_order(void) {
   farm_start(&f, 1, 4, NULL);
   ask(&f, 0, 2);
   poll(&f);
-  tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
   done(&f, 0, 1, 0); /* task 0 is older */
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
@@ -245,18 +245,18 @@ static void test_down_runs_a_failed_task_again_elsewhere(void) {
   f.s.retry = 1;
   ask(&f, 0, 2);
   poll(&f);
-  tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
   tf_wbuf w = {0};
-  tf_wire_begin(&w, TF_MSG_RESULTS, 2);
-  tf_wire_add(&w, TF_ENT_FAIL, 0, 7, "no", 2);
+  tf__wire_begin(&w, TF_MSG_RESULTS, 2);
+  tf__wire_add(&w, TF_ENT_FAIL, 0, 7, "no", 2);
   arrive(&f.p, 0, &w);
   poll(&f);
   CU_ASSERT_EQUAL(f.s.nfailed, 1);
   /* the task waits for another child than the one it failed on */
-  CU_ASSERT_EQUAL(tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
   ask(&f, 1, 2);
   poll(&f);
-  CU_ASSERT_EQUAL(tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
   uint64_t ids[4];
   CU_ASSERT_EQUAL(tasks_to(&f.p, 1, ids, 4), 1);
   CU_ASSERT_EQUAL(ids[0], 0);
@@ -264,9 +264,9 @@ static void test_down_runs_a_failed_task_again_elsewhere(void) {
   last_to(&f.p, 1, TF_MSG_TASKS, &fr);
   size_t pos = 0;
   tf_entry e;
-  tf_wire_next(&fr, &pos, &e);
+  tf__wire_next(&fr, &pos, &e);
   CU_ASSERT_EQUAL(e.attempt, 1);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
   farm_stop(&f);
 }
 
@@ -279,27 +279,27 @@ static void test_down_takes_back_a_lost_childs_tasks(void) {
   ask(&f, 0, 2);
   ask(&f, 1, 2);
   poll(&f);
-  tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
   /* tasks 0 and 1 to child 0; of the two left, half to child 1 (a short
    * queue is shared out) */
-  CU_ASSERT_EQUAL(tf_down_queued(&f.d), 1);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 1);
   /* child 1 keeps talking (it sends heartbeats); child 0 falls silent for
    * longer than the timeout, while this rank looks every 50 ms */
   int found = 0;
   for (int k = 1; k <= 40 && !found; k++) {
-    tf_down_set_now(&f.d, 100.0 + 0.05 * k);
+    tf__down_set_now(&f.d, 100.0 + 0.05 * k);
     if (k == 20) {
       done(&f, 1, 2, 0);
       poll(&f);
     }
-    found = tf_down_check(&f.d, 0) == 1 && f.st.lost;
+    found = tf__down_check(&f.d, 0) == 1 && f.st.lost;
   }
   CU_ASSERT(found);
   CU_ASSERT_EQUAL(f.st.lost, 1);
   CU_ASSERT_EQUAL(f.st.lost_ranks[0], 1);
   CU_ASSERT_EQUAL(f.p.forgotten, 1);
-  CU_ASSERT(!tf_down_alive(&f.d, 0));
-  CU_ASSERT_EQUAL(tf_down_queued(&f.d), 3); /* tasks 0 and 1 are back */
+  CU_ASSERT(!tf__down_alive(&f.d, 0));
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 3); /* tasks 0 and 1 are back */
   /* whatever the lost child says now is ignored */
   done(&f, 0, 0, 0);
   poll(&f);
@@ -316,29 +316,29 @@ static void test_down_copies_a_straggler_and_keeps_the_first_result(void) {
   farm_start(&f, 2, 1, slow_tasks);
   ask(&f, 0, 2);
   poll(&f);
-  tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
   ask(&f, 1, 2); /* idle, nothing left in the pool */
   poll(&f);
-  tf_down_set_now(&f.d, 101.5);
-  CU_ASSERT_EQUAL(tf_down_check(&f.d, 0), 1);
+  tf__down_set_now(&f.d, 101.5);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
   CU_ASSERT_EQUAL(f.st.copies, 1);
   uint64_t ids[4];
   CU_ASSERT_EQUAL(tasks_to(&f.p, 1, ids, 4), 1);
   CU_ASSERT_EQUAL(ids[0], 0);
-  CU_ASSERT(!tf_down_idle(&f.d));
+  CU_ASSERT(!tf__down_idle(&f.d));
   done(&f, 1, 0, 0); /* the copy wins */
   poll(&f);
   CU_ASSERT_EQUAL(f.s.nresults, 1);
   CU_ASSERT_EQUAL(f.d.copies.stale, 1); /* child 0's entry is no longer wanted */
-  CU_ASSERT(tf_down_idle(&f.d));
-  CU_ASSERT_EQUAL(tf_down_in_flight(&f.d), 0);
+  CU_ASSERT(tf__down_idle(&f.d));
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 0);
   done(&f, 0, 0, 0); /* the original comes home late: dropped */
   poll(&f);
   CU_ASSERT_EQUAL(f.s.nresults, 1);
   CU_ASSERT_EQUAL(f.st.copies_dropped, 1);
   CU_ASSERT_EQUAL(f.d.copies.stale, 0);
   CU_ASSERT_EQUAL(f.d.copies.n, 0);
-  CU_ASSERT(tf_down_idle(&f.d));
+  CU_ASSERT(tf__down_idle(&f.d));
   farm_stop(&f);
 }
 
@@ -347,16 +347,16 @@ static void test_down_checks_spawned_ids(void) {
   farm_start(&f, 1, 1, NULL);
   ask(&f, 0, 2);
   poll(&f);
-  tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
   tf_wbuf w = {0};
-  tf_wire_begin(&w, TF_MSG_RESULTS, 0);
-  tf_wire_add(&w, TF_ENT_SPAWN, tf_child_id(0, 0), 0, "c", 1);
-  tf_wire_add(&w, TF_ENT_SPAWN, tf_child_id(0, 1), 0, "c", 1);
-  tf_wire_add(&w, TF_ENT_SPAWN, tf_child_id(0, 1), 0, "c", 1); /* child 2 claims child 1's id */
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 0), 0, "c", 1);
+  tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 1), 0, "c", 1);
+  tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 1), 0, "c", 1); /* child 2 claims child 1's id */
   arrive(&f.p, 0, &w);
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   CU_ASSERT_EQUAL(f.s.nspawned, 2);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
   farm_stop(&f);
 }
 
@@ -365,12 +365,12 @@ static void test_down_hands_room_back(void) {
   farm_start(&f, 1, 1, NULL);
   ask(&f, 0, 2);
   poll(&f);
-  tf_down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
   /* a result with the room flag: the master owes its frame and says so at once */
   tf_wbuf w = {0};
-  tf_wire_begin(&w, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM);
-  tf_wire_add(&w, TF_ENT_RESULT, 0, 0, "12345678", 8);
-  tf_wire_finish(&w);
+  tf__wire_begin(&w, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM);
+  tf__wire_add(&w, TF_ENT_RESULT, 0, 0, "12345678", 8);
+  tf__wire_finish(&w);
   uint64_t len = w.len;
   arrive(&f.p, 0, &w);
   poll(&f);
@@ -378,10 +378,10 @@ static void test_down_hands_room_back(void) {
   CU_ASSERT_FATAL(last_to(&f.p, 0, TF_MSG_CREDIT, &fr) != NULL);
   size_t pos = 0;
   tf_entry e;
-  tf_wire_next(&fr, &pos, &e);
-  CU_ASSERT_EQUAL(tf_wire_credit(&e), len);
+  tf__wire_next(&fr, &pos, &e);
+  CU_ASSERT_EQUAL(tf__wire_credit(&e), len);
   CU_ASSERT_EQUAL(f.d.c[0].owed, 0);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
   farm_stop(&f);
 }
 
@@ -391,12 +391,12 @@ static void test_down_stop_waits_for_every_goodbye(void) {
   for (int i = 0; i < 2; i++) { /* both goodbyes are already on their way */
     tf_wbuf w = {0};
     uint64_t v[TF_WIRE_STATS_N] = {(uint64_t)(5 + i), 1000, 10, 3};
-    tf_wire_begin(&w, TF_MSG_BYE, 0);
-    tf_wire_add_stats(&w, v);
+    tf__wire_begin(&w, TF_MSG_BYE, 0);
+    tf__wire_add_stats(&w, v);
     arrive(&f.p, i, &w);
-    tf_wbuf_free(&w);
+    tf__wbuf_free(&w);
   }
-  CU_ASSERT_EQUAL(tf_down_stop(&f.d, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
   tf_frame fr;
   CU_ASSERT(last_to(&f.p, 0, TF_MSG_STOP, &fr) != NULL);
   CU_ASSERT(last_to(&f.p, 1, TF_MSG_STOP, &fr) != NULL);
