@@ -1,4 +1,5 @@
-/* comm.c - nonblocking send and receive pools over MPI (see comm.h). */
+/* comm.c - the transport's sends, and the ports the engines see (comm.h);
+ * the receives are comm_recv.c's. */
 #include "comm.h"
 
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "comm_int.h"
 #include "taskfarm.h"
 
 /* Receive buffers this large come from the kernel and go straight back to
@@ -18,7 +20,7 @@
  * collected. */
 #define TF_COMM_MAP_BYTES ((size_t)1 << 20)
 
-static void *buf_alloc(size_t len) {
+void *tf__comm_buf_alloc(size_t len) {
   if (len < TF_COMM_MAP_BYTES) return malloc(len ? len : 1);
   void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
@@ -32,7 +34,7 @@ void tf__comm_buf_free(void *buf, size_t len) {
     munmap(buf, len);
 }
 
-static int mpi_fail(tf_comm *c, const char *what, int rc) {
+int tf__comm_mpi_fail(tf_comm *c, const char *what, int rc) {
   char s[MPI_MAX_ERROR_STRING];
   int n = 0;
   if (MPI_Error_string(rc, s, &n) != MPI_SUCCESS) snprintf(s, sizeof s, "code %d", rc);
@@ -46,24 +48,23 @@ int tf__comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout) {
   c->layout = *layout;
   MPI_Comm_rank(comm, &c->rank);
   MPI_Comm_size(comm, &c->size);
-  return 0;
+  return tf__comm_lanes_init(c);
 }
 
 void tf__comm_destroy(tf_comm *c) {
-  for (int i = 0; i < c->nsends; i++)
+  tf__comm_lanes_destroy(c);
+  for (int i = 0; i < c->nsends; i++) {
     tf__wbuf_free(&c->sends[i].w);
-  for (int i = 0; i < c->nrecvs; i++)
-    tf__comm_buf_free(c->recvs[i].buf, (size_t)c->recvs[i].len);
+    free(c->sends[i].note);
+  }
   free(c->sends);
   free(c->send_reqs);
-  free(c->recvs);
-  free(c->recv_reqs);
   free(c->idx);
   free(c->st);
   memset(c, 0, sizeof *c);
 }
 
-static int grow_scratch(tf_comm *c, int n) {
+int tf__comm_grow_scratch(tf_comm *c, int n) {
   if (n <= c->cap_idx) return 0;
   int cap = c->cap_idx ? c->cap_idx : 16;
   while (cap < n)
@@ -83,7 +84,7 @@ tf_wbuf *tf__comm_buffer(tf_comm *c) {
     if (!c->sends[i].busy) return &c->sends[i].w;
   if (c->nsends == c->cap_sends) {
     int cap = c->cap_sends ? 2 * c->cap_sends : 8;
-    if (grow_scratch(c, cap)) return NULL;
+    if (tf__comm_grow_scratch(c, cap)) return NULL;
     tf_send_slot *s = realloc(c->sends, (size_t)cap * sizeof *s);
     if (!s) return NULL;
     c->sends = s;
@@ -103,6 +104,19 @@ int tf__comm_send(tf_comm *c, tf_wbuf *w, int dest) {
   return tf__comm_send_tag(c, w, dest, TF_WIRE_TAG);
 }
 
+/* A frame over TF_WIRE_SMALL is announced on TF_WIRE_TAG first (wire.h).
+ * The note is not waited for: the frame's own send cannot finish before the
+ * receiver has read the note, and the slot keeps the note until then. */
+static int announce(tf_comm *c, tf_send_slot *s, int dest) {
+  if (!s->note && !(s->note = malloc(TF_WIRE_NOTE_SIZE))) return TF_ENOMEM;
+  tf__wire_note(s->note, s->w.len);
+  MPI_Request r;
+  int rc = MPI_Isend(s->note, TF_WIRE_NOTE_SIZE, MPI_BYTE, dest, TF_WIRE_TAG, c->comm, &r);
+  if (rc != MPI_SUCCESS) return tf__comm_mpi_fail(c, "MPI_Isend", rc);
+  MPI_Request_free(&r);
+  return 0;
+}
+
 int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
   int i = (int)((tf_send_slot *)(void *)w - c->sends);
   if (w->len > (size_t)INT_MAX) {
@@ -110,8 +124,13 @@ int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
              w->len, INT_MAX);
     return TF_ETOOBIG;
   }
+  if (tag == TF_WIRE_TAG && w->len > TF_WIRE_SMALL) {
+    int rc = announce(c, &c->sends[i], dest);
+    if (rc) return rc;
+    tag = TF_WIRE_TAG_BIG;
+  }
   int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, tag, c->comm, &c->send_reqs[i]);
-  if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Isend", rc);
+  if (rc != MPI_SUCCESS) return tf__comm_mpi_fail(c, "MPI_Isend", rc);
   c->sends[i].busy = 1;
   c->sends[i].dest = dest;
   c->busy_sends++;
@@ -126,7 +145,8 @@ int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
 static void **abandoned;
 static size_t nabandoned, cap_abandoned;
 
-static void abandon(void *p) {
+void tf__comm_abandon(void *p) {
+  if (!p) return;
   if (nabandoned == cap_abandoned) {
     size_t cap = cap_abandoned ? 2 * cap_abandoned : 16;
     void **a = realloc(abandoned, cap * sizeof *a);
@@ -142,30 +162,21 @@ void tf__comm_forget(tf_comm *c, int rank) {
     if (!c->sends[i].busy || c->sends[i].dest != rank) continue;
     MPI_Request_free(&c->send_reqs[i]);
     c->send_reqs[i] = MPI_REQUEST_NULL;
-    abandon(c->sends[i].w.buf);
-    memset(&c->sends[i].w, 0, sizeof c->sends[i].w); /* MPI may still read the buffer */
+    tf__comm_abandon(c->sends[i].w.buf);
+    tf__comm_abandon(c->sends[i].note);
+    memset(&c->sends[i].w, 0, sizeof c->sends[i].w); /* MPI may still read the buffers */
+    c->sends[i].note = NULL;
     c->sends[i].busy = 0;
     c->busy_sends--;
   }
-  for (int i = 0; i < c->nrecvs;) {
-    if (c->recvs[i].source != rank || c->recvs[i].done) {
-      i++;
-      continue;
-    }
-    MPI_Request_free(&c->recv_reqs[i]); /* the buffer is MPI's from now on */
-    abandon(c->recvs[i].buf);
-    memmove(&c->recvs[i], &c->recvs[i + 1], (size_t)(c->nrecvs - i - 1) * sizeof *c->recvs);
-    memmove(&c->recv_reqs[i], &c->recv_reqs[i + 1],
-            (size_t)(c->nrecvs - i - 1) * sizeof *c->recv_reqs);
-    c->nrecvs--;
-  }
+  tf__comm_lane_forget(c, rank);
 }
 
 int tf__comm_progress_sends(tf_comm *c) {
   if (!c->busy_sends) return 0;
   int n = 0;
   int rc = MPI_Testsome(c->nsends, c->send_reqs, &n, c->idx, MPI_STATUSES_IGNORE);
-  if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Testsome (sends)", rc);
+  if (rc != MPI_SUCCESS) return tf__comm_mpi_fail(c, "MPI_Testsome (sends)", rc);
   if (n == MPI_UNDEFINED) return 0;
   for (int k = 0; k < n; k++)
     c->sends[c->idx[k]].busy = 0;
@@ -191,76 +202,6 @@ int tf__comm_drain_sends(tf_comm *c, double timeout) {
   return 0;
 }
 
-static int post_recv(tf_comm *c, MPI_Message *msg, MPI_Status *st) {
-  int count = 0;
-  MPI_Get_count(st, MPI_BYTE, &count);
-  if (c->nrecvs == c->cap_recvs) {
-    int cap = c->cap_recvs ? 2 * c->cap_recvs : 8;
-    if (grow_scratch(c, cap)) return TF_ENOMEM;
-    tf_recv_slot *s = realloc(c->recvs, (size_t)cap * sizeof *s);
-    if (!s) return TF_ENOMEM;
-    c->recvs = s;
-    MPI_Request *r = realloc(c->recv_reqs, (size_t)cap * sizeof *r);
-    if (!r) return TF_ENOMEM;
-    c->recv_reqs = r;
-    c->cap_recvs = cap;
-  }
-  tf_recv_slot *s = &c->recvs[c->nrecvs];
-  s->buf = buf_alloc(count > 0 ? (size_t)count : 0);
-  if (!s->buf) return TF_ENOMEM;
-  s->len = count;
-  s->source = st->MPI_SOURCE;
-  s->done = 0;
-  int rc = MPI_Imrecv(s->buf, count, MPI_BYTE, msg, &c->recv_reqs[c->nrecvs]);
-  if (rc != MPI_SUCCESS) {
-    tf__comm_buf_free(s->buf, (size_t)count);
-    return mpi_fail(c, "MPI_Imrecv", rc);
-  }
-  c->nrecvs++;
-  return 0;
-}
-
-int tf__comm_poll(tf_comm *c, int source, tf_msg *m) {
-  /* Match everything that has arrived, so large messages start moving. */
-  for (;;) {
-    int flag = 0;
-    MPI_Message msg;
-    MPI_Status st;
-    int rc = MPI_Improbe(source, TF_WIRE_TAG, c->comm, &flag, &msg, &st);
-    if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Improbe", rc);
-    if (!flag) break;
-    rc = post_recv(c, &msg, &st);
-    if (rc) return rc;
-  }
-  if (!c->nrecvs) return 0;
-  int n = 0;
-  int rc = MPI_Testsome(c->nrecvs, c->recv_reqs, &n, c->idx, c->st);
-  if (rc != MPI_SUCCESS) return mpi_fail(c, "MPI_Testsome (receives)", rc);
-  if (n != MPI_UNDEFINED)
-    for (int k = 0; k < n; k++)
-      c->recvs[c->idx[k]].done = 1;
-  /* Hand out the first finished message that no earlier message from the
-   * same source is still ahead of. */
-  for (int i = 0; i < c->nrecvs; i++) {
-    if (!c->recvs[i].done) continue;
-    int blocked = 0;
-    for (int j = 0; j < i && !blocked; j++)
-      blocked = c->recvs[j].source == c->recvs[i].source;
-    if (blocked) continue;
-    m->buf = c->recvs[i].buf;
-    m->len = c->recvs[i].len;
-    m->source = c->recvs[i].source;
-    c->msgs_recv++;
-    c->bytes_recv += (uint64_t)m->len;
-    memmove(&c->recvs[i], &c->recvs[i + 1], (size_t)(c->nrecvs - i - 1) * sizeof *c->recvs);
-    memmove(&c->recv_reqs[i], &c->recv_reqs[i + 1],
-            (size_t)(c->nrecvs - i - 1) * sizeof *c->recv_reqs);
-    c->nrecvs--;
-    return 1;
-  }
-  return 0;
-}
-
 /* ---- this rank's children as a port (port.h) ---- */
 
 static tf_wbuf *port_buffer(void *ctx) { return tf__comm_buffer(ctx); }
@@ -273,23 +214,16 @@ static int port_send(void *ctx, tf_wbuf *w, int i, int tag) {
 static int port_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
   tf_comm *c = ctx;
   tf_msg m;
-  int rc = tf__comm_poll(c, MPI_ANY_SOURCE, &m);
+  int rc = tf__comm_poll(c, 1, &m);
   if (rc <= 0) return rc;
   *i = tf__layout_child_index(&c->layout, m.source);
-  if (*i < 0) { /* not one of this rank's children: nobody else may speak to it here */
-    snprintf(c->errmsg, sizeof c->errmsg, "a message from rank %d, which is not a worker of rank %d",
-             m.source, c->rank);
-    tf__comm_buf_free(m.buf, (size_t)m.len);
-    return TF_EPROTO;
-  }
   *buf = m.buf;
   *len = (size_t)m.len;
   return 1;
 }
 
 static void port_release(void *ctx, unsigned char *buf, size_t len) {
-  (void)ctx;
-  tf__comm_buf_free(buf, len);
+  tf__comm_release(ctx, buf, len);
 }
 
 static int port_progress(void *ctx) { return tf__comm_progress_sends(ctx); }
@@ -326,7 +260,7 @@ static int parent_send(void *ctx, tf_wbuf *w, int i, int tag) {
 static int parent_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
   tf_comm *c = ctx;
   tf_msg m;
-  int rc = tf__comm_poll(c, c->layout.parent, &m);
+  int rc = tf__comm_poll(c, 0, &m);
   if (rc <= 0) return rc;
   *buf = m.buf;
   *len = (size_t)m.len;

@@ -275,7 +275,7 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
                  tf_run_stats *stats) {
   root r;
   memset(&r, 0, sizeof r);
-  tf__comm_init(&r.c, comm, layout);
+  int crc = tf__comm_init(&r.c, comm, layout);
   r.cfg = cfg;
   r.stats = stats;
   r.obs = stats->obs;
@@ -287,10 +287,13 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   int rc = tf__pool_init(&r.pool, layout->nchildren, cfg->schedule == TF_SCHEDULE_STATIC);
   if (!rc)
     rc = tf__down_init(&r.down, layout, cfg, &r.pool, tf__comm_port(&r.c), sink, stats, r.obs, t0);
-  if (rc) {
-    tf__log(0, "out of memory starting the master");
-    fail_run(&r, rc);
+  if (rc) tf__log(0, "out of memory starting the master");
+  if (!rc && crc) {
+    tf__log(0, "cannot receive from the workers: %s",
+            crc == TF_ENOMEM ? "out of memory" : r.c.errmsg);
+    rc = crc;
   }
+  if (rc) fail_run(&r, rc);
   r.down.heartbeats = tf__heartbeats_on(cfg);
   tf__progress_init(&r.progress, cfg, t0);
   if (r.obs) tf__obs_start(r.obs, t0);

@@ -182,6 +182,19 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     return TF_EPROTO;                                                                              \
   } while (0)
 
+void tf__wire_note(unsigned char note[TF_WIRE_NOTE_SIZE], size_t len) {
+  put32(note, TF_WIRE_NOTE_MAGIC);
+  put64(note + 4, (uint64_t)len);
+}
+
+int tf__wire_is_note(const unsigned char *buf, size_t n, size_t max, size_t *len) {
+  if (n != TF_WIRE_NOTE_SIZE || get32(buf) != TF_WIRE_NOTE_MAGIC) return 0;
+  uint64_t v = get64(buf + 4);
+  if (v <= TF_WIRE_SMALL || v > max) return TF_EPROTO;
+  *len = (size_t)v;
+  return 1;
+}
+
 int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
                     size_t why_size) {
   const unsigned char *p = buf;

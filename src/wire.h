@@ -16,7 +16,17 @@
 #define TF_WIRE_TAG 1             /* the MPI tag of every frame on the library's communicator... */
 #define TF_WIRE_TAG_LEAVE 2       /* ...but a STOP for a worker whose main thread may be stuck
                                      inside a task: its heartbeat thread looks for this one */
+#define TF_WIRE_TAG_BIG 3         /* ...and a frame larger than TF_WIRE_SMALL, announced first */
 #define TF_WIRE_MAX_MESSAGE 1024u /* bytes of an ERROR text */
+
+/* Frames of up to TF_WIRE_SMALL bytes travel alone on TF_WIRE_TAG, into
+ * receives the other side keeps posted. A larger one is announced there by a
+ * note of TF_WIRE_NOTE_SIZE bytes (u32 TF_WIRE_NOTE_MAGIC, u64 the frame's
+ * length) and follows on TF_WIRE_TAG_BIG, so the receiver posts a buffer of
+ * the right size and still hands frames out in the order they were sent. */
+#define TF_WIRE_SMALL 16384u
+#define TF_WIRE_NOTE_MAGIC 0x31424654u /* "TFB1" read as little-endian bytes */
+#define TF_WIRE_NOTE_SIZE 12u
 
 /* Frame kinds, and who sends them. */
 enum tf_msg_kind {
@@ -167,6 +177,13 @@ void tf__wire_event_at(const tf_entry *e, size_t i, tf_event *out);
 /* Bytes an entry of `size` data bytes adds to a frame. */
 size_t tf__wire_entry_bytes(size_t size);
 void tf__wbuf_free(tf_wbuf *w);
+
+/* Write the note announcing a frame of len bytes into note. */
+void tf__wire_note(unsigned char note[TF_WIRE_NOTE_SIZE], size_t len);
+/* Whether the message buf (n bytes) is a note: 1 with *len set to the length
+ * it announces, 0 when it is not a note, TF_EPROTO when it is one with an
+ * impossible length (not above TF_WIRE_SMALL, or over max). */
+int tf__wire_is_note(const unsigned char *buf, size_t n, size_t max, size_t *len);
 
 /* Validate a whole received frame. Every entry must have a type allowed in
  * the frame's kind and data no larger than max_payload, and the entries must

@@ -88,12 +88,15 @@ int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, co
                    tf_run_stats *stats) {
   worker k;
   memset(&k, 0, sizeof k);
-  tf__comm_init(&k.c, comm, layout);
+  int crc = tf__comm_init(&k.c, comm, layout);
   k.app = app;
   tf__handle_init(&k.h, app, cfg, layout->rank, layout->siblings, layout->index);
   int init_ok = 0;
   if (tf__up_init(&k.up, layout, cfg, tf__comm_parent_port(&k.c), stats->leave)) {
     tf__up_give_up(&k.up, "out of memory");
+  } else if (crc) {
+    tf__up_give_up(&k.up, "cannot receive from its parent: %s",
+                   crc == TF_ENOMEM ? "out of memory" : k.c.errmsg);
   } else {
     tf__up_heartbeat_start(&k.up);
     tf__up_unlock(&k.up);
