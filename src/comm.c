@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "comm_int.h"
 #include "taskfarm.h"
+#include "vec.h"
 
 /* Receive buffers this large come from the kernel and go straight back to
  * it. The C library would keep freed ones for reuse (glibc raises the size
@@ -65,34 +66,20 @@ void tf__comm_destroy(tf_comm *c) {
 }
 
 int tf__comm_grow_scratch(tf_comm *c, int n) {
-  if (n <= c->cap_idx) return 0;
-  int cap = c->cap_idx ? c->cap_idx : 16;
-  while (cap < n)
-    cap *= 2;
-  int *idx = realloc(c->idx, (size_t)cap * sizeof *idx);
-  if (!idx) return TF_ENOMEM;
-  c->idx = idx;
-  MPI_Status *st = realloc(c->st, (size_t)cap * sizeof *st);
-  if (!st) return TF_ENOMEM;
-  c->st = st;
-  c->cap_idx = cap;
-  return 0;
+  return tf__vec_reserve(&c->idx, &c->cap_idx, (size_t)n, sizeof *c->idx, 16) ||
+                 tf__vec_reserve(&c->st, &c->cap_st, (size_t)n, sizeof *c->st, 16)
+             ? TF_ENOMEM
+             : 0;
 }
 
 tf_wbuf *tf__comm_buffer(tf_comm *c) {
   for (int i = 0; i < c->nsends; i++)
     if (!c->sends[i].busy) return &c->sends[i].w;
-  if (c->nsends == c->cap_sends) {
-    int cap = c->cap_sends ? 2 * c->cap_sends : 8;
-    if (tf__comm_grow_scratch(c, cap)) return NULL;
-    tf_send_slot *s = realloc(c->sends, (size_t)cap * sizeof *s);
-    if (!s) return NULL;
-    c->sends = s;
-    MPI_Request *r = realloc(c->send_reqs, (size_t)cap * sizeof *r);
-    if (!r) return NULL;
-    c->send_reqs = r;
-    c->cap_sends = cap;
-  }
+  size_t n = (size_t)c->nsends + 1;
+  if (tf__vec_reserve(&c->sends, &c->cap_sends, n, sizeof *c->sends, 8) ||
+      tf__vec_reserve(&c->send_reqs, &c->cap_send_reqs, n, sizeof *c->send_reqs, 8) ||
+      tf__comm_grow_scratch(c, (int)n))
+    return NULL;
   tf_send_slot *s = &c->sends[c->nsends];
   memset(s, 0, sizeof *s);
   c->send_reqs[c->nsends] = MPI_REQUEST_NULL;
@@ -147,14 +134,8 @@ static size_t nabandoned, cap_abandoned;
 
 void tf__comm_abandon(void *p) {
   if (!p) return;
-  if (nabandoned == cap_abandoned) {
-    size_t cap = cap_abandoned ? 2 * cap_abandoned : 16;
-    void **a = realloc(abandoned, cap * sizeof *a);
-    if (!a) return; /* then it is merely leaked */
-    abandoned = a;
-    cap_abandoned = cap;
-  }
-  abandoned[nabandoned++] = p;
+  if (tf__vec_reserve(&abandoned, &cap_abandoned, nabandoned + 1, sizeof *abandoned, 16) == 0)
+    abandoned[nabandoned++] = p; /* else it is merely leaked */
 }
 
 void tf__comm_forget(tf_comm *c, int rank) {

@@ -42,7 +42,8 @@ typedef struct tf_comm {
   tf_layout layout; /* who this rank's children and parent are */
   tf_send_slot *sends;
   MPI_Request *send_reqs;
-  int nsends, cap_sends, busy_sends;
+  int nsends, busy_sends;
+  size_t cap_sends, cap_send_reqs;
   tf_lane *lanes; /* the children's (child i is lane i), then the parent's */
   int nlanes;
   MPI_Request *lane_reqs; /* TF_COMM_SLOTS + 1 per lane: the slots, then the large frame */
@@ -51,7 +52,7 @@ typedef struct tf_comm {
   int nspare;
   int *idx; /* scratch for Testsome */
   MPI_Status *st;
-  int cap_idx;
+  size_t cap_idx, cap_st;
   char errmsg[400]; /* the last MPI error, named */
   uint64_t msgs_sent, bytes_sent, msgs_recv, bytes_recv; /* for --stats */
 } tf_comm;

@@ -20,6 +20,7 @@
 #include "journal_layout.h"
 #include "le.h"
 #include "taskfarm.h"
+#include "vec.h"
 
 /* The buffer is cut back to this after writing, so that one huge record does not pin its
  * memory for the rest of the run. */
@@ -448,16 +449,8 @@ int tf__journal_reopen(tf_journal *j, const char *path, size_t valid_len, double
 }
 
 static int reserve(tf_journal *j, size_t extra) {
-  if (extra <= j->cap - j->len) return 0;
-  if (extra > SIZE_MAX / 2 - j->len) return TF_ENOMEM;
-  size_t cap = j->cap ? j->cap : 4096;
-  while (cap - j->len < extra)
-    cap *= 2;
-  unsigned char *p = realloc(j->buf, cap);
-  if (!p) return TF_ENOMEM;
-  j->buf = p;
-  j->cap = cap;
-  return 0;
+  if (extra > SIZE_MAX - j->len) return TF_ENOMEM;
+  return tf__vec_reserve(&j->buf, &j->cap, j->len + extra, 1, 4096);
 }
 
 int tf__journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,

@@ -1,6 +1,7 @@
 /* vec.c - growing arrays and rings (vec.h). */
 #include "vec.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 
 int tf__vec_reserve(void *buf, size_t *cap, size_t need, size_t elem, size_t first) {
   if (need <= *cap) return 0;
+  if (need > SIZE_MAX / elem / 2) return TF_ENOMEM; /* the doubling would overflow */
   size_t c = *cap ? *cap : first;
   while (c < need)
     c *= 2;

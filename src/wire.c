@@ -9,21 +9,15 @@
 
 #include "le.h"
 #include "taskfarm.h"
+#include "vec.h"
 
 static size_t pad8(size_t n) { return (n + TF_WIRE_ALIGN - 1) & ~(size_t)(TF_WIRE_ALIGN - 1); }
 
 size_t tf__wire_entry_bytes(size_t size) { return TF_WIRE_ENTRY_SIZE + pad8(size); }
 
 static int reserve(tf_wbuf *w, size_t extra) {
-  if (w->len + extra <= w->cap) return 0;
-  size_t cap = w->cap ? w->cap : 256;
-  while (cap < w->len + extra)
-    cap *= 2;
-  unsigned char *p = realloc(w->buf, cap);
-  if (!p) return TF_ENOMEM;
-  w->buf = p;
-  w->cap = cap;
-  return 0;
+  if (extra > SIZE_MAX - w->len) return TF_ENOMEM;
+  return tf__vec_reserve(&w->buf, &w->cap, w->len + extra, 1, 256);
 }
 
 int tf__wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux) {

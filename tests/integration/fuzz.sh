@@ -82,6 +82,6 @@ fuzz() {
   pass "$name: $runs executions, no findings"
 }
 
-fuzz fuzz_wire '"TFW1" "\x01\x00"' src/wire.c
-fuzz fuzz_journal '"TFJOURNL" "TFJR" "\x02\x00\x00\x00"' src/journal_read.c src/journal.c \
+fuzz fuzz_wire '"TFW1" "\x01\x00"' src/wire.c src/vec.c
+fuzz fuzz_journal '"TFJOURNL" "TFJR" "\x02\x00\x00\x00"' src/journal_read.c src/journal.c src/vec.c \
   src/crc32c.c
