@@ -49,9 +49,15 @@ static int send(tf_down *d, int i, tf_wbuf *b, int tag, const char *what) {
 
 /* A frame of the given kind with no entries: a heartbeat, a STOP. */
 int tf__down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag) {
-  tf_wbuf *b = d->port.buffer(d->port.ctx);
-  if (!b || tf__wire_begin(b, kind, aux)) return tf__down_oom(d, "building a message");
-  return send(d, i, b, tag, tf__wire_kind_name(kind));
+  int rc = tf__port_send_empty(&d->port, i, kind, aux, tag);
+  if (rc == TF_ENOMEM) return tf__down_oom(d, "building a message");
+  if (rc) {
+    tf__log(0, "sending %s to rank %d: %s", tf__wire_kind_name(kind), tf__down_rank(d, i),
+            d->port.error(d->port.ctx));
+    return tf__down_fail(d, rc);
+  }
+  d->c[i].told = d->now;
+  return 0;
 }
 
 /* Send the TASKS frame b (n tasks, already in i's ledger) to child i. */

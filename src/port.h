@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "taskfarm.h"
 #include "wire.h"
 
 typedef struct tf_port {
@@ -31,5 +32,15 @@ typedef struct tf_port {
   void (*counts)(void *ctx, uint64_t *msgs_sent, uint64_t *bytes_sent, uint64_t *msgs_recv,
                  uint64_t *bytes_recv);
 } tf_port;
+
+/* Send peer i a frame of the given kind with no entries (a heartbeat, a
+ * STOP, a request for room): 0, TF_ENOMEM, or the send's error. */
+static inline int tf__port_send_empty(const tf_port *p, int i, unsigned kind, uint32_t aux,
+                                      int tag) {
+  tf_wbuf *b = p->buffer(p->ctx);
+  if (!b || tf__wire_begin(b, kind, aux)) return TF_ENOMEM;
+  tf__wire_finish(b);
+  return p->send(p->ctx, b, i, tag);
+}
 
 #endif

@@ -59,11 +59,11 @@ static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
 /* Tell the parent (once) that results wait here for room. */
 static int ask_room(tf_up *u) {
   if (u->room_asked) return 0;
-  tf_wbuf *b = u->port.buffer(u->port.ctx);
-  if (!b || tf__wire_begin(b, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM)) return TF_ENOMEM;
-  tf__wire_finish(b);
-  int rc = send(u, b, TF_WIRE_TAG, "asking for room");
-  if (rc) return rc;
+  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM, TF_WIRE_TAG);
+  if (rc) {
+    if (rc != TF_ENOMEM) tf__log(u->rank, "asking for room: %s", u->port.error(u->port.ctx));
+    return rc;
+  }
   u->room_asked = 1;
   if (u->hb_on) u->last_send = tf__now();
   return 0;
@@ -403,12 +403,9 @@ static void heartbeat_turn(tf_up *u) {
   if (u->running && u->out.count && now - u->out_since >= TF_FLUSH_INTERVAL)
     sent = flush(u) > 0; /* a failure here shows in the main loop */
   if (!sent && now - u->last_send >= u->hb_every) {
-    tf_wbuf *b = u->port.buffer(u->port.ctx);
-    if (b && !tf__wire_begin(b, TF_MSG_HEARTBEAT, 0)) {
-      tf__wire_finish(b);
-      u->port.send(u->port.ctx, b, 0, TF_WIRE_TAG); /* a failure here shows in the main loop */
+    /* A failure here shows in the main loop. */
+    if (tf__port_send_empty(&u->port, 0, TF_MSG_HEARTBEAT, 0, TF_WIRE_TAG) != TF_ENOMEM)
       u->last_send = now;
-    }
   }
   u->port.progress(u->port.ctx);
 }
