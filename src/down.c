@@ -76,19 +76,19 @@ int tf__down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n) {
 
 /* Answer child i's request with up to n tasks and the plan to follow. */
 static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
-  tf__queue *q = tf__pool_of(d->pool, i);
+  tf_queue *q = tf__pool_of(d->pool, i);
   tf_wbuf *b = d->port.buffer(d->port.ctx);
   if (!b || tf__wire_begin(b, TF_MSG_TASKS, TF_WIRE_PLAN(plan.depth, plan.chunk)))
     return tf__down_oom(d, "building a TASKS message");
   int sent = 0;
   uint64_t bytes = 0;
   while (sent < n && tf__queue_size(q)) {
-    const tf__rec *next = tf__queue_peek(q);
+    const tf_rec *next = tf__queue_peek(q);
     if (sent && b->len + tf__wire_entry_bytes(next->size) > TF_DOWN_FRAME_BYTES) break;
     if (next->avoid == i && tf__pool_shared(d->pool) && d->n > 1) break; /* it failed here */
     uint64_t held = tf__ledger_bytes(&d->ledger, i); /* one task always; more within the share */
     if (held && held + next->size > d->share) break;
-    tf__rec r;
+    tf_rec r;
     tf__queue_pop(q, &r);
     if (tf__copies_dequeued(&d->copies, r.id)) { /* a copy of a task done meanwhile */
       free(r.data);
@@ -149,8 +149,8 @@ static int give_room(tf_down *d, int i) {
 /* ---- what children send ---------------------------------------------------------------- */
 
 /* The result (or failure) for task e->id must be the oldest task child i holds. */
-static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf__rec *out) {
-  const tf__rec *head = tf__ledger_head(&d->ledger, i);
+static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
   if (!head || head->id != e->id) {
     if (head)
       tf__log(0, "rank %d reported task %llu, but the next task it holds is %llu",
@@ -169,7 +169,7 @@ static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf__rec *out) 
 /* The children of the task at the head of i's ledger: dropped when it is a
  * copy whose twin's result (and children) came first. */
 static int on_spawn(tf_down *d, int i, const tf_entry *e) {
-  const tf__rec *head = tf__ledger_head(&d->ledger, i);
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
   if (!head) {
     tf__log(0, "rank %d sent spawned task %llu, but it holds no task", tf__down_rank(d, i),
             (unsigned long long)e->id);
@@ -183,7 +183,7 @@ static int on_spawn(tf_down *d, int i, const tf_entry *e) {
 }
 
 static int on_result(tf_down *d, int i, const tf_entry *e) {
-  tf__rec r;
+  tf_rec r;
   int rc = take_from_ledger(d, i, e, &r), dropped;
   if (rc) return rc;
   free(r.data);
@@ -195,7 +195,7 @@ static int on_result(tf_down *d, int i, const tf_entry *e) {
   const tf_copy *c = tf__copies_find(&d->copies, e->id);
   if (c) { /* the first copy home: the other may be stuck, with tasks behind it */
     int loser = i == c->first ? c->second : c->first;
-    const tf__rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
+    const tf_rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
     if (lh && lh->id == e->id && d->c[loser].state == TF_CHILD_RUNNING &&
         (rc = tf__down_copy_tail(d, loser)))
       return rc;
@@ -207,7 +207,7 @@ static int on_result(tf_down *d, int i, const tf_entry *e) {
 /* A failed run: the sink decides whether the task runs again (on another
  * child when there is one). */
 static int on_fail(tf_down *d, int i, const tf_entry *e) {
-  tf__rec r;
+  tf_rec r;
   int rc = take_from_ledger(d, i, e, &r), dropped;
   if (rc) return rc;
   d->sink.drop_spawned(d->sink.ctx);

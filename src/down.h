@@ -39,7 +39,7 @@ typedef struct tf_sink {
   void (*drop_spawned)(void *ctx);
   /* A run of task r failed on child i (text: why). Returns 1 when it is to
    * run again (r->attempt raised), 0 when it is given up on, or < 0. */
-  int (*failed)(void *ctx, int i, tf__rec *r, const char *text, size_t len);
+  int (*failed)(void *ctx, int i, tf_rec *r, const char *text, size_t len);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };

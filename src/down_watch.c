@@ -32,7 +32,7 @@ static int heir(const tf_down *d, int i) {
 
 /* Put r back for child v to draw on (any child, unless static); with no
  * child left to take it (v < 0 under static), it is counted as not done. */
-static int put_back(tf_down *d, int v, tf__rec *r, const char *what) {
+static int put_back(tf_down *d, int v, tf_rec *r, const char *what) {
   if (v < 0 && !tf__pool_shared(d->pool)) {
     tf__note_not_done(d->stats, r->id);
     free(r->data);
@@ -78,9 +78,9 @@ static int lose(tf_down *d, int i, const char *why) {
   tf__log(0, "rank %d is lost (%s); %zu task(s) it held go to the other workers",
           tf__down_rank(d, i), why, tf__ledger_held(&d->ledger, i));
   uint32_t budget = d->cfg->retries > 1 ? (uint32_t)d->cfg->retries : 1;
-  const tf__rec *head = tf__ledger_head(&d->ledger, i);
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
   int suspect_ran = head && head->attempt > 0;
-  tf__rec r;
+  tf_rec r;
   for (int first = 1; tf__ledger_pop(&d->ledger, i, &r); first = 0) {
     int dropped;
     if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) { /* its twin runs on, or won already */
@@ -114,7 +114,7 @@ static int make_stuck(tf_down *d, int i) {
   d->c[i].demand = 0;
   d->stats->stuck_workers++;
   int v = heir(d, i);
-  tf__rec r;
+  tf_rec r;
   while (tf__ledger_pop(&d->ledger, i, &r)) {
     int dropped;
     if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) { /* the hanging task, or a copy */
@@ -136,9 +136,9 @@ int tf__down_copy_tail(tf_down *d, int i) {
   int v = tf__pool_shared(d->pool) ? 0 : heir(d, i);
   if (v < 0) return 0;
   for (size_t k = 1; k < tf__ledger_held(&d->ledger, i); k++) {
-    const tf__rec *t = tf__ledger_at(&d->ledger, i, k);
+    const tf_rec *t = tf__ledger_at(&d->ledger, i, k);
     if (tf__copies_find(&d->copies, t->id)) continue;
-    tf__rec r;
+    tf_rec r;
     if (tf__rec_copy(&r, t) || !tf__copies_add(&d->copies, r.id, 2, 1, i, -1, d->now)) {
       free(r.data);
       return tf__down_oom(d, "copying the tasks of a slow worker");
@@ -183,7 +183,7 @@ static int idle_child(const tf_down *d, int i) {
 /* When child i's oldest task has run longer than --task-timeout and another
  * child asks with nothing in hand, that one runs it too. */
 static int straggler(tf_down *d, int i) {
-  const tf__rec *head = tf__ledger_head(&d->ledger, i);
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
   double timeout = d->cfg->task_timeout;
   if (!head || d->now - d->c[i].head_since < timeout) return 0;
   tf_copy *c = tf__copies_find(&d->copies, head->id);
@@ -192,7 +192,7 @@ static int straggler(tf_down *d, int i) {
     return give_up_stuck(d, c);
   int v = c ? -1 : idle_child(d, i);
   if (v < 0) return 0;
-  tf__rec r;
+  tf_rec r;
   tf_plan plan = tf__policy_plan(&d->policy, d->left);
   tf_wbuf *b = d->port.buffer(d->port.ctx);
   if (tf__rec_copy(&r, head) || !b ||
@@ -355,7 +355,7 @@ void tf__down_count_undone(tf_down *d) {
   for (int i = 0; i < d->n; i++)
     for (size_t k = 0; k < tf__ledger_held(&d->ledger, i); k++)
       d->stats->not_done_held += (uint64_t)undone(d, &seen, tf__ledger_at(&d->ledger, i, k)->id);
-  tf__rec r;
+  tf_rec r;
   while (tf__pool_take_any(d->pool, &r)) { /* the run is over: the pool is emptied here */
     undone(d, &seen, r.id);
     free(r.data);

@@ -198,7 +198,7 @@ int tf__call_master_fini(tf_handle *h, int status) {
   return tf__call_hook(h, h->app->master_fini, "master_fini");
 }
 
-int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf__rec *r, int rank, const char *text,
+int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *text,
                       size_t text_len) {
   char why[4 * TF_WIRE_MAX_MESSAGE + 4]; /* every byte may become \xNN */
   tf__printable(text, text_len, why, sizeof why);

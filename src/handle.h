@@ -33,7 +33,7 @@ struct tf_handle {
   const tf_app *app;
   /* generate: ids are handed out in submission order into queue */
   uint64_t next_id;
-  tf__queue *queue;
+  tf_queue *queue;
   uint64_t total; /* tasks generate said it will submit (tf_set_total); 0: not said */
   uint64_t last_id;
   /* execute: the task, its children (SPAWN entries) and its result */
@@ -60,7 +60,7 @@ int tf__handle_begin_execute(tf_handle *h, uint64_t id);
  * one-rank farm). Decides, logs and counts: returns 1 when it is to run
  * again (r->attempt raised; the caller queues it), 0 when it is given up on,
  * TF_EAPP when it is given up on under --fail-fast. */
-int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf__rec *r, int rank, const char *why,
+int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
                       size_t why_len);
 
 /* For a callback's return value: ": <description>" when it is a TF_E* code

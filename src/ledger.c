@@ -17,7 +17,7 @@ int tf__ledger_init(tf_ledger *l, int nworkers) {
   return 0;
 }
 
-int tf__ledger_push(tf_ledger *l, int w, const tf__rec *rec) {
+int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
   if (r->n == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->n, sizeof *r->buf, 16))
     return TF_ENOMEM;
@@ -29,12 +29,12 @@ int tf__ledger_push(tf_ledger *l, int w, const tf__rec *rec) {
   return 0;
 }
 
-const tf__rec *tf__ledger_head(const tf_ledger *l, int w) {
+const tf_rec *tf__ledger_head(const tf_ledger *l, int w) {
   const tf_ring *r = &l->rings[w];
   return r->n ? &r->buf[r->head] : NULL;
 }
 
-int tf__ledger_pop(tf_ledger *l, int w, tf__rec *out) {
+int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   tf_ring *r = &l->rings[w];
   if (!r->n) return 0;
   *out = r->buf[r->head];

@@ -11,7 +11,7 @@
 #include "queue.h"
 
 typedef struct tf_ring {
-  tf__rec *buf;
+  tf_rec *buf;
   size_t head, n, cap; /* cap is a power of two */
   uint64_t bytes;      /* payload bytes of the records */
 } tf_ring;
@@ -25,17 +25,17 @@ typedef struct tf_ledger {
 
 int tf__ledger_init(tf_ledger *l, int nworkers);
 /* Worker w now holds rec (ownership of rec->data passes to the ledger). */
-int tf__ledger_push(tf_ledger *l, int w, const tf__rec *rec);
+int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec);
 /* The oldest task worker w holds, or NULL. */
-const tf__rec *tf__ledger_head(const tf_ledger *l, int w);
+const tf_rec *tf__ledger_head(const tf_ledger *l, int w);
 /* Remove worker w's oldest task; its data passes to *out. Returns 1, or 0
  * when w holds nothing. */
-int tf__ledger_pop(tf_ledger *l, int w, tf__rec *out);
+int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out);
 static inline size_t tf__ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
 /* Payload bytes of the tasks worker w holds. */
 static inline uint64_t tf__ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }
 /* The i-th oldest task worker w holds (i < tf__ledger_held). */
-static inline const tf__rec *tf__ledger_at(const tf_ledger *l, int w, size_t i) {
+static inline const tf_rec *tf__ledger_at(const tf_ledger *l, int w, size_t i) {
   const tf_ring *r = &l->rings[w];
   return &r->buf[(r->head + i) & (r->cap - 1)];
 }

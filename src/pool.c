@@ -25,7 +25,7 @@ int tf__pool_fix_shares(tf_pool *p) {
   if (!p->own || p->fixed) return 0;
   size_t n = tf__queue_size(&p->all);
   for (size_t k = 0; k < n; k++) { /* child i gets the i-th of n equal runs, in id order */
-    tf__rec r;
+    tf_rec r;
     tf__queue_pop(&p->all, &r);
     if (tf__queue_push(&p->own[k * (size_t)p->n / n], &r)) {
       free(r.data);
@@ -36,10 +36,10 @@ int tf__pool_fix_shares(tf_pool *p) {
   return 0;
 }
 
-int tf__pool_put(tf_pool *p, int i, tf__rec *r) { return tf__queue_push(tf__pool_of(p, i), r); }
+int tf__pool_put(tf_pool *p, int i, tf_rec *r) { return tf__queue_push(tf__pool_of(p, i), r); }
 
 int tf__pool_move_share(tf_pool *p, int from, int to) {
-  tf__rec r;
+  tf_rec r;
   if (!p->own || !p->fixed) return 0;
   while (tf__queue_pop(&p->own[from], &r))
     if (tf__queue_push(&p->own[to], &r)) {
@@ -56,7 +56,7 @@ size_t tf__pool_size(const tf_pool *p) {
   return n;
 }
 
-int tf__pool_take_any(tf_pool *p, tf__rec *out) {
+int tf__pool_take_any(tf_pool *p, tf_rec *out) {
   if (tf__queue_pop(&p->all, out)) return 1;
   for (int i = 0; p->own && i < p->n; i++)
     if (tf__queue_pop(&p->own[i], out)) return 1;

@@ -8,16 +8,16 @@
 #include "taskfarm.h"
 #include "vec.h"
 
-int tf__rec_before(const tf__rec *a, const tf__rec *b) {
+int tf__rec_before(const tf_rec *a, const tf_rec *b) {
   if (a->prio != b->prio) return a->prio > b->prio;
   return a->id < b->id;
 }
 
-static tf__rec *run_at(const tf__queue *q, size_t i) {
+static tf_rec *run_at(const tf_queue *q, size_t i) {
   return &q->run[(q->run_head + i) & (q->cap_run - 1)];
 }
 
-static int run_push(tf__queue *q, const tf__rec *rec) {
+static int run_push(tf_queue *q, const tf_rec *rec) {
   if (q->run_n == q->cap_run &&
       tf__ring_grow(&q->run, &q->cap_run, &q->run_head, q->run_n, sizeof *q->run, 64))
     return TF_ENOMEM;
@@ -26,7 +26,7 @@ static int run_push(tf__queue *q, const tf__rec *rec) {
   return 0;
 }
 
-static int heap_push(tf__queue *q, const tf__rec *rec) {
+static int heap_push(tf_queue *q, const tf_rec *rec) {
   if (tf__vec_reserve(&q->heap, &q->cap_heap, q->heap_n + 1, sizeof *q->heap, 64)) return TF_ENOMEM;
   size_t i = q->heap_n++;
   while (i > 0) {
@@ -39,9 +39,9 @@ static int heap_push(tf__queue *q, const tf__rec *rec) {
   return 0;
 }
 
-static void heap_pop(tf__queue *q, tf__rec *out) {
+static void heap_pop(tf_queue *q, tf_rec *out) {
   *out = q->heap[0];
-  tf__rec last = q->heap[--q->heap_n];
+  tf_rec last = q->heap[--q->heap_n];
   size_t i = 0;
   for (;;) {
     size_t child = 2 * i + 1;
@@ -54,7 +54,7 @@ static void heap_pop(tf__queue *q, tf__rec *out) {
   if (q->heap_n) q->heap[i] = last;
 }
 
-int tf__rec_set_data(tf__rec *r, const void *data, uint32_t size) {
+int tf__rec_set_data(tf_rec *r, const void *data, uint32_t size) {
   r->size = size;
   r->data = NULL;
   if (!size) return 0;
@@ -63,12 +63,12 @@ int tf__rec_set_data(tf__rec *r, const void *data, uint32_t size) {
   return 0;
 }
 
-int tf__rec_copy(tf__rec *dst, const tf__rec *src) {
+int tf__rec_copy(tf_rec *dst, const tf_rec *src) {
   *dst = *src;
   return tf__rec_set_data(dst, src->data, src->size);
 }
 
-int tf__queue_push(tf__queue *q, const tf__rec *rec) {
+int tf__queue_push(tf_queue *q, const tf_rec *rec) {
   /* In order behind the run's last record: append; otherwise the heap. */
   int rc = !q->run_n || !tf__rec_before(rec, run_at(q, q->run_n - 1)) ? run_push(q, rec)
                                                                       : heap_push(q, rec);
@@ -76,8 +76,8 @@ int tf__queue_push(tf__queue *q, const tf__rec *rec) {
   return rc;
 }
 
-int tf__queue_push_new(tf__queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size) {
-  tf__rec r = {id, prio, size, NULL, 0, -1};
+int tf__queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size) {
+  tf_rec r = {id, prio, size, NULL, 0, -1};
   if (tf__rec_set_data(&r, data, size)) return TF_ENOMEM;
   if (tf__queue_push(q, &r) == 0) return 0;
   free(r.data);
@@ -85,13 +85,13 @@ int tf__queue_push_new(tf__queue *q, uint64_t id, int32_t prio, const void *data
 }
 
 /* 1 when the run's head leaves first, 0 when the heap's. */
-static int run_first(const tf__queue *q) {
+static int run_first(const tf_queue *q) {
   if (!q->heap_n) return 1;
   if (!q->run_n) return 0;
   return tf__rec_before(run_at(q, 0), &q->heap[0]);
 }
 
-int tf__queue_pop(tf__queue *q, tf__rec *out) {
+int tf__queue_pop(tf_queue *q, tf_rec *out) {
   if (!tf__queue_size(q)) return 0;
   if (run_first(q)) {
     *out = *run_at(q, 0);
@@ -104,17 +104,17 @@ int tf__queue_pop(tf__queue *q, tf__rec *out) {
   return 1;
 }
 
-const tf__rec *tf__queue_peek(const tf__queue *q) {
+const tf_rec *tf__queue_peek(const tf_queue *q) {
   if (!tf__queue_size(q)) return NULL;
   return run_first(q) ? run_at(q, 0) : &q->heap[0];
 }
 
-void tf__queue_destroy(tf__queue *q) {
+void tf__queue_destroy(tf_queue *q) {
   for (size_t i = 0; i < q->run_n; i++)
     free(run_at(q, i)->data);
   for (size_t i = 0; i < q->heap_n; i++)
     free(q->heap[i].data);
   free(q->run);
   free(q->heap);
-  *q = (tf__queue){0};
+  *q = (tf_queue){0};
 }

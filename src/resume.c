@@ -19,7 +19,7 @@ typedef struct reader {
   tf_jstate *js;
   tf_handle *h;
   tf_run_stats *s;
-  tf__queue kids; /* every journaled child; those without a result are queued */
+  tf_queue kids; /* every journaled child; those without a result are queued */
   const char *path;
 } reader;
 
@@ -46,12 +46,12 @@ static int read_record(void *arg, const tf_jrecord *r) {
 /* Read the journal back: every result to collect, every unfinished child
  * into q. The whole file was checked before, so collect sees nothing of a
  * journal that is then refused. */
-static int replay(tf_jstate *js, tf_handle *h, tf__queue *q, tf_run_stats *s,
+static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s,
                   const unsigned char *buf, size_t len, tf_jscan *sc) {
   reader rd = {js, h, s, {0}, h->cfg->journal};
   int rc = tf__journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, read_record, &rd, sc);
   if (rc == TF_ENOMEM) tf__log(0, "out of memory reading the journal back");
-  tf__rec k;
+  tf_rec k;
   uint64_t requeued = 0;
   while (tf__queue_pop(&rd.kids, &k)) {
     if (rc || tf__idset_has(&js->done, k.id)) {
@@ -118,7 +118,7 @@ static int refuse(tf_jstate *js, unsigned char *buf, int rc) {
   return rc;
 }
 
-int tf__js_open(tf_jstate *js, tf_handle *h, tf__queue *q, tf_run_stats *s) {
+int tf__js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   memset(js, 0, sizeof *js);
   const tf_config *cfg = h->cfg;
   if (!cfg->journal) return 0;

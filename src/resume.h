@@ -26,7 +26,7 @@ typedef struct tf_jstate {
  * that exists without --resume, from other options, or damaged in the middle
  * is an error that leaves it untouched. Returns 0 or a negative TF_E* code
  * (logged). Nothing to do without --journal. */
-int tf__js_open(tf_jstate *js, tf_handle *h, tf__queue *q, tf_run_stats *s);
+int tf__js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s);
 /* Note a child of the task whose result comes next. */
 int tf__js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size);
 /* Forget the noted children (their task failed). */

@@ -71,7 +71,7 @@ static void sink_drop_spawned(void *ctx) { tf__js_drop_kids(&((root *)ctx)->js);
 
 /* A failed task runs again (elsewhere, when it can) until --retries is used
  * up; then it is given up on, and the run goes on unless --fail-fast. */
-static int sink_failed(void *ctx, int i, tf__rec *t, const char *text, size_t len) {
+static int sink_failed(void *ctx, int i, tf_rec *t, const char *text, size_t len) {
   root *r = ctx;
   return tf__after_failure(r->cfg, r->stats, t, tf__layout_child_rank(&r->c.layout, i), text, len);
 }
@@ -97,7 +97,7 @@ static int refill(root *r) {
   int progressed = 0, is_static = r->cfg->schedule == TF_SCHEDULE_STATIC;
   size_t limit = is_static ? SIZE_MAX : 2 * (size_t)r->down.n * (size_t)r->down.depth + 64;
   uint64_t byte_limit = is_static ? UINT64_MAX : r->cfg->max_in_flight;
-  tf__queue *q = tf__pool_input(&r->pool);
+  tf_queue *q = tf__pool_input(&r->pool);
   while (!r->gen_done && tf__queue_size(q) < limit &&
          q->bytes + r->down.ledger.bytes < byte_limit) {
     size_t before = tf__queue_size(q);

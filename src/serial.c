@@ -21,7 +21,7 @@ static int out_of_memory(const tf_handle *h) {
 }
 
 /* Queue the children of the task just executed (SPAWN entries in h->spawns). */
-static int queue_children(tf_handle *h, tf__queue *q, tf_jstate *js, tf_idset *spawned,
+static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_idset *spawned,
                           tf_run_stats *stats) {
   if (!h->nchildren) return 0;
   tf__wire_finish(&h->spawns);
@@ -43,9 +43,9 @@ static int queue_children(tf_handle *h, tf__queue *q, tf_jstate *js, tf_idset *s
   return 0;
 }
 
-static int execute_one(tf_handle *h, const tf_app *app, tf__queue *q, tf_jstate *js,
+static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *js,
                        tf_idset *spawned, tf_run_stats *stats) {
-  tf__rec r;
+  tf_rec r;
   tf__queue_pop(q, &r);
   int rc = tf__handle_begin_execute(h, r.id);
   if (rc) {
@@ -78,7 +78,7 @@ static int execute_one(tf_handle *h, const tf_app *app, tf__queue *q, tf_jstate 
 
 int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
   tf_handle h;
-  tf__queue q = {0};
+  tf_queue q = {0};
   tf__handle_init(&h, app, cfg, 0, 1, 0);
   h.queue = &q;
   size_t window = 2 * (size_t)cfg->prefetch + 64;
@@ -160,7 +160,7 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
   if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
   if (master_ok && (frc = tf__call_master_fini(&h, rc)) && !rc) rc = frc;
   if (rc) { /* what was left undone: named in the summary */
-    tf__rec r;
+    tf_rec r;
     while (tf__queue_pop(&q, &r)) {
       tf__note_not_done(stats, r.id);
       free(r.data);

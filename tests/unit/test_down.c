@@ -122,7 +122,7 @@ static int fs_spawned(void *ctx, int i, const tf_entry *e) {
   return 0;
 }
 static void fs_drop(void *ctx) { ((fake_sink *)ctx)->dropped++; }
-static int fs_failed(void *ctx, int i, tf__rec *r, const char *text, size_t len) {
+static int fs_failed(void *ctx, int i, tf_rec *r, const char *text, size_t len) {
   (void)i, (void)text, (void)len;
   fake_sink *s = ctx;
   s->nfailed++;
@@ -158,7 +158,7 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
   f->st.w_frames = f->w_frames;
   CU_ASSERT_EQUAL_FATAL(tf__pool_init(&f->pool, n, f->cfg.schedule == TF_SCHEDULE_STATIC), 0);
   for (int k = 0; k < ntasks; k++) {
-    tf__rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
+    tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
   }
   tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed};

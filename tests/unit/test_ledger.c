@@ -16,8 +16,8 @@ static uint64_t rng(void) { /* splitmix64, fixed seed per test */
   return z ^ (z >> 31);
 }
 
-static tf__rec rec(uint64_t id) {
-  tf__rec r = {id, (int32_t)(id % 5) - 2, 0, NULL, 0, -1};
+static tf_rec rec(uint64_t id) {
+  tf_rec r = {id, (int32_t)(id % 5) - 2, 0, NULL, 0, -1};
   return r;
 }
 
@@ -26,7 +26,7 @@ static void test_ledger_starts_empty(void) {
   CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 3), 0);
   CU_ASSERT_EQUAL(l.nworkers, 3);
   CU_ASSERT_EQUAL(l.total, 0);
-  tf__rec out;
+  tf_rec out;
   for (int w = 0; w < 3; w++) {
     CU_ASSERT_EQUAL(tf__ledger_held(&l, w), 0);
     CU_ASSERT_PTR_NULL(tf__ledger_head(&l, w));
@@ -43,12 +43,12 @@ static void test_ledger_keeps_fifo_order_per_worker(void) {
   /* Ids out of numeric order and mixed priorities: the ledger keeps arrival order only. */
   static const uint64_t ids[] = {7, 3, 100, 0, TF_ID_SPAWNED | 4, 5};
   for (unsigned i = 0; i < 6; i++) {
-    tf__rec r = rec(ids[i]);
+    tf_rec r = rec(ids[i]);
     r.prio = (int32_t)i * 10;
     CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
     CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), i + 1);
   }
-  tf__rec out;
+  tf_rec out;
   for (unsigned i = 0; i < 6; i++) {
     CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
     CU_ASSERT_EQUAL(out.id, ids[i]);
@@ -62,16 +62,16 @@ static void test_ledger_keeps_fifo_order_per_worker(void) {
 static void test_ledger_head_shows_oldest_without_removing(void) {
   tf_ledger l;
   CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 2), 0);
-  tf__rec a = rec(40), b = rec(41);
+  tf_rec a = rec(40), b = rec(41);
   CU_ASSERT_EQUAL(tf__ledger_push(&l, 1, &a), 0);
   CU_ASSERT_EQUAL(tf__ledger_push(&l, 1, &b), 0);
-  const tf__rec *h = tf__ledger_head(&l, 1);
+  const tf_rec *h = tf__ledger_head(&l, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(h);
   CU_ASSERT_EQUAL(h->id, 40);
   CU_ASSERT_EQUAL(tf__ledger_head(&l, 1)->id, 40); /* looking twice changes nothing */
   CU_ASSERT_EQUAL(tf__ledger_held(&l, 1), 2);
   CU_ASSERT_EQUAL(l.total, 2);
-  tf__rec out;
+  tf_rec out;
   CU_ASSERT_EQUAL(tf__ledger_pop(&l, 1, &out), 1);
   CU_ASSERT_EQUAL(out.id, 40);
   CU_ASSERT_EQUAL(tf__ledger_head(&l, 1)->id, 41);
@@ -87,7 +87,7 @@ static void test_ledger_workers_are_independent(void) {
   /* Worker w gets ids w*100 + k, k = 0..w*3: worker 0 one task, worker 3 ten. */
   for (int w = 0; w < W; w++)
     for (int k = 0; k <= w * 3; k++) {
-      tf__rec r = rec((uint64_t)(w * 100 + k));
+      tf_rec r = rec((uint64_t)(w * 100 + k));
       CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, w, &r), 0);
     }
   CU_ASSERT_EQUAL(l.total, 1 + 4 + 7 + 10);
@@ -96,7 +96,7 @@ static void test_ledger_workers_are_independent(void) {
     CU_ASSERT_EQUAL(tf__ledger_head(&l, w)->id, (uint64_t)(w * 100));
   }
   /* Emptying worker 2 leaves the others as they were. */
-  tf__rec out;
+  tf_rec out;
   for (int k = 0; k <= 6; k++) {
     CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 2, &out), 1);
     CU_ASSERT_EQUAL(out.id, (uint64_t)(200 + k));
@@ -121,9 +121,9 @@ static void test_ledger_grows_past_capacity_after_wrapping(void) {
   tf_ledger l;
   CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 1), 0);
   uint64_t next_in = 0, next_out = 0;
-  tf__rec out;
+  tf_rec out;
   for (int i = 0; i < 10; i++) {
-    tf__rec r = rec(next_in++);
+    tf_rec r = rec(next_in++);
     CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
   }
   for (int i = 0; i < 6; i++) {
@@ -131,7 +131,7 @@ static void test_ledger_grows_past_capacity_after_wrapping(void) {
     CU_ASSERT_EQUAL(out.id, next_out++);
   }
   for (int i = 0; i < 60; i++) {
-    tf__rec r = rec(next_in++);
+    tf_rec r = rec(next_in++);
     CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
     CU_ASSERT_EQUAL(tf__ledger_head(&l, 0)->id, next_out);
   }
@@ -164,12 +164,12 @@ static void test_ledger_random_traffic_matches_reference_fifos(void) {
     int w = (int)(rng() % W);
     /* Worker w tends to fill (push 55% - 75%) so its ring grows while its head moves. */
     if (rng() % 100 < 55u + 5u * (unsigned)w) {
-      tf__rec r = rec(id);
+      tf_rec r = rec(id);
       ref[w][rtail[w]++] = id++;
       CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, w, &r), 0);
       total++;
     } else {
-      tf__rec out;
+      tf_rec out;
       int got = tf__ledger_pop(&l, w, &out);
       if (rhead[w] == rtail[w]) {
         if (got != 0) wrong++;
@@ -181,7 +181,7 @@ static void test_ledger_random_traffic_matches_reference_fifos(void) {
     }
     size_t held = rtail[w] - rhead[w];
     if (tf__ledger_held(&l, w) != held || l.total != total) wrong++;
-    const tf__rec *h = tf__ledger_head(&l, w);
+    const tf_rec *h = tf__ledger_head(&l, w);
     if (held ? !h || h->id != ref[w][rhead[w]] : h != NULL) wrong++;
     if (held > max_held) max_held = held;
   }
@@ -198,9 +198,9 @@ static void test_ledger_pop_hands_over_data(void) {
   unsigned char *d = malloc(5);
   CU_ASSERT_PTR_NOT_NULL_FATAL(d);
   memcpy(d, "abcde", 5);
-  tf__rec r = {77, -3, 5, d, 0, -1};
+  tf_rec r = {77, -3, 5, d, 0, -1};
   CU_ASSERT_EQUAL(tf__ledger_push(&l, 1, &r), 0);
-  tf__rec out;
+  tf_rec out;
   CU_ASSERT_EQUAL(tf__ledger_pop(&l, 1, &out), 1);
   CU_ASSERT_EQUAL(out.id, 77);
   CU_ASSERT_EQUAL(out.prio, -3);
@@ -215,12 +215,12 @@ static void test_ledger_destroy_frees_held_data(void) {
   /* destroy frees the data still held, wrapped rings included; valgrind reports any leak. */
   tf_ledger l;
   CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 3), 0);
-  tf__rec out;
+  tf_rec out;
   uint64_t id = 0;
   for (int round = 0; round < 4; round++)
     for (int w = 0; w < 3; w++) {
       for (int k = 0; k < 9 + w; k++) {
-        tf__rec r = rec(id++);
+        tf_rec r = rec(id++);
         r.size = 16;
         r.data = malloc(r.size);
         CU_ASSERT_PTR_NOT_NULL_FATAL(r.data);

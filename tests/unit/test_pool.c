@@ -16,7 +16,7 @@ static void fill(tf_pool *p, uint64_t first, uint64_t n) {
  * with its own payload. */
 static void drain_all(tf_pool *p, uint64_t first, uint64_t n) {
   char *seen = calloc(n, 1);
-  tf__rec r;
+  tf_rec r;
   uint64_t count = 0;
   while (tf__pool_take_any(p, &r)) {
     CU_ASSERT(r.id >= first && r.id < first + n);
@@ -44,7 +44,7 @@ static void test_shared_queue(void) {
   for (int i = 0; i < 3; i++)
     CU_ASSERT_PTR_EQUAL(tf__pool_of(&p, i), tf__pool_input(&p));
   CU_ASSERT_EQUAL(tf__pool_size(&p), 5);
-  tf__rec r;
+  tf_rec r;
   CU_ASSERT_EQUAL(tf__queue_pop(tf__pool_of(&p, 2), &r), 1);
   CU_ASSERT_EQUAL(r.id, 1); /* in id order, whoever asks */
   CU_ASSERT_EQUAL(tf__pool_put(&p, 0, &r), 0); /* a retry goes back where everyone draws */
@@ -68,11 +68,11 @@ static void test_static_shares(void) {
   uint64_t next = 1;
   size_t least = TASKS, most = 0;
   for (int i = 0; i < CHILDREN; i++) {
-    tf__queue *q = tf__pool_of(&p, i);
+    tf_queue *q = tf__pool_of(&p, i);
     size_t n = tf__queue_size(q);
     least = n < least ? n : least;
     most = n > most ? n : most;
-    tf__rec held[TASKS];
+    tf_rec held[TASKS];
     for (size_t k = 0; k < n; k++) {
       CU_ASSERT_FATAL(tf__queue_pop(q, &held[k]));
       CU_ASSERT_EQUAL(held[k].id, next); /* consecutive runs, child by child */
@@ -95,7 +95,7 @@ static void test_static_put_and_move(void) {
   fill(&p, 1, 4); /* child 0: 1, 2; child 1: 3, 4 */
   CU_ASSERT_EQUAL_FATAL(tf__pool_fix_shares(&p), 0);
   uint64_t id = 5;
-  tf__rec r = {.id = id, .size = sizeof id, .avoid = -1};
+  tf_rec r = {.id = id, .size = sizeof id, .avoid = -1};
   CU_ASSERT_EQUAL_FATAL(tf__rec_set_data(&r, &id, sizeof id), 0);
   CU_ASSERT_EQUAL(tf__pool_put(&p, 0, &r), 0);
   CU_ASSERT_EQUAL(tf__queue_size(tf__pool_of(&p, 0)), 3);

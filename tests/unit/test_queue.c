@@ -17,43 +17,43 @@ static uint64_t rng(void) {
   return z ^ (z >> 31);
 }
 
-static tf__rec rec(uint64_t id, int32_t prio) {
-  tf__rec r = {id, prio, 0, NULL, 0, -1};
+static tf_rec rec(uint64_t id, int32_t prio) {
+  tf_rec r = {id, prio, 0, NULL, 0, -1};
   return r;
 }
 
 /* The order the queue promises, written independently of tf__rec_before. */
 static int ref_cmp(const void *pa, const void *pb) {
-  const tf__rec *a = pa, *b = pb;
+  const tf_rec *a = pa, *b = pb;
   if (a->prio != b->prio) return a->prio > b->prio ? -1 : 1;
   return a->id < b->id ? -1 : a->id > b->id;
 }
 
 static void test_queue_orders_records_by_priority_then_id(void) {
-  tf__rec hi = rec(9, 5), lo = rec(1, -5), a = rec(3, 0), b = rec(4, 0);
+  tf_rec hi = rec(9, 5), lo = rec(1, -5), a = rec(3, 0), b = rec(4, 0);
   CU_ASSERT(tf__rec_before(&hi, &lo));
   CU_ASSERT(!tf__rec_before(&lo, &hi));
   CU_ASSERT(tf__rec_before(&a, &b));
   CU_ASSERT(!tf__rec_before(&b, &a));
   CU_ASSERT(!tf__rec_before(&a, &a)); /* strict: nothing leaves before itself */
-  tf__rec min = rec(0, INT32_MIN), max = rec(UINT64_MAX, INT32_MAX);
+  tf_rec min = rec(0, INT32_MIN), max = rec(UINT64_MAX, INT32_MAX);
   CU_ASSERT(tf__rec_before(&max, &min));
   CU_ASSERT(!tf__rec_before(&min, &max));
-  tf__rec spawned = rec(TF_ID_SPAWNED | 1, 0);
+  tf_rec spawned = rec(TF_ID_SPAWNED | 1, 0);
   CU_ASSERT(tf__rec_before(&a, &spawned));
 }
 
 static void test_queue_pops_higher_priority_first(void) {
-  tf__queue q = {0};
+  tf_queue q = {0};
   static const int32_t prios[] = {0, 3, -2, 7, INT32_MIN, 1, INT32_MAX, -1};
   for (unsigned i = 0; i < 8; i++) {
-    tf__rec r = rec(i, prios[i]);
+    tf_rec r = rec(i, prios[i]);
     CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
   }
   CU_ASSERT_EQUAL(tf__queue_size(&q), 8);
   static const int32_t expect[] = {INT32_MAX, 7, 3, 1, 0, -1, -2, INT32_MIN};
   static const uint64_t expect_id[] = {6, 3, 1, 5, 0, 7, 2, 4};
-  tf__rec out;
+  tf_rec out;
   for (unsigned i = 0; i < 8; i++) {
     CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
     CU_ASSERT_EQUAL(out.prio, expect[i]);
@@ -65,15 +65,15 @@ static void test_queue_pops_higher_priority_first(void) {
 }
 
 static void test_queue_pops_equal_priorities_in_id_order(void) {
-  tf__queue q = {0};
+  tf_queue q = {0};
   /* Ids pushed in a scrambled order, all at one priority, plus spawned ids. */
   static const uint64_t ids[] = {50, 3, 99, 0, 17, TF_ID_SPAWNED | 2, 4, TF_ID_SPAWNED, 1, 98};
   for (unsigned i = 0; i < 10; i++) {
-    tf__rec r = rec(ids[i], 2);
+    tf_rec r = rec(ids[i], 2);
     CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
   }
   static const uint64_t expect[] = {0, 1, 3, 4, 17, 50, 98, 99, TF_ID_SPAWNED, TF_ID_SPAWNED | 2};
-  tf__rec out;
+  tf_rec out;
   for (unsigned i = 0; i < 10; i++) {
     CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
     CU_ASSERT_EQUAL(out.id, expect[i]);
@@ -88,7 +88,7 @@ static void test_queue_matches_sorted_reference_for_random_pushes(void) {
   static const int32_t spread[] = {2, 11, 1000, 0}; /* 0: the whole int32 range */
   for (unsigned s = 0; s < 4; s++) {
     rng_state = 12345 + s;
-    tf__rec *ref = malloc(N * sizeof *ref);
+    tf_rec *ref = malloc(N * sizeof *ref);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
     /* Distinct ids 0..N-1, shuffled; few priorities so that ties are common. */
     for (unsigned i = 0; i < N; i++)
@@ -99,7 +99,7 @@ static void test_queue_matches_sorted_reference_for_random_pushes(void) {
       ref[i].id = ref[j].id;
       ref[j].id = t;
     }
-    tf__queue q = {0};
+    tf_queue q = {0};
     for (unsigned i = 0; i < N; i++) {
       uint64_t r = rng();
       ref[i].prio =
@@ -111,7 +111,7 @@ static void test_queue_matches_sorted_reference_for_random_pushes(void) {
     CU_ASSERT_EQUAL(tf__queue_size(&q), N);
     qsort(ref, N, sizeof *ref, ref_cmp);
     unsigned wrong = 0;
-    tf__rec out;
+    tf_rec out;
     for (unsigned i = 0; i < N; i++) {
       CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
       if (out.id != ref[i].id || out.prio != ref[i].prio) wrong++;
@@ -126,22 +126,22 @@ static void test_queue_matches_sorted_reference_for_random_pushes(void) {
 static void test_queue_interleaved_push_pop_matches_reference(void) {
   enum { OPS = 20000, MAXN = OPS };
   rng_state = 777;
-  tf__rec *ref = malloc(MAXN * sizeof *ref); /* unsorted; the best is found by a scan */
+  tf_rec *ref = malloc(MAXN * sizeof *ref); /* unsorted; the best is found by a scan */
   CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
   size_t n = 0;
   uint64_t next_id = 0;
   unsigned wrong = 0, pops = 0;
-  tf__queue q = {0};
+  tf_queue q = {0};
   for (unsigned op = 0; op < OPS; op++) {
     /* Pushes outnumber pops in the first half and the reverse after, so the heap grows
      * past its first allocation and then drains to empty more than once. */
     unsigned push_pct = op < OPS / 2 ? 60 : 40;
     if (rng() % 100 < push_pct) {
-      tf__rec r = rec(next_id++ * 7 % 100003, (int32_t)(rng() % 9) - 4);
+      tf_rec r = rec(next_id++ * 7 % 100003, (int32_t)(rng() % 9) - 4);
       ref[n++] = r;
       CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &r), 0);
     } else {
-      tf__rec out;
+      tf_rec out;
       if (n == 0) {
         CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
         CU_ASSERT_PTR_NULL(tf__queue_peek(&q));
@@ -150,7 +150,7 @@ static void test_queue_interleaved_push_pop_matches_reference(void) {
       size_t best = 0;
       for (size_t i = 1; i < n; i++)
         if (ref_cmp(&ref[i], &ref[best]) < 0) best = i;
-      const tf__rec *top = tf__queue_peek(&q);
+      const tf_rec *top = tf__queue_peek(&q);
       CU_ASSERT_PTR_NOT_NULL_FATAL(top);
       if (top->id != ref[best].id) wrong++;
       CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
@@ -167,11 +167,11 @@ static void test_queue_interleaved_push_pop_matches_reference(void) {
 }
 
 static void test_queue_pop_on_empty_returns_zero(void) {
-  tf__queue q = {0};
-  tf__rec out = rec(1234, 5);
+  tf_queue q = {0};
+  tf_rec out = rec(1234, 5);
   CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
   CU_ASSERT_EQUAL(tf__queue_size(&q), 0);
-  tf__rec r = rec(1, 1);
+  tf_rec r = rec(1, 1);
   CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
   CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 1);
@@ -181,9 +181,9 @@ static void test_queue_pop_on_empty_returns_zero(void) {
 }
 
 static void test_queue_peek_shows_next_without_removing(void) {
-  tf__queue q = {0};
+  tf_queue q = {0};
   CU_ASSERT_PTR_NULL(tf__queue_peek(&q));
-  tf__rec a = rec(10, 1), b = rec(11, 4), c = rec(5, 1);
+  tf_rec a = rec(10, 1), b = rec(11, 4), c = rec(5, 1);
   CU_ASSERT_EQUAL(tf__queue_push(&q, &a), 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(tf__queue_peek(&q));
   CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 10);
@@ -193,7 +193,7 @@ static void test_queue_peek_shows_next_without_removing(void) {
   CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 11);
   CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 11); /* peeking twice changes nothing */
   CU_ASSERT_EQUAL(tf__queue_size(&q), 3);
-  tf__rec out;
+  tf_rec out;
   CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 11);
   CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 5);
@@ -206,16 +206,16 @@ static void test_queue_peek_shows_next_without_removing(void) {
 }
 
 static void test_queue_pop_hands_over_the_pushed_data(void) {
-  tf__queue q = {0};
+  tf_queue q = {0};
   unsigned char *ptrs[100];
   for (unsigned i = 0; i < 100; i++) {
     ptrs[i] = malloc(i + 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ptrs[i]);
     memset(ptrs[i], (int)i, i + 1);
-    tf__rec r = {i, (int32_t)(i % 3), i + 1, ptrs[i], 0, -1};
+    tf_rec r = {i, (int32_t)(i % 3), i + 1, ptrs[i], 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &r), 0);
   }
-  tf__rec out;
+  tf_rec out;
   unsigned popped = 0;
   while (tf__queue_pop(&q, &out)) {
     /* The record comes back whole: the same buffer, its size and its bytes. */
@@ -232,9 +232,9 @@ static void test_queue_pop_hands_over_the_pushed_data(void) {
 
 static void test_queue_destroy_frees_remaining_records(void) {
   /* destroy frees the data still queued; valgrind --leak-check=full reports any it misses. */
-  tf__queue q = {0};
+  tf_queue q = {0};
   for (unsigned i = 0; i < 300; i++) {
-    tf__rec r = rec(i, (int32_t)(i % 7));
+    tf_rec r = rec(i, (int32_t)(i % 7));
     if (i % 4) {
       r.size = 32;
       r.data = malloc(r.size);
@@ -243,7 +243,7 @@ static void test_queue_destroy_frees_remaining_records(void) {
     }
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &r), 0);
   }
-  tf__rec out;
+  tf_rec out;
   for (unsigned i = 0; i < 100; i++) {
     CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
     free(out.data);
@@ -254,7 +254,7 @@ static void test_queue_destroy_frees_remaining_records(void) {
   CU_ASSERT_EQUAL(tf__queue_size(&q), 0);
   CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
   /* A destroyed queue is an empty one and can be used again. */
-  tf__rec r = rec(1, 0);
+  tf_rec r = rec(1, 0);
   CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
   CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 1);
