@@ -7,88 +7,10 @@
 #include <string.h>
 
 #include "down.h"
+#include "fake_port.h"
 #include "ids.h"
 #include "taskfarm.h"
 #include "unit.h"
-
-/* ---- a port in memory ---- */
-
-enum { MAX_SENT = 64, MAX_IN = 64 };
-
-typedef struct sent_frame {
-  unsigned char *buf;
-  size_t len;
-  int child, tag;
-} sent_frame;
-
-typedef struct fake_port {
-  tf_wbuf slot;
-  sent_frame sent[MAX_SENT];
-  int nsent;
-  unsigned char *in[MAX_IN];
-  size_t in_len[MAX_IN];
-  int in_child[MAX_IN];
-  int nin, in_head;
-  int forgotten;
-} fake_port;
-
-static tf_wbuf *fp_buffer(void *ctx) { return &((fake_port *)ctx)->slot; }
-
-static int fp_send(void *ctx, tf_wbuf *w, int i, int tag) {
-  fake_port *p = ctx;
-  CU_ASSERT_FATAL(p->nsent < MAX_SENT);
-  sent_frame *s = &p->sent[p->nsent++];
-  s->buf = malloc(w->len);
-  memcpy(s->buf, w->buf, w->len);
-  s->len = w->len;
-  s->child = i;
-  s->tag = tag;
-  return 0;
-}
-
-static int fp_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
-  fake_port *p = ctx;
-  if (p->in_head == p->nin) return 0;
-  *buf = p->in[p->in_head];
-  *len = p->in_len[p->in_head];
-  *i = p->in_child[p->in_head++];
-  return 1;
-}
-
-static void fp_release(void *ctx, unsigned char *buf, size_t len) {
-  (void)ctx, (void)len;
-  free(buf);
-}
-static int fp_progress(void *ctx) { return (void)ctx, 0; }
-static int fp_drain(void *ctx, double t) { return (void)ctx, (void)t, 0; }
-static void fp_forget(void *ctx, int i) { (void)i, ((fake_port *)ctx)->forgotten++; }
-static const char *fp_error(void *ctx) { return (void)ctx, "no error"; }
-
-static tf_port fake(fake_port *p) {
-  memset(p, 0, sizeof *p);
-  return (tf_port){p, fp_buffer, fp_send, fp_poll, fp_release, fp_progress, fp_drain,
-                   fp_forget, fp_error, NULL, NULL};
-}
-
-/* A frame child i sends next: kind, aux, and entries added by the caller to w. */
-static void arrive(fake_port *p, int i, tf_wbuf *w) {
-  tf__wire_finish(w);
-  CU_ASSERT_FATAL(p->nin < MAX_IN);
-  p->in[p->nin] = malloc(w->len);
-  memcpy(p->in[p->nin], w->buf, w->len);
-  p->in_len[p->nin] = w->len;
-  p->in_child[p->nin++] = i;
-}
-
-/* The last frame sent to child i, decoded; NULL when none. */
-static const sent_frame *last_to(fake_port *p, int i, int kind, tf_frame *f) {
-  for (int k = p->nsent - 1; k >= 0; k--) {
-    if (p->sent[k].child != i) continue;
-    CU_ASSERT_EQUAL_FATAL(tf__wire_decode(p->sent[k].buf, p->sent[k].len, 1u << 30, f, NULL, 0), 0);
-    if ((int)f->kind == kind) return &p->sent[k];
-  }
-  return NULL;
-}
 
 /* The ids of the tasks in the last TASKS frame sent to child i. */
 static int tasks_to(fake_port *p, int i, uint64_t *ids, int cap) {
@@ -170,11 +92,7 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
 static void farm_stop(farm *f) {
   tf__down_destroy(&f->d);
   tf__pool_destroy(&f->pool);
-  for (int k = 0; k < f->p.nsent; k++)
-    free(f->p.sent[k].buf);
-  for (int k = f->p.in_head; k < f->p.nin; k++)
-    free(f->p.in[k]);
-  tf__wbuf_free(&f->p.slot);
+  fake_port_free(&f->p);
 }
 
 /* Child i asks for n tasks. */
