@@ -27,7 +27,7 @@ int tf__down_fail(tf_down *d, int code) {
 }
 
 int tf__down_oom(tf_down *d, const char *what) {
-  tf__log(0, "out of memory %s", what);
+  tf__log(d->layout->rank, "out of memory %s", what);
   return tf__down_fail(d, TF_ENOMEM);
 }
 
@@ -40,7 +40,8 @@ static int send(tf_down *d, int i, tf_wbuf *b, int tag, const char *what) {
   tf__wire_finish(b);
   int rc = d->port.send(d->port.ctx, b, i, tag);
   if (rc) {
-    tf__log(0, "sending %s to rank %d: %s", what, tf__down_rank(d, i), d->port.error(d->port.ctx));
+    tf__log(d->layout->rank, "sending %s to rank %d: %s", what, tf__down_rank(d, i),
+            d->port.error(d->port.ctx));
     return tf__down_fail(d, rc);
   }
   d->c[i].told = d->now;
@@ -52,8 +53,8 @@ int tf__down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag)
   int rc = tf__port_send_empty(&d->port, i, kind, aux, tag);
   if (rc == TF_ENOMEM) return tf__down_oom(d, "building a message");
   if (rc) {
-    tf__log(0, "sending %s to rank %d: %s", tf__wire_kind_name(kind), tf__down_rank(d, i),
-            d->port.error(d->port.ctx));
+    tf__log(d->layout->rank, "sending %s to rank %d: %s", tf__wire_kind_name(kind),
+            tf__down_rank(d, i), d->port.error(d->port.ctx));
     return tf__down_fail(d, rc);
   }
   d->c[i].told = d->now;
@@ -153,11 +154,11 @@ static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
   const tf_rec *head = tf__ledger_head(&d->ledger, i);
   if (!head || head->id != e->id) {
     if (head)
-      tf__log(0, "rank %d reported task %llu, but the next task it holds is %llu",
+      tf__log(d->layout->rank, "rank %d reported task %llu, but the next task it holds is %llu",
               tf__down_rank(d, i), (unsigned long long)e->id, (unsigned long long)head->id);
     else
-      tf__log(0, "rank %d reported task %llu, but it holds no task", tf__down_rank(d, i),
-              (unsigned long long)e->id);
+      tf__log(d->layout->rank, "rank %d reported task %llu, but it holds no task",
+              tf__down_rank(d, i), (unsigned long long)e->id);
     return tf__down_fail(d, TF_EPROTO);
   }
   tf__ledger_pop(&d->ledger, i, out);
@@ -171,8 +172,8 @@ static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
 static int on_spawn(tf_down *d, int i, const tf_entry *e) {
   const tf_rec *head = tf__ledger_head(&d->ledger, i);
   if (!head) {
-    tf__log(0, "rank %d sent spawned task %llu, but it holds no task", tf__down_rank(d, i),
-            (unsigned long long)e->id);
+    tf__log(d->layout->rank, "rank %d sent spawned task %llu, but it holds no task",
+            tf__down_rank(d, i), (unsigned long long)e->id);
     return tf__down_fail(d, TF_EPROTO);
   }
   const tf_copy *c = tf__copies_find(&d->copies, head->id);
@@ -294,12 +295,12 @@ void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
   d->stats->w_frames[i] = v[3];
   d->c[i].state = TF_CHILD_DONE;
   if (d->obs && tf__obs_bye(d->obs, i, f, v[0], tf__now()))
-    tf__log(0, "out of memory keeping the trace of rank %d", tf__down_rank(d, i));
+    tf__log(d->layout->rank, "out of memory keeping the trace of rank %d", tf__down_rank(d, i));
 }
 
 static int on_early_bye(tf_down *d, int i, const tf_frame *f) {
   (void)f;
-  tf__log(0, "rank %d said goodbye before it was told to stop", tf__down_rank(d, i));
+  tf__log(d->layout->rank, "rank %d said goodbye before it was told to stop", tf__down_rank(d, i));
   d->c[i].state = TF_CHILD_DONE;
   return tf__down_fail(d, TF_EPROTO);
 }
@@ -325,7 +326,7 @@ int tf__down_decode(tf_down *d, int i, const unsigned char *buf, size_t len, tf_
     d->c[i].heard = d->now;
     return 0;
   }
-  tf__log(0, "malformed message from rank %d: %s", tf__down_rank(d, i), why);
+  tf__log(d->layout->rank, "malformed message from rank %d: %s", tf__down_rank(d, i), why);
   return tf__down_fail(d, TF_EPROTO);
 }
 
@@ -337,7 +338,7 @@ int tf__down_frame(tf_down *d, int i, const unsigned char *buf, size_t len) {
     return 0; /* its tasks went elsewhere: whatever it says comes too late */
   handler fn = handlers[f.kind];
   if (!fn) {
-    tf__log(0, "unexpected %s message from rank %d", tf__wire_kind_name(f.kind),
+    tf__log(d->layout->rank, "unexpected %s message from rank %d", tf__wire_kind_name(f.kind),
             tf__down_rank(d, i));
     return tf__down_fail(d, TF_EPROTO);
   }
@@ -356,7 +357,7 @@ int tf__down_poll(tf_down *d) {
     int i;
     int rc = d->port.poll(d->port.ctx, &buf, &len, &i);
     if (rc < 0) {
-      tf__log(0, "%s", d->port.error(d->port.ctx));
+      tf__log(d->layout->rank, "%s", d->port.error(d->port.ctx));
       return tf__down_fail(d, rc);
     }
     if (!rc) return progressed;

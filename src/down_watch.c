@@ -47,7 +47,7 @@ static int put_back(tf_down *d, int v, tf_rec *r, const char *what) {
  * its heir v; with no child left the run cannot go on. */
 static int leave_run(tf_down *d, int i, int v, const char *what) {
   if (v >= 0) return tf__pool_move_share(d->pool, i, v) ? tf__down_oom(d, what) : 0;
-  tf__log(0, "every worker is lost or stuck; the run cannot go on");
+  tf__log(d->layout->rank, "every worker is lost or stuck; the run cannot go on");
   return tf__down_fail(d, TF_EMPI);
 }
 
@@ -75,7 +75,7 @@ static int lose(tf_down *d, int i, const char *why) {
   tf__down_mark_lost(d, i);
   tf_run_stats *s = d->stats;
   int v = heir(d, i);
-  tf__log(0, "rank %d is lost (%s); %zu task(s) it held go to the other workers",
+  tf__log(d->layout->rank, "rank %d is lost (%s); %zu task(s) it held go to the other workers",
           tf__down_rank(d, i), why, tf__ledger_held(&d->ledger, i));
   uint32_t budget = d->cfg->retries > 1 ? (uint32_t)d->cfg->retries : 1;
   const tf_rec *head = tf__ledger_head(&d->ledger, i);
@@ -89,7 +89,8 @@ static int lose(tf_down *d, int i, const char *why) {
     }
     if (suspect_ran ? first : r.attempt == 0) r.attempt++;
     if (first && suspect_ran && r.attempt > budget) {
-      tf__log(0, "task %llu was running on %u workers that were lost; giving up on it",
+      tf__log(d->layout->rank,
+              "task %llu was running on %u workers that were lost; giving up on it",
               (unsigned long long)r.id, r.attempt);
       tf__note_failure(s, r.id);
       free(r.data);
@@ -203,7 +204,8 @@ static int straggler(tf_down *d, int i) {
     return tf__down_oom(d, "copying a slow task");
   }
   d->stats->copies++;
-  tf__log(0, "task %llu has run for %.1f s on rank %d (--task-timeout %g); rank %d runs it too",
+  tf__log(d->layout->rank,
+          "task %llu has run for %.1f s on rank %d (--task-timeout %g); rank %d runs it too",
           (unsigned long long)r.id, d->now - d->c[i].head_since, tf__down_rank(d, i), timeout,
           tf__down_rank(d, v));
   int rc = tf__down_send_tasks(d, v, b, 1);
@@ -270,8 +272,8 @@ static int lost_while_stopping(tf_down *d) {
   for (int k = 0; d->heartbeats && k < d->n; k++)
     if (d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
         d->now - d->c[k].heard > tf__worker_timeout(d->cfg)) {
-      tf__log(0, "rank %d is lost (silent for %.1f s) while stopping", tf__down_rank(d, k),
-              d->now - d->c[k].heard);
+      tf__log(d->layout->rank, "rank %d is lost (silent for %.1f s) while stopping",
+              tf__down_rank(d, k), d->now - d->c[k].heard);
       tf__down_mark_lost(d, k);
       found++;
     }
@@ -314,7 +316,7 @@ int tf__down_stop(tf_down *d, int status, int draining) {
     int i;
     int got = d->port.poll(d->port.ctx, &buf, &len, &i);
     if (got < 0) {
-      tf__log(0, "%s", d->port.error(d->port.ctx));
+      tf__log(d->layout->rank, "%s", d->port.error(d->port.ctx));
       return got;
     }
     if (got > 0) {
@@ -330,14 +332,14 @@ int tf__down_stop(tf_down *d, int status, int draining) {
     if (d->now > deadline) {
       char ranks[200];
       name_left(d, ranks, sizeof ranks);
-      tf__log(0, "%d worker(s) did not stop within %.0f s (rank%s%s)", left, wait,
+      tf__log(d->layout->rank, "%d worker(s) did not stop within %.0f s (rank%s%s)", left, wait,
               left > 1 ? "s" : "", ranks);
       return TF_EMPI;
     }
     tf__idle_wait(&idle);
   }
   int rc = d->port.drain(d->port.ctx, wait);
-  if (rc) tf__log(0, "%s", d->port.error(d->port.ctx));
+  if (rc) tf__log(d->layout->rank, "%s", d->port.error(d->port.ctx));
   return rc;
 }
 

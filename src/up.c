@@ -142,12 +142,12 @@ static void answered(tf_up *u, double now) {
 static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f) {
   tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux), 0};
   if (f->count == 0 || f->count > u->asked) {
-    tf__up_give_up(u, "master sent %u tasks, %u were asked for", f->count, u->asked);
+    tf__up_give_up(u, "rank %d sent %u tasks, %u were asked for", u->parent, f->count, u->asked);
     return 1;
   }
   if (plan.chunk < 1 || plan.chunk > plan.depth || plan.depth > u->cfg->prefetch) {
-    tf__up_give_up(u, "master sent a plan of depth %d, chunk %d (--prefetch %d)", plan.depth,
-                   plan.chunk, u->cfg->prefetch);
+    tf__up_give_up(u, "rank %d sent a plan of depth %d, chunk %d (--prefetch %d)", u->parent,
+                   plan.depth, plan.chunk, u->cfg->prefetch);
     return 1;
   }
   if (u->in_n == u->in_cap &&
@@ -178,11 +178,12 @@ static void on_control(tf_up *u, const tf_frame *f) {
     tf_entry e;
     tf__wire_next(f, &pos, &e);
     if (tf__flow_credit(&u->flow, tf__wire_credit(&e)))
-      tf__up_give_up(u, "master handed back room for %llu bytes, only %llu were on the way",
-                     (unsigned long long)tf__wire_credit(&e), (unsigned long long)u->flow.unacked);
+      tf__up_give_up(u, "rank %d handed back room for %llu bytes, only %llu were on the way",
+                     u->parent, (unsigned long long)tf__wire_credit(&e),
+                     (unsigned long long)u->flow.unacked);
     u->room_asked = 0;
   } else {
-    tf__up_give_up(u, "unexpected %s message from rank 0", tf__wire_kind_name(f->kind));
+    tf__up_give_up(u, "unexpected %s message from rank %d", tf__wire_kind_name(f->kind), u->parent);
   }
 }
 
@@ -212,7 +213,7 @@ int tf__up_poll(tf_up *u) {
     char why[200];
     if (tf__wire_decode(buf, len, u->cfg->max_payload, &f, why, sizeof why)) {
       u->port.release(u->port.ctx, buf, len);
-      tf__up_give_up(u, "malformed message from rank 0: %s", why);
+      tf__up_give_up(u, "malformed message from rank %d: %s", u->parent, why);
       continue;
     }
     if (f.kind == TF_MSG_TASKS) {
@@ -467,6 +468,7 @@ int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port
   u->port = port;
   u->cfg = cfg;
   u->rank = layout->rank;
+  u->parent = layout->parent;
   u->leave = leave;
   /* The first request follows the plan the parent starts from; it sends
    * its own plan with every answer. */

@@ -32,7 +32,7 @@ typedef struct tf_inbox_frame {
 typedef struct tf_up {
   tf_port port;
   const tf_config *cfg;
-  int rank;               /* for messages */
+  int rank, parent;       /* this rank and its parent, for messages */
   tf_inbox_frame *inbox;  /* ring of frames holding tasks not yet run; in_cap a power of two */
   size_t in_head, in_n, in_cap;
   tf_plan plan;     /* from the parent's last TASKS frame */
