@@ -33,7 +33,8 @@ static int run_one(worker *k) {
   tf__up_lock(&k->up);
   k->h.phase = TF_IN_NONE;
   int ok = xrc == 0 && !k->h.error;
-  char why[TF_WIRE_MAX_MESSAGE] = "";
+  char why[TF_WIRE_MAX_MESSAGE]; /* not cleared: that would cost a task its time */
+  why[0] = '\0';
   if (!ok && k->h.error)
     snprintf(why, sizeof why, "%s", k->h.errmsg);
   else if (!ok)
