@@ -91,7 +91,7 @@ static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
     if (held && held + next->size > d->share) break;
     tf_rec r;
     tf__queue_pop(q, &r);
-    if (tf__copies_dequeued(&d->copies, r.id)) { /* a copy of a task done meanwhile */
+    if (d->copies.n && tf__copies_dequeued(&d->copies, r.id)) { /* a copy of a task done */
       free(r.data);
       continue;
     }
@@ -188,6 +188,10 @@ static int on_result(tf_down *d, int i, const tf_entry *e) {
   int rc = take_from_ledger(d, i, e, &r), dropped;
   if (rc) return rc;
   free(r.data);
+  if (!d->copies.n) { /* the usual case: no task runs twice */
+    rc = d->sink.result(d->sink.ctx, i, e);
+    return rc ? tf__down_fail(d, rc) : 0;
+  }
   if (tf__copies_settle(&d->copies, e->id, 1, &dropped)) {
     d->stats->copies_dropped += (uint64_t)dropped;
     d->sink.drop_spawned(d->sink.ctx); /* the winning copy's children came already */
