@@ -449,6 +449,7 @@ int tf__journal_reopen(tf_journal *j, const char *path, size_t valid_len, double
 }
 
 static int reserve(tf_journal *j, size_t extra) {
+  if (extra <= j->cap - j->len) return 0; /* the usual case, once a record */
   if (extra > SIZE_MAX - j->len) return TF_ENOMEM;
   return tf__vec_reserve(&j->buf, &j->cap, j->len + extra, 1, 4096);
 }

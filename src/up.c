@@ -22,32 +22,14 @@
  * answer, so that they ride with the next request instead of a frame of
  * their own. */
 #define TF_RESULT_HOLD 100e-6
-/* Between two looks for messages: at most this many tasks, or this long. */
-#define TF_POLL_EVERY 32
-#define TF_POLL_INTERVAL 20e-6
 /* How often the heartbeat thread looks at the link. */
 #define TF_HB_WAKE 0.05
-/* Bytes of outcomes in one frame before it goes regardless. */
-#define TF_UP_FRAME_BYTES (1u << 20)
 
 /* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
 static uint32_t want(const tf_up *u) {
   if (u->gave_up || u->asked) return 0;
   int held = (int)u->queued + u->running;
   return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
-}
-
-/* The outgoing frame's length once flush has added the statistics entry. */
-static size_t frame_len(const tf_up *u) {
-  return u->out.len + (u->f_tasks || u->f_waits ? tf__wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
-}
-
-int tf__up_can_run(const tf_up *u) {
-  /* Results wait for room and the outgoing frame is full: run nothing more
-   * until the parent hands room back, so what waits here stays bounded too. */
-  int held_back = u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
-                  !tf__flow_may_send(&u->flow, frame_len(u));
-  return u->in_n && !u->gave_up && !held_back;
 }
 
 static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
@@ -75,7 +57,7 @@ static int ask_room(tf_up *u) {
 static int flush(tf_up *u) {
   uint32_t ask = want(u);
   if (!u->out.count && !ask) return 0;
-  if (u->out_charged && !tf__flow_may_send(&u->flow, frame_len(u))) return ask_room(u);
+  if (u->out_charged && !tf__flow_may_send(&u->flow, tf__up_frame_len(u))) return ask_room(u);
   if (u->f_tasks || u->f_waits) {
     uint64_t v[TF_WIRE_STATS_N] = {u->f_tasks, u->f_busy, u->f_wait, u->f_waits};
     if (tf__wire_add_stats(&u->out, v)) return TF_ENOMEM;
@@ -185,13 +167,6 @@ static void on_control(tf_up *u, const tf_frame *f) {
   } else {
     tf__up_give_up(u, "unexpected %s message from rank %d", tf__wire_kind_name(f->kind), u->parent);
   }
-}
-
-int tf__up_poll_due(const tf_up *u) {
-  /* Between tiny tasks, look for messages only now and then: the plan keeps
-   * enough in hand that an answer can wait a few tasks. */
-  return !u->queued || u->gave_up || u->since_poll >= TF_POLL_EVERY || u->last_end < 0 ||
-         u->last_end - u->last_poll >= TF_POLL_INTERVAL;
 }
 
 int tf__up_poll(tf_up *u) {

@@ -98,10 +98,32 @@ static inline void tf__up_lock(tf_up *u) {
  * tf__up_poll_due). Returns 1 when something came, 0, or < 0 when the link
  * is broken. */
 int tf__up_poll(tf_up *u);
-int tf__up_poll_due(const tf_up *u);
+
+/* Between two looks for messages: at most this many tasks, or this long. */
+#define TF_POLL_EVERY 32
+#define TF_POLL_INTERVAL 20e-6
+/* Bytes of outcomes in one frame before it goes regardless. */
+#define TF_UP_FRAME_BYTES (1u << 20)
+
+/* Whether to look for messages now. Between tiny tasks only now and then:
+ * the plan keeps enough in hand that an answer can wait a few tasks. (This
+ * and the next two run once a task, so they are inline.) */
+static inline int tf__up_poll_due(const tf_up *u) {
+  return !u->queued || u->gave_up || u->since_poll >= TF_POLL_EVERY || u->last_end < 0 ||
+         u->last_end - u->last_poll >= TF_POLL_INTERVAL;
+}
+/* The outgoing frame's length once flush has added the statistics entry. */
+static inline size_t tf__up_frame_len(const tf_up *u) {
+  return u->out.len + (u->f_tasks || u->f_waits ? tf__wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
+}
 /* A task can run now: one is in hand, and results do not wait for room with
- * a full frame. */
-int tf__up_can_run(const tf_up *u);
+ * a full frame (then nothing more runs until the parent hands room back, so
+ * what waits here stays bounded too). */
+static inline int tf__up_can_run(const tf_up *u) {
+  int held_back = u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
+                  !tf__flow_may_send(&u->flow, tf__up_frame_len(u));
+  return u->in_n && !u->gave_up && !held_back;
+}
 /* The next task, which now runs: its entry in *e (the payload stays valid
  * until tf__up_end). Results due go out first. Returns 0 or < 0. */
 int tf__up_begin(tf_up *u, tf_entry *e);

@@ -16,6 +16,7 @@ static size_t pad8(size_t n) { return (n + TF_WIRE_ALIGN - 1) & ~(size_t)(TF_WIR
 size_t tf__wire_entry_bytes(size_t size) { return TF_WIRE_ENTRY_SIZE + pad8(size); }
 
 static int reserve(tf_wbuf *w, size_t extra) {
+  if (extra <= w->cap - w->len) return 0; /* the usual case, once a task */
   if (extra > SIZE_MAX - w->len) return TF_ENOMEM;
   return tf__vec_reserve(&w->buf, &w->cap, w->len + extra, 1, 256);
 }
