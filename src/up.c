@@ -277,17 +277,24 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
 
 int tf__up_flush_idle(tf_up *u) {
   if (u->gave_up) return 0;
-  if (want(u) || (u->out.count && (!u->asked || tf__now() - u->out_since >= TF_RESULT_HOLD)))
+  if (want(u) || (u->out.count && !u->asked)) return flush(u);
+  /* Results wait for the answer to ride with the next request, for at
+   * most TF_RESULT_HOLD: the clock is read every 16th empty turn only, so
+   * that waiting for the answer stays a tight loop (the answer to a request
+   * comes within a round trip). */
+  if (u->out.count && (++u->idle_turns & 15) == 0 && tf__now() - u->out_since >= TF_RESULT_HOLD)
     return flush(u);
   return 0;
 }
 
-int tf__up_quiet(tf_up *u, double now) {
+int tf__up_quiet(tf_up *u) {
   u->last_end = -1; /* a wait is nobody's task time */
-  if (!u->in_n && u->starved < 0) u->starved = now;
+  if (!u->in_n && u->starved < 0) u->starved = tf__now();
+  if (!u->hb_on) return 0;
   /* The parent may be busy in a long generate, collect or finish, so it
    * gets ten times the workers' allowance. */
-  if (u->hb_on && now - u->heard > 10 * tf__worker_timeout(u->cfg)) {
+  double now = tf__now();
+  if (now - u->heard > 10 * tf__worker_timeout(u->cfg)) {
     tf__log(u->rank,
             "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
             now - u->heard);

@@ -51,6 +51,7 @@ typedef struct tf_up {
   double avg_task;  /* moving average of a task's duration, seconds */
   double last_end;  /* when the last task ended, if the next follows at once; else < 0 */
   int since_poll;   /* tasks run since the last look for messages */
+  unsigned idle_turns; /* empty turns, for reading the clock on some of them only */
   double last_poll; /* when that was (a task's end) */
   int stop, stop_status, gave_up, peer_lost;
   double heard;     /* when the parent was last heard from (kept with heartbeats only) */
@@ -137,7 +138,7 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
 int tf__up_flush_idle(tf_up *u);
 /* Nothing happened this turn: the clock of waiting starts; returns < 0 when
  * the parent has been silent too long (it is lost). */
-int tf__up_quiet(tf_up *u, double now);
+int tf__up_quiet(tf_up *u);
 /* This rank cannot go on: tell the parent (an ERROR frame), then wait for STOP. */
 void tf__up_give_up(tf_up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* STOP came: the goodbye (BYE) with the run's counters and trace. */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
 #include "comm.h"
 #include "handle.h"
 #include "idle.h"
@@ -77,7 +76,7 @@ static int run_loop(worker *k) {
       tf__idle_reset(&idle);
       continue;
     }
-    if ((rc = tf__up_quiet(&k->up, tf__now())) < 0) return rc;
+    if ((rc = tf__up_quiet(&k->up)) < 0) return rc;
     tf__up_unlock(&k->up);
     tf__idle_wait(&idle);
     tf__up_lock(&k->up);
