@@ -283,6 +283,21 @@ TF_EXPORT int tf_main(int argc, char **argv, const tf_app *app);
  * over comm. */
 TF_EXPORT int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg);
 
+/* How a farm ended beyond tf_run's return value, for a program that goes on
+ * using MPI after it. */
+typedef struct tf_run_report {
+  uint64_t lost; /* rank 0: workers declared lost (their tasks ran elsewhere) */
+  int stuck;     /* rank 0: a worker did not stop (it hangs in a task that was
+                    given up on, --task-timeout); it never returns from tf_run */
+  int finalize_unsafe; /* this rank: MPI_Finalize may wait forever (a worker
+                          is stuck, or a rank was lost): save what must be
+                          kept, then end the job with MPI_Abort */
+} tf_run_report;
+
+/* tf_run, and how the farm ended in *report (NULL: not wanted). */
+TF_EXPORT int tf_run_ex(MPI_Comm comm, const tf_app *app, const tf_config *cfg,
+                        tf_run_report *report);
+
 /* ---- Operations on the handle inside callbacks. Local. ---- */
 
 /* Submit a task with priority 0 (from generate or execute). The data is

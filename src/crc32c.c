@@ -44,7 +44,7 @@ __attribute__((constructor)) static void crc32c_init(void) {
 #endif
 }
 
-uint32_t tf_crc32c_sw(uint32_t crc, const void *buf, size_t len) {
+uint32_t tf__crc32c_sw(uint32_t crc, const void *buf, size_t len) {
   /* Only a call from another constructor that ran before ours can get here first. */
   if (!table_ready) init_tables();
   const unsigned char *p = buf;
@@ -91,11 +91,11 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
 }
 #endif
 
-uint32_t tf_crc32c(uint32_t crc, const void *buf, size_t len) {
+uint32_t tf__crc32c(uint32_t crc, const void *buf, size_t len) {
 #if TF_CRC32C_X86
   if (use_hw) return crc32c_hw(crc, buf, len);
 #endif
-  return tf_crc32c_sw(crc, buf, len);
+  return tf__crc32c_sw(crc, buf, len);
 }
 
-int tf_crc32c_hw(void) { return use_hw; }
+int tf__crc32c_hw(void) { return use_hw; }

@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* CRC-32C of buf[0..len) continuing from crc (0 to start): tf_crc32c(tf_crc32c(0, a, n), b, m)
+/* CRC-32C of buf[0..len) continuing from crc (0 to start): tf__crc32c(tf__crc32c(0, a, n), b, m)
  * is the CRC of a followed by b. Uses the CPU's crc32 instruction when it has one. */
-uint32_t tf_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t tf__crc32c(uint32_t crc, const void *buf, size_t len);
 /* The same value computed with tables only; the tests check the fast path against it. */
-uint32_t tf_crc32c_sw(uint32_t crc, const void *buf, size_t len);
-/* 1 when tf_crc32c uses the crc32 instruction (x86-64 with SSE4.2), else 0. */
-int tf_crc32c_hw(void);
+uint32_t tf__crc32c_sw(uint32_t crc, const void *buf, size_t len);
+/* 1 when tf__crc32c uses the crc32 instruction (x86-64 with SSE4.2), else 0. */
+int tf__crc32c_hw(void);
 
 #endif

@@ -24,7 +24,7 @@
 #define TF_FLOW_MIN_SHARE (64u << 10)
 
 /* Each worker's share of a budget of max_in_flight bytes. */
-uint64_t tf_flow_share(uint64_t max_in_flight, int nworkers);
+uint64_t tf__flow_share(uint64_t max_in_flight, int nworkers);
 
 /* Large frames (a large result, or a full batch) are also counted: at most
  * TF_FLOW_BIG_FRAMES of them on the way per worker, whatever the share.
@@ -44,18 +44,18 @@ typedef struct tf_flow_out {
   int nbig;
 } tf_flow_out;
 
-static inline void tf_flow_out_init(tf_flow_out *f, uint64_t share) {
+static inline void tf__flow_out_init(tf_flow_out *f, uint64_t share) {
   f->share = share;
   f->unacked = f->sent = f->acked = 0;
   f->nbig = 0;
 }
 /* May a charged frame of len bytes go now? */
-static inline int tf_flow_may_send(const tf_flow_out *f, uint64_t len) {
+static inline int tf__flow_may_send(const tf_flow_out *f, uint64_t len) {
   if (f->unacked == 0) return 1;
   if (len >= TF_FLOW_BIG && f->nbig >= TF_FLOW_BIG_FRAMES) return 0;
   return f->unacked + len <= f->share;
 }
-static inline void tf_flow_sent(tf_flow_out *f, uint64_t len) {
+static inline void tf__flow_sent(tf_flow_out *f, uint64_t len) {
   f->unacked += len;
   f->sent += len;
   if (len >= TF_FLOW_BIG && f->nbig < TF_FLOW_BIG_FRAMES) f->big_end[f->nbig++] = f->sent;
@@ -63,7 +63,7 @@ static inline void tf_flow_sent(tf_flow_out *f, uint64_t len) {
 /* Room handed back; returns 0, or -1 when it is more than was sent (a
  * protocol error: nothing changes). The master hands back whole frames, in
  * the order they were sent. */
-static inline int tf_flow_credit(tf_flow_out *f, uint64_t bytes) {
+static inline int tf__flow_credit(tf_flow_out *f, uint64_t bytes) {
   if (bytes > f->unacked) return -1;
   f->unacked -= bytes;
   f->acked += bytes;
@@ -79,7 +79,7 @@ static inline int tf_flow_credit(tf_flow_out *f, uint64_t bytes) {
 /* The master's side, per worker: bytes handled and not yet handed back. Due
  * when half a share has built up, after a large frame, or when the worker
  * asked. */
-static inline int tf_flow_due(uint64_t owed, uint64_t share, uint64_t frame, int asked) {
+static inline int tf__flow_due(uint64_t owed, uint64_t share, uint64_t frame, int asked) {
   return owed > 0 && (asked || owed >= share / 2 || frame >= TF_FLOW_BIG);
 }
 

@@ -1,13 +1,16 @@
 /* handle.c - the operations an app may call inside its callbacks (tf_submit,
  * tf_result, ...) and the derivation of task ids. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "farm.h"
+#include "handle.h"
+#include "ids.h"
+#include "log.h"
 
-void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
-                    int worker_index) {
+void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
+                     int worker_index) {
   memset(h, 0, sizeof *h);
   h->app = app;
   h->cfg = cfg;
@@ -16,53 +19,21 @@ void tf_handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int r
   h->worker_index = worker_index;
 }
 
-void tf_handle_free(tf_handle *h) {
-  tf_wbuf_free(&h->spawns);
+void tf__handle_free(tf_handle *h) {
+  tf__wbuf_free(&h->spawns);
   free(h->result);
   h->result = NULL;
   h->result_len = h->result_cap = 0;
 }
 
-int tf_handle_begin_execute(tf_handle *h, uint64_t id) {
+int tf__handle_begin_execute(tf_handle *h, uint64_t id) {
   h->phase = TF_IN_EXECUTE;
   h->cur_id = id;
   h->nchildren = 0;
   h->result_len = 0;
   h->error = 0;
   h->errmsg[0] = '\0';
-  return tf_wire_begin(&h->spawns, TF_MSG_RESULTS, 0);
-}
-
-/* splitmix64's finaliser: a bijection that scatters nearby inputs. */
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-uint64_t tf_child_id(uint64_t parent, uint32_t index) {
-  return TF_ID_SPAWNED | (mix64(parent ^ mix64(UINT64_C(0x9e3779b97f4a7c15) + index)) >> 1);
-}
-
-int tf_check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank) {
-  uint64_t want = tf_child_id(parent, index);
-  if (id != want) {
-    tf_log(0, "rank %d sent task %llu as child %u of task %llu, whose id is %llu", rank,
-           (unsigned long long)id, index, (unsigned long long)parent, (unsigned long long)want);
-    return TF_EPROTO;
-  }
-  int rc = tf_idset_add(seen, id);
-  if (rc == 1) return 0;
-  if (rc == 0) {
-    tf_log(0,
-           "task id collision: child %u of task %llu has id %llu, the id of a task spawned "
-           "before it (child ids are 63-bit hashes; with n spawned tasks a collision has a "
-           "chance of about n^2 / 2^64); the run stops rather than merge two tasks",
-           index, (unsigned long long)parent, (unsigned long long)id);
-    return TF_EAPP;
-  }
-  tf_log(0, "out of memory keeping the ids of spawned tasks");
-  return TF_ENOMEM;
+  return tf__wire_begin(&h->spawns, TF_MSG_RESULTS, 0);
 }
 
 static int fail(tf_handle *h, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -92,31 +63,23 @@ int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority
         "tf_submit in %s: task of %zu bytes is over the limit of %llu bytes (--max-payload)",
         fn_name(h), size, (unsigned long long)h->cfg->max_payload);
   if (h->phase == TF_IN_GENERATE) {
-    if (h->skip && tf_idset_has(h->skip, h->next_id)) { /* its result is in the journal */
+    if (h->skip && tf__idset_has(h->skip, h->next_id)) { /* its result is in the journal */
       h->last_id = h->next_id++;
       h->skipped++;
       return 0;
     }
-    tf_rec r = {h->next_id, priority, (uint32_t)size, NULL, 0, -1};
-    if (size) {
-      r.data = malloc(size);
-      if (!r.data) return fail(h, TF_ENOMEM, "tf_submit: out of memory for %zu bytes", size);
-      memcpy(r.data, data, size);
-    }
-    if (tf_queue_push(h->queue, &r)) {
-      free(r.data);
-      return fail(h, TF_ENOMEM, "tf_submit: out of memory growing the task queue");
-    }
+    if (tf__queue_push_new(h->queue, h->next_id, priority, data, (uint32_t)size))
+      return fail(h, TF_ENOMEM, "tf_submit: out of memory for a task of %zu bytes", size);
     h->last_id = h->next_id++;
     return 0;
   }
   if (h->phase == TF_IN_EXECUTE) {
-    if (h->spawns.len + tf_wire_entry_bytes(size) > TF_MAX_SPAWN_BYTES + TF_WIRE_HEADER_SIZE)
+    if (h->spawns.len + tf__wire_entry_bytes(size) > TF_MAX_SPAWN_BYTES + TF_WIRE_HEADER_SIZE)
       return fail(h, TF_ETOOBIG,
                   "tf_submit in execute: the children of task %llu would exceed %u MiB in all",
                   (unsigned long long)h->cur_id, TF_MAX_SPAWN_BYTES >> 20);
-    uint64_t id = tf_child_id(h->cur_id, h->nchildren);
-    int rc = tf_wire_add(&h->spawns, TF_ENT_SPAWN, id, priority, data, size);
+    uint64_t id = tf__child_id(h->cur_id, h->nchildren);
+    int rc = tf__wire_add(&h->spawns, TF_ENT_SPAWN, id, priority, data, size);
     if (rc) return fail(h, rc, "tf_submit in execute: %s", tf_strerror(rc));
     h->nchildren++;
     return 0;
@@ -165,7 +128,7 @@ int tf_nworkers(const tf_handle *h) { return h ? h->nworkers : 0; }
 int tf_worker_index(const tf_handle *h) { return h ? h->worker_index : -1; }
 const tf_config *tf_get_config(const tf_handle *h) { return h ? h->cfg : NULL; }
 
-int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what) {
+int tf__call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what) {
   if (!fn) return 0;
   enum tf_phase saved = h->phase;
   h->phase = TF_IN_INIT;
@@ -174,49 +137,39 @@ int tf_call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what)
   h->phase = saved;
   if (rc != 0 || h->error) {
     if (h->error)
-      tf_log(h->rank, "%s failed: %s", what, h->errmsg);
+      tf__log(h->rank, "%s failed: %s", what, h->errmsg);
     else
-      tf_log(h->rank, "%s failed (returned %d)", what, rc);
+      tf__log(h->rank, "%s failed (returned %d)", what, rc);
     return TF_EAPP;
   }
   return 0;
 }
 
-const char *tf_rc_hint(int rc) {
-  switch (rc) {
-  case TF_EINVAL: return ": invalid argument";
-  case TF_ENOMEM: return ": out of memory";
-  case TF_ETOOBIG: return ": payload larger than the limit (--max-payload)";
-  case TF_ESTATE: return ": call not allowed here";
-  default: return "";
-  }
-}
-
-int tf_call_generate(tf_handle *h, int *done, uint64_t *generated) {
+int tf__call_generate(tf_handle *h, int *done, uint64_t *generated) {
   if (!h->app->generate) {
     *done = 1;
     return 0;
   }
-  size_t before = tf_queue_size(h->queue);
+  size_t before = tf__queue_size(h->queue);
   uint64_t skipped = h->skipped;
   h->phase = TF_IN_GENERATE;
   h->error = 0;
   int rc = h->app->generate(h, h->app->ctx);
   h->phase = TF_IN_NONE;
-  *generated += tf_queue_size(h->queue) - before + (h->skipped - skipped);
+  *generated += tf__queue_size(h->queue) - before + (h->skipped - skipped);
   if (h->error) {
-    tf_log(0, "generate: %s", h->errmsg);
+    tf__log(0, "generate: %s", h->errmsg);
     return h->error;
   }
   if (rc < 0) {
-    tf_log(0, "generate failed (returned %d%s)", rc, tf_rc_hint(rc));
+    tf__log(0, "generate failed (returned %d%s)", rc, tf__rc_hint(rc));
     return TF_EAPP;
   }
   if (rc == TF_GEN_DONE) *done = 1;
   return 0;
 }
 
-int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
+int tf__call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
   if (!h->app->collect) return 0;
   tf_task t = {id, 0, 0, size ? data : NULL, size};
   h->phase = TF_IN_COLLECT;
@@ -224,43 +177,43 @@ int tf_call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
   int rc = h->app->collect(h, &t, h->app->ctx);
   h->phase = TF_IN_NONE;
   if (rc == 0 && !h->error) return 0;
-  tf_log(0, "collect failed for task %llu (%s)", (unsigned long long)id,
-         h->error ? h->errmsg : "it returned non-zero");
+  tf__log(0, "collect failed for task %llu (%s)", (unsigned long long)id,
+          h->error ? h->errmsg : "it returned non-zero");
   return TF_EAPP;
 }
 
-int tf_call_finish(tf_handle *h) {
+int tf__call_finish(tf_handle *h) {
   if (!h->app->finish) return 0;
   h->phase = TF_IN_FINISH;
   h->error = 0;
   int rc = h->app->finish(h, h->app->ctx);
   h->phase = TF_IN_NONE;
   if (rc == 0 && !h->error) return 0;
-  tf_log(0, "finish failed (%s)", h->error ? h->errmsg : "it returned non-zero");
+  tf__log(0, "finish failed (%s)", h->error ? h->errmsg : "it returned non-zero");
   return TF_EAPP;
 }
 
-int tf_call_master_fini(tf_handle *h, int status) {
+int tf__call_master_fini(tf_handle *h, int status) {
   h->run_status = status;
-  return tf_call_hook(h, h->app->master_fini, "master_fini");
+  return tf__call_hook(h, h->app->master_fini, "master_fini");
 }
 
-int tf_after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *text,
-                     size_t text_len) {
+int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *text,
+                      size_t text_len) {
   char why[4 * TF_WIRE_MAX_MESSAGE + 4]; /* every byte may become \xNN */
-  tf_printable(text, text_len, why, sizeof why);
+  tf__printable(text, text_len, why, sizeof why);
   int why_len = (int)strlen(why);
   char where[32] = "";
   if (rank > 0) snprintf(where, sizeof where, " on rank %d", rank);
   if (r->attempt < (uint32_t)cfg->retries) {
-    tf_log(0, "task %llu failed%s (attempt %u of %d): %.*s; trying again",
-           (unsigned long long)r->id, where, r->attempt + 1, cfg->retries + 1, why_len, why);
+    tf__log(0, "task %llu failed%s (attempt %u of %d): %.*s; trying again",
+            (unsigned long long)r->id, where, r->attempt + 1, cfg->retries + 1, why_len, why);
     r->attempt++;
     s->retried++;
     return 1;
   }
-  tf_log(0, "task %llu failed%s after %u attempt%s: %.*s; giving up on it",
-         (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", why_len, why);
-  tf_note_failure(s, r->id);
+  tf__log(0, "task %llu failed%s after %u attempt%s: %.*s; giving up on it",
+          (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", why_len, why);
+  tf__note_failure(s, r->id);
   return cfg->fail_fast ? TF_EAPP : 0;
 }

@@ -4,19 +4,19 @@
 #include <sched.h>
 #include <time.h>
 
-#include "comm.h"
+#include "clock.h"
 
-void tf_idle_wait(tf_idle *s) {
+void tf__idle_wait(tf_idle *s) {
   if (s->mode == TF_IDLE_SPIN) return;
   if (s->mode == TF_IDLE_SLEEP) s->napping = 1;
   if (!s->napping) {
     if (s->polls++ == 0) {
-      s->poll_until = tf_now() + TF_IDLE_POLL_SECONDS;
+      s->poll_until = tf__now() + TF_IDLE_POLL_SECONDS;
       return;
     }
     if (s->polls < TF_IDLE_SPINS) return;
     /* Read the clock only every 32 polls: an empty poll costs nanoseconds. */
-    if (s->polls % 32 || tf_now() < s->poll_until) {
+    if (s->polls % 32 || tf__now() < s->poll_until) {
       sched_yield();
       return;
     }

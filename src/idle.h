@@ -23,17 +23,17 @@ typedef struct tf_idle {
 #define TF_IDLE_NAP_MAX_NS 500000L
 
 /* After something was done: the next wait starts afresh. */
-static inline void tf_idle_reset(tf_idle *s) {
+static inline void tf__idle_reset(tf_idle *s) {
   s->polls = 0;
   s->napping = 0;
   s->nap_ns = TF_IDLE_NAP_MIN_NS;
 }
-static inline void tf_idle_init(tf_idle *s, int mode) {
+static inline void tf__idle_init(tf_idle *s, int mode) {
   s->mode = (tf_idle_mode)mode;
-  tf_idle_reset(s);
+  tf__idle_reset(s);
 }
 
 /* Called after a poll that found nothing to do. */
-void tf_idle_wait(tf_idle *s);
+void tf__idle_wait(tf_idle *s);
 
 #endif

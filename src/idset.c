@@ -35,7 +35,7 @@ static int grow(tf_idset *s) {
   return 0;
 }
 
-int tf_idset_has(const tf_idset *s, uint64_t id) {
+int tf__idset_has(const tf_idset *s, uint64_t id) {
   if (id == TF_IDSET_EMPTY) return s->has_empty_id;
   if (!s->cap) return 0;
   for (size_t i = slot_of(id, s->cap);; i = (i + 1) & (s->cap - 1)) {
@@ -44,8 +44,8 @@ int tf_idset_has(const tf_idset *s, uint64_t id) {
   }
 }
 
-int tf_idset_add(tf_idset *s, uint64_t id) {
-  if (tf_idset_has(s, id)) return 0;
+int tf__idset_add(tf_idset *s, uint64_t id) {
+  if (tf__idset_has(s, id)) return 0;
   if (id == TF_IDSET_EMPTY) {
     s->has_empty_id = 1;
   } else {
@@ -56,7 +56,7 @@ int tf_idset_add(tf_idset *s, uint64_t id) {
   return 1;
 }
 
-void tf_idset_free(tf_idset *s) {
+void tf__idset_free(tf_idset *s) {
   free(s->slots);
   s->slots = NULL;
   s->cap = s->count = 0;

@@ -13,8 +13,8 @@ typedef struct tf_idset {
 } tf_idset;
 
 /* Add id. Returns 1 when added, 0 when it was there already, or TF_ENOMEM. */
-int tf_idset_add(tf_idset *s, uint64_t id);
-int tf_idset_has(const tf_idset *s, uint64_t id);
-void tf_idset_free(tf_idset *s);
+int tf__idset_add(tf_idset *s, uint64_t id);
+int tf__idset_has(const tf_idset *s, uint64_t id);
+void tf__idset_free(tf_idset *s);
 
 #endif

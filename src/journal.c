@@ -1,6 +1,7 @@
-/* journal.c - the run journal (layout in journal.h): a reader that trusts nothing in the
- * buffer it is given, and a writer that batches records so that a farm finishing thousands of
- * tasks a second does not make thousands of system calls. A process that dies loses the
+/* journal.c - the run journal's file (layout in journal.h; the reader is journal_read.c): opened,
+ * locked and read back only when it is a regular file, and written by a writer that batches
+ * records so that a farm finishing thousands of tasks a second does not make thousands of system
+ * calls. A process that dies loses the
  * results of about the last TF_JOURNAL_WRITE_DELAY seconds (as often as the master ticks), a
  * machine that dies those of the last sync_every seconds; those tasks simply run again. */
 #include "journal.h"
@@ -16,164 +17,14 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "journal_layout.h"
 #include "le.h"
 #include "taskfarm.h"
-
-enum {
-  H_MAGIC = 0,
-  H_VERSION = 8,
-  H_LEN = 12,
-  H_FINGERPRINT = 16,
-  H_ARGS_LEN = 24,
-  H_CRC = 28,
-  R_MAGIC = 0,
-  R_LEN = 4,
-  R_CRC = 8,
-  B_ID = 0,
-  B_RESULT_SIZE = 8,
-  B_NCHILDREN = 12,
-  C_ID = 0,
-  C_PRIO = 8,
-  C_SIZE = 12,
-};
+#include "vec.h"
 
 /* The buffer is cut back to this after writing, so that one huge record does not pin its
  * memory for the rest of the run. */
 #define KEEP_CAP (4u * TF_JOURNAL_WRITE_BYTES)
-
-/* ---- reading ---- */
-
-/* The length of the valid record that starts at p (avail bytes there), filling r; or 0 when no
- * valid record starts there. The structure is checked before the CRC, so that garbage lengths
- * cost nothing. */
-static size_t record_at(const unsigned char *p, size_t avail, uint64_t max_record, tf_jrecord *r) {
-  if (avail < TF_JOURNAL_RECORD_HEADER) return 0;
-  if (memcmp(p + R_MAGIC, TF_JOURNAL_RECORD_MAGIC, 4) != 0) return 0;
-  uint32_t len = get32(p + R_LEN);
-  if (len < TF_JOURNAL_BODY_MIN || len > max_record || len > avail - TF_JOURNAL_RECORD_HEADER)
-    return 0;
-  const unsigned char *b = p + TF_JOURNAL_RECORD_HEADER;
-  uint32_t result_size = get32(b + B_RESULT_SIZE);
-  uint32_t nchildren = get32(b + B_NCHILDREN);
-  size_t pos = TF_JOURNAL_BODY_MIN;
-  if (result_size > len - pos) return 0;
-  pos += result_size;
-  size_t children_at = pos;
-  /* Each child takes a header at least, which bounds the loop below by the body length. */
-  if (nchildren > (len - pos) / TF_JOURNAL_CHILD_HEADER) return 0;
-  for (uint32_t i = 0; i < nchildren; i++) {
-    if (len - pos < TF_JOURNAL_CHILD_HEADER) return 0;
-    uint32_t size = get32(b + pos + C_SIZE);
-    pos += TF_JOURNAL_CHILD_HEADER;
-    if (size > len - pos) return 0;
-    pos += size;
-  }
-  if (pos != len) return 0;
-  uint32_t crc = tf_crc32c(tf_crc32c(0, p + R_LEN, 4), b, len);
-  if (crc != get32(p + R_CRC)) return 0;
-  r->id = get64(b + B_ID);
-  r->result = b + TF_JOURNAL_BODY_MIN;
-  r->result_size = result_size;
-  r->nchildren = nchildren;
-  r->children = b + children_at;
-  r->children_len = len - children_at;
-  r->offset = 0;
-  return TF_JOURNAL_RECORD_HEADER + (size_t)len;
-}
-
-int tf_journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out) {
-  /* The record was validated whole, but a reader must never step out of it even so. */
-  if (*pos >= r->children_len || r->children_len - *pos < TF_JOURNAL_CHILD_HEADER) return 0;
-  const unsigned char *c = r->children + *pos;
-  uint32_t size = get32(c + C_SIZE);
-  if (size > r->children_len - *pos - TF_JOURNAL_CHILD_HEADER) return 0;
-  out->id = get64(c + C_ID);
-  out->prio = (int32_t)get32(c + C_PRIO);
-  out->size = size;
-  out->data = c + TF_JOURNAL_CHILD_HEADER;
-  *pos += TF_JOURNAL_CHILD_HEADER + (size_t)size;
-  return 1;
-}
-
-#define FAIL(...)                                                                                  \
-  do {                                                                                             \
-    snprintf(out->error, sizeof out->error, __VA_ARGS__);                                          \
-    return TF_EPROTO;                                                                              \
-  } while (0)
-
-int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
-                     void *arg, tf_jscan *out) {
-  if (!out) return TF_EINVAL;
-  memset(out, 0, sizeof *out);
-  if (!buf && len) {
-    snprintf(out->error, sizeof out->error, "no buffer to parse");
-    return TF_EINVAL;
-  }
-  if (len == 0) return 0;
-  const unsigned char *p = buf;
-
-  /* A header is written with one write(), so a run killed while creating the journal can
-   * leave a prefix of one. Check each field that is there; if all agree, it is such a prefix. */
-  if (memcmp(p + H_MAGIC, TF_JOURNAL_MAGIC, len < 8 ? len : 8) != 0)
-    FAIL("not a taskfarm journal (bad magic)");
-  if (len >= H_VERSION + 4 && get32(p + H_VERSION) < TF_JOURNAL_VERSION)
-    FAIL("journal version %u, written by an older taskfarm (this one reads version %u, whose "
-         "fingerprint covers the options' values, not how they were written): finish that run "
-         "with the taskfarm that wrote it, or start again with another --journal",
-         get32(p + H_VERSION), TF_JOURNAL_VERSION);
-  if (len >= H_VERSION + 4 && get32(p + H_VERSION) != TF_JOURNAL_VERSION)
-    FAIL("journal version %u, written by a newer taskfarm (this one reads version %u)",
-         get32(p + H_VERSION), TF_JOURNAL_VERSION);
-  uint32_t args_len = len >= H_ARGS_LEN + 4 ? get32(p + H_ARGS_LEN) : 0;
-  if (args_len > TF_JOURNAL_MAX_ARGS)
-    FAIL("journal header damaged (%u bytes of arguments, at most %u)", args_len,
-         TF_JOURNAL_MAX_ARGS);
-  if (len >= TF_JOURNAL_HEADER_SIZE && get32(p + H_LEN) != TF_JOURNAL_HEADER_SIZE + args_len)
-    FAIL("journal header damaged (header length %u, arguments %u bytes)", get32(p + H_LEN),
-         args_len);
-  size_t header_len = TF_JOURNAL_HEADER_SIZE + (size_t)args_len;
-  if (len < header_len) {
-    out->torn = len;
-    return 0;
-  }
-  const unsigned char *args = p + TF_JOURNAL_HEADER_SIZE;
-  if (tf_crc32c(tf_crc32c(0, p, H_CRC), args, args_len) != get32(p + H_CRC))
-    FAIL("journal header damaged (checksum mismatch)");
-  out->has_header = 1;
-  out->fingerprint = get64(p + H_FINGERPRINT);
-  out->args = (const char *)args;
-  out->args_len = args_len;
-  out->header_len = header_len;
-  out->valid_len = header_len;
-
-  size_t at = header_len;
-  while (at < len) {
-    tf_jrecord r;
-    size_t n = record_at(p + at, len - at, max_record, &r);
-    if (!n) break;
-    r.offset = at;
-    at += n;
-    out->valid_len = at;
-    out->records++;
-    if (fn) {
-      int rc = fn(arg, &r);
-      if (rc) return rc;
-    }
-  }
-  if (at == len) return 0;
-
-  /* No valid record at `at`. Killed mid-write, the writer leaves only a torn tail; a whole
-   * record after the bad bytes means the file was damaged, and dropping the records from there
-   * on would lose finished work without a word. */
-  for (const unsigned char *q = p + at + 1;
-       (q = memmem(q, len - (size_t)(q - p), TF_JOURNAL_RECORD_MAGIC, 4)) != NULL; q++) {
-    tf_jrecord r;
-    if (record_at(q, len - (size_t)(q - p), max_record, &r))
-      FAIL("journal damaged at byte %zu (a whole record follows at byte %zu)", at, (size_t)(q - p));
-  }
-  out->torn = len - at;
-  return 0;
-}
 
 /* ---- the file ---- */
 
@@ -235,8 +86,8 @@ static int not_regular(const char *path, mode_t mode, char *err, size_t errsz) {
   return TF_EINVAL;
 }
 
-int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
-                         size_t errsz) {
+int tf__journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+                          size_t errsz) {
   char dummy[1];
   if (!err || !errsz) {
     err = dummy;
@@ -480,8 +331,8 @@ static int open_file(tf_journal *j, const char *path, int *fd) {
                    path);
 }
 
-int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
-                    size_t *len) {
+int tf__journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
+                     size_t *len) {
   if (buf) *buf = NULL;
   if (len) *len = 0;
   int rc = start(j, path, sync_every);
@@ -533,8 +384,8 @@ int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned
   return 0;
 }
 
-int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
-                     double now) {
+int tf__journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
+                      double now) {
   if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
   if (args_len > TF_JOURNAL_MAX_ARGS || (args_len && !args))
     return set_error(j, TF_EINVAL, "journal %s: %zu bytes of arguments, at most %u", j->path,
@@ -548,7 +399,7 @@ int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size
   put64(h + H_FINGERPRINT, fingerprint);
   put32(h + H_ARGS_LEN, (uint32_t)args_len);
   if (args_len) memcpy(h + TF_JOURNAL_HEADER_SIZE, args, args_len);
-  put32(h + H_CRC, tf_crc32c(tf_crc32c(0, h, H_CRC), h + TF_JOURNAL_HEADER_SIZE, args_len));
+  put32(h + H_CRC, tf__crc32c(tf__crc32c(0, h, H_CRC), h + TF_JOURNAL_HEADER_SIZE, args_len));
   int rc;
   if ((rc = write_all(j, h, TF_JOURNAL_HEADER_SIZE + args_len)) || (rc = sync_file(j, now)) ||
       (j->created && (rc = sync_dir(j))))
@@ -556,7 +407,7 @@ int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size
   return 0;
 }
 
-int tf_journal_continue(tf_journal *j, size_t valid_len, double now) {
+int tf__journal_continue(tf_journal *j, size_t valid_len, double now) {
   if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
   struct stat st;
   if (fstat(j->fd, &st) != 0) return io_error(j, j->path, errno, "cannot stat");
@@ -577,41 +428,34 @@ int tf_journal_continue(tf_journal *j, size_t valid_len, double now) {
   return 0;
 }
 
-int tf_journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
-                      const char *args, size_t args_len, double sync_every, double now) {
-  int rc = tf_journal_open(j, path, sync_every, NULL, NULL);
+int tf__journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
+                       const char *args, size_t args_len, double sync_every, double now) {
+  int rc = tf__journal_open(j, path, sync_every, NULL, NULL);
   if (rc) return rc;
   if (!j->created && !replace) {
     io_error(j, path, EEXIST, "cannot create");
     return abandon(j, j->err);
   }
-  if ((rc = tf_journal_start(j, fingerprint, args, args_len, now))) return abandon(j, rc);
+  if ((rc = tf__journal_start(j, fingerprint, args, args_len, now))) return abandon(j, rc);
   return 0;
 }
 
-int tf_journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
-                      double now) {
-  int rc = tf_journal_open(j, path, sync_every, NULL, NULL);
+int tf__journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
+                       double now) {
+  int rc = tf__journal_open(j, path, sync_every, NULL, NULL);
   if (rc) return rc;
-  if ((rc = tf_journal_continue(j, valid_len, now))) return abandon(j, rc);
+  if ((rc = tf__journal_continue(j, valid_len, now))) return abandon(j, rc);
   return 0;
 }
 
 static int reserve(tf_journal *j, size_t extra) {
-  if (extra <= j->cap - j->len) return 0;
-  if (extra > SIZE_MAX / 2 - j->len) return TF_ENOMEM;
-  size_t cap = j->cap ? j->cap : 4096;
-  while (cap - j->len < extra)
-    cap *= 2;
-  unsigned char *p = realloc(j->buf, cap);
-  if (!p) return TF_ENOMEM;
-  j->buf = p;
-  j->cap = cap;
-  return 0;
+  if (extra <= j->cap - j->len) return 0; /* the usual case, once a record */
+  if (extra > SIZE_MAX - j->len) return TF_ENOMEM;
+  return tf__vec_reserve(&j->buf, &j->cap, j->len + extra, 1, 4096);
 }
 
-int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
-                   const tf_jchild *children, uint32_t n, double now) {
+int tf__journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
+                    const tf_jchild *children, uint32_t n, double now) {
   if (j->err) return j->err;
   if (!j->path) return set_error(j, TF_EINVAL, "journal: not open");
   if ((result_size && !result) || (n && !children))
@@ -649,7 +493,7 @@ int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result
     if (children[i].size) memcpy(b + pos, children[i].data, children[i].size);
     pos += children[i].size;
   }
-  put32(rec + R_CRC, tf_crc32c(tf_crc32c(0, rec + R_LEN, 4), b, (size_t)body));
+  put32(rec + R_CRC, tf__crc32c(tf__crc32c(0, rec + R_LEN, 4), b, (size_t)body));
   if (j->len == 0) j->oldest = now;
   j->len += total;
   j->records++;
@@ -669,7 +513,7 @@ static int write_buffer(tf_journal *j) {
   return 0;
 }
 
-int tf_journal_tick(tf_journal *j, double now) {
+int tf__journal_tick(tf_journal *j, double now) {
   if (j->err) return j->err;
   if (j->len && (now - j->oldest >= TF_JOURNAL_WRITE_DELAY || j->len >= TF_JOURNAL_WRITE_BYTES)) {
     int rc = write_buffer(j);
@@ -680,7 +524,7 @@ int tf_journal_tick(tf_journal *j, double now) {
   return 0;
 }
 
-int tf_journal_flush(tf_journal *j, double now) {
+int tf__journal_flush(tf_journal *j, double now) {
   if (j->err) return j->err;
   if (j->len) {
     int rc = write_buffer(j);
@@ -689,9 +533,9 @@ int tf_journal_flush(tf_journal *j, double now) {
   return j->dirty ? sync_file(j, now) : 0;
 }
 
-int tf_journal_close(tf_journal *j, double now) {
+int tf__journal_close(tf_journal *j, double now) {
   if (j->path) {
-    tf_journal_flush(j, now);
+    tf__journal_flush(j, now);
     char *path = strdup(j->path);
     /* A file opened, made and then left without a header (a refused run) is not left behind.
      * Some file systems (NFS) report a failed write only when the file is closed. */

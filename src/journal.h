@@ -40,10 +40,10 @@
 #define TF_JOURNAL_WRITE_BYTES (1u << 20) /* buffered bytes that are written without waiting */
 
 /* Errors besides the TF_E* codes of taskfarm.h; the reason is in the journal's errmsg (or the
- * err text of tf_journal_read_file). */
+ * err text of tf__journal_read_file). */
 #define TF_JOURNAL_EIO (-100)    /* a system call on the file failed */
-#define TF_JOURNAL_ENOENT (-101) /* tf_journal_read_file: there is no such file */
-#define TF_JOURNAL_EBUSY (-102)  /* tf_journal_open: another process holds the journal's lock */
+#define TF_JOURNAL_ENOENT (-101) /* tf__journal_read_file: there is no such file */
+#define TF_JOURNAL_EBUSY (-102)  /* tf__journal_open: another process holds the journal's lock */
 
 /* ---- reading ---- */
 
@@ -61,19 +61,19 @@ typedef struct tf_jrecord {
   const void *result;
   uint32_t result_size;
   uint32_t nchildren;
-  const unsigned char *children; /* encoded; read them with tf_journal_next_child */
+  const unsigned char *children; /* encoded; read them with tf__journal_next_child */
   size_t children_len;
   size_t offset; /* where the record starts in the file */
 } tf_jrecord;
 
 /* Read the child at *pos (start with 0) of r and advance *pos. Returns 1 when a child was read,
  * 0 at the end. */
-int tf_journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out);
+int tf__journal_next_child(const tf_jrecord *r, size_t *pos, tf_jchild *out);
 
 /* Called for each valid record in file order; a non-zero return stops the parse. */
 typedef int (*tf_journal_visit)(void *arg, const tf_jrecord *r);
 
-/* What tf_journal_parse found. */
+/* What tf__journal_parse found. */
 typedef struct tf_jscan {
   int has_header; /* 0: the buffer was empty or held only part of a header (torn at creation) */
   uint64_t fingerprint;
@@ -91,21 +91,21 @@ typedef struct tf_jscan {
  * with a torn header or tail (see out); TF_EPROTO with out->error when it is not one or is
  * damaged before its last valid record; TF_EINVAL for bad arguments; or fn's non-zero return,
  * with out describing the records up to and including the one fn stopped at. */
-int tf_journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
-                     void *arg, tf_jscan *out);
+int tf__journal_parse(const void *buf, size_t len, uint64_t max_record, tf_journal_visit fn,
+                      void *arg, tf_jscan *out);
 
 /* Load the file at path into a malloc'd *buf (NULL with *len 0 for an empty file), up to the
  * size it had when opened. Returns 0, TF_JOURNAL_ENOENT when there is no such file, TF_EINVAL
  * when it is not a regular file (a device, a FIFO, a directory), TF_JOURNAL_EIO or TF_ENOMEM,
  * with the reason in err. */
-int tf_journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
-                         size_t errsz);
+int tf__journal_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+                          size_t errsz);
 
 /* ---- writing ---- */
 
 /* An open journal. Times ("now") are seconds on any clock that does not go backwards.
  *
- * One run owns a journal: tf_journal_open takes a write lock on the whole file with fcntl (an
+ * One run owns a journal: tf__journal_open takes a write lock on the whole file with fcntl (an
  * open file description lock where the kernel has them, else a POSIX lock), which the kernel,
  * or on NFS the lock manager, gives back when the holder dies however it dies; and it writes
  * PATH.lock, "pid P on HOST since DATE", so that a second run can say who holds it. The file is
@@ -115,7 +115,7 @@ typedef struct tf_journal {
   int fd;             /* valid only while path is set */
   char *path;         /* NULL when the journal is not open */
   char *lock_path;    /* PATH.lock */
-  int created;        /* tf_journal_open made the file */
+  int created;        /* tf__journal_open made the file */
   int wrote_lock_file; /* PATH.lock is ours, to remove on close */
   int lock_errno;      /* not 0: the file system refused the lock (ENOLCK, EOPNOTSUPP, ...) and
                           the journal is open without it */
@@ -138,36 +138,36 @@ typedef struct tf_journal {
  * anything is read); TF_JOURNAL_EBUSY when another process holds the lock (errmsg names it);
  * TF_JOURNAL_EIO or TF_ENOMEM; on failure nothing stays open and a file this call made is
  * removed. A file system without working locks is no error: j->lock_errno says so. */
-int tf_journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
-                    size_t *len);
+int tf__journal_open(tf_journal *j, const char *path, double sync_every, unsigned char **buf,
+                     size_t *len);
 /* Give an open journal (empty, or holding a header torn at its creation) a new header and
  * sync it. Returns 0, TF_EINVAL or TF_JOURNAL_EIO. */
-int tf_journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
-                     double now);
-/* Go on appending to an open journal whose first valid_len bytes tf_journal_parse found
- * valid: cut off anything after them (a torn tail) and sync. Returns 0 or TF_JOURNAL_EIO. */
-int tf_journal_continue(tf_journal *j, size_t valid_len, double now);
-/* tf_journal_open and tf_journal_start: path must not exist, or with replace may (it is
- * emptied first). */
-int tf_journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
-                      const char *args, size_t args_len, double sync_every, double now);
-/* tf_journal_open (reading nothing) and tf_journal_continue. */
-int tf_journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
+int tf__journal_start(tf_journal *j, uint64_t fingerprint, const char *args, size_t args_len,
                       double now);
+/* Go on appending to an open journal whose first valid_len bytes tf__journal_parse found
+ * valid: cut off anything after them (a torn tail) and sync. Returns 0 or TF_JOURNAL_EIO. */
+int tf__journal_continue(tf_journal *j, size_t valid_len, double now);
+/* tf__journal_open and tf__journal_start: path must not exist, or with replace may (it is
+ * emptied first). */
+int tf__journal_create(tf_journal *j, const char *path, int replace, uint64_t fingerprint,
+                       const char *args, size_t args_len, double sync_every, double now);
+/* tf__journal_open (reading nothing) and tf__journal_continue. */
+int tf__journal_reopen(tf_journal *j, const char *path, size_t valid_len, double sync_every,
+                       double now);
 /* Buffer one record for task id: its result and the n children it submitted (all copied).
  * Returns 0, TF_EINVAL, TF_ETOOBIG (a body over 4 GiB), TF_ENOMEM or the sticky error. */
-int tf_journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
-                   const tf_jchild *children, uint32_t n, double now);
+int tf__journal_add(tf_journal *j, uint64_t id, const void *result, size_t result_size,
+                    const tf_jchild *children, uint32_t n, double now);
 /* Write the buffer when its oldest record is TF_JOURNAL_WRITE_DELAY old or it holds
  * TF_JOURNAL_WRITE_BYTES, and sync when sync_every has passed since the last sync. Cheap when
  * there is nothing to do: call it often. Returns 0 or TF_JOURNAL_EIO. */
-int tf_journal_tick(tf_journal *j, double now);
+int tf__journal_tick(tf_journal *j, double now);
 /* Write everything buffered and sync. Returns 0 or TF_JOURNAL_EIO. */
-int tf_journal_flush(tf_journal *j, double now);
+int tf__journal_flush(tf_journal *j, double now);
 /* Flush, close (which gives the lock back, after removing PATH.lock) and free; safe on a
- * zeroed struct, after an error and twice. A file tf_journal_open made that never got a
+ * zeroed struct, after an error and twice. A file tf__journal_open made that never got a
  * header is removed. Returns 0 or the journal's I/O error, TF_JOURNAL_EIO, whenever it
  * happened (errmsg says why). */
-int tf_journal_close(tf_journal *j, double now);
+int tf__journal_close(tf_journal *j, double now);
 
 #endif

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "taskfarm.h"
+#include "vec.h"
 
-int tf_ledger_init(tf_ledger *l, int nworkers) {
+int tf__ledger_init(tf_ledger *l, int nworkers) {
   memset(l, 0, sizeof *l);
   l->rings = calloc(nworkers > 0 ? (size_t)nworkers : 1, sizeof *l->rings);
   if (!l->rings) return TF_ENOMEM;
@@ -16,19 +17,10 @@ int tf_ledger_init(tf_ledger *l, int nworkers) {
   return 0;
 }
 
-int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
+int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
-  if (r->n == r->cap) {
-    size_t cap = r->cap ? 2 * r->cap : 16;
-    tf_rec *b = malloc(cap * sizeof *b);
-    if (!b) return TF_ENOMEM;
-    for (size_t i = 0; i < r->n; i++)
-      b[i] = r->buf[(r->head + i) & (r->cap - 1)];
-    free(r->buf);
-    r->buf = b;
-    r->cap = cap;
-    r->head = 0;
-  }
+  if (r->n == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->n, sizeof *r->buf, 16))
+    return TF_ENOMEM;
   r->buf[(r->head + r->n) & (r->cap - 1)] = *rec;
   r->n++;
   r->bytes += rec->size;
@@ -37,12 +29,12 @@ int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   return 0;
 }
 
-const tf_rec *tf_ledger_head(const tf_ledger *l, int w) {
+const tf_rec *tf__ledger_head(const tf_ledger *l, int w) {
   const tf_ring *r = &l->rings[w];
   return r->n ? &r->buf[r->head] : NULL;
 }
 
-int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out) {
+int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   tf_ring *r = &l->rings[w];
   if (!r->n) return 0;
   *out = r->buf[r->head];
@@ -54,7 +46,7 @@ int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   return 1;
 }
 
-void tf_ledger_destroy(tf_ledger *l) {
+void tf__ledger_destroy(tf_ledger *l) {
   if (!l->rings) return;
   for (int w = 0; w < l->nworkers; w++) {
     tf_ring *r = &l->rings[w];

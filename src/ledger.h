@@ -23,22 +23,22 @@ typedef struct tf_ledger {
   uint64_t bytes; /* their payload bytes */
 } tf_ledger;
 
-int tf_ledger_init(tf_ledger *l, int nworkers);
+int tf__ledger_init(tf_ledger *l, int nworkers);
 /* Worker w now holds rec (ownership of rec->data passes to the ledger). */
-int tf_ledger_push(tf_ledger *l, int w, const tf_rec *rec);
+int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec);
 /* The oldest task worker w holds, or NULL. */
-const tf_rec *tf_ledger_head(const tf_ledger *l, int w);
+const tf_rec *tf__ledger_head(const tf_ledger *l, int w);
 /* Remove worker w's oldest task; its data passes to *out. Returns 1, or 0
  * when w holds nothing. */
-int tf_ledger_pop(tf_ledger *l, int w, tf_rec *out);
-static inline size_t tf_ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
+int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out);
+static inline size_t tf__ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
 /* Payload bytes of the tasks worker w holds. */
-static inline uint64_t tf_ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }
-/* The i-th oldest task worker w holds (i < tf_ledger_held). */
-static inline const tf_rec *tf_ledger_at(const tf_ledger *l, int w, size_t i) {
+static inline uint64_t tf__ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }
+/* The i-th oldest task worker w holds (i < tf__ledger_held). */
+static inline const tf_rec *tf__ledger_at(const tf_ledger *l, int w, size_t i) {
   const tf_ring *r = &l->rings[w];
   return &r->buf[(r->head + i) & (r->cap - 1)];
 }
-void tf_ledger_destroy(tf_ledger *l);
+void tf__ledger_destroy(tf_ledger *l);
 
 #endif

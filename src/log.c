@@ -2,7 +2,10 @@
  * ranks or from apps made safe for a terminal. */
 #include "log.h"
 
+#include "check.h"
+
 #include <mpi.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +24,7 @@ static size_t utf8_len(const unsigned char *p, size_t n) {
   return len;
 }
 
-const char *tf_printable(const void *text, size_t n, char *out, size_t cap) {
+const char *tf__printable(const void *text, size_t n, char *out, size_t cap) {
   const unsigned char *p = text;
   size_t o = 0;
   if (!cap) return out;
@@ -45,7 +48,7 @@ const char *tf_printable(const void *text, size_t n, char *out, size_t cap) {
   return out;
 }
 
-void tf_log(int rank, const char *fmt, ...) {
+void tf__log(int rank, const char *fmt, ...) {
   char host[MPI_MAX_PROCESSOR_NAME] = "";
   int len = 0, init = 0;
   MPI_Initialized(&init);
@@ -59,4 +62,10 @@ void tf_log(int rank, const char *fmt, ...) {
     fprintf(stderr, "taskfarm: rank %d on %s: %s\n", rank, host, msg);
   else
     fprintf(stderr, "taskfarm: rank %d: %s\n", rank, msg);
+}
+
+void tf__assert_failed(const char *what, const char *file, int line) {
+  fprintf(stderr, "taskfarm: internal error: %s does not hold (%s:%d); this is a bug in taskfarm\n",
+          what, file, line);
+  abort();
 }

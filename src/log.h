@@ -9,9 +9,9 @@
  * every other byte (escape sequences, control characters, a NUL) becomes
  * \xNN. Writes a NUL-terminated string of at most cap bytes into out (cut
  * short, with "...", when it does not fit) and returns out. */
-const char *tf_printable(const void *text, size_t n, char *out, size_t cap);
+const char *tf__printable(const void *text, size_t n, char *out, size_t cap);
 
 /* A message for a person, prefixed "taskfarm: rank R: ". */
-void tf_log(int rank, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tf__log(int rank, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -9,17 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
+#include "clock.h"
+#include "log.h"
 
 /* Above this many tasks, bars narrower than a pixel that touch are merged
  * in the SVG, so that it stays small enough for a browser. */
 #define TF_SVG_MERGE_ABOVE 20000
 
-int tf_obs_wanted(const tf_config *cfg) {
+int tf__obs_wanted(const tf_config *cfg) {
   return cfg->stats_file || cfg->trace_file || cfg->timeline_file;
 }
 
-int tf_obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, double t0) {
+int tf__obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, double t0) {
   memset(o, 0, sizeof *o);
   o->nworkers = nworkers;
   o->serial = serial;
@@ -32,21 +33,41 @@ int tf_obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, doubl
   if (!o->w || !o->samples) return TF_ENOMEM;
   for (int i = 0; i < nworkers; i++)
     o->w[i].req_since = -1;
-  if (o->trace && !serial && tf_trace_init(&o->master, (size_t)cfg->trace_events, t0))
+  if (o->trace && !serial && tf__trace_init(&o->master, (size_t)cfg->trace_events, t0))
     return TF_ENOMEM;
   return 0;
 }
 
-void tf_obs_free(tf_obs *o) {
+void tf__obs_start(tf_obs *o, double t0) { o->t0 = o->next_sample = o->master.epoch = t0; }
+
+void tf__obs_request_answered(tf_obs *o, int w, double now) {
+  tf_obs_worker *x = &o->w[w];
+  if (x->req_since < 0) return;
+  uint64_t ns = now > x->req_since ? (uint64_t)((now - x->req_since) * 1e9) : 0;
+  x->req_wait_ns += ns;
+  x->req_waits++;
+  if (ns > x->req_wait_max_ns) x->req_wait_max_ns = ns;
+  x->req_since = -1;
+}
+
+void tf__obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,
+                         uint64_t bytes_recv) {
+  o->m_msgs_sent = msgs_sent;
+  o->m_bytes_sent = bytes_sent;
+  o->m_msgs_recv = msgs_recv;
+  o->m_bytes_recv = bytes_recv;
+}
+
+void tf__obs_free(tf_obs *o) {
   for (int i = 0; o->w && i < o->nworkers; i++)
     free(o->w[i].ev);
   free(o->w);
   free(o->samples);
-  tf_trace_free(&o->master);
+  tf__trace_free(&o->master);
   memset(o, 0, sizeof *o);
 }
 
-void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done) {
+void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done) {
   if (o->nsamples == TF_OBS_MAX_SAMPLES) { /* keep every other one, sample half as often */
     for (size_t i = 0; i < TF_OBS_MAX_SAMPLES / 2; i++)
       o->samples[i] = o->samples[2 * i];
@@ -59,17 +80,17 @@ void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, u
 
 static int rank_of(const tf_obs *o, int w) { return o->serial ? 0 : w + 1; }
 
-int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv) {
+int tf__obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv) {
   tf_obs_worker *x = &o->w[w];
   x->bye_recv = bye_recv - o->t0;
   size_t pos = 0, n = 0;
   tf_entry e;
-  while (tf_wire_next(f, &pos, &e)) {
+  while (tf__wire_next(f, &pos, &e)) {
     if (e.type == TF_ENT_OBS) {
-      tf_wire_obs(&e, x->o);
+      tf__wire_obs(&e, x->o);
       x->reported = 1;
     } else if (e.type == TF_ENT_EVENTS) {
-      n += tf_wire_event_count(&e);
+      n += tf__wire_event_count(&e);
     }
   }
   if (!x->reported) return 0;
@@ -79,11 +100,11 @@ int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_r
   const uint64_t *v = x->o;
   if (v[TF_OBS_EVENTS] != n || v[TF_OBS_EVENTS] > tasks || v[TF_OBS_DROPPED] > tasks - v[TF_OBS_EVENTS] ||
       v[TF_OBS_FAILED] > tasks || v[TF_OBS_STOP_SEEN] > v[TF_OBS_BYE_SENT] || v[TF_OBS_WAIT_MAX] > v[TF_OBS_WAIT_NS]) {
-    tf_log(0,
-           "rank %d sent counters that do not add up (%llu events sent, %llu said, %llu dropped, "
-           "%llu tasks run): its counters and trace are left out",
-           rank_of(o, w), (unsigned long long)n, (unsigned long long)v[TF_OBS_EVENTS],
-           (unsigned long long)v[TF_OBS_DROPPED], (unsigned long long)tasks);
+    tf__log(0,
+            "rank %d sent counters that do not add up (%llu events sent, %llu said, %llu dropped, "
+            "%llu tasks run): its counters and trace are left out",
+            rank_of(o, w), (unsigned long long)n, (unsigned long long)v[TF_OBS_EVENTS],
+            (unsigned long long)v[TF_OBS_DROPPED], (unsigned long long)tasks);
     memset(x->o, 0, sizeof x->o);
     x->reported = 0;
     return 0;
@@ -99,11 +120,11 @@ int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_r
   x->ev = malloc(n * sizeof *x->ev);
   if (!x->ev) return TF_ENOMEM;
   pos = 0;
-  while (tf_wire_next(f, &pos, &e))
+  while (tf__wire_next(f, &pos, &e))
     if (e.type == TF_ENT_EVENTS)
-      for (size_t i = 0, k = tf_wire_event_count(&e); i < k; i++) {
+      for (size_t i = 0, k = tf__wire_event_count(&e); i < k; i++) {
         tf_event ev;
-        tf_wire_event_at(&e, i, &ev);
+        tf__wire_event_at(&e, i, &ev);
         if (ev.kind != TF_EV_TASK || ev.t1 < ev.t0) continue; /* not a worker's: ignored */
         x->ev[x->nev++] = ev;
       }
@@ -155,14 +176,14 @@ static double w_time(const tf_obs *o, int w, int64_t ns) {
 static FILE *open_out(tf_output *out, const char *path, const char *opt) {
   char err[600];
   if (tf_output_open(path, out, err, sizeof err) == 0) return out->file;
-  tf_log(0, "%s %s", opt, err);
+  tf__log(0, "%s %s", opt, err);
   return NULL;
 }
 
 static int close_out(tf_output *out, const char *opt) {
   char err[600];
   if (tf_output_commit(out, err, sizeof err) == 0) return 0;
-  tf_log(0, "%s %s", opt, err);
+  tf__log(0, "%s %s", opt, err);
   return TF_EIO;
 }
 
@@ -325,7 +346,7 @@ static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
       fprintf(f,
               ",\n{\"name\": \"%s from rank %u\", \"cat\": \"message\", \"ph\": \"X\", \"ts\": "
               "%.3f, \"dur\": %.3f, \"pid\": 1, \"tid\": 0, \"args\": {\"rank\": %u}}",
-              tf_wire_kind_name((unsigned)e->id), e->arg, ts, dur, e->arg);
+              tf__wire_kind_name((unsigned)e->id), e->arg, ts, dur, e->arg);
     else if (e->kind == TF_EV_SEND)
       fprintf(f,
               ",\n{\"name\": \"TASKS to rank %u\", \"cat\": \"message\", \"ph\": \"X\", \"ts\": "
@@ -536,22 +557,23 @@ static int write_timeline(const tf_obs *o, const tf_config *cfg, const tf_app *a
   return close_out(&out, "--timeline");
 }
 
-int tf_obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
-                 int status) {
+int tf__obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
+                  int status) {
   int rc = 0;
   uint64_t dropped = dropped_total(o);
   if (o->trace && dropped) {
-    tf_log(0, "trace: %llu events were not recorded: ranks reached the --trace-events cap of %llu",
-           (unsigned long long)dropped, (unsigned long long)cfg->trace_events);
-    if (o->master.dropped) tf_log(0, "trace: the master dropped %llu", (unsigned long long)o->master.dropped);
+    tf__log(0, "trace: %llu events were not recorded: ranks reached the --trace-events cap of %llu",
+            (unsigned long long)dropped, (unsigned long long)cfg->trace_events);
+    if (o->master.dropped)
+      tf__log(0, "trace: the master dropped %llu", (unsigned long long)o->master.dropped);
     for (int w = 0; w < o->nworkers; w++)
       if (o->w[w].o[TF_OBS_DROPPED])
-        tf_log(0, "trace: rank %d dropped %llu", rank_of(o, w),
-               (unsigned long long)o->w[w].o[TF_OBS_DROPPED]);
+        tf__log(0, "trace: rank %d dropped %llu", rank_of(o, w),
+                (unsigned long long)o->w[w].o[TF_OBS_DROPPED]);
   }
   for (int w = 0; o->trace && !o->serial && w < o->nworkers; w++)
     if (!o->w[w].reported)
-      tf_log(0, "trace: rank %d sent no trace (it was lost or did not stop)", w + 1);
+      tf__log(0, "trace: rank %d sent no trace (it was lost or did not stop)", w + 1);
   if (cfg->stats_file && write_stats(o, cfg, app, s, status)) rc = TF_EIO;
   if (cfg->trace_file && write_trace(o, cfg, app, s)) rc = TF_EIO;
   if (cfg->timeline_file && write_timeline(o, cfg, app, s)) rc = TF_EIO;

@@ -7,7 +7,9 @@
 
 #include <stdint.h>
 
-#include "farm.h"
+#include "stats.h"
+#include "taskfarm.h"
+#include "wire.h"
 #include "trace.h"
 
 /* Samples of the master's queue kept at most; when full, every other one is
@@ -27,7 +29,7 @@ typedef struct tf_obs_worker {
   double req_since;                                 /* when its open request arrived; < 0: none */
 } tf_obs_worker;
 
-typedef struct tf_obs_sample {
+typedef struct tf__obs_sample {
   double t;
   uint64_t queued, in_flight, done;
 } tf_obs_point;
@@ -36,7 +38,7 @@ typedef struct tf_obs {
   int trace; /* events are recorded (--trace or --timeline) */
   int nworkers;
   int serial; /* one rank: worker 0 is rank 0 itself */
-  double t0;  /* the master's time 0 (tf_now) */
+  double t0;  /* the master's time 0 (tf__now) */
   tf_trace master;
   tf_obs_worker *w;
   tf_obs_point *samples;
@@ -46,26 +48,40 @@ typedef struct tf_obs {
 } tf_obs;
 
 /* Whether any of --stats, --trace, --timeline was given. */
-int tf_obs_wanted(const tf_config *cfg);
+int tf__obs_wanted(const tf_config *cfg);
 /* Set up for nworkers; the master's trace starts at t0. 0 or TF_ENOMEM. */
-int tf_obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, double t0);
-void tf_obs_free(tf_obs *o);
+int tf__obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, double t0);
+void tf__obs_free(tf_obs *o);
 
-/* A sample of the master's queue at now (call when tf_obs_sample_due). */
-static inline int tf_obs_sample_due(const tf_obs *o, double now) {
+/* A sample of the master's queue at now (call when tf__obs_sample_due). */
+static inline int tf__obs_sample_due(const tf_obs *o, double now) {
   return o && now >= o->next_sample;
 }
-void tf_obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done);
+void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done);
 
-/* The BYE frame f of worker w, received at bye_recv (tf_now), from a worker
+/* The run starts at t0: time 0 of the master's clock, trace and samples. */
+void tf__obs_start(tf_obs *o, double t0);
+/* Worker w's request arrived at now; it was answered at now (the wait it had
+ * at the master is counted). */
+static inline void tf__obs_request_open(tf_obs *o, int w, double now) { o->w[w].req_since = now; }
+void tf__obs_request_answered(tf_obs *o, int w, double now);
+/* STOP went to worker w at now (tf__now). */
+static inline void tf__obs_stop_sent(tf_obs *o, int w, double now) {
+  o->w[w].stop_sent = now - o->t0;
+}
+/* The master's own message counts. */
+void tf__obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,
+                         uint64_t bytes_recv);
+
+/* The BYE frame f of worker w, received at bye_recv (tf__now), from a worker
  * that ran `tasks` tasks (its statistics): its counters and events, checked
  * to add up (else left out, and said), and its clock offset. Returns 0 or
  * TF_ENOMEM. */
-int tf_obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv);
+int tf__obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv);
 
 /* Write the files asked for; problems are logged. Returns 0 or TF_EIO
  * when a file could not be written. */
-int tf_obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
-                 int status);
+int tf__obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
+                  int status);
 
 #endif

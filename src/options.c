@@ -152,7 +152,7 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
   memcpy(t, tab, sizeof tab);
 }
 
-int tf_parse_size(const char *s, uint64_t *out) {
+int tf__parse_size(const char *s, uint64_t *out) {
   if (!s || !isdigit((unsigned char)*s)) return TF_EINVAL; /* no sign, no blanks */
   errno = 0;
   char *end;
@@ -219,7 +219,7 @@ static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
   }
   case TF_OPT_SIZE: {
     uint64_t v;
-    if (tf_parse_size(val, &v))
+    if (tf__parse_size(val, &v))
       return usage(err, n, "--%s: '%s' is not a size (a number with an optional K, M or G)",
                    o->name, val);
     if (!in_range(o, (double)v))
@@ -422,7 +422,7 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   return 0;
 }
 
-int tf_check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t err_size) {
+int tf__check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t err_size) {
   const char *files[] = {cfg->stats_file, cfg->trace_file, cfg->timeline_file, cfg->status_file};
   static const char *const opts[] = {"stats", "trace", "timeline", "status-file"};
   char why[600];

@@ -20,7 +20,7 @@
 /* Bytes of the final name kept in the temporary one, so that it stays under NAME_MAX. */
 #define TEMP_BASE_MAX 200
 
-const char *tf_file_kind(unsigned mode) {
+const char *tf__file_kind(unsigned mode) {
   switch (mode & S_IFMT) {
   case S_IFREG: return "a regular file";
   case S_IFDIR: return "a directory";

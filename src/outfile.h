@@ -6,6 +6,6 @@
 #include "taskfarm.h"
 
 /* "a directory", "a FIFO (named pipe)", ... for a st_mode. */
-const char *tf_file_kind(unsigned mode);
+const char *tf__file_kind(unsigned mode);
 
 #endif

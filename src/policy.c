@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-void tf_policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int max_depth) {
+void tf__policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int max_depth) {
   p->kind = kind;
   p->nworkers = nworkers > 0 ? nworkers : 1;
   p->max_depth = max_depth > 0 ? max_depth : 1;
@@ -14,12 +14,13 @@ void tf_policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int
   p->task_b = p->result_b = -1;
 }
 
-void tf_policy_set_share(tf_policy *p, uint64_t share) { p->share = share; }
+void tf__policy_set_share(tf_policy *p, uint64_t share) { p->share = share; }
 
 /* Weight of a new measurement in the moving averages. */
 #define NEW_WEIGHT 0.25
 
-void tf_policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t waits, double wait_s) {
+void tf__policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t waits,
+                        double wait_s) {
   if (tasks) {
     double t = busy_s / (double)tasks;
     p->task_s = p->task_s < 0 ? t : p->task_s + NEW_WEIGHT * (t - p->task_s);
@@ -36,11 +37,11 @@ static void average_bytes(double *avg, uint64_t n, uint64_t bytes) {
   *avg = *avg < 0 ? b : *avg + NEW_WEIGHT * (b - *avg);
 }
 
-void tf_policy_observe_task_bytes(tf_policy *p, uint64_t n, uint64_t bytes) {
+void tf__policy_observe_task_bytes(tf_policy *p, uint64_t n, uint64_t bytes) {
   average_bytes(&p->task_b, n, bytes);
 }
 
-void tf_policy_observe_result_bytes(tf_policy *p, uint64_t n, uint64_t bytes) {
+void tf__policy_observe_result_bytes(tf_policy *p, uint64_t n, uint64_t bytes) {
   average_bytes(&p->result_b, n, bytes);
 }
 
@@ -69,7 +70,7 @@ static int tail_share(const tf_policy *p, uint64_t left) {
   return share > INT32_MAX ? INT32_MAX : share < 1 ? 1 : (int)share;
 }
 
-tf_plan tf_policy_plan(const tf_policy *p, uint64_t left) {
+tf_plan tf__policy_plan(const tf_policy *p, uint64_t left) {
   int chunk, depth, send = 0; /* 0: one chunk */
   /* The most a worker may hold: --prefetch, and what its byte share holds.
    * Every schedule plans within it, so that a depth cut by bytes still

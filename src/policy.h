@@ -50,19 +50,19 @@ typedef struct tf_plan {
   int send; /* the most tasks the master puts in one answer (not sent to workers) */
 } tf_plan;
 
-void tf_policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int max_depth);
+void tf__policy_init(tf_policy *p, tf_schedule kind, int nworkers, int chunk, int max_depth);
 /* Feed what a worker reported: `tasks` tasks took `busy_s` seconds in all;
  * `waits` requests took `wait_s` seconds in all to be answered. */
-void tf_policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t waits, double wait_s);
+void tf__policy_observe(tf_policy *p, uint64_t tasks, double busy_s, uint64_t waits, double wait_s);
 /* Bytes: each worker's share of --max-in-flight (flow.h); the depth is kept
  * to what the share holds of tasks handed out and of the results they make,
  * so that a worker never holds tasks it cannot report. */
-void tf_policy_set_share(tf_policy *p, uint64_t share);
+void tf__policy_set_share(tf_policy *p, uint64_t share);
 /* Feed the bytes of `n` tasks sent or of `n` results received. */
-void tf_policy_observe_task_bytes(tf_policy *p, uint64_t n, uint64_t bytes);
-void tf_policy_observe_result_bytes(tf_policy *p, uint64_t n, uint64_t bytes);
+void tf__policy_observe_task_bytes(tf_policy *p, uint64_t n, uint64_t bytes);
+void tf__policy_observe_result_bytes(tf_policy *p, uint64_t n, uint64_t bytes);
 /* The plan for a worker now, with `left` tasks not yet handed out
  * (TF_LEFT_UNKNOWN while the app is still generating without a total). */
-tf_plan tf_policy_plan(const tf_policy *p, uint64_t left);
+tf_plan tf__policy_plan(const tf_policy *p, uint64_t left);
 
 #endif

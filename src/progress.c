@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-void tf_progress_init(tf_progress *p, const tf_config *cfg, double t0) {
+void tf__progress_init(tf_progress *p, const tf_config *cfg, double t0) {
   p->mode = cfg->progress;
   if (p->mode == TF_PROGRESS_AUTO)
     p->mode = cfg->quiet ? TF_PROGRESS_NONE : isatty(2) ? TF_PROGRESS_BAR : TF_PROGRESS_LINE;
@@ -31,7 +31,7 @@ static void clock_text(char *b, size_t n, double s) {
     snprintf(b, n, "%lu:%02lu", t / 60, t % 60);
 }
 
-void tf_progress_show(tf_progress *p, double now, const tf_progress_info *in) {
+void tf__progress_show(tf_progress *p, double now, const tf_progress_info *in) {
   p->next = now + p->every;
   double dt = now - p->last_t;
   if (dt > 0) {
@@ -84,7 +84,7 @@ void tf_progress_show(tf_progress *p, double now, const tf_progress_info *in) {
   fputs(line, stderr);
 }
 
-void tf_progress_end(tf_progress *p) {
+void tf__progress_end(tf_progress *p) {
   if (p->mode == TF_PROGRESS_BAR && p->drawn) fputs("\n", stderr);
   p->drawn = 0;
 }

@@ -27,13 +27,13 @@ typedef struct tf_progress_info {
 
 /* Resolve --progress (auto: bar on a terminal, else line; none under
  * --quiet unless asked for). t0 is when the run started. */
-void tf_progress_init(tf_progress *p, const tf_config *cfg, double t0);
+void tf__progress_init(tf_progress *p, const tf_config *cfg, double t0);
 /* Whether a report is due at now. */
-static inline int tf_progress_due(const tf_progress *p, double now) {
+static inline int tf__progress_due(const tf_progress *p, double now) {
   return p->mode != TF_PROGRESS_NONE && now >= p->next;
 }
-void tf_progress_show(tf_progress *p, double now, const tf_progress_info *in);
+void tf__progress_show(tf_progress *p, double now, const tf_progress_info *in);
 /* The run is over: end the bar's line. */
-void tf_progress_end(tf_progress *p);
+void tf__progress_end(tf_progress *p);
 
 #endif

@@ -3,10 +3,12 @@
 #include "queue.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "taskfarm.h"
+#include "vec.h"
 
-int tf_rec_before(const tf_rec *a, const tf_rec *b) {
+int tf__rec_before(const tf_rec *a, const tf_rec *b) {
   if (a->prio != b->prio) return a->prio > b->prio;
   return a->id < b->id;
 }
@@ -16,34 +18,20 @@ static tf_rec *run_at(const tf_queue *q, size_t i) {
 }
 
 static int run_push(tf_queue *q, const tf_rec *rec) {
-  if (q->run_n == q->cap_run) {
-    size_t cap = q->cap_run ? 2 * q->cap_run : 64;
-    tf_rec *r = malloc(cap * sizeof *r);
-    if (!r) return TF_ENOMEM;
-    for (size_t i = 0; i < q->run_n; i++)
-      r[i] = *run_at(q, i);
-    free(q->run);
-    q->run = r;
-    q->cap_run = cap;
-    q->run_head = 0;
-  }
+  if (q->run_n == q->cap_run &&
+      tf__ring_grow(&q->run, &q->cap_run, &q->run_head, q->run_n, sizeof *q->run, 64))
+    return TF_ENOMEM;
   q->run_n++;
   *run_at(q, q->run_n - 1) = *rec;
   return 0;
 }
 
 static int heap_push(tf_queue *q, const tf_rec *rec) {
-  if (q->heap_n == q->cap_heap) {
-    size_t cap = q->cap_heap ? 2 * q->cap_heap : 64;
-    tf_rec *h = realloc(q->heap, cap * sizeof *h);
-    if (!h) return TF_ENOMEM;
-    q->heap = h;
-    q->cap_heap = cap;
-  }
+  if (tf__vec_reserve(&q->heap, &q->cap_heap, q->heap_n + 1, sizeof *q->heap, 64)) return TF_ENOMEM;
   size_t i = q->heap_n++;
   while (i > 0) {
     size_t parent = (i - 1) / 2;
-    if (!tf_rec_before(rec, &q->heap[parent])) break;
+    if (!tf__rec_before(rec, &q->heap[parent])) break;
     q->heap[i] = q->heap[parent];
     i = parent;
   }
@@ -58,31 +46,53 @@ static void heap_pop(tf_queue *q, tf_rec *out) {
   for (;;) {
     size_t child = 2 * i + 1;
     if (child >= q->heap_n) break;
-    if (child + 1 < q->heap_n && tf_rec_before(&q->heap[child + 1], &q->heap[child])) child++;
-    if (!tf_rec_before(&q->heap[child], &last)) break;
+    if (child + 1 < q->heap_n && tf__rec_before(&q->heap[child + 1], &q->heap[child])) child++;
+    if (!tf__rec_before(&q->heap[child], &last)) break;
     q->heap[i] = q->heap[child];
     i = child;
   }
   if (q->heap_n) q->heap[i] = last;
 }
 
-int tf_queue_push(tf_queue *q, const tf_rec *rec) {
+int tf__rec_set_data(tf_rec *r, const void *data, uint32_t size) {
+  r->size = size;
+  r->data = NULL;
+  if (!size) return 0;
+  if (!(r->data = malloc(size))) return TF_ENOMEM;
+  memcpy(r->data, data, size);
+  return 0;
+}
+
+int tf__rec_copy(tf_rec *dst, const tf_rec *src) {
+  *dst = *src;
+  return tf__rec_set_data(dst, src->data, src->size);
+}
+
+int tf__queue_push(tf_queue *q, const tf_rec *rec) {
   /* In order behind the run's last record: append; otherwise the heap. */
-  int rc = !q->run_n || !tf_rec_before(rec, run_at(q, q->run_n - 1)) ? run_push(q, rec)
+  int rc = !q->run_n || !tf__rec_before(rec, run_at(q, q->run_n - 1)) ? run_push(q, rec)
                                                                       : heap_push(q, rec);
   if (!rc) q->bytes += rec->size;
   return rc;
+}
+
+int tf__queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size) {
+  tf_rec r = {id, prio, size, NULL, 0, -1};
+  if (tf__rec_set_data(&r, data, size)) return TF_ENOMEM;
+  if (tf__queue_push(q, &r) == 0) return 0;
+  free(r.data);
+  return TF_ENOMEM;
 }
 
 /* 1 when the run's head leaves first, 0 when the heap's. */
 static int run_first(const tf_queue *q) {
   if (!q->heap_n) return 1;
   if (!q->run_n) return 0;
-  return tf_rec_before(run_at(q, 0), &q->heap[0]);
+  return tf__rec_before(run_at(q, 0), &q->heap[0]);
 }
 
-int tf_queue_pop(tf_queue *q, tf_rec *out) {
-  if (!tf_queue_size(q)) return 0;
+int tf__queue_pop(tf_queue *q, tf_rec *out) {
+  if (!tf__queue_size(q)) return 0;
   if (run_first(q)) {
     *out = *run_at(q, 0);
     q->run_head = (q->run_head + 1) & (q->cap_run - 1);
@@ -94,12 +104,12 @@ int tf_queue_pop(tf_queue *q, tf_rec *out) {
   return 1;
 }
 
-const tf_rec *tf_queue_peek(const tf_queue *q) {
-  if (!tf_queue_size(q)) return NULL;
+const tf_rec *tf__queue_peek(const tf_queue *q) {
+  if (!tf__queue_size(q)) return NULL;
   return run_first(q) ? run_at(q, 0) : &q->heap[0];
 }
 
-void tf_queue_destroy(tf_queue *q) {
+void tf__queue_destroy(tf_queue *q) {
   for (size_t i = 0; i < q->run_n; i++)
     free(run_at(q, i)->data);
   for (size_t i = 0; i < q->heap_n; i++)

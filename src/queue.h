@@ -28,18 +28,28 @@ typedef struct tf_queue {
   uint64_t bytes; /* payload bytes of every record */
 } tf_queue;
 
+/* Give r a copy of size bytes of data (none when size is 0). Returns 0, or
+ * TF_ENOMEM with r->data NULL. */
+int tf__rec_set_data(tf_rec *r, const void *data, uint32_t size);
+/* *dst = *src with a copy of its payload. Returns 0, or TF_ENOMEM with
+ * dst->data NULL. */
+int tf__rec_copy(tf_rec *dst, const tf_rec *src);
+
 /* Nonzero when a must leave the queue before b. */
-int tf_rec_before(const tf_rec *a, const tf_rec *b);
+int tf__rec_before(const tf_rec *a, const tf_rec *b);
 
 /* Add a record; the queue takes ownership of rec->data. Returns 0 or
  * TF_ENOMEM (then the caller still owns the data). */
-int tf_queue_push(tf_queue *q, const tf_rec *rec);
+int tf__queue_push(tf_queue *q, const tf_rec *rec);
+/* Add a new record for task id with a copy of its size bytes of data.
+ * Returns 0 or TF_ENOMEM (then nothing was added or kept). */
+int tf__queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size);
 /* Remove the first record into *out (ownership passes). Returns 1, or 0 when
  * the queue is empty. */
-int tf_queue_pop(tf_queue *q, tf_rec *out);
-const tf_rec *tf_queue_peek(const tf_queue *q);
-static inline size_t tf_queue_size(const tf_queue *q) { return q->run_n + q->heap_n; }
+int tf__queue_pop(tf_queue *q, tf_rec *out);
+const tf_rec *tf__queue_peek(const tf_queue *q);
+static inline size_t tf__queue_size(const tf_queue *q) { return q->run_n + q->heap_n; }
 /* Free every record and the storage; the queue is then empty and usable. */
-void tf_queue_destroy(tf_queue *q);
+void tf__queue_destroy(tf_queue *q);
 
 #endif

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
-#include "farm.h"
+#include "clock.h"
+#include "resume.h"
+#include "clock.h"
+#include "log.h"
+#include "vec.h"
 
 /* The largest record a journal may hold: the largest result and the most
  * children one task may submit, whatever this run's --max-payload. */
@@ -22,57 +25,49 @@ typedef struct reader {
 
 static int read_record(void *arg, const tf_jrecord *r) {
   reader *rd = arg;
-  int rc = tf_idset_add(&rd->js->done, r->id);
+  int rc = tf__idset_add(&rd->js->done, r->id);
   if (rc == 0) {
-    tf_log(0, "journal %s: task %llu appears twice (again at byte %zu); it is left as it is",
-           rd->path, (unsigned long long)r->id, r->offset);
+    tf__log(0, "journal %s: task %llu appears twice (again at byte %zu); it is left as it is",
+            rd->path, (unsigned long long)r->id, r->offset);
     return TF_EJOURNAL;
   }
   if (rc < 0) return rc;
   size_t pos = 0;
   tf_jchild c;
-  while (tf_journal_next_child(r, &pos, &c)) {
-    tf_rec k = {c.id, c.prio, c.size, NULL, 0, -1};
-    if (c.size) {
-      if (!(k.data = malloc(c.size))) return TF_ENOMEM;
-      memcpy(k.data, c.data, c.size);
-    }
-    if (tf_queue_push(&rd->kids, &k)) {
-      free(k.data);
-      return TF_ENOMEM;
-    }
+  while (tf__journal_next_child(r, &pos, &c)) {
+    if (tf__queue_push_new(&rd->kids, c.id, c.prio, c.data, c.size)) return TF_ENOMEM;
     rd->s->tasks_spawned++;
   }
   rd->s->results++;
   rd->s->resumed++;
-  return tf_call_collect(rd->h, r->id, r->result, r->result_size);
+  return tf__call_collect(rd->h, r->id, r->result, r->result_size);
 }
 
 /* Read the journal back: every result to collect, every unfinished child
  * into q. The whole file was checked before, so collect sees nothing of a
  * journal that is then refused. */
-static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s, const unsigned char *buf,
-                  size_t len, tf_jscan *sc) {
+static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s,
+                  const unsigned char *buf, size_t len, tf_jscan *sc) {
   reader rd = {js, h, s, {0}, h->cfg->journal};
-  int rc = tf_journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, read_record, &rd, sc);
-  if (rc == TF_ENOMEM) tf_log(0, "out of memory reading the journal back");
+  int rc = tf__journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, read_record, &rd, sc);
+  if (rc == TF_ENOMEM) tf__log(0, "out of memory reading the journal back");
   tf_rec k;
   uint64_t requeued = 0;
-  while (tf_queue_pop(&rd.kids, &k)) {
-    if (rc || tf_idset_has(&js->done, k.id)) {
+  while (tf__queue_pop(&rd.kids, &k)) {
+    if (rc || tf__idset_has(&js->done, k.id)) {
       free(k.data);
-    } else if (tf_queue_push(q, &k)) {
+    } else if (tf__queue_push(q, &k)) {
       free(k.data);
-      tf_log(0, "out of memory queueing the journal's unfinished tasks");
+      tf__log(0, "out of memory queueing the journal's unfinished tasks");
       rc = TF_ENOMEM;
     } else {
       requeued++;
     }
   }
-  tf_queue_destroy(&rd.kids);
+  tf__queue_destroy(&rd.kids);
   if (!rc && !h->cfg->quiet)
-    tf_log(0, "resuming from journal %s: %llu results read back, %llu spawned tasks to run", h->cfg->journal,
-           (unsigned long long)s->resumed, (unsigned long long)requeued);
+    tf__log(0, "resuming from journal %s: %llu results read back, %llu spawned tasks to run",
+            h->cfg->journal, (unsigned long long)s->resumed, (unsigned long long)requeued);
   return rc;
 }
 
@@ -118,41 +113,41 @@ static void differences(char *out, size_t cap, const char *jargs, size_t jn, con
 /* Give up on the journal at open: let go of it (and its lock) untouched. */
 static int refuse(tf_jstate *js, unsigned char *buf, int rc) {
   free(buf);
-  tf_journal_close(&js->j, tf_now());
-  tf_idset_free(&js->done);
+  tf__journal_close(&js->j, tf__now());
+  tf__idset_free(&js->done);
   return rc;
 }
 
-int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
+int tf__js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   memset(js, 0, sizeof *js);
   const tf_config *cfg = h->cfg;
   if (!cfg->journal) return 0;
   const char *path = cfg->journal;
   unsigned char *buf = NULL;
   size_t len = 0;
-  int rc = tf_journal_open(&js->j, path, cfg->journal_sync, &buf, &len);
+  int rc = tf__journal_open(&js->j, path, cfg->journal_sync, &buf, &len);
   if (rc) {
-    tf_log(0, "%s", js->j.errmsg);
+    tf__log(0, "%s", js->j.errmsg);
     return rc == TF_ENOMEM ? TF_ENOMEM : TF_EJOURNAL;
   }
   if (js->j.lock_errno)
-    tf_log(0,
-           "journal %s: the file system cannot lock it (%s): a second run on this journal at the "
-           "same time would not be noticed (NFS needs its lock manager, Lustre -o flock)",
-           path, strerror(js->j.lock_errno));
+    tf__log(0,
+            "journal %s: the file system cannot lock it (%s): a second run on this journal at the "
+            "same time would not be noticed (NFS needs its lock manager, Lustre -o flock)",
+            path, strerror(js->j.lock_errno));
   if (len && !cfg->resume) {
-    tf_log(0,
-           "journal %s already exists (%zu bytes, from an earlier run): pass --resume to continue "
-           "from it, or remove it to start again",
-           path, len);
+    tf__log(0,
+            "journal %s already exists (%zu bytes, from an earlier run): pass --resume to continue "
+            "from it, or remove it to start again",
+            path, len);
     return refuse(js, buf, TF_EJOURNAL);
   }
   tf_jscan sc;
   memset(&sc, 0, sizeof sc);
   if (len) {
-    rc = tf_journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, NULL, NULL, &sc);
+    rc = tf__journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, NULL, NULL, &sc);
     if (rc) {
-      tf_log(0, "journal %s: %s; it is left as it is", path, sc.error);
+      tf__log(0, "journal %s: %s; it is left as it is", path, sc.error);
       return refuse(js, buf, TF_EJOURNAL);
     }
     if (sc.has_header && sc.fingerprint != cfg->fingerprint) {
@@ -164,33 +159,34 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
                  cfg->args);
       else
         differences(diff, sizeof diff, sc.args, sc.args_len, cfg->args);
-      tf_log(0,
-             "journal %s was written by another app or with other options (%s); it is left as "
-             "it is (run with the same options, or use another --journal)",
-             path, diff);
+      tf__log(0,
+              "journal %s was written by another app or with other options (%s); it is left as "
+              "it is (run with the same options, or use another --journal)",
+              path, diff);
       return refuse(js, buf, TF_EJOURNAL);
     }
   }
-  double now = tf_now();
+  double now = tf__now();
   if (len && sc.has_header) {
     if (sc.torn)
-      tf_log(0,
-             "journal %s: cutting off a torn last record (%zu bytes at byte %zu: the run was "
-             "stopped while writing it; that task runs again)",
-             path, sc.torn, sc.valid_len);
+      tf__log(0,
+              "journal %s: cutting off a torn last record (%zu bytes at byte %zu: the run was "
+              "stopped while writing it; that task runs again)",
+              path, sc.torn, sc.valid_len);
     rc = replay(js, h, q, s, buf, len, &sc);
     if (rc) return refuse(js, buf, rc == TF_ENOMEM || rc == TF_EJOURNAL ? rc : TF_EAPP);
     free(buf);
-    rc = tf_journal_continue(&js->j, sc.valid_len, now);
+    rc = tf__journal_continue(&js->j, sc.valid_len, now);
   } else {
     if (len)
-      tf_log(0, "journal %s holds only the start of a header (%zu bytes): starting from the beginning",
-             path, len);
+      tf__log(
+          0, "journal %s holds only the start of a header (%zu bytes): starting from the beginning",
+          path, len);
     free(buf);
-    rc = tf_journal_start(&js->j, cfg->fingerprint, cfg->args, strlen(cfg->args), now);
+    rc = tf__journal_start(&js->j, cfg->fingerprint, cfg->args, strlen(cfg->args), now);
   }
   if (rc) {
-    tf_log(0, "%s", js->j.errmsg);
+    tf__log(0, "%s", js->j.errmsg);
     return refuse(js, NULL, TF_EJOURNAL);
   }
   js->on = 1;
@@ -198,15 +194,9 @@ int tf_js_open(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s) {
   return 0;
 }
 
-int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size) {
+int tf__js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32_t size) {
   if (!js->on) return 0;
-  if (js->nkids == js->kcap) {
-    uint32_t cap = js->kcap ? 2 * js->kcap : 16;
-    tf_jchild *k = realloc(js->kids, cap * sizeof *k);
-    if (!k) return TF_ENOMEM;
-    js->kids = k;
-    js->kcap = cap;
-  }
+  if (tf__vec_reserve(&js->kids, &js->kcap, js->nkids + 1, sizeof *js->kids, 16)) return TF_ENOMEM;
   js->kids[js->nkids++] = (tf_jchild){id, prio, size, data};
   return 0;
 }
@@ -214,34 +204,34 @@ int tf_js_kid(tf_jstate *js, uint64_t id, int32_t prio, const void *data, uint32
 /* The journal's first I/O error sticks: every later write, flush and the close return it
  * again, and it is said once. */
 static int io_error(tf_jstate *js) {
-  if (!js->said) tf_log(0, "%s", js->j.errmsg);
+  if (!js->said) tf__log(0, "%s", js->j.errmsg);
   js->said = 1;
   return TF_EJOURNAL;
 }
 
-int tf_js_result(tf_jstate *js, uint64_t id, const void *data, size_t size) {
+int tf__js_result(tf_jstate *js, uint64_t id, const void *data, size_t size) {
   if (!js->on) return 0;
-  int rc = tf_journal_add(&js->j, id, data, size, js->kids, js->nkids, tf_now());
+  int rc = tf__journal_add(&js->j, id, data, size, js->kids, js->nkids, tf__now());
   js->nkids = 0;
-  if (rc == TF_ENOMEM) tf_log(0, "out of memory journaling task %llu", (unsigned long long)id);
+  if (rc == TF_ENOMEM) tf__log(0, "out of memory journaling task %llu", (unsigned long long)id);
   return rc == TF_ENOMEM ? rc : rc ? io_error(js) : 0;
 }
 
-int tf_js_tick(tf_jstate *js, double now) {
+int tf__js_tick(tf_jstate *js, double now) {
   if (!js->on) return 0;
-  return tf_journal_tick(&js->j, now) ? io_error(js) : 0;
+  return tf__journal_tick(&js->j, now) ? io_error(js) : 0;
 }
 
-int tf_js_flush(tf_jstate *js) {
+int tf__js_flush(tf_jstate *js) {
   if (!js->on) return 0;
-  return tf_journal_flush(&js->j, tf_now()) ? io_error(js) : 0;
+  return tf__journal_flush(&js->j, tf__now()) ? io_error(js) : 0;
 }
 
-int tf_js_close(tf_jstate *js) {
+int tf__js_close(tf_jstate *js) {
   int rc = 0;
-  if (js->on && tf_journal_close(&js->j, tf_now())) rc = io_error(js);
+  if (js->on && tf__journal_close(&js->j, tf__now())) rc = io_error(js);
   js->on = 0;
-  tf_idset_free(&js->done);
+  tf__idset_free(&js->done);
   free(js->kids);
   js->kids = NULL;
   js->nkids = js->kcap = 0;

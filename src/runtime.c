@@ -6,31 +6,19 @@
 #include <unistd.h>
 
 #include "comm.h"
-#include "farm.h"
+#include "beat.h"
+#include "clock.h"
+#include "handle.h"
+#include "layout.h"
+#include "log.h"
+#include "roles.h"
+#include "stats.h"
 #include "idle.h"
 #include "observe.h"
 #include "options.h"
 #include "signals.h"
 #include "topo.h"
 
-const char *tf_strerror(int code) {
-  switch (code) {
-  case TF_OK: return "success";
-  case TF_EINVAL: return "invalid argument";
-  case TF_ENOMEM: return "out of memory";
-  case TF_ETOOBIG: return "payload larger than the limit (--max-payload)";
-  case TF_EPROTO: return "malformed or unexpected message";
-  case TF_EMPI: return "MPI error";
-  case TF_EAPP: return "an app callback failed";
-  case TF_EUSAGE: return "bad command line";
-  case TF_ESTATE: return "call not allowed here";
-  case TF_EHELP: return "help or version requested";
-  case TF_ESTOPPED: return "stopped by a signal before the end (resumable)";
-  case TF_EJOURNAL: return "the journal could not be read, written or trusted";
-  case TF_EIO: return "a file could not be made, written or renamed";
-  default: return "unknown error";
-  }
-}
 
 /* " 3 17 42", the first TF_FAILED_LISTED of n ids, then " ..." if more. */
 static void print_ids(const uint64_t *ids, uint64_t n) {
@@ -76,14 +64,15 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
     fprintf(stderr,
             "taskfarm:   stopped by %s: %llu task%s not done (%llu in workers' hands, %llu never "
             "sent)%s; %s (exit status %d%s)\n",
-            tf_signal_name(s->stop_signal), (unsigned long long)s->not_done,
+            tf__signal_name(s->stop_signal), (unsigned long long)s->not_done,
             s->not_done == 1 ? "" : "s", (unsigned long long)s->not_done_held,
             (unsigned long long)(s->not_done - s->not_done_held), more,
             cfg->journal ? "the journal holds every result: run again with --resume"
                          : "no --journal was given, so the results so far are lost",
             TF_EXIT_STOPPED,
-            s->urgent ? "; mpirun itself exits 1 after SIGTERM or Ctrl-C: --status-file keeps the 75"
-                      : "");
+            s->urgent
+                ? "; mpirun itself exits 1 after SIGTERM or Ctrl-C: --status-file keeps the 75"
+                : "");
   else if (status && (s->not_done || s->more_to_generate)) {
     fprintf(stderr, "taskfarm:   %llu task%s not done:", (unsigned long long)s->not_done,
             s->not_done == 1 ? "" : "s");
@@ -144,13 +133,15 @@ static int check_setup(const tf_app *app, const tf_config *cfg, int rank) {
   else if (cfg->max_payload > TF_MAX_PAYLOAD_LIMIT)
     why = "max_payload over 1 GiB";
   if (!why) return 0;
-  if (rank == 0) tf_log(0, "tf_run: %s", why);
+  if (rank == 0) tf__log(0, "tf_run: %s", why);
   return TF_EINVAL;
 }
 
 /* How a farm ended, for tf_main's end of the process. */
 typedef struct farm_end {
+  uint64_t lost;   /* workers declared lost */
   int stuck;       /* a worker may still run: abort the job rather than finalize */
+  uint64_t stuck_workers; /* workers left in a task given up on */
   int peer_lost;   /* a rank was lost: MPI_Finalize may wait forever */
   int urgent;      /* mpirun kills every rank in a second: no MPI_Finalize */
   int from_master; /* a worker's status is the master's verdict */
@@ -172,7 +163,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   if (rc) return rc;
   MPI_Comm dup;
   if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) {
-    tf_log(crank, "tf_run: MPI_Comm_dup failed");
+    tf__log(crank, "tf_run: MPI_Comm_dup failed");
     return TF_EMPI;
   }
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
@@ -182,17 +173,17 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int nworkers = size > 1 ? size - 1 : 1;
   /* Where every rank runs: collective, so before the roles part. */
   tf_topo topo;
-  rc = tf_topo_gather(dup, &topo);
+  rc = tf__topo_gather(dup, &topo);
   if (rc) {
-    if (rank == 0) tf_log(0, "cannot learn where the ranks run: %s", tf_strerror(rc));
+    if (rank == 0) tf__log(0, "cannot learn where the ranks run: %s", tf_strerror(rc));
     MPI_Comm_free(&dup);
     return rc;
   }
   if (rank == 0 && (cfg->info || cfg->verbose)) {
     fflush(stdout);
-    tf_topo_print(&topo, cfg->info ? stdout : stderr);
+    tf__topo_print(&topo, cfg->info ? stdout : stderr);
   }
-  tf_topo_free(&topo);
+  tf__topo_free(&topo);
   if (cfg->info) {
     MPI_Comm_free(&dup);
     return 0;
@@ -204,32 +195,36 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   s.w_wait_ns = calloc((size_t)nworkers, sizeof *s.w_wait_ns);
   s.w_frames = calloc((size_t)nworkers, sizeof *s.w_frames);
   if (!s.w_tasks || !s.w_busy_ns || !s.w_wait_ns || !s.w_frames) {
-    tf_log(rank, "out of memory starting the farm");
+    tf__log(rank, "out of memory starting the farm");
     rc = TF_ENOMEM;
-  } else if (rank == 0 && tf_obs_wanted(cfg) &&
+  } else if (rank == 0 && tf__obs_wanted(cfg) &&
              (!(s.obs = malloc(sizeof *s.obs)) ||
-              tf_obs_init(s.obs, cfg, nworkers, size == 1, tf_now()))) {
-    tf_log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
+              tf__obs_init(s.obs, cfg, nworkers, size == 1, tf__now()))) {
+    tf__log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
     rc = TF_ENOMEM;
   } else {
-    tf_signals_install(rank == 0, rank);
+    tf_layout layout;
+    tf__layout_init(&layout, rank, size);
+    tf__signals_install(layout.role != TF_ROLE_WORKER, rank);
     if (owns_process) s.leave = leave_process;
-    if (size == 1)
-      rc = tf_serial_run(app, cfg, &s);
-    else if (rank == 0)
-      rc = tf_master_run(dup, app, cfg, &s);
+    if (layout.role == TF_ROLE_SERIAL)
+      rc = tf__serial_run(app, cfg, &s);
+    else if (layout.role == TF_ROLE_ROOT)
+      rc = tf__root_run(dup, &layout, app, cfg, &s);
     else
-      rc = tf_worker_run(dup, app, cfg, &s);
-    tf_signals_restore();
+      rc = tf__worker_run(dup, &layout, app, cfg, &s);
+    tf__signals_restore();
   }
   if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);
   if (owns_process && rank == 0 && cfg->status_file)
     write_status_file(cfg->status_file, exit_status(rc));
   if (s.obs) {
-    tf_obs_write(s.obs, cfg, app, &s, rc); /* a file it cannot write is logged, not fatal */
-    tf_obs_free(s.obs);
+    tf__obs_write(s.obs, cfg, app, &s, rc); /* a file it cannot write is logged, not fatal */
+    tf__obs_free(s.obs);
     free(s.obs);
   }
+  end->lost = s.lost;
+  end->stuck_workers = s.stuck_workers;
   end->stuck = s.stuck;
   end->peer_lost = s.peer_lost;
   end->urgent = s.urgent;
@@ -242,10 +237,22 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   return rc;
 }
 
-int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+int tf_run_ex(MPI_Comm comm, const tf_app *app, const tf_config *cfg, tf_run_report *report) {
   farm_end end;
-  tf_stop_reset(); /* a signal from before this farm is not for it */
-  return run_farm(comm, app, cfg, 0, &end);
+  tf__stop_reset(); /* a signal from before this farm is not for it */
+  int rc = run_farm(comm, app, cfg, 0, &end);
+  /* A worker left in a task that hangs says goodbye from its heartbeat
+   * thread, but only tf_main's workers then end their process: here it never
+   * returns from tf_run. */
+  int stuck = end.stuck || end.stuck_workers > 0;
+  if (report)
+    *report = (tf_run_report){
+        .lost = end.lost, .stuck = stuck, .finalize_unsafe = stuck || end.peer_lost};
+  return rc;
+}
+
+int tf_run(MPI_Comm comm, const tf_app *app, const tf_config *cfg) {
+  return tf_run_ex(comm, app, cfg, NULL);
 }
 
 /* --status-file: the exit status, written whole (tf_output_*: a new file with
@@ -258,7 +265,7 @@ static void write_status_file(const char *path, int status) {
     fprintf(out.file, "%d\n", status);
     if (tf_output_commit(&out, err, sizeof err) == 0) return;
   }
-  tf_log(0, "--status-file %s", err);
+  tf__log(0, "--status-file %s", err);
 }
 
 /* Every file rank 0 writes at the end can be made: said at the start, not
@@ -267,7 +274,7 @@ static int outputs_ok(const tf_app *app, const tf_config *cfg, const char *name,
   int ok = 1;
   if (rank == 0) {
     char err[700];
-    ok = tf_check_outputs(app, cfg, err, sizeof err) == 0;
+    ok = tf__check_outputs(app, cfg, err, sizeof err) == 0;
     if (!ok) fprintf(stderr, "%s: %s\n", name, err);
   }
   MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -294,11 +301,11 @@ static void end_barrier(void) {
   MPI_Request req;
   if (MPI_Ibarrier(MPI_COMM_WORLD, &req) != MPI_SUCCESS) return;
   tf_idle idle;
-  tf_idle_init(&idle, TF_IDLE_BACKOFF);
+  tf__idle_init(&idle, TF_IDLE_BACKOFF);
   for (;;) {
     int done = 0;
     if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done) return;
-    tf_idle_wait(&idle);
+    tf__idle_wait(&idle);
   }
 }
 
@@ -308,10 +315,10 @@ static void end_barrier(void) {
  * MPI_Finalize, with a deadline after a lost peer (it can wait forever on
  * a dead connection; the results are safe by now). */
 static void end_process(int status, int peer_lost, int rank) {
-  tf_finalize_deadline(peer_lost ? 3 : 300, status, rank);
+  tf__finalize_deadline(peer_lost ? 3 : 300, status, rank);
   if (!peer_lost) end_barrier();
   MPI_Finalize();
-  tf_finalize_done();
+  tf__finalize_done();
 }
 
 /* A worker stuck in a task ends its process this way, from its heartbeat
@@ -326,15 +333,15 @@ static void leave_process(int status, int peer_lost) {
 int tf_main(int argc, char **argv, const tf_app *app) {
   /* The command line first: it says whether workers need heartbeats, and
    * with them MPI_THREAD_SERIALIZED (a worker's heartbeat thread sends while
-   * execute runs), which costs Open MPI a third of its message rate. */
+   * execute runs), which costs Open MPI about a quarter of its message rate. */
   /* A stop signal that comes while MPI starts is noted, not fatal. */
-  tf_signals_early();
+  tf__signals_early();
   const char *name = app && app->name ? app->name : (argc > 0 ? argv[0] : "taskfarm");
   tf_config cfg;
   tf_config_defaults(&cfg);
   char err[256];
   int rc = app ? tf_parse_args(argc, argv, app, &cfg, err, sizeof err) : TF_EINVAL;
-  int level = rc == 0 && tf_heartbeats_wanted(&cfg) ? MPI_THREAD_SERIALIZED : MPI_THREAD_SINGLE;
+  int level = rc == 0 && tf__heartbeats_wanted(&cfg) ? MPI_THREAD_SERIALIZED : MPI_THREAD_SINGLE;
   int provided = 0;
   if (MPI_Init_thread(&argc, &argv, level, &provided) != MPI_SUCCESS) {
     fprintf(stderr, "taskfarm: MPI_Init failed\n");
@@ -343,7 +350,8 @@ int tf_main(int argc, char **argv, const tf_app *app) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (level > MPI_THREAD_SINGLE && provided < level && rank == 0)
-    tf_log(0, "MPI gives no MPI_THREAD_SERIALIZED: no heartbeats, no worker will be declared lost");
+    tf__log(0,
+            "MPI gives no MPI_THREAD_SERIALIZED: no heartbeats, no worker will be declared lost");
   if (rc == TF_EHELP) {
     if (rank == 0) {
       if (!strcmp(err, "help"))
@@ -378,7 +386,7 @@ int tf_main(int argc, char **argv, const tf_app *app) {
   }
   farm_end end;
   rc = run_farm(MPI_COMM_WORLD, app, &cfg, 1, &end);
-  tf_signals_ignore_stops(); /* the run is over: a late stop signal must not kill the rank */
+  tf__signals_ignore_stops(); /* the run is over: a late stop signal must not kill the rank */
   int status = exit_status(rc);
   /* The run's outcome is rank 0's to report: a worker that exited with it
    * before rank 0 had written everything would make mpirun kill rank 0. */

@@ -5,14 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
-#include "farm.h"
+#include "clock.h"
+#include "handle.h"
+#include "ids.h"
+#include "log.h"
+#include "resume.h"
+#include "roles.h"
 #include "observe.h"
 #include "progress.h"
 #include "signals.h"
 
 static int out_of_memory(const tf_handle *h) {
-  tf_log(0, "out of memory queueing task %llu or its children", (unsigned long long)h->cur_id);
+  tf__log(0, "out of memory queueing task %llu or its children", (unsigned long long)h->cur_id);
   return TF_ENOMEM;
 }
 
@@ -20,28 +24,20 @@ static int out_of_memory(const tf_handle *h) {
 static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_idset *spawned,
                           tf_run_stats *stats) {
   if (!h->nchildren) return 0;
-  tf_wire_finish(&h->spawns);
+  tf__wire_finish(&h->spawns);
   tf_frame f;
   char why[200];
-  if (tf_wire_decode(h->spawns.buf, h->spawns.len, h->cfg->max_payload, &f, why, sizeof why)) {
-    tf_log(0, "internal error: children of task %llu: %s", (unsigned long long)h->cur_id, why);
+  if (tf__wire_decode(h->spawns.buf, h->spawns.len, h->cfg->max_payload, &f, why, sizeof why)) {
+    tf__log(0, "internal error: children of task %llu: %s", (unsigned long long)h->cur_id, why);
     return TF_EPROTO;
   }
   size_t pos = 0;
   tf_entry e;
-  for (uint32_t index = 0; tf_wire_next(&f, &pos, &e); index++) {
-    int rc = tf_check_child(spawned, h->cur_id, index, e.id, 0);
+  for (uint32_t index = 0; tf__wire_next(&f, &pos, &e); index++) {
+    int rc = tf__check_child(spawned, h->cur_id, index, e.id, 0);
     if (rc) return rc;
-    if (tf_js_kid(js, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
-    tf_rec r = {e.id, e.prio, e.size, NULL, 0, -1};
-    if (e.size) {
-      if (!(r.data = malloc(e.size))) return out_of_memory(h);
-      memcpy(r.data, e.data, e.size);
-    }
-    if (tf_queue_push(q, &r)) {
-      free(r.data);
-      return out_of_memory(h);
-    }
+    if (tf__js_kid(js, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
+    if (tf__queue_push_new(q, e.id, e.prio, e.data, e.size)) return out_of_memory(h);
     stats->tasks_spawned++;
   }
   return 0;
@@ -50,55 +46,55 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_idset *sp
 static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *js,
                        tf_idset *spawned, tf_run_stats *stats) {
   tf_rec r;
-  tf_queue_pop(q, &r);
-  int rc = tf_handle_begin_execute(h, r.id);
+  tf__queue_pop(q, &r);
+  int rc = tf__handle_begin_execute(h, r.id);
   if (rc) {
     free(r.data);
     return rc;
   }
   tf_task t = {r.id, r.prio, r.attempt, r.data, r.size};
-  tf_crash_set_task(r.id);
+  tf__crash_set_task(r.id);
   int xrc = app->execute(h, &t, app->ctx);
-  tf_crash_clear();
+  tf__crash_clear();
   h->phase = TF_IN_NONE;
   if (xrc != 0 || h->error) {
     char why[TF_WIRE_MAX_MESSAGE];
     if (h->error)
       snprintf(why, sizeof why, "%s", h->errmsg);
     else
-      snprintf(why, sizeof why, "execute returned %d%s", xrc, tf_rc_hint(xrc));
+      snprintf(why, sizeof why, "execute returned %d%s", xrc, tf__rc_hint(xrc));
     /* Its children are dropped with it. */
-    rc = tf_after_failure(h->cfg, stats, &r, 0, why, strlen(why));
-    if (rc == 1 && tf_queue_push(q, &r) == 0) return 0;
+    rc = tf__after_failure(h->cfg, stats, &r, 0, why, strlen(why));
+    if (rc == 1 && tf__queue_push(q, &r) == 0) return 0;
     free(r.data);
     return rc == 1 ? out_of_memory(h) : rc;
   }
   free(r.data);
   if ((rc = queue_children(h, q, js, spawned, stats))) return rc;
   stats->results++;
-  if ((rc = tf_js_result(js, r.id, h->result, h->result_len))) return rc;
-  return tf_call_collect(h, r.id, h->result, h->result_len);
+  if ((rc = tf__js_result(js, r.id, h->result, h->result_len))) return rc;
+  return tf__call_collect(h, r.id, h->result, h->result_len);
 }
 
-int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
+int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
   tf_handle h;
   tf_queue q = {0};
-  tf_handle_init(&h, app, cfg, 0, 1, 0);
+  tf__handle_init(&h, app, cfg, 0, 1, 0);
   h.queue = &q;
   size_t window = 2 * (size_t)cfg->prefetch + 64;
-  double t0 = tf_now();
+  double t0 = tf__now();
   tf_jstate js;
   tf_idset spawned = {0};
   int master_ok = 0, init_ok = 0;
-  int rc = tf_call_hook(&h, app->master_init, "master_init");
+  int rc = tf__call_hook(&h, app->master_init, "master_init");
   if (!rc) {
     master_ok = 1;
-    rc = tf_js_open(&js, &h, &q, stats);
+    rc = tf__js_open(&js, &h, &q, stats);
   } else {
     memset(&js, 0, sizeof js);
   }
   if (!rc) {
-    rc = tf_call_hook(&h, app->worker_init, "worker_init");
+    rc = tf__call_hook(&h, app->worker_init, "worker_init");
     init_ok = rc == 0;
   }
   int done = 0;
@@ -107,47 +103,47 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
   tf_obs *obs = stats->obs;
   tf_trace tr = {0};
   if (obs) obs->t0 = obs->next_sample = t0;
-  if (obs && obs->trace && tf_trace_init(&tr, (size_t)cfg->trace_events, t0))
-    tf_log(0, "no room for %llu trace events (--trace-events): none are recorded",
-           (unsigned long long)cfg->trace_events);
+  if (obs && obs->trace && tf__trace_init(&tr, (size_t)cfg->trace_events, t0))
+    tf__log(0, "no room for %llu trace events (--trace-events): none are recorded",
+            (unsigned long long)cfg->trace_events);
   tf_progress prog;
-  tf_progress_init(&prog, cfg, t0);
+  tf__progress_init(&prog, cfg, t0);
   while (!rc) {
-    int sig = tf_stop_signal();
+    int sig = tf__stop_signal();
     if (sig) { /* nothing is in flight here: stop at once */
-      tf_log(0, "%s: stopping after the task that was running", tf_signal_name(sig));
+      tf__log(0, "%s: stopping after the task that was running", tf__signal_name(sig));
       stats->stop_signal = sig;
-      stats->urgent = tf_stop_urgent(); /* mpirun -np 1 kills it in a second */
+      stats->urgent = tf__stop_urgent(); /* mpirun -np 1 kills it in a second */
       rc = TF_ESTOPPED;
       break;
     }
-    while (!rc && !done && tf_queue_size(&q) < window) {
-      size_t before = tf_queue_size(&q);
-      rc = tf_call_generate(&h, &done, &stats->tasks_generated);
-      if (tf_queue_size(&q) == before) break;
+    while (!rc && !done && tf__queue_size(&q) < window) {
+      size_t before = tf__queue_size(&q);
+      rc = tf__call_generate(&h, &done, &stats->tasks_generated);
+      if (tf__queue_size(&q) == before) break;
     }
-    if (rc || !tf_queue_size(&q)) {
+    if (rc || !tf__queue_size(&q)) {
       if (!rc && !done) continue; /* generate said more but gave none yet */
       break;
     }
-    double a = tf_now();
-    uint64_t before = stats->results, id = tf_queue_peek(&q)->id;
+    double a = tf__now();
+    uint64_t before = stats->results, id = tf__queue_peek(&q)->id;
     rc = execute_one(&h, app, &q, &js, &spawned, stats);
-    double b = tf_now();
+    double b = tf__now();
     busy_ns += (uint64_t)((b - a) * 1e9);
-    if (tr.on) tf_trace_add(&tr, TF_EV_TASK, id, stats->results == before, a, b);
-    if (tf_obs_sample_due(obs, b)) tf_obs_sample(obs, b, tf_queue_size(&q), 1, stats->results);
-    if (tf_progress_due(&prog, b)) {
+    if (tr.on) tf__trace_add(&tr, TF_EV_TASK, id, stats->results == before, a, b);
+    if (tf__obs_sample_due(obs, b)) tf__obs_sample(obs, b, tf__queue_size(&q), 1, stats->results);
+    if (tf__progress_due(&prog, b)) {
       tf_progress_info in = {stats->results + stats->failed,
                              done ? stats->tasks_generated + stats->tasks_spawned
                              : h.total ? h.total + stats->tasks_spawned
                                        : 0,
                              stats->failed, stats->retried, 1, 1};
-      tf_progress_show(&prog, b, &in);
+      tf__progress_show(&prog, b, &in);
     }
-    if (!rc && js.on && tf_js_tick(&js, b)) rc = TF_EJOURNAL;
+    if (!rc && js.on && tf__js_tick(&js, b)) rc = TF_EJOURNAL;
   }
-  tf_progress_end(&prog);
+  tf__progress_end(&prog);
   if (obs && tr.on) { /* worker 0's events, on the master's clock already */
     obs->w[0].ev = tr.ev;
     obs->w[0].nev = tr.n;
@@ -155,27 +151,27 @@ int tf_serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) 
     obs->w[0].reported = 1;
     tr.ev = NULL;
   }
-  tf_trace_free(&tr);
-  int frc = init_ok ? tf_call_hook(&h, app->worker_fini, "worker_fini") : 0;
+  tf__trace_free(&tr);
+  int frc = init_ok ? tf__call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
-  int jrc = tf_js_close(&js); /* what finished is safe before finish runs */
+  int jrc = tf__js_close(&js); /* what finished is safe before finish runs */
   if (!rc) rc = jrc;
-  if (!rc) rc = tf_call_finish(&h);
+  if (!rc) rc = tf__call_finish(&h);
   if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
-  if (master_ok && (frc = tf_call_master_fini(&h, rc)) && !rc) rc = frc;
+  if (master_ok && (frc = tf__call_master_fini(&h, rc)) && !rc) rc = frc;
   if (rc) { /* what was left undone: named in the summary */
     tf_rec r;
-    while (tf_queue_pop(&q, &r)) {
-      tf_note_not_done(stats, r.id);
+    while (tf__queue_pop(&q, &r)) {
+      tf__note_not_done(stats, r.id);
       free(r.data);
     }
     stats->more_to_generate = !done;
   }
-  stats->wall = tf_now() - t0;
+  stats->wall = tf__now() - t0;
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;
-  tf_queue_destroy(&q);
-  tf_idset_free(&spawned);
-  tf_handle_free(&h);
+  tf__queue_destroy(&q);
+  tf__idset_free(&spawned);
+  tf__handle_free(&h);
   return rc;
 }

@@ -17,15 +17,15 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NCRASH (int)(sizeof crash_signals / sizeof *crash_signals)
 
 static volatile sig_atomic_t stop_sig, stop_n, cont_n;
-volatile sig_atomic_t tf_crash_in_task;
-volatile uint64_t tf_crash_task_id;
+volatile sig_atomic_t tf__crash_in_task;
+volatile uint64_t tf__crash_task_id;
 static volatile sig_atomic_t exit_status;
 static char prefix[64]; /* "taskfarm: rank R: " */
 static struct sigaction old_stop[NSTOP], old_crash[NCRASH], old_alarm, old_cont;
 static int installed, installed_stop;
 static char altstack[64 * 1024]; /* a crash may be a stack overflow */
 
-const char *tf_signal_name(int sig) {
+const char *tf__signal_name(int sig) {
   switch (sig) {
   case SIGUSR1: return "SIGUSR1";
   case SIGUSR2: return "SIGUSR2";
@@ -75,14 +75,14 @@ static size_t put_u64(char *buf, size_t n, size_t cap, uint64_t v) {
 static void on_crash(int sig) {
   char msg[512];
   size_t n = put(msg, 0, sizeof msg, prefix);
-  if (tf_crash_in_task) {
+  if (tf__crash_in_task) {
     n = put(msg, n, sizeof msg, "task ");
-    n = put_u64(msg, n, sizeof msg, tf_crash_task_id);
+    n = put_u64(msg, n, sizeof msg, tf__crash_task_id);
     n = put(msg, n, sizeof msg, " crashed with ");
   } else {
     n = put(msg, n, sizeof msg, "crashed outside any task with ");
   }
-  n = put(msg, n, sizeof msg, tf_signal_name(sig));
+  n = put(msg, n, sizeof msg, tf__signal_name(sig));
   n = put(msg, n, sizeof msg,
           "; this process dies now (under mpirun, --enable-recovery lets the others go on; "
           "--journal and --resume keep what finished)\n");
@@ -99,11 +99,11 @@ static void on_crash(int sig) {
  * it says nothing.) */
 static void on_process_exit(int status, void *arg) {
   (void)arg;
-  if (!tf_crash_in_task) return;
+  if (!tf__crash_in_task) return;
   char msg[512];
   size_t n = put(msg, 0, sizeof msg, prefix);
   n = put(msg, n, sizeof msg, "task ");
-  n = put_u64(msg, n, sizeof msg, tf_crash_task_id);
+  n = put_u64(msg, n, sizeof msg, tf__crash_task_id);
   n = put(msg, n, sizeof msg, " called exit(");
   if (status < 0) n = put(msg, n, sizeof msg, "-");
   n = put_u64(msg, n, sizeof msg, (uint64_t)(status < 0 ? -(int64_t)status : status));
@@ -114,7 +114,7 @@ static void on_process_exit(int status, void *arg) {
   (void)w;
 }
 
-void tf_signals_early(void) {
+void tf__signals_early(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sigemptyset(&sa.sa_mask);
@@ -124,12 +124,12 @@ void tf_signals_early(void) {
     if (stop_signals[i] != SIGINT) sigaction(stop_signals[i], &sa, NULL);
 }
 
-void tf_signals_ignore_stops(void) {
+void tf__signals_ignore_stops(void) {
   for (int i = 0; i < NSTOP; i++)
     signal(stop_signals[i], SIG_IGN);
 }
 
-void tf_signals_install(int master, int rank) {
+void tf__signals_install(int master, int rank) {
   if (installed) return;
   snprintf(prefix, sizeof prefix, "taskfarm: rank %d: ", rank);
   stack_t ss;
@@ -160,7 +160,7 @@ void tf_signals_install(int master, int rank) {
   installed = 1;
 }
 
-void tf_signals_restore(void) {
+void tf__signals_restore(void) {
   if (!installed) return;
   for (int i = 0; i < NSTOP; i++)
     if (installed_stop == 2 || stop_signals[i] != SIGINT) sigaction(stop_signals[i], &old_stop[i], NULL);
@@ -170,16 +170,15 @@ void tf_signals_restore(void) {
   installed = 0;
 }
 
-int tf_stop_signal(void) { return stop_sig; }
-int tf_stop_count(void) { return stop_n; }
-void tf_stop_reset(void) { stop_sig = stop_n = 0; }
-unsigned tf_cont_count(void) { return (unsigned)cont_n; }
+int tf__stop_signal(void) { return stop_sig; }
+int tf__stop_count(void) { return stop_n; }
+void tf__stop_reset(void) { stop_sig = stop_n = 0; }
+unsigned tf__cont_count(void) { return (unsigned)cont_n; }
 
-int tf_stop_urgent(void) {
+int tf__stop_urgent(void) {
   /* mpirun (ORTE) tells the ranks it started where it is; srun does not */
   return stop_sig == SIGTERM && getenv("OMPI_MCA_orte_hnp_uri") != NULL;
 }
-
 
 static void on_alarm(int sig) {
   (void)sig;
@@ -191,7 +190,7 @@ static void on_alarm(int sig) {
   _exit(exit_status);
 }
 
-void tf_finalize_deadline(unsigned seconds, int status, int rank) {
+void tf__finalize_deadline(unsigned seconds, int status, int rank) {
   snprintf(prefix, sizeof prefix, "taskfarm: rank %d: ", rank);
   exit_status = status;
   struct sigaction sa;
@@ -202,7 +201,7 @@ void tf_finalize_deadline(unsigned seconds, int status, int rank) {
   alarm(seconds);
 }
 
-void tf_finalize_done(void) {
+void tf__finalize_done(void) {
   alarm(0);
   sigaction(SIGALRM, &old_alarm, NULL);
 }

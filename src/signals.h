@@ -11,54 +11,54 @@
 #include <stdint.h>
 
 /* Install the handlers for a master (1) or a worker (0) of rank `rank`;
- * tf_signals_restore puts back what was there before. */
-void tf_signals_install(int master, int rank);
-void tf_signals_restore(void);
+ * tf__signals_restore puts back what was there before. */
+void tf__signals_install(int master, int rank);
+void tf__signals_restore(void);
 
 /* After the farm, while the process ends: the stop signals are ignored (a
  * stop has nothing left to stop, and their default action would kill the
  * rank in the middle of MPI_Finalize). */
-void tf_signals_ignore_stops(void);
+void tf__signals_ignore_stops(void);
 
 /* Before MPI_Init, when the role is not known yet: note SIGUSR1, SIGUSR2
  * and SIGTERM instead of dying of them (mpirun forwards them as soon as the
- * ranks exist). tf_signals_install takes over. */
-void tf_signals_early(void);
+ * ranks exist). tf__signals_install takes over. */
+void tf__signals_early(void);
 
 /* The first stop signal received (0: none), and how many have come. */
-int tf_stop_signal(void);
-int tf_stop_count(void);
+int tf__stop_signal(void);
+int tf__stop_count(void);
 /* The stop must be at once: SIGTERM to a rank that mpirun started means
  * mpirun itself got SIGTERM, SIGINT (Ctrl-C) or SIGHUP, and kills every rank
  * about a second later (odls_base_sigkill_timeout); there is no time to
  * drain, and MPI_Finalize would wait for mpirun until then. */
-int tf_stop_urgent(void);
+int tf__stop_urgent(void);
 /* SIGCONTs received on the master: mpirun sends one at once when it starts
  * killing the job, a second before SIGTERM (also when a stopped job goes
  * on: it only means "flush the journal now"). */
-unsigned tf_cont_count(void);
+unsigned tf__cont_count(void);
 /* Forget stop signals received so far (a new farm starts). */
-void tf_stop_reset(void);
+void tf__stop_reset(void);
 
-/* The task now inside execute, for the crash report; tf_crash_clear when
+/* The task now inside execute, for the crash report; tf__crash_clear when
  * execute has returned. Inline: they run around every task. */
 #include <signal.h>
-extern volatile sig_atomic_t tf_crash_in_task;
-extern volatile uint64_t tf_crash_task_id;
-static inline void tf_crash_set_task(uint64_t id) {
-  tf_crash_task_id = id;
-  tf_crash_in_task = 1;
+extern volatile sig_atomic_t tf__crash_in_task;
+extern volatile uint64_t tf__crash_task_id;
+static inline void tf__crash_set_task(uint64_t id) {
+  tf__crash_task_id = id;
+  tf__crash_in_task = 1;
 }
-static inline void tf_crash_clear(void) { tf_crash_in_task = 0; }
+static inline void tf__crash_clear(void) { tf__crash_in_task = 0; }
 
 /* Exit the process with `status` if MPI_Finalize has not returned after
  * `seconds`: after a lost peer it can wait forever on a dead connection.
  * Everything worth keeping must be written before. */
-void tf_finalize_deadline(unsigned seconds, int status, int rank);
+void tf__finalize_deadline(unsigned seconds, int status, int rank);
 /* MPI_Finalize returned: cancel the deadline. */
-void tf_finalize_done(void);
+void tf__finalize_done(void);
 
 /* "SIGTERM" and the like. */
-const char *tf_signal_name(int sig);
+const char *tf__signal_name(int sig);
 
 #endif

@@ -21,7 +21,7 @@ static int my_cores(void) {
   return n > 0 ? (int)n : 1;
 }
 
-int tf_topo_gather(MPI_Comm comm, tf_topo *t) {
+int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
   memset(t, 0, sizeof *t);
   int rank, size;
   MPI_Comm_rank(comm, &rank);
@@ -69,17 +69,17 @@ int tf_topo_gather(MPI_Comm comm, tf_topo *t) {
   }
   free(all);
   MPI_Bcast(&t->nnodes, 1, MPI_INT, 0, comm);
-  if (rc) tf_topo_free(t);
+  if (rc) tf__topo_free(t);
   return rc;
 }
 
-void tf_topo_print(const tf_topo *t, FILE *f) {
+void tf__topo_print(const tf_topo *t, FILE *f) {
   if (!t->node_of) return;
   fprintf(f, "taskfarm: %d rank%s on %d node%s; %s\n", t->nranks, t->nranks == 1 ? "" : "s",
           t->nnodes, t->nnodes == 1 ? "" : "s",
           t->nranks == 1 ? "master and worker in one process" : "rank 0 is the master");
   for (int n = 0; n < t->nnodes; n++) {
-    fprintf(f, "taskfarm:   node %d %s: %d rank%s (", n, tf_topo_name(t, n), t->nranks_on[n],
+    fprintf(f, "taskfarm:   node %d %s: %d rank%s (", n, tf__topo_name(t, n), t->nranks_on[n],
             t->nranks_on[n] == 1 ? "" : "s");
     /* The ranks as ranges: 0-3,8,10-11. */
     const char *sep = "";
@@ -98,7 +98,7 @@ void tf_topo_print(const tf_topo *t, FILE *f) {
   }
 }
 
-void tf_topo_free(tf_topo *t) {
+void tf__topo_free(tf_topo *t) {
   free(t->node_of);
   free(t->nranks_on);
   free(t->cores);

@@ -1,6 +1,6 @@
 /* topo.h - where every rank of a farm runs: node names, ranks per node,
  * cores. Gathered once at start-up (collective), printed by --info and
- * --verbose, and kept for work that groups workers by node. */
+ * --verbose, then freed: the flat layout (layout.h) does not need it. */
 #ifndef TF_TOPO_H
 #define TF_TOPO_H
 
@@ -20,12 +20,12 @@ typedef struct tf_topo {
 /* Collective over comm: every rank says where it runs; rank 0 gets the
  * whole picture in *t (other ranks get nranks and nnodes only). Returns 0,
  * TF_ENOMEM or TF_EMPI. */
-int tf_topo_gather(MPI_Comm comm, tf_topo *t);
-static inline const char *tf_topo_name(const tf_topo *t, int node) {
+int tf__topo_gather(MPI_Comm comm, tf_topo *t);
+static inline const char *tf__topo_name(const tf_topo *t, int node) {
   return t->names + (size_t)node * TF_TOPO_NAME;
 }
 /* "4 ranks on 2 nodes", then a line per node with its ranks and cores. */
-void tf_topo_print(const tf_topo *t, FILE *f);
-void tf_topo_free(tf_topo *t);
+void tf__topo_print(const tf_topo *t, FILE *f);
+void tf__topo_free(tf_topo *t);
 
 #endif

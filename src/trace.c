@@ -6,7 +6,7 @@
 
 #include "taskfarm.h"
 
-int tf_trace_init(tf_trace *t, size_t cap, double epoch) {
+int tf__trace_init(tf_trace *t, size_t cap, double epoch) {
   memset(t, 0, sizeof *t);
   t->ev = malloc(cap * sizeof *t->ev); /* untouched pages cost nothing */
   if (!t->ev) return TF_ENOMEM;
@@ -16,7 +16,7 @@ int tf_trace_init(tf_trace *t, size_t cap, double epoch) {
   return 0;
 }
 
-void tf_trace_free(tf_trace *t) {
+void tf__trace_free(tf_trace *t) {
   free(t->ev);
   memset(t, 0, sizeof *t);
 }

@@ -18,27 +18,27 @@ typedef struct tf_trace {
   tf_event *ev;
   size_t n, cap;
   uint64_t dropped; /* events after the cap */
-  double epoch;     /* tf_now() that is time 0 of this rank's events */
+  double epoch;     /* tf__now() that is time 0 of this rank's events */
 } tf_trace;
 
 /* Allocate room for cap events; epoch is this rank's time 0. Returns 0 or
  * TF_ENOMEM. A trace not set up (all zero) records nothing. */
-int tf_trace_init(tf_trace *t, size_t cap, double epoch);
-void tf_trace_free(tf_trace *t);
+int tf__trace_init(tf_trace *t, size_t cap, double epoch);
+void tf__trace_free(tf_trace *t);
 
-/* Nanoseconds since the epoch of a tf_now() time. */
-static inline int64_t tf_trace_ns(const tf_trace *t, double when) {
+/* Nanoseconds since the epoch of a tf__now() time. */
+static inline int64_t tf__trace_ns(const tf_trace *t, double when) {
   return (int64_t)((when - t->epoch) * 1e9);
 }
 
-/* Record one event from t0 to t1 (tf_now() times). */
-static inline void tf_trace_add(tf_trace *t, unsigned kind, uint64_t id, uint32_t arg, double t0,
-                                double t1) {
+/* Record one event from t0 to t1 (tf__now() times). */
+static inline void tf__trace_add(tf_trace *t, unsigned kind, uint64_t id, uint32_t arg, double t0,
+                                 double t1) {
   if (t->n < t->cap) {
     tf_event *e = &t->ev[t->n++];
     e->id = id;
-    e->t0 = tf_trace_ns(t, t0);
-    e->t1 = tf_trace_ns(t, t1);
+    e->t0 = tf__trace_ns(t, t0);
+    e->t1 = tf__trace_ns(t, t1);
     e->kind = kind;
     e->arg = arg;
   } else {

@@ -9,24 +9,19 @@
 
 #include "le.h"
 #include "taskfarm.h"
+#include "vec.h"
 
 static size_t pad8(size_t n) { return (n + TF_WIRE_ALIGN - 1) & ~(size_t)(TF_WIRE_ALIGN - 1); }
 
-size_t tf_wire_entry_bytes(size_t size) { return TF_WIRE_ENTRY_SIZE + pad8(size); }
+size_t tf__wire_entry_bytes(size_t size) { return TF_WIRE_ENTRY_SIZE + pad8(size); }
 
 static int reserve(tf_wbuf *w, size_t extra) {
-  if (w->len + extra <= w->cap) return 0;
-  size_t cap = w->cap ? w->cap : 256;
-  while (cap < w->len + extra)
-    cap *= 2;
-  unsigned char *p = realloc(w->buf, cap);
-  if (!p) return TF_ENOMEM;
-  w->buf = p;
-  w->cap = cap;
-  return 0;
+  if (extra <= w->cap - w->len) return 0; /* the usual case, once a task */
+  if (extra > SIZE_MAX - w->len) return TF_ENOMEM;
+  return tf__vec_reserve(&w->buf, &w->cap, w->len + extra, 1, 256);
 }
 
-int tf_wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux) {
+int tf__wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux) {
   w->len = 0;
   w->count = 0;
   if (reserve(w, TF_WIRE_HEADER_SIZE)) return TF_ENOMEM;
@@ -41,12 +36,12 @@ int tf_wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux) {
   return 0;
 }
 
-void tf_wire_set_aux(tf_wbuf *w, uint32_t aux) { put32(w->buf + 12, aux); }
+void tf__wire_set_aux(tf_wbuf *w, uint32_t aux) { put32(w->buf + 12, aux); }
 
-int tf_wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
-                size_t size) {
+int tf__wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
+                 size_t size) {
   if (size > TF_MAX_PAYLOAD_LIMIT) return TF_ETOOBIG;
-  size_t n = tf_wire_entry_bytes(size);
+  size_t n = tf__wire_entry_bytes(size);
   if (reserve(w, n)) return TF_ENOMEM;
   unsigned char *e = w->buf + w->len;
   put64(e, id);
@@ -61,15 +56,15 @@ int tf_wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void
   return 0;
 }
 
-int tf_wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
-                     size_t size) {
+int tf__wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
+                      size_t size) {
   size_t at = w->len;
-  int rc = tf_wire_add(w, TF_ENT_TASK, id, prio, data, size);
+  int rc = tf__wire_add(w, TF_ENT_TASK, id, prio, data, size);
   if (!rc) put32(w->buf + at + 20, attempt);
   return rc;
 }
 
-int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src) {
+int tf__wire_append(tf_wbuf *dst, const tf_wbuf *src) {
   if (!src->count) return 0;
   size_t n = src->len - TF_WIRE_HEADER_SIZE;
   if (reserve(dst, n)) return TF_ENOMEM;
@@ -84,7 +79,7 @@ static int add_u64s(tf_wbuf *w, unsigned type, const uint64_t *v, int n) {
   unsigned char b[8 * (TF_WIRE_OBS_N > TF_WIRE_STATS_N ? TF_WIRE_OBS_N : TF_WIRE_STATS_N)];
   for (int i = 0; i < n; i++)
     put64(b + 8 * i, v[i]);
-  return tf_wire_add(w, type, 0, 0, b, 8 * (size_t)n);
+  return tf__wire_add(w, type, 0, 0, b, 8 * (size_t)n);
 }
 
 static void get_u64s(const tf_entry *e, uint64_t *v, int n) {
@@ -92,27 +87,27 @@ static void get_u64s(const tf_entry *e, uint64_t *v, int n) {
     v[i] = get64((const unsigned char *)e->data + 8 * i);
 }
 
-int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]) {
+int tf__wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]) {
   return add_u64s(w, TF_ENT_STATS, v, TF_WIRE_STATS_N);
 }
 
-void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]) {
+void tf__wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]) {
   get_u64s(e, v, TF_WIRE_STATS_N);
 }
 
-int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]) {
+int tf__wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]) {
   return add_u64s(w, TF_ENT_OBS, v, TF_WIRE_OBS_N);
 }
 
-void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]) { get_u64s(e, v, TF_WIRE_OBS_N); }
+void tf__wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]) { get_u64s(e, v, TF_WIRE_OBS_N); }
 
-int tf_wire_add_credit(tf_wbuf *w, uint64_t bytes) {
-  return tf_wire_add(w, TF_ENT_CREDIT, bytes, 0, NULL, 0);
+int tf__wire_add_credit(tf_wbuf *w, uint64_t bytes) {
+  return tf__wire_add(w, TF_ENT_CREDIT, bytes, 0, NULL, 0);
 }
 
-int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
+int tf__wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
   if (n > TF_WIRE_EVENTS_PER_ENTRY) return TF_ETOOBIG;
-  size_t size = n * TF_WIRE_EVENT_SIZE, bytes = tf_wire_entry_bytes(size);
+  size_t size = n * TF_WIRE_EVENT_SIZE, bytes = tf__wire_entry_bytes(size);
   if (reserve(w, bytes)) return TF_ENOMEM;
   unsigned char *e = w->buf + w->len;
   put64(e, n); /* the id field says how many, so a record cut short is seen */
@@ -132,9 +127,9 @@ int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
   return 0;
 }
 
-size_t tf_wire_event_count(const tf_entry *e) { return e->size / TF_WIRE_EVENT_SIZE; }
+size_t tf__wire_event_count(const tf_entry *e) { return e->size / TF_WIRE_EVENT_SIZE; }
 
-void tf_wire_event_at(const tf_entry *e, size_t i, tf_event *out) {
+void tf__wire_event_at(const tf_entry *e, size_t i, tf_event *out) {
   const unsigned char *p = (const unsigned char *)e->data + i * TF_WIRE_EVENT_SIZE;
   out->id = get64(p);
   out->t0 = (int64_t)get64(p + 8);
@@ -143,19 +138,19 @@ void tf_wire_event_at(const tf_entry *e, size_t i, tf_event *out) {
   out->arg = get32(p + 28);
 }
 
-void tf_wire_finish(tf_wbuf *w) {
+void tf__wire_finish(tf_wbuf *w) {
   put32(w->buf + 8, w->count);
   put64(w->buf + 16, (uint64_t)(w->len - TF_WIRE_HEADER_SIZE));
 }
 
-void tf_wbuf_free(tf_wbuf *w) {
+void tf__wbuf_free(tf_wbuf *w) {
   free(w->buf);
   w->buf = NULL;
   w->len = w->cap = 0;
   w->count = 0;
 }
 
-const char *tf_wire_kind_name(unsigned kind) {
+const char *tf__wire_kind_name(unsigned kind) {
   static const char *const names[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = "TASKS", [TF_MSG_RESULTS] = "RESULTS", [TF_MSG_STOP] = "STOP",
       [TF_MSG_BYE] = "BYE",     [TF_MSG_ERROR] = "ERROR",     [TF_MSG_HEARTBEAT] = "HEARTBEAT",
@@ -182,8 +177,21 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     return TF_EPROTO;                                                                              \
   } while (0)
 
-int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
-                   size_t why_size) {
+void tf__wire_note(unsigned char note[TF_WIRE_NOTE_SIZE], size_t len) {
+  put32(note, TF_WIRE_NOTE_MAGIC);
+  put64(note + 4, (uint64_t)len);
+}
+
+int tf__wire_is_note(const unsigned char *buf, size_t n, size_t max, size_t *len) {
+  if (n != TF_WIRE_NOTE_SIZE || get32(buf) != TF_WIRE_NOTE_MAGIC) return 0;
+  uint64_t v = get64(buf + 4);
+  if (v <= TF_WIRE_SMALL || v > max) return TF_EPROTO;
+  *len = (size_t)v;
+  return 1;
+}
+
+int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
+                    size_t why_size) {
   const unsigned char *p = buf;
   if (!buf || len < TF_WIRE_HEADER_SIZE)
     FAIL("truncated frame: %zu bytes, a header needs %u", len, TF_WIRE_HEADER_SIZE);
@@ -197,10 +205,10 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
   uint32_t count = get32(p + 8);
   uint64_t body_len = get64(p + 16);
   if (body_len != len - TF_WIRE_HEADER_SIZE)
-    FAIL("%s frame says %llu body bytes, %zu arrived", tf_wire_kind_name(kind),
+    FAIL("%s frame says %llu body bytes, %zu arrived", tf__wire_kind_name(kind),
          (unsigned long long)body_len, len - TF_WIRE_HEADER_SIZE);
   if (count > body_len / TF_WIRE_ENTRY_SIZE)
-    FAIL("%s frame claims %u entries in %llu bytes", tf_wire_kind_name(kind), count,
+    FAIL("%s frame claims %u entries in %llu bytes", tf__wire_kind_name(kind), count,
          (unsigned long long)body_len);
 
   const unsigned char *body = p + TF_WIRE_HEADER_SIZE;
@@ -208,12 +216,12 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
   unsigned seen_obs = 0;
   for (uint32_t i = 0; i < count; i++) {
     if (body_len - pos < TF_WIRE_ENTRY_SIZE)
-      FAIL("%s frame: entry %u of %u is truncated", tf_wire_kind_name(kind), i, count);
+      FAIL("%s frame: entry %u of %u is truncated", tf__wire_kind_name(kind), i, count);
     const unsigned char *e = body + pos;
     unsigned type = e[16];
     uint32_t size = get32(e + 8);
     if (type == 0 || type >= TF_ENT_TYPE_COUNT || !(allowed_types[kind] & (1u << type)))
-      FAIL("%s frame: entry %u has type %u, not allowed here", tf_wire_kind_name(kind), i, type);
+      FAIL("%s frame: entry %u has type %u, not allowed here", tf__wire_kind_name(kind), i, type);
     uint64_t limit = type == TF_ENT_TEXT     ? TF_WIRE_MAX_MESSAGE
                      : type == TF_ENT_STATS  ? TF_WIRE_STATS_SIZE
                      : type == TF_ENT_OBS    ? TF_WIRE_OBS_SIZE
@@ -222,14 +230,14 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
                                              : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
     if (size > limit)
-      FAIL("%s frame: entry %u holds %u bytes, the limit is %llu", tf_wire_kind_name(kind), i, size,
-           (unsigned long long)limit);
+      FAIL("%s frame: entry %u holds %u bytes, the limit is %llu", tf__wire_kind_name(kind), i,
+           size, (unsigned long long)limit);
     if (type == TF_ENT_STATS && size != TF_WIRE_STATS_SIZE)
-      FAIL("%s frame: statistics entry of %u bytes", tf_wire_kind_name(kind), size);
+      FAIL("%s frame: statistics entry of %u bytes", tf__wire_kind_name(kind), size);
     if (type == TF_ENT_OBS && size != TF_WIRE_OBS_SIZE)
-      FAIL("%s frame: counters entry of %u bytes", tf_wire_kind_name(kind), size);
+      FAIL("%s frame: counters entry of %u bytes", tf__wire_kind_name(kind), size);
     if (type == TF_ENT_EVENTS && (size % TF_WIRE_EVENT_SIZE || get64(e) != size / TF_WIRE_EVENT_SIZE))
-      FAIL("%s frame: events entry of %u bytes saying %llu events", tf_wire_kind_name(kind), size,
+      FAIL("%s frame: events entry of %u bytes saying %llu events", tf__wire_kind_name(kind), size,
            (unsigned long long)get64(e));
     if (kind == TF_MSG_BYE) { /* STATS first and only once; OBS at most once */
       if ((i == 0) != (type == TF_ENT_STATS))
@@ -237,17 +245,17 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
       if (type == TF_ENT_OBS && seen_obs++)
         FAIL("BYE frame: a second counters entry");
     }
-    size_t need = tf_wire_entry_bytes(size);
+    size_t need = tf__wire_entry_bytes(size);
     if (body_len - pos < need)
-      FAIL("%s frame: entry %u needs %zu bytes, %llu left", tf_wire_kind_name(kind), i, need,
+      FAIL("%s frame: entry %u needs %zu bytes, %llu left", tf__wire_kind_name(kind), i, need,
            (unsigned long long)(body_len - pos));
     pos += need;
   }
   if (pos != body_len)
-    FAIL("%s frame: %llu stray bytes after %u entries", tf_wire_kind_name(kind),
+    FAIL("%s frame: %llu stray bytes after %u entries", tf__wire_kind_name(kind),
          (unsigned long long)(body_len - pos), count);
   if ((kind == TF_MSG_ERROR || kind == TF_MSG_CREDIT) && count != 1)
-    FAIL("%s frame with %u entries, expected 1", tf_wire_kind_name(kind), count);
+    FAIL("%s frame with %u entries, expected 1", tf__wire_kind_name(kind), count);
   if (kind == TF_MSG_BYE && count < 1) FAIL("BYE frame without its statistics");
   out->kind = kind;
   out->aux = get32(p + 12);
@@ -257,7 +265,7 @@ int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *
   return 0;
 }
 
-int tf_wire_next(const tf_frame *f, size_t *pos, tf_entry *e) {
+int tf__wire_next(const tf_frame *f, size_t *pos, tf_entry *e) {
   if (*pos >= f->body_len) return 0;
   const unsigned char *p = f->body + *pos;
   e->id = get64(p);
@@ -266,6 +274,6 @@ int tf_wire_next(const tf_frame *f, size_t *pos, tf_entry *e) {
   e->type = p[16];
   e->attempt = get32(p + 20);
   e->data = p + TF_WIRE_ENTRY_SIZE;
-  *pos += tf_wire_entry_bytes(e->size);
+  *pos += tf__wire_entry_bytes(e->size);
   return 1;
 }

@@ -16,7 +16,17 @@
 #define TF_WIRE_TAG 1             /* the MPI tag of every frame on the library's communicator... */
 #define TF_WIRE_TAG_LEAVE 2       /* ...but a STOP for a worker whose main thread may be stuck
                                      inside a task: its heartbeat thread looks for this one */
+#define TF_WIRE_TAG_BIG 3         /* ...and a frame larger than TF_WIRE_SMALL, announced first */
 #define TF_WIRE_MAX_MESSAGE 1024u /* bytes of an ERROR text */
+
+/* Frames of up to TF_WIRE_SMALL bytes travel alone on TF_WIRE_TAG, into
+ * receives the other side keeps posted. A larger one is announced there by a
+ * note of TF_WIRE_NOTE_SIZE bytes (u32 TF_WIRE_NOTE_MAGIC, u64 the frame's
+ * length) and follows on TF_WIRE_TAG_BIG, so the receiver posts a buffer of
+ * the right size and still hands frames out in the order they were sent. */
+#define TF_WIRE_SMALL 16384u
+#define TF_WIRE_NOTE_MAGIC 0x31424654u /* "TFB1" read as little-endian bytes */
+#define TF_WIRE_NOTE_SIZE 12u
 
 /* Frame kinds, and who sends them. */
 enum tf_msg_kind {
@@ -118,7 +128,7 @@ typedef struct tf_wbuf {
   uint32_t count;
 } tf_wbuf;
 
-/* A validated frame; body points into the buffer given to tf_wire_decode. */
+/* A validated frame; body points into the buffer given to tf__wire_decode. */
 typedef struct tf_frame {
   unsigned kind;
   uint32_t aux;
@@ -137,46 +147,53 @@ typedef struct tf_entry {
 } tf_entry;
 
 /* Start a new frame in w (reusing its buffer). Returns 0 or TF_ENOMEM. */
-int tf_wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux);
+int tf__wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux);
 /* Append one entry; data is copied. Returns 0, TF_ENOMEM or TF_ETOOBIG. */
-int tf_wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
-                size_t size);
+int tf__wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
+                 size_t size);
 /* Append a TASK entry that has failed `attempt` times before. */
-int tf_wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
-                     size_t size);
+int tf__wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
+                      size_t size);
 /* Append every entry of the frame under construction in src to dst. */
-int tf_wire_append(tf_wbuf *dst, const tf_wbuf *src);
+int tf__wire_append(tf_wbuf *dst, const tf_wbuf *src);
 /* Set aux of the frame under construction. */
-void tf_wire_set_aux(tf_wbuf *w, uint32_t aux);
+void tf__wire_set_aux(tf_wbuf *w, uint32_t aux);
 /* Write count and length into the header; the frame is w->buf, w->len. */
-void tf_wire_finish(tf_wbuf *w);
+void tf__wire_finish(tf_wbuf *w);
 /* Append / read a TF_ENT_STATS entry (see TF_WIRE_STATS_SIZE). */
-int tf_wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]);
-void tf_wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]);
+int tf__wire_add_stats(tf_wbuf *w, const uint64_t v[TF_WIRE_STATS_N]);
+void tf__wire_stats(const tf_entry *e, uint64_t v[TF_WIRE_STATS_N]);
 /* Append / read a TF_ENT_OBS entry. */
-int tf_wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]);
-void tf_wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]);
+int tf__wire_add_obs(tf_wbuf *w, const uint64_t v[TF_WIRE_OBS_N]);
+void tf__wire_obs(const tf_entry *e, uint64_t v[TF_WIRE_OBS_N]);
 /* Append a CREDIT entry returning `bytes` of room; read it back. */
-int tf_wire_add_credit(tf_wbuf *w, uint64_t bytes);
-static inline uint64_t tf_wire_credit(const tf_entry *e) { return e->id; }
+int tf__wire_add_credit(tf_wbuf *w, uint64_t bytes);
+static inline uint64_t tf__wire_credit(const tf_entry *e) { return e->id; }
 /* Append n events (at most TF_WIRE_EVENTS_PER_ENTRY) as one EVENTS entry. */
-int tf_wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n);
+int tf__wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n);
 /* Events in an EVENTS entry, and event i of it. */
-size_t tf_wire_event_count(const tf_entry *e);
-void tf_wire_event_at(const tf_entry *e, size_t i, tf_event *out);
+size_t tf__wire_event_count(const tf_entry *e);
+void tf__wire_event_at(const tf_entry *e, size_t i, tf_event *out);
 /* Bytes an entry of `size` data bytes adds to a frame. */
-size_t tf_wire_entry_bytes(size_t size);
-void tf_wbuf_free(tf_wbuf *w);
+size_t tf__wire_entry_bytes(size_t size);
+void tf__wbuf_free(tf_wbuf *w);
+
+/* Write the note announcing a frame of len bytes into note. */
+void tf__wire_note(unsigned char note[TF_WIRE_NOTE_SIZE], size_t len);
+/* Whether the message buf (n bytes) is a note: 1 with *len set to the length
+ * it announces, 0 when it is not a note, TF_EPROTO when it is one with an
+ * impossible length (not above TF_WIRE_SMALL, or over max). */
+int tf__wire_is_note(const unsigned char *buf, size_t n, size_t max, size_t *len);
 
 /* Validate a whole received frame. Every entry must have a type allowed in
  * the frame's kind and data no larger than max_payload, and the entries must
  * fill the body exactly. Returns 0, or TF_EPROTO with the reason in why. */
-int tf_wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
-                   size_t why_size);
+int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
+                    size_t why_size);
 /* Read the entry at *pos (start with 0) of a decoded frame and advance
  * *pos. Returns 1 when an entry was read, 0 at the end. */
-int tf_wire_next(const tf_frame *f, size_t *pos, tf_entry *e);
+int tf__wire_next(const tf_frame *f, size_t *pos, tf_entry *e);
 
-const char *tf_wire_kind_name(unsigned kind);
+const char *tf__wire_kind_name(unsigned kind);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "farm.h"
+#include "ids.h"
 #include "taskfarm.h"
 #include "topo.h"
 #include "wire.h"
@@ -27,18 +27,18 @@ static int generate(tf_handle *h, void *ctx) {
 static int build(const char *how, tf_wbuf *w) {
   if (!strcmp(how, "error-text")) { /* an ERROR whose text would drive a terminal */
     static const char text[] = "\x1b[2J\x1b[31mworker says hello\x07\x1b[0m";
-    tf_wire_begin(w, TF_MSG_ERROR, 0);
-    tf_wire_add(w, TF_ENT_TEXT, 0, 0, text, sizeof text - 1);
-    tf_wire_finish(w);
+    tf__wire_begin(w, TF_MSG_ERROR, 0);
+    tf__wire_add(w, TF_ENT_TEXT, 0, 0, text, sizeof text - 1);
+    tf__wire_finish(w);
     return 0;
   }
-  tf_wire_begin(w, TF_MSG_RESULTS, 1);
+  tf__wire_begin(w, TF_MSG_RESULTS, 1);
   if (!strcmp(how, "spawn-orphan")) /* a child of no task it holds */
-    tf_wire_add(w, TF_ENT_SPAWN, tf_child_id(0, 0), 0, "c", 1);
+    tf__wire_add(w, TF_ENT_SPAWN, tf__child_id(0, 0), 0, "c", 1);
   if (!strcmp(how, "spawn-id")) /* a child of task 0 with an id not derived from it */
-    tf_wire_add(w, TF_ENT_SPAWN, tf_child_id(0, 0) ^ 1, 0, "c", 1);
-  tf_wire_add(w, TF_ENT_RESULT, 0, 0, "ok", 2);
-  tf_wire_finish(w);
+    tf__wire_add(w, TF_ENT_SPAWN, tf__child_id(0, 0) ^ 1, 0, "c", 1);
+  tf__wire_add(w, TF_ENT_RESULT, 0, 0, "ok", 2);
+  tf__wire_finish(w);
   if (!strncmp(how, "spawn-", 6) || !strcmp(how, "bye-counters")) {
     /* well formed */
   } else if (!strcmp(how, "magic")) {
@@ -68,7 +68,7 @@ static unsigned receive_kind(MPI_Comm dup) {
   unsigned char *buf = malloc((size_t)n);
   MPI_Recv(buf, n, MPI_BYTE, 0, TF_WIRE_TAG, dup, MPI_STATUS_IGNORE);
   tf_frame f;
-  unsigned kind = tf_wire_decode(buf, (size_t)n, TF_DEFAULT_MAX_PAYLOAD, &f, NULL, 0) ? 0 : f.kind;
+  unsigned kind = tf__wire_decode(buf, (size_t)n, TF_DEFAULT_MAX_PAYLOAD, &f, NULL, 0) ? 0 : f.kind;
   free(buf);
   return kind;
 }
@@ -99,35 +99,35 @@ int main(int argc, char **argv) {
     MPI_Comm dup; /* the same communicator the library makes on rank 0 */
     MPI_Comm_dup(MPI_COMM_WORLD, &dup);
     tf_topo topo; /* and the start-up exchange every rank takes part in */
-    tf_topo_gather(dup, &topo);
-    tf_topo_free(&topo);
+    tf__topo_gather(dup, &topo);
+    tf__topo_free(&topo);
     tf_wbuf w = {0};
     if (build(argv[1], &w)) MPI_Abort(MPI_COMM_WORLD, 2);
     /* ask for task 0 and take it first */
     if (!strcmp(argv[1], "spawn-id") || !strcmp(argv[1], "bye-counters")) {
       tf_wbuf ask = {0};
-      tf_wire_begin(&ask, TF_MSG_RESULTS, 1);
-      tf_wire_finish(&ask);
+      tf__wire_begin(&ask, TF_MSG_RESULTS, 1);
+      tf__wire_finish(&ask);
       MPI_Send(ask.buf, (int)ask.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
-      tf_wbuf_free(&ask);
+      tf__wbuf_free(&ask);
       receive_kind(dup); /* the TASKS frame */
-      tf_wire_set_aux(&w, 0); /* no new request */
+      tf__wire_set_aux(&w, 0); /* no new request */
     }
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
     /* Take what the master sends until STOP, then say goodbye properly. */
     while (receive_kind(dup) != TF_MSG_STOP) {
     }
     uint64_t stats[TF_WIRE_STATS_N] = {0};
-    tf_wire_begin(&w, TF_MSG_BYE, 0);
-    tf_wire_add_stats(&w, stats);
+    tf__wire_begin(&w, TF_MSG_BYE, 0);
+    tf__wire_add_stats(&w, stats);
     if (!strcmp(argv[1], "bye-counters")) { /* counters that cannot be: 0 tasks, 2^64-1 dropped */
       uint64_t obs[TF_WIRE_OBS_N] = {0};
       obs[TF_OBS_DROPPED] = UINT64_MAX;
-      tf_wire_add_obs(&w, obs);
+      tf__wire_add_obs(&w, obs);
     }
-    tf_wire_finish(&w);
+    tf__wire_finish(&w);
     MPI_Send(w.buf, (int)w.len, MPI_BYTE, 0, TF_WIRE_TAG, dup);
-    tf_wbuf_free(&w);
+    tf__wbuf_free(&w);
     MPI_Comm_free(&dup);
   }
   MPI_Finalize();

@@ -1,4 +1,4 @@
-/* fuzz_journal.c - a libFuzzer target for the journal reader (src/journal.c): any input is
+/* fuzz_journal.c - a libFuzzer target for the journal reader (src/journal_read.c): any input is
  * either refused with a reason or read as a header, whole records and a torn tail that add up
  * to the input, with every record and child inside it. Every byte handed out is read, so that
  * AddressSanitizer sees any overrun; a broken invariant traps.
@@ -51,7 +51,7 @@ static int visit(void *arg, const tf_jrecord *r) {
   size_t pos = 0;
   uint32_t n = 0;
   tf_jchild c;
-  while (tf_journal_next_child(r, &pos, &c)) {
+  while (tf__journal_next_child(r, &pos, &c)) {
     CHECK(inside(w, c.data, c.size));
     const unsigned char *d = c.data;
     for (uint32_t i = 0; i < c.size; i++)
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size) memcpy(buf, data, size);
   tf_jscan s;
   walk w = {buf, size, &s, 0, 0, 0};
-  int rc = tf_journal_parse(buf, size, MAX_RECORD, visit, &w, &s);
+  int rc = tf__journal_parse(buf, size, MAX_RECORD, visit, &w, &s);
   CHECK(rc == 0 || rc == TF_EPROTO);
   CHECK(s.valid_len <= size && s.torn <= size - s.valid_len);
   CHECK(w.records == s.records);
@@ -88,11 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(s.args_len <= TF_JOURNAL_MAX_ARGS && inside(&w, s.args, s.args_len));
     for (uint32_t i = 0; i < s.args_len; i++)
       w.sum += (unsigned char)s.args[i];
-    /* Cutting the torn tail off, as tf_journal_reopen does, leaves a clean journal with the
+    /* Cutting the torn tail off, as tf__journal_reopen does, leaves a clean journal with the
      * same records. */
     if (s.torn) {
       tf_jscan t;
-      CHECK(tf_journal_parse(buf, s.valid_len, MAX_RECORD, NULL, NULL, &t) == 0);
+      CHECK(tf__journal_parse(buf, s.valid_len, MAX_RECORD, NULL, NULL, &t) == 0);
       CHECK(t.has_header && t.torn == 0 && t.valid_len == s.valid_len && t.records == s.records &&
             t.fingerprint == s.fingerprint);
     }
@@ -111,7 +111,7 @@ static int check(const char *path, size_t cut) {
   unsigned char *buf;
   size_t len;
   char err[512];
-  if (tf_journal_read_file(path, &buf, &len, err, sizeof err) != 0) {
+  if (tf__journal_read_file(path, &buf, &len, err, sizeof err) != 0) {
     fprintf(stderr, "%s\n", err);
     return 1;
   }
@@ -147,24 +147,24 @@ int main(int argc, char **argv) {
   /* A header alone, no arguments. */
   snprintf(path, sizeof path, "%s/header", argv[1]);
   unlink(path);
-  if (tf_journal_create(&j, path, 0, 42, NULL, 0, 0, 0) || tf_journal_close(&j, 0)) goto fail;
+  if (tf__journal_create(&j, path, 0, 42, NULL, 0, 0, 0) || tf__journal_close(&j, 0)) goto fail;
   bad |= check(path, 20);
 
   /* Records of every shape, then the same journal torn inside its last record. */
   snprintf(path, sizeof path, "%s/records", argv[1]);
   unlink(path);
-  if (tf_journal_create(&j, path, 0, 0xfeedface, args, sizeof args - 1, 0, 0)) goto fail;
-  tf_journal_add(&j, 0, res, 8, NULL, 0, 0);
-  tf_journal_add(&j, 1, NULL, 0, kids, 3, 0);
-  tf_journal_add(&j, 2, res, sizeof res, kids + 1, 1, 0);
-  tf_journal_add(&j, TF_ID_SPAWNED | 1, "r", 1, kids, 1, 0);
-  if (tf_journal_close(&j, 0)) goto fail;
+  if (tf__journal_create(&j, path, 0, 0xfeedface, args, sizeof args - 1, 0, 0)) goto fail;
+  tf__journal_add(&j, 0, res, 8, NULL, 0, 0);
+  tf__journal_add(&j, 1, NULL, 0, kids, 3, 0);
+  tf__journal_add(&j, 2, res, sizeof res, kids + 1, 1, 0);
+  tf__journal_add(&j, TF_ID_SPAWNED | 1, "r", 1, kids, 1, 0);
+  if (tf__journal_close(&j, 0)) goto fail;
   bad |= check(path, (size_t)j.bytes_written - 9);
   return bad;
 
 fail:
   fprintf(stderr, "%s\n", j.errmsg);
-  tf_journal_close(&j, 0);
+  tf__journal_close(&j, 0);
   return 1;
 }
 #endif

@@ -27,29 +27,29 @@ static volatile unsigned sink;
  * fields (only padding and the spare bytes of non-task entries may differ). */
 static void reencode(const tf_frame *f) {
   tf_wbuf w = {0};
-  CHECK(tf_wire_begin(&w, f->kind, f->aux) == 0);
+  CHECK(tf__wire_begin(&w, f->kind, f->aux) == 0);
   size_t pos = 0;
   tf_entry e;
-  while (tf_wire_next(f, &pos, &e)) {
-    int rc = e.type == TF_ENT_TASK ? tf_wire_add_task(&w, e.id, e.prio, e.attempt, e.data, e.size)
-                                   : tf_wire_add(&w, e.type, e.id, e.prio, e.data, e.size);
+  while (tf__wire_next(f, &pos, &e)) {
+    int rc = e.type == TF_ENT_TASK ? tf__wire_add_task(&w, e.id, e.prio, e.attempt, e.data, e.size)
+                                   : tf__wire_add(&w, e.type, e.id, e.prio, e.data, e.size);
     CHECK(rc == 0);
   }
-  tf_wire_finish(&w);
+  tf__wire_finish(&w);
   tf_frame g;
   char why[256];
-  CHECK(tf_wire_decode(w.buf, w.len, MAX_PAYLOAD, &g, why, sizeof why) == 0);
+  CHECK(tf__wire_decode(w.buf, w.len, MAX_PAYLOAD, &g, why, sizeof why) == 0);
   CHECK(g.kind == f->kind && g.aux == f->aux && g.count == f->count);
   size_t pf = 0, pg = 0;
   tf_entry a, b;
-  while (tf_wire_next(f, &pf, &a)) {
-    CHECK(tf_wire_next(&g, &pg, &b));
+  while (tf__wire_next(f, &pf, &a)) {
+    CHECK(tf__wire_next(&g, &pg, &b));
     CHECK(a.type == b.type && a.id == b.id && a.prio == b.prio && a.size == b.size);
     CHECK(a.type != TF_ENT_TASK || a.attempt == b.attempt);
     CHECK(memcmp(a.data, b.data, a.size) == 0);
   }
-  CHECK(!tf_wire_next(&g, &pg, &b));
-  tf_wbuf_free(&w);
+  CHECK(!tf__wire_next(&g, &pg, &b));
+  tf__wbuf_free(&w);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size) memcpy(buf, data, size);
   tf_frame f;
   char why[256] = "";
-  int rc = tf_wire_decode(buf, size, MAX_PAYLOAD, &f, why, sizeof why);
+  int rc = tf__wire_decode(buf, size, MAX_PAYLOAD, &f, why, sizeof why);
   if (rc != 0) {
     CHECK(rc == TF_EPROTO && why[0] != '\0');
   } else {
@@ -70,20 +70,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint32_t n = 0;
     unsigned sum = 0;
     tf_entry e;
-    while (tf_wire_next(&f, &pos, &e)) {
+    while (tf__wire_next(&f, &pos, &e)) {
       const unsigned char *d = e.data;
       CHECK(d >= f.body && d <= end && e.size <= (size_t)(end - d));
       for (uint32_t i = 0; i < e.size; i++)
         sum += d[i];
       if (e.type == TF_ENT_STATS) {
         uint64_t v[TF_WIRE_STATS_N];
-        tf_wire_stats(&e, v);
+        tf__wire_stats(&e, v);
         sum += (unsigned)v[TF_WIRE_STATS_N - 1];
       }
       n++;
     }
     CHECK(n == f.count && pos == f.body_len);
-    sum += (unsigned)tf_wire_kind_name(f.kind)[0];
+    sum += (unsigned)tf__wire_kind_name(f.kind)[0];
     sink = sum;
     reencode(&f);
   }
@@ -116,36 +116,36 @@ int main(int argc, char **argv) {
   tf_wbuf w = {0};
   int bad = 0;
 
-  tf_wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(2, 16));
-  tf_wire_add_task(&w, 0, 0, 0, "abcdefgh", 8);
-  tf_wire_add_task(&w, 1, -5, 2, "xyz", 3);
-  tf_wire_add_task(&w, TF_ID_SPAWNED | 7, 9, 0, NULL, 0);
-  tf_wire_finish(&w);
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(2, 16));
+  tf__wire_add_task(&w, 0, 0, 0, "abcdefgh", 8);
+  tf__wire_add_task(&w, 1, -5, 2, "xyz", 3);
+  tf__wire_add_task(&w, TF_ID_SPAWNED | 7, 9, 0, NULL, 0);
+  tf__wire_finish(&w);
   bad |= save(dir, "tasks", &w);
 
-  tf_wire_begin(&w, TF_MSG_RESULTS, 3);
-  tf_wire_add(&w, TF_ENT_RESULT, 0, 0, "result!", 7);
-  tf_wire_add(&w, TF_ENT_FAIL, 1, 1, msg, sizeof msg - 1);
-  tf_wire_add(&w, TF_ENT_SPAWN, TF_ID_SPAWNED | 1, -1, "child", 5);
-  tf_wire_add_stats(&w, stats);
-  tf_wire_finish(&w);
+  tf__wire_begin(&w, TF_MSG_RESULTS, 3);
+  tf__wire_add(&w, TF_ENT_RESULT, 0, 0, "result!", 7);
+  tf__wire_add(&w, TF_ENT_FAIL, 1, 1, msg, sizeof msg - 1);
+  tf__wire_add(&w, TF_ENT_SPAWN, TF_ID_SPAWNED | 1, -1, "child", 5);
+  tf__wire_add_stats(&w, stats);
+  tf__wire_finish(&w);
   bad |= save(dir, "results", &w);
 
-  tf_wire_begin(&w, TF_MSG_STOP, (uint32_t)TF_EAPP);
-  tf_wire_finish(&w);
+  tf__wire_begin(&w, TF_MSG_STOP, (uint32_t)TF_EAPP);
+  tf__wire_finish(&w);
   bad |= save(dir, "stop", &w);
 
-  tf_wire_begin(&w, TF_MSG_BYE, 0);
-  tf_wire_add_stats(&w, stats);
-  tf_wire_finish(&w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  tf__wire_add_stats(&w, stats);
+  tf__wire_finish(&w);
   bad |= save(dir, "bye", &w);
 
-  tf_wire_begin(&w, TF_MSG_ERROR, 0);
-  tf_wire_add(&w, TF_ENT_TEXT, 0, 0, msg, sizeof msg - 1);
-  tf_wire_finish(&w);
+  tf__wire_begin(&w, TF_MSG_ERROR, 0);
+  tf__wire_add(&w, TF_ENT_TEXT, 0, 0, msg, sizeof msg - 1);
+  tf__wire_finish(&w);
   bad |= save(dir, "error", &w);
 
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
   return bad;
 }
 #endif

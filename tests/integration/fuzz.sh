@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fuzzing: libFuzzer, with AddressSanitizer and UndefinedBehaviorSanitizer, feeds the frame
-# decoder (src/wire.c) and the journal reader (src/journal.c) mutated inputs for
+# decoder (src/wire.c) and the journal reader (src/journal_read.c) mutated inputs for
 # TF_FUZZ_SECONDS each (default 20), starting from valid frames and journals. A crash, an
 # overrun, a leak, undefined behaviour, a broken invariant or a hang fails the test, which then
 # prints the input in hex (and copies it to TF_FUZZ_ARTIFACTS, if set).
@@ -82,5 +82,6 @@ fuzz() {
   pass "$name: $runs executions, no findings"
 }
 
-fuzz fuzz_wire '"TFW1" "\x01\x00"' src/wire.c
-fuzz fuzz_journal '"TFJOURNL" "TFJR" "\x02\x00\x00\x00"' src/journal.c src/crc32c.c
+fuzz fuzz_wire '"TFW1" "\x01\x00"' src/wire.c src/vec.c
+fuzz fuzz_journal '"TFJOURNL" "TFJR" "\x02\x00\x00\x00"' src/journal_read.c src/journal.c src/vec.c \
+  src/crc32c.c

@@ -114,26 +114,26 @@ static int visit(void *arg, const tf_jrecord *r) {
   o->offset = r->offset;
   o->result_size = r->result_size;
   o->nchildren = r->nchildren;
-  o->result_sum = tf_crc32c(0, r->result, r->result_size);
+  o->result_sum = tf__crc32c(0, r->result, r->result_size);
   size_t pos = 0;
   tf_jchild c;
   uint32_t k = 0;
-  while (tf_journal_next_child(r, &pos, &c)) {
+  while (tf__journal_next_child(r, &pos, &c)) {
     if (k < 4) {
       o->kids[k] = c;
-      o->kid_sum[k] = tf_crc32c(0, c.data, c.size);
+      o->kid_sum[k] = tf__crc32c(0, c.data, c.size);
     }
     k++;
   }
   CU_ASSERT_EQUAL(k, r->nchildren);
   CU_ASSERT_EQUAL(pos, r->children_len);
-  CU_ASSERT_EQUAL(tf_journal_next_child(r, &pos, &c), 0); /* stays at the end */
+  CU_ASSERT_EQUAL(tf__journal_next_child(r, &pos, &c), 0); /* stays at the end */
   return s->n == s->stop_at ? 7 : 0;
 }
 
 static int parse(const unsigned char *buf, size_t len, seen *s, tf_jscan *scan) {
   memset(s, 0, sizeof *s);
-  return tf_journal_parse(buf, len, MAX_RECORD, visit, s, scan);
+  return tf__journal_parse(buf, len, MAX_RECORD, visit, s, scan);
 }
 
 /* ---- a small journal used by several tests ---- */
@@ -150,13 +150,13 @@ static void three_records(unsigned char **buf, size_t *len, size_t offs[4]) {
   fill(kid, sizeof kid, 2);
   tf_jchild kids[2] = {{TF_ID_SPAWNED | 1, -4, sizeof kid, kid}, {TF_ID_SPAWNED | 2, 5, 0, NULL}};
   tf_journal j;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, FINGERPRINT, ARGS, strlen(ARGS), 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 10, res, 5, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 11, NULL, 0, kids, 2, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 12, res, 9, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 0, FINGERPRINT, ARGS, strlen(ARGS), 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 10, res, 5, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 11, NULL, 0, kids, 2, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 12, res, 9, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_close(&j, 0), 0);
   char err[256];
-  CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, buf, len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_read_file(path, buf, len, err, sizeof err), 0);
   offs[0] = HDR_SIZE + strlen(ARGS);
   offs[1] = offs[0] + REC_SIZE + 16 + 5;
   offs[2] = offs[1] + REC_SIZE + 16 + 2 * 16 + sizeof kid;
@@ -171,32 +171,32 @@ static void test_crc32c_matches_known_values(void) {
     unsigned char fill; /* 0, 0xff, or 1 for bytes 0, 1, 2, ... */
     uint32_t crc;
   } iscsi[] = {{0x00, 0x8A9136AAu}, {0xff, 0x62A8AB43u}, {1, 0x46DD794Eu}};
-  CU_ASSERT_EQUAL(tf_crc32c(0, "123456789", 9), 0xE3069283u);
-  CU_ASSERT_EQUAL(tf_crc32c_sw(0, "123456789", 9), 0xE3069283u);
-  CU_ASSERT_EQUAL(tf_crc32c(0, "", 0), 0);
-  CU_ASSERT_EQUAL(tf_crc32c(0x12345678u, NULL, 0), 0x12345678u);
+  CU_ASSERT_EQUAL(tf__crc32c(0, "123456789", 9), 0xE3069283u);
+  CU_ASSERT_EQUAL(tf__crc32c_sw(0, "123456789", 9), 0xE3069283u);
+  CU_ASSERT_EQUAL(tf__crc32c(0, "", 0), 0);
+  CU_ASSERT_EQUAL(tf__crc32c(0x12345678u, NULL, 0), 0x12345678u);
   /* The 32-byte test patterns of RFC 3720, B.4. */
   for (size_t i = 0; i < sizeof iscsi / sizeof iscsi[0]; i++) {
     unsigned char b[32];
     for (int k = 0; k < 32; k++)
       b[k] = iscsi[i].fill == 1 ? (unsigned char)k : iscsi[i].fill;
-    CU_ASSERT_EQUAL(tf_crc32c(0, b, 32), iscsi[i].crc);
-    CU_ASSERT_EQUAL(tf_crc32c_sw(0, b, 32), iscsi[i].crc);
+    CU_ASSERT_EQUAL(tf__crc32c(0, b, 32), iscsi[i].crc);
+    CU_ASSERT_EQUAL(tf__crc32c_sw(0, b, 32), iscsi[i].crc);
   }
 #if defined(__x86_64__)
   /* Every x86-64 CPU this runs on in practice has SSE4.2; make the fast path's use visible. */
-  printf("(crc32c: %s) ", tf_crc32c_hw() ? "sse4.2" : "tables");
+  printf("(crc32c: %s) ", tf__crc32c_hw() ? "sse4.2" : "tables");
 #endif
 }
 
 static void test_crc32c_chains_across_any_split(void) {
   unsigned char b[100];
   fill(b, sizeof b, 3);
-  uint32_t whole = tf_crc32c(0, b, sizeof b);
-  CU_ASSERT_EQUAL(tf_crc32c_sw(0, b, sizeof b), whole);
+  uint32_t whole = tf__crc32c(0, b, sizeof b);
+  CU_ASSERT_EQUAL(tf__crc32c_sw(0, b, sizeof b), whole);
   for (size_t k = 0; k <= sizeof b; k++) {
-    CU_ASSERT_EQUAL(tf_crc32c(tf_crc32c(0, b, k), b + k, sizeof b - k), whole);
-    CU_ASSERT_EQUAL(tf_crc32c_sw(tf_crc32c_sw(0, b, k), b + k, sizeof b - k), whole);
+    CU_ASSERT_EQUAL(tf__crc32c(tf__crc32c(0, b, k), b + k, sizeof b - k), whole);
+    CU_ASSERT_EQUAL(tf__crc32c_sw(tf__crc32c_sw(0, b, k), b + k, sizeof b - k), whole);
   }
 }
 
@@ -207,7 +207,7 @@ static void test_crc32c_fast_path_equals_tables(void) {
       for (size_t i = 0; i < len; i++)
         b[align + i] = (unsigned char)rnd();
       uint32_t seed = len & 1 ? (uint32_t)rnd() : 0;
-      CU_ASSERT_EQUAL(tf_crc32c(seed, b + align, len), tf_crc32c_sw(seed, b + align, len));
+      CU_ASSERT_EQUAL(tf__crc32c(seed, b + align, len), tf__crc32c_sw(seed, b + align, len));
     }
 }
 
@@ -224,18 +224,18 @@ static void test_journal_round_trips_empty_large_and_children(void) {
                        {UINT64_MAX, INT32_MAX, 1, kid + 99}};
   make_dir();
   tf_journal j;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, FINGERPRINT, ARGS, strlen(ARGS), 1, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 0, NULL, 0, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, big, BIG, kids, 3, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, UINT64_MAX, kid, 17, kids + 1, 2, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 0, FINGERPRINT, ARGS, strlen(ARGS), 1, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 0, NULL, 0, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, big, BIG, kids, 3, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, UINT64_MAX, kid, 17, kids + 1, 2, 0), 0);
   CU_ASSERT_EQUAL(j.records, 3);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
   CU_ASSERT_PTR_NULL(j.path);
 
   unsigned char *buf;
   size_t len;
   char err[256];
-  CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_read_file(path, &buf, &len, err, sizeof err), 0);
   CU_ASSERT_EQUAL(len, j.bytes_written);
   CU_ASSERT_EQUAL(len, file_size(path));
   seen s;
@@ -260,28 +260,28 @@ static void test_journal_round_trips_empty_large_and_children(void) {
   CU_ASSERT_EQUAL(s.r[1].id, 1);
   CU_ASSERT_EQUAL(s.r[1].offset, scan.header_len + REC_SIZE + 16);
   CU_ASSERT_EQUAL(s.r[1].result_size, BIG);
-  CU_ASSERT_EQUAL(s.r[1].result_sum, tf_crc32c(0, big, BIG));
+  CU_ASSERT_EQUAL(s.r[1].result_sum, tf__crc32c(0, big, BIG));
   CU_ASSERT_EQUAL_FATAL(s.r[1].nchildren, 3);
   for (int k = 0; k < 3; k++) {
     CU_ASSERT_EQUAL(s.r[1].kids[k].id, kids[k].id);
     CU_ASSERT_EQUAL(s.r[1].kids[k].prio, kids[k].prio);
     CU_ASSERT_EQUAL(s.r[1].kids[k].size, kids[k].size);
-    CU_ASSERT_EQUAL(s.r[1].kid_sum[k], tf_crc32c(0, kids[k].data, kids[k].size));
+    CU_ASSERT_EQUAL(s.r[1].kid_sum[k], tf__crc32c(0, kids[k].data, kids[k].size));
   }
 
   CU_ASSERT_EQUAL(s.r[2].id, UINT64_MAX);
   CU_ASSERT_EQUAL(s.r[2].result_size, 17);
-  CU_ASSERT_EQUAL(s.r[2].result_sum, tf_crc32c(0, kid, 17));
+  CU_ASSERT_EQUAL(s.r[2].result_sum, tf__crc32c(0, kid, 17));
   CU_ASSERT_EQUAL_FATAL(s.r[2].nchildren, 2);
   CU_ASSERT_EQUAL(s.r[2].kids[0].id, TF_ID_SPAWNED | 8);
   CU_ASSERT_EQUAL(s.r[2].kids[1].prio, INT32_MAX);
 
   /* The same records when nobody visits them. */
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), 0);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), 0);
   CU_ASSERT_EQUAL(scan.records, 3);
   /* A body over max_record is not a record: a journal read with too small a limit is
    * damaged from the big record on. */
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, BIG, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, BIG, NULL, NULL, &scan), TF_EPROTO);
   CU_ASSERT_EQUAL(scan.records, 1);
   CU_ASSERT_EQUAL(scan.valid_len, s.r[1].offset);
   char want[128];
@@ -296,18 +296,18 @@ static void test_journal_round_trips_empty_large_and_children(void) {
 static void test_journal_parse_of_header_only_has_no_records(void) {
   make_dir();
   tf_journal j;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, 5, NULL, 0, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 0, 5, NULL, 0, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
   CU_ASSERT_EQUAL(j.bytes_written, HDR_SIZE);
   unsigned char *buf;
   size_t len;
   char err[256];
-  CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_read_file(path, &buf, &len, err, sizeof err), 0);
   CU_ASSERT_EQUAL_FATAL(len, HDR_SIZE);
   CU_ASSERT_EQUAL(peek32(buf + HDR_VERSION), 2);
   CU_ASSERT_EQUAL(peek32(buf + HDR_LEN), HDR_SIZE);
   CU_ASSERT_EQUAL(peek32(buf + HDR_ARGS_LEN), 0);
-  CU_ASSERT_EQUAL(peek32(buf + HDR_CRC), tf_crc32c(0, buf, HDR_CRC));
+  CU_ASSERT_EQUAL(peek32(buf + HDR_CRC), tf__crc32c(0, buf, HDR_CRC));
   tf_jscan scan;
   seen s;
   CU_ASSERT_EQUAL(parse(buf, len, &s, &scan), 0);
@@ -384,7 +384,7 @@ static void test_journal_damage_before_a_whole_record_is_refused(void) {
   memcpy(wide + offs[2], "TFJR?", 5);
   memcpy(wide + offs[2] + 5, buf + offs[2], len - offs[2]);
   tf_jscan scan;
-  CU_ASSERT_EQUAL(tf_journal_parse(wide, len + 5, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(wide, len + 5, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   snprintf(want, sizeof want, "journal damaged at byte %zu (a whole record follows at byte %zu)",
            offs[2], offs[2] + 5);
   CU_ASSERT_STRING_EQUAL(scan.error, want);
@@ -413,7 +413,7 @@ static void test_journal_damage_in_last_record_is_a_torn_tail(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(more);
   memcpy(more, buf, len);
   tf_jscan scan;
-  CU_ASSERT_EQUAL(tf_journal_parse(more, len + 4096, MAX_RECORD, NULL, NULL, &scan), 0);
+  CU_ASSERT_EQUAL(tf__journal_parse(more, len + 4096, MAX_RECORD, NULL, NULL, &scan), 0);
   CU_ASSERT_EQUAL(scan.records, 3);
   CU_ASSERT_EQUAL(scan.valid_len, len);
   CU_ASSERT_EQUAL(scan.torn, 4096);
@@ -438,15 +438,15 @@ static void test_journal_rejects_inconsistent_body_with_good_crc(void) {
   for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
     uint32_t old = peek32(rec + edits[i].field);
     poke32(rec + edits[i].field, old + (uint32_t)edits[i].delta);
-    poke32(rec + 8, tf_crc32c(tf_crc32c(0, rec + REC_LEN, 4), rec + REC_SIZE, body));
+    poke32(rec + 8, tf__crc32c(tf__crc32c(0, rec + REC_LEN, 4), rec + REC_SIZE, body));
     tf_jscan scan;
-    CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+    CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
     CU_ASSERT_EQUAL(scan.valid_len, offs[1]);
     poke32(rec + edits[i].field, old);
   }
-  poke32(rec + 8, tf_crc32c(tf_crc32c(0, rec + REC_LEN, 4), rec + REC_SIZE, body));
+  poke32(rec + 8, tf__crc32c(tf__crc32c(0, rec + REC_LEN, 4), rec + REC_SIZE, body));
   tf_jscan scan;
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), 0);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), 0);
   CU_ASSERT_EQUAL(scan.records, 3);
   free(buf);
   remove_dir();
@@ -462,21 +462,21 @@ static void test_journal_refuses_foreign_or_damaged_header(void) {
   tf_jscan scan;
 
   buf[3] = 'x';
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   CU_ASSERT_STRING_EQUAL(scan.error, "not a taskfarm journal (bad magic)");
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, 2, MAX_RECORD, NULL, NULL, &scan), 0); /* "TF" */
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, 4, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
-  CU_ASSERT_EQUAL(tf_journal_parse("#!/bin/sh\n", 10, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, 2, MAX_RECORD, NULL, NULL, &scan), 0); /* "TF" */
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, 4, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse("#!/bin/sh\n", 10, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   CU_ASSERT_STRING_EQUAL(scan.error, "not a taskfarm journal (bad magic)");
   buf[3] = 'O';
 
   poke32(buf + HDR_VERSION, 3);
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 3, written by a newer taskfarm"));
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, 12, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, 12, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   /* Version 1 fingerprinted the options' text: refused with the way out. */
   poke32(buf + HDR_VERSION, 1);
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "version 1, written by an older taskfarm"));
   CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "another --journal"));
   poke32(buf + HDR_VERSION, 2);
@@ -485,7 +485,7 @@ static void test_journal_refuses_foreign_or_damaged_header(void) {
   for (size_t at = 0; at < offs[0]; at++) {
     if (at < HDR_VERSION) continue; /* the magic, tested above */
     buf[at] ^= 0x04;
-    CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+    CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
     if (at >= HDR_LEN) CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "journal header damaged"));
     CU_ASSERT_EQUAL(scan.has_header, 0);
     buf[at] ^= 0x04;
@@ -493,7 +493,7 @@ static void test_journal_refuses_foreign_or_damaged_header(void) {
   /* Arguments over the limit, with a header length to match. */
   poke32(buf + HDR_ARGS_LEN, 5000);
   poke32(buf + HDR_LEN, HDR_SIZE + 5000);
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, 30, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, 30, MAX_RECORD, NULL, NULL, &scan), TF_EPROTO);
   CU_ASSERT_PTR_NOT_NULL(strstr(scan.error, "journal header damaged"));
   free(buf);
   remove_dir();
@@ -501,18 +501,18 @@ static void test_journal_refuses_foreign_or_damaged_header(void) {
 
 static void test_journal_empty_or_partial_header_is_torn_creation(void) {
   tf_jscan scan;
-  CU_ASSERT_EQUAL(tf_journal_parse(NULL, 0, MAX_RECORD, NULL, NULL, &scan), 0);
+  CU_ASSERT_EQUAL(tf__journal_parse(NULL, 0, MAX_RECORD, NULL, NULL, &scan), 0);
   CU_ASSERT_EQUAL(scan.has_header, 0);
   CU_ASSERT_EQUAL(scan.torn, 0);
   CU_ASSERT_EQUAL(scan.valid_len, 0);
-  CU_ASSERT_EQUAL(tf_journal_parse(NULL, 5, MAX_RECORD, NULL, NULL, &scan), TF_EINVAL);
-  CU_ASSERT_EQUAL(tf_journal_parse("TFJ", 3, MAX_RECORD, NULL, NULL, NULL), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_parse(NULL, 5, MAX_RECORD, NULL, NULL, &scan), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_parse("TFJ", 3, MAX_RECORD, NULL, NULL, NULL), TF_EINVAL);
   /* Every prefix of a header is checked in the torn-tail test; here one with a field. */
   unsigned char h[HDR_SIZE] = "TFJOURNL";
   poke32(h + HDR_VERSION, 2);
   poke32(h + HDR_LEN, HDR_SIZE + 10);
   poke32(h + HDR_ARGS_LEN, 10);
-  CU_ASSERT_EQUAL(tf_journal_parse(h, HDR_SIZE, MAX_RECORD, NULL, NULL, &scan), 0);
+  CU_ASSERT_EQUAL(tf__journal_parse(h, HDR_SIZE, MAX_RECORD, NULL, NULL, &scan), 0);
   CU_ASSERT_EQUAL(scan.has_header, 0);
   CU_ASSERT_EQUAL(scan.torn, HDR_SIZE);
 }
@@ -524,7 +524,7 @@ static void test_journal_visitor_can_stop_the_parse(void) {
   three_records(&buf, &len, offs);
   seen s = {.stop_at = 2};
   tf_jscan scan;
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, visit, &s, &scan), 7);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, visit, &s, &scan), 7);
   CU_ASSERT_EQUAL(s.n, 2);
   CU_ASSERT_EQUAL(scan.records, 2);
   CU_ASSERT_EQUAL(scan.valid_len, offs[2]);
@@ -537,47 +537,47 @@ static void test_journal_visitor_can_stop_the_parse(void) {
 static void test_journal_writes_after_delay_or_size_and_syncs_on_schedule(void) {
   make_dir();
   tf_journal j;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, 1, "x", 1, 10, 100), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 0, 1, "x", 1, 10, 100), 0);
   size_t header = HDR_SIZE + 1;
   CU_ASSERT_EQUAL(file_size(path), header);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, "abc", 3, NULL, 0, 100), 0);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 100.01), 0); /* too soon */
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, "abc", 3, NULL, 0, 100), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 100.01), 0); /* too soon */
   CU_ASSERT_EQUAL(file_size(path), header);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 2, "de", 2, NULL, 0, 100.02), 0);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 100.06), 0); /* the first is due */
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 2, "de", 2, NULL, 0, 100.02), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 100.06), 0); /* the first is due */
   size_t two = header + 2 * (REC_SIZE + 16) + 5;
   CU_ASSERT_EQUAL(file_size(path), two);
   CU_ASSERT_EQUAL(j.len, 0);
   CU_ASSERT_EQUAL(j.dirty, 1); /* synced at 100, next sync at 110 */
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 109), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 109), 0);
   CU_ASSERT_EQUAL(j.dirty, 1);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 110), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 110), 0);
   CU_ASSERT_EQUAL(j.dirty, 0);
   CU_ASSERT_EQUAL(j.last_sync, 110);
 
   /* A megabyte goes out at once, however young. */
   unsigned char *big = calloc(1, TF_JOURNAL_WRITE_BYTES);
   CU_ASSERT_PTR_NOT_NULL_FATAL(big);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 3, big, TF_JOURNAL_WRITE_BYTES, NULL, 0, 200), 0);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 200), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 3, big, TF_JOURNAL_WRITE_BYTES, NULL, 0, 200), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 200), 0);
   CU_ASSERT_EQUAL(file_size(path), two + REC_SIZE + 16 + TF_JOURNAL_WRITE_BYTES);
   free(big);
 
   /* flush writes whatever is left, however young, and syncs. */
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 4, NULL, 0, NULL, 0, 300), 0);
-  CU_ASSERT_EQUAL(tf_journal_flush(&j, 300), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 4, NULL, 0, NULL, 0, 300), 0);
+  CU_ASSERT_EQUAL(tf__journal_flush(&j, 300), 0);
   CU_ASSERT_EQUAL(j.dirty, 0);
   CU_ASSERT_EQUAL(j.len, 0);
   CU_ASSERT_EQUAL(j.bytes_written, file_size(path));
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 300), 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 300), 0); /* twice is harmless */
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 300), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 300), 0); /* twice is harmless */
 
   /* sync_every 0: a sync after every write. */
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 1, 1, NULL, 0, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 0, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 1), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 1, 1, NULL, 0, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, NULL, 0, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 1), 0);
   CU_ASSERT_EQUAL(j.dirty, 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 1), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 1), 0);
   remove_dir();
 }
 
@@ -598,20 +598,20 @@ static void test_journal_reopen_cuts_torn_tail_and_appends(void) {
   free(buf);
 
   char err[256];
-  CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_read_file(path, &buf, &len, err, sizeof err), 0);
   tf_jscan scan;
-  CU_ASSERT_EQUAL(tf_journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), 0);
+  CU_ASSERT_EQUAL(tf__journal_parse(buf, len, MAX_RECORD, NULL, NULL, &scan), 0);
   CU_ASSERT_EQUAL(scan.records, 3);
   CU_ASSERT_EQUAL(scan.torn, 20);
   free(buf);
 
   tf_journal j;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_reopen(&j, path, scan.valid_len, 0, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_reopen(&j, path, scan.valid_len, 0, 0), 0);
   CU_ASSERT_EQUAL(file_size(path), scan.valid_len);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 99, "tail", 4, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 99, "tail", 4, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
 
-  CU_ASSERT_EQUAL_FATAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_read_file(path, &buf, &len, err, sizeof err), 0);
   seen s;
   CU_ASSERT_EQUAL(parse(buf, len, &s, &scan), 0);
   CU_ASSERT_EQUAL(scan.records, 4);
@@ -622,9 +622,9 @@ static void test_journal_reopen_cuts_torn_tail_and_appends(void) {
   free(buf);
 
   /* A file shorter than what was found valid has changed under us. */
-  CU_ASSERT_EQUAL(tf_journal_reopen(&j, path, len + 1, 0, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_reopen(&j, path, len + 1, 0, 0), TF_JOURNAL_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, path));
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), TF_JOURNAL_EIO);
   remove_dir();
 }
 
@@ -632,49 +632,49 @@ static void test_journal_create_refuses_existing_file_unless_replacing(void) {
   make_dir();
   write_file(path, (const unsigned char *)"TFJOUR", 6); /* a torn header */
   tf_journal j;
-  CU_ASSERT_EQUAL(tf_journal_create(&j, path, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_create(&j, path, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, path));
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, strerror(EEXIST)));
   CU_ASSERT_PTR_NULL(j.path);
   CU_ASSERT_EQUAL(file_size(path), 6); /* untouched */
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), TF_JOURNAL_EIO);
 
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 1, 1, "ab", 2, 0, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 1, 1, "ab", 2, 0, 0), 0);
   CU_ASSERT_EQUAL(file_size(path), HDR_SIZE + 2);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
 
   /* No directory, no file; bad arguments. */
   char nodir[700];
   snprintf(nodir, sizeof nodir, "%s/no/such/dir", dir);
-  CU_ASSERT_EQUAL(tf_journal_create(&j, nodir, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_create(&j, nodir, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, nodir));
-  CU_ASSERT_EQUAL(tf_journal_reopen(&j, nodir, 0, 0, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_reopen(&j, nodir, 0, 0, 0), TF_JOURNAL_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, nodir));
-  CU_ASSERT_EQUAL(tf_journal_create(&j, path, 1, 1, NULL, TF_JOURNAL_MAX_ARGS + 1, 0, 0),
+  CU_ASSERT_EQUAL(tf__journal_create(&j, path, 1, 1, NULL, TF_JOURNAL_MAX_ARGS + 1, 0, 0),
                   TF_EINVAL);
-  CU_ASSERT_EQUAL(tf_journal_create(&j, path, 1, 1, NULL, 0, -1, 0), TF_EINVAL);
-  CU_ASSERT_EQUAL(tf_journal_create(&j, "", 1, 1, NULL, 0, 0, 0), TF_EINVAL);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_create(&j, path, 1, 1, NULL, 0, -1, 0), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_create(&j, "", 1, 1, NULL, 0, 0, 0), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
   remove_dir();
 }
 
 static void test_journal_add_refuses_bad_records(void) {
   tf_journal j = {0};
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 0, NULL, 0, 0), TF_EINVAL); /* not open */
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0); /* a zeroed struct */
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, NULL, 0, NULL, 0, 0), TF_EINVAL); /* not open */
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0); /* a zeroed struct */
   make_dir();
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, 1, NULL, 0, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 3, NULL, 0, 0), TF_EINVAL);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 0, NULL, 2, 0), TF_EINVAL);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 0, 1, NULL, 0, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, NULL, 3, NULL, 0, 0), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, NULL, 0, NULL, 2, 0), TF_EINVAL);
   tf_jchild nodata = {1, 0, 4, NULL};
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 0, &nodata, 1, 0), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, NULL, 0, &nodata, 1, 0), TF_EINVAL);
   /* Children of 4 GiB in all, described but never read: refused before any copy. */
   static unsigned char byte;
   tf_jchild huge[2] = {{1, 0, UINT32_MAX, &byte}, {2, 0, UINT32_MAX, &byte}};
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, NULL, 0, huge, 2, 0), TF_ETOOBIG);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, NULL, 0, huge, 2, 0), TF_ETOOBIG);
   CU_ASSERT_EQUAL(j.records, 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
   CU_ASSERT_EQUAL(file_size(path), HDR_SIZE);
   remove_dir();
 }
@@ -704,37 +704,37 @@ static void test_journal_io_errors_are_reported_and_sticky(void) {
   make_dir();
   /* The header cannot be written: the file this call made is removed again. */
   limit_files(10);
-  CU_ASSERT_EQUAL(tf_journal_create(&j, path, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_create(&j, path, 0, 1, NULL, 0, 0, 0), TF_JOURNAL_EIO);
   limit_files(0);
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, path));
   CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, strerror(EFBIG)));
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), TF_JOURNAL_EIO);
   CU_ASSERT_EQUAL(access(path, F_OK), -1);
 
   /* A record cannot be written: that error, and only it, from then on. */
-  CU_ASSERT_EQUAL_FATAL(tf_journal_create(&j, path, 0, 1, NULL, 0, 0, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_create(&j, path, 0, 1, NULL, 0, 0, 0), 0);
   limit_files(HDR_SIZE + 10);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, "abc", 3, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 0), 0); /* not due yet */
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 1), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, "abc", 3, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 0), 0); /* not due yet */
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 1), TF_JOURNAL_EIO);
   char first[sizeof j.errmsg];
   memcpy(first, j.errmsg, sizeof first);
   CU_ASSERT_PTR_NOT_NULL(strstr(first, path));
   CU_ASSERT_PTR_NOT_NULL(strstr(first, "write failed"));
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 2, NULL, 0, NULL, 0, 2), TF_JOURNAL_EIO);
-  CU_ASSERT_EQUAL(tf_journal_tick(&j, 2), TF_JOURNAL_EIO);
-  CU_ASSERT_EQUAL(tf_journal_flush(&j, 2), TF_JOURNAL_EIO);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 2), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 2, NULL, 0, NULL, 0, 2), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_tick(&j, 2), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_flush(&j, 2), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 2), TF_JOURNAL_EIO);
   limit_files(0);
   CU_ASSERT_STRING_EQUAL(j.errmsg, first);
   CU_ASSERT_PTR_NULL(j.path);
   CU_ASSERT_EQUAL(file_size(path), HDR_SIZE + 10); /* what fitted; a torn tail */
 
   /* flush and close report it too, when nothing else ran first. */
-  CU_ASSERT_EQUAL_FATAL(tf_journal_reopen(&j, path, HDR_SIZE, 60, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_reopen(&j, path, HDR_SIZE, 60, 0), 0);
   limit_files(HDR_SIZE + 10);
-  CU_ASSERT_EQUAL(tf_journal_add(&j, 1, "0123456789", 10, NULL, 0, 0), 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), TF_JOURNAL_EIO);
+  CU_ASSERT_EQUAL(tf__journal_add(&j, 1, "0123456789", 10, NULL, 0, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), TF_JOURNAL_EIO);
   limit_files(0);
   remove_dir();
 }
@@ -744,15 +744,15 @@ static void test_journal_read_file_reports_missing_and_empty_files(void) {
   size_t len = 1;
   char err[256];
   make_dir();
-  CU_ASSERT_EQUAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), TF_JOURNAL_ENOENT);
+  CU_ASSERT_EQUAL(tf__journal_read_file(path, &buf, &len, err, sizeof err), TF_JOURNAL_ENOENT);
   CU_ASSERT_PTR_NULL(buf);
   CU_ASSERT_EQUAL(len, 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
   write_file(path, NULL, 0);
-  CU_ASSERT_EQUAL(tf_journal_read_file(path, &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(tf__journal_read_file(path, &buf, &len, err, sizeof err), 0);
   CU_ASSERT_PTR_NULL(buf);
   CU_ASSERT_EQUAL(len, 0);
-  CU_ASSERT_EQUAL(tf_journal_read_file(dir, &buf, &len, err, sizeof err), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__journal_read_file(dir, &buf, &len, err, sizeof err), TF_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, dir));
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a directory, not a regular file"));
   remove_dir();
@@ -778,17 +778,17 @@ static void test_journal_refuses_what_is_not_a_regular_file(void) {
     unsigned char *buf = NULL;
     size_t len = 0;
     char err[512];
-    CU_ASSERT_EQUAL(tf_journal_read_file(p, &buf, &len, err, sizeof err), TF_EINVAL);
+    CU_ASSERT_EQUAL(tf__journal_read_file(p, &buf, &len, err, sizeof err), TF_EINVAL);
     CU_ASSERT_PTR_NULL(buf);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].kind));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
     tf_journal j;
-    CU_ASSERT_EQUAL(tf_journal_open(&j, p, 0, &buf, &len), TF_EINVAL);
+    CU_ASSERT_EQUAL(tf__journal_open(&j, p, 0, &buf, &len), TF_EINVAL);
     CU_ASSERT_PTR_NULL(buf);
     CU_ASSERT_PTR_NULL(j.path);
     CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, p));
     CU_ASSERT_PTR_NOT_NULL(strstr(j.errmsg, cases[i].kind));
-    CU_ASSERT_EQUAL(tf_journal_create(&j, p, 1, 1, NULL, 0, 0, 0), TF_EINVAL);
+    CU_ASSERT_EQUAL(tf__journal_create(&j, p, 1, 1, NULL, 0, 0, 0), TF_EINVAL);
   }
   alarm(0);
   unlink(fifo);
@@ -806,7 +806,7 @@ static void test_journal_reads_no_more_than_the_size_at_open(void) {
   unsigned char *buf = (unsigned char *)"x";
   size_t len = 1;
   char err[256];
-  CU_ASSERT_EQUAL(tf_journal_read_file("/proc/self/status", &buf, &len, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(tf__journal_read_file("/proc/self/status", &buf, &len, err, sizeof err), 0);
   CU_ASSERT_PTR_NULL(buf);
   CU_ASSERT_EQUAL(len, 0);
   free(buf);
@@ -819,9 +819,9 @@ static int try_in_child(const char *want) {
   pid_t pid = fork();
   if (pid == 0) {
     tf_journal j;
-    int rc = tf_journal_open(&j, path, 0, NULL, NULL);
+    int rc = tf__journal_open(&j, path, 0, NULL, NULL);
     if (want) _exit(rc == TF_JOURNAL_EBUSY && strstr(j.errmsg, want) ? 0 : 1);
-    _exit(rc == 0 && tf_journal_close(&j, 0) == 0 ? 0 : 1);
+    _exit(rc == 0 && tf__journal_close(&j, 0) == 0 ? 0 : 1);
   }
   int st = 0;
   CU_ASSERT_FATAL(pid > 0 && waitpid(pid, &st, 0) == pid);
@@ -833,11 +833,11 @@ static void test_journal_one_run_at_a_time_and_the_holder_named(void) {
   tf_journal j;
   unsigned char *buf;
   size_t len;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_open(&j, path, 0, &buf, &len), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_open(&j, path, 0, &buf, &len), 0);
   CU_ASSERT_EQUAL(j.created, 1);
   CU_ASSERT_EQUAL(j.lock_errno, 0);
   CU_ASSERT(fcntl(j.fd, F_GETFL) & O_APPEND);
-  CU_ASSERT_EQUAL(tf_journal_start(&j, 7, "--n=1", 5, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_start(&j, 7, "--n=1", 5, 0), 0);
   /* Another process is refused, told who holds it, and changes nothing. */
   char host[256], want[400];
   gethostname(host, sizeof host);
@@ -850,7 +850,7 @@ static void test_journal_one_run_at_a_time_and_the_holder_named(void) {
   snprintf(lock, sizeof lock, "%s.lock", path);
   CU_ASSERT_EQUAL(access(lock, F_OK), 0);
   /* Once it is closed the lock is free again and its lock file gone. */
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
   CU_ASSERT_EQUAL(access(lock, F_OK), -1);
   CU_ASSERT_EQUAL(try_in_child(NULL), 0);
   CU_ASSERT_EQUAL(file_size(path), HDR_SIZE + 5);
@@ -865,7 +865,7 @@ static void test_journal_stale_lock_of_a_killed_run_does_not_block(void) {
   pid_t pid = fork();
   if (pid == 0) {
     tf_journal j;
-    if (tf_journal_create(&j, path, 0, 7, NULL, 0, 0, 0)) _exit(1);
+    if (tf__journal_create(&j, path, 0, 7, NULL, 0, 0, 0)) _exit(1);
     raise(SIGKILL);
     _exit(2);
   }
@@ -878,7 +878,7 @@ static void test_journal_stale_lock_of_a_killed_run_does_not_block(void) {
   tf_journal j;
   unsigned char *buf;
   size_t len;
-  CU_ASSERT_EQUAL_FATAL(tf_journal_open(&j, path, 0, &buf, &len), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__journal_open(&j, path, 0, &buf, &len), 0);
   CU_ASSERT_EQUAL(len, HDR_SIZE);
   free(buf);
   FILE *f = fopen(lock, "r");
@@ -887,7 +887,7 @@ static void test_journal_stale_lock_of_a_killed_run_does_not_block(void) {
   fclose(f);
   snprintf(want, sizeof want, "pid %ld on ", (long)getpid());
   CU_ASSERT_EQUAL(strncmp(text, want, strlen(want)), 0);
-  CU_ASSERT_EQUAL(tf_journal_close(&j, 0), 0);
+  CU_ASSERT_EQUAL(tf__journal_close(&j, 0), 0);
   unlink(lock);
   remove_dir();
 }

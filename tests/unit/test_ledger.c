@@ -23,125 +23,125 @@ static tf_rec rec(uint64_t id) {
 
 static void test_ledger_starts_empty(void) {
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, 3), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 3), 0);
   CU_ASSERT_EQUAL(l.nworkers, 3);
   CU_ASSERT_EQUAL(l.total, 0);
   tf_rec out;
   for (int w = 0; w < 3; w++) {
-    CU_ASSERT_EQUAL(tf_ledger_held(&l, w), 0);
-    CU_ASSERT_PTR_NULL(tf_ledger_head(&l, w));
-    CU_ASSERT_EQUAL(tf_ledger_pop(&l, w, &out), 0);
+    CU_ASSERT_EQUAL(tf__ledger_held(&l, w), 0);
+    CU_ASSERT_PTR_NULL(tf__ledger_head(&l, w));
+    CU_ASSERT_EQUAL(tf__ledger_pop(&l, w, &out), 0);
   }
   CU_ASSERT_EQUAL(l.total, 0);
-  tf_ledger_destroy(&l);
+  tf__ledger_destroy(&l);
   CU_ASSERT_PTR_NULL(l.rings);
 }
 
 static void test_ledger_keeps_fifo_order_per_worker(void) {
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, 1), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 1), 0);
   /* Ids out of numeric order and mixed priorities: the ledger keeps arrival order only. */
   static const uint64_t ids[] = {7, 3, 100, 0, TF_ID_SPAWNED | 4, 5};
   for (unsigned i = 0; i < 6; i++) {
     tf_rec r = rec(ids[i]);
     r.prio = (int32_t)i * 10;
-    CU_ASSERT_EQUAL_FATAL(tf_ledger_push(&l, 0, &r), 0);
-    CU_ASSERT_EQUAL(tf_ledger_held(&l, 0), i + 1);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
+    CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), i + 1);
   }
   tf_rec out;
   for (unsigned i = 0; i < 6; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_ledger_pop(&l, 0, &out), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
     CU_ASSERT_EQUAL(out.id, ids[i]);
     CU_ASSERT_EQUAL(out.prio, (int32_t)i * 10);
-    CU_ASSERT_EQUAL(tf_ledger_held(&l, 0), 5 - i);
+    CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 5 - i);
   }
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 0, &out), 0);
-  tf_ledger_destroy(&l);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 0, &out), 0);
+  tf__ledger_destroy(&l);
 }
 
 static void test_ledger_head_shows_oldest_without_removing(void) {
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, 2), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 2), 0);
   tf_rec a = rec(40), b = rec(41);
-  CU_ASSERT_EQUAL(tf_ledger_push(&l, 1, &a), 0);
-  CU_ASSERT_EQUAL(tf_ledger_push(&l, 1, &b), 0);
-  const tf_rec *h = tf_ledger_head(&l, 1);
+  CU_ASSERT_EQUAL(tf__ledger_push(&l, 1, &a), 0);
+  CU_ASSERT_EQUAL(tf__ledger_push(&l, 1, &b), 0);
+  const tf_rec *h = tf__ledger_head(&l, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(h);
   CU_ASSERT_EQUAL(h->id, 40);
-  CU_ASSERT_EQUAL(tf_ledger_head(&l, 1)->id, 40); /* looking twice changes nothing */
-  CU_ASSERT_EQUAL(tf_ledger_held(&l, 1), 2);
+  CU_ASSERT_EQUAL(tf__ledger_head(&l, 1)->id, 40); /* looking twice changes nothing */
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 1), 2);
   CU_ASSERT_EQUAL(l.total, 2);
   tf_rec out;
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 1, &out), 1);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 1, &out), 1);
   CU_ASSERT_EQUAL(out.id, 40);
-  CU_ASSERT_EQUAL(tf_ledger_head(&l, 1)->id, 41);
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 1, &out), 1);
-  CU_ASSERT_PTR_NULL(tf_ledger_head(&l, 1));
-  tf_ledger_destroy(&l);
+  CU_ASSERT_EQUAL(tf__ledger_head(&l, 1)->id, 41);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 1, &out), 1);
+  CU_ASSERT_PTR_NULL(tf__ledger_head(&l, 1));
+  tf__ledger_destroy(&l);
 }
 
 static void test_ledger_workers_are_independent(void) {
   enum { W = 4 };
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, W), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, W), 0);
   /* Worker w gets ids w*100 + k, k = 0..w*3: worker 0 one task, worker 3 ten. */
   for (int w = 0; w < W; w++)
     for (int k = 0; k <= w * 3; k++) {
       tf_rec r = rec((uint64_t)(w * 100 + k));
-      CU_ASSERT_EQUAL_FATAL(tf_ledger_push(&l, w, &r), 0);
+      CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, w, &r), 0);
     }
   CU_ASSERT_EQUAL(l.total, 1 + 4 + 7 + 10);
   for (int w = 0; w < W; w++) {
-    CU_ASSERT_EQUAL(tf_ledger_held(&l, w), (size_t)(w * 3 + 1));
-    CU_ASSERT_EQUAL(tf_ledger_head(&l, w)->id, (uint64_t)(w * 100));
+    CU_ASSERT_EQUAL(tf__ledger_held(&l, w), (size_t)(w * 3 + 1));
+    CU_ASSERT_EQUAL(tf__ledger_head(&l, w)->id, (uint64_t)(w * 100));
   }
   /* Emptying worker 2 leaves the others as they were. */
   tf_rec out;
   for (int k = 0; k <= 6; k++) {
-    CU_ASSERT_EQUAL_FATAL(tf_ledger_pop(&l, 2, &out), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 2, &out), 1);
     CU_ASSERT_EQUAL(out.id, (uint64_t)(200 + k));
   }
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 2, &out), 0);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 2, &out), 0);
   CU_ASSERT_EQUAL(l.total, 1 + 4 + 10);
-  CU_ASSERT_EQUAL(tf_ledger_held(&l, 1), 4);
-  CU_ASSERT_EQUAL(tf_ledger_head(&l, 3)->id, 300);
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 0, &out), 1);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 1), 4);
+  CU_ASSERT_EQUAL(tf__ledger_head(&l, 3)->id, 300);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 0, &out), 1);
   CU_ASSERT_EQUAL(out.id, 0);
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 3, &out), 1);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 3, &out), 1);
   CU_ASSERT_EQUAL(out.id, 300);
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 1, &out), 1);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 1, &out), 1);
   CU_ASSERT_EQUAL(out.id, 100);
   CU_ASSERT_EQUAL(l.total, 1 + 4 + 10 - 3);
-  tf_ledger_destroy(&l);
+  tf__ledger_destroy(&l);
 }
 
 static void test_ledger_grows_past_capacity_after_wrapping(void) {
   /* Push 10, pop 6 so the head sits mid-buffer, then push enough that the ring wraps and
    * then grows (twice): the order must survive each move. */
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, 1), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 1), 0);
   uint64_t next_in = 0, next_out = 0;
   tf_rec out;
   for (int i = 0; i < 10; i++) {
     tf_rec r = rec(next_in++);
-    CU_ASSERT_EQUAL_FATAL(tf_ledger_push(&l, 0, &r), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
   }
   for (int i = 0; i < 6; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_ledger_pop(&l, 0, &out), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
     CU_ASSERT_EQUAL(out.id, next_out++);
   }
   for (int i = 0; i < 60; i++) {
     tf_rec r = rec(next_in++);
-    CU_ASSERT_EQUAL_FATAL(tf_ledger_push(&l, 0, &r), 0);
-    CU_ASSERT_EQUAL(tf_ledger_head(&l, 0)->id, next_out);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
+    CU_ASSERT_EQUAL(tf__ledger_head(&l, 0)->id, next_out);
   }
-  CU_ASSERT_EQUAL(tf_ledger_held(&l, 0), 64);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 64);
   CU_ASSERT_EQUAL(l.total, 64);
-  while (tf_ledger_pop(&l, 0, &out))
+  while (tf__ledger_pop(&l, 0, &out))
     CU_ASSERT_EQUAL(out.id, next_out++);
   CU_ASSERT_EQUAL(next_out, next_in);
   CU_ASSERT_EQUAL(l.total, 0);
-  tf_ledger_destroy(&l);
+  tf__ledger_destroy(&l);
 }
 
 static void test_ledger_random_traffic_matches_reference_fifos(void) {
@@ -156,7 +156,7 @@ static void test_ledger_random_traffic_matches_reference_fifos(void) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(ref[w]);
   }
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, W), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, W), 0);
   uint64_t id = 0;
   size_t total = 0, max_held = 0;
   unsigned wrong = 0;
@@ -166,11 +166,11 @@ static void test_ledger_random_traffic_matches_reference_fifos(void) {
     if (rng() % 100 < 55u + 5u * (unsigned)w) {
       tf_rec r = rec(id);
       ref[w][rtail[w]++] = id++;
-      CU_ASSERT_EQUAL_FATAL(tf_ledger_push(&l, w, &r), 0);
+      CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, w, &r), 0);
       total++;
     } else {
       tf_rec out;
-      int got = tf_ledger_pop(&l, w, &out);
+      int got = tf__ledger_pop(&l, w, &out);
       if (rhead[w] == rtail[w]) {
         if (got != 0) wrong++;
       } else {
@@ -180,41 +180,41 @@ static void test_ledger_random_traffic_matches_reference_fifos(void) {
       }
     }
     size_t held = rtail[w] - rhead[w];
-    if (tf_ledger_held(&l, w) != held || l.total != total) wrong++;
-    const tf_rec *h = tf_ledger_head(&l, w);
+    if (tf__ledger_held(&l, w) != held || l.total != total) wrong++;
+    const tf_rec *h = tf__ledger_head(&l, w);
     if (held ? !h || h->id != ref[w][rhead[w]] : h != NULL) wrong++;
     if (held > max_held) max_held = held;
   }
   CU_ASSERT_EQUAL(wrong, 0);
   CU_ASSERT(max_held > 64); /* the rings did grow several times */
-  tf_ledger_destroy(&l);
+  tf__ledger_destroy(&l);
   for (int w = 0; w < W; w++)
     free(ref[w]);
 }
 
 static void test_ledger_pop_hands_over_data(void) {
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, 2), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 2), 0);
   unsigned char *d = malloc(5);
   CU_ASSERT_PTR_NOT_NULL_FATAL(d);
   memcpy(d, "abcde", 5);
   tf_rec r = {77, -3, 5, d, 0, -1};
-  CU_ASSERT_EQUAL(tf_ledger_push(&l, 1, &r), 0);
+  CU_ASSERT_EQUAL(tf__ledger_push(&l, 1, &r), 0);
   tf_rec out;
-  CU_ASSERT_EQUAL(tf_ledger_pop(&l, 1, &out), 1);
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 1, &out), 1);
   CU_ASSERT_EQUAL(out.id, 77);
   CU_ASSERT_EQUAL(out.prio, -3);
   CU_ASSERT_EQUAL(out.size, 5);
   CU_ASSERT_PTR_EQUAL(out.data, d);
   CU_ASSERT(memcmp(out.data, "abcde", 5) == 0);
   free(out.data);
-  tf_ledger_destroy(&l);
+  tf__ledger_destroy(&l);
 }
 
 static void test_ledger_destroy_frees_held_data(void) {
   /* destroy frees the data still held, wrapped rings included; valgrind reports any leak. */
   tf_ledger l;
-  CU_ASSERT_EQUAL_FATAL(tf_ledger_init(&l, 3), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 3), 0);
   tf_rec out;
   uint64_t id = 0;
   for (int round = 0; round < 4; round++)
@@ -225,18 +225,18 @@ static void test_ledger_destroy_frees_held_data(void) {
         r.data = malloc(r.size);
         CU_ASSERT_PTR_NOT_NULL_FATAL(r.data);
         memset(r.data, w, r.size);
-        CU_ASSERT_EQUAL_FATAL(tf_ledger_push(&l, w, &r), 0);
+        CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, w, &r), 0);
       }
       for (int k = 0; k < 7; k++) {
-        CU_ASSERT_EQUAL_FATAL(tf_ledger_pop(&l, w, &out), 1);
+        CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, w, &out), 1);
         CU_ASSERT_EQUAL(out.data[0], w);
         free(out.data);
       }
     }
   CU_ASSERT_EQUAL(l.total, 4 * (2 + 3 + 4));
-  tf_ledger_destroy(&l);
+  tf__ledger_destroy(&l);
   CU_ASSERT_PTR_NULL(l.rings);
-  tf_ledger_destroy(&l); /* twice is harmless */
+  tf__ledger_destroy(&l); /* twice is harmless */
 }
 
 int main(void) {

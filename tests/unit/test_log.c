@@ -6,7 +6,7 @@
 
 static const char *safe(const char *text, size_t n, size_t cap) {
   static char out[256];
-  return tf_printable(text, n, out, cap);
+  return tf__printable(text, n, out, cap);
 }
 
 static void test_log_keeps_plain_text_and_utf8(void) {

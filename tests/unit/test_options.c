@@ -169,7 +169,7 @@ static void test_options_parse_size_accepts_numbers_with_suffixes(void) {
   };
   for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     uint64_t v = 12345;
-    CU_ASSERT_EQUAL(tf_parse_size(cases[i].s, &v), 0);
+    CU_ASSERT_EQUAL(tf__parse_size(cases[i].s, &v), 0);
     CU_ASSERT_EQUAL(v, cases[i].value);
   }
 }
@@ -181,16 +181,16 @@ static void test_options_parse_size_rejects_malformed_or_overflowing(void) {
   static const char *const overflowing[] = {"99999999999G", "17179869184G", "18446744073709551616"};
   for (unsigned i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
     uint64_t v = 12345;
-    CU_ASSERT_EQUAL(tf_parse_size(malformed[i], &v), TF_EINVAL);
+    CU_ASSERT_EQUAL(tf__parse_size(malformed[i], &v), TF_EINVAL);
     CU_ASSERT_EQUAL(v, 12345); /* untouched on error */
   }
   for (unsigned i = 0; i < sizeof overflowing / sizeof overflowing[0]; i++) {
     uint64_t v = 12345;
-    CU_ASSERT_EQUAL(tf_parse_size(overflowing[i], &v), TF_EINVAL);
+    CU_ASSERT_EQUAL(tf__parse_size(overflowing[i], &v), TF_EINVAL);
     CU_ASSERT_EQUAL(v, 12345);
   }
   uint64_t v = 1;
-  CU_ASSERT_EQUAL(tf_parse_size(NULL, &v), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__parse_size(NULL, &v), TF_EINVAL);
 }
 
 static void test_options_parse_size_rejects_sign_after_leading_space(void) {
@@ -199,7 +199,7 @@ static void test_options_parse_size_rejects_sign_after_leading_space(void) {
   static const char *const bad[] = {" -1", "\t-5", " +7", " -1K"};
   for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     uint64_t v = 12345;
-    CU_ASSERT_EQUAL(tf_parse_size(bad[i], &v), TF_EINVAL);
+    CU_ASSERT_EQUAL(tf__parse_size(bad[i], &v), TF_EINVAL);
     CU_ASSERT_EQUAL(v, 12345);
   }
 }
@@ -608,18 +608,18 @@ static void test_options_check_outputs_names_the_option_and_the_file(void) {
   tf_config cfg;
   run_report = NULL;
   reset(&cfg);
-  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(tf__check_outputs(&a, &cfg, err, sizeof err), 0);
   run_report = "/nonexistent-dir-of-taskfarm/r.txt";
-  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), TF_EIO);
+  CU_ASSERT_EQUAL(tf__check_outputs(&a, &cfg, err, sizeof err), TF_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "--report /nonexistent-dir-of-taskfarm/r.txt: cannot create"));
   run_report = ""; /* none */
-  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(tf__check_outputs(&a, &cfg, err, sizeof err), 0);
   cfg.stats_file = "/";
-  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), TF_EINVAL);
+  CU_ASSERT_EQUAL(tf__check_outputs(&a, &cfg, err, sizeof err), TF_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "--stats /"));
   cfg.stats_file = NULL;
   cfg.status_file = "/nonexistent-dir-of-taskfarm/status";
-  CU_ASSERT_EQUAL(tf_check_outputs(&a, &cfg, err, sizeof err), TF_EIO);
+  CU_ASSERT_EQUAL(tf__check_outputs(&a, &cfg, err, sizeof err), TF_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "--status-file /nonexistent-dir-of-taskfarm/status"));
   run_report = NULL;
 }

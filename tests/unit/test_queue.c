@@ -22,7 +22,7 @@ static tf_rec rec(uint64_t id, int32_t prio) {
   return r;
 }
 
-/* The order the queue promises, written independently of tf_rec_before. */
+/* The order the queue promises, written independently of tf__rec_before. */
 static int ref_cmp(const void *pa, const void *pb) {
   const tf_rec *a = pa, *b = pb;
   if (a->prio != b->prio) return a->prio > b->prio ? -1 : 1;
@@ -31,16 +31,16 @@ static int ref_cmp(const void *pa, const void *pb) {
 
 static void test_queue_orders_records_by_priority_then_id(void) {
   tf_rec hi = rec(9, 5), lo = rec(1, -5), a = rec(3, 0), b = rec(4, 0);
-  CU_ASSERT(tf_rec_before(&hi, &lo));
-  CU_ASSERT(!tf_rec_before(&lo, &hi));
-  CU_ASSERT(tf_rec_before(&a, &b));
-  CU_ASSERT(!tf_rec_before(&b, &a));
-  CU_ASSERT(!tf_rec_before(&a, &a)); /* strict: nothing leaves before itself */
+  CU_ASSERT(tf__rec_before(&hi, &lo));
+  CU_ASSERT(!tf__rec_before(&lo, &hi));
+  CU_ASSERT(tf__rec_before(&a, &b));
+  CU_ASSERT(!tf__rec_before(&b, &a));
+  CU_ASSERT(!tf__rec_before(&a, &a)); /* strict: nothing leaves before itself */
   tf_rec min = rec(0, INT32_MIN), max = rec(UINT64_MAX, INT32_MAX);
-  CU_ASSERT(tf_rec_before(&max, &min));
-  CU_ASSERT(!tf_rec_before(&min, &max));
+  CU_ASSERT(tf__rec_before(&max, &min));
+  CU_ASSERT(!tf__rec_before(&min, &max));
   tf_rec spawned = rec(TF_ID_SPAWNED | 1, 0);
-  CU_ASSERT(tf_rec_before(&a, &spawned));
+  CU_ASSERT(tf__rec_before(&a, &spawned));
 }
 
 static void test_queue_pops_higher_priority_first(void) {
@@ -48,20 +48,20 @@ static void test_queue_pops_higher_priority_first(void) {
   static const int32_t prios[] = {0, 3, -2, 7, INT32_MIN, 1, INT32_MAX, -1};
   for (unsigned i = 0; i < 8; i++) {
     tf_rec r = rec(i, prios[i]);
-    CU_ASSERT_EQUAL(tf_queue_push(&q, &r), 0);
+    CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
   }
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 8);
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 8);
   static const int32_t expect[] = {INT32_MAX, 7, 3, 1, 0, -1, -2, INT32_MIN};
   static const uint64_t expect_id[] = {6, 3, 1, 5, 0, 7, 2, 4};
   tf_rec out;
   for (unsigned i = 0; i < 8; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_queue_pop(&q, &out), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
     CU_ASSERT_EQUAL(out.prio, expect[i]);
     CU_ASSERT_EQUAL(out.id, expect_id[i]);
-    CU_ASSERT_EQUAL(tf_queue_size(&q), 7 - i);
+    CU_ASSERT_EQUAL(tf__queue_size(&q), 7 - i);
   }
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 0);
-  tf_queue_destroy(&q);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
+  tf__queue_destroy(&q);
 }
 
 static void test_queue_pops_equal_priorities_in_id_order(void) {
@@ -70,17 +70,17 @@ static void test_queue_pops_equal_priorities_in_id_order(void) {
   static const uint64_t ids[] = {50, 3, 99, 0, 17, TF_ID_SPAWNED | 2, 4, TF_ID_SPAWNED, 1, 98};
   for (unsigned i = 0; i < 10; i++) {
     tf_rec r = rec(ids[i], 2);
-    CU_ASSERT_EQUAL(tf_queue_push(&q, &r), 0);
+    CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
   }
   static const uint64_t expect[] = {0, 1, 3, 4, 17, 50, 98, 99, TF_ID_SPAWNED, TF_ID_SPAWNED | 2};
   tf_rec out;
   for (unsigned i = 0; i < 10; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_queue_pop(&q, &out), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
     CU_ASSERT_EQUAL(out.id, expect[i]);
     CU_ASSERT_EQUAL(out.prio, 2);
   }
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 0);
-  tf_queue_destroy(&q);
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 0);
+  tf__queue_destroy(&q);
 }
 
 static void test_queue_matches_sorted_reference_for_random_pushes(void) {
@@ -106,19 +106,19 @@ static void test_queue_matches_sorted_reference_for_random_pushes(void) {
           spread[s] ? (int32_t)(r % (uint64_t)spread[s]) - spread[s] / 2 : (int32_t)(uint32_t)r;
       ref[i].size = 0;
       ref[i].data = NULL;
-      CU_ASSERT_EQUAL_FATAL(tf_queue_push(&q, &ref[i]), 0);
+      CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &ref[i]), 0);
     }
-    CU_ASSERT_EQUAL(tf_queue_size(&q), N);
+    CU_ASSERT_EQUAL(tf__queue_size(&q), N);
     qsort(ref, N, sizeof *ref, ref_cmp);
     unsigned wrong = 0;
     tf_rec out;
     for (unsigned i = 0; i < N; i++) {
-      CU_ASSERT_EQUAL_FATAL(tf_queue_pop(&q, &out), 1);
+      CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
       if (out.id != ref[i].id || out.prio != ref[i].prio) wrong++;
     }
     CU_ASSERT_EQUAL(wrong, 0);
-    CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 0);
-    tf_queue_destroy(&q);
+    CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
+    tf__queue_destroy(&q);
     free(ref);
   }
 }
@@ -139,70 +139,70 @@ static void test_queue_interleaved_push_pop_matches_reference(void) {
     if (rng() % 100 < push_pct) {
       tf_rec r = rec(next_id++ * 7 % 100003, (int32_t)(rng() % 9) - 4);
       ref[n++] = r;
-      CU_ASSERT_EQUAL_FATAL(tf_queue_push(&q, &r), 0);
+      CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &r), 0);
     } else {
       tf_rec out;
       if (n == 0) {
-        CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 0);
-        CU_ASSERT_PTR_NULL(tf_queue_peek(&q));
+        CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
+        CU_ASSERT_PTR_NULL(tf__queue_peek(&q));
         continue;
       }
       size_t best = 0;
       for (size_t i = 1; i < n; i++)
         if (ref_cmp(&ref[i], &ref[best]) < 0) best = i;
-      const tf_rec *top = tf_queue_peek(&q);
+      const tf_rec *top = tf__queue_peek(&q);
       CU_ASSERT_PTR_NOT_NULL_FATAL(top);
       if (top->id != ref[best].id) wrong++;
-      CU_ASSERT_EQUAL_FATAL(tf_queue_pop(&q, &out), 1);
+      CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
       if (out.id != ref[best].id || out.prio != ref[best].prio) wrong++;
       ref[best] = ref[--n];
       pops++;
     }
-    if (tf_queue_size(&q) != n) wrong++;
+    if (tf__queue_size(&q) != n) wrong++;
   }
   CU_ASSERT_EQUAL(wrong, 0);
   CU_ASSERT(pops > OPS / 3);
-  tf_queue_destroy(&q);
+  tf__queue_destroy(&q);
   free(ref);
 }
 
 static void test_queue_pop_on_empty_returns_zero(void) {
   tf_queue q = {0};
   tf_rec out = rec(1234, 5);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 0);
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 0);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 0);
   tf_rec r = rec(1, 1);
-  CU_ASSERT_EQUAL(tf_queue_push(&q, &r), 0);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 1);
+  CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 1);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 0);
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 0);
-  tf_queue_destroy(&q);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 0);
+  tf__queue_destroy(&q);
 }
 
 static void test_queue_peek_shows_next_without_removing(void) {
   tf_queue q = {0};
-  CU_ASSERT_PTR_NULL(tf_queue_peek(&q));
+  CU_ASSERT_PTR_NULL(tf__queue_peek(&q));
   tf_rec a = rec(10, 1), b = rec(11, 4), c = rec(5, 1);
-  CU_ASSERT_EQUAL(tf_queue_push(&q, &a), 0);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(tf_queue_peek(&q));
-  CU_ASSERT_EQUAL(tf_queue_peek(&q)->id, 10);
-  CU_ASSERT_EQUAL(tf_queue_push(&q, &b), 0);
-  CU_ASSERT_EQUAL(tf_queue_peek(&q)->id, 11);
-  CU_ASSERT_EQUAL(tf_queue_push(&q, &c), 0);
-  CU_ASSERT_EQUAL(tf_queue_peek(&q)->id, 11);
-  CU_ASSERT_EQUAL(tf_queue_peek(&q)->id, 11); /* peeking twice changes nothing */
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 3);
+  CU_ASSERT_EQUAL(tf__queue_push(&q, &a), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tf__queue_peek(&q));
+  CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 10);
+  CU_ASSERT_EQUAL(tf__queue_push(&q, &b), 0);
+  CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 11);
+  CU_ASSERT_EQUAL(tf__queue_push(&q, &c), 0);
+  CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 11);
+  CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 11); /* peeking twice changes nothing */
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 3);
   tf_rec out;
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 1);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 11);
-  CU_ASSERT_EQUAL(tf_queue_peek(&q)->id, 5);
-  CU_ASSERT_EQUAL(tf_queue_peek(&q)->prio, 1);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 1);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 1);
+  CU_ASSERT_EQUAL(tf__queue_peek(&q)->id, 5);
+  CU_ASSERT_EQUAL(tf__queue_peek(&q)->prio, 1);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 10);
-  CU_ASSERT_PTR_NULL(tf_queue_peek(&q));
-  tf_queue_destroy(&q);
+  CU_ASSERT_PTR_NULL(tf__queue_peek(&q));
+  tf__queue_destroy(&q);
 }
 
 static void test_queue_pop_hands_over_the_pushed_data(void) {
@@ -213,11 +213,11 @@ static void test_queue_pop_hands_over_the_pushed_data(void) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(ptrs[i]);
     memset(ptrs[i], (int)i, i + 1);
     tf_rec r = {i, (int32_t)(i % 3), i + 1, ptrs[i], 0, -1};
-    CU_ASSERT_EQUAL_FATAL(tf_queue_push(&q, &r), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &r), 0);
   }
   tf_rec out;
   unsigned popped = 0;
-  while (tf_queue_pop(&q, &out)) {
+  while (tf__queue_pop(&q, &out)) {
     /* The record comes back whole: the same buffer, its size and its bytes. */
     CU_ASSERT_PTR_EQUAL(out.data, ptrs[out.id]);
     CU_ASSERT_EQUAL(out.size, out.id + 1);
@@ -227,7 +227,7 @@ static void test_queue_pop_hands_over_the_pushed_data(void) {
     popped++;
   }
   CU_ASSERT_EQUAL(popped, 100);
-  tf_queue_destroy(&q);
+  tf__queue_destroy(&q);
 }
 
 static void test_queue_destroy_frees_remaining_records(void) {
@@ -241,25 +241,25 @@ static void test_queue_destroy_frees_remaining_records(void) {
       CU_ASSERT_PTR_NOT_NULL_FATAL(r.data);
       memset(r.data, 0xab, r.size);
     }
-    CU_ASSERT_EQUAL_FATAL(tf_queue_push(&q, &r), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(&q, &r), 0);
   }
   tf_rec out;
   for (unsigned i = 0; i < 100; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_queue_pop(&q, &out), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__queue_pop(&q, &out), 1);
     free(out.data);
   }
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 200);
-  tf_queue_destroy(&q);
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 200);
+  tf__queue_destroy(&q);
   CU_ASSERT_PTR_NULL(q.heap);
-  CU_ASSERT_EQUAL(tf_queue_size(&q), 0);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 0);
+  CU_ASSERT_EQUAL(tf__queue_size(&q), 0);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 0);
   /* A destroyed queue is an empty one and can be used again. */
   tf_rec r = rec(1, 0);
-  CU_ASSERT_EQUAL(tf_queue_push(&q, &r), 0);
-  CU_ASSERT_EQUAL(tf_queue_pop(&q, &out), 1);
+  CU_ASSERT_EQUAL(tf__queue_push(&q, &r), 0);
+  CU_ASSERT_EQUAL(tf__queue_pop(&q, &out), 1);
   CU_ASSERT_EQUAL(out.id, 1);
-  tf_queue_destroy(&q);
-  tf_queue_destroy(&q); /* twice is harmless */
+  tf__queue_destroy(&q);
+  tf__queue_destroy(&q); /* twice is harmless */
   CU_ASSERT_PTR_NULL(q.heap);
 }
 

@@ -69,7 +69,7 @@ static int decode_copy(const unsigned char *buf, size_t len, uint64_t max_payloa
   if (!copy) return TF_ENOMEM;
   if (len) memcpy(copy, buf, len);
   why[0] = '\0';
-  int rc = tf_wire_decode(copy, len, max_payload, f, why, sizeof why);
+  int rc = tf__wire_decode(copy, len, max_payload, f, why, sizeof why);
   free(copy);
   return rc;
 }
@@ -92,20 +92,20 @@ static int decode_copy(const unsigned char *buf, size_t len, uint64_t max_payloa
 static void one_entry_frame(tf_wbuf *w, unsigned kind, unsigned type, size_t size) {
   unsigned char data[2048];
   fill(data, size, type);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(w, kind, 0), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, type, 42, 0, data, size), 0);
-  tf_wire_finish(w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(w, kind, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add(w, type, 42, 0, data, size), 0);
+  tf__wire_finish(w);
 }
 
 /* A valid TASKS frame of three entries (sizes 5, 0, 16) used by the corruption tests. */
 static void tasks_frame(tf_wbuf *w) {
   unsigned char data[16];
   fill(data, sizeof data, 9);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(w, TF_MSG_TASKS, 0), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, TF_ENT_TASK, 1, 0, data, 5), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, TF_ENT_TASK, 2, 3, NULL, 0), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_add(w, TF_ENT_TASK, 3, -3, data, 16), 0);
-  tf_wire_finish(w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add(w, TF_ENT_TASK, 1, 0, data, 5), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add(w, TF_ENT_TASK, 2, 3, NULL, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add(w, TF_ENT_TASK, 3, -3, data, 16), 0);
+  tf__wire_finish(w);
   ASSERT_ACCEPTED(w->buf, w->len, BIG_LIMIT);
 }
 
@@ -117,15 +117,15 @@ static void test_wire_round_trips_tasks_of_varied_sizes(void) {
   enum { N = sizeof sizes / sizeof sizes[0] };
   unsigned char data[4096];
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
   size_t expect_len = HDR_SIZE;
   for (unsigned i = 0; i < N; i++) {
     fill(data, sizes[i], i);
     uint64_t id = i == 3 ? (TF_ID_SPAWNED | 12345) : 1000 + i;
-    CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, id, prios[i], data, sizes[i]), 0);
+    CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, id, prios[i], data, sizes[i]), 0);
     expect_len += ENT_DATA + padded(sizes[i]);
   }
-  tf_wire_finish(&w);
+  tf__wire_finish(&w);
   CU_ASSERT_EQUAL(w.len, expect_len);
   CU_ASSERT_EQUAL(w.count, N);
   CU_ASSERT_EQUAL(peek32(w.buf + HDR_MAGIC), TF_WIRE_MAGIC);
@@ -134,7 +134,7 @@ static void test_wire_round_trips_tasks_of_varied_sizes(void) {
 
   tf_frame f;
   why[0] = '\0';
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.kind, TF_MSG_TASKS);
   CU_ASSERT_EQUAL(f.aux, 0);
   CU_ASSERT_EQUAL(f.count, N);
@@ -144,7 +144,7 @@ static void test_wire_round_trips_tasks_of_varied_sizes(void) {
   size_t pos = 0, off = HDR_SIZE;
   unsigned seen = 0;
   tf_entry e;
-  while (tf_wire_next(&f, &pos, &e)) {
+  while (tf__wire_next(&f, &pos, &e)) {
     CU_ASSERT_FATAL(seen < N);
     uint64_t id = seen == 3 ? (TF_ID_SPAWNED | 12345) : 1000 + seen;
     CU_ASSERT_EQUAL(e.type, TF_ENT_TASK);
@@ -163,8 +163,8 @@ static void test_wire_round_trips_tasks_of_varied_sizes(void) {
     CU_ASSERT_EQUAL(pos, off - HDR_SIZE);
   }
   CU_ASSERT_EQUAL(seen, N);
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0); /* stays at the end */
-  tf_wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0); /* stays at the end */
+  tf__wbuf_free(&w);
   CU_ASSERT_PTR_NULL(w.buf);
   CU_ASSERT_EQUAL(w.len, 0);
 }
@@ -175,155 +175,155 @@ static void test_wire_round_trips_results_fails_and_spawns(void) {
   fill(res, sizeof res, 1);
   fill(kid, sizeof kid, 2);
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 17), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 5, 0, res, sizeof res), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_FAIL, 6, 3, msg, strlen(msg)), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_SPAWN, TF_ID_SPAWNED | 77, -9, kid, sizeof kid), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 7, 0, NULL, 0), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 17), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 5, 0, res, sizeof res), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_FAIL, 6, 3, msg, strlen(msg)), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_SPAWN, TF_ID_SPAWNED | 77, -9, kid, sizeof kid), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 7, 0, NULL, 0), 0);
+  tf__wire_finish(&w);
 
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 64, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 64, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.kind, TF_MSG_RESULTS);
   CU_ASSERT_EQUAL(f.aux, 17);
   CU_ASSERT_EQUAL(f.count, 4);
   size_t pos = 0;
   tf_entry e;
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_RESULT);
   CU_ASSERT_EQUAL(e.id, 5);
   CU_ASSERT_EQUAL(e.size, sizeof res);
   CU_ASSERT(memcmp(e.data, res, sizeof res) == 0);
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_FAIL);
   CU_ASSERT_EQUAL(e.id, 6);
   CU_ASSERT_EQUAL(e.prio, 3);
   CU_ASSERT_EQUAL(e.size, strlen(msg));
   CU_ASSERT(memcmp(e.data, msg, strlen(msg)) == 0);
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_SPAWN);
   CU_ASSERT_EQUAL(e.id, TF_ID_SPAWNED | 77);
   CU_ASSERT_EQUAL(e.prio, -9);
   CU_ASSERT_EQUAL(e.size, sizeof kid);
   CU_ASSERT(memcmp(e.data, kid, sizeof kid) == 0);
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_RESULT);
   CU_ASSERT_EQUAL(e.id, 7);
   CU_ASSERT_EQUAL(e.size, 0);
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
   CU_ASSERT_EQUAL(pos, f.body_len);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_round_trips_stop_with_status(void) {
   static const uint32_t statuses[] = {0, (uint32_t)-TF_EAPP, 0xffffffffu};
   tf_wbuf w = {0};
   for (unsigned i = 0; i < 3; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, statuses[i]), 0);
-    tf_wire_finish(&w);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_STOP, statuses[i]), 0);
+    tf__wire_finish(&w);
     CU_ASSERT_EQUAL(w.len, HDR_SIZE);
     tf_frame f;
-    CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
     CU_ASSERT_EQUAL(f.kind, TF_MSG_STOP);
     CU_ASSERT_EQUAL(f.aux, statuses[i]);
     CU_ASSERT_EQUAL(f.count, 0);
     CU_ASSERT_EQUAL(f.body_len, 0);
     size_t pos = 0;
     tf_entry e;
-    CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
+    CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
     CU_ASSERT_EQUAL(pos, 0);
   }
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_task_entry_carries_its_attempt(void) {
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_task(&w, 5, -2, 0, "ab", 2), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_task(&w, 6, 3, 7, NULL, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_task(&w, 7, 0, UINT32_MAX, "xyz", 3), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_task(&w, 5, -2, 0, "ab", 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_task(&w, 6, 3, 7, NULL, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_task(&w, 7, 0, UINT32_MAX, "xyz", 3), 0);
+  tf__wire_finish(&w);
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 1024, &f, NULL, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 1024, &f, NULL, 0), 0);
   const uint32_t want[] = {0, 7, UINT32_MAX};
   size_t pos = 0;
   tf_entry e;
   for (unsigned i = 0; i < 3; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_wire_next(&f, &pos, &e), 1);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_next(&f, &pos, &e), 1);
     CU_ASSERT_EQUAL(e.id, 5 + i);
     CU_ASSERT_EQUAL(e.attempt, want[i]);
   }
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
-  tf_wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_round_trips_bye_with_stats(void) {
   const uint64_t stats[4] = {123456789, UINT64_C(0x0123456789abcdef), 42, 7};
   CU_ASSERT_EQUAL(sizeof stats, TF_WIRE_STATS_SIZE);
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats), 0);
+  tf__wire_finish(&w);
   tf_frame f;
   /* The stats entry is allowed whatever max_payload is: its size is fixed by the protocol. */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.kind, TF_MSG_BYE);
   CU_ASSERT_EQUAL(f.count, 1);
   size_t pos = 0;
   tf_entry e;
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_STATS);
   CU_ASSERT_EQUAL(e.size, TF_WIRE_STATS_SIZE);
   uint64_t got[3];
   memcpy(got, e.data, sizeof got);
   CU_ASSERT(memcmp(got, stats, sizeof got) == 0);
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
-  tf_wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_round_trips_error_with_text(void) {
   const char text[] = "taskfarm: rank 2 on node07: out of memory";
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_ERROR, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TEXT, 0, 0, text, strlen(text)), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_ERROR, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TEXT, 0, 0, text, strlen(text)), 0);
+  tf__wire_finish(&w);
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.kind, TF_MSG_ERROR);
   CU_ASSERT_EQUAL(f.count, 1);
   size_t pos = 0;
   tf_entry e;
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_TEXT);
   CU_ASSERT_EQUAL(e.size, strlen(text));
   CU_ASSERT(memcmp(e.data, text, strlen(text)) == 0);
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
-  tf_wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_begin_reuses_buffer_for_a_new_frame(void) {
   tf_wbuf w = {0};
   tasks_frame(&w);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 4), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_STOP, 4), 0);
   CU_ASSERT_EQUAL(w.count, 0);
   CU_ASSERT_EQUAL(w.len, HDR_SIZE);
-  tf_wire_finish(&w);
+  tf__wire_finish(&w);
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.kind, TF_MSG_STOP);
   CU_ASSERT_EQUAL(f.aux, 4);
   CU_ASSERT_EQUAL(f.count, 0);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_entry_bytes_pads_data_to_eight(void) {
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(0), 24);
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(1), 32);
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(7), 32);
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(8), 32);
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(9), 40);
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(1000), 24 + 1000);
-  CU_ASSERT_EQUAL(tf_wire_entry_bytes(1001), 24 + 1008);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(0), 24);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(1), 32);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(7), 32);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(8), 32);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(9), 40);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(1000), 24 + 1000);
+  CU_ASSERT_EQUAL(tf__wire_entry_bytes(1001), 24 + 1008);
 }
 
 static void test_wire_append_copies_entries_of_another_frame(void) {
@@ -331,48 +331,48 @@ static void test_wire_append_copies_entries_of_another_frame(void) {
   fill(a, sizeof a, 3);
   fill(b, sizeof b, 4);
   tf_wbuf dst = {0}, src = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&dst, TF_MSG_RESULTS, 2), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&dst, TF_ENT_RESULT, 10, 0, "x", 1), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&src, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&dst, TF_MSG_RESULTS, 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&dst, TF_ENT_RESULT, 10, 0, "x", 1), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&src, TF_MSG_RESULTS, 0), 0);
   /* An empty source adds nothing. */
   size_t before = dst.len;
-  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
+  CU_ASSERT_EQUAL(tf__wire_append(&dst, &src), 0);
   CU_ASSERT_EQUAL(dst.len, before);
   CU_ASSERT_EQUAL(dst.count, 1);
-  CU_ASSERT_EQUAL(tf_wire_add(&src, TF_ENT_SPAWN, TF_ID_SPAWNED | 1, -4, a, sizeof a), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&src, TF_ENT_FAIL, 11, 1, b, sizeof b), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&src, TF_ENT_SPAWN, TF_ID_SPAWNED | 1, -4, a, sizeof a), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&src, TF_ENT_FAIL, 11, 1, b, sizeof b), 0);
   size_t src_len = src.len;
-  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
+  CU_ASSERT_EQUAL(tf__wire_append(&dst, &src), 0);
   CU_ASSERT_EQUAL(dst.count, 3);
   CU_ASSERT_EQUAL(dst.len, before + src_len - HDR_SIZE);
   CU_ASSERT_EQUAL(src.count, 2); /* the source is left as it was */
   CU_ASSERT_EQUAL(src.len, src_len);
-  tf_wire_finish(&dst);
+  tf__wire_finish(&dst);
 
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(dst.buf, dst.len, 64, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(dst.buf, dst.len, 64, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.count, 3);
   CU_ASSERT_EQUAL(f.aux, 2);
   size_t pos = 0;
   tf_entry e;
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.id, 10);
   CU_ASSERT_EQUAL(e.size, 1);
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_SPAWN);
   CU_ASSERT_EQUAL(e.id, TF_ID_SPAWNED | 1);
   CU_ASSERT_EQUAL(e.prio, -4);
   CU_ASSERT_EQUAL(e.size, sizeof a);
   CU_ASSERT(memcmp(e.data, a, sizeof a) == 0);
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_FAIL);
   CU_ASSERT_EQUAL(e.id, 11);
   CU_ASSERT_EQUAL(e.prio, 1);
   CU_ASSERT_EQUAL(e.size, sizeof b);
   CU_ASSERT(memcmp(e.data, b, sizeof b) == 0);
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
-  tf_wbuf_free(&dst);
-  tf_wbuf_free(&src);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
+  tf__wbuf_free(&dst);
+  tf__wbuf_free(&src);
 }
 
 static void test_wire_append_grows_destination_buffer(void) {
@@ -380,83 +380,83 @@ static void test_wire_append_grows_destination_buffer(void) {
   unsigned char big[3000];
   fill(big, sizeof big, 5);
   tf_wbuf dst = {0}, src = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&dst, TF_MSG_TASKS, 0), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&src, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&dst, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&src, TF_MSG_TASKS, 0), 0);
   for (unsigned i = 0; i < 5; i++)
-    CU_ASSERT_EQUAL(tf_wire_add(&src, TF_ENT_TASK, i, (int32_t)i, big, sizeof big - i), 0);
-  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
-  CU_ASSERT_EQUAL(tf_wire_append(&dst, &src), 0);
-  tf_wire_finish(&dst);
+    CU_ASSERT_EQUAL(tf__wire_add(&src, TF_ENT_TASK, i, (int32_t)i, big, sizeof big - i), 0);
+  CU_ASSERT_EQUAL(tf__wire_append(&dst, &src), 0);
+  CU_ASSERT_EQUAL(tf__wire_append(&dst, &src), 0);
+  tf__wire_finish(&dst);
   CU_ASSERT(dst.cap >= dst.len);
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(dst.buf, dst.len, sizeof big, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(dst.buf, dst.len, sizeof big, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.count, 10);
   size_t pos = 0;
   tf_entry e;
   for (unsigned i = 0; i < 10; i++) {
-    CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+    CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
     CU_ASSERT_EQUAL(e.id, i % 5);
     CU_ASSERT_EQUAL(e.size, sizeof big - i % 5);
     CU_ASSERT(memcmp(e.data, big, e.size) == 0);
   }
-  CU_ASSERT_EQUAL(tf_wire_next(&f, &pos, &e), 0);
-  tf_wbuf_free(&dst);
-  tf_wbuf_free(&src);
+  CU_ASSERT_EQUAL(tf__wire_next(&f, &pos, &e), 0);
+  tf__wbuf_free(&dst);
+  tf__wbuf_free(&src);
 }
 
 static void test_wire_set_aux_changes_credits_after_entries(void) {
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 1), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 1, 0, "abc", 3), 0);
-  tf_wire_set_aux(&w, 0xdeadbeefu);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 2, 0, "de", 2), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 1), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 1, 0, "abc", 3), 0);
+  tf__wire_set_aux(&w, 0xdeadbeefu);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 2, 0, "de", 2), 0);
+  tf__wire_finish(&w);
   CU_ASSERT_EQUAL(peek32(w.buf + HDR_AUX), 0xdeadbeefu);
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 16, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 16, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.aux, 0xdeadbeefu);
   CU_ASSERT_EQUAL(f.count, 2);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_add_refuses_payload_over_hard_limit(void) {
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
   size_t len = w.len;
   /* Refused before any byte of data is read, so no buffer that large is needed. */
   static const unsigned char one = 1;
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 1, 0, &one, (size_t)TF_MAX_PAYLOAD_LIMIT + 1),
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 1, 0, &one, (size_t)TF_MAX_PAYLOAD_LIMIT + 1),
                   TF_ETOOBIG);
   CU_ASSERT_EQUAL(w.len, len);
   CU_ASSERT_EQUAL(w.count, 0);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_names_frame_kinds(void) {
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_TASKS), "TASKS");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_RESULTS), "RESULTS");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_STOP), "STOP");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_BYE), "BYE");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_ERROR), "ERROR");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(0), "unknown");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_KIND_COUNT), "unknown");
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(1000), "unknown");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_TASKS), "TASKS");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_RESULTS), "RESULTS");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_STOP), "STOP");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_BYE), "BYE");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_ERROR), "ERROR");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(0), "unknown");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_KIND_COUNT), "unknown");
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(1000), "unknown");
 }
 
 /* ---- rejections ---- */
 
 static void test_wire_rejects_frame_shorter_than_header(void) {
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 0), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_STOP, 0), 0);
+  tf__wire_finish(&w);
   for (size_t len = 0; len < HDR_SIZE; len++)
     ASSERT_REJECTED(w.buf, len, BIG_LIMIT);
   ASSERT_ACCEPTED(w.buf, HDR_SIZE, BIG_LIMIT);
   tf_frame f;
   /* No buffer at all, and no room for a reason: still an error, not a crash. */
-  CU_ASSERT_EQUAL(tf_wire_decode(NULL, 0, BIG_LIMIT, &f, why, sizeof why), TF_EPROTO);
-  CU_ASSERT_EQUAL(tf_wire_decode(w.buf, 3, BIG_LIMIT, &f, NULL, 0), TF_EPROTO);
-  tf_wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__wire_decode(NULL, 0, BIG_LIMIT, &f, why, sizeof why), TF_EPROTO);
+  CU_ASSERT_EQUAL(tf__wire_decode(w.buf, 3, BIG_LIMIT, &f, NULL, 0), TF_EPROTO);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_truncated_frame(void) {
@@ -467,27 +467,27 @@ static void test_wire_rejects_truncated_frame(void) {
     switch (kinds[k]) {
     case TF_MSG_TASKS: tasks_frame(&w); break;
     case TF_MSG_RESULTS:
-      CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 3), 0);
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 1, 0, "hello", 5), 0);
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_FAIL, 2, 1, "", 0), 0);
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_SPAWN, 3, 2, "12345678", 8), 0);
-      tf_wire_finish(&w);
+      CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 3), 0);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 1, 0, "hello", 5), 0);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_FAIL, 2, 1, "", 0), 0);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_SPAWN, 3, 2, "12345678", 8), 0);
+      tf__wire_finish(&w);
       break;
     case TF_MSG_BYE:
-      CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats), 0);
-      tf_wire_finish(&w);
+      CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_STATS, 0, 0, stats, sizeof stats), 0);
+      tf__wire_finish(&w);
       break;
     default:
-      CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_ERROR, 0), 0);
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TEXT, 0, 0, "bad", 3), 0);
-      tf_wire_finish(&w);
+      CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_ERROR, 0), 0);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TEXT, 0, 0, "bad", 3), 0);
+      tf__wire_finish(&w);
       break;
     }
     ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
     for (size_t len = 0; len < w.len; len++)
       ASSERT_REJECTED(w.buf, len, BIG_LIMIT);
-    tf_wbuf_free(&w);
+    tf__wbuf_free(&w);
   }
 }
 
@@ -499,7 +499,7 @@ static void test_wire_rejects_truncated_frame_with_matching_length(void) {
     poke64(w.buf + HDR_BODY_LEN, len - HDR_SIZE);
     ASSERT_REJECTED(w.buf, len, BIG_LIMIT);
   }
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_wrong_magic(void) {
@@ -515,7 +515,7 @@ static void test_wire_rejects_wrong_magic(void) {
   poke32(w.buf + HDR_MAGIC, TF_WIRE_MAGIC);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
   CU_ASSERT(memcmp(w.buf, "TFW1", 4) == 0);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_wrong_version(void) {
@@ -528,13 +528,13 @@ static void test_wire_rejects_wrong_version(void) {
   }
   poke16(w.buf + HDR_VERSION, TF_WIRE_VERSION);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_unknown_kind(void) {
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 0), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_STOP, 0), 0);
+  tf__wire_finish(&w);
   static const uint16_t kinds[] = {0, TF_MSG_KIND_COUNT, TF_MSG_KIND_COUNT + 1, 0x0100, 0xffff};
   for (unsigned i = 0; i < 5; i++) {
     poke16(w.buf + HDR_KIND, kinds[i]);
@@ -542,7 +542,7 @@ static void test_wire_rejects_unknown_kind(void) {
   }
   poke16(w.buf + HDR_KIND, TF_MSG_STOP);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_body_length_disagreeing_with_bytes(void) {
@@ -569,7 +569,7 @@ static void test_wire_rejects_body_length_disagreeing_with_bytes(void) {
   memcpy(longer, w.buf, w.len);
   ASSERT_REJECTED(longer, w.len + 8, BIG_LIMIT);
   free(longer);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_count_beyond_entries(void) {
@@ -582,17 +582,17 @@ static void test_wire_rejects_count_beyond_entries(void) {
   }
   poke32(w.buf + HDR_COUNT, 3);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 
   /* Zero-size entries take the fewest bytes: 3 of them leave no room for a 4th. */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
   for (unsigned i = 0; i < 3; i++)
-    CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, i, 0, NULL, 0), 0);
-  tf_wire_finish(&w);
+    CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, i, 0, NULL, 0), 0);
+  tf__wire_finish(&w);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
   poke32(w.buf + HDR_COUNT, 4);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_stray_bytes_after_entries(void) {
@@ -615,16 +615,16 @@ static void test_wire_rejects_stray_bytes_after_entries(void) {
     ASSERT_REJECTED(p, len, BIG_LIMIT);
     free(p);
   }
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 
   /* A STOP frame carries nothing after its header. */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_STOP, 0), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_STOP, 0), 0);
+  tf__wire_finish(&w);
   unsigned char stop[HDR_SIZE + 8] = {0};
   memcpy(stop, w.buf, HDR_SIZE);
   poke64(stop + HDR_BODY_LEN, 8);
   ASSERT_REJECTED(stop, sizeof stop, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
@@ -658,24 +658,24 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
   one_entry_frame(&w, TF_MSG_TASKS, TF_ENT_TASK, 8);
   w.buf[HDR_SIZE + ENT_TYPE] = 255;
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_task_in_results_and_result_in_tasks(void) {
   /* The bad entry comes after good ones: every entry is checked, not just the first. */
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 1, 0, "ok", 2), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 2, 0, "no", 2), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 1, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 2, 0, "no", 2), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 1, 0, "ok", 2), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 2, 0, "ok", 2), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_RESULT, 3, 0, "no", 2), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 1, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 2, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 3, 0, "no", 2), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_entry_over_max_payload(void) {
@@ -694,14 +694,14 @@ static void test_wire_rejects_entry_over_max_payload(void) {
     ASSERT_ACCEPTED(w.buf, w.len, 0);
   }
   /* An oversized entry after a good one. */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
   unsigned char data[64] = {0};
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 1, 0, data, 32), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TASK, 2, 0, data, 33), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 1, 0, data, 32), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 2, 0, data, 33), 0);
+  tf__wire_finish(&w);
   ASSERT_ACCEPTED(w.buf, w.len, 33);
   ASSERT_REJECTED(w.buf, w.len, 32);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_allows_fail_message_up_to_max_message(void) {
@@ -712,7 +712,7 @@ static void test_wire_allows_fail_message_up_to_max_message(void) {
   one_entry_frame(&w, TF_MSG_RESULTS, TF_ENT_FAIL, TF_WIRE_MAX_MESSAGE + 1);
   ASSERT_REJECTED(w.buf, w.len, 16);
   ASSERT_ACCEPTED(w.buf, w.len, TF_WIRE_MAX_MESSAGE + 1);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_entry_size_beyond_body(void) {
@@ -738,7 +738,7 @@ static void test_wire_rejects_entry_size_beyond_body(void) {
     poke32(w.buf + HDR_SIZE + ENT_SIZE, sizes[i] + 40);
     ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   }
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_stats_entry_of_wrong_size(void) {
@@ -750,32 +750,32 @@ static void test_wire_rejects_stats_entry_of_wrong_size(void) {
   }
   one_entry_frame(&w, TF_MSG_BYE, TF_ENT_STATS, TF_WIRE_STATS_SIZE);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_bye_or_error_without_exactly_one_entry(void) {
   const uint64_t stats[4] = {0};
   tf_wbuf w = {0};
   for (unsigned n = 0; n <= 3; n++) {
-    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
     for (unsigned i = 0; i < n; i++)
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_STATS, i, 0, stats, sizeof stats), 0);
-    tf_wire_finish(&w);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_STATS, i, 0, stats, sizeof stats), 0);
+    tf__wire_finish(&w);
     if (n == 1)
       ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
     else
       ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
 
-    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_ERROR, 0), 0);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_ERROR, 0), 0);
     for (unsigned i = 0; i < n; i++)
-      CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_TEXT, i, 0, "why", 3), 0);
-    tf_wire_finish(&w);
+      CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TEXT, i, 0, "why", 3), 0);
+    tf__wire_finish(&w);
     if (n == 1)
       ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
     else
       ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   }
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_text_over_max_message(void) {
@@ -789,7 +789,7 @@ static void test_wire_rejects_text_over_max_message(void) {
   ASSERT_REJECTED(w.buf, w.len, 0);
   one_entry_frame(&w, TF_MSG_ERROR, TF_ENT_TEXT, TF_WIRE_MAX_MESSAGE + 8);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_round_trips_bye_with_counters_and_events(void) {
@@ -800,34 +800,34 @@ static void test_wire_round_trips_bye_with_counters_and_events(void) {
   tf_event ev[3] = {{7, 10, 20, TF_EV_TASK, 0}, {UINT64_C(1) << 63 | 5, -5, 40, TF_EV_TASK, 1},
                     {9, 41, 41, TF_EV_TASK, 0}};
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_events(&w, ev, 2), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_events(&w, ev + 2, 1), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, ev, 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, ev + 2, 1), 0);
+  tf__wire_finish(&w);
   tf_frame f; /* decoded in place: its entries point into w.buf */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 0, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.count, 4);
   size_t pos = 0, k = 0;
   tf_entry e;
-  tf_wire_next(&f, &pos, &e);
+  tf__wire_next(&f, &pos, &e);
   CU_ASSERT_EQUAL(e.type, TF_ENT_STATS);
-  tf_wire_next(&f, &pos, &e);
+  tf__wire_next(&f, &pos, &e);
   CU_ASSERT_EQUAL_FATAL(e.type, TF_ENT_OBS);
-  tf_wire_obs(&e, back);
+  tf__wire_obs(&e, back);
   CU_ASSERT(memcmp(obs, back, sizeof obs) == 0);
-  while (tf_wire_next(&f, &pos, &e)) {
+  while (tf__wire_next(&f, &pos, &e)) {
     CU_ASSERT_EQUAL_FATAL(e.type, TF_ENT_EVENTS);
-    for (size_t i = 0; i < tf_wire_event_count(&e); i++, k++) {
+    for (size_t i = 0; i < tf__wire_event_count(&e); i++, k++) {
       tf_event x;
-      tf_wire_event_at(&e, i, &x);
+      tf__wire_event_at(&e, i, &x);
       CU_ASSERT(x.id == ev[k].id && x.t0 == ev[k].t0 && x.t1 == ev[k].t1 &&
                 x.kind == ev[k].kind && x.arg == ev[k].arg);
     }
   }
   CU_ASSERT_EQUAL(k, 3);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events(void) {
@@ -836,93 +836,93 @@ static void test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events(voi
   tf_event ev = {1, 0, 1, TF_EV_TASK, 0};
   tf_wbuf w = {0};
   /* counters before the statistics */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_stats(&w, stats), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* counters twice */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_obs(&w, obs), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* counters of the wrong size */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_OBS, 0, 0, obs, TF_WIRE_OBS_SIZE - 8), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_OBS, 0, 0, obs, TF_WIRE_OBS_SIZE - 8), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* events: a size that is no whole number of records, or a count that disagrees */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_EVENTS, 1, 0, obs, TF_WIRE_EVENT_SIZE - 8), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_EVENTS, 1, 0, obs, TF_WIRE_EVENT_SIZE - 8), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_BYE, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_stats(&w, stats), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_events(&w, &ev, 1), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_stats(&w, stats), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  tf__wire_finish(&w);
   ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
   poke64(w.buf + HDR_SIZE + padded(TF_WIRE_ENTRY_SIZE + TF_WIRE_STATS_SIZE), 2);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* events are refused outside BYE, and beyond the per-entry limit */
-  CU_ASSERT_EQUAL(tf_wire_add_events(&w, &ev, TF_WIRE_EVENTS_PER_ENTRY + 1), TF_ETOOBIG);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_RESULTS, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_events(&w, &ev, 1), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, TF_WIRE_EVENTS_PER_ENTRY + 1), TF_ETOOBIG);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_round_trips_credit_and_the_room_flag(void) {
   tf_wbuf w = {0};
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_add_credit(&w, UINT64_C(5) << 32), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add_credit(&w, UINT64_C(5) << 32), 0);
+  tf__wire_finish(&w);
   tf_frame f;
-  CU_ASSERT_EQUAL_FATAL(tf_wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.kind, TF_MSG_CREDIT);
   size_t pos = 0;
   tf_entry e;
-  CU_ASSERT_FATAL(tf_wire_next(&f, &pos, &e));
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
   CU_ASSERT_EQUAL(e.type, TF_ENT_CREDIT);
-  CU_ASSERT_EQUAL(tf_wire_credit(&e), UINT64_C(5) << 32);
-  CU_ASSERT_STRING_EQUAL(tf_wire_kind_name(TF_MSG_CREDIT), "CREDIT");
+  CU_ASSERT_EQUAL(tf__wire_credit(&e), UINT64_C(5) << 32);
+  CU_ASSERT_STRING_EQUAL(tf__wire_kind_name(TF_MSG_CREDIT), "CREDIT");
   /* RESULTS' aux: tasks asked for, and the flag beside them. */
   uint32_t aux = 4095 | TF_WIRE_ASK_ROOM;
   CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS(aux), 4095);
   CU_ASSERT(aux & TF_WIRE_ASK_ROOM);
   CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS((uint32_t)TF_MAX_PREFETCH), TF_MAX_PREFETCH);
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 static void test_wire_rejects_credit_with_data_or_not_alone(void) {
   tf_wbuf w = {0};
   /* no entry, two entries */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_credit(&w, 1), 0);
-  CU_ASSERT_EQUAL(tf_wire_add_credit(&w, 2), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_credit(&w, 1), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_credit(&w, 2), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* a credit entry carrying data */
-  CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, TF_MSG_CREDIT, 0), 0);
-  CU_ASSERT_EQUAL(tf_wire_add(&w, TF_ENT_CREDIT, 1, 0, "12345678", 8), 0);
-  tf_wire_finish(&w);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_CREDIT, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_CREDIT, 1, 0, "12345678", 8), 0);
+  tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* a credit entry anywhere but in a CREDIT frame */
   static const unsigned kinds[] = {TF_MSG_TASKS, TF_MSG_RESULTS, TF_MSG_BYE, TF_MSG_STOP};
   for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-    CU_ASSERT_EQUAL_FATAL(tf_wire_begin(&w, kinds[i], 0), 0);
-    CU_ASSERT_EQUAL(tf_wire_add_credit(&w, 1), 0);
-    tf_wire_finish(&w);
+    CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, kinds[i], 0), 0);
+    CU_ASSERT_EQUAL(tf__wire_add_credit(&w, 1), 0);
+    tf__wire_finish(&w);
     ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   }
-  tf_wbuf_free(&w);
+  tf__wbuf_free(&w);
 }
 
 int main(void) {

@@ -1,0 +1,413 @@
+/* down.c - the downstream engine (down.h): serves a rank's children. It only
+ * ever polls, so one slow or silent child never stalls the others. */
+#include "down.h"
+
+#include "down_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "beat.h"
+#include "check.h"
+#include "clock.h"
+#include "flow.h"
+#include "ids.h"
+#include "idle.h"
+#include "log.h"
+#include "observe.h"
+#include "trace.h"
+
+/* Bytes of tasks packed into one TASKS frame (one larger task still goes alone). */
+#define TF_DOWN_FRAME_BYTES (1u << 20)
+
+int tf__down_fail(tf_down *d, int code) {
+  if (!d->status) d->status = code;
+  return code;
+}
+
+int tf__down_oom(tf_down *d, const char *what) {
+  tf__log(d->layout->rank, "out of memory %s", what);
+  return tf__down_fail(d, TF_ENOMEM);
+}
+
+int tf__down_rank(const tf_down *d, int i) { return tf__layout_child_rank(d->layout, i); }
+
+/* ---- sending ----------------------------------------------------------------------- */
+
+/* Send the frame b (finished here) to child i. */
+static int send(tf_down *d, int i, tf_wbuf *b, int tag, const char *what) {
+  tf__wire_finish(b);
+  int rc = d->port.send(d->port.ctx, b, i, tag);
+  if (rc) {
+    tf__log(d->layout->rank, "sending %s to rank %d: %s", what, tf__down_rank(d, i),
+            d->port.error(d->port.ctx));
+    return tf__down_fail(d, rc);
+  }
+  d->c[i].told = d->now;
+  return 0;
+}
+
+/* A frame of the given kind with no entries: a heartbeat, a STOP. */
+int tf__down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag) {
+  int rc = tf__port_send_empty(&d->port, i, kind, aux, tag);
+  if (rc == TF_ENOMEM) return tf__down_oom(d, "building a message");
+  if (rc) {
+    tf__log(d->layout->rank, "sending %s to rank %d: %s", tf__wire_kind_name(kind),
+            tf__down_rank(d, i), d->port.error(d->port.ctx));
+    return tf__down_fail(d, rc);
+  }
+  d->c[i].told = d->now;
+  return 0;
+}
+
+/* Send the TASKS frame b (n tasks, already in i's ledger) to child i. */
+int tf__down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n) {
+  double t = d->trace ? tf__now() : 0;
+  int rc = send(d, i, b, TF_WIRE_TAG, "tasks");
+  if (d->trace)
+    tf__trace_add(d->trace, TF_EV_SEND, (uint64_t)n, (uint32_t)tf__down_rank(d, i), t, tf__now());
+  if (d->obs) tf__obs_request_answered(d->obs, i, d->now);
+  if (rc) return rc;
+  if (tf__ledger_held(&d->ledger, i) == (size_t)n) d->c[i].head_since = d->now; /* it had nothing */
+  d->c[i].demand = 0; /* the request is answered, even if with fewer tasks */
+  d->stats->frames_out++;
+  return n;
+}
+
+/* Answer child i's request with up to n tasks and the plan to follow. */
+static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
+  tf_queue *q = tf__pool_of(d->pool, i);
+  tf_wbuf *b = d->port.buffer(d->port.ctx);
+  if (!b || tf__wire_begin(b, TF_MSG_TASKS, TF_WIRE_PLAN(plan.depth, plan.chunk)))
+    return tf__down_oom(d, "building a TASKS message");
+  int sent = 0;
+  uint64_t bytes = 0;
+  while (sent < n && tf__queue_size(q)) {
+    const tf_rec *next = tf__queue_peek(q);
+    if (sent && b->len + tf__wire_entry_bytes(next->size) > TF_DOWN_FRAME_BYTES) break;
+    if (next->avoid == i && tf__pool_shared(d->pool) && d->n > 1) break; /* it failed here */
+    uint64_t held = tf__ledger_bytes(&d->ledger, i); /* one task always; more within the share */
+    if (held && held + next->size > d->share) break;
+    tf_rec r;
+    tf__queue_pop(q, &r);
+    if (d->copies.n && tf__copies_dequeued(&d->copies, r.id)) { /* a copy of a task done */
+      free(r.data);
+      continue;
+    }
+    if (tf__wire_add_task(b, r.id, r.prio, r.attempt, r.data, r.size) ||
+        tf__ledger_push(&d->ledger, i, &r)) {
+      free(r.data);
+      return tf__down_oom(d, "sending tasks");
+    }
+    sent++;
+    bytes += r.size;
+  }
+  if (!sent) return 0; /* the request stays open */
+  tf__policy_observe_task_bytes(&d->policy, (uint64_t)sent, bytes);
+  return tf__down_send_tasks(d, i, b, sent);
+}
+
+int tf__down_dispatch(tf_down *d, uint64_t left) {
+  d->left = left;
+  if (!tf__pool_ready(d->pool)) return 0;
+  int asking = 0;
+  for (int i = 0; i < d->n; i++)
+    asking += d->c[i].demand > 0 && d->c[i].state == TF_CHILD_RUNNING;
+  if (!asking) return 0;
+  tf_plan plan = tf__policy_plan(&d->policy, left);
+  d->depth = plan.depth;
+  int progressed = 0;
+  for (int k = 0; k < d->n; k++) {
+    int i = (d->rr + k) % d->n;
+    size_t q = tf__queue_size(tf__pool_of(d->pool, i));
+    if (d->c[i].demand <= 0 || d->c[i].state != TF_CHILD_RUNNING || !q) continue;
+    int n = d->c[i].demand < plan.send ? d->c[i].demand : plan.send;
+    if (tf__pool_shared(d->pool)) { /* a short queue is shared out, not given to the first */
+      size_t share = q / (size_t)asking;
+      if ((size_t)n > share) n = share > 0 ? (int)share : 1;
+    }
+    int rc = send_tasks(d, i, n, plan);
+    if (rc < 0) return rc;
+    if (rc > 0) progressed = 1; /* 0: the head task failed on i and waits for another */
+  }
+  d->rr = (d->rr + 1) % d->n;
+  return progressed;
+}
+
+/* Hand child i back the room its handled results took (flow.h). */
+static int give_room(tf_down *d, int i) {
+  tf_wbuf *b = d->port.buffer(d->port.ctx);
+  if (!b || tf__wire_begin(b, TF_MSG_CREDIT, 0) || tf__wire_add_credit(b, d->c[i].owed))
+    return tf__down_oom(d, "building a CREDIT message");
+  int rc = send(d, i, b, TF_WIRE_TAG, "CREDIT");
+  if (rc) return rc;
+  d->c[i].owed = 0;
+  d->c[i].room_asked = 0;
+  return 1;
+}
+
+/* ---- what children send ---------------------------------------------------------------- */
+
+/* The result (or failure) for task e->id must be the oldest task child i holds. */
+static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
+  if (!head || head->id != e->id) {
+    if (head)
+      tf__log(d->layout->rank, "rank %d reported task %llu, but the next task it holds is %llu",
+              tf__down_rank(d, i), (unsigned long long)e->id, (unsigned long long)head->id);
+    else
+      tf__log(d->layout->rank, "rank %d reported task %llu, but it holds no task",
+              tf__down_rank(d, i), (unsigned long long)e->id);
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  tf__ledger_pop(&d->ledger, i, out);
+  d->c[i].head_since = d->now; /* the next one starts now */
+  d->c[i].nkids = 0;
+  return 0;
+}
+
+/* The children of the task at the head of i's ledger: dropped when it is a
+ * copy whose twin's result (and children) came first. */
+static int on_spawn(tf_down *d, int i, const tf_entry *e) {
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
+  if (!head) {
+    tf__log(d->layout->rank, "rank %d sent spawned task %llu, but it holds no task",
+            tf__down_rank(d, i), (unsigned long long)e->id);
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  const tf_copy *c = tf__copies_find(&d->copies, head->id);
+  if (c && c->done) return 0;
+  int rc = tf__check_child(&d->spawned, head->id, d->c[i].nkids++, e->id, tf__down_rank(d, i));
+  if (!rc) rc = d->sink.spawned(d->sink.ctx, i, e);
+  return rc ? tf__down_fail(d, rc) : 0;
+}
+
+static int on_result(tf_down *d, int i, const tf_entry *e) {
+  tf_rec r;
+  int rc = take_from_ledger(d, i, e, &r), dropped;
+  if (rc) return rc;
+  free(r.data);
+  if (!d->copies.n) { /* the usual case: no task runs twice */
+    rc = d->sink.result(d->sink.ctx, i, e);
+    return rc ? tf__down_fail(d, rc) : 0;
+  }
+  if (tf__copies_settle(&d->copies, e->id, 1, &dropped)) {
+    d->stats->copies_dropped += (uint64_t)dropped;
+    d->sink.drop_spawned(d->sink.ctx); /* the winning copy's children came already */
+    return 0;
+  }
+  const tf_copy *c = tf__copies_find(&d->copies, e->id);
+  if (c) { /* the first copy home: the other may be stuck, with tasks behind it */
+    int loser = i == c->first ? c->second : c->first;
+    const tf_rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
+    if (lh && lh->id == e->id && d->c[loser].state == TF_CHILD_RUNNING &&
+        (rc = tf__down_copy_tail(d, loser)))
+      return rc;
+  }
+  rc = d->sink.result(d->sink.ctx, i, e);
+  return rc ? tf__down_fail(d, rc) : 0;
+}
+
+/* A failed run: the sink decides whether the task runs again (on another
+ * child when there is one). */
+static int on_fail(tf_down *d, int i, const tf_entry *e) {
+  tf_rec r;
+  int rc = take_from_ledger(d, i, e, &r), dropped;
+  if (rc) return rc;
+  d->sink.drop_spawned(d->sink.ctx);
+  if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) {
+    free(r.data);
+    return 0;
+  }
+  rc = d->sink.failed(d->sink.ctx, i, &r, (const char *)e->data, e->size);
+  if (rc == 1) {
+    r.avoid = i;
+    if (tf__pool_put(d->pool, i, &r) == 0) return 0;
+    free(r.data);
+    return tf__down_oom(d, "queueing a task to try again");
+  }
+  free(r.data);
+  return rc ? tf__down_fail(d, rc) : 0;
+}
+
+static int on_stats(tf_down *d, const tf_entry *e) {
+  uint64_t v[TF_WIRE_STATS_N];
+  tf__wire_stats(e, v);
+  tf__policy_observe(&d->policy, v[0], (double)v[1] * 1e-9, v[3], (double)v[2] * 1e-9);
+  return 0;
+}
+
+/* A request rides in aux: one open at a time, never more in hand than
+ * --prefetch. */
+static int take_request(tf_down *d, int i, uint32_t aux) {
+  if (aux & TF_WIRE_ASK_ROOM) d->c[i].room_asked = 1;
+  uint32_t ask = TF_WIRE_ASK_TASKS(aux);
+  if (!ask) return 0;
+  size_t held = tf__ledger_held(&d->ledger, i);
+  if (d->c[i].demand || held + ask > (size_t)d->cfg->prefetch) {
+    tf__log(0,
+            "rank %d asked for %u tasks while holding %zu with a request for %d open (at most %d)",
+            tf__down_rank(d, i), ask, held, d->c[i].demand, d->cfg->prefetch);
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  d->c[i].demand = (int)ask;
+  if (d->obs) tf__obs_request_open(d->obs, i, d->now);
+  return 0;
+}
+
+static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
+  size_t pos = 0;
+  tf_entry e;
+  int charged = 0; /* results, failures or children: it counts against i's share */
+  uint64_t results = 0, result_bytes = 0;
+  while (tf__wire_next(f, &pos, &e)) {
+    int rc = e.type == TF_ENT_SPAWN    ? on_spawn(d, i, &e)
+             : e.type == TF_ENT_RESULT ? on_result(d, i, &e)
+             : e.type == TF_ENT_STATS  ? on_stats(d, &e)
+                                       : on_fail(d, i, &e);
+    if (rc) return rc;
+    charged |= e.type != TF_ENT_STATS;
+    results += e.type == TF_ENT_RESULT;
+    result_bytes += e.type == TF_ENT_RESULT ? e.size : 0;
+  }
+  tf__policy_observe_result_bytes(&d->policy, results, result_bytes);
+  if (charged) d->c[i].owed += TF_WIRE_HEADER_SIZE + f->body_len; /* handed back after the free */
+  return take_request(d, i, f->aux);
+}
+
+int tf__down_on_error(tf_down *d, int i, const tf_frame *f) {
+  size_t pos = 0;
+  tf_entry e;
+  tf__wire_next(f, &pos, &e);
+  char text[4 * TF_WIRE_MAX_MESSAGE + 4];
+  tf__log(tf__down_rank(d, i), "%s", tf__printable(e.data, e.size, text, sizeof text));
+  d->c[i].state = TF_CHILD_GAVE_UP;
+  return tf__down_fail(d, TF_EAPP);
+}
+
+/* The last frame of a child: its counters for the summary and --stats. */
+void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
+  size_t pos = 0;
+  tf_entry e;
+  tf__wire_next(f, &pos, &e);
+  uint64_t v[TF_WIRE_STATS_N];
+  tf__wire_stats(&e, v);
+  d->stats->w_tasks[i] = v[0];
+  d->stats->w_busy_ns[i] = v[1];
+  d->stats->w_wait_ns[i] = v[2];
+  d->stats->w_frames[i] = v[3];
+  d->c[i].state = TF_CHILD_DONE;
+  if (d->obs && tf__obs_bye(d->obs, i, f, v[0], tf__now()))
+    tf__log(d->layout->rank, "out of memory keeping the trace of rank %d", tf__down_rank(d, i));
+}
+
+static int on_early_bye(tf_down *d, int i, const tf_frame *f) {
+  (void)f;
+  tf__log(d->layout->rank, "rank %d said goodbye before it was told to stop", tf__down_rank(d, i));
+  d->c[i].state = TF_CHILD_DONE;
+  return tf__down_fail(d, TF_EPROTO);
+}
+
+static int on_heartbeat(tf_down *d, int i, const tf_frame *f) {
+  (void)d, (void)i, (void)f; /* being heard from is all it says */
+  return 0;
+}
+
+typedef int (*handler)(tf_down *d, int i, const tf_frame *f);
+static const handler handlers[TF_MSG_KIND_COUNT] = {
+    [TF_MSG_RESULTS] = on_results_frame,
+    [TF_MSG_ERROR] = tf__down_on_error,
+    [TF_MSG_BYE] = on_early_bye,
+    [TF_MSG_HEARTBEAT] = on_heartbeat,
+};
+
+/* Validate a message from child i into *f; 0, or TF_EPROTO (logged). */
+int tf__down_decode(tf_down *d, int i, const unsigned char *buf, size_t len, tf_frame *f) {
+  char why[200];
+  d->stats->frames_in++;
+  if (!tf__wire_decode(buf, len, d->cfg->max_payload, f, why, sizeof why)) {
+    d->c[i].heard = d->now;
+    return 0;
+  }
+  tf__log(d->layout->rank, "malformed message from rank %d: %s", tf__down_rank(d, i), why);
+  return tf__down_fail(d, TF_EPROTO);
+}
+
+int tf__down_frame(tf_down *d, int i, const unsigned char *buf, size_t len) {
+  tf_frame f;
+  int rc = tf__down_decode(d, i, buf, len, &f);
+  if (rc) return rc;
+  if (d->c[i].state == TF_CHILD_LOST || d->c[i].state == TF_CHILD_STUCK)
+    return 0; /* its tasks went elsewhere: whatever it says comes too late */
+  handler fn = handlers[f.kind];
+  if (!fn) {
+    tf__log(d->layout->rank, "unexpected %s message from rank %d", tf__wire_kind_name(f.kind),
+            tf__down_rank(d, i));
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  double t = d->trace ? tf__now() : 0;
+  rc = fn(d, i, &f);
+  if (d->trace)
+    tf__trace_add(d->trace, TF_EV_RECV, f.kind, (uint32_t)tf__down_rank(d, i), t, tf__now());
+  return rc;
+}
+
+int tf__down_poll(tf_down *d) {
+  int progressed = 0;
+  for (;;) {
+    unsigned char *buf;
+    size_t len;
+    int i;
+    int rc = d->port.poll(d->port.ctx, &buf, &len, &i);
+    if (rc < 0) {
+      tf__log(d->layout->rank, "%s", d->port.error(d->port.ctx));
+      return tf__down_fail(d, rc);
+    }
+    if (!rc) return progressed;
+    progressed = 1;
+    rc = tf__down_frame(d, i, buf, len);
+    d->port.release(d->port.ctx, buf, len);
+    if (rc < 0) return rc;
+    if (d->c[i].state == TF_CHILD_RUNNING &&
+        tf__flow_due(d->c[i].owed, d->share, (uint64_t)len, d->c[i].room_asked) &&
+        (rc = give_room(d, i)) < 0)
+      return rc;
+  }
+}
+
+/* ---- setting up ---------------------------------------------------------------------- */
+
+int tf__down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_pool *pool,
+                  tf_port port, tf_sink sink, tf_run_stats *stats, struct tf_obs *obs, double now) {
+  memset(d, 0, sizeof *d);
+  d->layout = layout;
+  d->n = layout->nchildren;
+  d->cfg = cfg;
+  d->pool = pool;
+  d->port = port;
+  d->sink = sink;
+  d->stats = stats;
+  d->obs = obs;
+  d->trace = obs && obs->trace ? &obs->master : NULL;
+  d->now = d->last_check = now;
+  d->left = TF_LEFT_UNKNOWN;
+  tf__policy_init(&d->policy, (tf_schedule)cfg->schedule, d->n, cfg->chunk, cfg->prefetch);
+  d->share = tf__flow_share(cfg->max_in_flight, d->n);
+  tf__policy_set_share(&d->policy, d->share);
+  d->depth = tf__policy_plan(&d->policy, TF_LEFT_UNKNOWN).depth;
+  d->hb_every = tf__heartbeat_interval(cfg);
+  d->c = calloc(d->n > 0 ? (size_t)d->n : 1, sizeof *d->c);
+  if (!d->c || tf__ledger_init(&d->ledger, d->n)) return TF_ENOMEM;
+  for (int i = 0; i < d->n; i++)
+    d->c[i].heard = d->c[i].told = now;
+  return 0;
+}
+
+void tf__down_destroy(tf_down *d) {
+  tf__ledger_destroy(&d->ledger);
+  tf__copies_free(&d->copies);
+  tf__idset_free(&d->spawned);
+  free(d->c);
+  d->c = NULL;
+}

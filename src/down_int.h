@@ -1,0 +1,29 @@
+/* down_int.h - what down.c and down_watch.c, the two halves of the downstream
+ * engine, share; nothing else includes it. */
+#ifndef TF_DOWN_INT_H
+#define TF_DOWN_INT_H
+
+#include "down.h"
+
+/* Keep the first error in d->status; return code. */
+int tf__down_fail(tf_down *d, int code);
+int tf__down_oom(tf_down *d, const char *what);
+/* Child i's rank, for messages. */
+int tf__down_rank(const tf_down *d, int i);
+/* A frame with no entries (a heartbeat, a STOP) to child i. */
+int tf__down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag);
+/* Send the TASKS frame b (n tasks, already in i's ledger) to child i: n, or < 0. */
+int tf__down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n);
+/* Validate a message from child i into *f: 0, or TF_EPROTO (logged). */
+int tf__down_decode(tf_down *d, int i, const unsigned char *buf, size_t len, tf_frame *f);
+/* An ERROR frame from child i: said, and the run fails. */
+int tf__down_on_error(tf_down *d, int i, const tf_frame *f);
+/* Child i's goodbye: its counters for the summary and --stats. */
+void tf__down_record_bye(tf_down *d, int i, const tf_frame *f);
+/* Child i is still inside a task whose copy elsewhere finished: copy the
+ * tasks behind it into the pool. */
+int tf__down_copy_tail(tf_down *d, int i);
+/* Child i is lost: it gets nothing and is not listened to from now on. */
+void tf__down_mark_lost(tf_down *d, int i);
+
+#endif

@@ -1,0 +1,84 @@
+/* handle.h - the handle every app callback gets (tf_handle), and the calls
+ * into the app: what a callback may do depends on which one it is in. */
+#ifndef TF_HANDLE_H
+#define TF_HANDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idset.h"
+#include "queue.h"
+#include "stats.h"
+#include "taskfarm.h"
+#include "wire.h"
+
+/* All the children of one task, in bytes on the wire: with the task's result
+ * (at most TF_MAX_PAYLOAD_LIMIT) a frame stays under MPI's 2 GiB count. */
+#define TF_MAX_SPAWN_BYTES (512u << 20)
+
+/* Which callback the handle is inside; it decides what tf_submit does. */
+enum tf_phase {
+  TF_IN_NONE,
+  TF_IN_GENERATE,
+  TF_IN_EXECUTE,
+  TF_IN_COLLECT,
+  TF_IN_FINISH,
+  TF_IN_INIT
+};
+
+struct tf_handle {
+  enum tf_phase phase;
+  int rank, nworkers, worker_index;
+  const tf_config *cfg;
+  const tf_app *app;
+  /* generate: ids are handed out in submission order into queue */
+  uint64_t next_id;
+  tf_queue *queue;
+  uint64_t total; /* tasks generate said it will submit (tf_set_total); 0: not said */
+  uint64_t last_id;
+  /* execute: the task, its children (SPAWN entries) and its result */
+  uint64_t cur_id;
+  uint32_t nchildren;
+  tf_wbuf spawns;
+  unsigned char *result;
+  size_t result_len, result_cap;
+  int run_status;   /* tf_run_status(): the run's status as master_fini sees it */
+  int error;        /* first error a tf_* call returned inside the current callback */
+  char errmsg[200]; /* what that error was about */
+  /* resume: generated ids whose results the journal holds are not queued */
+  const tf_idset *skip;
+  uint64_t skipped;
+};
+
+void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
+                     int worker_index);
+void tf__handle_free(tf_handle *h);
+/* Prepare h for executing task id (clears result and children). */
+int tf__handle_begin_execute(tf_handle *h, uint64_t id);
+
+/* A run of task r failed with the message why (on rank `rank`, or 0 in a
+ * one-rank farm). Decides, logs and counts: returns 1 when it is to run
+ * again (r->attempt raised; the caller queues it), 0 when it is given up on,
+ * TF_EAPP when it is given up on under --fail-fast. */
+int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
+                      size_t why_len);
+
+/* For a callback's return value: ": <description>" when it is a TF_E* code
+ * (an app passing on what tf_submit returned), else "". */
+const char *tf__rc_hint(int rc);
+
+/* Call the app's worker_init / worker_fini, if any, with logging. */
+int tf__call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what);
+
+/* The master's calls into the app, shared by master.c and serial.c; each
+ * logs what went wrong and returns 0 or a negative TF_E* code.
+ * tf__call_generate calls generate once (it submits into h->queue), adds the
+ * tasks it submitted to *generated and sets *done when there are no more. */
+int tf__call_generate(tf_handle *h, int *done, uint64_t *generated);
+int tf__call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
+int tf__call_finish(tf_handle *h);
+/* master_fini, told the run's status (0 or a negative TF_E* code); returns
+ * TF_EAPP when it failed, else 0. */
+int tf__call_master_fini(tf_handle *h, int status);
+
+#endif

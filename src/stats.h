@@ -1,0 +1,52 @@
+/* stats.h - what a farm counts while it runs, for the summary, --stats and
+ * the exit status. Filled by whichever role ran the farm. */
+#ifndef TF_STATS_H
+#define TF_STATS_H
+
+#include <stdint.h>
+
+#define TF_FAILED_LISTED 20
+#define TF_LOST_LISTED 8
+
+/* Run statistics, filled by whoever ran the farm. */
+typedef struct tf_run_stats {
+  uint64_t tasks_generated, tasks_spawned, results;
+  uint64_t frames_in, frames_out;
+  uint64_t retried, failed;              /* runs tried again; tasks given up on */
+  uint64_t failed_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
+  uint64_t resumed;                      /* results read back from the journal */
+  uint64_t lost, lost_tasks;             /* workers lost; tasks they held, run again */
+  int lost_ranks[TF_LOST_LISTED];
+  uint64_t copies, copies_dropped;       /* --task-timeout: second copies sent; results dropped */
+  int stop_signal;                       /* the signal that stopped the run early, or 0 */
+  uint64_t not_done;                     /* tasks left undone by a stop or a failure */
+  uint64_t not_done_held;                /* of them, in a worker's hands at the end */
+  uint64_t not_done_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
+  int more_to_generate;                  /* generate had not said it was done */
+  double wall;
+  int stuck; /* some worker did not stop: the caller must abort the job */
+  uint64_t stuck_workers; /* workers left inside a task given up on (they leave only under tf_main) */
+  int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
+  int urgent;    /* mpirun kills every rank in a second (tf__stop_urgent): no MPI_Finalize */
+  int from_master; /* a worker's status is the master's verdict (STOP), not its own failure */
+  /* Set by tf_main: how a worker stuck in a task ends the process from its
+   * heartbeat thread after saying goodbye (NULL under tf_run). */
+  void (*leave)(int status, int peer_lost);
+  /* per worker (nworkers entries), from BYE frames */
+  uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
+  struct tf_obs *obs; /* rank 0 with --stats, --trace or --timeline: what they need; else NULL */
+} tf_run_stats;
+
+/* Count a task left undone at the end (a stop, a failure). */
+static inline void tf__note_not_done(tf_run_stats *s, uint64_t id) {
+  if (s->not_done < TF_FAILED_LISTED) s->not_done_ids[s->not_done] = id;
+  s->not_done++;
+}
+
+/* Count a task given up on. */
+static inline void tf__note_failure(tf_run_stats *s, uint64_t id) {
+  if (s->failed < TF_FAILED_LISTED) s->failed_ids[s->failed] = id;
+  s->failed++;
+}
+
+#endif

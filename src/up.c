@@ -1,0 +1,480 @@
+/* up.c - the upstream engine (up.h): a rank's link to its parent. Children a
+ * task submits travel in the same frame as its result, so they are never
+ * seen without it. */
+#include "up.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "beat.h"
+#include "clock.h"
+#include "log.h"
+#include "vec.h"
+
+/* An outcome waits at most this long for others to share its frame... */
+#define TF_FLUSH_INTERVAL 0.01
+/* ...and not at all when tasks take this long on average (seconds). */
+#define TF_SLOW_TASK TF_FLUSH_INTERVAL
+/* With nothing to run and a request open, results wait this long for the
+ * answer, so that they ride with the next request instead of a frame of
+ * their own. */
+#define TF_RESULT_HOLD 100e-6
+/* How often the heartbeat thread looks at the link. */
+#define TF_HB_WAKE 0.05
+
+/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
+static uint32_t want(const tf_up *u) {
+  if (u->gave_up || u->asked) return 0;
+  int held = (int)u->queued + u->running;
+  return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
+}
+
+static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
+  int rc = u->port.send(u->port.ctx, b, 0, tag);
+  if (rc) tf__log(u->rank, "%s: %s", what, u->port.error(u->port.ctx));
+  return rc;
+}
+
+/* Tell the parent (once) that results wait here for room. */
+static int ask_room(tf_up *u) {
+  if (u->room_asked) return 0;
+  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM, TF_WIRE_TAG);
+  if (rc) {
+    if (rc != TF_ENOMEM) tf__log(u->rank, "asking for room: %s", u->port.error(u->port.ctx));
+    return rc;
+  }
+  u->room_asked = 1;
+  if (u->hb_on) u->last_send = tf__now();
+  return 0;
+}
+
+/* Send the outgoing frame, with a request when one is due. Returns 1 when it
+ * went, 0 when there was nothing to send or its results wait for room, or a
+ * negative error. */
+static int flush(tf_up *u) {
+  uint32_t ask = want(u);
+  if (!u->out.count && !ask) return 0;
+  if (u->out_charged && !tf__flow_may_send(&u->flow, tf__up_frame_len(u))) return ask_room(u);
+  if (u->f_tasks || u->f_waits) {
+    uint64_t v[TF_WIRE_STATS_N] = {u->f_tasks, u->f_busy, u->f_wait, u->f_waits};
+    if (tf__wire_add_stats(&u->out, v)) return TF_ENOMEM;
+    u->f_tasks = u->f_busy = u->f_wait = u->f_waits = 0;
+  }
+  tf_wbuf *b = u->port.buffer(u->port.ctx);
+  if (!b) return TF_ENOMEM;
+  tf__wire_set_aux(&u->out, ask);
+  tf__wire_finish(&u->out);
+  tf_wbuf t = *b; /* swap: the port sends our frame, we keep its old buffer */
+  *b = u->out;
+  u->out = t;
+  int rc = send(u, b, TF_WIRE_TAG, "sending results");
+  if (rc) return rc;
+  if (ask) {
+    u->asked = ask;
+    u->asked_at = tf__now();
+    u->last_send = u->asked_at;
+  } else if (u->hb_on) {
+    u->last_send = tf__now();
+  }
+  u->frames++;
+  u->out_urgent = 0;
+  if (u->out_charged) tf__flow_sent(&u->flow, b->len);
+  u->out_charged = 0;
+  return tf__wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 1;
+}
+
+void tf__up_give_up(tf_up *u, const char *fmt, ...) {
+  char text[TF_WIRE_MAX_MESSAGE];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  u->gave_up = 1;
+  tf_wbuf *b = u->port.buffer(u->port.ctx);
+  if (!b || tf__wire_begin(b, TF_MSG_ERROR, 0) ||
+      tf__wire_add(b, TF_ENT_TEXT, 0, 0, text, strlen(text))) {
+    tf__log(u->rank, "%s", text);
+    return;
+  }
+  tf__wire_finish(b);
+  if (u->port.send(u->port.ctx, b, 0, TF_WIRE_TAG)) tf__log(u->rank, "%s", text);
+}
+
+/* ---- what the parent sends --------------------------------------------------------- */
+
+/* The answer to the open request came: how long it took. */
+static void answered(tf_up *u, double now) {
+  uint64_t wait = (uint64_t)((now - u->asked_at) * 1e9);
+  u->f_wait += wait;
+  u->f_waits++;
+  u->wait_ns += wait;
+  u->waits++;
+  if (wait > u->wait_max) u->wait_max = wait;
+  if (u->starved >= 0) {
+    u->starved_ns += (uint64_t)((now - u->starved) * 1e9);
+    u->starved = -1;
+  }
+}
+
+/* Keep a TASKS frame in the inbox ring (it takes buf). 0, or 1 when it was
+ * refused (given up: buf released), or < 0. */
+static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f) {
+  tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux), 0};
+  if (f->count == 0 || f->count > u->asked) {
+    tf__up_give_up(u, "rank %d sent %u tasks, %u were asked for", u->parent, f->count, u->asked);
+    return 1;
+  }
+  if (plan.chunk < 1 || plan.chunk > plan.depth || plan.depth > u->cfg->prefetch) {
+    tf__up_give_up(u, "rank %d sent a plan of depth %d, chunk %d (--prefetch %d)", u->parent,
+                   plan.depth, plan.chunk, u->cfg->prefetch);
+    return 1;
+  }
+  if (u->in_n == u->in_cap &&
+      tf__ring_grow(&u->inbox, &u->in_cap, &u->in_head, u->in_n, sizeof *u->inbox, 8))
+    return TF_ENOMEM;
+  u->inbox[(u->in_head + u->in_n) & (u->in_cap - 1)] = (tf_inbox_frame){buf, len, *f, 0};
+  u->in_n++;
+  u->queued += f->count;
+  u->asked = 0;
+  u->plan = plan;
+  u->heard = tf__now();
+  answered(u, u->heard);
+  return 0;
+}
+
+/* A frame that is not TASKS: STOP, a heartbeat, room handed back. */
+static void on_control(tf_up *u, const tf_frame *f) {
+  if (u->hb_on) u->heard = tf__now();
+  if (f->kind == TF_MSG_STOP) {
+    u->stop_seen = tf__now();
+    u->stop = 1;
+    u->stop_status = TF_WIRE_STOP_STATUS(f->aux);
+    u->peer_lost = (int)TF_WIRE_STOP_LOST(f->aux);
+  } else if (f->kind == TF_MSG_HEARTBEAT) {
+    /* the parent is there */
+  } else if (f->kind == TF_MSG_CREDIT) {
+    size_t pos = 0;
+    tf_entry e;
+    tf__wire_next(f, &pos, &e);
+    if (tf__flow_credit(&u->flow, tf__wire_credit(&e)))
+      tf__up_give_up(u, "rank %d handed back room for %llu bytes, only %llu were on the way",
+                     u->parent, (unsigned long long)tf__wire_credit(&e),
+                     (unsigned long long)u->flow.unacked);
+    u->room_asked = 0;
+  } else {
+    tf__up_give_up(u, "unexpected %s message from rank %d", tf__wire_kind_name(f->kind), u->parent);
+  }
+}
+
+int tf__up_poll(tf_up *u) {
+  int progressed = 0;
+  u->since_poll = 0;
+  u->last_poll = u->last_end;
+  for (;;) {
+    unsigned char *buf;
+    size_t len;
+    int i;
+    int rc = u->port.poll(u->port.ctx, &buf, &len, &i);
+    if (rc < 0) {
+      tf__log(u->rank, "%s", u->port.error(u->port.ctx));
+      return rc;
+    }
+    if (!rc) return progressed;
+    progressed = 1;
+    tf_frame f;
+    char why[200];
+    if (tf__wire_decode(buf, len, u->cfg->max_payload, &f, why, sizeof why)) {
+      u->port.release(u->port.ctx, buf, len);
+      tf__up_give_up(u, "malformed message from rank %d: %s", u->parent, why);
+      continue;
+    }
+    if (f.kind == TF_MSG_TASKS) {
+      if ((rc = on_tasks(u, buf, len, &f)) < 0) return rc; /* on_tasks keeps buf */
+      if (rc) u->port.release(u->port.ctx, buf, len);
+      continue;
+    }
+    on_control(u, &f);
+    u->port.release(u->port.ctx, buf, len);
+  }
+}
+
+/* ---- running tasks ----------------------------------------------------------------- */
+
+int tf__up_begin(tf_up *u, tf_entry *e) {
+  tf_inbox_frame *fr = &u->inbox[u->in_head];
+  tf__wire_next(&fr->f, &fr->pos, e);
+  u->queued--;
+  u->running = 1;
+  u->cur_task = e->id;
+  /* Ask for more before running what may be the last task in hand, and do
+   * not let results wait behind a task that may be long, nor behind one
+   * that failed or was on a lost worker before (the master must be able to
+   * tell whether it was that one which was running if this rank dies). */
+  if (want(u) || (u->out.count && (e->attempt || u->avg_task >= TF_SLOW_TASK ||
+                                   u->last_end - u->out_since >= TF_FLUSH_INTERVAL ||
+                                   u->out.len >= TF_UP_FRAME_BYTES))) {
+    int rc = flush(u);
+    if (rc < 0) return rc;
+  }
+  u->mark_len = u->out.len;
+  u->mark_count = u->out.count;
+  u->mark_frames = u->frames;
+  /* One clock read per task when tasks follow each other: this one starts
+   * when the last one ended (the little between them counts as its own). */
+  u->t0 = u->last_end >= 0 ? u->last_end : tf__now();
+  return 0;
+}
+
+/* The time a task took, into the counters. */
+static void account(tf_up *u, double t1) {
+  u->last_end = t1;
+  u->since_poll++;
+  u->running = 0;
+  uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
+  u->busy_ns += ns;
+  u->f_busy += ns;
+  u->avg_task += (t1 - u->t0 - u->avg_task) / 8;
+  u->tasks++;
+  u->f_tasks++;
+}
+
+int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
+               const void *result, size_t len, int status, const char *text) {
+  if (u->frames != u->mark_frames) { /* the heartbeat thread sent the results meanwhile */
+    u->mark_len = u->out.len;
+    u->mark_count = u->out.count;
+  }
+  double t1 = tf__now();
+  account(u, t1);
+  if (u->trace.on) tf__trace_add(&u->trace, TF_EV_TASK, e->id, !ok, u->t0, t1);
+  int rc;
+  if (ok) {
+    rc = tf__wire_append(&u->out, spawns);
+    if (!rc) rc = tf__wire_add(&u->out, TF_ENT_RESULT, e->id, 0, result, len);
+    if (nchildren) u->out_urgent = 1;
+  } else {
+    u->failed++;
+    u->out.len = u->mark_len; /* children of a failed task never existed */
+    u->out.count = u->mark_count;
+    rc = tf__wire_add(&u->out, TF_ENT_FAIL, e->id, status, text, strlen(text));
+  }
+  if (e->attempt) u->out_urgent = 1; /* see lose() in down.c */
+  u->out_charged = 1;
+  if (rc) return rc;
+  if (u->mark_count == 0) u->out_since = t1;
+  tf_inbox_frame *fr = &u->inbox[u->in_head];
+  if (fr->pos >= fr->f.body_len) {
+    u->port.release(u->port.ctx, fr->buf, fr->len);
+    u->in_head = (u->in_head + 1) & (u->in_cap - 1);
+    u->in_n--;
+  }
+  /* Children go at once: other workers may be idle for want of them. */
+  return u->out_urgent && (rc = flush(u)) < 0 ? rc : 0;
+}
+
+int tf__up_flush_idle(tf_up *u) {
+  if (u->gave_up) return 0;
+  if (want(u) || (u->out.count && !u->asked)) return flush(u);
+  /* Results wait for the answer to ride with the next request, for at
+   * most TF_RESULT_HOLD: the clock is read every 16th empty turn only, so
+   * that waiting for the answer stays a tight loop (the answer to a request
+   * comes within a round trip). */
+  if (u->out.count && (++u->idle_turns & 15) == 0 && tf__now() - u->out_since >= TF_RESULT_HOLD)
+    return flush(u);
+  return 0;
+}
+
+int tf__up_quiet(tf_up *u) {
+  u->last_end = -1; /* a wait is nobody's task time */
+  if (!u->in_n && u->starved < 0) u->starved = tf__now();
+  if (!u->hb_on) return 0;
+  /* The parent may be busy in a long generate, collect or finish, so it
+   * gets ten times the workers' allowance. */
+  double now = tf__now();
+  if (now - u->heard > 10 * tf__worker_timeout(u->cfg)) {
+    tf__log(u->rank,
+            "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
+            now - u->heard);
+    u->peer_lost = 1;
+    return TF_EMPI;
+  }
+  return 0;
+}
+
+/* ---- the end ----------------------------------------------------------------------- */
+
+/* The BYE frame in b: the run's statistics, the counters --stats shows, and
+ * (--trace, --timeline) every event recorded. Returns 0 or TF_ENOMEM. */
+static int build_bye(tf_up *u, tf_wbuf *b) {
+  uint64_t v[TF_WIRE_STATS_N] = {u->tasks, u->busy_ns, u->starved_ns, u->frames};
+  uint64_t o[TF_WIRE_OBS_N] = {0}, ms, bs, mr, br;
+  if (tf__wire_begin(b, TF_MSG_BYE, 0) || tf__wire_add_stats(b, v)) return TF_ENOMEM;
+  u->port.counts(u->port.ctx, &ms, &bs, &mr, &br);
+  o[TF_OBS_MSGS_SENT] = ms + 1; /* this BYE */
+  o[TF_OBS_MSGS_RECV] = mr;
+  o[TF_OBS_BYTES_RECV] = br;
+  o[TF_OBS_STOP_SEEN] = (uint64_t)tf__trace_ns(&u->trace, u->stop_seen);
+  o[TF_OBS_EVENTS] = u->trace.n;
+  o[TF_OBS_DROPPED] = u->trace.dropped;
+  o[TF_OBS_WAIT_NS] = u->wait_ns;
+  o[TF_OBS_WAITS] = u->waits;
+  o[TF_OBS_WAIT_MAX] = u->wait_max;
+  o[TF_OBS_FAILED] = u->failed;
+  size_t at = b->len;
+  int rc = tf__wire_add_obs(b, o);
+  for (size_t i = 0; !rc && i < u->trace.n; i += TF_WIRE_EVENTS_PER_ENTRY) {
+    size_t n = u->trace.n - i < TF_WIRE_EVENTS_PER_ENTRY ? u->trace.n - i : TF_WIRE_EVENTS_PER_ENTRY;
+    rc = tf__wire_add_events(b, u->trace.ev + i, n);
+  }
+  if (rc) return rc;
+  /* the last word: the bytes sent (with this frame's) and the clock */
+  size_t len = b->len;
+  b->len = at;
+  b->count--;
+  o[TF_OBS_BYTES_SENT] = bs + len;
+  o[TF_OBS_BYE_SENT] = (uint64_t)tf__trace_ns(&u->trace, tf__now());
+  tf__wire_add_obs(b, o); /* same size: rewrites the entry in place */
+  b->len = len;
+  return 0;
+}
+
+/* One frame, so that the parent gets all of it or, from a lost rank,
+ * nothing, and never waits for more. */
+void tf__up_bye(tf_up *u) {
+  tf_wbuf *b = u->port.buffer(u->port.ctx);
+  if (!b || build_bye(u, b)) {
+    tf__log(u->rank, "out of memory saying goodbye");
+    return;
+  }
+  tf__wire_finish(b);
+  if (send(u, b, TF_WIRE_TAG, "saying goodbye")) return;
+  if (u->port.drain(u->port.ctx, 30.0)) tf__log(u->rank, "%s", u->port.error(u->port.ctx));
+}
+
+/* Told to leave while a task runs on (it hangs, or nobody needs its result
+ * any more): say goodbye from this thread, then end the process if the
+ * library owns it. Runs with the lock held; the main thread is in the task.
+ * Returns 1 when told to leave. */
+static int leave_if_told(tf_up *u) {
+  unsigned char buf[TF_WIRE_HEADER_SIZE];
+  size_t len = 0;
+  tf_frame f;
+  if (u->port.take(u->port.ctx, 0, TF_WIRE_TAG_LEAVE, buf, sizeof buf, &len) != 1 ||
+      tf__wire_decode(buf, len, u->cfg->max_payload, &f, NULL, 0) || f.kind != TF_MSG_STOP)
+    return 0;
+  if (!u->running) return 0; /* the task ended meanwhile: the main thread takes the STOP */
+  tf__log(u->rank,
+          "told to stop while task %llu still runs (it hangs, or its result is no longer needed): "
+          "leaving without worker_fini",
+          (unsigned long long)u->cur_task);
+  u->stop_seen = tf__now();
+  tf__up_bye(u);
+  fflush(NULL);
+  if (u->leave) u->leave(0, (int)TF_WIRE_STOP_LOST(f.aux)); /* does not return */
+  return 1; /* inside tf_run: the program's own thread stays in its task */
+}
+
+/* While a task runs long: results finished before it go out (so the parent
+ * knows which task is the long one: --task-timeout), and "still here" when
+ * nothing else was sent for a while. */
+static void heartbeat_turn(tf_up *u) {
+  double now = tf__now();
+  int sent = 0;
+  if (u->running && u->out.count && now - u->out_since >= TF_FLUSH_INTERVAL)
+    sent = flush(u) > 0; /* a failure here shows in the main loop */
+  if (!sent && now - u->last_send >= u->hb_every) {
+    /* A failure here shows in the main loop. */
+    if (tf__port_send_empty(&u->port, 0, TF_MSG_HEARTBEAT, 0, TF_WIRE_TAG) != TF_ENOMEM)
+      u->last_send = now;
+  }
+  u->port.progress(u->port.ctx);
+}
+
+static void *heartbeat_thread(void *arg) {
+  tf_up *u = arg;
+  pthread_mutex_lock(&u->lock);
+  while (!u->hb_quit) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    double next = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec +
+                  (u->hb_every / 2 < TF_HB_WAKE ? u->hb_every / 2 : TF_HB_WAKE);
+    until.tv_sec = (time_t)next;
+    until.tv_nsec = (long)((next - (double)until.tv_sec) * 1e9);
+    pthread_cond_timedwait(&u->wake, &u->lock, &until);
+    if (u->hb_quit || (u->running && leave_if_told(u))) break;
+    heartbeat_turn(u);
+  }
+  pthread_mutex_unlock(&u->lock);
+  return NULL;
+}
+
+void tf__up_heartbeat_start(tf_up *u) {
+  if (!tf__heartbeats_on(u->cfg)) return;
+  u->hb_every = tf__heartbeat_interval(u->cfg);
+  if (pthread_mutex_init(&u->lock, NULL)) return;
+  if (pthread_cond_init(&u->wake, NULL)) {
+    pthread_mutex_destroy(&u->lock);
+    return;
+  }
+  pthread_mutex_lock(&u->lock);
+  if (pthread_create(&u->hb, NULL, heartbeat_thread, u)) {
+    pthread_mutex_unlock(&u->lock);
+    pthread_cond_destroy(&u->wake);
+    pthread_mutex_destroy(&u->lock);
+    tf__log(u->rank,
+            "cannot start the heartbeat thread: the master may take a long task for a lost worker");
+    return;
+  }
+  u->hb_on = 1;
+}
+
+void tf__up_heartbeat_stop(tf_up *u) {
+  if (!u->hb_on) return;
+  u->hb_quit = 1;
+  pthread_cond_signal(&u->wake);
+  pthread_mutex_unlock(&u->lock);
+  pthread_join(u->hb, NULL);
+  pthread_cond_destroy(&u->wake);
+  pthread_mutex_destroy(&u->lock);
+  u->hb_on = 0;
+}
+
+/* ---- setting up -------------------------------------------------------------------- */
+
+int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
+                void (*leave)(int, int)) {
+  memset(u, 0, sizeof *u);
+  u->port = port;
+  u->cfg = cfg;
+  u->rank = layout->rank;
+  u->parent = layout->parent;
+  u->leave = leave;
+  /* The first request follows the plan the parent starts from; it sends
+   * its own plan with every answer. */
+  tf_policy start;
+  tf__policy_init(&start, (tf_schedule)cfg->schedule, layout->siblings, cfg->chunk, cfg->prefetch);
+  u->plan = tf__policy_plan(&start, TF_LEFT_UNKNOWN);
+  tf__flow_out_init(&u->flow, tf__flow_share(cfg->max_in_flight, layout->siblings));
+  u->starved = -1;
+  u->last_end = -1;
+  u->heard = u->last_send = u->trace.epoch = tf__now();
+  if ((cfg->trace_file || cfg->timeline_file) &&
+      tf__trace_init(&u->trace, (size_t)cfg->trace_events, u->heard))
+    tf__log(u->rank, "no room for %llu trace events (--trace-events): this rank records none",
+            (unsigned long long)cfg->trace_events);
+  u->trace.epoch = u->heard;
+  return tf__wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 0;
+}
+
+void tf__up_destroy(tf_up *u) {
+  for (size_t i = 0; i < u->in_n; i++) {
+    tf_inbox_frame *fr = &u->inbox[(u->in_head + i) & (u->in_cap - 1)];
+    u->port.release(u->port.ctx, fr->buf, fr->len);
+  }
+  free(u->inbox);
+  tf__wbuf_free(&u->out);
+  tf__trace_free(&u->trace);
+}

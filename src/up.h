@@ -1,0 +1,147 @@
+/* up.h - the upstream engine: a rank's link to its parent. It keeps the tasks
+ * the parent's plan says in hand, asking for more before they run out (one
+ * request open at a time); hands them out one by one in arrival order;
+ * gathers outcomes (results, failures, spawned tasks) into frames that carry
+ * the next request and the timings the plan is computed from, held back when
+ * the parent has given no room (flow.h); answers heartbeats from a thread of
+ * its own while a task runs long; and says goodbye. It calls no app callback
+ * and no MPI function: its frames go through a port (peer 0 is the parent).
+ * The executor (worker.c) runs the tasks. */
+#ifndef TF_UP_H
+#define TF_UP_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "layout.h"
+#include "policy.h"
+#include "port.h"
+#include "taskfarm.h"
+#include "trace.h"
+#include "wire.h"
+
+/* A received TASKS frame whose tasks have not all run. */
+typedef struct tf_inbox_frame {
+  unsigned char *buf; /* the message, owned (the port's release) */
+  size_t len;
+  tf_frame f;
+  size_t pos;
+} tf_inbox_frame;
+
+typedef struct tf_up {
+  tf_port port;
+  const tf_config *cfg;
+  int rank, parent;       /* this rank and its parent, for messages */
+  tf_inbox_frame *inbox;  /* ring of frames holding tasks not yet run; in_cap a power of two */
+  size_t in_head, in_n, in_cap;
+  tf_plan plan;     /* from the parent's last TASKS frame */
+  uint32_t queued;  /* tasks received, not started */
+  int running;      /* 1 while a task runs */
+  uint64_t cur_task; /* the task that runs (while running) */
+  uint32_t asked;   /* tasks asked for in the open request; 0: none open */
+  double asked_at;  /* when the open request was sent */
+  double starved;   /* since when it has had nothing to run; < 0: it has */
+  tf_wbuf out;      /* RESULTS frame being filled */
+  double out_since; /* when its first outcome was added */
+  int out_urgent;   /* holds children: other workers may be waiting for them */
+  int out_charged;  /* holds results, failures or children: it needs room */
+  tf_flow_out flow; /* room for results on the way to the parent */
+  int room_asked;   /* the parent was told results wait for room */
+  double avg_task;  /* moving average of a task's duration, seconds */
+  double last_end;  /* when the last task ended, if the next follows at once; else < 0 */
+  int since_poll;   /* tasks run since the last look for messages */
+  unsigned idle_turns; /* empty turns, for reading the clock on some of them only */
+  double last_poll; /* when that was (a task's end) */
+  int stop, stop_status, gave_up, peer_lost;
+  double heard;     /* when the parent was last heard from (kept with heartbeats only) */
+  double last_send; /* when this rank last sent anything (likewise) */
+  /* The heartbeat thread: it says "still here" while a task runs long, and
+   * takes a STOP meant for a rank stuck in a task. Every port call happens
+   * under `lock`, which the main thread lets go only inside a task and while
+   * it waits. */
+  pthread_t hb;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int hb_on, hb_quit;
+  double hb_every;
+  void (*leave)(int status, int peer_lost); /* ends the process after a stuck goodbye, or NULL */
+  uint64_t tasks, busy_ns, starved_ns, frames; /* the whole run */
+  uint64_t f_tasks, f_busy, f_wait, f_waits;   /* since the last frame; wait: request to answer */
+  uint64_t wait_ns, waits, wait_max, failed;    /* the whole run, for --stats */
+  double stop_seen;                             /* when STOP arrived */
+  tf_trace trace;                               /* --trace / --timeline: its tasks */
+  /* the task being run: where its outcome starts in `out` */
+  size_t mark_len;
+  uint32_t mark_count;
+  uint64_t mark_frames;
+  double t0;
+} tf_up;
+
+/* The link of the rank layout describes to its parent, through port.
+ * leave: see tf_run_stats. Returns 0 or TF_ENOMEM. */
+int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
+                void (*leave)(int, int));
+void tf__up_destroy(tf_up *u);
+/* Start and stop the heartbeat thread (only when heartbeats are wanted). */
+void tf__up_heartbeat_start(tf_up *u);
+void tf__up_heartbeat_stop(tf_up *u);
+/* Let the heartbeat thread at the port while this thread runs app code or
+ * waits, and take it back. */
+static inline void tf__up_unlock(tf_up *u) {
+  if (u->hb_on) pthread_mutex_unlock(&u->lock);
+}
+static inline void tf__up_lock(tf_up *u) {
+  if (u->hb_on) pthread_mutex_lock(&u->lock);
+}
+
+/* Take what the parent sent (now and then between tiny tasks: see
+ * tf__up_poll_due). Returns 1 when something came, 0, or < 0 when the link
+ * is broken. */
+int tf__up_poll(tf_up *u);
+
+/* Between two looks for messages: at most this many tasks, or this long. */
+#define TF_POLL_EVERY 32
+#define TF_POLL_INTERVAL 20e-6
+/* Bytes of outcomes in one frame before it goes regardless. */
+#define TF_UP_FRAME_BYTES (1u << 20)
+
+/* Whether to look for messages now. Between tiny tasks only now and then:
+ * the plan keeps enough in hand that an answer can wait a few tasks. (This
+ * and the next two run once a task, so they are inline.) */
+static inline int tf__up_poll_due(const tf_up *u) {
+  return !u->queued || u->gave_up || u->since_poll >= TF_POLL_EVERY || u->last_end < 0 ||
+         u->last_end - u->last_poll >= TF_POLL_INTERVAL;
+}
+/* The outgoing frame's length once flush has added the statistics entry. */
+static inline size_t tf__up_frame_len(const tf_up *u) {
+  return u->out.len + (u->f_tasks || u->f_waits ? tf__wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
+}
+/* A task can run now: one is in hand, and results do not wait for room with
+ * a full frame (then nothing more runs until the parent hands room back, so
+ * what waits here stays bounded too). */
+static inline int tf__up_can_run(const tf_up *u) {
+  int held_back = u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
+                  !tf__flow_may_send(&u->flow, tf__up_frame_len(u));
+  return u->in_n && !u->gave_up && !held_back;
+}
+/* The next task, which now runs: its entry in *e (the payload stays valid
+ * until tf__up_end). Results due go out first. Returns 0 or < 0. */
+int tf__up_begin(tf_up *u, tf_entry *e);
+/* The task ended: a result (ok: its data and the children it spawned, as a
+ * frame under construction), or a failure with status and text. Returns 0
+ * or < 0. */
+int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
+               const void *result, size_t len, int status, const char *text);
+/* Nothing to run: send results and a request when they are due. Returns 1
+ * when a frame went, 0, or < 0. */
+int tf__up_flush_idle(tf_up *u);
+/* Nothing happened this turn: the clock of waiting starts; returns < 0 when
+ * the parent has been silent too long (it is lost). */
+int tf__up_quiet(tf_up *u);
+/* This rank cannot go on: tell the parent (an ERROR frame), then wait for STOP. */
+void tf__up_give_up(tf_up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* STOP came: the goodbye (BYE) with the run's counters and trace. */
+void tf__up_bye(tf_up *u);
+
+#endif

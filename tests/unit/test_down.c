@@ -1,0 +1,342 @@
+/* test_down.c - the downstream engine (src/down.c) without MPI: a port that keeps the frames
+ * the engine sends in memory and hands it made-up frames from its children, and a sink that
+ * records what they return. Dispatch by the plan, results in order, failures and retries
+ * elsewhere, a lost child's tasks taken back, a straggler copied with the first result winning
+ * and the run's end counted exactly, spawned ids checked, room handed back, and the stop. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "down.h"
+#include "fake_port.h"
+#include "ids.h"
+#include "taskfarm.h"
+#include "unit.h"
+
+/* The ids of the tasks in the last TASKS frame sent to child i. */
+static int tasks_to(fake_port *p, int i, uint64_t *ids, int cap) {
+  tf_frame f;
+  if (!last_to(p, i, TF_MSG_TASKS, &f)) return 0;
+  size_t pos = 0;
+  tf_entry e;
+  int n = 0;
+  while (n < cap && tf__wire_next(&f, &pos, &e))
+    ids[n++] = e.id;
+  return n;
+}
+
+/* ---- a sink that records ---- */
+
+typedef struct fake_sink {
+  uint64_t results[64];
+  int nresults, nspawned, dropped, nfailed;
+  int retry; /* what failed answers */
+} fake_sink;
+
+static int fs_result(void *ctx, int i, const tf_entry *e) {
+  (void)i;
+  fake_sink *s = ctx;
+  s->results[s->nresults++] = e->id;
+  return 0;
+}
+static int fs_spawned(void *ctx, int i, const tf_entry *e) {
+  (void)i, (void)e;
+  ((fake_sink *)ctx)->nspawned++;
+  return 0;
+}
+static void fs_drop(void *ctx) { ((fake_sink *)ctx)->dropped++; }
+static int fs_failed(void *ctx, int i, tf_rec *r, const char *text, size_t len) {
+  (void)i, (void)text, (void)len;
+  fake_sink *s = ctx;
+  s->nfailed++;
+  if (!s->retry) return 0;
+  r->attempt++;
+  return 1;
+}
+
+/* ---- a farm of n children ---- */
+
+typedef struct farm {
+  tf_layout layout;
+  tf_config cfg;
+  tf_pool pool;
+  tf_down d;
+  fake_port p;
+  fake_sink s;
+  tf_run_stats st;
+  uint64_t w_tasks[4], w_busy[4], w_wait[4], w_frames[4];
+} farm;
+
+static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
+  memset(f, 0, sizeof *f);
+  tf__layout_init(&f->layout, 0, n + 1);
+  tf_config_defaults(&f->cfg);
+  f->cfg.schedule = TF_SCHEDULE_DYNAMIC;
+  f->cfg.chunk = 2;
+  f->cfg.prefetch = 4;
+  if (tune) tune(&f->cfg);
+  f->st.w_tasks = f->w_tasks;
+  f->st.w_busy_ns = f->w_busy;
+  f->st.w_wait_ns = f->w_wait;
+  f->st.w_frames = f->w_frames;
+  CU_ASSERT_EQUAL_FATAL(tf__pool_init(&f->pool, n, f->cfg.schedule == TF_SCHEDULE_STATIC), 0);
+  for (int k = 0; k < ntasks; k++) {
+    tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
+  }
+  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed};
+  CU_ASSERT_EQUAL_FATAL(
+      tf__down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
+      0);
+}
+
+static void farm_stop(farm *f) {
+  tf__down_destroy(&f->d);
+  tf__pool_destroy(&f->pool);
+  fake_port_free(&f->p);
+}
+
+/* Child i asks for n tasks. */
+static void ask(farm *f, int i, uint32_t n) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, n);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
+/* Child i reports task id done (a result of 8 bytes), asking for n more. */
+static void done(farm *f, int i, uint64_t id, uint32_t n) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, n);
+  tf__wire_add(&w, TF_ENT_RESULT, id, 0, "12345678", 8);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
+static int poll(farm *f) { return tf__down_poll(&f->d); }
+
+static void test_down_answers_requests_by_the_plan(void) {
+  farm f;
+  farm_start(&f, 2, 10, NULL);
+  ask(&f, 0, 4);
+  ask(&f, 1, 4);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[8];
+  /* dynamic, --chunk 2: two tasks each, in id order, round robin */
+  CU_ASSERT_EQUAL(tasks_to(&f.p, 0, ids, 8), 2);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  CU_ASSERT_EQUAL(ids[1], 1);
+  CU_ASSERT_EQUAL(tasks_to(&f.p, 1, ids, 8), 2);
+  CU_ASSERT_EQUAL(ids[0], 2);
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 4);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 6);
+  /* an answered request is closed: nothing more without a new one */
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  /* results in order reach the sink, and the ledger empties */
+  done(&f, 0, 0, 0);
+  done(&f, 0, 1, 0);
+  done(&f, 1, 2, 0);
+  done(&f, 1, 3, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.nresults, 4);
+  CU_ASSERT(tf__down_idle(&f.d));
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  farm_stop(&f);
+}
+
+static void test_down_refuses_a_result_out_of_order(void) {
+  farm f;
+  farm_start(&f, 1, 4, NULL);
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  done(&f, 0, 1, 0); /* task 0 is older */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nresults, 0);
+  farm_stop(&f);
+}
+
+static void test_down_runs_a_failed_task_again_elsewhere(void) {
+  farm f;
+  farm_start(&f, 2, 1, NULL);
+  f.s.retry = 1;
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 2);
+  tf__wire_add(&w, TF_ENT_FAIL, 0, 7, "no", 2);
+  arrive(&f.p, 0, &w);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.s.nfailed, 1);
+  /* the task waits for another child than the one it failed on */
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(tasks_to(&f.p, 1, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  tf_frame fr;
+  last_to(&f.p, 1, TF_MSG_TASKS, &fr);
+  size_t pos = 0;
+  tf_entry e;
+  tf__wire_next(&fr, &pos, &e);
+  CU_ASSERT_EQUAL(e.attempt, 1);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+}
+
+static void heartbeats_on(tf_config *c) { c->worker_timeout = 1.0; }
+
+static void test_down_takes_back_a_lost_childs_tasks(void) {
+  farm f;
+  farm_start(&f, 2, 4, heartbeats_on);
+  f.d.heartbeats = 1; /* no MPI here to ask for the thread level */
+  ask(&f, 0, 2);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  /* tasks 0 and 1 to child 0; of the two left, half to child 1 (a short
+   * queue is shared out) */
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 1);
+  /* child 1 keeps talking (it sends heartbeats); child 0 falls silent for
+   * longer than the timeout, while this rank looks every 50 ms */
+  int found = 0;
+  for (int k = 1; k <= 40 && !found; k++) {
+    tf__down_set_now(&f.d, 100.0 + 0.05 * k);
+    if (k == 20) {
+      done(&f, 1, 2, 0);
+      poll(&f);
+    }
+    found = tf__down_check(&f.d, 0) == 1 && f.st.lost;
+  }
+  CU_ASSERT(found);
+  CU_ASSERT_EQUAL(f.st.lost, 1);
+  CU_ASSERT_EQUAL(f.st.lost_ranks[0], 1);
+  CU_ASSERT_EQUAL(f.p.forgotten, 1);
+  CU_ASSERT(!tf__down_alive(&f.d, 0));
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 3); /* tasks 0 and 1 are back */
+  /* whatever the lost child says now is ignored */
+  done(&f, 0, 0, 0);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  farm_stop(&f);
+}
+
+static void slow_tasks(tf_config *c) { c->task_timeout = 1.0; }
+
+/* A straggler copied to an idle child: the first result counts, the second is
+ * dropped, and the run ends exactly when nothing but stale entries is left. */
+static void test_down_copies_a_straggler_and_keeps_the_first_result(void) {
+  farm f;
+  farm_start(&f, 2, 1, slow_tasks);
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  ask(&f, 1, 2); /* idle, nothing left in the pool */
+  poll(&f);
+  tf__down_set_now(&f.d, 101.5);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
+  CU_ASSERT_EQUAL(f.st.copies, 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(tasks_to(&f.p, 1, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  CU_ASSERT(!tf__down_idle(&f.d));
+  done(&f, 1, 0, 0); /* the copy wins */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.d.copies.stale, 1); /* child 0's entry is no longer wanted */
+  CU_ASSERT(tf__down_idle(&f.d));
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 0);
+  done(&f, 0, 0, 0); /* the original comes home late: dropped */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.st.copies_dropped, 1);
+  CU_ASSERT_EQUAL(f.d.copies.stale, 0);
+  CU_ASSERT_EQUAL(f.d.copies.n, 0);
+  CU_ASSERT(tf__down_idle(&f.d));
+  farm_stop(&f);
+}
+
+static void test_down_checks_spawned_ids(void) {
+  farm f;
+  farm_start(&f, 1, 1, NULL);
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 0), 0, "c", 1);
+  tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 1), 0, "c", 1);
+  tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 1), 0, "c", 1); /* child 2 claims child 1's id */
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nspawned, 2);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+}
+
+static void test_down_hands_room_back(void) {
+  farm f;
+  farm_start(&f, 1, 1, NULL);
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  /* a result with the room flag: the master owes its frame and says so at once */
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM);
+  tf__wire_add(&w, TF_ENT_RESULT, 0, 0, "12345678", 8);
+  tf__wire_finish(&w);
+  uint64_t len = w.len;
+  arrive(&f.p, 0, &w);
+  poll(&f);
+  tf_frame fr;
+  CU_ASSERT_FATAL(last_to(&f.p, 0, TF_MSG_CREDIT, &fr) != NULL);
+  size_t pos = 0;
+  tf_entry e;
+  tf__wire_next(&fr, &pos, &e);
+  CU_ASSERT_EQUAL(tf__wire_credit(&e), len);
+  CU_ASSERT_EQUAL(f.d.c[0].owed, 0);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+}
+
+static void test_down_stop_waits_for_every_goodbye(void) {
+  farm f;
+  farm_start(&f, 2, 0, NULL);
+  for (int i = 0; i < 2; i++) { /* both goodbyes are already on their way */
+    tf_wbuf w = {0};
+    uint64_t v[TF_WIRE_STATS_N] = {(uint64_t)(5 + i), 1000, 10, 3};
+    tf__wire_begin(&w, TF_MSG_BYE, 0);
+    tf__wire_add_stats(&w, v);
+    arrive(&f.p, i, &w);
+    tf__wbuf_free(&w);
+  }
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  tf_frame fr;
+  CU_ASSERT(last_to(&f.p, 0, TF_MSG_STOP, &fr) != NULL);
+  CU_ASSERT(last_to(&f.p, 1, TF_MSG_STOP, &fr) != NULL);
+  CU_ASSERT_EQUAL(f.w_tasks[0], 5);
+  CU_ASSERT_EQUAL(f.w_tasks[1], 6);
+  /* nobody held a task: no one was told to leave on the second tag */
+  for (int k = 0; k < f.p.nsent; k++)
+    CU_ASSERT_EQUAL(f.p.sent[k].tag, TF_WIRE_TAG);
+  farm_stop(&f);
+}
+
+int main(void) {
+  static const tf_unit_test tests[] = {
+      TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
+      TF_UNIT_TEST(test_down_refuses_a_result_out_of_order),
+      TF_UNIT_TEST(test_down_runs_a_failed_task_again_elsewhere),
+      TF_UNIT_TEST(test_down_takes_back_a_lost_childs_tasks),
+      TF_UNIT_TEST(test_down_copies_a_straggler_and_keeps_the_first_result),
+      TF_UNIT_TEST(test_down_checks_spawned_ids),
+      TF_UNIT_TEST(test_down_hands_room_back),
+      TF_UNIT_TEST(test_down_stop_waits_for_every_goodbye),
+      TF_UNIT_END,
+  };
+  return tf_unit_run("down", tests);
+}

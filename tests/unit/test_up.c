@@ -1,0 +1,241 @@
+/* test_up.c - the upstream engine (src/up.c) without MPI, through a port in memory: it asks
+ * its parent for what the plan says, runs tasks in the order they came and reports them in
+ * that order, holds results back when the parent has given no room and sends them when room
+ * comes back, refuses answers it did not ask for, and says goodbye with its counts. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fake_port.h"
+#include "taskfarm.h"
+#include "unit.h"
+#include "up.h"
+
+typedef struct link {
+  tf_layout layout;
+  tf_config cfg;
+  fake_port p;
+  tf_up u;
+} link;
+
+static void link_start(link *l, uint64_t max_in_flight) {
+  memset(l, 0, sizeof *l);
+  tf__layout_init(&l->layout, 1, 2); /* a worker whose parent is rank 0 */
+  tf_config_defaults(&l->cfg);
+  l->cfg.schedule = TF_SCHEDULE_DYNAMIC;
+  l->cfg.chunk = 2;
+  l->cfg.prefetch = 4;
+  if (max_in_flight) l->cfg.max_in_flight = max_in_flight;
+  CU_ASSERT_EQUAL_FATAL(tf__up_init(&l->u, &l->layout, &l->cfg, fake(&l->p), NULL), 0);
+}
+
+static void link_stop(link *l) {
+  tf__up_destroy(&l->u);
+  fake_port_free(&l->p);
+}
+
+/* The parent answers with tasks first .. first + n - 1 (payload: the id), plan depth 4, chunk 2. */
+static void send_tasks(link *l, uint64_t first, int n) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(4, 2));
+  for (uint64_t id = first; id < first + (uint64_t)n; id++)
+    tf__wire_add_task(&w, id, 0, 0, &id, sizeof id);
+  arrive(&l->p, 0, &w);
+  tf__wbuf_free(&w);
+}
+
+static void send_control(link *l, unsigned kind, uint32_t aux, uint64_t credit) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, kind, aux);
+  if (kind == TF_MSG_CREDIT) tf__wire_add_credit(&w, credit);
+  arrive(&l->p, 0, &w);
+  tf__wbuf_free(&w);
+}
+
+/* Run the next task with a result of size bytes (its id, then zeros). */
+static uint64_t run_one(link *l, size_t size) {
+  tf_entry e;
+  CU_ASSERT_FATAL(tf__up_can_run(&l->u));
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l->u, &e), 0);
+  unsigned char *result = calloc(1, size);
+  memcpy(result, &e.id, sizeof e.id < size ? sizeof e.id : size);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l->u, &e, 1, &none, 0, result, size, 0, NULL), 0);
+  free(result);
+  return e.id;
+}
+
+/* The entries of the given type in the k-th frame sent (k < 0: from the end). */
+static int ids_in(link *l, int k, unsigned type, uint64_t *ids, int cap, tf_frame *f) {
+  if (k < 0) k += l->p.nsent;
+  CU_ASSERT_FATAL(k >= 0 && k < l->p.nsent);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(l->p.sent[k].buf, l->p.sent[k].len, 1u << 30, f, NULL, 0),
+                        0);
+  size_t pos = 0;
+  tf_entry e;
+  int n = 0;
+  while (tf__wire_next(f, &pos, &e))
+    if (e.type == type && n < cap) ids[n++] = e.id;
+  return n;
+}
+
+static void pause_ms(long ms) {
+  struct timespec ts = {0, ms * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static void test_up_asks_runs_and_reports_in_order(void) {
+  link l;
+  link_start(&l, 0);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1); /* nothing in hand: a request */
+  tf_frame f;
+  uint64_t ids[8];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 8, &f), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_RESULTS);
+  uint32_t asked = TF_WIRE_ASK_TASKS(f.aux);
+  CU_ASSERT(asked >= 2 && asked <= 4);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 0); /* one request open at a time */
+  send_tasks(&l, 10, 2);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(run_one(&l, 8), 10);
+  CU_ASSERT_EQUAL(run_one(&l, 8), 11);
+  CU_ASSERT(!tf__up_can_run(&l.u));
+  CU_ASSERT_EQUAL(l.u.in_n, 0); /* both frames' buffers went back to the port */
+  pause_ms(1);
+  int before = l.p.nsent;
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1);
+  CU_ASSERT_EQUAL(l.p.nsent, before + 1);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 8, &f), 2);
+  CU_ASSERT_EQUAL(ids[0], 10);
+  CU_ASSERT_EQUAL(ids[1], 11);
+  CU_ASSERT(l.u.asked > 0); /* the next request went before the tasks in hand ran out */
+  link_stop(&l);
+}
+
+static void test_up_reports_a_failure(void) {
+  link l;
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 5, 1);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  tf_entry e;
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 0, &none, 0, NULL, 0, 3, "it broke"), 0);
+  pause_ms(1);
+  tf__up_flush_idle(&l.u);
+  tf_frame f;
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_FAIL, ids, 4, &f), 1);
+  CU_ASSERT_EQUAL(ids[0], 5);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 4, &f), 0);
+  CU_ASSERT_EQUAL(l.u.failed, 1);
+  link_stop(&l);
+}
+
+/* More tasks than asked for, or a plan beyond --prefetch: the rank gives up with an ERROR. */
+static void test_up_refuses_what_it_did_not_ask_for(void) {
+  link l;
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 0, 5); /* at most 4 were asked for */
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  tf_frame f;
+  uint64_t ids[1];
+  ids_in(&l, -1, TF_ENT_TEXT, ids, 1, &f);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_ERROR);
+  CU_ASSERT(l.u.gave_up);
+  CU_ASSERT(!tf__up_can_run(&l.u));
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 0); /* and asks for nothing more */
+  link_stop(&l);
+
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(64, 2)); /* depth 64, --prefetch 4 */
+  uint64_t id = 1;
+  tf__wire_add_task(&w, id, 0, 0, &id, sizeof id);
+  arrive(&l.p, 0, &w);
+  tf__wbuf_free(&w);
+  tf__up_poll(&l.u);
+  ids_in(&l, -1, TF_ENT_TEXT, ids, 1, &f);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_ERROR);
+  CU_ASSERT(l.u.gave_up);
+  link_stop(&l);
+}
+
+/* With a share of 64 KiB, a second 40 KiB result waits until the parent hands room back; the
+ * rank asks for room once, and room for more than was sent is refused. */
+static void test_up_holds_results_back_for_room(void) {
+  enum { SIZE = 40 << 10 };
+  link l;
+  link_start(&l, 64 << 10);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 0, 2);
+  tf__up_poll(&l.u);
+  run_one(&l, SIZE);
+  pause_ms(1);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1); /* nothing on the way: it goes */
+  size_t first_len = l.p.sent[l.p.nsent - 1].len;
+  run_one(&l, SIZE);
+  pause_ms(1);
+  int before = l.p.nsent;
+  tf__up_flush_idle(&l.u);
+  CU_ASSERT_EQUAL(l.p.nsent, before + 1); /* only the request for room */
+  tf_frame f;
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 4, &f), 0);
+  CU_ASSERT(f.aux & TF_WIRE_ASK_ROOM);
+  tf__up_flush_idle(&l.u);
+  CU_ASSERT_EQUAL(l.p.nsent, before + 1); /* asked once */
+  send_control(&l, TF_MSG_CREDIT, 0, first_len);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 4, &f), 1);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  CU_ASSERT(!l.u.gave_up);
+  send_control(&l, TF_MSG_CREDIT, 0, 1u << 30); /* more than is on the way */
+  tf__up_poll(&l.u);
+  CU_ASSERT(l.u.gave_up);
+  link_stop(&l);
+}
+
+static void test_up_stop_and_goodbye(void) {
+  link l;
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 0, 2);
+  tf__up_poll(&l.u);
+  run_one(&l, 8);
+  run_one(&l, 8);
+  send_control(&l, TF_MSG_STOP, TF_WIRE_STOP(TF_ESTOPPED, 1), 0);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT(l.u.stop);
+  CU_ASSERT_EQUAL(l.u.stop_status, TF_ESTOPPED);
+  CU_ASSERT(l.u.peer_lost);
+  tf__up_bye(&l.u);
+  tf_frame f;
+  uint64_t ids[1];
+  ids_in(&l, -1, TF_ENT_STATS, ids, 1, &f);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_BYE);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_STATS);
+  uint64_t v[TF_WIRE_STATS_N];
+  tf__wire_stats(&e, v);
+  CU_ASSERT_EQUAL(v[0], 2); /* tasks run */
+  link_stop(&l);
+}
+
+int main(void) {
+  static const tf_unit_test tests[] = {
+      TF_UNIT_TEST(test_up_asks_runs_and_reports_in_order),
+      TF_UNIT_TEST(test_up_reports_a_failure),
+      TF_UNIT_TEST(test_up_refuses_what_it_did_not_ask_for),
+      TF_UNIT_TEST(test_up_holds_results_back_for_room),
+      TF_UNIT_TEST(test_up_stop_and_goodbye),
+      TF_UNIT_END,
+  };
+  return tf_unit_run("up", tests);
+}
