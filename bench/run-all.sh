@@ -254,10 +254,12 @@ plots in docs/perf/.
 What limits the targets that can be missed on a given run:
 - chunk-1 dispatch: every task is one exchange with the master (a TASKS
   message out, a RESULTS message back carrying the next request), so the rate
-  is the MPI round trip plus the master's work per message (MPI_Improbe,
-  MPI_Imrecv into a fresh buffer, MPI_Testsome, validation, the ledger) and the
-  worker's; on this machine that lands between 0.4 and 0.5 of the bare
-  ping-pong. Batching (any chunk above 1, or adaptive) is the way past it.
+  is the MPI round trip plus the master's work per message (MPI_Testsome over
+  the receives kept posted, validation, the ledger, the answer's MPI_Isend)
+  and the worker's, each side also polling without blocking where the
+  ping-pong blocks inside MPI; on this machine that lands between 0.35 and 0.5
+  of the bare ping-pong. Batching (any chunk above 1, or adaptive) is the way
+  past it.
 - 1 ms tasks beside mpi4py.futures at its best chunksize: both run at the limit
   the work itself sets (1000 tasks/s per worker); the ratio is 1 within the
   run-to-run spread. The gap that matters is at small chunks and empty tasks.
