@@ -154,3 +154,21 @@ tf_wait_grows() {
 expect_text() {
   grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not found"; }
 }
+
+# tf_start_slurm DIR: the private Slurm of tests/slurm/start.sh (2 nodes) in DIR, within a
+# minute; SLURM_CONF is exported for the commands that follow. A machine that cannot run it
+# (start.sh exits 2, saying why) skips the test; any other failure fails it with start.sh's
+# output.
+tf_start_slurm() {
+  set +e
+  timeout 60 bash "$top_srcdir/tests/slurm/start.sh" "$1" 2 >"$TMP/start.out" 2>"$TMP/start.err"
+  _rc=$?
+  set -e
+  if [ $_rc = 2 ]; then
+    skip "$(cat "$TMP/start.err")"
+  elif [ $_rc != 0 ]; then
+    cat "$TMP/start.out" "$TMP/start.err" >&2
+    fail "tests/slurm/start.sh exited $_rc"
+  fi
+  export SLURM_CONF="$1/slurm.conf"
+}

@@ -9,14 +9,15 @@ set -e
 command -v nm >/dev/null 2>&1 || fail "nm not found (binutils, installed with gcc)"
 command -v python3 >/dev/null 2>&1 || fail "python3 not found (scripts/install-deps.sh installs it)"
 
-objs=$(find "$top_builddir/src" -maxdepth 1 -name 'libtfcore_la-*.o' | sort)
-[ -n "$objs" ] || fail "no objects of the library in $top_builddir/src: run make first"
-nobj=0
-for o in $objs; do
-  m=${o##*/libtfcore_la-}
-  nm "$o" | awk -v m="${m%%[._]*}" '$1 == "U" { print m, "U", $2 } NF == 3 && $2 ~ /^[TDBR]$/ { print m, "D", $3 }'
-  nobj=$((nobj + 1))
-done >"$TMP/symbols"
+# The convenience archive holds exactly the objects of this build (a stale object of a
+# removed source file may still lie in src/).
+lib=$top_builddir/.libs/libtfcore.a
+[ -f "$lib" ] || fail "$lib not found: run make first"
+nobj=$(ar t "$lib" | wc -l)
+nm "$lib" | awk '
+  /^libtfcore_la-.*\.o:$/ { m = $1; sub(/^libtfcore_la-/, "", m); sub(/[._].*/, "", m); next }
+  $1 == "U" { print m, "U", $2 }
+  NF == 3 && $2 ~ /^[TDBR]$/ { print m, "D", $3 }' >"$TMP/symbols"
 for f in "$top_srcdir"/src/*.c "$top_srcdir"/src/*.h; do
   m=${f##*/}
   sed -n 's/^#include "\([a-z0-9]*\)[a-z0-9_]*\.h".*/\1/p' "$f" | sed "s/^/${m%%[._]*} /"

@@ -41,17 +41,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # --- the cluster: 2 nodes, 2 CPUs each
-set +e
-timeout 60 bash "$top_srcdir/tests/slurm/start.sh" "$S" 2 >"$TMP/start.out" 2>"$TMP/start.err"
-rc=$?
-set -e
-if [ $rc = 2 ]; then
-  skip "$(cat "$TMP/start.err")"
-elif [ $rc != 0 ]; then
-  cat "$TMP/start.out" "$TMP/start.err" >&2
-  fail "tests/slurm/start.sh exited $rc"
-fi
-export SLURM_CONF="$S/slurm.conf"
+tf_start_slurm "$S"
 pass "local Slurm up: $(sinfo -h -N -o '%N %t' | tr '\n' ' ')"
 
 # --- references: the same problems run directly, without a scheduler

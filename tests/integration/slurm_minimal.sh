@@ -25,17 +25,7 @@ pass "host name $name does not resolve; nothing mounted on /sys/fs/cgroup"
 
 S=$TMP/slurm
 trap 'bash "$top_srcdir/tests/slurm/stop.sh" "$S" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-set +e
-timeout 60 bash "$top_srcdir/tests/slurm/start.sh" "$S" 2 >"$TMP/start.out" 2>"$TMP/start.err"
-rc=$?
-set -e
-if [ $rc = 2 ]; then
-  skip "$(cat "$TMP/start.err")"
-elif [ $rc != 0 ]; then
-  cat "$TMP/start.out" "$TMP/start.err" >&2
-  fail "tests/slurm/start.sh exited $rc"
-fi
-export SLURM_CONF="$S/slurm.conf"
+tf_start_slurm "$S"
 PATH=$PATH:/usr/sbin:/sbin
 pass "start.sh: $(sinfo -h -N -o '%N %t' | tr '\n' ' ')"
 

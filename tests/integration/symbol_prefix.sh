@@ -5,12 +5,16 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 command -v nm >/dev/null 2>&1 || fail "nm not found (binutils, installed with gcc)"
-objs=$(find "$top_builddir/src" -maxdepth 1 -name 'libtfcore_la-*.o' | sort)
-[ -n "$objs" ] || fail "no objects of the library in $top_builddir/src: run make first"
+# The convenience archive holds exactly the objects of this build (a stale object of a
+# removed source file may still lie in src/).
+lib=$top_builddir/.libs/libtfcore.a
+[ -f "$lib" ] || fail "$lib not found: run make first"
 sed -n 's/^TF_EXPORT [^(]*[ *]\(tf_[a-z0-9_]*\)(.*/\1/p' "$top_srcdir/include/taskfarm.h" |
   sort -u >"$TMP/public"
 [ "$(wc -l <"$TMP/public")" -ge 20 ] || fail "taskfarm.h declares too few TF_EXPORT functions"
-for o in $objs; do nm -g --defined-only "$o"; done | awk '{ print $3 }' | sort -u >"$TMP/defined"
+# Names the compiler makes up (AddressSanitizer's __odr_asan.NAME, ...) start with two
+# underscores: not ours.
+nm -g --defined-only "$lib" | awk 'NF == 3 && $3 !~ /^__/ { print $3 }' | sort -u >"$TMP/defined"
 grep -v '^tf__' "$TMP/defined" | comm -23 - "$TMP/public" >"$TMP/bad"
 if [ -s "$TMP/bad" ]; then
   sed 's/^/  /' "$TMP/bad" >&2

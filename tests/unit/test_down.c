@@ -114,6 +114,14 @@ static void done(farm *f, int i, uint64_t id, uint32_t n) {
 
 static int poll(farm *f) { return tf__down_poll(&f->d); }
 
+/* A farm of one child that asked for tasks and holds the only one, task 0. */
+static void farm_one_out(farm *f) {
+  farm_start(f, 1, 1, NULL);
+  ask(f, 0, 2);
+  poll(f);
+  tf__down_dispatch(&f->d, TF_LEFT_UNKNOWN);
+}
+
 static void test_down_answers_requests_by_the_plan(void) {
   farm f;
   farm_start(&f, 2, 10, NULL);
@@ -262,10 +270,7 @@ static void test_down_copies_a_straggler_and_keeps_the_first_result(void) {
 
 static void test_down_checks_spawned_ids(void) {
   farm f;
-  farm_start(&f, 1, 1, NULL);
-  ask(&f, 0, 2);
-  poll(&f);
-  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  farm_one_out(&f);
   tf_wbuf w = {0};
   tf__wire_begin(&w, TF_MSG_RESULTS, 0);
   tf__wire_add(&w, TF_ENT_SPAWN, tf__child_id(0, 0), 0, "c", 1);
@@ -280,10 +285,7 @@ static void test_down_checks_spawned_ids(void) {
 
 static void test_down_hands_room_back(void) {
   farm f;
-  farm_start(&f, 1, 1, NULL);
-  ask(&f, 0, 2);
-  poll(&f);
-  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  farm_one_out(&f);
   /* a result with the room flag: the master owes its frame and says so at once */
   tf_wbuf w = {0};
   tf__wire_begin(&w, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM);
