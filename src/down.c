@@ -12,8 +12,8 @@
 #include "check.h"
 #include "clock.h"
 #include "flow.h"
-#include "ids.h"
 #include "idle.h"
+#include "ids.h"
 #include "log.h"
 #include "observe.h"
 #include "trace.h"
@@ -50,15 +50,9 @@ static int send(tf_down *d, int i, tf_wbuf *b, int tag, const char *what) {
 
 /* A frame of the given kind with no entries: a heartbeat, a STOP. */
 int tf__down_send_empty(tf_down *d, int i, unsigned kind, uint32_t aux, int tag) {
-  int rc = tf__port_send_empty(&d->port, i, kind, aux, tag);
-  if (rc == TF_ENOMEM) return tf__down_oom(d, "building a message");
-  if (rc) {
-    tf__log(d->layout->rank, "sending %s to rank %d: %s", tf__wire_kind_name(kind),
-            tf__down_rank(d, i), d->port.error(d->port.ctx));
-    return tf__down_fail(d, rc);
-  }
-  d->c[i].told = d->now;
-  return 0;
+  tf_wbuf *b = d->port.buffer(d->port.ctx);
+  if (!b || tf__wire_begin(b, kind, aux)) return tf__down_oom(d, "building a message");
+  return send(d, i, b, tag, tf__wire_kind_name(kind));
 }
 
 /* Send the TASKS frame b (n tasks, already in i's ledger) to child i. */
@@ -183,28 +177,34 @@ static int on_spawn(tf_down *d, int i, const tf_entry *e) {
   return rc ? tf__down_fail(d, rc) : 0;
 }
 
-static int on_result(tf_down *d, int i, const tf_entry *e) {
-  tf_rec r;
-  int rc = take_from_ledger(d, i, e, &r), dropped;
-  if (rc) return rc;
-  free(r.data);
-  if (!d->copies.n) { /* the usual case: no task runs twice */
-    rc = d->sink.result(d->sink.ctx, i, e);
-    return rc ? tf__down_fail(d, rc) : 0;
-  }
-  if (tf__copies_settle(&d->copies, e->id, 1, &dropped)) {
+/* The result of task id, a task that has run twice (--task-timeout), came
+ * from child i: 1 when it is dropped (the other copy's came first), < 0 on
+ * error, 0 when it counts (then the other copy, if it is stuck with tasks
+ * behind it, has those copied elsewhere). */
+static int settle_copy(tf_down *d, int i, uint64_t id) {
+  int dropped;
+  if (tf__copies_settle(&d->copies, id, 1, &dropped)) {
     d->stats->copies_dropped += (uint64_t)dropped;
     d->sink.drop_spawned(d->sink.ctx); /* the winning copy's children came already */
-    return 0;
+    return 1;
   }
-  const tf_copy *c = tf__copies_find(&d->copies, e->id);
-  if (c) { /* the first copy home: the other may be stuck, with tasks behind it */
-    int loser = i == c->first ? c->second : c->first;
-    const tf_rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
-    if (lh && lh->id == e->id && d->c[loser].state == TF_CHILD_RUNNING &&
-        (rc = tf__down_copy_tail(d, loser)))
-      return rc;
-  }
+  const tf_copy *c = tf__copies_find(&d->copies, id);
+  if (!c) return 0;
+  /* The first copy home: the other may be stuck, with tasks behind it. */
+  int loser = i == c->first ? c->second : c->first;
+  const tf_rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
+  if (lh && lh->id == id && d->c[loser].state == TF_CHILD_RUNNING)
+    return tf__down_copy_tail(d, loser);
+  return 0;
+}
+
+static int on_result(tf_down *d, int i, const tf_entry *e) {
+  tf_rec r;
+  int rc = take_from_ledger(d, i, e, &r);
+  if (rc) return rc;
+  free(r.data);
+  /* Per task only when some task runs twice. */
+  if (d->copies.n && (rc = settle_copy(d, i, e->id))) return rc > 0 ? 0 : rc;
   rc = d->sink.result(d->sink.ctx, i, e);
   return rc ? tf__down_fail(d, rc) : 0;
 }
