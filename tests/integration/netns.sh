@@ -106,7 +106,18 @@ wait $pid
 set -e
 pid=
 [ "$(cat "$TMP/status")" = 0 ] || { cat "$TMP/err" >&2; fail "link down: status $(cat "$TMP/status")"; }
-cmp -s "$TMP/ref" "$TMP/out" || { cat "$TMP/err" >&2; fail "link down: the answer differs"; }
+# mpirun writes its own notice to stdout once it declares the lost host's
+# daemon dead ("Abort is in progress...", then an empty line), after the
+# farm's answer or between its lines: it is Open MPI's, not the farm's.
+awk 'drop && $0 == "" { drop = 0; next } { drop = 0 }
+  /^Abort is in progress\.\.\.hit ctrl-c again within 5 seconds to forcibly terminate$/ { drop = 1; next }
+  { print }' "$TMP/out" >"$TMP/farm"
+cmp -s "$TMP/out" "$TMP/farm" || echo "note: mpirun's own abort notice left out of its stdout"
+cmp -s "$TMP/ref" "$TMP/farm" || {
+  cat "$TMP/err" >&2
+  diff "$TMP/ref" "$TMP/farm" | head -n 20 >&2
+  fail "link down: the answer differs"
+}
 expect_text "$TMP/err" "rank 4 is lost" "the lost host's ranks are named"
 echo "link down mid-run: right answer, status 0; the farm ended $ended s after the link went down"
 pass "a host lost mid-run under --enable-recovery: the farm finishes correctly, bounded"
