@@ -18,6 +18,10 @@
 #define TF_FLUSH_INTERVAL 0.01
 /* ...and not at all when tasks take this long on average (seconds). */
 #define TF_SLOW_TASK TF_FLUSH_INTERVAL
+/* Tasks shorter than this on average are timed in groups of TF_CLOCK_GROUP,
+ * one clock read per group: a read costs as much as a whole empty task. */
+#define TF_CLOCK_GROUP_BELOW 5e-6
+#define TF_CLOCK_GROUP 16
 /* With nothing to run and a request open, results wait this long for the
  * answer, so that they ride with the next request instead of a frame of
  * their own. */
@@ -222,23 +226,40 @@ int tf__up_begin(tf_up *u, tf_entry *e) {
   u->mark_len = u->out.len;
   u->mark_count = u->out.count;
   u->mark_frames = u->frames;
-  /* One clock read per task when tasks follow each other: this one starts
-   * when the last one ended (the little between them counts as its own). */
-  u->t0 = u->last_end >= 0 ? u->last_end : tf__now();
+  /* One clock read per task (or group) when tasks follow each other: this
+   * one starts when the last one ended (the little between them counts as
+   * its own). */
+  if (u->last_end < 0) u->last_end = tf__now(); /* after a wait */
+  if (!u->unclocked) u->t0 = u->last_end;
   return 0;
 }
 
-/* The time a task took, into the counters. */
+/* The time the tasks since t0 took (this one and those not yet clocked),
+ * into the counters. */
 static void account(tf_up *u, double t1) {
+  uint64_t n = (uint64_t)u->unclocked + 1;
   u->last_end = t1;
-  u->since_poll++;
-  u->running = 0;
+  u->unclocked = 0;
   uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
   u->busy_ns += ns;
   u->f_busy += ns;
-  u->avg_task += (t1 - u->t0 - u->avg_task) / 8;
-  u->tasks++;
-  u->f_tasks++;
+  u->avg_task += ((t1 - u->t0) / (double)n - u->avg_task) / 8;
+  u->tasks += n;
+  u->f_tasks += n;
+}
+
+/* Tasks ended but not yet clocked are counted now: before a wait, which is
+ * nobody's task time, and before the totals are sent. */
+static void settle(tf_up *u) {
+  if (!u->unclocked) return;
+  u->unclocked--; /* account() counts one task of its own */
+  account(u, tf__now());
+}
+
+/* Whether the task that just ended needs its own clock read. */
+static int clock_due(const tf_up *u, int ok) {
+  return !ok || u->trace.on || u->avg_task >= TF_CLOCK_GROUP_BELOW ||
+         u->unclocked + 1 >= TF_CLOCK_GROUP;
 }
 
 int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
@@ -247,8 +268,13 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
     u->mark_len = u->out.len;
     u->mark_count = u->out.count;
   }
-  double t1 = tf__now();
-  account(u, t1);
+  u->since_poll++;
+  u->running = 0;
+  double t1 = u->last_end;
+  if (clock_due(u, ok))
+    account(u, t1 = tf__now());
+  else
+    u->unclocked++;
   if (u->trace.on) tf__trace_add(&u->trace, TF_EV_TASK, e->id, !ok, u->t0, t1);
   int rc;
   if (ok) {
@@ -288,6 +314,7 @@ int tf__up_flush_idle(tf_up *u) {
 }
 
 int tf__up_quiet(tf_up *u) {
+  settle(u);
   u->last_end = -1; /* a wait is nobody's task time */
   if (!u->in_n && u->starved < 0) u->starved = tf__now();
   if (!u->hb_on) return 0;
@@ -309,6 +336,7 @@ int tf__up_quiet(tf_up *u) {
 /* The BYE frame in b: the run's statistics, the counters --stats shows, and
  * (--trace, --timeline) every event recorded. Returns 0 or TF_ENOMEM. */
 static int build_bye(tf_up *u, tf_wbuf *b) {
+  settle(u);
   uint64_t v[TF_WIRE_STATS_N] = {u->tasks, u->busy_ns, u->starved_ns, u->frames};
   uint64_t o[TF_WIRE_OBS_N] = {0}, ms, bs, mr, br;
   if (tf__wire_begin(b, TF_MSG_BYE, 0) || tf__wire_add_stats(b, v)) return TF_ENOMEM;

@@ -50,6 +50,7 @@ typedef struct tf_up {
   int room_asked;   /* the parent was told results wait for room */
   double avg_task;  /* moving average of a task's duration, seconds */
   double last_end;  /* when the last task ended, if the next follows at once; else < 0 */
+  int unclocked;    /* tasks ended since the clock was last read (short ones are timed in groups) */
   int since_poll;   /* tasks run since the last look for messages */
   unsigned idle_turns; /* empty turns, for reading the clock on some of them only */
   double last_poll; /* when that was (a task's end) */

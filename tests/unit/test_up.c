@@ -1,7 +1,8 @@
 /* test_up.c - the upstream engine (src/up.c) without MPI, through a port in memory: it asks
  * its parent for what the plan says, runs tasks in the order they came and reports them in
  * that order, holds results back when the parent has given no room and sends them when room
- * comes back, refuses answers it did not ask for, and says goodbye with its counts. */
+ * comes back, refuses answers it did not ask for, times short tasks in groups, and says goodbye
+ * with its counts. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -207,6 +208,23 @@ static void test_up_holds_results_back_for_room(void) {
   link_stop(&l);
 }
 
+static void test_up_times_short_tasks_in_groups(void) {
+  link l;
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 0, 2);
+  tf__up_poll(&l.u);
+  run_one(&l, 8);
+  run_one(&l, 8);
+  CU_ASSERT_EQUAL(l.u.unclocked, 2); /* empty tasks: no clock read of their own */
+  CU_ASSERT_EQUAL(l.u.tasks, 0);
+  CU_ASSERT_EQUAL(tf__up_quiet(&l.u), 0); /* a wait: what ran is clocked first */
+  CU_ASSERT_EQUAL(l.u.unclocked, 0);
+  CU_ASSERT_EQUAL(l.u.tasks, 2);
+  CU_ASSERT(l.u.busy_ns > 0);
+  link_stop(&l);
+}
+
 static void test_up_stop_and_goodbye(void) {
   link l;
   link_start(&l, 0);
@@ -231,7 +249,7 @@ static void test_up_stop_and_goodbye(void) {
   CU_ASSERT_EQUAL(e.type, TF_ENT_STATS);
   uint64_t v[TF_WIRE_STATS_N];
   tf__wire_stats(&e, v);
-  CU_ASSERT_EQUAL(v[0], 2); /* tasks run */
+  CU_ASSERT_EQUAL(v[0], 2); /* tasks run, though neither was clocked before */
   link_stop(&l);
 }
 
@@ -241,6 +259,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_reports_a_failure),
       TF_UNIT_TEST(test_up_refuses_what_it_did_not_ask_for),
       TF_UNIT_TEST(test_up_holds_results_back_for_room),
+      TF_UNIT_TEST(test_up_times_short_tasks_in_groups),
       TF_UNIT_TEST(test_up_stop_and_goodbye),
       TF_UNIT_END,
   };
