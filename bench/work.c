@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "taskfarm.h"
+#include "uniform.h"
 
 typedef struct work {
   long long tasks, next, got;
@@ -25,17 +26,8 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* A uniform number in (0, 1) from a task id. */
-static double uniform(uint64_t id) {
-  uint64_t z = id * UINT64_C(0x9e3779b97f4a7c15) + UINT64_C(0x632be59bd9b4e019);
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  z ^= z >> 31;
-  return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-}
-
 static double duration_us(const work *w, uint64_t id) {
-  double u = uniform(id), m = w->mean_us;
+  double u = tf_bench_uniform(id), m = w->mean_us;
   if (!strcmp(w->dist, "exp")) return -m * log(u);
   if (!strcmp(w->dist, "pareto")) return m / 3.0 / pow(u, 1.0 / 1.5); /* x_m = m (a-1)/a */
   if (!strcmp(w->dist, "ramp")) return 2.0 * m * ((double)id + 0.5) / (double)w->tasks;
