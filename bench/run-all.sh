@@ -144,6 +144,10 @@ flow_wmem=$(flow_rows | awk -F'|' '{ if ($8 + 0 > m) m = $8 + 0 } END { print m 
 flow_worst=$(flow_rows | awk -F'|' '{ split($5, a, " "); if (a[1] + 0 > m) m = a[1] + 0 } END { print m + 0 }')
 flow_slow=$(flow_rows | awk -F'|' '{ split($5, a, " "); n++; if (a[1] + 0 > 1.05) k++ } END { printf "%d of %d", k, n }')
 
+# ---- 10. farms larger than this machine (the simulator) -------------------------------
+log "simulated farms up to 10^6 workers"
+sh bench/sim/predict.sh "$([ $quick = 1 ] && echo 20 || echo 200)" "$plots/simulated.png" >"$tmp/sim"
+
 # ---- 6. peers ------------------------------------------------------------------------
 peers_ok=0
 if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
@@ -425,5 +429,21 @@ same run with 8-byte results (what MPI and the program take by themselves).
 
 EOF
   cat "$tmp/flow"
+  cat <<EOF
+
+## 10. Farms larger than this machine (simulated)
+
+\`bench/sim/predict.sh\`: the simulator of docs/SIMULATION.md (checked there
+against real runs on this machine) with the costs measured here and
+InfiniBand-class links between nodes of 16 ranks; "relays": one relay per
+node, as the library's relays are to work (the library has none yet).
+Efficiency is task time over workers x farm time; the root's load is the
+fraction of the run it spends handling messages. (The model is
+deterministic, so its figures do not move with the machine's speed.)
+
+![simulated](perf/simulated.png)
+
+EOF
+  cat "$tmp/sim"
 } >"$out"
 log "done: $out"
