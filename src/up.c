@@ -248,12 +248,16 @@ static void account(tf_up *u, double t1) {
   u->f_tasks += n;
 }
 
-/* Tasks ended but not yet clocked are counted now: before a wait, which is
- * nobody's task time, and before the totals are sent. */
-static void settle(tf_up *u) {
+/* Tasks ended but not yet clocked are counted at `now`: before a wait,
+ * which is nobody's task time, and before the totals are sent. */
+static void settle_at(tf_up *u, double now) {
   if (!u->unclocked) return;
   u->unclocked--; /* account() counts one task of its own */
-  account(u, tf__now());
+  account(u, now);
+}
+
+static void settle(tf_up *u) {
+  if (u->unclocked) settle_at(u, tf__now());
 }
 
 /* Whether the task that just ended needs its own clock read. */
@@ -314,13 +318,18 @@ int tf__up_flush_idle(tf_up *u) {
 }
 
 int tf__up_quiet(tf_up *u) {
-  settle(u);
+  /* One clock read when a wait begins (the last task's end, the start of
+   * starving), then one every 16th empty turn only: the answer that ends
+   * the wait comes within a round trip, and every read delays noticing it. */
+  int begins = u->last_end >= 0 || (!u->in_n && u->starved < 0);
+  if (!begins && (++u->quiet_turns & 15) != 0) return 0;
+  double now = tf__now();
+  settle_at(u, now);
   u->last_end = -1; /* a wait is nobody's task time */
-  if (!u->in_n && u->starved < 0) u->starved = tf__now();
+  if (!u->in_n && u->starved < 0) u->starved = now;
   if (!u->hb_on) return 0;
   /* The parent may be busy in a long generate, collect or finish, so it
    * gets ten times the workers' allowance. */
-  double now = tf__now();
   if (now - u->heard > 10 * tf__worker_timeout(u->cfg)) {
     tf__log(u->rank,
             "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",

@@ -52,7 +52,8 @@ typedef struct tf_up {
   double last_end;  /* when the last task ended, if the next follows at once; else < 0 */
   int unclocked;    /* tasks ended since the clock was last read (short ones are timed in groups) */
   int since_poll;   /* tasks run since the last look for messages */
-  unsigned idle_turns; /* empty turns, for reading the clock on some of them only */
+  unsigned idle_turns;  /* empty turns, for reading the clock on some of them only */
+  unsigned quiet_turns; /* likewise, in tf__up_quiet (a counter of its own: both run each turn) */
   double last_poll; /* when that was (a task's end) */
   int stop, stop_status, gave_up, peer_lost;
   double heard;     /* when the parent was last heard from (kept with heartbeats only) */
