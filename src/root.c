@@ -200,13 +200,14 @@ static int housekeeping(root *r) {
 static void run_loop(root *r) {
   tf_idle idle;
   tf__idle_init(&idle, r->cfg->idle);
-  int quiet = 1; /* the last turn did nothing */
+  int quiet = 0;    /* turns in a row that did nothing */
   unsigned turn = 0;
   while (!r->status) {
     int progressed = 0, rc;
-    /* The clock, signals, timers and the journal: on a quiet turn, or every
-     * 64th, so that a busy root spends its time on messages. */
-    int busy_turn = !quiet && !r->draining && (++turn & 63) != 0;
+    /* The clock, signals, timers and the journal: on the first quiet turn
+     * and every 8th after it, or every 64th busy one, so that a busy root
+     * spends its time on messages and a waiting one notices them soon. */
+    int busy_turn = !r->draining && (quiet ? (quiet & 7) != 1 : (++turn & 63) != 0);
     if (!busy_turn) tf__down_set_now(&r->down, r->now = tf__now());
     if ((rc = tf__down_poll(&r->down)) < 0) break;
     progressed |= rc;
@@ -223,7 +224,7 @@ static void run_loop(root *r) {
     if (!busy_turn && (rc = housekeeping(r)) < 0) break;
     progressed |= rc;
     if (r->gen_done && tf__down_queued(&r->down) == 0 && tf__down_idle(&r->down)) break;
-    quiet = !progressed;
+    quiet = progressed ? 0 : quiet + 1;
     if (progressed)
       tf__idle_reset(&idle);
     else
