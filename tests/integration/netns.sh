@@ -11,56 +11,25 @@ set -e
 command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not found"
 command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) not found"
 
-BR=tfbr$$
-NS="tfh2 tfh3 tfh4"
+. "$(dirname "$0")/netns_hosts.sh"
 # On exit, end what this test started and left running: the mpirun in the
 # background ($pid, not yet reaped, so its PID is still its own), and what
 # the agent started on each host (it writes its PID and start time), which
 # outlives an mpirun that timeout killed.
 pid=
-: >"$TMP/agents"
 cleanup() {
   [ -z "$pid" ] || tf_kill_tree "$pid" >/dev/null
-  while read -r p t; do
-    [ "$(tf_start_time "$p")" != "$t" ] || tf_kill_tree "$p" >/dev/null
-  done <"$TMP/agents"
-  for h in $NS; do ip netns del "$h.$$" 2>/dev/null || true; done
-  for i in 2 3 4; do ip link del "tv$i$$" 2>/dev/null || true; done
-  ip link del "$BR" 2>/dev/null || true
+  if [ -f "$TMP/agents" ]; then
+    while read -r p t; do
+      [ "$(tf_start_time "$p")" != "$t" ] || tf_kill_tree "$p" >/dev/null
+    done <"$TMP/agents"
+  fi
+  nh_down
   rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
-
-ip link add "$BR" type bridge
-ip addr add 10.77.0.1/24 dev "$BR"
-ip link set "$BR" up
-i=2
-for h in $NS; do
-  dev=tv$i$$ # the host's end of the cable, in this namespace (15 characters at most)
-  ip netns add "$h.$$"
-  ip link add "$dev" type veth peer name eth0 netns "$h.$$"
-  ip link set "$dev" master "$BR" up
-  ip -n "$h.$$" addr add "10.77.0.$i/24" dev eth0
-  ip -n "$h.$$" link set eth0 up
-  ip -n "$h.$$" link set lo up
-  i=$((i + 1))
-done
-
-# mpirun reaches a host through an agent that enters its namespace and
-# gives it its own host name.
-cat >"$TMP/agent" <<AGENT
-#!/bin/sh
-h=\$1; shift
-echo "\$\$ \$(awk '{ sub(/.*\) /, ""); print \$20 }' /proc/\$\$/stat)" >>"$TMP/agents"
-exec ip netns exec "\$h.$$" unshare --uts /bin/sh -c "hostname \$h; \$*"
-AGENT
-chmod +x "$TMP/agent"
-printf 'tfh2 slots=2\ntfh3 slots=2\ntfh4 slots=2\n' >"$TMP/hosts"
-across() {
-  timeout -k 5 "${TF_MPI_TIMEOUT:-120}" "$MPIRUN" --hostfile "$TMP/hosts" \
-    --mca plm_rsh_agent "$TMP/agent" --mca btl self,tcp --mca btl_tcp_if_include 10.77.0.0/24 \
-    --mca oob_tcp_if_include 10.77.0.0/24 --mca mpi_yield_when_idle 1 "$@"
-}
+nh_up "$TMP"
+across() { nh_mpirun "$TMP" "$@"; }
 
 across -np 6 "$PI" --info >"$TMP/info" 2>&1 || { cat "$TMP/info" >&2; fail "--info across 3 hosts"; }
 expect_text "$TMP/info" "6 ranks on 3 nodes" "three nodes seen"
@@ -86,7 +55,7 @@ pid=$!
 n=0
 while [ ! -f "$TMP/started" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
 sleep 1
-ip link set "tv4$$" down
+ip link set "tv4$NH_ID" down
 down=$(date +%s)
 # The farm must finish and say so within a bound; mpirun itself may go on
 # waiting for its daemon on the lost host (Open MPI's, not the farm's).
