@@ -234,10 +234,8 @@ int tf__up_begin(tf_up *u, tf_entry *e) {
   return 0;
 }
 
-/* The time the tasks since t0 took (this one and those not yet clocked),
- * into the counters. */
-static void account(tf_up *u, double t1) {
-  uint64_t n = (uint64_t)u->unclocked + 1;
+/* The time the n tasks since t0 took, into the counters. */
+static void account(tf_up *u, double t1, uint64_t n) {
   u->last_end = t1;
   u->unclocked = 0;
   uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
@@ -250,14 +248,8 @@ static void account(tf_up *u, double t1) {
 
 /* Tasks ended but not yet clocked are counted at `now`: before a wait,
  * which is nobody's task time, and before the totals are sent. */
-static void settle_at(tf_up *u, double now) {
-  if (!u->unclocked) return;
-  u->unclocked--; /* account() counts one task of its own */
-  account(u, now);
-}
-
-static void settle(tf_up *u) {
-  if (u->unclocked) settle_at(u, tf__now());
+static void settle(tf_up *u, double now) {
+  if (u->unclocked) account(u, now, (uint64_t)u->unclocked);
 }
 
 /* Whether the task that just ended needs its own clock read. */
@@ -276,7 +268,7 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
   u->running = 0;
   double t1 = u->last_end;
   if (clock_due(u, ok))
-    account(u, t1 = tf__now());
+    account(u, t1 = tf__now(), (uint64_t)u->unclocked + 1);
   else
     u->unclocked++;
   if (u->trace.on) tf__trace_add(&u->trace, TF_EV_TASK, e->id, !ok, u->t0, t1);
@@ -324,7 +316,7 @@ int tf__up_quiet(tf_up *u) {
   int begins = u->last_end >= 0 || (!u->in_n && u->starved < 0);
   if (!begins && (++u->quiet_turns & 15) != 0) return 0;
   double now = tf__now();
-  settle_at(u, now);
+  settle(u, now);
   u->last_end = -1; /* a wait is nobody's task time */
   if (!u->in_n && u->starved < 0) u->starved = now;
   if (!u->hb_on) return 0;
@@ -345,7 +337,7 @@ int tf__up_quiet(tf_up *u) {
 /* The BYE frame in b: the run's statistics, the counters --stats shows, and
  * (--trace, --timeline) every event recorded. Returns 0 or TF_ENOMEM. */
 static int build_bye(tf_up *u, tf_wbuf *b) {
-  settle(u);
+  settle(u, tf__now());
   uint64_t v[TF_WIRE_STATS_N] = {u->tasks, u->busy_ns, u->starved_ns, u->frames};
   uint64_t o[TF_WIRE_OBS_N] = {0}, ms, bs, mr, br;
   if (tf__wire_begin(b, TF_MSG_BYE, 0) || tf__wire_add_stats(b, v)) return TF_ENOMEM;

@@ -208,14 +208,19 @@ static void test_up_holds_results_back_for_room(void) {
   link_stop(&l);
 }
 
+/* A link that asked, got tasks 0 and 1, and ran both (empty tasks: short). */
+static void link_ran_two(link *l) {
+  link_start(l, 0);
+  tf__up_flush_idle(&l->u);
+  send_tasks(l, 0, 2);
+  tf__up_poll(&l->u);
+  run_one(l, 8);
+  run_one(l, 8);
+}
+
 static void test_up_times_short_tasks_in_groups(void) {
   link l;
-  link_start(&l, 0);
-  tf__up_flush_idle(&l.u);
-  send_tasks(&l, 0, 2);
-  tf__up_poll(&l.u);
-  run_one(&l, 8);
-  run_one(&l, 8);
+  link_ran_two(&l);
   CU_ASSERT_EQUAL(l.u.unclocked, 2); /* empty tasks: no clock read of their own */
   CU_ASSERT_EQUAL(l.u.tasks, 0);
   CU_ASSERT_EQUAL(tf__up_quiet(&l.u), 0); /* a wait: what ran is clocked first */
@@ -227,12 +232,7 @@ static void test_up_times_short_tasks_in_groups(void) {
 
 static void test_up_stop_and_goodbye(void) {
   link l;
-  link_start(&l, 0);
-  tf__up_flush_idle(&l.u);
-  send_tasks(&l, 0, 2);
-  tf__up_poll(&l.u);
-  run_one(&l, 8);
-  run_one(&l, 8);
+  link_ran_two(&l);
   send_control(&l, TF_MSG_STOP, TF_WIRE_STOP(TF_ESTOPPED, 1), 0);
   CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
   CU_ASSERT(l.u.stop);
