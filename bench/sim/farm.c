@@ -454,14 +454,13 @@ static int build(sim *s) {
     if (!cfg->node_ranks)
       x->remote = 0;
     else if (levels)
-      x->remote = s->n[k].server; /* relays reach their parent over the network; workers share their relay's node */
+      x->remote = x->server; /* relays reach their parent over the network; workers share their relay's node */
     else
       x->remote = k / cfg->node_ranks != 0; /* flat: rank k; the root's node holds ranks 0..node_ranks-1 */
   }
   /* Plans: every child starts from the plan its parent starts from. */
   for (int k = 0; k < total; k++) {
     node *x = &s->n[k];
-    x->asked_at = 0;
     if (!x->server) continue;
     long long cw = s->n[x->first].width;
     long long maxd = (long long)cfg->prefetch * cw;
@@ -511,7 +510,6 @@ static void handle(sim *s, const sim_event *e) {
     share_update(s, e->t);
     x->rem = 0;
     worker_task_end(s, e->node, e->t);
-    share_update(s, e->t);
     share_plan(s, e->t);
     break;
   case EV_HOLD:

@@ -14,7 +14,7 @@ per=${1:-200}
 png=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+. "$(dirname "$0")/compare.inc" # field
 run() { # workers mean_us extra...
   w=$1
   us=$2

@@ -34,13 +34,9 @@ across() {
   n=$1
   shift
   head -n "$n" "$tmp/hosts" | sed 's/slots=2/slots=1/' >"$tmp/h$n"
-  cp "$tmp/h$n" "$tmp/hosts.now"
-  timeout -k 5 300 mpirun --hostfile "$tmp/h$n" --mca plm_rsh_agent "$tmp/agent" --mca btl self,tcp \
-    --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
-    --mca mpi_yield_when_idle 1 $([ "$n" -le "$cores" ] || echo --oversubscribe) -np "$n" "$@" </dev/null
+  nh_mpirun "$tmp/h$n" $([ "$n" -le "$cores" ] || echo --oversubscribe) -np "$n" "$@" </dev/null
 }
-med() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+. "$(dirname "$0")/compare.inc"
 
 # Cases: workers, tasks, distribution, mean task time (us), schedule.
 cases="1 20000 exp 100 adaptive
@@ -54,34 +50,8 @@ for r in $(seq "$reps"); do
   rt=$(across 2 bench/tf_pingpong 20000 | awk '{ print $7 }')
   a=$(across 2 bench/tf_bench_empty --tasks 3000000 --quiet | field rate)
   c1=$(across 2 bench/tf_bench_empty --tasks 30000 --schedule dynamic --chunk 1 --quiet | field rate)
-  costs=$(awk -v rt="$rt" -v a="$a" -v c="$c1" 'BEGIN {
-    lat = 0.5e9 / rt; task = 1e9 / a; msg = (1e9 / c - 2 * lat - 2 * task) / 4
-    if (msg < 0) msg = 0
-    printf "--lat-net-ns %.1f --root-task-ns %.1f --worker-task-ns %.1f --root-msg-ns %.1f --worker-msg-ns %.1f", lat, task, task, msg, msg }')
+  costs=$(costs_from --lat-net-ns "$rt" "$a" "$c1")
   echo "$costs" >>"$tmp/costs"
-  echo "$cases" | while read -r w n d us sched; do
-    key="$w.$n.$d.$us.$sched"
-    ropt=
-    sopt="--node-ranks 1"
-    if [ "$sched" = chunk1 ]; then
-      ropt="--schedule dynamic --chunk 1"
-      sopt="$sopt --chunk 1"
-    fi
-    [ "$w" -lt "$cores" ] || sopt="$sopt --cores $cores"
-    real=$(across $((w + 1)) bench/tf_bench_work --tasks "$n" --dist "$d" --mean-us "$us" $ropt --quiet | field wall)
-    sim=$(bench/tf_sim --workers "$w" --tasks "$n" --dist "$d" --mean-us "$us" $sopt $costs | field time)
-    echo "$real" >>"$tmp/real.$key"
-    echo "$sim" >>"$tmp/sim.$key"
-    awk -v s="$sim" -v r="$real" 'BEGIN { print s / r }' >>"$tmp/ratio.$key"
-  done
+  compare_cases across --node-ranks 1 $costs
 done
-echo "calibrated costs (first repetition): $(head -n 1 "$tmp/costs")"
-echo "| workers | tasks | distribution | mean task | schedule | real s | simulated s | simulated / real |"
-echo "|---|---|---|---|---|---|---|---|"
-echo "$cases" | while read -r w n d us sched; do
-  key="$w.$n.$d.$us.$sched"
-  s=$([ "$sched" = chunk1 ] && echo "chunk 1" || echo adaptive)
-  [ "$w" -lt "$cores" ] || s="$s, $((w + 1)) ranks on $cores cores"
-  printf '| %s | %s | %s | %s us | %s | %.3f | %.3f | %.2f |\n' "$w" "$n" "$d" "$us" "$s" \
-    "$(med <"$tmp/real.$key")" "$(med <"$tmp/sim.$key")" "$(med <"$tmp/ratio.$key")"
-done
+compare_table

@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 nh_up "$TMP"
-across() { nh_mpirun "$TMP" "$@"; }
+across() { nh_mpirun "$TMP/hosts" "$@"; }
 
 across -np 6 "$PI" --info >"$TMP/info" 2>&1 || { cat "$TMP/info" >&2; fail "--info across 3 hosts"; }
 expect_text "$TMP/info" "6 ranks on 3 nodes" "three nodes seen"

@@ -3,15 +3,17 @@
 # its own IP, 10.77.0.2-4, on a bridge; ../shared/notes/multihost-netns.md),
 # an agent through which mpirun starts its daemon on a host, and a hostfile of
 # 2 slots each. Needs root, ip (iproute2) and unshare (util-linux).
-# nh_up DIR: build them, with the agent and the hostfile in DIR (the agent
-# logs the PID and start time of what it starts in DIR/agents). nh_down DIR:
-# remove them (the caller first ends what the agents started). nh_mpirun
-# DIR ARGS...: mpirun across them over TCP, bounded by TF_MPI_TIMEOUT.
+# nh_up DIR: build them, with the agent and the hostfile DIR/hosts in DIR
+# (the agent logs the PID and start time of what it starts in DIR/agents).
+# nh_down: remove them (the caller first ends what the agents started).
+# nh_mpirun HOSTFILE ARGS...: mpirun across them over TCP, bounded by
+# TF_MPI_TIMEOUT.
 NH_ID=$$
 NH_NS="tfh2 tfh3 tfh4"
 NH_BR=tfbr$NH_ID
 
 nh_up() {
+  NH_DIR=$1
   : >"$1/agents"
   ip link add "$NH_BR" type bridge
   ip addr add 10.77.0.1/24 dev "$NH_BR"
@@ -46,9 +48,9 @@ nh_down() {
 }
 
 nh_mpirun() {
-  _nh_dir=$1
+  _nh_hosts=$1
   shift
-  timeout -k 5 "${TF_MPI_TIMEOUT:-120}" "${MPIRUN:-mpirun}" --hostfile "$_nh_dir/hosts" \
-    --mca plm_rsh_agent "$_nh_dir/agent" --mca btl self,tcp --mca btl_tcp_if_include 10.77.0.0/24 \
+  timeout -k 5 "${TF_MPI_TIMEOUT:-120}" "${MPIRUN:-mpirun}" --hostfile "$_nh_hosts" \
+    --mca plm_rsh_agent "$NH_DIR/agent" --mca btl self,tcp --mca btl_tcp_if_include 10.77.0.0/24 \
     --mca oob_tcp_if_include 10.77.0.0/24 --mca mpi_yield_when_idle 1 "$@"
 }
