@@ -63,8 +63,37 @@ expect_text "$TMP/err" "it is left as it is" "and left alone"
 unchanged "damaged journal"
 pass "damage in the middle of a journal is an error naming the offset"
 
-# Torn tails (a run killed while writing): cut off, the rest resumed.
-for cut in 10 31 $((size - 1)) $((size - 37)) $((size * 2 / 3)) $((size / 5)); do
+# Torn tails (a run killed while writing): cut off, the rest resumed. A cut must fall strictly
+# inside a record, never on a boundary (there nothing is torn), so the records are walked
+# (journal.h: header length at byte 12; each record 12 bytes and a body whose length is at
+# byte 4 of the record) and each cut is placed inside the record that holds a fraction of the
+# file: in its record header (start + 5), in its body (start + 12 + body/2), in its last byte.
+# records_at F: "start end" of every record of journal F, one per line.
+records_at() {
+  od -An -v -tu1 "$1" | awk '
+    { for (i = 1; i <= NF; i++) b[n++] = $i }
+    function u32(o) { return b[o] + 256 * (b[o + 1] + 256 * (b[o + 2] + 256 * b[o + 3])) }
+    END {
+      o = u32(12)
+      while (o + 12 <= n) { e = o + 12 + u32(o + 4); print o, e; o = e }
+      if (o != n) { print "the records do not end at the end of the file", o, n > "/dev/stderr"; exit 1 }
+    }'
+}
+records_at "$TMP/whole" >"$TMP/records" || fail "walking the journal's records"
+# inside F PART: a cut point inside the record that holds byte F of the file (PART: head, body, end).
+inside() {
+  awk -v f="$1" -v part="$2" '$1 <= f && f < $2 {
+      if (part == "head") print $1 + 5; else if (part == "body") print $1 + 12 + int(($2 - $1 - 12) / 2);
+      else print $2 - 1
+      found = 1; exit }
+    END { if (!found) exit 1 }' "$TMP/records"
+}
+cuts="10 31 $((size - 1)) $(inside $((size - 37)) head) $(inside $((size * 2 / 3)) body)"
+cuts="$cuts $(inside $((size / 5)) head) $(inside $((size / 2)) end)"
+[ "$(echo $cuts | wc -w)" = 7 ] || fail "no record found for a cut point ($cuts)"
+for cut in $cuts; do
+  awk -v c="$cut" '$1 < c && c < $2 { found = 1 } END { exit !found }' "$TMP/records" ||
+    [ "$cut" -lt 32 ] || fail "cut point $cut is not inside a record"
   cp "$TMP/whole" "$J"
   truncate -s "$cut" "$J"
   mpi 3 "$TESTAPP" $ARGS --journal "$J" --resume >"$TMP/out" 2>"$TMP/err" ||

@@ -11,16 +11,21 @@
 # a run whose kill counted. At least half the runs must both kill and lose a
 # worker, or the test fails: a kill that hit nothing proves nothing.
 # TF_KILL_RUNS sets the number of runs (default 10); TF_KILL_DELAY fixes the
-# seconds from the farm's start to the kill (default random, 0 to 1 s),
-# which tests/integration/faults_missed.sh uses to make every kill miss.
+# seconds from the farm's start to the kill (default random, between 5 % and
+# 75 % of the clean run's own duration, so that a slow build, such as one
+# with sanitizers, still strikes mid-run), which
+# tests/integration/faults_missed.sh uses to make every kill miss.
 . "$(dirname "$0")/lib.sh"
 set -e
 RUNS=${TF_KILL_RUNS:-10}
 ARGS="--tasks 200 --depth 1 --branch 4 --sleep-us 5000"
 mpi 4 "$TESTAPP" $ARGS >"$TMP/ref" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "reference run"; }
 expect_text "$TMP/ref" "results 1000 expected 1000" "reference run complete"
+# The farm's duration, from its summary ("... on 3 workers in 0.879 s ...").
+span=$(sed -n 's/.* workers in \([0-9.]*\) s .*/\1/p' "$TMP/err" | head -n 1)
+[ -n "$span" ] || { cat "$TMP/err" >&2; fail "the reference run printed no duration"; }
 
-delay() { awk -v s="$1" 'BEGIN { srand(s); printf "%.2f", rand() * 1.0 }'; }
+delay() { awk -v s="$1" -v t="$span" 'BEGIN { srand(s); printf "%.2f", t * (0.05 + rand() * 0.70) }'; }
 # rank_pid R PID: the live process of rank R below PID (this run's mpirun).
 rank_pid() {
   for p in $(tf_descendants "$2"); do
