@@ -111,6 +111,14 @@ typedef enum tf_opt_type {
 #define TF_OPT_NOT_JOURNALED 0x100u
 #define TF_OPT_OUTPUT 0x200u
 #define TF_OPT_TYPE_MASK 0xffu
+/* TF_OPT_REPEAT (STRING): the option may be given many times (--root A --root B); dest is a
+ * tf_strings, which holds the defaults until the option is given, and then every value given,
+ * in order. The array is the library's and lives until the program ends. */
+#define TF_OPT_REPEAT 0x400u
+typedef struct tf_strings {
+  int count;
+  const char *const *values;
+} tf_strings;
 
 typedef struct tf_option {
   const char *name; /* long name without the leading "--" */
@@ -185,6 +193,10 @@ typedef struct tf_config {
    * run. args: the same as text, for messages (--n=300000000 --x=0.5 ...). */
   uint64_t fingerprint;
   char args[512];
+  /* The operands (tf_app.operands), in the order given; set by tf_parse_args, pointing into
+   * its argv, where they were moved to the end (see tf_parse_args). */
+  int noperands;
+  char *const *operands;
 } tf_config;
 
 /* ---- The app. ---- */
@@ -249,18 +261,36 @@ typedef struct tf_app {
    * options: what the results depend on that no journaled option holds.
    * apps/cmdfarm puts a digest of its command file here, so that the same
    * file under another name resumes its journal and an edited one is
-   * refused. Set it before tf_main (or tf_parse_args); shown in messages. */
+   * refused. Set it before tf_main (or tf_parse_args), or in check_options (it is read
+   * after); shown in messages. */
   const char *journal_key;
+
+  /* Positional operands: the arguments that are not options (and all those after "--").
+   * operands names them in --help's usage line, e.g. "ROOT..." or "FILE"; NULL: the app takes
+   * none, and one is an error. Their count must lie in [min_operands, max_operands]
+   * (max_operands TF_OPERANDS_ANY: no bound), or the command line is refused naming them.
+   * Every rank reads them with tf_operand_count and tf_operand, in any callback (or from
+   * cfg->operands in check_options). They are journaled, part of the journal's fingerprint in
+   * order, unless operand_flags has TF_OPT_NOT_JOURNALED (apps/cmdfarm: its FILE's bytes are
+   * journaled through journal_key, not its name). */
+  const char *operands;
+  int min_operands, max_operands;
+  unsigned operand_flags;
 } tf_app;
+#define TF_OPERANDS_ANY (-1)
 
 /* Fill *cfg with the defaults. Local. */
 TF_EXPORT void tf_config_defaults(tf_config *cfg);
 
 /* Parse argv: the common options into *cfg, the app's options into their
- * dest, then call app->check_options. Prints nothing. Returns 0; TF_EHELP
- * when --help or --version was given (err then says "help" or "version");
- * or TF_EUSAGE with a message in err (err_size bytes), leaving *cfg as it
- * was. Local. */
+ * dest, the operands into cfg->operands, then call app->check_options.
+ * Options and operands may come in any order; on success argv is reordered
+ * as GNU getopt does, the options (each with its value) first, then "--" if
+ * it was given, then the operands in their order, so that parsing it again
+ * gives the same. Prints nothing. Returns 0; TF_EHELP when --help or
+ * --version was given (err then says "help" or "version"); TF_ENOMEM; or
+ * TF_EUSAGE with a message in err (err_size bytes), leaving *cfg and argv
+ * as they were. Local. */
 TF_EXPORT int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
                             size_t err_size);
 
@@ -339,6 +369,11 @@ TF_EXPORT int tf_run_status(const tf_handle *h);
 
 /* The configuration the farm runs with. */
 TF_EXPORT const tf_config *tf_get_config(const tf_handle *h);
+
+/* The command line's operands (tf_app.operands): how many, and operand i (0-based), or NULL
+ * when there is no operand i. Any rank, any callback. */
+TF_EXPORT int tf_operand_count(const tf_handle *h);
+TF_EXPORT const char *tf_operand(const tf_handle *h, int i);
 
 /* ---- Output files, written whole or not at all. Local. ----
  * tf_output_open gives a FILE on a new file with a unique name (".NAME.XXXXXX") in the

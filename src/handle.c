@@ -128,6 +128,12 @@ int tf_nworkers(const tf_handle *h) { return h ? h->nworkers : 0; }
 int tf_worker_index(const tf_handle *h) { return h ? h->worker_index : -1; }
 const tf_config *tf_get_config(const tf_handle *h) { return h ? h->cfg : NULL; }
 
+int tf_operand_count(const tf_handle *h) { return h && h->cfg ? h->cfg->noperands : 0; }
+
+const char *tf_operand(const tf_handle *h, int i) {
+  return h && h->cfg && i >= 0 && i < h->cfg->noperands ? h->cfg->operands[i] : NULL;
+}
+
 int tf__call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what) {
   if (!fn) return 0;
   enum tf_phase saved = h->phase;

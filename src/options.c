@@ -5,6 +5,7 @@
 
 #include "le.h"
 #include "trace.h"
+#include "vec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -243,6 +244,31 @@ static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
   }
 }
 
+/* The value arrays of repeatable options: the library's, kept for the program's life. */
+static const char ***repeat_arrays;
+static size_t nrepeat_arrays, cap_repeat_arrays;
+
+/* Append val to the repeatable option o; its first value on this command line (first) replaces
+ * the defaults. room: how many values it can have at most (the arguments). */
+static int add_value(const tf_option *o, const char *val, int first, int room, char *err,
+                     size_t n) {
+  if ((o->type & TF_OPT_TYPE_MASK) != TF_OPT_STRING)
+    return usage(err, n, "--%s: TF_OPT_REPEAT needs TF_OPT_STRING", o->name);
+  tf_strings *d = o->dest;
+  if (first) {
+    if (tf__vec_reserve(&repeat_arrays, &cap_repeat_arrays, nrepeat_arrays + 1,
+                        sizeof *repeat_arrays, 8))
+      return TF_ENOMEM;
+    const char **v = malloc((size_t)room * sizeof *v);
+    if (!v) return TF_ENOMEM;
+    repeat_arrays[nrepeat_arrays++] = v;
+    d->values = v;
+    d->count = 0;
+  }
+  ((const char **)d->values)[d->count++] = val;
+  return 0;
+}
+
 /* FNV-1a, 64 bits: the fingerprint of an app and its options. */
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
   const unsigned char *b = p;
@@ -318,6 +344,19 @@ static void fingerprint(tf_config *c, const tf_app *app) {
       break;
     }
     case TF_OPT_STRING:
+      if (o->type & TF_OPT_REPEAT) {
+        const tf_strings *l = o->dest;
+        put64(v, (uint64_t)l->count);
+        h = fnv1a(h, o->name, strlen(o->name) + 1);
+        h = fnv1a(h, &type, 1);
+        h = fnv1a(h, v, 8);
+        for (int i = 0; i < l->count; i++) {
+          h = fnv1a(h, l->values[i], strlen(l->values[i]) + 1);
+          snprintf(tok, sizeof tok, "--%s=%s", o->name, l->values[i]);
+          append_arg(c->args, sizeof c->args, tok);
+        }
+        continue;
+      }
       text = *(const char *const *)o->dest;
       v[0] = text != NULL; /* no value at all differs from "" */
       vn = 1;
@@ -330,6 +369,11 @@ static void fingerprint(tf_config *c, const tf_app *app) {
     h = fnv1a(h, v, vn);
     if (text) h = fnv1a(h, text, strlen(text) + 1);
     if (tok[0]) append_arg(c->args, sizeof c->args, tok);
+  }
+  for (int i = 0; i < c->noperands && !(app->operand_flags & TF_OPT_NOT_JOURNALED); i++) {
+    h = fnv1a(h, "", 1); /* as the key: no option name is empty */
+    h = fnv1a(h, c->operands[i], strlen(c->operands[i]) + 1);
+    append_arg(c->args, sizeof c->args, c->operands[i]);
   }
   if (app->journal_key) {
     h = fnv1a(h, "", 1); /* no option name is empty: the key cannot pass for one */
@@ -345,50 +389,39 @@ static const tf_option *find(const tf_option *t, const char *name, size_t len) {
   return NULL;
 }
 
-int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
-                  size_t err_size) {
-  if (!app || !cfg) return TF_EINVAL;
-  if (err && err_size) err[0] = '\0';
-  tf_config c = *cfg; /* a rejected command line leaves *cfg as it was */
-  common_vals v = {.prefetch = c.prefetch,
-                   .chunk = c.chunk,
-                   .retries = c.retries,
-                   .schedule = schedule_names[c.schedule],
-                   .idle = idle_names[c.idle],
-                   .progress = progress_names[c.progress]};
-  tf_option common[OPT_NCOMMON + 1];
-  common_table(common, &c, &v);
+/* Argument a is an operand (after "--" when dashes): refused when the app takes none, or when
+ * it looks like an option, one dash and a letter ("-x": this parser has no short options). */
+static int operand(const tf_app *app, const char *a, int dashes, char *err, size_t err_size) {
+  if (!app->operands)
+    return usage(err, err_size, "unexpected argument '%s' (options start with --; see --help)", a);
+  if (!dashes && a[0] == '-' && a[1])
+    return usage(err, err_size,
+                 "unknown option '%s' (options start with --; an operand that starts with - goes "
+                 "after --)",
+                 a);
+  return 0;
+}
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-      return usage(err, err_size, "unexpected argument '%s' (options start with --; see --help)",
-                   a);
-    const char *name = a + 2;
-    const char *eq = strchr(name, '=');
-    size_t len = eq ? (size_t)(eq - name) : strlen(name);
-    const tf_option *o = find(app->options, name, len);
-    if (!o) o = find(common, name, len);
-    if (!o) return usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
-    if ((o->type & TF_OPT_TYPE_MASK) == TF_OPT_FLAG) {
-      if (eq) return usage(err, err_size, "--%s takes no value", o->name);
-      *(int *)o->dest = 1;
-      continue;
-    }
-    const char *val = eq ? eq + 1 : NULL;
-    if (!val) {
-      if (i + 1 >= argc)
-        return usage(err, err_size, "--%s needs a value (%s)", o->name,
-                     o->argname ? o->argname : "VALUE");
-      val = argv[++i];
-    }
-    int rc = set_value(o, val, err, err_size);
-    if (rc) return rc;
-  }
-  if (v.help || v.version) {
-    if (err && err_size) snprintf(err, err_size, "%s", v.help ? "help" : "version");
-    return TF_EHELP;
-  }
+/* The n operands ops: as many as the app takes? */
+static int count_operands(const tf_app *app, char **ops, int n, char *err, size_t err_size) {
+  const char *what = app->operands ? app->operands : "";
+  const char *name = app->name ? app->name : "app";
+  if (n < app->min_operands)
+    return usage(err, err_size, "%s operand%s missing: %d given, at least %d needed (usage: %s "
+                 "[OPTIONS] %s)", what, app->min_operands - n == 1 ? "" : "s", n,
+                 app->min_operands, name, what);
+  if (app->max_operands != TF_OPERANDS_ANY && n > app->max_operands)
+    return usage(err, err_size, "too many operands: %d given, at most %d (usage: %s [OPTIONS] "
+                 "%s); '%s' is one too many", n, app->max_operands, name, what,
+                 ops[app->max_operands]);
+  return 0;
+}
+
+/* The common options' values into c, the app's check_options, the fingerprint. */
+static int finish_config(tf_config *cp, const common_vals *vp, const tf_app *app, char *err,
+                         size_t err_size) {
+  tf_config c = *cp;
+  common_vals v = *vp;
   c.prefetch = (int)v.prefetch;
   c.chunk = (int)v.chunk;
   c.retries = (int)v.retries;
@@ -418,9 +451,110 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
       return usage(err, err_size, "%s", msg[0] ? msg : "invalid combination of options");
   }
   fingerprint(&c, app);
-  *cfg = c;
+  *cp = c;
   return 0;
 }
+
+int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
+                  size_t err_size) {
+  if (!app || !cfg) return TF_EINVAL;
+  if (err && err_size) err[0] = '\0';
+  tf_config c = *cfg; /* a rejected command line leaves *cfg as it was */
+  common_vals v = {.prefetch = c.prefetch,
+                   .chunk = c.chunk,
+                   .retries = c.retries,
+                   .schedule = schedule_names[c.schedule],
+                   .idle = idle_names[c.idle],
+                   .progress = progress_names[c.progress]};
+  tf_option common[OPT_NCOMMON + 1];
+  common_table(common, &c, &v);
+  /* argv[1..] as it will be: options (with their values) from the front, then "--" if given,
+   * then the operands, stored from the back and turned round at the end. */
+  char **order = argc > 1 ? malloc((size_t)argc * sizeof *order) : NULL;
+  size_t napp = 0; /* which repeatable options were given: their first value drops the defaults */
+  while (app->options && app->options[napp].name)
+    napp++;
+  char *seen = calloc(napp + 1, 1);
+  if ((argc > 1 && !order) || !seen) {
+    free(order), free(seen);
+    return TF_ENOMEM;
+  }
+  int nopts = 0, nops = 0, dashes = 0;
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    const char *a = argv[i];
+    if (dashes || strncmp(a, "--", 2) != 0) {
+      rc = operand(app, a, dashes, err, err_size);
+      order[argc - 1 - ++nops] = argv[i]; /* from the back, reversed by reorder */
+      continue;
+    }
+    if (a[2] == '\0') {
+      dashes = i;
+      continue;
+    }
+    order[nopts++] = argv[i];
+    const char *name = a + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    const tf_option *o = find(app->options, name, len);
+    if (!o) o = find(common, name, len);
+    if (!o) {
+      rc = usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
+      break;
+    }
+    if ((o->type & TF_OPT_TYPE_MASK) == TF_OPT_FLAG) {
+      if (eq) rc = usage(err, err_size, "--%s takes no value", o->name);
+      else *(int *)o->dest = 1;
+      continue;
+    }
+    const char *val = eq ? eq + 1 : NULL;
+    if (!val) {
+      if (i + 1 >= argc) {
+        rc = usage(err, err_size, "--%s needs a value (%s)", o->name,
+                   o->argname ? o->argname : "VALUE");
+        break;
+      }
+      order[nopts++] = argv[++i];
+      val = argv[i];
+    }
+    if (o->type & TF_OPT_REPEAT) {
+      int k = (int)(o - app->options); /* only app options repeat */
+      rc = add_value(o, val, !seen[k], argc, err, err_size);
+      seen[k] = 1;
+    } else {
+      rc = set_value(o, val, err, err_size);
+    }
+  }
+  free(seen);
+  char **ops = order ? order + argc - 1 - nops : NULL;
+  for (int i = 0; i < nops / 2; i++) {
+    char *t = ops[i];
+    ops[i] = ops[nops - 1 - i];
+    ops[nops - 1 - i] = t;
+  }
+  if (dashes) order[nopts] = argv[dashes];
+  if (!rc && !v.help && !v.version) rc = count_operands(app, ops, nops, err, err_size);
+  if (rc) {
+    free(order);
+    return rc;
+  }
+  if (v.help || v.version) {
+    free(order);
+    if (err && err_size) snprintf(err, err_size, "%s", v.help ? "help" : "version");
+    return TF_EHELP;
+  }
+  c.noperands = nops;
+  c.operands = ops;
+  rc = finish_config(&c, &v, app, err, err_size);
+  if (!rc) {
+    if (argc > 1) memcpy(argv + 1, order, (size_t)(argc - 1) * sizeof *argv);
+    c.operands = nops ? argv + argc - nops : NULL;
+    *cfg = c;
+  }
+  free(order);
+  return rc;
+}
+
 
 int tf__check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t err_size) {
   const char *files[] = {cfg->stats_file, cfg->trace_file, cfg->timeline_file, cfg->status_file};
@@ -448,7 +582,8 @@ static void print_table(const tf_option *t) {
       snprintf(left, sizeof left, "--%s %s", t->name, t->argname);
     else
       snprintf(left, sizeof left, "--%s", t->name);
-    printf("  %-24s %s\n", left, t->help ? t->help : "");
+    printf("  %-24s %s%s\n", left, t->help ? t->help : "",
+           t->type & TF_OPT_REPEAT ? " (may be given more than once)" : "");
   }
 }
 
@@ -459,8 +594,10 @@ void tf_print_help(const tf_app *app) {
   tf_option common[OPT_NCOMMON + 1];
   common_table(common, &cfg, &v);
   const char *name = app && app->name ? app->name : "taskfarm-app";
-  printf("Usage: %s [OPTIONS]\n", name);
-  printf("       mpirun -np N %s [OPTIONS]   (rank 0 is the master, the rest are workers)\n", name);
+  const char *ops = app && app->operands ? app->operands : NULL;
+  printf("Usage: %s [OPTIONS]%s%s\n", name, ops ? " " : "", ops ? ops : "");
+  printf("       mpirun -np N %s [OPTIONS]%s%s   (rank 0 is the master, the rest are workers)\n",
+         name, ops ? " " : "", ops ? ops : "");
   if (app && app->summary) printf("\n%s\n", app->summary);
   if (app && app->options && app->options->name) {
     printf("\n%s options:\n", name);

@@ -73,12 +73,11 @@ typedef struct cmdfarm {
   const char *commands, *outdir, *summary; /* options */
   uint64_t max_output;
   double timeout;
-  /* FILE, read by main on every rank (a worker frees it in worker_init). */
+  /* FILE, read by check_options on every rank (a worker frees it in worker_init). */
   char *text;
   size_t text_len, longest;
   cmd *cmds;
   uint64_t ncmds, nlines;
-  char file_err[512]; /* why FILE (or the command line) cannot be used; check_options says it */
   char key[48];       /* "commands-digest=HEX": the journal_key, a digest of FILE's bytes */
   /* Master (master_init sets it up). */
   int finished, quiet; /* finish ran: every command ran (their verdicts are in) */
@@ -218,9 +217,26 @@ static int make_dirs(const char *path, char *err, size_t n) {
   return 0;
 }
 
+/* FILE (the operand, or --commands FILE) is read here, on every rank; a digest of its bytes
+ * becomes the journal_key (read after this), so that the journal is refused for an edited FILE,
+ * while FILE's name is no part of it (neither --commands nor the operand is journaled): the
+ * same commands under another name resume the journal. */
 static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) {
   cmdfarm *c = vctx;
-  if (c->file_err[0]) return snprintf(err, n, "%s", c->file_err), -1;
+  if (cfg->noperands && c->commands)
+    return snprintf(err, n, "two command files: --commands %s and %s", c->commands,
+                    cfg->operands[0]),
+           -1;
+  if (cfg->noperands) c->commands = cfg->operands[0];
+  if (!c->commands)
+    return snprintf(err, n, "no command FILE given (usage: taskfarm-cmdfarm [OPTIONS] FILE)"), -1;
+  free(c->text), free(c->cmds);
+  c->text = NULL, c->cmds = NULL, c->ncmds = c->nlines = c->longest = 0;
+  if (read_all(c->commands, &c->text, &c->text_len, err, n) ||
+      index_commands(c, c->commands, err, n))
+    return -1;
+  uint64_t d = fnv1a(UINT64_C(0xcbf29ce484222325), c->text ? c->text : "", c->text_len);
+  snprintf(c->key, sizeof c->key, "commands-digest=%016llx", (unsigned long long)d);
   if (c->longest + sizeof(cmd_task) > cfg->max_payload)
     return snprintf(err, n, "%s: a command of %zu bytes does not fit --max-payload %llu",
                     c->commands, c->longest, (unsigned long long)cfg->max_payload),
@@ -963,78 +979,32 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
   return rc;
 }
 
-/* ---- main: FILE out of argv, its digest into the journal_key ------------------------------- */
+/* ---- main: cmdfarm's defaults for two common options ------------------------------------ */
 
-/* Does option argument a (starting with "--") take the next argument as its value? The app's
- * options say so themselves; a common option is asked of the library: alone on a command line,
- * one that needs a value is an error, a flag is not. (--resume alone is an error too.) */
-static int takes_value(const tf_option *opts, const char *a) {
-  if (strchr(a, '=') || !strcmp(a, "--resume")) return 0;
-  for (const tf_option *o = opts; o->name; o++)
-    if (!strcmp(a + 2, o->name)) return (o->type & TF_OPT_TYPE_MASK) != TF_OPT_FLAG;
-  tf_app probe = {.name = "probe"};
-  tf_config cfg;
-  tf_config_defaults(&cfg);
-  char *argv[] = {"probe", (char *)a, NULL}, err[256];
-  return tf_parse_args(2, argv, &probe, &cfg, err, sizeof err) == TF_EUSAGE;
+/* Does the command line give option name (with its value, or as --name=V)? The scan ends at
+ * "--", after which everything is an operand. */
+static int given(int argc, char **argv, const char *name) {
+  size_t len = strlen(name);
+  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+    if (!strncmp(argv[i], name, len) && (argv[i][len] == '\0' || argv[i][len] == '=')) return 1;
+  return 0;
 }
 
-/* The command line the library sees, made from the user's:
- * - FILE (the first non-option argument, or --commands FILE) is read here, on every rank, and
- *   passed on as --commands FILE; a digest of its bytes becomes the app's journal_key, so that
- *   the journal is refused for an edited FILE, while FILE's name is no part of it (--commands is
- *   not journaled): the same commands under another name or path resume the journal;
- * - --resume is added to a --journal;
- * - --prefetch=1 is added unless --prefetch or --chunk is given: a command costs a millisecond
- *   or more, so handing them out one by one costs nothing measurable, and a short command never
- *   waits on a worker behind a long one.
- * What is wrong goes to file_err, said by check_options (on rank 0 only, after MPI_Init). */
-static char **rewrite_args(cmdfarm *c, const tf_option *opts, int argc, char **argv, int *nargc) {
-  char **out = calloc((size_t)argc + 5, sizeof *out);
+/* The command line the library sees: the user's, after argv[0] two defaults of cmdfarm's own,
+ * which what the user gives overrides:
+ * - --resume with a --journal: running the same command again skips what succeeded;
+ * - --prefetch=1 unless --prefetch or --chunk is given: a command costs a millisecond or more,
+ *   so handing them out one by one costs nothing measurable, and a short command never waits
+ *   on a worker behind a long one. */
+static char **with_defaults(int argc, char **argv, int *nargc) {
+  char **out = calloc((size_t)argc + 3, sizeof *out);
   if (!out) return NULL;
-  const char *file = NULL;
-  int n = 1, journal = 0, resume = 0, help = 0, prefetch = 0;
-  out[0] = argv[0];
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strncmp(a, "--", 2) && a[2]) {
-      help |= !strcmp(a, "--help") || !strcmp(a, "--version");
-      journal |= !strcmp(a, "--journal") || !strncmp(a, "--journal=", 10);
-      resume |= !strcmp(a, "--resume");
-      prefetch |= !strncmp(a, "--prefetch", 10) || !strncmp(a, "--chunk", 7);
-      const char *v = !strncmp(a, "--commands=", 11)             ? a + 11
-                      : !strcmp(a, "--commands") && i + 1 < argc ? argv[++i]
-                                                                 : NULL;
-      if (v) {
-        if (file && !c->file_err[0])
-          snprintf(c->file_err, sizeof c->file_err, "two command files: %s and %s", file, v);
-        file = v;
-        continue;
-      }
-      out[n++] = argv[i];
-      if (takes_value(opts, a) && i + 1 < argc) out[n++] = argv[++i];
-    } else if (!file && a[0] != '-') {
-      file = a;
-    } else {
-      out[n++] = argv[i]; /* a second FILE, or "-x": the library says what is wrong */
-    }
-  }
-  char err[512] = "";
-  if (!file) {
-    if (!c->file_err[0])
-      snprintf(c->file_err, sizeof c->file_err,
-               "no command FILE given (usage: taskfarm-cmdfarm FILE [OPTIONS]; see --help)");
-  } else if (!help) {
-    if (read_all(file, &c->text, &c->text_len, err, sizeof err) ||
-        index_commands(c, file, err, sizeof err))
-      if (!c->file_err[0]) snprintf(c->file_err, sizeof c->file_err, "%s", err);
-    uint64_t d = fnv1a(UINT64_C(0xcbf29ce484222325), c->text ? c->text : "", c->text_len);
-    snprintf(c->key, sizeof c->key, "commands-digest=%016llx", (unsigned long long)d);
-    out[n++] = "--commands";
-    out[n++] = (char *)file;
-    if (journal && !resume) out[n++] = "--resume";
-    if (!prefetch) out[n++] = "--prefetch=1";
-  }
+  int n = 0;
+  out[n++] = argv[0];
+  if (given(argc, argv, "--journal") && !given(argc, argv, "--resume")) out[n++] = "--resume";
+  if (!given(argc, argv, "--prefetch") && !given(argc, argv, "--chunk")) out[n++] = "--prefetch=1";
+  for (int i = 1; i < argc; i++)
+    out[n++] = argv[i];
   out[n] = NULL;
   *nargc = n;
   return out;
@@ -1045,7 +1015,7 @@ int main(int argc, char **argv) {
   const tf_option options[] = {
       /* FILE's name is not journaled, its contents are (the journal_key). */
       {"commands", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.commands, "FILE",
-       "the command file, one shell command a line (or give FILE first)", 0, 0},
+       "the command file, one shell command a line (or give it as the operand FILE)", 0, 0},
       {"output-dir", TF_OPT_STRING, &c.outdir, "DIR",
        "workers write each command's output to DIR/LINE.out, DIR/LINE.err", 0, 0},
       {"max-output", TF_OPT_SIZE, &c.max_output, "BYTES",
@@ -1060,7 +1030,7 @@ int main(int argc, char **argv) {
   tf_app app = {
       .name = "taskfarm-cmdfarm",
       .summary =
-          "taskfarm-cmdfarm FILE [OPTIONS]: run every line of FILE as a shell command\n"
+          "taskfarm-cmdfarm [OPTIONS] FILE: run every line of FILE as a shell command\n"
           "(/bin/sh -c LINE) on the workers, one task per line; blank lines and lines that\n"
           "start with # are skipped. A command gets TASKFARM_LINE, TASKFARM_RANK and\n"
           "TASKFARM_ATTEMPT in its environment and /dev/null as stdin. Its stdout and stderr\n"
@@ -1079,11 +1049,15 @@ int main(int argc, char **argv) {
       .worker_init = worker_init,
       .master_init = master_init,
       .master_fini = master_fini,
+      .journal_key = c.key, /* filled by check_options */
+      .operands = "FILE",
+      .min_operands = 0, /* or --commands FILE */
+      .max_operands = 1,
+      .operand_flags = TF_OPT_NOT_JOURNALED,
   };
   int nargc = 0;
-  char **args = rewrite_args(&c, options, argc, argv, &nargc);
+  char **args = with_defaults(argc, argv, &nargc);
   if (!args) return fprintf(stderr, ME ": out of memory\n"), TF_EXIT_FAILED;
-  app.journal_key = c.key[0] ? c.key : NULL;
   int rc = tf_main(nargc, args, &app);
   if (c.spool_fd >= 0) close(c.spool_fd);
   for (size_t i = 0; i < c.nnodes; i++)

@@ -182,3 +182,24 @@ done
 expect_status 2 "FILE a FIFO, 2 ranks" timeout -k 5 60 "$MPIRUN" --oversubscribe -np 2 "$CMDFARM" \
   "$TMP/fifo"
 pass "a missing FILE, no FILE, an unknown option, a FIFO or a device exit 2; an empty FILE exits 0"
+
+# FILE is the app's one operand: anywhere among the options, after "--" even when it starts
+# with a dash; two of them, or FILE and --commands, are refused naming both.
+printf 'echo one\necho two\n' >"$TMP/-dash"
+cp "$TMP/-dash" "$TMP/plain"
+(cd "$TMP" && "$CMDFARM" --quiet -- -dash) >"$TMP/out1" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "FILE after --"; }
+(cd "$TMP" && expect_status 2 "-dash without --" "$CMDFARM" -dash)
+expect_text "$TMP/err" "unknown option '-dash' (options start with --; an operand that starts with - goes after --)" \
+  "a dash operand without -- refused"
+"$CMDFARM" "$TMP/plain" --quiet >"$TMP/out2" 2>"$TMP/err" || fail "FILE first"
+expect_text "$TMP/out2" "[line 2] two" "the commands ran"
+cmp -s "$TMP/out1" "$TMP/out2" || fail "FILE after -- ran something else"
+expect_status 2 "two FILEs" "$CMDFARM" "$TMP/cmds3" --quiet "$TMP/cmds"
+expect_text "$TMP/err" "too many operands: 2 given, at most 1" "two FILEs refused"
+expect_text "$TMP/err" "'$TMP/cmds' is one too many" "the extra one named"
+expect_status 2 "FILE and --commands" "$CMDFARM" "$TMP/cmds3" --commands "$TMP/cmds"
+expect_text "$TMP/err" "two command files: --commands $TMP/cmds and $TMP/cmds3" "both named"
+"$CMDFARM" --help >"$TMP/out" || fail "--help"
+expect_text "$TMP/out" "Usage: taskfarm-cmdfarm [OPTIONS] FILE" "--help shows the operand"
+pass "FILE is an operand: anywhere, after --, one only"

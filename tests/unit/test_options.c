@@ -10,7 +10,8 @@
 
 static char err[256];
 
-/* Parse "prog" followed by the given arguments. The parser never writes to argv. */
+/* Parse "prog" followed by the given arguments (in an array of the macro's own: a successful
+ * parse reorders it, options first, then the operands). */
 #define PARSE(app, cfg, ...)                                                                       \
   parse_argv((int)(sizeof((const char *[]){"prog", __VA_ARGS__}) / sizeof(const char *)),          \
              (const char *[]){"prog", __VA_ARGS__}, (app), (cfg))
@@ -365,12 +366,183 @@ static void test_options_rejects_value_given_to_flag(void) {
 
 static void test_options_rejects_positional_argument(void) {
   tf_config cfg;
-  static const char *const bad[] = {"input.txt", "-q", "-", "--", "8"};
+  static const char *const bad[] = {"input.txt", "-q", "-", "8"};
   for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     reset(&cfg);
     ASSERT_USAGE(PARSE(&app, &cfg, bad[i]), bad[i]);
     ASSERT_USAGE(PARSE(&app, &cfg, "--quiet", bad[i]), bad[i]);
+    ASSERT_USAGE(PARSE(&app, &cfg, "--", bad[i]), bad[i]);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unexpected argument"));
   }
+  /* "--" with nothing after it ends the options of an app that takes no operands: harmless. */
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&app, &cfg, "--quiet", "--"), 0);
+  CU_ASSERT_EQUAL(cfg.noperands, 0);
+  CU_ASSERT_PTR_NULL(cfg.operands);
+}
+
+/* A repeatable option: every value in order, the defaults until it is given. */
+static void test_options_repeatable_option_collects_every_value(void) {
+  static const char *const defaults[] = {"/home"};
+  static tf_strings roots;
+  static long long depth;
+  static const tf_option opts[] = {
+      {"root", TF_OPT_STRING | TF_OPT_REPEAT, &roots, "DIR", "a tree to walk", 0, 0},
+      {"depth", TF_OPT_INT, &depth, "N", "how deep", 0, 0},
+      TF_OPTIONS_END,
+  };
+  tf_app a = {.name = "walker", .options = opts};
+  tf_config cfg;
+  roots = (tf_strings){1, defaults};
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--depth", "2"), 0);
+  CU_ASSERT_EQUAL(roots.count, 1);
+  CU_ASSERT_STRING_EQUAL(roots.values[0], "/home");
+  uint64_t home = cfg.fingerprint;
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--root=/home --depth=2");
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--root", "/usr", "--depth", "2", "--root=/etc", "--root", "/usr"), 0);
+  CU_ASSERT_EQUAL(roots.count, 3);
+  CU_ASSERT_STRING_EQUAL(roots.values[0], "/usr");
+  CU_ASSERT_STRING_EQUAL(roots.values[1], "/etc");
+  CU_ASSERT_STRING_EQUAL(roots.values[2], "/usr");
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, home);
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--root=/usr --root=/etc --root=/usr --depth=2");
+  uint64_t three = cfg.fingerprint;
+  /* a second command line starts again from its own first value */
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--root", "/usr", "--root", "/etc"), 0);
+  CU_ASSERT_EQUAL(roots.count, 2);
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, three);
+  /* order matters: another run */
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--root", "/etc", "--root", "/usr"), 0);
+  uint64_t swapped = cfg.fingerprint;
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "--root", "/usr", "--root", "/etc"), 0);
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, swapped);
+  ASSERT_USAGE(PARSE(&a, &cfg, "--root"), "--root needs a value (DIR)");
+  /* only a string option repeats */
+  static long long n;
+  static const tf_option wrong[] = {{"n", TF_OPT_INT | TF_OPT_REPEAT, &n, "N", "", 0, 0},
+                                    TF_OPTIONS_END};
+  tf_app b = {.name = "wrong", .options = wrong};
+  ASSERT_USAGE(PARSE(&b, &cfg, "--n", "1"), "TF_OPT_REPEAT needs TF_OPT_STRING");
+}
+
+/* An app that takes operands: "ROOT...", one at least, three at most. */
+static const tf_app walk_app = {.name = "walk",
+                                .options = app_options,
+                                .operands = "ROOT...",
+                                .min_operands = 1,
+                                .max_operands = 3};
+
+static void test_options_operands_come_in_order_among_options(void) {
+  tf_config cfg;
+  reset(&cfg);
+  const char *argv[] = {"prog", "/usr", "--tasks", "7", "/etc", "--quiet", "--name=x", "/var"};
+  CU_ASSERT_EQUAL(parse_argv(8, argv, &walk_app, &cfg), 0);
+  CU_ASSERT_EQUAL(opt_tasks, 7);
+  CU_ASSERT_EQUAL(cfg.quiet, 1);
+  CU_ASSERT_STRING_EQUAL(opt_name, "x");
+  CU_ASSERT_EQUAL(cfg.noperands, 3);
+  CU_ASSERT_STRING_EQUAL(cfg.operands[0], "/usr");
+  CU_ASSERT_STRING_EQUAL(cfg.operands[1], "/etc");
+  CU_ASSERT_STRING_EQUAL(cfg.operands[2], "/var");
+  /* argv reordered as getopt does: the options with their values, then the operands. */
+  static const char *const want[] = {"prog", "--tasks", "7", "--quiet", "--name=x",
+                                     "/usr", "/etc", "/var"};
+  for (int i = 0; i < 8; i++)
+    CU_ASSERT_STRING_EQUAL(argv[i], want[i]);
+  CU_ASSERT_PTR_EQUAL(cfg.operands, (char *const *)argv + 5);
+  /* Parsing the reordered argv again gives the same run. */
+  uint64_t fp = cfg.fingerprint;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(parse_argv(8, argv, &walk_app, &cfg), 0);
+  CU_ASSERT_EQUAL(cfg.fingerprint, fp);
+  CU_ASSERT_EQUAL(cfg.noperands, 3);
+  CU_ASSERT_STRING_EQUAL(cfg.operands[2], "/var");
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--tasks=7 --chunk=4096 --rate=0.5 --name=x --any=0 /usr /etc /var");
+}
+
+static void test_options_operands_after_double_dash_may_start_with_a_dash(void) {
+  tf_config cfg;
+  reset(&cfg);
+  const char *argv[] = {"prog", "a", "--", "--tasks", "-b"};
+  CU_ASSERT_EQUAL(parse_argv(5, argv, &walk_app, &cfg), 0);
+  CU_ASSERT_EQUAL(opt_tasks, 10); /* an operand, not the option */
+  CU_ASSERT_EQUAL(cfg.noperands, 3);
+  CU_ASSERT_STRING_EQUAL(cfg.operands[0], "a");
+  CU_ASSERT_STRING_EQUAL(cfg.operands[1], "--tasks");
+  CU_ASSERT_STRING_EQUAL(cfg.operands[2], "-b");
+  /* "--" goes before the operands, so that a second parse reads them as operands again */
+  CU_ASSERT_STRING_EQUAL(argv[1], "--");
+  CU_ASSERT_STRING_EQUAL(argv[2], "a");
+  uint64_t fp = cfg.fingerprint;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(parse_argv(5, argv, &walk_app, &cfg), 0);
+  CU_ASSERT_EQUAL(cfg.fingerprint, fp);
+  CU_ASSERT_EQUAL(cfg.noperands, 3);
+  /* after "--", a second "--" is an operand too: four here, one too many */
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&walk_app, &cfg, "a", "--", "b", "--", "c"), "'c' is one too many");
+  /* without "--", one dash and a letter is an unknown option, named */
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&walk_app, &cfg, "a", "-b"), "unknown option '-b'");
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "goes after --"));
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "-"), 0); /* "-" alone is an operand (stdin, say) */
+  CU_ASSERT_STRING_EQUAL(cfg.operands[0], "-");
+}
+
+static void test_options_operand_count_is_checked(void) {
+  tf_config cfg;
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&walk_app, &cfg, "--tasks", "3"), "ROOT... operand missing: 0 given, at least 1");
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "usage: walk [OPTIONS] ROOT..."));
+  reset(&cfg);
+  const char *argv[] = {"prog", "a", "b", "--quiet", "c", "d", "e"};
+  CU_ASSERT_EQUAL(parse_argv(7, argv, &walk_app, &cfg), TF_EUSAGE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "too many operands: 5 given, at most 3"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "'d' is one too many"));
+  /* a refused command line leaves argv and cfg as they were */
+  CU_ASSERT_STRING_EQUAL(argv[3], "--quiet");
+  CU_ASSERT_EQUAL(cfg.quiet, 0);
+  CU_ASSERT_EQUAL(cfg.noperands, 0);
+  /* --help needs no operands */
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "--help"), TF_EHELP);
+  /* no upper bound */
+  tf_app any = walk_app;
+  any.max_operands = TF_OPERANDS_ANY;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(parse_argv(7, argv, &any, &cfg), 0);
+  CU_ASSERT_EQUAL(cfg.noperands, 5);
+  CU_ASSERT_STRING_EQUAL(cfg.operands[4], "e");
+}
+
+static void test_options_operands_are_in_the_fingerprint_in_order(void) {
+  tf_config cfg;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "a", "b"), 0);
+  uint64_t ab = cfg.fingerprint;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "b", "a"), 0);
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, ab);
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "ab"), 0);
+  CU_ASSERT_NOT_EQUAL(cfg.fingerprint, ab);
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "a", "--quiet", "b"), 0); /* not journaled: the same */
+  CU_ASSERT_EQUAL(cfg.fingerprint, ab);
+  /* operands left out of the fingerprint: any operands, one run */
+  tf_app unjournaled = walk_app;
+  unjournaled.operand_flags = TF_OPT_NOT_JOURNALED;
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&unjournaled, &cfg, "a", "b"), 0);
+  uint64_t u = cfg.fingerprint;
+  CU_ASSERT_NOT_EQUAL(u, ab);
+  CU_ASSERT_STRING_EQUAL(cfg.args, "--tasks=10 --chunk=4096 --rate=0.5 --name=default --any=0");
+  reset(&cfg);
+  CU_ASSERT_EQUAL(PARSE(&unjournaled, &cfg, "c"), 0);
+  CU_ASSERT_EQUAL(cfg.fingerprint, u);
 }
 
 static void test_options_help_and_version_return_ehelp(void) {
@@ -653,6 +825,11 @@ int main(void) {
       TF_UNIT_TEST(test_options_rejects_missing_value_at_end),
       TF_UNIT_TEST(test_options_rejects_value_given_to_flag),
       TF_UNIT_TEST(test_options_rejects_positional_argument),
+      TF_UNIT_TEST(test_options_repeatable_option_collects_every_value),
+      TF_UNIT_TEST(test_options_operands_come_in_order_among_options),
+      TF_UNIT_TEST(test_options_operands_after_double_dash_may_start_with_a_dash),
+      TF_UNIT_TEST(test_options_operand_count_is_checked),
+      TF_UNIT_TEST(test_options_operands_are_in_the_fingerprint_in_order),
       TF_UNIT_TEST(test_options_help_and_version_return_ehelp),
       TF_UNIT_TEST(test_options_error_fits_any_buffer),
       TF_UNIT_TEST(test_options_check_options_turns_a_bad_combination_into_usage_error),
