@@ -26,8 +26,17 @@ sed -n '/<!-- app:begin -->/,/<!-- app:end -->/p' "$top_srcdir/README.md" | sed 
   >"$TMP/collatz.c"
 [ "$(wc -l <"$TMP/collatz.c")" -ge 20 ] || fail "no app found between the markers in README.md"
 # Built with the flags the library was built with (a sanitizer build needs them).
-(cd "$TMP" && mpicc -Wall ${APP_CFLAGS:-} -o collatz collatz.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
+# -Wall -Wextra -Werror: what a reader copies must build under strict flags.
+(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o collatz collatz.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
   fail "the README app does not compile against the installed library"
+# taskfarm.pc's rpath variable: a program that finds the library without LD_LIBRARY_PATH.
+rpath=$(pkg-config --variable=rpath taskfarm)
+[ "$rpath" = "-Wl,-rpath,$(pkg-config --variable=libdir taskfarm)" ] || fail "taskfarm.pc: rpath is '$rpath'"
+(cd "$TMP" && mpicc ${APP_CFLAGS:-} -o collatz_rp collatz.c $(pkg-config --cflags --libs taskfarm) $rpath ${APP_LDFLAGS:-}) ||
+  fail "the README app does not build with the rpath variable"
+env -u LD_LIBRARY_PATH "$TMP/collatz_rp" --quiet >"$TMP/out1" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "the app built with rpath does not run without LD_LIBRARY_PATH"; }
+expect_text "$TMP/out1" "below 1000000 the longest chain starts at 837799: 524 steps" "rpath app"
+pass "the README app builds with -Wall -Wextra -Werror, and with \$(pkg-config --variable=rpath taskfarm) runs without LD_LIBRARY_PATH"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 want="below 1000000 the longest chain starts at 837799: 524 steps"
 "$TMP/collatz" --quiet >"$TMP/out1" || fail "README app on one process: exit $?"
@@ -41,7 +50,7 @@ pass "README app built against the installed library, 1 and 3 ranks"
 sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
   sed '/^<!--/d; /^```/d' >"$TMP/basel.c"
 [ "$(wc -l <"$TMP/basel.c")" -ge 20 ] || fail "no example found in docs/WRITING-AN-APP.md"
-(cd "$TMP" && mpicc -Wall ${APP_CFLAGS:-} -o basel basel.c $(pkg-config --cflags --libs taskfarm) -lm ${APP_LDFLAGS:-}) ||
+(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o basel basel.c $(pkg-config --cflags --libs taskfarm) -lm ${APP_LDFLAGS:-}) ||
   fail "the WRITING-AN-APP example does not compile against the installed library"
 "$TMP/basel" --quiet >"$TMP/b1" || fail "basel on one process: exit $?"
 mpi 3 -x LD_LIBRARY_PATH "$TMP/basel" --quiet >"$TMP/b3" || fail "basel on 3 ranks: exit $?"
