@@ -88,6 +88,20 @@ typedef struct tf_task {
   size_t size;
 } tf_task;
 
+/* A task given up on for good, as tf_app.failed sees it (valid during the call). */
+typedef struct tf_failure {
+  tf_id id;
+  uint32_t attempts;   /* its runs, all failed or lost (1 + --retries when each run failed) */
+  int status;          /* what execute returned on the last run (cmdfarm: the command's exit
+                          status, 128 + N for signal N); 0 when no run ended (lost, stuck) */
+  int rank;            /* the rank of the worker of the last run; 0 in a one-rank farm */
+  int lost;            /* 1: its workers were lost running it, or it hung (--task-timeout) */
+  const char *message; /* why, as the library logged it: the worker's tf_* error or "execute
+                          returned N", or what happened to the workers */
+  const void *data;    /* the task's payload (NULL when the run that hung still holds it) */
+  size_t size;
+} tf_failure;
+
 /* The context handle passed to every callback. It carries the operations
  * allowed there (tf_submit, tf_result, ...). Opaque. */
 typedef struct tf_handle tf_handle;
@@ -233,6 +247,13 @@ typedef struct tf_app {
    * called: set up what it needs on first use. Return 0, or non-zero to
    * fail the run. */
   int (*collect)(tf_handle *h, const tf_task *result, void *ctx);
+
+  /* Master: a task was given up on for good (its runs failed --retries + 1 times, or the
+   * workers running it were lost or stuck in it); after the library's own log line, before
+   * the run goes on (or stops, under --fail-fast). Failed tasks are not journaled: --resume
+   * runs them again, and failed sees them again if they fail again. Return 0, or non-zero to
+   * fail the run. Optional. */
+  int (*failed)(tf_handle *h, const tf_failure *failure, void *ctx);
 
   /* Master: after the last result, when every task has run (not after a
    * stop signal or --fail-fast: see master_fini). Return 0, or non-zero to

@@ -220,7 +220,7 @@ static int on_fail(tf_down *d, int i, const tf_entry *e) {
     free(r.data);
     return 0;
   }
-  rc = d->sink.failed(d->sink.ctx, i, &r, (const char *)e->data, e->size);
+  rc = d->sink.failed(d->sink.ctx, i, &r, e->prio, (const char *)e->data, e->size);
   if (rc == 1) {
     r.avoid = i;
     if (tf__pool_put(d->pool, i, &r) == 0) return 0;

@@ -37,9 +37,13 @@ typedef struct tf_sink {
   /* The children noted since the last result belong to a task that failed:
    * forget them. */
   void (*drop_spawned)(void *ctx);
-  /* A run of task r failed on child i (text: why). Returns 1 when it is to
-   * run again (r->attempt raised), 0 when it is given up on, or < 0. */
-  int (*failed)(void *ctx, int i, tf_rec *r, const char *text, size_t len);
+  /* A run of task r failed on child i (status: what execute returned; text:
+   * why). Returns 1 when it is to run again (r->attempt raised), 0 when it is
+   * given up on, or < 0. */
+  int (*failed)(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len);
+  /* Task f->id is given up on without a failed run: the children running it
+   * were lost, or it hangs. 0 or < 0. NULL: the failure is only counted. */
+  int (*given_up)(void *ctx, const tf_failure *f);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };

@@ -63,6 +63,13 @@ void tf__down_mark_lost(tf_down *d, int i) {
   d->port.forget(d->port.ctx, i);
 }
 
+/* Task f->id is given up on without a failed run: the sink hears of it. */
+static int given_up(tf_down *d, const tf_failure *f) {
+  if (d->sink.given_up) return d->sink.given_up(d->sink.ctx, f);
+  tf__note_failure(d->stats, f->id);
+  return 0;
+}
+
 /* Child i is gone (silent too long): every task it held goes back, and the
  * run that ended with it counts as a failed attempt. Which task was running
  * is known only for a task on its second try or later (a "suspect"):
@@ -89,12 +96,14 @@ static int lose(tf_down *d, int i, const char *why) {
     }
     if (suspect_ran ? first : r.attempt == 0) r.attempt++;
     if (first && suspect_ran && r.attempt > budget) {
-      tf__log(d->layout->rank,
-              "task %llu was running on %u workers that were lost; giving up on it",
+      char why[96];
+      snprintf(why, sizeof why, "it was running on %u workers that were lost", r.attempt);
+      tf__log(d->layout->rank, "task %llu was running on %u workers that were lost; giving up on it",
               (unsigned long long)r.id, r.attempt);
-      tf__note_failure(s, r.id);
+      tf_failure f = {r.id, r.attempt, 0, tf__down_rank(d, i), 1, why, r.data, r.size};
+      int rc = given_up(d, &f);
       free(r.data);
-      if (d->cfg->fail_fast) tf__down_fail(d, TF_EAPP);
+      if (rc || d->cfg->fail_fast) tf__down_fail(d, rc ? rc : TF_EAPP);
       continue;
     }
     r.avoid = -1;
@@ -158,15 +167,19 @@ int tf__down_copy_tail(tf_down *d, int i) {
 static int give_up_stuck(tf_down *d, tf_copy *c) {
   uint64_t id = c->id;
   int a = c->first, b = c->second;
-  tf__log(0,
-          "task %llu has run for more than %g s (--task-timeout) on rank %d and on rank %d; "
-          "giving up on it; both ranks are stuck in it and get no more tasks",
-          (unsigned long long)id, d->cfg->task_timeout, tf__down_rank(d, a), tf__down_rank(d, b));
-  tf__note_failure(d->stats, id);
+  char why[160];
+  snprintf(why, sizeof why, "it has run for more than %g s (--task-timeout) on rank %d and on rank %d",
+           d->cfg->task_timeout, tf__down_rank(d, a), tf__down_rank(d, b));
+  tf__log(0, "task %llu %s; giving up on it; both ranks are stuck in it and get no more tasks",
+          (unsigned long long)id, why + 3); /* "has run ..." */
+  const tf_rec *t = tf__ledger_head(&d->ledger, a);
+  int held = t && t->id == id;
+  tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, held ? t->data : NULL, held ? t->size : 0};
+  int failed = given_up(d, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
   int rc = make_stuck(d, a);
   if (rc >= 0) rc = make_stuck(d, b);
-  if (rc >= 0 && d->cfg->fail_fast) tf__down_fail(d, TF_EAPP);
+  if (rc >= 0 && (failed || d->cfg->fail_fast)) tf__down_fail(d, failed ? failed : TF_EAPP);
   return rc < 0 ? rc : 1;
 }
 

@@ -204,8 +204,22 @@ int tf__call_master_fini(tf_handle *h, int status) {
   return tf__call_hook(h, h->app->master_fini, "master_fini");
 }
 
-int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *text,
-                      size_t text_len) {
+int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f) {
+  tf__note_failure(s, f->id);
+  if (!h->app->failed) return 0;
+  h->phase = TF_IN_FAILED;
+  h->error = 0;
+  int rc = h->app->failed(h, f, h->app->ctx);
+  h->phase = TF_IN_NONE;
+  if (rc == 0 && !h->error) return 0;
+  tf__log(0, "failed (the app's hook) failed for task %llu (%s)", (unsigned long long)f->id,
+          h->error ? h->errmsg : "it returned non-zero");
+  return TF_EAPP;
+}
+
+int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int status,
+                      const char *text, size_t text_len) {
+  const tf_config *cfg = h->cfg;
   char why[4 * TF_WIRE_MAX_MESSAGE + 4]; /* every byte may become \xNN */
   tf__printable(text, text_len, why, sizeof why);
   int why_len = (int)strlen(why);
@@ -220,6 +234,7 @@ int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank
   }
   tf__log(0, "task %llu failed%s after %u attempt%s: %.*s; giving up on it",
           (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", why_len, why);
-  tf__note_failure(s, r->id);
-  return cfg->fail_fast ? TF_EAPP : 0;
+  tf_failure f = {r->id, r->attempt + 1, status, rank, 0, why, r->data, r->size};
+  int rc = tf__given_up(h, s, &f);
+  return rc ? rc : cfg->fail_fast ? TF_EAPP : 0;
 }

@@ -23,7 +23,8 @@ enum tf_phase {
   TF_IN_EXECUTE,
   TF_IN_COLLECT,
   TF_IN_FINISH,
-  TF_IN_INIT
+  TF_IN_INIT,
+  TF_IN_FAILED
 };
 
 struct tf_handle {
@@ -56,12 +57,16 @@ void tf__handle_free(tf_handle *h);
 /* Prepare h for executing task id (clears result and children). */
 int tf__handle_begin_execute(tf_handle *h, uint64_t id);
 
-/* A run of task r failed with the message why (on rank `rank`, or 0 in a
- * one-rank farm). Decides, logs and counts: returns 1 when it is to run
- * again (r->attempt raised; the caller queues it), 0 when it is given up on,
- * TF_EAPP when it is given up on under --fail-fast. */
-int tf__after_failure(const tf_config *cfg, tf_run_stats *s, tf_rec *r, int rank, const char *why,
-                      size_t why_len);
+/* A run of task r failed with the message why and execute's return value status (on rank
+ * `rank`, or 0 in a one-rank farm). Decides, logs and counts: returns 1 when it is to run
+ * again (r->attempt raised; the caller queues it), 0 when it is given up on (the app's failed
+ * has seen it), TF_EAPP when it is given up on under --fail-fast or failed did not return 0. */
+int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int status,
+                      const char *why, size_t why_len);
+
+/* Task f->id is given up on for good: count it and call the app's failed, if any. 0, or TF_EAPP
+ * when failed did not return 0. */
+int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f);
 
 /* For a callback's return value: ": <description>" when it is a TF_E* code
  * (an app passing on what tf_submit returned), else "". */

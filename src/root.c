@@ -71,9 +71,15 @@ static void sink_drop_spawned(void *ctx) { tf__js_drop_kids(&((root *)ctx)->js);
 
 /* A failed task runs again (elsewhere, when it can) until --retries is used
  * up; then it is given up on, and the run goes on unless --fail-fast. */
-static int sink_failed(void *ctx, int i, tf_rec *t, const char *text, size_t len) {
+static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text, size_t len) {
   root *r = ctx;
-  return tf__after_failure(r->cfg, r->stats, t, tf__layout_child_rank(&r->c.layout, i), text, len);
+  return tf__after_failure(&r->h, r->stats, t, tf__layout_child_rank(&r->c.layout, i), status,
+                           text, len);
+}
+
+static int sink_given_up(void *ctx, const tf_failure *f) {
+  root *r = ctx;
+  return tf__given_up(&r->h, r->stats, f);
 }
 
 /* ---- generating -------------------------------------------------------------------- */
@@ -284,7 +290,7 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   double t0 = r.now = tf__now();
   tf__handle_init(&r.h, app, cfg, layout->rank, layout->nchildren, -1);
   r.h.queue = tf__pool_input(&r.pool);
-  tf_sink sink = {&r, sink_result, sink_spawned, sink_drop_spawned, sink_failed};
+  tf_sink sink = {&r, sink_result, sink_spawned, sink_drop_spawned, sink_failed, sink_given_up};
   int rc = tf__pool_init(&r.pool, layout->nchildren, cfg->schedule == TF_SCHEDULE_STATIC);
   if (!rc)
     rc = tf__down_init(&r.down, layout, cfg, &r.pool, tf__comm_port(&r.c), sink, stats, r.obs, t0);

@@ -58,8 +58,9 @@ typedef struct cmd_result {
   char node[NODE_MAX];
 } cmd_result;
 
-/* What the master knows of a command. */
-enum { R_NONE, R_SPOOLED, R_DONE };
+/* What the master knows of a command: nothing yet, its output waiting for its turn, printed,
+ * or failed for good (the library's failed hook). */
+enum { R_NONE, R_SPOOLED, R_DONE, R_FAILED };
 typedef struct rec {
   double seconds;
   uint64_t spool_off; /* where its output waits, when it came before its turn */
@@ -67,6 +68,7 @@ typedef struct rec {
   uint32_t out_kept, err_kept;
   int32_t node; /* index in the node table */
   int state;
+  int status; /* R_FAILED: the verdict's code (exit status, 128 + signal, 124 timeout, ...) */
 } rec;
 
 typedef struct cmdfarm {
@@ -80,7 +82,7 @@ typedef struct cmdfarm {
   uint64_t ncmds, nlines;
   char key[48];       /* "commands-digest=HEX": the journal_key, a digest of FILE's bytes */
   /* Master (master_init sets it up). */
-  int finished, quiet; /* finish ran: every command ran (their verdicts are in) */
+  int quiet;
   uint64_t next;   /* next command to submit */
   uint64_t cursor; /* output of every command before this one is printed (or never came) */
   rec *recs;
@@ -382,12 +384,13 @@ static int spool_io(int fd, char *p, size_t n, uint64_t off, int writing) {
   return 0;
 }
 
-/* Print the output of every command from the cursor on that is here, in line order. At the end
- * (all = 1) also skip over the commands that never sent a result (they failed). */
+/* Print the output of every command from the cursor on that is here, in line order, passing
+ * over those that failed for good (their output went to stderr on their worker). At the end
+ * (all = 1) also skip over the commands that never sent a result. */
 static int advance(cmdfarm *c, int all) {
   for (; c->cursor < c->ncmds; c->cursor++) {
     rec *r = &c->recs[c->cursor];
-    if (r->state == R_NONE && all) continue;
+    if (r->state == R_FAILED || (r->state == R_NONE && all)) continue;
     if (r->state != R_SPOOLED) break;
     size_t n = (size_t)r->out_kept + r->err_kept;
     char *buf = malloc(n ? n : 1);
@@ -437,7 +440,7 @@ static int collect(tf_handle *h, const tf_task *result, void *vctx) {
     return -1;
   x.node[NODE_MAX - 1] = '\0';
   rec *r = &c->recs[result->id];
-  *r = (rec){x.seconds, 0, x.out_bytes, x.err_bytes, x.out_kept, x.err_kept, 0, R_DONE};
+  *r = (rec){x.seconds, 0, x.out_bytes, x.err_bytes, x.out_kept, x.err_kept, 0, R_DONE, 0};
   if ((r->node = intern_node(c, x.node)) < 0) return -1;
   if (c->outdir) return 0;
   const char *out = (const char *)result->data + sizeof x;
@@ -445,6 +448,16 @@ static int collect(tf_handle *h, const tf_task *result, void *vctx) {
   if (print_output(c, result->id, out, out + x.out_kept)) return -1;
   c->cursor++;
   return advance(c, 0);
+}
+
+/* A command failed for good: noted with its code, and the output of the commands after it that
+ * waits for its turn goes out now. */
+static int failed(tf_handle *h, const tf_failure *f, void *vctx) {
+  (void)h;
+  cmdfarm *c = vctx;
+  if (f->id >= c->ncmds) return -1;
+  c->recs[f->id] = (rec){.node = -1, .state = R_FAILED, .status = f->status};
+  return c->outdir || f->id != c->cursor ? 0 : advance(c, 0);
 }
 
 /* A command for a TSV field: tabs, newlines and backslashes escaped. */
@@ -467,14 +480,16 @@ static int write_summary(const cmdfarm *c, const char *missing) {
   if (tf_output_open(c->summary, &out, err, sizeof err))
     return fprintf(stderr, ME ": --summary %s\n", err), -1;
   FILE *f = out.file;
-  fprintf(f, "line\tstatus\tseconds\tnode\tcommand\n");
+  fprintf(f, "line\tstatus\texit\tseconds\tnode\tcommand\n");
   for (uint64_t i = 0; i < c->ncmds; i++) {
     const rec *r = c->recs ? &c->recs[i] : NULL;
     fprintf(f, "%llu\t", (unsigned long long)c->cmds[i].line);
-    if (r && r->state != R_NONE)
-      fprintf(f, "ok\t%.3f\t%s\t", r->seconds, c->nodes[r->node]);
+    if (r && (r->state == R_SPOOLED || r->state == R_DONE))
+      fprintf(f, "ok\t0\t%.3f\t%s\t", r->seconds, c->nodes[r->node]);
+    else if (r && r->state == R_FAILED)
+      fprintf(f, "failed\t%d\t-\t-\t", r->status);
     else
-      fprintf(f, "%s\t-\t-\t", missing);
+      fprintf(f, "%s\t-\t-\t-\t", missing);
     tsv_text(f, c->text + c->cmds[i].off, c->cmds[i].len);
     fputc('\n', f);
   }
@@ -495,16 +510,18 @@ static void list_lines(const cmdfarm *c, int (*pick)(const rec *)) {
     fprintf(stderr, " ... (%llu more%s)", (unsigned long long)(all - shown),
             c->summary ? ", all in --summary" : "");
 }
+static int pick_failed(const rec *r) { return r->state == R_FAILED; }
 static int pick_missing(const rec *r) { return r->state == R_NONE; }
 static int pick_cut(const rec *r) {
-  return r->state != R_NONE && (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
+  return (r->state == R_SPOOLED || r->state == R_DONE) &&
+         (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
 }
 
 /* The end of a run, however it ended (master_fini: after finish, or after a stop signal,
  * --fail-fast or a failure, when finish did not run; the journal is closed by then): the rest of
- * the output in line order, the summary table, and on stderr how many commands succeeded and
- * which lines did not. The commands without a result "failed" when finish ran (every command
- * ran, and these failed for good); else they are "not done". */
+ * the output in line order, the summary table, and on stderr how many commands succeeded, which
+ * failed for good (the failed hook said so) and which did not finish (no result, no verdict:
+ * they never ran, or ran when the run was cut short). */
 static int master_fini(tf_handle *h, void *vctx) {
   (void)h;
   cmdfarm *c = vctx;
@@ -513,22 +530,26 @@ static int master_fini(tf_handle *h, void *vctx) {
             c->commands, (unsigned long long)c->nlines);
     return c->summary ? write_summary(c, "") : 0;
   }
-  int finished = c->finished;
   int rc = c->outdir ? 0 : advance(c, 1);
   fflush(stdout);
-  const char *missing = finished ? "failed" : "not-done";
-  uint64_t ok = 0, cut = 0;
+  uint64_t ok = 0, bad = 0, cut = 0;
   for (uint64_t i = 0; i < c->ncmds; i++) {
-    ok += c->recs[i].state != R_NONE;
+    ok += c->recs[i].state == R_SPOOLED || c->recs[i].state == R_DONE;
+    bad += pick_failed(&c->recs[i]);
     cut += pick_cut(&c->recs[i]);
   }
-  if (c->summary && write_summary(c, missing)) rc = -1;
+  uint64_t missing = c->ncmds - ok - bad;
+  if (c->summary && write_summary(c, "not-done")) rc = -1;
   if (c->quiet) return rc;
   fprintf(stderr, ME ": %llu command%s: %llu succeeded", (unsigned long long)c->ncmds,
           c->ncmds == 1 ? "" : "s", (unsigned long long)ok);
-  if (ok < c->ncmds) {
-    fprintf(stderr, ", %llu %s: line%s", (unsigned long long)(c->ncmds - ok),
-            finished ? "failed" : "did not finish", c->ncmds - ok == 1 ? "" : "s");
+  if (bad) {
+    fprintf(stderr, ", %llu failed: line%s", (unsigned long long)bad, bad == 1 ? "" : "s");
+    list_lines(c, pick_failed);
+  }
+  if (missing) {
+    fprintf(stderr, ", %llu did not finish: line%s", (unsigned long long)missing,
+            missing == 1 ? "" : "s");
     list_lines(c, pick_missing);
   }
   fputc('\n', stderr);
@@ -541,13 +562,6 @@ static int master_fini(tf_handle *h, void *vctx) {
     fputc('\n', stderr);
   }
   return rc;
-}
-
-/* Every command ran: those without a result failed for good. The report is master_fini's. */
-static int finish(tf_handle *h, void *vctx) {
-  (void)h;
-  ((cmdfarm *)vctx)->finished = 1;
-  return 0;
 }
 
 /* ---- Worker ------------------------------------------------------------------------------- */
@@ -1045,10 +1059,10 @@ int main(int argc, char **argv) {
       .generate = generate,
       .execute = execute,
       .collect = collect,
-      .finish = finish,
       .worker_init = worker_init,
       .master_init = master_init,
       .master_fini = master_fini,
+      .failed = failed,
       .journal_key = c.key, /* filled by check_options */
       .operands = "FILE",
       .min_operands = 0, /* or --commands FILE */

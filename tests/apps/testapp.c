@@ -18,7 +18,7 @@ typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
   long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms, exit_id;
   const char *hang_once, *started;
-  int fail_init, fail_fini, report_rss, report_fini;
+  int fail_init, fail_fini, report_rss, report_fini, report_failed;
   uint64_t payload, result_payload, child_payload;
   long long next;
   /* master bookkeeping: an open-addressing set of collected ids */
@@ -174,6 +174,20 @@ static int master_fini(tf_handle *h, void *vc) {
   return 0;
 }
 
+/* --report-failed: each task given up on, on stdout, with whether its payload came back whole. */
+static int failed(tf_handle *h, const tf_failure *f, void *vc) {
+  (void)h;
+  app_ctx *c = vc;
+  if (!c->report_failed) return 0;
+  hdr t = {f->id, 0, 0};
+  if (f->size >= sizeof t) memcpy(&t, f->data, sizeof t);
+  const char *payload = !f->data ? "none" : t.level == 0 && check(f->data, f->size, t.index) ? "damaged" : "intact";
+  printf("failed: task %" PRIu64 ", %u attempt%s, status %d, lost %d, payload %s (%zu bytes): %s\n",
+         f->id, f->attempts, f->attempts == 1 ? "" : "s", f->status, f->lost, payload, f->size,
+         f->message);
+  return 0;
+}
+
 static int collect(tf_handle *h, const tf_task *r, void *vc) {
   (void)h;
   app_ctx *c = vc;
@@ -269,6 +283,7 @@ int main(int argc, char **argv) {
       {"fail-fini", TF_OPT_FLAG, &c.fail_fini, NULL, "worker_fini fails", 0, 0},
       {"report-rss", TF_OPT_FLAG, &c.report_rss, NULL, "print each rank's peak memory at the end", 0, 0},
       {"report-fini", TF_OPT_FLAG, &c.report_fini, NULL, "master_fini prints the status and what was collected", 0, 0},
+      {"report-failed", TF_OPT_FLAG, &c.report_failed, NULL, "failed prints each task given up on", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
@@ -283,6 +298,7 @@ int main(int argc, char **argv) {
       .worker_init = worker_init,
       .worker_fini = worker_fini,
       .master_fini = master_fini,
+      .failed = failed,
   };
   /* The payload buffer is sized after parsing; tf_main parses again (cheap). */
   tf_config cfg;

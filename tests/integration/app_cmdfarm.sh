@@ -35,7 +35,7 @@ for np in 1 2 4; do
   expect_text "$TMP/err" "exit status 3 after" "the exit status named ($np ranks)"
   expect_text "$TMP/err" "[line 9] err-text" "stderr of a command ($np ranks)"
   expect_text "$TMP/err" "[line 12] done-err" "stderr of a command ($np ranks)"
-  cut -f1,2,5 "$TMP/sum$np" >"$TMP/table$np"
+  cut -f1,2,3,6 "$TMP/sum$np" >"$TMP/table$np"
 done
 [ "$(lines "$TMP/out1")" = "2 6 8 9 10 11 12 " ] ||
   fail "stdout not in line order: $(lines "$TMP/out1")"
@@ -45,24 +45,24 @@ sed -n 's/^\[line 8\] //p' "$TMP/out1" | cmp -s - "$TMP/want" || fail "1 MiB of 
 expect_text "$TMP/out1" "[line 11] [cmdfarm: output cut: 1048576 of 1500000 bytes shown" "marker"
 [ "$(grep -c '^\[line 11\] abc$' "$TMP/out1")" = 262144 ] || fail "the cut output is not 1 MiB"
 cat >"$TMP/want" <<'EOF'
-line	status	command
-2	ok	echo one
-5	failed	exit 3
-6	ok	sleep 0.03; echo slow
-7	failed	false
-8	ok	yes 0123456 | head -c 1048576
-9	ok	echo err-text >&2; echo out-text
-10	ok	sleep 0.01; echo "x$TASKFARM_LINE"
-11	ok	yes abc | head -c 1500000
-12	ok	sleep 0.02; echo done; echo done-err >&2
+line	status	exit	command
+2	ok	0	echo one
+5	failed	3	exit 3
+6	ok	0	sleep 0.03; echo slow
+7	failed	1	false
+8	ok	0	yes 0123456 | head -c 1048576
+9	ok	0	echo err-text >&2; echo out-text
+10	ok	0	sleep 0.01; echo "x$TASKFARM_LINE"
+11	ok	0	yes abc | head -c 1500000
+12	ok	0	sleep 0.02; echo done; echo done-err >&2
 EOF
 for np in 1 2 4; do
   cmp -s "$TMP/want" "$TMP/table$np" ||
     { diff "$TMP/want" "$TMP/table$np" >&2; fail "table on $np ranks"; }
   cmp -s "$TMP/out1" "$TMP/out$np" || fail "stdout on $np ranks differs from 1 rank"
 done
-awk -F'\t' 'NR > 1 && $2 == "ok" && ($3 !~ /^[0-9]+\.[0-9][0-9][0-9]$/ || $4 == "-") { exit 1 }
-  NR > 1 && $2 == "ok" && $1 == 6 && $3 < 0.03 { exit 1 }' "$TMP/sum4" || fail "seconds or node"
+awk -F'\t' 'NR > 1 && $2 == "ok" && ($4 !~ /^[0-9]+\.[0-9][0-9][0-9]$/ || $5 == "-") { exit 1 }
+  NR > 1 && $2 == "ok" && $1 == 6 && $4 < 0.03 { exit 1 }' "$TMP/sum4" || fail "seconds or node"
 pass "9 commands on 1, 2 and 4 ranks: same stdout, same table, lines 5 and 7 failed"
 
 # --output-dir: the workers write binary output byte for byte, also of a failed command;
@@ -150,9 +150,9 @@ printf 'sleep 0.3; exit 3\nsleep 40\necho never\n' >"$TMP/cmds5"
 expect_status 1 "--fail-fast with a command running" mpi 3 "$CMDFARM" "$TMP/cmds5" --fail-fast \
   --summary "$TMP/sum5"
 [ -f "$TMP/sum5" ] || { cat "$TMP/err" >&2; fail "no --summary after --fail-fast"; }
-[ "$(cut -f1,2 "$TMP/sum5" | tr '\t\n' ': ')" = "line:status 1:not-done 2:not-done 3:not-done " ] ||
-  fail "table after --fail-fast: $(cut -f1,2 "$TMP/sum5" | tr '\t\n' ': ')"
-expect_text "$TMP/err" "3 commands: 0 succeeded, 3 did not finish: lines 1 2 3" "the report"
+[ "$(cut -f1,2,3 "$TMP/sum5" | tr '\t\n' ':,')" = "line:status:exit,1:failed:3,2:not-done:-,3:not-done:-," ] ||
+  fail "table after --fail-fast: $(cut -f1,2,3 "$TMP/sum5" | tr '\t\n' ':,')"
+expect_text "$TMP/err" "3 commands: 0 succeeded, 1 failed: line 1, 2 did not finish: lines 2 3" "the report"
 pass "--fail-fast: the table and the report are written before the job ends"
 
 # A --summary that cannot be written is refused before any command runs.

@@ -22,12 +22,17 @@ expect_text "$TMP/err" "1 task failed for good: 17" "the summary lists the faile
 
 # A task that always fails: tried 1 + 2 times, the rest of the run completes.
 for np in 1 3; do
-  expect_status 1 "always failing, $np ranks" mpi $np "$TESTAPP" --tasks 300 --fail-id 42 --retries 2
+  expect_status 1 "always failing, $np ranks" mpi $np "$TESTAPP" --tasks 300 --fail-id 42 --retries 2 \
+    --report-failed --payload 40
   expect_text "$TMP/err" "after 3 attempts" "three attempts"
+  # the app's failed hook saw it once, with what the worker said and the payload
+  expect_text "$TMP/out" "failed: task 42, 3 attempts, status 7, lost 0, payload intact (40 bytes): execute returned 7" \
+    "failed hook, $np ranks"
+  [ "$(grep -c '^failed:' "$TMP/out")" = 1 ] || fail "the failed hook ran $(grep -c '^failed:' "$TMP/out") times"
   expect_text "$TMP/err" "1 task failed for good: 42" "the summary lists it"
   expect_text "$TMP/out" "results 299 expected 299" "the other 299 results, with --keep-going"
 done
-pass "a task that always fails is given up on after --retries, the rest completes"
+pass "a task that always fails is given up on after --retries, the rest completes; failed sees it once"
 
 # A bad worker: every task run on rank 1 fails; retried on rank 2, all succeed.
 mpi 3 "$TESTAPP" --tasks 300 --fail-on-rank 1 --retries 1 >"$TMP/out" 2>"$TMP/err" ||

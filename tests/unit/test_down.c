@@ -28,8 +28,10 @@ static int tasks_to(fake_port *p, int i, uint64_t *ids, int cap) {
 
 typedef struct fake_sink {
   uint64_t results[64];
-  int nresults, nspawned, dropped, nfailed;
-  int retry; /* what failed answers */
+  int nresults, nspawned, dropped, nfailed, ngiven_up;
+  int retry;       /* what failed answers */
+  int last_status; /* of the last failed run */
+  tf_failure gone; /* the last task given up on without a failed run */
 } fake_sink;
 
 static int fs_result(void *ctx, int i, const tf_entry *e) {
@@ -44,10 +46,18 @@ static int fs_spawned(void *ctx, int i, const tf_entry *e) {
   return 0;
 }
 static void fs_drop(void *ctx) { ((fake_sink *)ctx)->dropped++; }
-static int fs_failed(void *ctx, int i, tf_rec *r, const char *text, size_t len) {
+static int fs_given_up(void *ctx, const tf_failure *f) {
+  fake_sink *s = ctx;
+  s->ngiven_up++;
+  s->gone = *f;
+  s->gone.message = NULL, s->gone.data = NULL; /* valid only during the call */
+  return 0;
+}
+static int fs_failed(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len) {
   (void)i, (void)text, (void)len;
   fake_sink *s = ctx;
   s->nfailed++;
+  s->last_status = status;
   if (!s->retry) return 0;
   r->attempt++;
   return 1;
@@ -83,7 +93,7 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
     tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
   }
-  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed};
+  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up};
   CU_ASSERT_EQUAL_FATAL(
       tf__down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
       0);
@@ -178,6 +188,7 @@ static void test_down_runs_a_failed_task_again_elsewhere(void) {
   arrive(&f.p, 0, &w);
   poll(&f);
   CU_ASSERT_EQUAL(f.s.nfailed, 1);
+  CU_ASSERT_EQUAL(f.s.last_status, 7); /* execute's return value, as the child sent it */
   /* the task waits for another child than the one it failed on */
   CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
   ask(&f, 1, 2);
@@ -230,6 +241,50 @@ static void test_down_takes_back_a_lost_childs_tasks(void) {
   done(&f, 0, 0, 0);
   poll(&f);
   CU_ASSERT_EQUAL(f.s.nresults, 1);
+  farm_stop(&f);
+}
+
+/* Child i falls silent while the others keep talking, until it is lost. */
+static int silence(farm *f, int i, double *now) {
+  for (int k = 0; k < 60; k++) {
+    *now += 0.05;
+    tf__down_set_now(&f->d, *now);
+    for (int j = 0; j < f->d.n && k % 8 == 0; j++) /* a word every 0.4 s (the fake port
+                                                          holds 64 frames in all) */
+      if (j != i && tf__down_alive(&f->d, j)) ask(f, j, 0);
+    poll(f);
+    int before = (int)f->st.lost;
+    tf__down_check(&f->d, 0);
+    if ((int)f->st.lost > before) return 1;
+  }
+  return 0;
+}
+
+/* A task whose workers are lost while it runs, twice: given up on, and the sink hears it with
+ * its id, attempts and the rank it was last on. */
+static void test_down_gives_up_a_task_that_loses_two_children(void) {
+  farm f;
+  farm_start(&f, 3, 1, heartbeats_on);
+  f.d.heartbeats = 1;
+  double now = 100.0;
+  ask(&f, 0, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT(silence(&f, 0, &now));
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 0); /* once: maybe an innocent task; it goes back */
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 1);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT(silence(&f, 1, &now));
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
+  CU_ASSERT_EQUAL(f.s.gone.id, 0);
+  CU_ASSERT_EQUAL(f.s.gone.attempts, 2);
+  CU_ASSERT_EQUAL(f.s.gone.rank, 2); /* child 1 is rank 2 */
+  CU_ASSERT_EQUAL(f.s.gone.lost, 1);
+  CU_ASSERT_EQUAL(f.s.nfailed, 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0);
+  CU_ASSERT(tf__down_idle(&f.d));
   farm_stop(&f);
 }
 
@@ -334,6 +389,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_refuses_a_result_out_of_order),
       TF_UNIT_TEST(test_down_runs_a_failed_task_again_elsewhere),
       TF_UNIT_TEST(test_down_takes_back_a_lost_childs_tasks),
+      TF_UNIT_TEST(test_down_gives_up_a_task_that_loses_two_children),
       TF_UNIT_TEST(test_down_copies_a_straggler_and_keeps_the_first_result),
       TF_UNIT_TEST(test_down_checks_spawned_ids),
       TF_UNIT_TEST(test_down_hands_room_back),
