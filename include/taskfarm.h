@@ -244,8 +244,11 @@ typedef struct tf_app {
   /* Master: receive one result; result->id is the task's id. Results
    * arrive in any order, each exactly once. With --resume, collect first
    * sees every result read back from the journal, before generate is
-   * called: set up what it needs on first use. Return 0, or non-zero to
-   * fail the run. */
+   * called: set up what it needs on first use. It may submit follow-up tasks
+   * (tf_submit, here and in failed): their ids derive from result->id and
+   * their order, as children's from their parent's; they are not journaled
+   * but submitted again when --resume replays the result, and run unless the
+   * journal holds their results. Return 0, or non-zero to fail the run. */
   int (*collect)(tf_handle *h, const tf_task *result, void *ctx);
 
   /* Master: a task was given up on for good (its runs failed --retries + 1 times, or the
@@ -351,9 +354,10 @@ TF_EXPORT int tf_run_ex(MPI_Comm comm, const tf_app *app, const tf_config *cfg,
 
 /* ---- Operations on the handle inside callbacks. Local. ---- */
 
-/* Submit a task with priority 0 (from generate or execute). The data is
- * copied. Returns 0, TF_ETOOBIG when size exceeds max_payload, TF_ESTATE
- * outside generate/execute. */
+/* Submit a task with priority 0: from generate (ids 0, 1, 2, ...), execute
+ * (a child of the task) or, on the master, collect and failed (a follow-up
+ * of that task). The data is copied. Returns 0, TF_ETOOBIG when size
+ * exceeds max_payload, TF_ESTATE in any other callback. */
 TF_EXPORT int tf_submit(tf_handle *h, const void *data, size_t size);
 
 /* Submit with a priority: among the tasks the master has not yet sent out,

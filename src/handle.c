@@ -21,6 +21,7 @@ void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int 
 
 void tf__handle_free(tf_handle *h) {
   tf__wbuf_free(&h->spawns);
+  tf__idset_free(&h->followed);
   free(h->result);
   h->result = NULL;
   h->result_len = h->result_cap = 0;
@@ -51,6 +52,8 @@ static int fail(tf_handle *h, int code, const char *fmt, ...) {
 static const char *fn_name(const tf_handle *h) {
   return h->phase == TF_IN_EXECUTE    ? "execute"
          : h->phase == TF_IN_GENERATE ? "generate"
+         : h->phase == TF_IN_COLLECT  ? "collect"
+         : h->phase == TF_IN_FAILED   ? "failed"
                                       : "this callback";
 }
 
@@ -84,7 +87,22 @@ int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority
     h->nchildren++;
     return 0;
   }
-  return fail(h, TF_ESTATE, "tf_submit called outside generate and execute");
+  if ((h->phase == TF_IN_COLLECT || h->phase == TF_IN_FAILED) && h->followups) {
+    uint64_t id = tf__followup_id(h->cur_id, h->nfollow);
+    int rc = tf__idset_add(&h->followed, id);
+    if (rc < 0) return fail(h, TF_ENOMEM, "tf_submit in %s: out of memory", fn_name(h));
+    if (rc == 0)
+      return fail(h, TF_EAPP,
+                  "task id collision: follow-up %u of task %llu has id %llu, the id of an earlier "
+                  "follow-up (63-bit hashes); the run stops rather than merge two tasks",
+                  h->nfollow, (unsigned long long)h->cur_id, (unsigned long long)id);
+    h->nfollow++;
+    if (h->skip && tf__idset_has(h->skip, id)) return 0; /* its result is in the journal */
+    if (tf__queue_push_new(h->followups, id, priority, data, (uint32_t)size))
+      return fail(h, TF_ENOMEM, "tf_submit: out of memory for a task of %zu bytes", size);
+    return 0;
+  }
+  return fail(h, TF_ESTATE, "tf_submit called outside generate, execute, collect and failed");
 }
 
 int tf_submit(tf_handle *h, const void *data, size_t size) {
@@ -178,6 +196,8 @@ int tf__call_generate(tf_handle *h, int *done, uint64_t *generated) {
 int tf__call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
   if (!h->app->collect) return 0;
   tf_task t = {id, 0, 0, size ? data : NULL, size};
+  h->cur_id = id;
+  h->nfollow = 0;
   h->phase = TF_IN_COLLECT;
   h->error = 0;
   int rc = h->app->collect(h, &t, h->app->ctx);
@@ -207,6 +227,8 @@ int tf__call_master_fini(tf_handle *h, int status) {
 int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f) {
   tf__note_failure(s, f->id);
   if (!h->app->failed) return 0;
+  h->cur_id = f->id;
+  h->nfollow = 0;
   h->phase = TF_IN_FAILED;
   h->error = 0;
   int rc = h->app->failed(h, f, h->app->ctx);

@@ -49,6 +49,12 @@ struct tf_handle {
   /* resume: generated ids whose results the journal holds are not queued */
   const tf_idset *skip;
   uint64_t skipped;
+  /* collect, failed: tasks the master submits go into followups (the caller places them), with
+   * ids derived from cur_id and nfollow; followed holds every such id, so that a repeat (a
+   * hash collision) stops the run rather than merge two tasks */
+  tf_queue *followups;
+  uint32_t nfollow;
+  tf_idset followed;
 };
 
 void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,

@@ -15,6 +15,10 @@ uint64_t tf__child_id(uint64_t parent, uint32_t index) {
   return TF_ID_SPAWNED | (mix64(parent ^ mix64(UINT64_C(0x9e3779b97f4a7c15) + index)) >> 1);
 }
 
+uint64_t tf__followup_id(uint64_t parent, uint32_t index) {
+  return TF_ID_SPAWNED | (mix64(~parent ^ mix64(UINT64_C(0xd1b54a32d192ed03) + index)) >> 1);
+}
+
 int tf__check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank) {
   uint64_t want = tf__child_id(parent, index);
   if (id != want) {

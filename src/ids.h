@@ -10,6 +10,11 @@
 /* The id of child number index of task parent. */
 uint64_t tf__child_id(uint64_t parent, uint32_t index);
 
+/* The id of the index-th follow-up task the master submitted in collect (or failed) for task
+ * parent: like a child's, from another series, so the two never meet by construction (only by
+ * a 63-bit hash collision). */
+uint64_t tf__followup_id(uint64_t parent, uint32_t index);
+
 /* A task spawned as child number index of task parent claims the given id
  * (rank: who sent it). It must be that child's id, and no task spawned
  * before may have had it: child ids are 63-bit hashes, so two can collide

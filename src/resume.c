@@ -40,7 +40,10 @@ static int read_record(void *arg, const tf_jrecord *r) {
   }
   rd->s->results++;
   rd->s->resumed++;
-  return tf__call_collect(rd->h, r->id, r->result, r->result_size);
+  size_t before = tf__queue_size(&rd->kids);
+  int crc = tf__call_collect(rd->h, r->id, r->result, r->result_size);
+  rd->s->tasks_spawned += tf__queue_size(&rd->kids) - before; /* its follow-ups, submitted again */
+  return crc;
 }
 
 /* Read the journal back: every result to collect, every unfinished child
@@ -49,7 +52,12 @@ static int read_record(void *arg, const tf_jrecord *r) {
 static int replay(tf_jstate *js, tf_handle *h, tf_queue *q, tf_run_stats *s,
                   const unsigned char *buf, size_t len, tf_jscan *sc) {
   reader rd = {js, h, s, {0}, h->cfg->journal};
+  /* What collect submits again for a journaled result joins the children: queued once the
+   * whole journal is read, unless its own result is in it. */
+  tf_queue *followups = h->followups;
+  h->followups = &rd.kids;
   int rc = tf__journal_parse(buf, len, TF_JOURNAL_MAX_RECORD, read_record, &rd, sc);
+  h->followups = followups;
   if (rc == TF_ENOMEM) tf__log(0, "out of memory reading the journal back");
   tf_rec k;
   uint64_t requeued = 0;

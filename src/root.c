@@ -38,6 +38,7 @@ typedef struct root {
   tf_obs *obs;  /* --stats, --trace, --timeline: or NULL */
   tf_trace *tr; /* the root's events, or NULL */
   tf_progress progress;
+  tf_queue followups; /* what collect or failed just submitted */
 } root;
 
 static int fail_run(root *r, int code) {
@@ -47,12 +48,31 @@ static int fail_run(root *r, int code) {
 
 /* ---- the app's side: the sink of the downstream engine ------------------------------ */
 
+/* The tasks collect or failed submitted go where child i draws from (under static, its share;
+ * a child no longer in the run hands over to the first that is). */
+static int place_followups(root *r, int i) {
+  if (!tf__pool_shared(&r->pool) && (i < 0 || !tf__down_alive(&r->down, i)))
+    for (i = 0; i < r->down.n && !tf__down_alive(&r->down, i); i++)
+      ;
+  if (i < 0 || i >= r->down.n) i = 0;
+  tf_rec t;
+  while (tf__queue_pop(&r->followups, &t)) {
+    if (tf__pool_put(&r->pool, i, &t)) {
+      free(t.data);
+      tf__log(0, "out of memory queueing a task submitted by collect");
+      return TF_ENOMEM;
+    }
+    r->stats->tasks_spawned++;
+  }
+  return 0;
+}
+
 static int sink_result(void *ctx, int i, const tf_entry *e) {
-  (void)i;
   root *r = ctx;
   r->stats->results++;
   int rc = r->js.on ? tf__js_result(&r->js, e->id, e->data, e->size) : 0;
-  return rc ? rc : tf__call_collect(&r->h, e->id, e->data, e->size);
+  if (!rc) rc = tf__call_collect(&r->h, e->id, e->data, e->size);
+  return rc ? rc : place_followups(r, i);
 }
 
 static int sink_spawned(void *ctx, int i, const tf_entry *e) {
@@ -73,13 +93,17 @@ static void sink_drop_spawned(void *ctx) { tf__js_drop_kids(&((root *)ctx)->js);
  * up; then it is given up on, and the run goes on unless --fail-fast. */
 static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text, size_t len) {
   root *r = ctx;
-  return tf__after_failure(&r->h, r->stats, t, tf__layout_child_rank(&r->c.layout, i), status,
-                           text, len);
+  int rc = tf__after_failure(&r->h, r->stats, t, tf__layout_child_rank(&r->c.layout, i), status,
+                             text, len);
+  int prc = rc == 1 ? 0 : place_followups(r, i);
+  return prc ? prc : rc;
 }
 
 static int sink_given_up(void *ctx, const tf_failure *f) {
   root *r = ctx;
-  return tf__given_up(&r->h, r->stats, f);
+  int rc = tf__given_up(&r->h, r->stats, f);
+  int prc = place_followups(r, tf__layout_child_index(&r->c.layout, f->rank));
+  return rc ? rc : prc;
 }
 
 /* ---- generating -------------------------------------------------------------------- */
@@ -290,6 +314,7 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   double t0 = r.now = tf__now();
   tf__handle_init(&r.h, app, cfg, layout->rank, layout->nchildren, -1);
   r.h.queue = tf__pool_input(&r.pool);
+  r.h.followups = &r.followups;
   tf_sink sink = {&r, sink_result, sink_spawned, sink_drop_spawned, sink_failed, sink_given_up};
   int rc = tf__pool_init(&r.pool, layout->nchildren, cfg->schedule == TF_SCHEDULE_STATIC);
   if (!rc)
@@ -313,6 +338,7 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   run_end(&r, init_ok, t0);
   tf__down_destroy(&r.down);
   tf__pool_destroy(&r.pool);
+  tf__queue_destroy(&r.followups);
   tf__handle_free(&r.h);
   tf__comm_destroy(&r.c);
   return r.status;

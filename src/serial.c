@@ -43,6 +43,19 @@ static int queue_children(tf_handle *h, tf_queue *q, tf_jstate *js, tf_idset *sp
   return 0;
 }
 
+/* What collect or failed submitted (in h->followups) joins the queue. */
+static int queue_followups(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
+  tf_rec f;
+  while (tf__queue_pop(h->followups, &f)) {
+    if (tf__queue_push(q, &f)) {
+      free(f.data);
+      return out_of_memory(h);
+    }
+    stats->tasks_spawned++;
+  }
+  return 0;
+}
+
 static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *js,
                        tf_idset *spawned, tf_run_stats *stats) {
   tf_rec r;
@@ -67,20 +80,24 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
     rc = tf__after_failure(h, stats, &r, 0, xrc, why, strlen(why));
     if (rc == 1 && tf__queue_push(q, &r) == 0) return 0;
     free(r.data);
-    return rc == 1 ? out_of_memory(h) : rc;
+    if (rc == 1) return out_of_memory(h);
+    int frc = queue_followups(h, q, stats);
+    return rc ? rc : frc;
   }
   free(r.data);
   if ((rc = queue_children(h, q, js, spawned, stats))) return rc;
   stats->results++;
   if ((rc = tf__js_result(js, r.id, h->result, h->result_len))) return rc;
-  return tf__call_collect(h, r.id, h->result, h->result_len);
+  if ((rc = tf__call_collect(h, r.id, h->result, h->result_len))) return rc;
+  return queue_followups(h, q, stats);
 }
 
 int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
   tf_handle h;
-  tf_queue q = {0};
+  tf_queue q = {0}, followups = {0};
   tf__handle_init(&h, app, cfg, 0, 1, 0);
   h.queue = &q;
+  h.followups = &followups;
   size_t window = 2 * (size_t)cfg->prefetch + 64;
   double t0 = tf__now();
   tf_jstate js;
@@ -171,6 +188,7 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
   stats->w_tasks[0] = stats->results;
   stats->w_busy_ns[0] = busy_ns;
   tf__queue_destroy(&q);
+  tf__queue_destroy(&followups);
   tf__idset_free(&spawned);
   tf__handle_free(&h);
   return rc;

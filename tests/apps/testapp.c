@@ -15,7 +15,7 @@
 #include "taskfarm.h"
 
 typedef struct app_ctx {
-  long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank;
+  long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank, follow_up;
   long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms, exit_id;
   const char *hang_once, *started;
   int fail_init, fail_fini, report_rss, report_fini, report_failed;
@@ -174,10 +174,23 @@ static int master_fini(tf_handle *h, void *vc) {
   return 0;
 }
 
+/* --follow-up N: the master submits N tasks for each root task that ends (in collect, or in
+ * failed when it is given up on); they carry the root's index and a level no tree reaches. */
+#define FOLLOW_LEVEL UINT32_MAX
+static int follow_up(tf_handle *h, const app_ctx *c, uint64_t id) {
+  if (id >= (uint64_t)c->tasks) return 0; /* only after root tasks */
+  hdr t = {id, FOLLOW_LEVEL, sizeof t};
+  for (long long k = 0; k < c->follow_up; k++) {
+    int rc = tf_submit(h, &t, sizeof t);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 /* --report-failed: each task given up on, on stdout, with whether its payload came back whole. */
 static int failed(tf_handle *h, const tf_failure *f, void *vc) {
-  (void)h;
   app_ctx *c = vc;
+  if (follow_up(h, c, f->id)) return 1;
   if (!c->report_failed) return 0;
   hdr t = {f->id, 0, 0};
   if (f->size >= sizeof t) memcpy(&t, f->data, sizeof t);
@@ -189,7 +202,6 @@ static int failed(tf_handle *h, const tf_failure *f, void *vc) {
 }
 
 static int collect(tf_handle *h, const tf_task *r, void *vc) {
-  (void)h;
   app_ctx *c = vc;
   if (r->size != c->result_payload || check(r->data, r->size, r->id ^ 0x5a5a)) {
     fprintf(stderr, "testapp: result of task %" PRIu64 " has wrong size or bytes\n", r->id);
@@ -219,13 +231,13 @@ static int collect(tf_handle *h, const tf_task *r, void *vc) {
   c->seen[j] = r->id + 1;
   c->count++;
   c->digest += mix(r->id);
-  return 0;
+  return follow_up(h, c, r->id);
 }
 
 static int finish(tf_handle *h, void *vc) {
   (void)h;
   app_ctx *c = vc;
-  long long expected = c->tasks * tree_size(c->depth, c->branch);
+  long long expected = c->tasks * tree_size(c->depth, c->branch) + c->tasks * c->follow_up;
   /* With --keep-going the run finishes without a root that always fails. */
   if (c->fail_id >= 0 && c->fail_id < c->tasks) expected -= tree_size(c->depth, c->branch);
   /* So is a root that crashes or hangs wherever it runs. */
@@ -284,6 +296,7 @@ int main(int argc, char **argv) {
       {"report-rss", TF_OPT_FLAG, &c.report_rss, NULL, "print each rank's peak memory at the end", 0, 0},
       {"report-fini", TF_OPT_FLAG, &c.report_fini, NULL, "master_fini prints the status and what was collected", 0, 0},
       {"report-failed", TF_OPT_FLAG, &c.report_failed, NULL, "failed prints each task given up on", 0, 0},
+      {"follow-up", TF_OPT_INT, &c.follow_up, "N", "collect (or failed) submits N tasks after each root task", 0, 1000},
       TF_OPTIONS_END,
   };
   tf_app app = {

@@ -78,6 +78,26 @@ static void test_idset_child_check_refuses_a_wrong_id_and_a_collision(void) {
   tf__idset_free(&seen);
 }
 
+/* Follow-up ids (tasks the master submits in collect): spawned ids of their own series, the
+ * same for the same parent and index, and none met among 10^5 parents' children and
+ * follow-ups. */
+static void test_idset_followup_ids_are_their_own_series(void) {
+  tf_idset all = {0};
+  int repeats = 0;
+  for (uint64_t p = 0; p < 20000; p++)
+    for (uint32_t i = 0; i < 5; i++) {
+      uint64_t f = tf__followup_id(p, i);
+      CU_ASSERT((f & TF_ID_SPAWNED) != 0);
+      CU_ASSERT_EQUAL(f, tf__followup_id(p, i));
+      repeats += tf__idset_add(&all, f) != 1;
+      repeats += tf__idset_add(&all, tf__child_id(p, i)) != 1;
+    }
+  CU_ASSERT_EQUAL(repeats, 0);
+  CU_ASSERT_EQUAL(all.count, 200000);
+  CU_ASSERT_NOT_EQUAL(tf__followup_id(7, 0), tf__child_id(7, 0));
+  tf__idset_free(&all);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_idset_empty_has_nothing),
@@ -85,6 +105,7 @@ int main(void) {
       TF_UNIT_TEST(test_idset_keeps_zero_and_all_ones),
       TF_UNIT_TEST(test_idset_holds_many_ids_through_growth),
       TF_UNIT_TEST(test_idset_child_check_refuses_a_wrong_id_and_a_collision),
+      TF_UNIT_TEST(test_idset_followup_ids_are_their_own_series),
       TF_UNIT_END,
   };
   return tf_unit_run("idset", tests);
