@@ -300,6 +300,17 @@ typedef struct tf_app {
   const char *operands;
   int min_operands, max_operands;
   unsigned operand_flags;
+
+  /* Non-zero: collect sees the results of generate's tasks in id order (the order they were
+   * submitted in), as Executor.map returns them: a result that comes early waits on the master
+   * for its turn, and a task given up on passes its turn (failed sees it). The master does not
+   * generate more than 2 x workers x --prefetch + 64 ids past the result whose turn it is, so
+   * at most that many results wait (lower --prefetch to hold fewer; --schedule static makes all
+   * its tasks first and is not bounded so). Children's and follow-ups' results come as they
+   * arrive, between these. On --resume the journal's results also come in id order; after a
+   * stop, the results still waiting are collected in id order, gaps and all, before
+   * master_fini. */
+  int collect_in_order;
 } tf_app;
 #define TF_OPERANDS_ANY (-1)
 

@@ -21,6 +21,7 @@ void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int 
 
 void tf__handle_free(tf_handle *h) {
   tf__wbuf_free(&h->spawns);
+  tf__order_free(&h->order);
   tf__idset_free(&h->followed);
   free(h->result);
   h->result = NULL;
@@ -193,8 +194,48 @@ int tf__call_generate(tf_handle *h, int *done, uint64_t *generated) {
   return 0;
 }
 
+static int collect_now(tf_handle *h, uint64_t id, const void *data, size_t size);
+
+static int in_order(const tf_handle *h, uint64_t id) {
+  return h->app->collect_in_order && !(id & TF_ID_SPAWNED);
+}
+
+/* Collect the waiting results whose turn has come (all = 1: every one, in id order). */
+static int release(tf_handle *h, int all) {
+  tf_held x;
+  int rc = 0;
+  while (!rc && (all ? tf__order_pop_any(&h->order, &x) : tf__order_pop(&h->order, &x))) {
+    if (!x.gone) rc = collect_now(h, x.id, x.data, x.size);
+    free(x.data);
+  }
+  return rc;
+}
+
+static int order_failed(uint64_t id, int rc) {
+  tf__log(0, "%s task %llu's result in order (collect_in_order)",
+          rc == TF_ENOMEM ? "out of memory keeping" : "internal error: a second turn for",
+          (unsigned long long)id);
+  return rc == TF_ENOMEM ? TF_ENOMEM : TF_EAPP;
+}
+
 int tf__call_collect(tf_handle *h, uint64_t id, const void *data, size_t size) {
   if (!h->app->collect) return 0;
+  if (!in_order(h, id)) return collect_now(h, id, data, size);
+  int rc = tf__order_put(&h->order, id, data, size);
+  if (rc < 0) return order_failed(id, rc);
+  if (rc == 1 && (rc = collect_now(h, id, data, size))) return rc;
+  return release(h, 0);
+}
+
+int tf__collect_rest(tf_handle *h) { return h->app->collect_in_order ? release(h, 1) : 0; }
+
+int tf__order_may_generate(const tf_handle *h, uint64_t id) {
+  if (!h->app->collect_in_order || h->cfg->schedule == TF_SCHEDULE_STATIC) return 1;
+  uint64_t window = 2 * (uint64_t)(h->nworkers > 0 ? h->nworkers : 1) * (uint64_t)h->cfg->prefetch + 64;
+  return tf__order_room(&h->order, id, window);
+}
+
+static int collect_now(tf_handle *h, uint64_t id, const void *data, size_t size) {
   tf_task t = {id, 0, 0, size ? data : NULL, size};
   h->cur_id = id;
   h->nfollow = 0;
@@ -224,8 +265,7 @@ int tf__call_master_fini(tf_handle *h, int status) {
   return tf__call_hook(h, h->app->master_fini, "master_fini");
 }
 
-int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f) {
-  tf__note_failure(s, f->id);
+static int call_failed(tf_handle *h, const tf_failure *f) {
   if (!h->app->failed) return 0;
   h->cur_id = f->id;
   h->nfollow = 0;
@@ -237,6 +277,14 @@ int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f) {
   tf__log(0, "failed (the app's hook) failed for task %llu (%s)", (unsigned long long)f->id,
           h->error ? h->errmsg : "it returned non-zero");
   return TF_EAPP;
+}
+
+int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f) {
+  tf__note_failure(s, f->id);
+  int rc = call_failed(h, f);
+  if (rc || !in_order(h, f->id) || !h->app->collect) return rc;
+  if ((rc = tf__order_gone(&h->order, f->id)) < 0) return order_failed(f->id, rc);
+  return release(h, 0);
 }
 
 int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int status,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "idset.h"
+#include "order.h"
 #include "queue.h"
 #include "stats.h"
 #include "taskfarm.h"
@@ -55,6 +56,8 @@ struct tf_handle {
   tf_queue *followups;
   uint32_t nfollow;
   tf_idset followed;
+  /* app->collect_in_order: generate's results waiting for their turn */
+  tf_order order;
 };
 
 void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
@@ -70,9 +73,18 @@ int tf__handle_begin_execute(tf_handle *h, uint64_t id);
 int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int status,
                       const char *why, size_t why_len);
 
-/* Task f->id is given up on for good: count it and call the app's failed, if any. 0, or TF_EAPP
- * when failed did not return 0. */
+/* Task f->id is given up on for good: count it and call the app's failed, if any (and with
+ * collect_in_order, pass its turn). 0, or TF_EAPP when failed did not return 0. */
 int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f);
+
+/* With collect_in_order, at the end of a run: collect every result still waiting for a turn
+ * that will not come (the run was cut short), in id order. 0 or TF_EAPP. */
+int tf__collect_rest(tf_handle *h);
+
+/* With collect_in_order, may generate's task with id be generated now? Not past the results
+ * collect waits for by more than about two requests of every worker (2 x workers x --prefetch
+ * + 64 ids): so at most that many results wait. Always under static (it generates all first). */
+int tf__order_may_generate(const tf_handle *h, uint64_t id);
 
 /* For a callback's return value: ": <description>" when it is a TF_E* code
  * (an app passing on what tf_submit returned), else "". */

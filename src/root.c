@@ -129,7 +129,7 @@ static int refill(root *r) {
   uint64_t byte_limit = is_static ? UINT64_MAX : r->cfg->max_in_flight;
   tf_queue *q = tf__pool_input(&r->pool);
   while (!r->gen_done && tf__queue_size(q) < limit &&
-         q->bytes + r->down.ledger.bytes < byte_limit) {
+         q->bytes + r->down.ledger.bytes < byte_limit && tf__order_may_generate(&r->h, r->h.next_id)) {
     size_t before = tf__queue_size(q);
     double t = r->tr ? tf__now() : 0;
     int rc = tf__call_generate(&r->h, &r->gen_done, &r->stats->tasks_generated);
@@ -283,6 +283,7 @@ static void run_end(root *r, int init_ok, double t0) {
   int rc = tf__js_close(&r->js);
   if (rc) fail_run(r, rc);
   double t = r->tr ? tf__now() : 0;
+  if ((rc = tf__collect_rest(&r->h))) fail_run(r, rc); /* a run cut short: what waits in order */
   if (!r->status && (rc = tf__call_finish(&r->h))) fail_run(r, rc);
   if (r->tr) tf__trace_add(r->tr, TF_EV_FINISH, 0, 0, t, tf__now());
   if (!r->status && s->failed) r->status = TF_EAPP; /* --keep-going: finished, but not whole */

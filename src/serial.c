@@ -134,7 +134,7 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
       rc = TF_ESTOPPED;
       break;
     }
-    while (!rc && !done && tf__queue_size(&q) < window) {
+    while (!rc && !done && tf__queue_size(&q) < window && tf__order_may_generate(&h, h.next_id)) {
       size_t before = tf__queue_size(&q);
       rc = tf__call_generate(&h, &done, &stats->tasks_generated);
       if (tf__queue_size(&q) == before) break;
@@ -173,6 +173,8 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
   if (!rc) rc = frc;
   int jrc = tf__js_close(&js); /* what finished is safe before finish runs */
   if (!rc) rc = jrc;
+  int crc = tf__collect_rest(&h); /* a run cut short: what waits in order */
+  if (!rc) rc = crc;
   if (!rc) rc = tf__call_finish(&h);
   if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
   if (master_ok && (frc = tf__call_master_fini(&h, rc)) && !rc) rc = frc;

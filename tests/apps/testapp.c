@@ -18,7 +18,10 @@ typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank, follow_up;
   long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms, exit_id;
   const char *hang_once, *started;
-  int fail_init, fail_fini, report_rss, report_fini, report_failed;
+  int fail_init, fail_fini, report_rss, report_fini, report_failed, in_order;
+  long long last_root; /* --in-order: the last root task collected */
+  long long max_ahead; /* --in-order: most ids generate went past the next root to collect */
+  uint64_t roots_skipped; /* --in-order: roots passed over (given up on) */
   uint64_t payload, result_payload, child_payload;
   long long next;
   /* master bookkeeping: an open-addressing set of collected ids */
@@ -71,6 +74,7 @@ static int generate(tf_handle *h, void *vc) {
     if (f) fclose(f);
   }
   if (c->next >= c->tasks) return TF_GEN_DONE;
+  if (c->in_order && c->next - (c->last_root + 1) > c->max_ahead) c->max_ahead = c->next - (c->last_root + 1);
   hdr t = {(uint64_t)c->next, 0, (uint32_t)c->payload};
   size_t n = c->payload;
   fill(c->buf, n, &t, (uint64_t)c->next);
@@ -203,6 +207,15 @@ static int failed(tf_handle *h, const tf_failure *f, void *vc) {
 
 static int collect(tf_handle *h, const tf_task *r, void *vc) {
   app_ctx *c = vc;
+  /* --in-order: root tasks' results in id order, one after another but for those given up on */
+  if (c->in_order && r->id < (uint64_t)c->tasks) {
+    if ((long long)r->id <= c->last_root) {
+      fprintf(stderr, "testapp: root %" PRIu64 " collected after root %lld\n", r->id, c->last_root);
+      return 1;
+    }
+    c->roots_skipped += r->id - (uint64_t)(c->last_root + 1);
+    c->last_root = (long long)r->id;
+  }
   if (r->size != c->result_payload || check(r->data, r->size, r->id ^ 0x5a5a)) {
     fprintf(stderr, "testapp: result of task %" PRIu64 " has wrong size or bytes\n", r->id);
     return 1;
@@ -246,6 +259,9 @@ static int finish(tf_handle *h, void *vc) {
   if (c->on_rank < 0 && !c->hang_once && c->hang_id >= 0 && c->hang_id < c->tasks)
     expected -= tree_size(c->depth, c->branch);
   printf("results %zu expected %lld digest %016" PRIx64 "\n", c->count, expected, c->digest);
+  if (c->in_order)
+    printf("roots in order: last %lld, %" PRIu64 " passed over, generated at most %lld ahead\n",
+           c->last_root, c->roots_skipped + (uint64_t)(c->tasks - 1 - c->last_root), c->max_ahead);
   if ((long long)c->count != expected) {
     fprintf(stderr, "testapp: %zu results, expected %lld\n", c->count, expected);
     return 1;
@@ -255,6 +271,7 @@ static int finish(tf_handle *h, void *vc) {
 
 int main(int argc, char **argv) {
   app_ctx c = {.tasks = 100,
+               .last_root = -1,
                .fail_id = -1,
                .fail_once = -1,
                .fail_rank = -1,
@@ -297,6 +314,7 @@ int main(int argc, char **argv) {
       {"report-fini", TF_OPT_FLAG, &c.report_fini, NULL, "master_fini prints the status and what was collected", 0, 0},
       {"report-failed", TF_OPT_FLAG, &c.report_failed, NULL, "failed prints each task given up on", 0, 0},
       {"follow-up", TF_OPT_INT, &c.follow_up, "N", "collect (or failed) submits N tasks after each root task", 0, 1000},
+      {"in-order", TF_OPT_FLAG, &c.in_order, NULL, "collect_in_order: root results in id order (checked)", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
@@ -321,6 +339,7 @@ int main(int argc, char **argv) {
     c.buf = malloc(c.payload ? c.payload : 1);
     if (!c.buf) return 1;
   }
+  app.collect_in_order = c.in_order;
   int rc = tf_main(argc, argv, &app);
   free(c.buf);
   free(c.seen);
