@@ -100,6 +100,9 @@ typedef struct tf_failure {
                           returned N", or what happened to the workers */
   const void *data;    /* the task's payload (NULL when the run that hung still holds it) */
   size_t size;
+  const void *result;  /* what the last run gave with tf_result before it failed (apps/cmdfarm:
+                          the failed command's output); NULL when nothing, or no run ended */
+  size_t result_size;
 } tf_failure;
 
 /* The context handle passed to every callback. It carries the operations

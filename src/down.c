@@ -211,7 +211,7 @@ static int on_result(tf_down *d, int i, const tf_entry *e) {
 
 /* A failed run: the sink decides whether the task runs again (on another
  * child when there is one). */
-static int on_fail(tf_down *d, int i, const tf_entry *e) {
+static int on_fail(tf_down *d, int i, const tf_entry *e, const tf_entry *out) {
   tf_rec r;
   int rc = take_from_ledger(d, i, e, &r), dropped;
   if (rc) return rc;
@@ -220,7 +220,7 @@ static int on_fail(tf_down *d, int i, const tf_entry *e) {
     free(r.data);
     return 0;
   }
-  rc = d->sink.failed(d->sink.ctx, i, &r, e->prio, (const char *)e->data, e->size);
+  rc = d->sink.failed(d->sink.ctx, i, &r, e->prio, (const char *)e->data, e->size, out);
   if (rc == 1) {
     r.avoid = i;
     if (tf__pool_put(d->pool, i, &r) == 0) return 0;
@@ -258,18 +258,36 @@ static int take_request(tf_down *d, int i, uint32_t aux) {
 
 static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
   size_t pos = 0;
-  tf_entry e;
+  tf_entry e, out;
   int charged = 0; /* results, failures or children: it counts against i's share */
+  int has_out = 0; /* out: the output of the failed run whose FAIL comes next */
   uint64_t results = 0, result_bytes = 0;
   while (tf__wire_next(f, &pos, &e)) {
+    if (has_out && (e.type != TF_ENT_FAIL || e.id != out.id)) {
+      tf__log(0, "rank %d sent the output of failed task %llu without its failure",
+              tf__down_rank(d, i), (unsigned long long)out.id);
+      return tf__down_fail(d, TF_EPROTO);
+    }
+    if (e.type == TF_ENT_FAILOUT) {
+      out = e;
+      has_out = 1;
+      charged = 1;
+      continue;
+    }
     int rc = e.type == TF_ENT_SPAWN    ? on_spawn(d, i, &e)
              : e.type == TF_ENT_RESULT ? on_result(d, i, &e)
              : e.type == TF_ENT_STATS  ? on_stats(d, &e)
-                                       : on_fail(d, i, &e);
+                                       : on_fail(d, i, &e, has_out ? &out : NULL);
+    has_out = 0;
     if (rc) return rc;
     charged |= e.type != TF_ENT_STATS;
     results += e.type == TF_ENT_RESULT;
     result_bytes += e.type == TF_ENT_RESULT ? e.size : 0;
+  }
+  if (has_out) {
+    tf__log(0, "rank %d sent the output of failed task %llu without its failure",
+            tf__down_rank(d, i), (unsigned long long)out.id);
+    return tf__down_fail(d, TF_EPROTO);
   }
   tf__policy_observe_result_bytes(&d->policy, results, result_bytes);
   if (charged) d->c[i].owed += TF_WIRE_HEADER_SIZE + f->body_len; /* handed back after the free */

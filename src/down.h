@@ -38,9 +38,10 @@ typedef struct tf_sink {
    * forget them. */
   void (*drop_spawned)(void *ctx);
   /* A run of task r failed on child i (status: what execute returned; text:
-   * why). Returns 1 when it is to run again (r->attempt raised), 0 when it is
-   * given up on, or < 0. */
-  int (*failed)(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len);
+   * why; out: what it gave with tf_result, NULL when nothing). Returns 1 when
+   * it is to run again (r->attempt raised), 0 when it is given up on, or < 0. */
+  int (*failed)(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len,
+                const tf_entry *out);
   /* Task f->id is given up on without a failed run: the children running it
    * were lost, or it hangs. 0 or < 0. NULL: the failure is only counted. */
   int (*given_up)(void *ctx, const tf_failure *f);

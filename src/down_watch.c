@@ -100,7 +100,7 @@ static int lose(tf_down *d, int i, const char *why) {
       snprintf(why, sizeof why, "it was running on %u workers that were lost", r.attempt);
       tf__log(d->layout->rank, "task %llu was running on %u workers that were lost; giving up on it",
               (unsigned long long)r.id, r.attempt);
-      tf_failure f = {r.id, r.attempt, 0, tf__down_rank(d, i), 1, why, r.data, r.size};
+      tf_failure f = {r.id, r.attempt, 0, tf__down_rank(d, i), 1, why, r.data, r.size, NULL, 0};
       int rc = given_up(d, &f);
       free(r.data);
       if (rc || d->cfg->fail_fast) tf__down_fail(d, rc ? rc : TF_EAPP);
@@ -174,7 +174,8 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
           (unsigned long long)id, why + 3); /* "has run ..." */
   const tf_rec *t = tf__ledger_head(&d->ledger, a);
   int held = t && t->id == id;
-  tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, held ? t->data : NULL, held ? t->size : 0};
+  tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, held ? t->data : NULL, held ? t->size : 0,
+                  NULL, 0};
   int failed = given_up(d, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
   int rc = make_stuck(d, a);

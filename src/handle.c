@@ -288,7 +288,7 @@ int tf__given_up(tf_handle *h, tf_run_stats *s, const tf_failure *f) {
 }
 
 int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int status,
-                      const char *text, size_t text_len) {
+                      const char *text, size_t text_len, const void *out, size_t out_len) {
   const tf_config *cfg = h->cfg;
   char why[4 * TF_WIRE_MAX_MESSAGE + 4]; /* every byte may become \xNN */
   tf__printable(text, text_len, why, sizeof why);
@@ -304,7 +304,8 @@ int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int st
   }
   tf__log(0, "task %llu failed%s after %u attempt%s: %.*s; giving up on it",
           (unsigned long long)r->id, where, r->attempt + 1, r->attempt ? "s" : "", why_len, why);
-  tf_failure f = {r->id, r->attempt + 1, status, rank, 0, why, r->data, r->size};
+  tf_failure f = {r->id, r->attempt + 1, status, rank, 0, why, r->data, r->size,
+                  out_len ? out : NULL, out_len};
   int rc = tf__given_up(h, s, &f);
   return rc ? rc : cfg->fail_fast ? TF_EAPP : 0;
 }

@@ -71,7 +71,7 @@ int tf__handle_begin_execute(tf_handle *h, uint64_t id);
  * again (r->attempt raised; the caller queues it), 0 when it is given up on (the app's failed
  * has seen it), TF_EAPP when it is given up on under --fail-fast or failed did not return 0. */
 int tf__after_failure(tf_handle *h, tf_run_stats *s, tf_rec *r, int rank, int status,
-                      const char *why, size_t why_len);
+                      const char *why, size_t why_len, const void *out, size_t out_len);
 
 /* Task f->id is given up on for good: count it and call the app's failed, if any (and with
  * collect_in_order, pass its turn). 0, or TF_EAPP when failed did not return 0. */

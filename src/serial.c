@@ -77,7 +77,7 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
     else
       snprintf(why, sizeof why, "execute returned %d%s", xrc, tf__rc_hint(xrc));
     /* Its children are dropped with it. */
-    rc = tf__after_failure(h, stats, &r, 0, xrc, why, strlen(why));
+    rc = tf__after_failure(h, stats, &r, 0, xrc, why, strlen(why), h->result, h->result_len);
     if (rc == 1 && tf__queue_push(q, &r) == 0) return 0;
     free(r.data);
     if (rc == 1) return out_of_memory(h);

@@ -281,7 +281,8 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
     u->failed++;
     u->out.len = u->mark_len; /* children of a failed task never existed */
     u->out.count = u->mark_count;
-    rc = tf__wire_add(&u->out, TF_ENT_FAIL, e->id, status, text, strlen(text));
+    rc = len ? tf__wire_add(&u->out, TF_ENT_FAILOUT, e->id, 0, result, len) : 0;
+    if (!rc) rc = tf__wire_add(&u->out, TF_ENT_FAIL, e->id, status, text, strlen(text));
   }
   if (e->attempt) u->out_urgent = 1; /* see lose() in down.c */
   u->out_charged = 1;

@@ -163,7 +163,8 @@ const char *tf__wire_kind_name(unsigned kind) {
 static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
     [TF_MSG_RESULTS] =
-        (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS),
+        (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS) |
+        (1u << TF_ENT_FAILOUT),
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,

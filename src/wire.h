@@ -52,6 +52,7 @@ enum tf_entry_type {
   TF_ENT_OBS = 7,    /* observability counters of a worker: TF_WIRE_OBS_SIZE bytes (BYE) */
   TF_ENT_EVENTS = 8, /* trace events: a whole number of TF_WIRE_EVENT_SIZE records (BYE) */
   TF_ENT_CREDIT = 9, /* bytes of the worker's results the master is done with: in id; no data */
+  TF_ENT_FAILOUT = 10, /* what a failed run gave with tf_result: id, payload; its FAIL follows */
   TF_ENT_TYPE_COUNT
 };
 

@@ -47,7 +47,7 @@ typedef struct cmd_task {
 } cmd_task;
 
 /* A result: this header, then the first out_kept bytes of stdout, then err_kept of stderr.
- * Only commands that succeeded send one (a failed task has no result). */
+ * A failed run sends one too: the library hands it to the master's failed. */
 typedef struct cmd_result {
   uint64_t line;
   double seconds;                /* from start to exit */
@@ -58,9 +58,10 @@ typedef struct cmd_result {
   char node[NODE_MAX];
 } cmd_result;
 
-/* What the master knows of a command: nothing yet, its output waiting for its turn, printed,
- * or failed for good (the library's failed hook). */
-enum { R_NONE, R_SPOOLED, R_DONE, R_FAILED };
+/* What the master knows of a command: nothing yet, its output waiting for its turn, or its
+ * output printed (or none to print). A command that failed for good (the library's failed hook)
+ * has failed set; its output, when its last run sent some, goes out at its turn like any. */
+enum { R_NONE, R_SPOOLED, R_DONE };
 typedef struct rec {
   double seconds;
   uint64_t spool_off; /* where its output waits, when it came before its turn */
@@ -68,7 +69,8 @@ typedef struct rec {
   uint32_t out_kept, err_kept;
   int32_t node; /* index in the node table */
   int state;
-  int status; /* R_FAILED: the verdict's code (exit status, 128 + signal, 124 timeout, ...) */
+  int failed; /* failed for good */
+  int status; /* then: the verdict's code (exit status, 128 + signal, 124 timeout, ...) */
 } rec;
 
 typedef struct cmdfarm {
@@ -390,7 +392,7 @@ static int spool_io(int fd, char *p, size_t n, uint64_t off, int writing) {
 static int advance(cmdfarm *c, int all) {
   for (; c->cursor < c->ncmds; c->cursor++) {
     rec *r = &c->recs[c->cursor];
-    if (r->state == R_FAILED || (r->state == R_NONE && all)) continue;
+    if (r->state == R_DONE || (r->state == R_NONE && all)) continue; /* nothing to print */
     if (r->state != R_SPOOLED) break;
     size_t n = (size_t)r->out_kept + r->err_kept;
     char *buf = malloc(n ? n : 1);
@@ -429,35 +431,42 @@ static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
   return 0;
 }
 
-static int collect(tf_handle *h, const tf_task *result, void *vctx) {
-  cmdfarm *c = vctx;
-  cmd_result x;
-  (void)h;
-  if (result->size < sizeof x || result->id >= c->ncmds) return -1;
-  memcpy(&x, result->data, sizeof x);
-  if (x.line != c->cmds[result->id].line ||
-      result->size != sizeof x + (size_t)x.out_kept + x.err_kept)
-    return -1;
-  x.node[NODE_MAX - 1] = '\0';
-  rec *r = &c->recs[result->id];
-  *r = (rec){x.seconds, 0, x.out_bytes, x.err_bytes, x.out_kept, x.err_kept, 0, R_DONE, 0};
-  if ((r->node = intern_node(c, x.node)) < 0) return -1;
-  if (c->outdir) return 0;
-  const char *out = (const char *)result->data + sizeof x;
-  if (result->id != c->cursor) return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
-  if (print_output(c, result->id, out, out + x.out_kept)) return -1;
+/* Command id ended, with the result its (last) run sent (size bytes, or none): noted, and its
+ * output printed if it is its turn (then that of the commands after it that waited), else
+ * spooled until then. */
+static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int failed, int status) {
+  if (id >= c->ncmds) return -1;
+  rec *r = &c->recs[id];
+  *r = (rec){.node = -1, .state = R_DONE, .failed = failed, .status = status};
+  if (size) {
+    cmd_result x;
+    if (size < sizeof x) return -1;
+    memcpy(&x, data, sizeof x);
+    if (x.line != c->cmds[id].line || size != sizeof x + (size_t)x.out_kept + x.err_kept)
+      return -1;
+    x.node[NODE_MAX - 1] = '\0';
+    *r = (rec){x.seconds, 0, x.out_bytes, x.err_bytes, x.out_kept, x.err_kept, 0, R_DONE,
+               failed, status};
+    if ((r->node = intern_node(c, x.node)) < 0) return -1;
+    const char *out = (const char *)data + sizeof x;
+    if (!c->outdir && id != c->cursor) return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
+    if (!c->outdir && print_output(c, id, out, out + x.out_kept)) return -1;
+  }
+  if (c->outdir || id != c->cursor) return 0;
   c->cursor++;
   return advance(c, 0);
 }
 
-/* A command failed for good: noted with its code, and the output of the commands after it that
- * waits for its turn goes out now. */
+static int collect(tf_handle *h, const tf_task *result, void *vctx) {
+  (void)h;
+  return ended(vctx, result->id, result->data, result->size, 0, 0);
+}
+
+/* A command failed for good: noted with its code and, when its last run ended, its output,
+ * printed in its turn as the others' (no run ended when its workers were lost). */
 static int failed(tf_handle *h, const tf_failure *f, void *vctx) {
   (void)h;
-  cmdfarm *c = vctx;
-  if (f->id >= c->ncmds) return -1;
-  c->recs[f->id] = (rec){.node = -1, .state = R_FAILED, .status = f->status};
-  return c->outdir || f->id != c->cursor ? 0 : advance(c, 0);
+  return ended(vctx, f->id, f->result, f->result_size, 1, f->status);
 }
 
 /* A command for a TSV field: tabs, newlines and backslashes escaped. */
@@ -484,12 +493,13 @@ static int write_summary(const cmdfarm *c, const char *missing) {
   for (uint64_t i = 0; i < c->ncmds; i++) {
     const rec *r = c->recs ? &c->recs[i] : NULL;
     fprintf(f, "%llu\t", (unsigned long long)c->cmds[i].line);
-    if (r && (r->state == R_SPOOLED || r->state == R_DONE))
-      fprintf(f, "ok\t0\t%.3f\t%s\t", r->seconds, c->nodes[r->node]);
-    else if (r && r->state == R_FAILED)
+    if (!r || r->state == R_NONE)
+      fprintf(f, "%s\t-\t-\t-\t", missing);
+    else if (r->node < 0) /* failed without a run that ended */
       fprintf(f, "failed\t%d\t-\t-\t", r->status);
     else
-      fprintf(f, "%s\t-\t-\t-\t", missing);
+      fprintf(f, "%s\t%d\t%.3f\t%s\t", r->failed ? "failed" : "ok", r->status, r->seconds,
+              c->nodes[r->node]);
     tsv_text(f, c->text + c->cmds[i].off, c->cmds[i].len);
     fputc('\n', f);
   }
@@ -510,11 +520,10 @@ static void list_lines(const cmdfarm *c, int (*pick)(const rec *)) {
     fprintf(stderr, " ... (%llu more%s)", (unsigned long long)(all - shown),
             c->summary ? ", all in --summary" : "");
 }
-static int pick_failed(const rec *r) { return r->state == R_FAILED; }
+static int pick_failed(const rec *r) { return r->failed; }
 static int pick_missing(const rec *r) { return r->state == R_NONE; }
 static int pick_cut(const rec *r) {
-  return (r->state == R_SPOOLED || r->state == R_DONE) &&
-         (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
+  return r->state != R_NONE && (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
 }
 
 /* The end of a run, however it ended (master_fini: after finish, or after a stop signal,
@@ -534,7 +543,7 @@ static int master_fini(tf_handle *h, void *vctx) {
   fflush(stdout);
   uint64_t ok = 0, bad = 0, cut = 0;
   for (uint64_t i = 0; i < c->ncmds; i++) {
-    ok += c->recs[i].state == R_SPOOLED || c->recs[i].state == R_DONE;
+    ok += c->recs[i].state != R_NONE && !c->recs[i].failed;
     bad += pick_failed(&c->recs[i]);
     cut += pick_cut(&c->recs[i]);
   }
@@ -885,8 +894,9 @@ static int close_outputs(const cmdfarm *c, uint64_t line, stream s[2], char tmp[
   return bad ? -1 : 0;
 }
 
-/* A failed run, told by the worker (a failed task sends the master no result): what happened,
- * and in the default mode the output, prefixed, in one write so that ranks do not interleave. */
+/* A failed run, told by the worker: what happened, in one write so that ranks do not interleave.
+ * The output of the last run goes to the master with the failure (printed in its turn there);
+ * that of a run to be tried again (retries left) is printed here, prefixed, after the message. */
 static void tell_failure(const cmdfarm *c, const char *command, uint64_t line, tf_id id, int rank,
                          unsigned attempt, int retries, const char *why, double seconds,
                          const stream s[2]) {
@@ -903,7 +913,7 @@ static void tell_failure(const cmdfarm *c, const char *command, uint64_t line, t
   if (c->outdir)
     fprintf(f, ME ": line %llu: its output is in %s/%llu.out and .err\n", (unsigned long long)line,
             c->outdir, (unsigned long long)line);
-  else
+  else if ((int)attempt < retries)
     for (int i = 0; i < 2; i++)
       emit(f, line, s[i].buf ? s[i].buf : "", s[i].kept, s[i].total);
   if (f == stderr) return;
@@ -962,11 +972,10 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
     code = WEXITSTATUS(o.status), snprintf(why, sizeof why, "exit status %d", code);
 
   int rc = 0;
-  if (code) {
+  if (code)
     tell_failure(c, command, t.line, task->id, rank, task->attempt, tf_get_config(h)->retries, why,
                  o.seconds, s);
-    rc = code;
-  } else {
+  { /* the result, also of a failed run (the master's failed gets it) */
     cmd_result r;
     memset(&r, 0, sizeof r);
     r.line = t.line;
@@ -988,6 +997,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
       free(buf);
     }
   }
+  if (code) rc = code; /* "execute returned N" in the library's message */
   free(s[0].buf), free(s[1].buf);
   free(command);
   return rc;

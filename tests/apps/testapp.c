@@ -98,7 +98,12 @@ static int execute(tf_handle *h, const tf_task *task, void *vc) {
     fprintf(stderr, "testapp: task %" PRIu64 ": payload corrupted\n", task->id);
     return 1;
   }
-  if (c->fail_id >= 0 && task->id == (uint64_t)c->fail_id) return 7;
+  if (c->fail_id >= 0 && task->id == (uint64_t)c->fail_id) {
+    char out[32]; /* what it had written before it failed: the master's failed sees it */
+    snprintf(out, sizeof out, "partial %" PRIu64, task->id);
+    tf_result(h, out, strlen(out));
+    return 7;
+  }
   if (c->fail_once >= 0 && task->id == (uint64_t)c->fail_once && task->attempt == 0) return 8;
   if (c->fail_rank >= 0 && tf_rank(h) == c->fail_rank) return 9;
   if (c->exit_id >= 0 && task->id == (uint64_t)c->exit_id) exit(3); /* a task must not, but may */
@@ -199,9 +204,10 @@ static int failed(tf_handle *h, const tf_failure *f, void *vc) {
   hdr t = {f->id, 0, 0};
   if (f->size >= sizeof t) memcpy(&t, f->data, sizeof t);
   const char *payload = !f->data ? "none" : t.level == 0 && check(f->data, f->size, t.index) ? "damaged" : "intact";
-  printf("failed: task %" PRIu64 ", %u attempt%s, status %d, lost %d, payload %s (%zu bytes): %s\n",
+  printf("failed: task %" PRIu64 ", %u attempt%s, status %d, lost %d, payload %s (%zu bytes), "
+         "output '%.*s': %s\n",
          f->id, f->attempts, f->attempts == 1 ? "" : "s", f->status, f->lost, payload, f->size,
-         f->message);
+         (int)f->result_size, f->result ? (const char *)f->result : "", f->message);
   return 0;
 }
 

@@ -99,7 +99,11 @@ EOF
 expect_status 1 "--retries 1" mpi 3 "$CMDFARM" "$TMP/cmds3" --retries 1 --summary "$TMP/sum"
 expect_text "$TMP/err" "2 commands: 1 succeeded, 1 failed: line 2" "the flaky one succeeded"
 expect_text "$TMP/err" "line 1 (task 0) failed on rank" "its first run failed"
-expect_text "$TMP/err" "[line 2] attempt 1" "the second run of line 2"
+# the output of a run tried again goes with its failure message; that of the last run, failed
+# for good, is printed by the master in its turn, on stdout
+expect_text "$TMP/err" "[line 2] attempt 0" "the first run of line 2"
+expect_text "$TMP/out" "[line 2] attempt 1" "the second run of line 2"
+grep -qx "\[line 2\] attempt 1" "$TMP/err" && fail "the last run's output went to stderr"
 [ "$(cut -f1,2 "$TMP/sum" | tr '\t\n' ': ')" = "line:status 1:ok 2:failed " ] || fail "table"
 pass "--retries runs a flaky command again"
 

@@ -59,7 +59,7 @@ expect_status 0 "poison task: mpirun" timeout -k 5 120 "$MPIRUN" --enable-recove
   --worker-timeout 1 --status-file "$TMP/status" --report-failed
 [ "$(cat "$TMP/status")" = 1 ] || { cat "$TMP/err" >&2; fail "poison task: status $(cat "$TMP/status")"; }
 expect_text "$TMP/err" "task 42 was running on 2 workers that were lost; giving up on it" "given up"
-expect_text "$TMP/out" "failed: task 42, 2 attempts, status 0, lost 1, payload intact (16 bytes): it was running on 2 workers that were lost" \
+expect_text "$TMP/out" "failed: task 42, 2 attempts, status 0, lost 1, payload intact (16 bytes), output '': it was running on 2 workers that were lost" \
   "the failed hook hears of it"
 expect_text "$TMP/err" "1 task failed for good: 42" "summary names it"
 expect_text "$TMP/out" "results 299 expected 299" "every other result"
@@ -121,7 +121,7 @@ expect_status 1 "a task that always hangs" mpi 4 "$TESTAPP" --tasks 300 --sleep-
 [ "$(cat "$TMP/status" 2>/dev/null)" = 1 ] || { cat "$TMP/err" >&2; fail "a task that always hangs: status"; }
 expect_text "$TMP/err" "giving up on it" "the hanging task is given up"
 expect_text "$TMP/err" "1 task failed for good: 7" "summary names it"
-expect_text "$TMP/out" "failed: task 7, 2 attempts, status 0, lost 1, payload intact (16 bytes): it has run for more than 1 s (--task-timeout) on rank" \
+expect_text "$TMP/out" "failed: task 7, 2 attempts, status 0, lost 1, payload intact (16 bytes), output '': it has run for more than 1 s (--task-timeout) on rank" \
   "the failed hook hears of the hung task"
 expect_text "$TMP/out" "results 299 expected 299" "every other result"
 [ "$(grep -c "told to stop while task 7 still runs" "$TMP/err")" = 2 ] ||

@@ -26,7 +26,7 @@ for np in 1 3; do
     --report-failed --payload 40
   expect_text "$TMP/err" "after 3 attempts" "three attempts"
   # the app's failed hook saw it once, with what the worker said and the payload
-  expect_text "$TMP/out" "failed: task 42, 3 attempts, status 7, lost 0, payload intact (40 bytes): execute returned 7" \
+  expect_text "$TMP/out" "failed: task 42, 3 attempts, status 7, lost 0, payload intact (40 bytes), output 'partial 42': execute returned 7" \
     "failed hook, $np ranks"
   [ "$(grep -c '^failed:' "$TMP/out")" = 1 ] || fail "the failed hook ran $(grep -c '^failed:' "$TMP/out") times"
   expect_text "$TMP/err" "1 task failed for good: 42" "the summary lists it"

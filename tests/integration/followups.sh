@@ -46,7 +46,7 @@ pass "a journal cut in half resumes to the same output on 1 and 3 ranks ($back r
 for np in 1 3; do
   expect_status 1 "failed root, $np ranks" mpi $np "$TESTAPP" $ARGS --fail-id 7 --report-failed
   expect_text "$TMP/out" "results 717 expected 717" "follow-ups of a failed root, $np ranks"
-  expect_text "$TMP/out" "failed: task 7, 1 attempt, status 7" "the failure, $np ranks"
+  expect_text "$TMP/out" "failed: task 7, 1 attempt, status 7, lost 0, payload intact (16 bytes), output 'partial 7'" "the failure, $np ranks"
   grep -v '^failed' "$TMP/out" >"$TMP/o$np"
 done
 cmp -s "$TMP/o1" "$TMP/o3" || fail "a failed root's follow-ups differ between 1 and 3 ranks"

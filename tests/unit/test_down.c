@@ -31,6 +31,7 @@ typedef struct fake_sink {
   int nresults, nspawned, dropped, nfailed, ngiven_up;
   int retry;       /* what failed answers */
   int last_status; /* of the last failed run */
+  size_t last_out;  /* bytes of its output (FAILOUT) */
   tf_failure gone; /* the last task given up on without a failed run */
 } fake_sink;
 
@@ -53,9 +54,11 @@ static int fs_given_up(void *ctx, const tf_failure *f) {
   s->gone.message = NULL, s->gone.data = NULL; /* valid only during the call */
   return 0;
 }
-static int fs_failed(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len) {
+static int fs_failed(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len,
+                     const tf_entry *out) {
   (void)i, (void)text, (void)len;
   fake_sink *s = ctx;
+  s->last_out = out ? out->size : 0;
   s->nfailed++;
   s->last_status = status;
   if (!s->retry) return 0;
@@ -189,6 +192,7 @@ static void test_down_runs_a_failed_task_again_elsewhere(void) {
   poll(&f);
   CU_ASSERT_EQUAL(f.s.nfailed, 1);
   CU_ASSERT_EQUAL(f.s.last_status, 7); /* execute's return value, as the child sent it */
+  CU_ASSERT_EQUAL(f.s.last_out, 0);     /* it gave no output */
   /* the task waits for another child than the one it failed on */
   CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
   ask(&f, 1, 2);
@@ -203,6 +207,42 @@ static void test_down_runs_a_failed_task_again_elsewhere(void) {
   tf_entry e;
   tf__wire_next(&fr, &pos, &e);
   CU_ASSERT_EQUAL(e.attempt, 1);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+}
+
+/* A failed run's output (FAILOUT) goes to the sink with its failure; one without its failure
+ * right after it is a protocol error. */
+static void test_down_hands_a_failed_runs_output_with_its_failure(void) {
+  farm f;
+  farm_one_out(&f);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_FAILOUT, 0, 0, "partial", 7);
+  tf__wire_add(&w, TF_ENT_FAIL, 0, 3, "no", 2);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.nfailed, 1);
+  CU_ASSERT_EQUAL(f.s.last_status, 3);
+  CU_ASSERT_EQUAL(f.s.last_out, 7);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+
+  farm_one_out(&f);
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_FAILOUT, 0, 0, "partial", 7);
+  tf__wire_add(&w, TF_ENT_RESULT, 0, 0, "12345678", 8);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nresults, 0);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+
+  farm_one_out(&f);
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_FAILOUT, 0, 0, "partial", 7); /* the frame ends without the failure */
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   tf__wbuf_free(&w);
   farm_stop(&f);
 }
@@ -388,6 +428,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
       TF_UNIT_TEST(test_down_refuses_a_result_out_of_order),
       TF_UNIT_TEST(test_down_runs_a_failed_task_again_elsewhere),
+      TF_UNIT_TEST(test_down_hands_a_failed_runs_output_with_its_failure),
       TF_UNIT_TEST(test_down_takes_back_a_lost_childs_tasks),
       TF_UNIT_TEST(test_down_gives_up_a_task_that_loses_two_children),
       TF_UNIT_TEST(test_down_copies_a_straggler_and_keeps_the_first_result),

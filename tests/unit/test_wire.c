@@ -631,8 +631,8 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
   /* The table of wire.h, written out independently: which types each kind may carry. */
   static const unsigned allowed[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
-      [TF_MSG_RESULTS] =
-          (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS),
+      [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
+                         (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT),
       [TF_MSG_STOP] = 0,
       [TF_MSG_BYE] = 1u << TF_ENT_STATS,
       [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
