@@ -132,6 +132,9 @@ typedef enum tf_opt_type {
  * tf_strings, which holds the defaults until the option is given, and then every value given,
  * in order. The array is the library's and lives until the program ends. */
 #define TF_OPT_REPEAT 0x400u
+/* TF_OPT_SHORT('k'): the option may also be written -k (a flag) or -k VALUE; for app options. */
+#define TF_OPT_SHORT(c) ((unsigned)(unsigned char)(c) << 16)
+#define TF_OPT_SHORT_OF(type) ((int)(((unsigned)(type) >> 16) & 0xffu))
 typedef struct tf_strings {
   int count;
   const char *const *values;
@@ -299,7 +302,9 @@ typedef struct tf_app {
    * Every rank reads them with tf_operand_count and tf_operand, in any callback (or from
    * cfg->operands in check_options). They are journaled, part of the journal's fingerprint in
    * order, unless operand_flags has TF_OPT_NOT_JOURNALED (apps/cmdfarm: its FILE's bytes are
-   * journaled through journal_key, not its name). */
+   * journaled through journal_key, not its name). With TF_OPERANDS_END_OPTIONS in operand_flags
+   * the first operand ends the options, as for env(1) or GNU parallel: what follows is a command
+   * line, "-n" and all. */
   const char *operands;
   int min_operands, max_operands;
   unsigned operand_flags;
@@ -316,6 +321,7 @@ typedef struct tf_app {
   int collect_in_order;
 } tf_app;
 #define TF_OPERANDS_ANY (-1)
+#define TF_OPERANDS_END_OPTIONS 0x800u
 
 /* Fill *cfg with the defaults. Local. */
 TF_EXPORT void tf_config_defaults(tf_config *cfg);

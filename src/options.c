@@ -389,6 +389,38 @@ static const tf_option *find(const tf_option *t, const char *name, size_t len) {
   return NULL;
 }
 
+/* The app option whose short name is c (TF_OPT_SHORT), or NULL. */
+static const tf_option *find_short(const tf_option *t, int c) {
+  for (; t && t->name; t++)
+    if (TF_OPT_SHORT_OF(t->type) == c) return t;
+  return NULL;
+}
+
+/* Option o, written shown ("--name" or "-n") at argv[*i], eq its "=VALUE" or NULL: set, with its
+ * value from eq or from the next argument (which then goes to order too). seen: which of the
+ * app's options (apps) a repeatable one's values came from on this command line already. */
+static int take_value(const tf_option *o, const char *shown, const char *eq, int argc, char **argv,
+                      int *i, char **order, int *nopts, const tf_option *apps, char *seen,
+                      char *err, size_t n) {
+  if ((o->type & TF_OPT_TYPE_MASK) == TF_OPT_FLAG) {
+    if (eq) return usage(err, n, "%s takes no value", shown);
+    *(int *)o->dest = 1;
+    return 0;
+  }
+  const char *val = eq ? eq + 1 : NULL;
+  if (!val) {
+    if (*i + 1 >= argc)
+      return usage(err, n, "%s needs a value (%s)", shown, o->argname ? o->argname : "VALUE");
+    order[(*nopts)++] = argv[++*i];
+    val = argv[*i];
+  }
+  if (!(o->type & TF_OPT_REPEAT)) return set_value(o, val, err, n);
+  int k = (int)(o - apps); /* only app options repeat */
+  int rc = add_value(o, val, !seen[k], argc, err, n);
+  seen[k] = 1;
+  return rc;
+}
+
 /* Argument a is an operand (after "--" when dashes): refused when the app takes none, or when
  * it looks like an option, one dash and a letter ("-x": this parser has no short options). */
 static int operand(const tf_app *app, const char *a, int dashes, char *err, size_t err_size) {
@@ -479,13 +511,22 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     free(order), free(seen);
     return TF_ENOMEM;
   }
-  int nopts = 0, nops = 0, dashes = 0;
+  int nopts = 0, nops = 0, dashes = 0, ended = 0;
   int rc = 0;
   for (int i = 1; i < argc && !rc; i++) {
     const char *a = argv[i];
-    if (dashes || strncmp(a, "--", 2) != 0) {
-      rc = operand(app, a, dashes, err, err_size);
-      order[argc - 1 - ++nops] = argv[i]; /* from the back, reversed by reorder */
+    const tf_option *o = NULL;
+    if (!dashes && !ended && a[0] == '-' && a[1] && a[1] != '-' && !a[2])
+      o = find_short(app->options, a[1]);
+    if (!o && (dashes || ended || strncmp(a, "--", 2) != 0)) {
+      rc = operand(app, a, dashes || ended, err, err_size);
+      order[argc - 1 - ++nops] = argv[i]; /* from the back, turned round below */
+      ended = (app->operand_flags & TF_OPERANDS_END_OPTIONS) != 0; /* the rest are operands */
+      continue;
+    }
+    if (o) { /* -k, or -a VALUE */
+      order[nopts++] = argv[i];
+      rc = take_value(o, a, NULL, argc, argv, &i, order, &nopts, app->options, seen, err, err_size);
       continue;
     }
     if (a[2] == '\0') {
@@ -496,34 +537,15 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     const char *name = a + 2;
     const char *eq = strchr(name, '=');
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
-    const tf_option *o = find(app->options, name, len);
+    o = find(app->options, name, len);
     if (!o) o = find(common, name, len);
     if (!o) {
       rc = usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
       break;
     }
-    if ((o->type & TF_OPT_TYPE_MASK) == TF_OPT_FLAG) {
-      if (eq) rc = usage(err, err_size, "--%s takes no value", o->name);
-      else *(int *)o->dest = 1;
-      continue;
-    }
-    const char *val = eq ? eq + 1 : NULL;
-    if (!val) {
-      if (i + 1 >= argc) {
-        rc = usage(err, err_size, "--%s needs a value (%s)", o->name,
-                   o->argname ? o->argname : "VALUE");
-        break;
-      }
-      order[nopts++] = argv[++i];
-      val = argv[i];
-    }
-    if (o->type & TF_OPT_REPEAT) {
-      int k = (int)(o - app->options); /* only app options repeat */
-      rc = add_value(o, val, !seen[k], argc, err, err_size);
-      seen[k] = 1;
-    } else {
-      rc = set_value(o, val, err, err_size);
-    }
+    char shown[80];
+    snprintf(shown, sizeof shown, "--%s", o->name);
+    rc = take_value(o, shown, eq, argc, argv, &i, order, &nopts, app->options, seen, err, err_size);
   }
   free(seen);
   char **ops = order ? order + argc - 1 - nops : NULL;
@@ -577,11 +599,12 @@ int tf__check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t
 
 static void print_table(const tf_option *t) {
   for (; t && t->name; t++) {
-    char left[64];
+    char left[64], shortname[8] = "";
+    if (TF_OPT_SHORT_OF(t->type)) snprintf(shortname, sizeof shortname, "-%c, ", TF_OPT_SHORT_OF(t->type));
     if (t->argname)
-      snprintf(left, sizeof left, "--%s %s", t->name, t->argname);
+      snprintf(left, sizeof left, "%s--%s %s", shortname, t->name, t->argname);
     else
-      snprintf(left, sizeof left, "--%s", t->name);
+      snprintf(left, sizeof left, "%s--%s", shortname, t->name);
     printf("  %-24s %s%s\n", left, t->help ? t->help : "",
            t->type & TF_OPT_REPEAT ? " (may be given more than once)" : "");
   }

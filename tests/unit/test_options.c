@@ -427,6 +427,44 @@ static void test_options_repeatable_option_collects_every_value(void) {
   ASSERT_USAGE(PARSE(&b, &cfg, "--n", "1"), "TF_OPT_REPEAT needs TF_OPT_STRING");
 }
 
+/* Short names (TF_OPT_SHORT) and a first operand that ends the options (a command line). */
+static void test_options_short_names_and_operands_that_end_the_options(void) {
+  static int keep;
+  static tf_strings files;
+  static long long jobs;
+  static const tf_option opts[] = {
+      {"keep-order", TF_OPT_FLAG | TF_OPT_SHORT('k'), &keep, NULL, "", 0, 0},
+      {"arg-file", TF_OPT_STRING | TF_OPT_REPEAT | TF_OPT_SHORT('a'), &files, "FILE", "", 0, 0},
+      {"jobs", TF_OPT_INT, &jobs, "N", "", 0, 0},
+      TF_OPTIONS_END,
+  };
+  tf_app a = {.name = "cmd", .options = opts, .operands = "COMMAND...",
+              .max_operands = TF_OPERANDS_ANY, .operand_flags = TF_OPERANDS_END_OPTIONS};
+  tf_config cfg;
+  reset(&cfg);
+  keep = 0, files = (tf_strings){0, NULL};
+  const char *argv[] = {"prog", "-k", "-a", "f1", "--jobs", "3", "-a", "f2",
+                        "echo", "-n", "--jobs", "-k", "{}"};
+  CU_ASSERT_EQUAL(parse_argv(13, argv, &a, &cfg), 0);
+  CU_ASSERT_EQUAL(keep, 1);
+  CU_ASSERT_EQUAL(jobs, 3);
+  CU_ASSERT_EQUAL(files.count, 2);
+  CU_ASSERT_STRING_EQUAL(files.values[1], "f2");
+  CU_ASSERT_EQUAL(cfg.noperands, 5); /* echo -n --jobs -k {}: after the first operand, all are */
+  CU_ASSERT_STRING_EQUAL(cfg.operands[1], "-n");
+  CU_ASSERT_STRING_EQUAL(cfg.operands[3], "-k");
+  reset(&cfg);
+  ASSERT_USAGE(PARSE(&a, &cfg, "-a"), "-a needs a value (FILE)");
+  ASSERT_USAGE(PARSE(&a, &cfg, "-x", "echo"), "unknown option '-x'");
+  /* without the flag, options may follow operands (and "-n" is refused) */
+  a.operand_flags = 0;
+  reset(&cfg);
+  jobs = 0;
+  CU_ASSERT_EQUAL(PARSE(&a, &cfg, "echo", "--jobs", "4"), 0);
+  CU_ASSERT_EQUAL(jobs, 4);
+  CU_ASSERT_EQUAL(cfg.noperands, 1);
+}
+
 /* An app that takes operands: "ROOT...", one at least, three at most. */
 static const tf_app walk_app = {.name = "walk",
                                 .options = app_options,
@@ -488,7 +526,8 @@ static void test_options_operands_after_double_dash_may_start_with_a_dash(void) 
   ASSERT_USAGE(PARSE(&walk_app, &cfg, "a", "-b"), "unknown option '-b'");
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "goes after --"));
   reset(&cfg);
-  CU_ASSERT_EQUAL(PARSE(&walk_app, &cfg, "-"), 0); /* "-" alone is an operand (stdin, say) */
+  const char *dash[] = {"prog", "-"}; /* cfg.operands points into it: it must outlive the check */
+  CU_ASSERT_EQUAL(parse_argv(2, dash, &walk_app, &cfg), 0); /* "-" alone is an operand (stdin) */
   CU_ASSERT_STRING_EQUAL(cfg.operands[0], "-");
 }
 
@@ -826,6 +865,7 @@ int main(void) {
       TF_UNIT_TEST(test_options_rejects_value_given_to_flag),
       TF_UNIT_TEST(test_options_rejects_positional_argument),
       TF_UNIT_TEST(test_options_repeatable_option_collects_every_value),
+      TF_UNIT_TEST(test_options_short_names_and_operands_that_end_the_options),
       TF_UNIT_TEST(test_options_operands_come_in_order_among_options),
       TF_UNIT_TEST(test_options_operands_after_double_dash_may_start_with_a_dash),
       TF_UNIT_TEST(test_options_operand_count_is_checked),
