@@ -7,11 +7,13 @@ set -e
 # Build: the compilers, MPI, GSL, libpng, CUnit, autotools. Tests: clang's
 # libFuzzer, iproute2 and util-linux (network namespaces), python3 (parses
 # the JSON and SVG a run writes), and a private Slurm with its Torque
-# wrappers (the jobs/ scripts are submitted to it).
+# wrappers (the jobs/ scripts are submitted to it), and GNU parallel (cmdfarm is
+# compared with it side by side).
 # tests/integration/fresh_machine.sh checks that every tool the tests call
 # beyond a minimal Debian comes from one of these.
 pkgs="gcc clang libclang-rt-14-dev make openmpi-bin libopenmpi-dev libgsl-dev libcunit1-dev libpng-dev autoconf automake
-libtool pkg-config iproute2 util-linux python3 slurmctld slurmd slurm-client munge slurm-wlm-torque"
+libtool pkg-config iproute2 util-linux python3 slurmctld slurmd slurm-client munge slurm-wlm-torque
+parallel"
 case ${1:-} in
   --list) printf '%s\n' $pkgs; exit 0 ;;
   "") ;;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "taskfarm.h"
 
 extern char **environ;
@@ -50,7 +51,9 @@ typedef struct cmd_task {
  * A failed run sends one too: the library hands it to the master's failed. */
 typedef struct cmd_result {
   uint64_t line;
+  double start;                  /* when it started: seconds since 1970 (--joblog) */
   double seconds;                /* from start to exit */
+  int32_t exitval, signal;       /* as GNU parallel's job log has them */
   uint64_t out_bytes, err_bytes; /* what the command wrote */
   uint32_t out_kept, err_kept;   /* what follows (less when --max-output cut it) */
   uint32_t attempt;
@@ -63,7 +66,8 @@ typedef struct cmd_result {
  * has failed set; its output, when its last run sent some, goes out at its turn like any. */
 enum { R_NONE, R_SPOOLED, R_DONE };
 typedef struct rec {
-  double seconds;
+  double start, seconds;
+  int32_t exitval, signal;
   uint64_t spool_off; /* where its output waits, when it came before its turn */
   uint64_t out_bytes, err_bytes;
   uint32_t out_kept, err_kept;
@@ -74,9 +78,12 @@ typedef struct rec {
 } rec;
 
 typedef struct cmdfarm {
-  const char *commands, *outdir, *summary; /* options */
+  const char *commands, *outdir, *summary, *joblog; /* options */
   uint64_t max_output;
   double timeout;
+  tf_strings argfiles; /* -a FILE: argument sources */
+  int keep_order, dry_run;
+  int parallel;  /* COMMAND ::: ARGS (GNU parallel's way): raw output, no [line N] */
   /* FILE, read by check_options on every rank (a worker frees it in worker_init). */
   char *text;
   size_t text_len, longest;
@@ -85,6 +92,7 @@ typedef struct cmdfarm {
   char key[48];       /* "commands-digest=HEX": the journal_key, a digest of FILE's bytes */
   /* Master (master_init sets it up). */
   int quiet;
+  char here[NODE_MAX]; /* the master's node: "Host" is ":" for commands run there (--joblog) */
   uint64_t next;   /* next command to submit */
   uint64_t cursor; /* output of every command before this one is printed (or never came) */
   rec *recs;
@@ -97,6 +105,9 @@ typedef struct cmdfarm {
   char node[NODE_MAX];
   int close_max; /* highest fd a child closes when close_range is missing */
 } cmdfarm;
+
+/* What a command is called in messages: its line in FILE, or its job number (GNU parallel's form). */
+#define UNIT(c) ((c)->parallel ? "job" : "line")
 
 static double now(void) {
   struct timespec ts;
@@ -221,12 +232,89 @@ static int make_dirs(const char *path, char *err, size_t n) {
   return 0;
 }
 
+/* The most commands the product of the argument sources may make. */
+#define MAX_JOBS 100000000ull
+
+/* COMMAND... ::: ARG... [::: ARG...], :::: FILE..., -a FILE: the commands GNU parallel would
+ * run, one per job in its order (job k is "line" k + 1, {#} and TASKFARM_LINE), into c->text
+ * and c->cmds. The -a sources come first. 0, or -1 with the reason in err. */
+static int build_jobs(cmdfarm *c, const tf_config *cfg, char *err, size_t n) {
+  int nops = cfg->noperands, k = 0, nsrc = 0, rc = -1;
+  char *const *ops = cfg->operands;
+  cf_buf tmpl = {0}, text = {0};
+  cf_source *src = calloc((size_t)nops + (size_t)c->argfiles.count + 1, sizeof *src);
+  const char **args = calloc((size_t)nops + (size_t)c->argfiles.count + 1, sizeof *args);
+  if (!src || !args || cf_put(&tmpl, "", 0)) goto oom;
+  for (; k < nops && strcmp(ops[k], ":::") && strcmp(ops[k], "::::"); k++)
+    if ((k && cf_put(&tmpl, " ", 1)) || cf_put(&tmpl, ops[k], strlen(ops[k]))) goto oom;
+  for (int i = 0; i < c->argfiles.count; i++)
+    if (cf_read_source(c->argfiles.values[i], &src[nsrc++], err, n)) goto out;
+  while (k < nops) {
+    const char *sep = ops[k];
+    int first = ++k;
+    while (k < nops && strcmp(ops[k], ":::") && strcmp(ops[k], "::::"))
+      k++;
+    if (k == first) {
+      snprintf(err, n, "%s with nothing after it", sep);
+      goto out;
+    }
+    if (!strcmp(sep, ":::")) {
+      src[nsrc++] = (cf_source){(char **)ops + first, (size_t)(k - first), 0};
+      continue;
+    }
+    for (int f = first; f < k; f++)
+      if (cf_read_source(ops[f], &src[nsrc++], err, n)) goto out;
+  }
+  if (!nsrc) {
+    snprintf(err, n, "no arguments: give ::: ARG..., :::: FILE or -a FILE after the command");
+    goto out;
+  }
+  uint64_t jobs = cf_job_count(src, nsrc);
+  if (jobs > MAX_JOBS) {
+    snprintf(err, n, "the argument sources make more than %llu commands", MAX_JOBS);
+    goto out;
+  }
+  if (jobs && !(c->cmds = malloc(jobs * sizeof *c->cmds))) goto oom;
+  for (uint64_t j = 0; j < jobs; j++) {
+    cf_job_args(src, nsrc, j, args);
+    size_t off = text.len;
+    int e = cf_expand(&text, tmpl.p, args, nsrc, j + 1, err, n);
+    if (e < 0) goto oom;
+    if (e > 0) goto out;
+    c->cmds[j] = (cmd){j + 1, off, text.len - off};
+    if (text.len - off > c->longest) c->longest = text.len - off;
+    if (cf_put(&text, "\n", 1)) goto oom;
+  }
+  c->text = text.p, c->text_len = text.len;
+  text.p = NULL;
+  c->ncmds = c->nlines = jobs;
+  rc = 0;
+  goto out;
+oom:
+  snprintf(err, n, "out of memory making the commands");
+out:
+  for (int i = 0; i < nsrc; i++)
+    cf_source_free(&src[i]);
+  free(src), free(args), free(tmpl.p), free(text.p);
+  return rc;
+}
+
+static int check_jobs(cmdfarm *c, const tf_config *cfg, char *err, size_t n);
+
 /* FILE (the operand, or --commands FILE) is read here, on every rank; a digest of its bytes
  * becomes the journal_key (read after this), so that the journal is refused for an edited FILE,
  * while FILE's name is no part of it (neither --commands nor the operand is journaled): the
  * same commands under another name resume the journal. */
 static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) {
   cmdfarm *c = vctx;
+  if (c->parallel) {
+    if (c->commands)
+      return snprintf(err, n, "--commands FILE and arguments (:::, ::::, -a) do not go together"),
+             -1;
+    if (build_jobs(c, cfg, err, n)) return -1;
+    c->commands = "the command line";
+    return check_jobs(c, cfg, err, n);
+  }
   if (cfg->noperands && c->commands)
     return snprintf(err, n, "two command files: --commands %s and %s", c->commands,
                     cfg->operands[0]),
@@ -239,6 +327,12 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) 
   if (read_all(c->commands, &c->text, &c->text_len, err, n) ||
       index_commands(c, c->commands, err, n))
     return -1;
+  return check_jobs(c, cfg, err, n);
+}
+
+/* The commands are known (c->text, c->cmds): their digest as the journal_key, and whether the
+ * largest fits a task and the output a result. */
+static int check_jobs(cmdfarm *c, const tf_config *cfg, char *err, size_t n) {
   uint64_t d = fnv1a(UINT64_C(0xcbf29ce484222325), c->text ? c->text : "", c->text_len);
   snprintf(c->key, sizeof c->key, "commands-digest=%016llx", (unsigned long long)d);
   if (c->longest + sizeof(cmd_task) > cfg->max_payload)
@@ -263,6 +357,14 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) 
 static int master_init(tf_handle *h, void *vctx) {
   cmdfarm *c = vctx;
   c->quiet = tf_get_config(h)->quiet;
+  int len = 0;
+  if (MPI_Get_processor_name(c->here, &len) != MPI_SUCCESS || len < 0 || len >= NODE_MAX) len = 0;
+  c->here[len] = '\0';
+  if (c->dry_run) { /* the commands, one a line, and nothing runs (generate gives none) */
+    for (uint64_t i = 0; i < c->ncmds; i++)
+      printf("%.*s\n", (int)c->cmds[i].len, c->text + c->cmds[i].off);
+    return fflush(stdout) ? -1 : 0;
+  }
   if (c->ncmds && !(c->recs = calloc(c->ncmds, sizeof *c->recs))) {
     fprintf(stderr, ME ": out of memory for %llu commands\n", (unsigned long long)c->ncmds);
     return TF_ENOMEM;
@@ -272,6 +374,7 @@ static int master_init(tf_handle *h, void *vctx) {
 
 static int generate(tf_handle *h, void *vctx) {
   cmdfarm *c = vctx;
+  if (c->dry_run) return TF_GEN_DONE;
   if (c->next == 0 && tf_set_total(h, c->ncmds)) return -1;
   if (c->next >= c->ncmds) return TF_GEN_DONE; /* an empty FILE: finish says so */
   const cmd *k = &c->cmds[c->next];
@@ -368,11 +471,22 @@ static void emit(FILE *f, uint64_t line, const char *p, size_t n, uint64_t total
   flush_out(o);
 }
 
+/* A command's output as GNU parallel prints it: the bytes as they are, and a note on stderr
+ * where --max-output cut them. */
+static void emit_raw(FILE *f, uint64_t line, const char *p, size_t n, uint64_t total) {
+  fwrite(p, 1, n, f);
+  fflush(f);
+  if (total > n)
+    fprintf(stderr, ME ": output of job %llu cut: %zu of %llu bytes shown; raise --max-output\n",
+            (unsigned long long)line, n, (unsigned long long)total);
+}
+
 static int print_output(cmdfarm *c, uint64_t id, const char *out, const char *err) {
   const rec *r = &c->recs[id];
   uint64_t line = c->cmds[id].line;
-  emit(stdout, line, out, r->out_kept, r->out_bytes);
-  emit(stderr, line, err, r->err_kept, r->err_bytes);
+  void (*put_stream)(FILE *, uint64_t, const char *, size_t, uint64_t) = c->parallel ? emit_raw : emit;
+  put_stream(stdout, line, out, r->out_kept, r->out_bytes);
+  put_stream(stderr, line, err, r->err_kept, r->err_bytes);
   return ferror(stdout) ? -1 : 0;
 }
 
@@ -445,8 +559,8 @@ static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int fai
     if (x.line != c->cmds[id].line || size != sizeof x + (size_t)x.out_kept + x.err_kept)
       return -1;
     x.node[NODE_MAX - 1] = '\0';
-    *r = (rec){x.seconds, 0, x.out_bytes, x.err_bytes, x.out_kept, x.err_kept, 0, R_DONE,
-               failed, status};
+    *r = (rec){x.start, x.seconds, x.exitval, x.signal, 0, x.out_bytes, x.err_bytes,
+               x.out_kept, x.err_kept, 0, R_DONE, failed, status};
     if ((r->node = intern_node(c, x.node)) < 0) return -1;
     const char *out = (const char *)data + sizeof x;
     if (!c->outdir && id != c->cursor) return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
@@ -508,6 +622,29 @@ static int write_summary(const cmdfarm *c, const char *missing) {
   return 0;
 }
 
+/* --joblog FILE: GNU parallel's job log, its header and columns, a row per command that ran
+ * (in line order; parallel writes them as they end). Host is ":" for the master's own node. */
+static int write_joblog(const cmdfarm *c) {
+  tf_output out;
+  char err[600];
+  if (tf_output_open(c->joblog, &out, err, sizeof err))
+    return fprintf(stderr, ME ": --joblog %s\n", err), -1;
+  FILE *f = out.file;
+  fprintf(f, "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+  for (uint64_t i = 0; c->recs && i < c->ncmds; i++) {
+    const rec *r = &c->recs[i];
+    if (r->state == R_NONE || r->node < 0) continue; /* never ran, or no run ended */
+    const char *host = strcmp(c->nodes[r->node], c->here) ? c->nodes[r->node] : ":";
+    fprintf(f, "%llu\t%s\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t%.*s\n",
+            (unsigned long long)c->cmds[i].line, host, r->start, r->seconds,
+            (unsigned long long)r->out_bytes, r->exitval, r->signal, (int)c->cmds[i].len,
+            c->text + c->cmds[i].off);
+  }
+  if (tf_output_commit(&out, err, sizeof err))
+    return fprintf(stderr, ME ": --joblog %s\n", err), -1;
+  return 0;
+}
+
 /* " 3 7 12" for the commands that pass the test, at most LISTED_MAX of them. */
 static void list_lines(const cmdfarm *c, int (*pick)(const rec *)) {
   uint64_t shown = 0, all = 0;
@@ -534,10 +671,14 @@ static int pick_cut(const rec *r) {
 static int master_fini(tf_handle *h, void *vctx) {
   (void)h;
   cmdfarm *c = vctx;
+  if (c->dry_run) return 0;
   if (!c->ncmds) {
-    fprintf(stderr, ME ": %s has no commands (%llu lines, blank or comments): nothing to do\n",
-            c->commands, (unsigned long long)c->nlines);
-    return c->summary ? write_summary(c, "") : 0;
+    if (c->parallel)
+      fprintf(stderr, ME ": an argument source is empty: no command to run\n");
+    else
+      fprintf(stderr, ME ": %s has no commands (%llu lines, blank or comments): nothing to do\n",
+              c->commands, (unsigned long long)c->nlines);
+    return (c->summary && write_summary(c, "")) || (c->joblog && write_joblog(c)) ? -1 : 0;
   }
   int rc = c->outdir ? 0 : advance(c, 1);
   fflush(stdout);
@@ -549,15 +690,16 @@ static int master_fini(tf_handle *h, void *vctx) {
   }
   uint64_t missing = c->ncmds - ok - bad;
   if (c->summary && write_summary(c, "not-done")) rc = -1;
+  if (c->joblog && write_joblog(c)) rc = -1;
   if (c->quiet) return rc;
   fprintf(stderr, ME ": %llu command%s: %llu succeeded", (unsigned long long)c->ncmds,
           c->ncmds == 1 ? "" : "s", (unsigned long long)ok);
   if (bad) {
-    fprintf(stderr, ", %llu failed: line%s", (unsigned long long)bad, bad == 1 ? "" : "s");
+    fprintf(stderr, ", %llu failed: %s%s", (unsigned long long)bad, UNIT(c), bad == 1 ? "" : "s");
     list_lines(c, pick_failed);
   }
   if (missing) {
-    fprintf(stderr, ", %llu did not finish: line%s", (unsigned long long)missing,
+    fprintf(stderr, ", %llu did not finish: %s%s", (unsigned long long)missing, UNIT(c),
             missing == 1 ? "" : "s");
     list_lines(c, pick_missing);
   }
@@ -905,7 +1047,7 @@ static void tell_failure(const cmdfarm *c, const char *command, uint64_t line, t
   FILE *f = open_memstream(&text, &len);
   if (!f) f = stderr;
   size_t n = strlen(command);
-  fprintf(f, ME ": line %llu (task %llu) failed on rank %d (%s), attempt %u of %d: ",
+  fprintf(f, ME ": %s %llu (task %llu) failed on rank %d (%s), attempt %u of %d: ", UNIT(c),
           (unsigned long long)line, (unsigned long long)id, rank, c->node, attempt + 1,
           retries + 1);
   fprintf(f, "%s after %.3f s: %.*s%s\n", why, seconds, (int)(n < SHOWN_MAX ? n : SHOWN_MAX),
@@ -942,6 +1084,9 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
   char tmp[2][PATH_MAX];
   outcome o = {0};
   int io = c->outdir ? open_outputs(c, t.line, rank, s, tmp) : 0;
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  double start = (double)wall.tv_sec + 1e-9 * (double)wall.tv_nsec;
   if (!io) run_command(c, command, t.line, rank, task->attempt, s, &o);
   if (c->outdir) io |= close_outputs(c, t.line, s, tmp);
 
@@ -980,6 +1125,9 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
     memset(&r, 0, sizeof r);
     r.line = t.line;
     r.seconds = o.seconds;
+    r.start = start;
+    r.exitval = o.reaped && WIFEXITED(o.status) ? WEXITSTATUS(o.status) : code && !o.reaped ? code : 0;
+    r.signal = o.reaped && WIFSIGNALED(o.status) ? WTERMSIG(o.status) : 0;
     r.out_bytes = s[0].total, r.err_bytes = s[1].total;
     r.out_kept = (uint32_t)s[0].kept, r.err_kept = (uint32_t)s[1].kept;
     r.attempt = task->attempt;
@@ -1034,8 +1182,17 @@ static char **with_defaults(int argc, char **argv, int *nargc) {
   return out;
 }
 
+/* GNU parallel's form: an argument source (:::, ::::, -a/--arg-file) anywhere on the line. */
+static int parallel_form(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], ":::") || !strcmp(argv[i], "::::") || !strcmp(argv[i], "-a") ||
+        !strncmp(argv[i], "--arg-file", 10))
+      return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  cmdfarm c = {.max_output = 1 << 20, .spool_fd = -1};
+  cmdfarm c = {.max_output = 1 << 20, .spool_fd = -1, .parallel = parallel_form(argc, argv)};
   const tf_option options[] = {
       /* FILE's name is not journaled, its contents are (the journal_key). */
       {"commands", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.commands, "FILE",
@@ -1048,7 +1205,15 @@ int main(int argc, char **argv) {
       {"timeout", TF_OPT_DOUBLE | TF_OPT_NOT_JOURNALED, &c.timeout, "SECONDS",
        "kill a command's process group after this long (default 0: none)", 0, 1e9},
       {"summary", TF_OPT_STRING | TF_OPT_OUTPUT, &c.summary, "FILE",
-       "write a TSV table: line, status, seconds, node, command", 0, 0},
+       "write a TSV table: line, status, exit, seconds, node, command", 0, 0},
+      {"joblog", TF_OPT_STRING | TF_OPT_OUTPUT, &c.joblog, "FILE",
+       "write GNU parallel's job log (Seq, Host, Starttime, JobRuntime, ...) to FILE", 0, 0},
+      {"arg-file", TF_OPT_STRING | TF_OPT_REPEAT | TF_OPT_SHORT('a') | TF_OPT_NOT_JOURNALED,
+       &c.argfiles, "FILE", "an argument source, one argument a line (as :::: FILE)", 0, 0},
+      {"keep-order", TF_OPT_FLAG | TF_OPT_SHORT('k') | TF_OPT_NOT_JOURNALED, &c.keep_order, NULL,
+       "output in job order (always so; GNU parallel's -k)", 0, 0},
+      {"dry-run", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.dry_run, NULL,
+       "print the commands, one a line, and run none", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
@@ -1062,7 +1227,11 @@ int main(int argc, char **argv) {
           "to DIR/N.out and DIR/N.err with --output-dir). A command that exits non-zero, is\n"
           "killed or runs past --timeout has failed: --retries runs it again elsewhere, and\n"
           "the exit status is 1 when any failed for good. With --journal FILE, --resume is\n"
-          "implied: running the same command again skips the commands that succeeded.",
+          "implied: running the same command again skips the commands that succeeded.\n\n"
+          "taskfarm-cmdfarm [OPTIONS] COMMAND ::: ARG... [::: ARG...] (or :::: FILE, -a FILE)\n"
+          "makes the commands as GNU parallel does: one for every combination of arguments,\n"
+          "with {} {.} {/} {//} {/.} {#} {1} {2} ... replaced (the arguments appended when\n"
+          "COMMAND has none), quoted for the shell; output as parallel -k prints it.",
       .ctx = &c,
       .options = options,
       .check_options = check_options,
@@ -1074,10 +1243,13 @@ int main(int argc, char **argv) {
       .master_fini = master_fini,
       .failed = failed,
       .journal_key = c.key, /* filled by check_options */
-      .operands = "FILE",
-      .min_operands = 0, /* or --commands FILE */
-      .max_operands = 1,
-      .operand_flags = TF_OPT_NOT_JOURNALED,
+      /* FILE, or --commands FILE; or GNU parallel's COMMAND ::: ARGS: the first operand then
+       * ends the options (the command's own -n and all are its). The commands' digest is the
+       * journal_key, so the operands themselves are not journaled. */
+      .operands = c.parallel ? "COMMAND... ::: ARG... (or :::: FILE..., -a FILE)" : "FILE",
+      .min_operands = 0,
+      .max_operands = c.parallel ? TF_OPERANDS_ANY : 1,
+      .operand_flags = TF_OPT_NOT_JOURNALED | (c.parallel ? TF_OPERANDS_END_OPTIONS : 0),
   };
   int nargc = 0;
   char **args = with_defaults(argc, argv, &nargc);

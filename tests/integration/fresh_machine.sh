@@ -59,6 +59,7 @@ squeue slurm-client
 sinfo slurm-client
 scancel slurm-client
 qsub slurm-wlm-torque
+parallel parallel
 EOF
 # Where to look: everything but this file, whose table names every tool.
 files=$(ls tests/integration/*.sh tests/slurm/*.sh tests/bounded .ci/run scripts/*.sh jobs/lib/* \

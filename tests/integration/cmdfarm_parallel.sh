@@ -1,0 +1,75 @@
+#!/bin/sh
+# taskfarm-cmdfarm beside GNU parallel (Debian's `parallel`, from scripts/install-deps.sh), the
+# same arguments to both: `parallel -j2 -k --joblog` and cmdfarm on 3 ranks (2 workers). For
+# each case stdout must be byte for byte the same, and the job logs the same column by column
+# but for the times (Starttime, JobRuntime): ::: products, :::: and -a files, every replacement
+# string, quoting, unicode, failures, a signal, large outputs, order under uneven times, and
+# arguments that are themselves commands. --dry-run prints what parallel --dry-run prints.
+. "$(dirname "$0")/lib.sh"
+set -e
+CMDFARM=$top_builddir/taskfarm-cmdfarm
+command -v parallel >/dev/null 2>&1 || fail "GNU parallel is not installed (scripts/install-deps.sh installs it)"
+cd "$TMP"
+printf 'one\n\nthree 3\nf.tar.gz\n' >args.txt
+printf 'x\ny\n' >more.txt
+
+n=0
+# same NAME ARGS...: run both with ARGS; stdout and the job logs must agree.
+same() {
+  name=$1
+  shift
+  n=$((n + 1))
+  set +e
+  parallel --will-cite -j2 -k --joblog p.log "$@" >p.out 2>p.err
+  ps=$?
+  mpi 3 "$CMDFARM" --quiet --joblog c.log "$@" >c.out 2>c.err
+  cs=$?
+  set -e
+  [ -s p.out ] || fail "$name: no output at all (a case that shows nothing)"
+  cmp -s p.out c.out || { diff p.out c.out | head -20 >&2; cat c.err >&2; fail "$name: stdout differs from GNU parallel's"; }
+  # both succeed or both fail (parallel's status is the number of failed jobs, cmdfarm's 1)
+  [ "$ps" = 0 ] && [ "$cs" = 0 ] || { [ "$ps" != 0 ] && [ "$cs" = 1 ]; } ||
+    { cat c.err >&2; fail "$name: exit status $cs, GNU parallel's $ps"; }
+  # the job logs, rows in Seq order (parallel writes them as jobs end), times left out
+  head -n 1 p.log >p.head
+  head -n 1 c.log | cmp -s p.head - || fail "$name: job log header differs"
+  tail -n +2 p.log | sort -n | cut -f 1,2,5,6,7,8,9 >p.rows
+  tail -n +2 c.log | cut -f 1,2,5,6,7,8,9 >c.rows
+  cmp -s p.rows c.rows || { diff p.rows c.rows >&2; fail "$name: job log differs"; }
+  awk -F'\t' 'NR > 1 && ($3 !~ /^[0-9]+\.[0-9][0-9][0-9]$/ || $4 !~ /^ *[0-9]+\.[0-9][0-9][0-9]$/) { exit 1 }' c.log ||
+    fail "$name: Starttime or JobRuntime not as parallel writes them"
+  echo "same: $name ($(wc -l <p.rows) jobs, $(wc -c <p.out) bytes of output)"
+}
+
+same "arguments appended" echo ::: a b c
+same "::: product, {1} {2}" echo '{2}-{1}' ::: a b ::: 1 2 3
+same ":::: file, empty line" echo 'x{}y' :::: args.txt
+same "-a file twice" -a args.txt -a more.txt echo
+same "replacement strings" echo '[{}]' '[{.}]' '[{/}]' '[{//}]' '[{/.}]' '{#}' ::: a /a a/ a/b/ .bashrc x.tar.gz dir.d/file a/.b ''
+same "numbered replacement strings" echo '{1.}' '{2/}' '{2//}' '{1/.}' ::: a.txt d/b.c ::: /x/y.z w
+same "quoting" echo ::: 'a b' "it's" '$HOME' '*' 'a;b' '"q"' 'back\slash' '' 'a  b' '{}'
+same "unicode" echo ::: héllo 日本語 'ü ö' '→'
+same "failures" ::: 'echo out; exit 3' 'echo ok' 'false' 'echo err >&2; exit 1'
+same "a signal" ::: 'echo before; kill -9 $$' 'echo after'
+same "large outputs" ::: 'head -c 100000 /dev/zero | tr "\0" a' 'seq 1 20000' 'printf "no newline"'
+same "order under uneven times" ::: 'sleep 0.4; echo 1' 'sleep 0.2; echo 2' 'echo 3' 'sleep 0.1; echo 4'
+same "command words with their own options" echo -n '{}.' :::: more.txt ::: p q
+[ "$n" -ge 10 ] || fail "only $n cases"
+pass "$n cases: stdout byte for byte and the job logs column by column as GNU parallel's"
+
+# --dry-run: the commands, as parallel prints them.
+parallel --will-cite -k --dry-run echo '{}' ::: 'a b' "it's" x '' >p.out
+"$CMDFARM" --dry-run --quiet echo '{}' ::: 'a b' "it's" x '' >c.out 2>c.err || { cat c.err >&2; fail "--dry-run"; }
+cmp -s p.out c.out || { diff p.out c.out >&2; fail "--dry-run differs from parallel's"; }
+pass "--dry-run prints the commands as GNU parallel does, and runs none"
+
+# Bad arguments: named, exit 2.
+expect_status 2 "{3} of two sources" "$CMDFARM" echo '{3}' ::: a ::: b
+expect_text "$TMP/err" "{3}: there are only 2 input sources" "the replacement string named"
+expect_status 2 "::: at the end" "$CMDFARM" echo :::
+expect_text "$TMP/err" "::: with nothing after it" "an empty source named"
+expect_status 2 "a missing argument file" "$CMDFARM" echo :::: nosuch.txt
+expect_text "$TMP/err" "argument file nosuch.txt: No such file or directory" "the file named"
+expect_status 2 "-a and --commands" "$CMDFARM" --commands args.txt -a more.txt echo
+expect_text "$TMP/err" "--commands FILE and arguments (:::, ::::, -a) do not go together" "the conflict named"
+pass "an unknown source number, an empty :::, a missing file: exit 2 naming the cause"
