@@ -40,6 +40,7 @@ enum {
 typedef struct cmd {
   uint64_t line;
   size_t off, len;
+  size_t tag_off, tag_len; /* --tag: its arguments, in tags */
 } cmd;
 
 /* A task's payload: this header, then the command's text (no NUL). */
@@ -82,7 +83,8 @@ typedef struct cmdfarm {
   uint64_t max_output;
   double timeout;
   tf_strings argfiles; /* -a FILE: argument sources */
-  int keep_order, dry_run;
+  int keep_order, dry_run, tag;
+  char *tags; /* --tag: every job's arguments, joined by spaces */
   int parallel;  /* COMMAND ::: ARGS (GNU parallel's way): raw output, no [line N] */
   /* FILE, read by check_options on every rank (a worker frees it in worker_init). */
   char *text;
@@ -199,7 +201,7 @@ static int index_commands(cmdfarm *c, const char *path, char *err, size_t n) {
         if (!p) return snprintf(err, n, "%s: out of memory indexing it", path), -1;
         c->cmds = p;
       }
-      c->cmds[c->ncmds++] = (cmd){c->nlines, off, len};
+      c->cmds[c->ncmds++] = (cmd){c->nlines, off, len, 0, 0};
       if (len > c->longest) c->longest = len;
     }
     off = end + 1;
@@ -241,7 +243,7 @@ static int make_dirs(const char *path, char *err, size_t n) {
 static int build_jobs(cmdfarm *c, const tf_config *cfg, char *err, size_t n) {
   int nops = cfg->noperands, k = 0, nsrc = 0, rc = -1;
   char *const *ops = cfg->operands;
-  cf_buf tmpl = {0}, text = {0};
+  cf_buf tmpl = {0}, text = {0}, tags = {0};
   cf_source *src = calloc((size_t)nops + (size_t)c->argfiles.count + 1, sizeof *src);
   const char **args = calloc((size_t)nops + (size_t)c->argfiles.count + 1, sizeof *args);
   if (!src || !args || cf_put(&tmpl, "", 0)) goto oom;
@@ -281,12 +283,16 @@ static int build_jobs(cmdfarm *c, const tf_config *cfg, char *err, size_t n) {
     int e = cf_expand(&text, tmpl.p, args, nsrc, j + 1, err, n);
     if (e < 0) goto oom;
     if (e > 0) goto out;
-    c->cmds[j] = (cmd){j + 1, off, text.len - off};
+    c->cmds[j] = (cmd){j + 1, off, text.len - off, tags.len, 0};
+    for (int a = 0; c->tag && a < nsrc; a++)
+      if ((a && cf_put(&tags, " ", 1)) || cf_put(&tags, args[a], strlen(args[a]))) goto oom;
+    c->cmds[j].tag_len = tags.len - c->cmds[j].tag_off;
     if (text.len - off > c->longest) c->longest = text.len - off;
     if (cf_put(&text, "\n", 1)) goto oom;
   }
   c->text = text.p, c->text_len = text.len;
-  text.p = NULL;
+  c->tags = tags.p;
+  text.p = tags.p = NULL;
   c->ncmds = c->nlines = jobs;
   rc = 0;
   goto out;
@@ -295,7 +301,7 @@ oom:
 out:
   for (int i = 0; i < nsrc; i++)
     cf_source_free(&src[i]);
-  free(src), free(args), free(tmpl.p), free(text.p);
+  free(src), free(args), free(tmpl.p), free(text.p), free(tags.p);
   return rc;
 }
 
@@ -315,6 +321,7 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) 
     c->commands = "the command line";
     return check_jobs(c, cfg, err, n);
   }
+  if (c->tag) return snprintf(err, n, "--tag goes with COMMAND ::: ARGS, not with a FILE"), -1;
   if (cfg->noperands && c->commands)
     return snprintf(err, n, "two command files: --commands %s and %s", c->commands,
                     cfg->operands[0]),
@@ -445,6 +452,20 @@ static void put(outbuf *o, const char *p, size_t n) {
   o->used += n;
 }
 
+/* Write n bytes of output to o, each line after the prefix pre (np bytes); a last line without
+ * a newline gets one when newline is set. */
+static void put_lines(outbuf *o, const char *pre, size_t np, const char *p, size_t n, int newline) {
+  for (size_t i = 0; i < n;) {
+    const char *nl = memchr(p + i, '\n', n - i);
+    size_t len = nl ? (size_t)(nl - (p + i)) + 1 : n - i;
+    if (o->used + np + len + 1 > sizeof o->buf) flush_out(o); /* a line in one write */
+    put(o, pre, np);
+    put(o, p + i, len);
+    if (!nl && newline) put(o, "\n", 1);
+    i += len;
+  }
+}
+
 /* Write n bytes of a command's output to f, each line prefixed "[line L] "; a last line without
  * a newline gets one. total > n: the output was cut, and a marker says so. */
 static void emit(FILE *f, uint64_t line, const char *p, size_t n, uint64_t total) {
@@ -452,15 +473,7 @@ static void emit(FILE *f, uint64_t line, const char *p, size_t n, uint64_t total
   o->f = f, o->used = 0;
   char pre[200];
   int np = snprintf(pre, sizeof pre, "[line %llu] ", (unsigned long long)line);
-  for (size_t i = 0; i < n;) {
-    const char *nl = memchr(p + i, '\n', n - i);
-    size_t len = nl ? (size_t)(nl - (p + i)) + 1 : n - i;
-    if (o->used + (size_t)np + len + 1 > sizeof o->buf) flush_out(o); /* a line in one write */
-    put(o, pre, (size_t)np);
-    put(o, p + i, len);
-    if (!nl) put(o, "\n", 1);
-    i += len;
-  }
+  put_lines(o, pre, (size_t)np, p, n, 1);
   if (total > n) {
     int k = snprintf(pre, sizeof pre,
                      "[line %llu] [" ME ": output cut: %zu of %llu bytes shown; raise "
@@ -481,12 +494,32 @@ static void emit_raw(FILE *f, uint64_t line, const char *p, size_t n, uint64_t t
             (unsigned long long)line, n, (unsigned long long)total);
 }
 
+/* --tag: each line after the job's arguments and a tab, as GNU parallel --tag writes it. */
+static void emit_tagged(const cmdfarm *c, FILE *f, uint64_t id, const char *p, size_t n,
+                        uint64_t total) {
+  const cmd *k = &c->cmds[id];
+  char *pre = malloc(k->tag_len + 1);
+  if (!pre) return emit_raw(f, k->line, p, n, total);
+  memcpy(pre, c->tags + k->tag_off, k->tag_len);
+  pre[k->tag_len] = '\t';
+  outbuf ob = {.f = f};
+  put_lines(&ob, pre, k->tag_len + 1, p, n, 0);
+  flush_out(&ob);
+  free(pre);
+  if (total > n) emit_raw(f, k->line, "", 0, total);
+}
+
 static int print_output(cmdfarm *c, uint64_t id, const char *out, const char *err) {
   const rec *r = &c->recs[id];
   uint64_t line = c->cmds[id].line;
-  void (*put_stream)(FILE *, uint64_t, const char *, size_t, uint64_t) = c->parallel ? emit_raw : emit;
-  put_stream(stdout, line, out, r->out_kept, r->out_bytes);
-  put_stream(stderr, line, err, r->err_kept, r->err_bytes);
+  if (c->tag) {
+    emit_tagged(c, stdout, id, out, r->out_kept, r->out_bytes);
+    emit_tagged(c, stderr, id, err, r->err_kept, r->err_bytes);
+  } else {
+    void (*put_stream)(FILE *, uint64_t, const char *, size_t, uint64_t) = c->parallel ? emit_raw : emit;
+    put_stream(stdout, line, out, r->out_kept, r->out_bytes);
+    put_stream(stderr, line, err, r->err_kept, r->err_bytes);
+  }
   return ferror(stdout) ? -1 : 0;
 }
 
@@ -545,9 +578,13 @@ static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
   return 0;
 }
 
+/* Output in line (job) order: always for a FILE, with -k in GNU parallel's form; else each
+ * command's output goes out as it ends (parallel's default, --group). */
+static int in_order(const cmdfarm *c) { return !c->parallel || c->keep_order; }
+
 /* Command id ended, with the result its (last) run sent (size bytes, or none): noted, and its
  * output printed if it is its turn (then that of the commands after it that waited), else
- * spooled until then. */
+ * spooled until then; out of order, printed at once. */
 static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int failed, int status) {
   if (id >= c->ncmds) return -1;
   rec *r = &c->recs[id];
@@ -563,10 +600,11 @@ static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int fai
                x.out_kept, x.err_kept, 0, R_DONE, failed, status};
     if ((r->node = intern_node(c, x.node)) < 0) return -1;
     const char *out = (const char *)data + sizeof x;
-    if (!c->outdir && id != c->cursor) return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
+    if (!c->outdir && in_order(c) && id != c->cursor)
+      return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
     if (!c->outdir && print_output(c, id, out, out + x.out_kept)) return -1;
   }
-  if (c->outdir || id != c->cursor) return 0;
+  if (c->outdir || !in_order(c) || id != c->cursor) return 0;
   c->cursor++;
   return advance(c, 0);
 }
@@ -728,8 +766,8 @@ static int worker_init(tf_handle *h, void *vctx) {
   long m = sysconf(_SC_OPEN_MAX);
   c->close_max = m > 0 && m < 65536 ? (int)m : 65536;
   if (tf_rank(h) > 0) { /* the commands come in the tasks; only the master needs FILE */
-    free(c->text), free(c->cmds);
-    c->text = NULL, c->cmds = NULL;
+    free(c->text), free(c->cmds), free(c->tags);
+    c->text = NULL, c->cmds = NULL, c->tags = NULL;
   }
   return 0;
 }
@@ -1211,7 +1249,9 @@ int main(int argc, char **argv) {
       {"arg-file", TF_OPT_STRING | TF_OPT_REPEAT | TF_OPT_SHORT('a') | TF_OPT_NOT_JOURNALED,
        &c.argfiles, "FILE", "an argument source, one argument a line (as :::: FILE)", 0, 0},
       {"keep-order", TF_OPT_FLAG | TF_OPT_SHORT('k') | TF_OPT_NOT_JOURNALED, &c.keep_order, NULL,
-       "output in job order (always so; GNU parallel's -k)", 0, 0},
+       "COMMAND ::: ARGS: output in job order, not as jobs end (a FILE's always is)", 0, 0},
+      {"tag", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.tag, NULL,
+       "COMMAND ::: ARGS: each output line after the job's arguments and a tab", 0, 0},
       {"dry-run", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.dry_run, NULL,
        "print the commands, one a line, and run none", 0, 0},
       TF_OPTIONS_END,
@@ -1258,7 +1298,7 @@ int main(int argc, char **argv) {
   if (c.spool_fd >= 0) close(c.spool_fd);
   for (size_t i = 0; i < c.nnodes; i++)
     free(c.nodes[i]);
-  free(c.nodes), free(c.slots), free(c.recs), free(c.text), free(c.cmds);
+  free(c.nodes), free(c.slots), free(c.recs), free(c.text), free(c.cmds), free(c.tags);
   free(args);
   return rc;
 }

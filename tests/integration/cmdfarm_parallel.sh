@@ -22,7 +22,7 @@ same() {
   set +e
   parallel --will-cite -j2 -k --joblog p.log "$@" >p.out 2>p.err
   ps=$?
-  mpi 3 "$CMDFARM" --quiet --joblog c.log "$@" >c.out 2>c.err
+  mpi 3 "$CMDFARM" --quiet -k --joblog c.log "$@" >c.out 2>c.err
   cs=$?
   set -e
   [ -s p.out ] || fail "$name: no output at all (a case that shows nothing)"
@@ -54,8 +54,19 @@ same "a signal" ::: 'echo before; kill -9 $$' 'echo after'
 same "large outputs" ::: 'head -c 100000 /dev/zero | tr "\0" a' 'seq 1 20000' 'printf "no newline"'
 same "order under uneven times" ::: 'sleep 0.4; echo 1' 'sleep 0.2; echo 2' 'echo 3' 'sleep 0.1; echo 4'
 same "command words with their own options" echo -n '{}.' :::: more.txt ::: p q
+same "--tag" --tag 'printf "%s\n%s" {1} {2}' ::: a 'b c' ::: 1 2
 [ "$n" -ge 10 ] || fail "only $n cases"
 pass "$n cases: stdout byte for byte and the job logs column by column as GNU parallel's"
+
+# Without -k, each job's output as it ends (parallel's --group): the same lines, grouped by job,
+# a short job's before a long one's.
+parallel --will-cite -j2 echo ::: $(seq 1 30) | sort >p.out
+mpi 3 "$CMDFARM" --quiet echo ::: $(seq 1 30) | sort >c.out
+cmp -s p.out c.out || fail "without -k: other lines than GNU parallel's"
+mpi 3 "$CMDFARM" --quiet ::: 'sleep 1; echo slow' 'echo fast' >c.out
+[ "$(cat c.out)" = "fast
+slow" ] || fail "without -k the output is not in the order the jobs ended: $(cat c.out)"
+pass "without -k, output comes as jobs end, grouped by job"
 
 # --dry-run: the commands, as parallel prints them.
 parallel --will-cite -k --dry-run echo '{}' ::: 'a b' "it's" x '' >p.out
