@@ -1,6 +1,7 @@
 #!/bin/sh
 # taskfarm-cmdfarm beside GNU parallel on the same commands, interleaved in every repetition:
-# 10,000 trivial commands (`true`) and 1,000 commands of 10 ms (`sleep 0.01`), cmdfarm with 2
+# 10,000 trivial commands (`true ARG`) and 1,000 commands of 10 ms (`sleep 0.01; : ARG`; the
+# argument is appended to each, so the sleep must not take it), cmdfarm with 2
 # workers (mpirun -np 3) against `parallel -j2`, both in GNU parallel's form (COMMAND ::: ARGS)
 # with -k. Prints, per workload, the median wall time of each over the repetitions, the median
 # of the per-repetition ratios parallel / cmdfarm (above 1: cmdfarm is faster) and what each
@@ -28,12 +29,12 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for w in trivial sleep10ms; do
   case $w in
   trivial) cmd="true"; src="$tmp/10k"; n=10000; work=0 ;;
-  sleep10ms) cmd="sleep 0.01"; src="$tmp/1k"; n=1000; work=10 ;;
+  sleep10ms) cmd="sleep 0.01; :"; src="$tmp/1k"; n=1000; work=10 ;;
   esac
   : >"$tmp/p" && : >"$tmp/c" && : >"$tmp/r"
   for i in $(seq "$reps"); do
-    p=$(wall parallel --will-cite -j2 -k $cmd :::: "$src")
-    c=$(wall timeout 600 mpirun --oversubscribe -np 3 ./taskfarm-cmdfarm --quiet -k $cmd :::: "$src")
+    p=$(wall timeout 600 parallel --will-cite -j2 -k "$cmd" :::: "$src" </dev/null)
+    c=$(wall timeout 600 mpirun --oversubscribe -np 3 ./taskfarm-cmdfarm --quiet -k "$cmd" :::: "$src" </dev/null)
     echo "$p" >>"$tmp/p"
     echo "$c" >>"$tmp/c"
     awk -v p="$p" -v c="$c" 'BEGIN { print p / c }' >>"$tmp/r"
