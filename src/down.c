@@ -256,6 +256,13 @@ static int take_request(tf_down *d, int i, uint32_t aux) {
   return 0;
 }
 
+/* A FAILOUT entry not followed at once by its FAIL. */
+static int stray_output(tf_down *d, int i, const tf_entry *out) {
+  tf__log(0, "rank %d sent the output of failed task %llu without its failure",
+          tf__down_rank(d, i), (unsigned long long)out->id);
+  return tf__down_fail(d, TF_EPROTO);
+}
+
 static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
   size_t pos = 0;
   tf_entry e, out;
@@ -263,11 +270,7 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
   int has_out = 0; /* out: the output of the failed run whose FAIL comes next */
   uint64_t results = 0, result_bytes = 0;
   while (tf__wire_next(f, &pos, &e)) {
-    if (has_out && (e.type != TF_ENT_FAIL || e.id != out.id)) {
-      tf__log(0, "rank %d sent the output of failed task %llu without its failure",
-              tf__down_rank(d, i), (unsigned long long)out.id);
-      return tf__down_fail(d, TF_EPROTO);
-    }
+    if (has_out && (e.type != TF_ENT_FAIL || e.id != out.id)) return stray_output(d, i, &out);
     if (e.type == TF_ENT_FAILOUT) {
       out = e;
       has_out = 1;
@@ -284,11 +287,7 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
     results += e.type == TF_ENT_RESULT;
     result_bytes += e.type == TF_ENT_RESULT ? e.size : 0;
   }
-  if (has_out) {
-    tf__log(0, "rank %d sent the output of failed task %llu without its failure",
-            tf__down_rank(d, i), (unsigned long long)out.id);
-    return tf__down_fail(d, TF_EPROTO);
-  }
+  if (has_out) return stray_output(d, i, &out);
   tf__policy_observe_result_bytes(&d->policy, results, result_bytes);
   if (charged) d->c[i].owed += TF_WIRE_HEADER_SIZE + f->body_len; /* handed back after the free */
   return take_request(d, i, f->aux);

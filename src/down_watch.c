@@ -96,10 +96,9 @@ static int lose(tf_down *d, int i, const char *why) {
     }
     if (suspect_ran ? first : r.attempt == 0) r.attempt++;
     if (first && suspect_ran && r.attempt > budget) {
-      char why[96];
+      char why[96]; /* "it ...": the log line says "task ID ..." */
       snprintf(why, sizeof why, "it was running on %u workers that were lost", r.attempt);
-      tf__log(d->layout->rank, "task %llu was running on %u workers that were lost; giving up on it",
-              (unsigned long long)r.id, r.attempt);
+      tf__log(d->layout->rank, "task %llu %s; giving up on it", (unsigned long long)r.id, why + 3);
       tf_failure f = {r.id, r.attempt, 0, tf__down_rank(d, i), 1, why, r.data, r.size, NULL, 0};
       int rc = given_up(d, &f);
       free(r.data);
@@ -167,11 +166,11 @@ int tf__down_copy_tail(tf_down *d, int i) {
 static int give_up_stuck(tf_down *d, tf_copy *c) {
   uint64_t id = c->id;
   int a = c->first, b = c->second;
-  char why[160];
+  char why[160]; /* "it ...": the log line says "task ID ..." */
   snprintf(why, sizeof why, "it has run for more than %g s (--task-timeout) on rank %d and on rank %d",
            d->cfg->task_timeout, tf__down_rank(d, a), tf__down_rank(d, b));
   tf__log(0, "task %llu %s; giving up on it; both ranks are stuck in it and get no more tasks",
-          (unsigned long long)id, why + 3); /* "has run ..." */
+          (unsigned long long)id, why + 3);
   const tf_rec *t = tf__ledger_head(&d->ledger, a);
   int held = t && t->id == id;
   tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, held ? t->data : NULL, held ? t->size : 0,

@@ -421,8 +421,9 @@ static int take_value(const tf_option *o, const char *shown, const char *eq, int
   return rc;
 }
 
-/* Argument a is an operand (after "--" when dashes): refused when the app takes none, or when
- * it looks like an option, one dash and a letter ("-x": this parser has no short options). */
+/* Argument a is an operand (after "--", or after the first operand under
+ * TF_OPERANDS_END_OPTIONS, when dashes): refused when the app takes none, or when it looks like
+ * an option, a dash and more ("-x" that no app option has as its short name). */
 static int operand(const tf_app *app, const char *a, int dashes, char *err, size_t err_size) {
   if (!app->operands)
     return usage(err, err_size, "unexpected argument '%s' (options start with --; see --help)", a);

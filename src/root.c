@@ -51,6 +51,7 @@ static int fail_run(root *r, int code) {
 /* The tasks collect or failed submitted go where child i draws from (under static, its share;
  * a child no longer in the run hands over to the first that is). */
 static int place_followups(root *r, int i) {
+  if (!tf__queue_size(&r->followups)) return 0; /* the common case: collect submitted nothing */
   if (!tf__pool_shared(&r->pool) && (i < 0 || !tf__down_alive(&r->down, i)))
     for (i = 0; i < r->down.n && !tf__down_alive(&r->down, i); i++)
       ;
