@@ -381,8 +381,12 @@ TF_EXPORT int tf_run_ex(MPI_Comm comm, const tf_app *app, const tf_config *cfg,
 TF_EXPORT int tf_submit(tf_handle *h, const void *data, size_t size);
 
 /* Submit with a priority: among the tasks the master has not yet sent out,
- * higher priorities go first, equal priorities in id order. (Tasks already
- * prefetched by a worker run in the order they arrived.) */
+ * higher priorities go first, equal priorities in id order; a worker runs
+ * the tasks it holds the same way (a task that arrives with a higher
+ * priority than those it holds runs next, else arrival order). generate's
+ * tasks are ordered only within the master's window (about 2 x workers x
+ * prefetch + 64 of them): to run the costliest first, generate them first
+ * (docs/WRITING-AN-APP.md, "Longest first"). */
 TF_EXPORT int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority);
 
 /* Set the result of the task being executed (copied; a second call replaces

@@ -161,6 +161,19 @@ static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
   return 0;
 }
 
+/* Child i starts task e->id out of turn (a later task of higher priority):
+ * it becomes the head, the task running. The last one's outcome came first. */
+static int on_start(tf_down *d, int i, const tf_entry *e) {
+  if (d->c[i].nkids || !tf__ledger_to_head(&d->ledger, i, e->id)) {
+    tf__log(d->layout->rank, "rank %d started task %llu, %s", tf__down_rank(d, i),
+            (unsigned long long)e->id,
+            d->c[i].nkids ? "but the task before it has not ended" : "but it does not hold it");
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  d->c[i].head_since = d->now;
+  return 0;
+}
+
 /* The children of the task at the head of i's ledger: dropped when it is a
  * copy whose twin's result (and children) came first. */
 static int on_spawn(tf_down *d, int i, const tf_entry *e) {
@@ -280,10 +293,11 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
     int rc = e.type == TF_ENT_SPAWN    ? on_spawn(d, i, &e)
              : e.type == TF_ENT_RESULT ? on_result(d, i, &e)
              : e.type == TF_ENT_STATS  ? on_stats(d, &e)
+             : e.type == TF_ENT_START  ? on_start(d, i, &e)
                                        : on_fail(d, i, &e, has_out ? &out : NULL);
     has_out = 0;
     if (rc) return rc;
-    charged |= e.type != TF_ENT_STATS;
+    charged |= e.type != TF_ENT_STATS && e.type != TF_ENT_START;
     results += e.type == TF_ENT_RESULT;
     result_bytes += e.type == TF_ENT_RESULT ? e.size : 0;
   }

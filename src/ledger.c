@@ -46,6 +46,17 @@ int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   return 1;
 }
 
+int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
+  tf_ring *r = &l->rings[w];
+  size_t k = 0, mask = r->cap - 1;
+  while (k < r->n && r->buf[(r->head + k) & mask].id != id) k++;
+  if (k == r->n) return 0;
+  tf_rec moved = r->buf[(r->head + k) & mask];
+  for (; k > 0; k--) r->buf[(r->head + k) & mask] = r->buf[(r->head + k - 1) & mask];
+  r->buf[r->head] = moved;
+  return 1;
+}
+
 void tf__ledger_destroy(tf_ledger *l) {
   if (!l->rings) return;
   for (int w = 0; w < l->nworkers; w++) {

@@ -1,7 +1,10 @@
 /* ledger.h - the master's record of which tasks each worker holds. A worker
- * runs its tasks in the order it received them and reports results in that
- * order, so each worker's share is a FIFO: a result must match its head. It
- * also tells when the farm is done: when every worker's FIFO is empty. */
+ * runs its tasks in the order it received them unless a later one has a
+ * higher priority; then it says which it starts (TF_ENT_START), and that task
+ * moves to the head. It reports results in the order it ran them, so each
+ * worker's share is a FIFO whose head is the task running: a result must
+ * match its head. It also tells when the farm is done: when every worker's
+ * FIFO is empty. */
 #ifndef TF_LEDGER_H
 #define TF_LEDGER_H
 
@@ -31,6 +34,9 @@ const tf_rec *tf__ledger_head(const tf_ledger *l, int w);
 /* Remove worker w's oldest task; its data passes to *out. Returns 1, or 0
  * when w holds nothing. */
 int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out);
+/* Move the task id worker w holds to the head of its FIFO (the others keep
+ * their order). Returns 1, or 0 when w does not hold it. */
+int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id);
 static inline size_t tf__ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
 /* Payload bytes of the tasks worker w holds. */
 static inline uint64_t tf__ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }

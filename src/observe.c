@@ -99,7 +99,7 @@ int tf__obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_
    * ones here; its clock stamps in order. */
   const uint64_t *v = x->o;
   if (v[TF_OBS_EVENTS] != n || v[TF_OBS_EVENTS] > tasks || v[TF_OBS_DROPPED] > tasks - v[TF_OBS_EVENTS] ||
-      v[TF_OBS_FAILED] > tasks || v[TF_OBS_STOP_SEEN] > v[TF_OBS_BYE_SENT] || v[TF_OBS_WAIT_MAX] > v[TF_OBS_WAIT_NS]) {
+      v[TF_OBS_FAILED] > tasks || v[TF_OBS_OUT_OF_TURN] > tasks || v[TF_OBS_STOP_SEEN] > v[TF_OBS_BYE_SENT] || v[TF_OBS_WAIT_MAX] > v[TF_OBS_WAIT_NS]) {
     tf__log(0,
             "rank %d sent counters that do not add up (%llu events sent, %llu said, %llu dropped, "
             "%llu tasks run): its counters and trace are left out",
@@ -244,9 +244,11 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
     uint64_t waits = x->o[TF_OBS_WAITS];
     fprintf(f,
             "    {\"worker\": %d, \"rank\": %d, \"reported\": %s, \"tasks\": %llu, \"failed_runs\": "
-            "%llu, \"busy_s\": %.9g, \"idle_s\": %.9g, \"busy_fraction\": %.6f,\n",
+            "%llu, \"out_of_turn\": %llu, \"busy_s\": %.9g, \"idle_s\": %.9g, \"busy_fraction\": "
+            "%.6f,\n",
             w, rank_of(o, w), x->reported || o->serial ? "true" : "false",
-            (unsigned long long)s->w_tasks[w], (unsigned long long)x->o[TF_OBS_FAILED], busy,
+            (unsigned long long)s->w_tasks[w], (unsigned long long)x->o[TF_OBS_FAILED],
+            (unsigned long long)x->o[TF_OBS_OUT_OF_TURN], busy,
             (double)s->w_wait_ns[w] * 1e-9, fin(wall > 0 ? busy / wall : 0));
     fprintf(f,
             "     \"frames_sent\": %llu, \"msgs_sent\": %llu, \"bytes_sent\": %llu, "

@@ -32,7 +32,7 @@
 /* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
 static uint32_t want(const tf_up *u) {
   if (u->gave_up || u->asked) return 0;
-  int held = (int)u->queued + u->running;
+  int held = (int)u->in.queued + u->running;
   return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
 }
 
@@ -136,12 +136,7 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
                    plan.depth, plan.chunk, u->cfg->prefetch);
     return 1;
   }
-  if (u->in_n == u->in_cap &&
-      tf__ring_grow(&u->inbox, &u->in_cap, &u->in_head, u->in_n, sizeof *u->inbox, 8))
-    return TF_ENOMEM;
-  u->inbox[(u->in_head + u->in_n) & (u->in_cap - 1)] = (tf_inbox_frame){buf, len, *f, 0};
-  u->in_n++;
-  u->queued += f->count;
+  if (tf__inbox_push(&u->in, buf, len, f)) return TF_ENOMEM;
   u->asked = 0;
   u->plan = plan;
   u->heard = tf__now();
@@ -208,11 +203,19 @@ int tf__up_poll(tf_up *u) {
 /* ---- running tasks ----------------------------------------------------------------- */
 
 int tf__up_begin(tf_up *u, tf_entry *e) {
-  tf_inbox_frame *fr = &u->inbox[u->in_head];
-  tf__wire_next(&fr->f, &fr->pos, e);
-  u->queued--;
+  int out_of_turn = tf__inbox_take(&u->in, e);
+  u->out_of_turn += (uint64_t)out_of_turn;
   u->running = 1;
   u->cur_task = e->id;
+  /* The parent takes the oldest task it sent as the one running: say so
+   * when it is another, before anything the task may spawn. The news goes
+   * as results do (below), so a task that may be long is known to be the
+   * one running (--task-timeout) and one that failed or was lost before is
+   * known to run. */
+  if (out_of_turn) {
+    if (!u->out.count) u->out_since = u->last_end >= 0 ? u->last_end : tf__now();
+    if (tf__wire_add(&u->out, TF_ENT_START, e->id, 0, NULL, 0)) return TF_ENOMEM;
+  }
   /* Ask for more before running what may be the last task in hand, and do
    * not let results wait behind a task that may be long, nor behind one
    * that failed or was on a lost worker before (the master must be able to
@@ -288,12 +291,7 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
   u->out_charged = 1;
   if (rc) return rc;
   if (u->mark_count == 0) u->out_since = t1;
-  tf_inbox_frame *fr = &u->inbox[u->in_head];
-  if (fr->pos >= fr->f.body_len) {
-    u->port.release(u->port.ctx, fr->buf, fr->len);
-    u->in_head = (u->in_head + 1) & (u->in_cap - 1);
-    u->in_n--;
-  }
+  tf__inbox_drop_spent(&u->in, u->port.release, u->port.ctx);
   /* Children go at once: other workers may be idle for want of them. */
   return u->out_urgent && (rc = flush(u)) < 0 ? rc : 0;
 }
@@ -314,12 +312,12 @@ int tf__up_quiet(tf_up *u) {
   /* One clock read when a wait begins (the last task's end, the start of
    * starving), then one every 16th empty turn only: the answer that ends
    * the wait comes within a round trip, and every read delays noticing it. */
-  int begins = u->last_end >= 0 || (!u->in_n && u->starved < 0);
+  int begins = u->last_end >= 0 || (!u->in.queued && u->starved < 0);
   if (!begins && (++u->quiet_turns & 15) != 0) return 0;
   double now = tf__now();
   settle(u, now);
   u->last_end = -1; /* a wait is nobody's task time */
-  if (!u->in_n && u->starved < 0) u->starved = now;
+  if (!u->in.queued && u->starved < 0) u->starved = now;
   if (!u->hb_on) return 0;
   /* The parent may be busy in a long generate, collect or finish, so it
    * gets ten times the workers' allowance. */
@@ -353,6 +351,7 @@ static int build_bye(tf_up *u, tf_wbuf *b) {
   o[TF_OBS_WAITS] = u->waits;
   o[TF_OBS_WAIT_MAX] = u->wait_max;
   o[TF_OBS_FAILED] = u->failed;
+  o[TF_OBS_OUT_OF_TURN] = u->out_of_turn;
   size_t at = b->len;
   int rc = tf__wire_add_obs(b, o);
   for (size_t i = 0; !rc && i < u->trace.n; i += TF_WIRE_EVENTS_PER_ENTRY) {
@@ -500,11 +499,7 @@ int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port
 }
 
 void tf__up_destroy(tf_up *u) {
-  for (size_t i = 0; i < u->in_n; i++) {
-    tf_inbox_frame *fr = &u->inbox[(u->in_head + i) & (u->in_cap - 1)];
-    u->port.release(u->port.ctx, fr->buf, fr->len);
-  }
-  free(u->inbox);
+  tf__inbox_destroy(&u->in, u->port.release, u->port.ctx);
   tf__wbuf_free(&u->out);
   tf__trace_free(&u->trace);
 }

@@ -1,6 +1,8 @@
 /* up.h - the upstream engine: a rank's link to its parent. It keeps the tasks
  * the parent's plan says in hand, asking for more before they run out (one
- * request open at a time); hands them out one by one in arrival order;
+ * request open at a time); hands them out one by one in arrival order, but
+ * a task of higher priority before those that came before it (telling the
+ * parent which one it starts then: TF_ENT_START);
  * gathers outcomes (results, failures, spawned tasks) into frames that carry
  * the next request and the timings the plan is computed from, held back when
  * the parent has given no room (flow.h); answers heartbeats from a thread of
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "inbox.h"
 #include "layout.h"
 #include "policy.h"
 #include "port.h"
@@ -21,22 +24,12 @@
 #include "trace.h"
 #include "wire.h"
 
-/* A received TASKS frame whose tasks have not all run. */
-typedef struct tf_inbox_frame {
-  unsigned char *buf; /* the message, owned (the port's release) */
-  size_t len;
-  tf_frame f;
-  size_t pos;
-} tf_inbox_frame;
-
 typedef struct tf_up {
   tf_port port;
   const tf_config *cfg;
   int rank, parent;       /* this rank and its parent, for messages */
-  tf_inbox_frame *inbox;  /* ring of frames holding tasks not yet run; in_cap a power of two */
-  size_t in_head, in_n, in_cap;
+  tf_inbox in;      /* tasks received, not started */
   tf_plan plan;     /* from the parent's last TASKS frame */
-  uint32_t queued;  /* tasks received, not started */
   int running;      /* 1 while a task runs */
   uint64_t cur_task; /* the task that runs (while running) */
   uint32_t asked;   /* tasks asked for in the open request; 0: none open */
@@ -71,6 +64,7 @@ typedef struct tf_up {
   uint64_t tasks, busy_ns, starved_ns, frames; /* the whole run */
   uint64_t f_tasks, f_busy, f_wait, f_waits;   /* since the last frame; wait: request to answer */
   uint64_t wait_ns, waits, wait_max, failed;    /* the whole run, for --stats */
+  uint64_t out_of_turn;                         /* likewise: tasks started out of turn */
   double stop_seen;                             /* when STOP arrived */
   tf_trace trace;                               /* --trace / --timeline: its tasks */
   /* the task being run: where its outcome starts in `out` */
@@ -112,7 +106,7 @@ int tf__up_poll(tf_up *u);
  * the plan keeps enough in hand that an answer can wait a few tasks. (This
  * and the next two run once a task, so they are inline.) */
 static inline int tf__up_poll_due(const tf_up *u) {
-  return !u->queued || u->gave_up || u->since_poll >= TF_POLL_EVERY || u->last_end < 0 ||
+  return !u->in.queued || u->gave_up || u->since_poll >= TF_POLL_EVERY || u->last_end < 0 ||
          u->last_end - u->last_poll >= TF_POLL_INTERVAL;
 }
 /* The outgoing frame's length once flush has added the statistics entry. */
@@ -125,7 +119,7 @@ static inline size_t tf__up_frame_len(const tf_up *u) {
 static inline int tf__up_can_run(const tf_up *u) {
   int held_back = u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
                   !tf__flow_may_send(&u->flow, tf__up_frame_len(u));
-  return u->in_n && !u->gave_up && !held_back;
+  return u->in.queued && !u->gave_up && !held_back;
 }
 /* The next task, which now runs: its entry in *e (the payload stays valid
  * until tf__up_end). Results due go out first. Returns 0 or < 0. */

@@ -164,7 +164,7 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
     [TF_MSG_RESULTS] =
         (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS) |
-        (1u << TF_ENT_FAILOUT),
+        (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START),
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
@@ -228,6 +228,7 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
                      : type == TF_ENT_OBS    ? TF_WIRE_OBS_SIZE
                      : type == TF_ENT_EVENTS ? TF_WIRE_EVENTS_PER_ENTRY * TF_WIRE_EVENT_SIZE
                      : type == TF_ENT_CREDIT ? 0
+                     : type == TF_ENT_START  ? 0
                                              : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
     if (size > limit)
@@ -265,6 +266,8 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
   out->body_len = (size_t)body_len;
   return 0;
 }
+
+void tf__wire_take(unsigned char *body, size_t pos) { body[pos + 16] = TF_ENT_TAKEN; }
 
 int tf__wire_next(const tf_frame *f, size_t *pos, tf_entry *e) {
   if (*pos >= f->body_len) return 0;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define TF_WIRE_MAGIC 0x31574654u /* "TFW1" read as little-endian bytes */
-#define TF_WIRE_VERSION 2u
+#define TF_WIRE_VERSION 3u
 #define TF_WIRE_HEADER_SIZE 24u
 #define TF_WIRE_ENTRY_SIZE 24u
 #define TF_WIRE_ALIGN 8u
@@ -53,8 +53,15 @@ enum tf_entry_type {
   TF_ENT_EVENTS = 8, /* trace events: a whole number of TF_WIRE_EVENT_SIZE records (BYE) */
   TF_ENT_CREDIT = 9, /* bytes of the worker's results the master is done with: in id; no data */
   TF_ENT_FAILOUT = 10, /* what a failed run gave with tf_result: id, payload; its FAIL follows */
+  TF_ENT_START = 11,   /* the task the worker starts now is id, not the oldest it holds (a higher
+                          priority came after it); no data */
   TF_ENT_TYPE_COUNT
 };
+
+/* A task entry its reader has taken out of turn (inbox.c runs a later task of
+ * higher priority first): the entry stays in the frame, its type byte reads
+ * TF_ENT_TAKEN, and the reader steps over it in turn. Never on the wire. */
+#define TF_ENT_TAKEN 0u
 
 /* TF_ENT_STATS payload: four u64. In RESULTS: tasks run and their busy ns
  * since the last frame, and the ns from request to answer summed over the
@@ -81,6 +88,7 @@ enum tf_obs_field {
   TF_OBS_WAITS,     /* answered requests */
   TF_OBS_WAIT_MAX,  /* the longest of them, ns */
   TF_OBS_FAILED,    /* task runs that failed */
+  TF_OBS_OUT_OF_TURN, /* tasks started before one that came earlier (a higher priority) */
   TF_OBS_FIELDS
 };
 
@@ -146,6 +154,10 @@ typedef struct tf_entry {
   const void *data;
   uint32_t size;
 } tf_entry;
+
+/* Mark the entry at pos of the received frame f (read with tf__wire_next)
+ * as TF_ENT_TAKEN; body is f's body, writable. */
+void tf__wire_take(unsigned char *body, size_t pos);
 
 /* Start a new frame in w (reusing its buffer). Returns 0 or TF_ENOMEM. */
 int tf__wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux);

@@ -178,6 +178,41 @@ static void test_down_refuses_a_result_out_of_order(void) {
   farm_stop(&f);
 }
 
+/* Child i starts task id out of turn (a START entry alone). */
+static void start(farm *f, int i, uint64_t id) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_START, id, 0, NULL, 0);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
+static void test_down_takes_a_task_started_out_of_turn(void) {
+  farm f;
+  farm_start(&f, 1, 4, NULL);
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN); /* it holds 0 and 1 */
+  start(&f, 0, 1);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(tf__ledger_head(&f.d.ledger, 0)->id, 1); /* the task running */
+  done(&f, 0, 1, 0);
+  done(&f, 0, 0, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.nresults, 2);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT(tf__down_idle(&f.d));
+  /* A START for a task it does not hold is refused. */
+  ask(&f, 0, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN); /* 2 and 3 */
+  start(&f, 0, 7);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  farm_stop(&f);
+}
+
 static void test_down_runs_a_failed_task_again_elsewhere(void) {
   farm f;
   farm_start(&f, 2, 1, NULL);
@@ -427,6 +462,7 @@ int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
       TF_UNIT_TEST(test_down_refuses_a_result_out_of_order),
+      TF_UNIT_TEST(test_down_takes_a_task_started_out_of_turn),
       TF_UNIT_TEST(test_down_runs_a_failed_task_again_elsewhere),
       TF_UNIT_TEST(test_down_hands_a_failed_runs_output_with_its_failure),
       TF_UNIT_TEST(test_down_takes_back_a_lost_childs_tasks),

@@ -211,6 +211,37 @@ static void test_ledger_pop_hands_over_data(void) {
   tf__ledger_destroy(&l);
 }
 
+static void test_ledger_to_head_moves_one_and_keeps_the_rest_in_order(void) {
+  tf_ledger l;
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 2), 0);
+  for (uint64_t id = 0; id < 20; id++) { /* wraps: pop 10 of them first */
+    tf_rec r = rec(id);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
+  }
+  tf_rec out;
+  for (int k = 0; k < 10; k++) tf__ledger_pop(&l, 0, &out);
+  for (uint64_t id = 20; id < 26; id++) {
+    tf_rec r = rec(id);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
+  }
+  CU_ASSERT_EQUAL(tf__ledger_to_head(&l, 0, 23), 1);
+  CU_ASSERT_EQUAL(tf__ledger_to_head(&l, 0, 99), 0); /* not held */
+  CU_ASSERT_EQUAL(tf__ledger_to_head(&l, 1, 23), 0); /* held by the other */
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 16);
+  CU_ASSERT_EQUAL(l.total, 16);
+  uint64_t want = 10;
+  CU_ASSERT_EQUAL(tf__ledger_pop(&l, 0, &out), 1);
+  CU_ASSERT_EQUAL(out.id, 23);
+  while (tf__ledger_pop(&l, 0, &out)) {
+    if (want == 23) want++;
+    CU_ASSERT_EQUAL(out.id, want);
+    want++;
+  }
+  CU_ASSERT_EQUAL(want, 26);
+  CU_ASSERT_EQUAL(tf__ledger_to_head(&l, 0, 25), 0); /* empty */
+  tf__ledger_destroy(&l);
+}
+
 static void test_ledger_destroy_frees_held_data(void) {
   /* destroy frees the data still held, wrapped rings included; valgrind reports any leak. */
   tf_ledger l;
@@ -248,6 +279,7 @@ int main(void) {
       TF_UNIT_TEST(test_ledger_grows_past_capacity_after_wrapping),
       TF_UNIT_TEST(test_ledger_random_traffic_matches_reference_fifos),
       TF_UNIT_TEST(test_ledger_pop_hands_over_data),
+      TF_UNIT_TEST(test_ledger_to_head_moves_one_and_keeps_the_rest_in_order),
       TF_UNIT_TEST(test_ledger_destroy_frees_held_data),
       TF_UNIT_END,
   };

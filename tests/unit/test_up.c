@@ -1,8 +1,8 @@
 /* test_up.c - the upstream engine (src/up.c) without MPI, through a port in memory: it asks
- * its parent for what the plan says, runs tasks in the order they came and reports them in
- * that order, holds results back when the parent has given no room and sends them when room
- * comes back, refuses answers it did not ask for, times short tasks in groups, and says goodbye
- * with its counts. */
+ * its parent for what the plan says, runs tasks in the order they came (but a higher priority
+ * first, with a START entry for the parent) and reports them in the order they ran, holds
+ * results back when the parent has given no room and sends them when room comes back, refuses
+ * answers it did not ask for, times short tasks in groups, and says goodbye with its counts. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -112,7 +112,7 @@ static void test_up_asks_runs_and_reports_in_order(void) {
   CU_ASSERT_EQUAL(run_one(&l, 8), 10);
   CU_ASSERT_EQUAL(run_one(&l, 8), 11);
   CU_ASSERT(!tf__up_can_run(&l.u));
-  CU_ASSERT_EQUAL(l.u.in_n, 0); /* both frames' buffers went back to the port */
+  CU_ASSERT_EQUAL(l.u.in.n, 0); /* both frames' buffers went back to the port */
   int before = l.p.nsent;
   CU_ASSERT_EQUAL(idle_after_hold(&l), 1);
   CU_ASSERT_EQUAL(l.p.nsent, before + 1);
@@ -120,6 +120,35 @@ static void test_up_asks_runs_and_reports_in_order(void) {
   CU_ASSERT_EQUAL(ids[0], 10);
   CU_ASSERT_EQUAL(ids[1], 11);
   CU_ASSERT(l.u.asked > 0); /* the next request went before the tasks in hand ran out */
+  link_stop(&l);
+}
+
+static void test_up_runs_a_higher_priority_first_and_says_so(void) {
+  link l;
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(4, 2));
+  for (uint64_t id = 10; id < 12; id++) /* 11 has the higher priority */
+    tf__wire_add_task(&w, id, id == 11 ? 5 : 0, 0, &id, sizeof id);
+  arrive(&l.p, 0, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  int before = l.p.nsent;
+  CU_ASSERT_EQUAL(run_one(&l, 8), 11);
+  /* The START went with the request sent before the task ran, ahead of its result. */
+  CU_ASSERT_EQUAL_FATAL(l.p.nsent, before + 1);
+  tf_frame f;
+  uint64_t ids[8];
+  CU_ASSERT_EQUAL(ids_in(&l, before, TF_ENT_START, ids, 8, &f), 1);
+  CU_ASSERT_EQUAL(ids[0], 11);
+  CU_ASSERT_EQUAL(ids_in(&l, before, TF_ENT_RESULT, ids, 8, &f), 0);
+  CU_ASSERT_EQUAL(run_one(&l, 8), 10); /* in turn: no START */
+  CU_ASSERT_EQUAL(idle_after_hold(&l), 1);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_START, ids, 8, &f), 0);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 8, &f), 2);
+  CU_ASSERT_EQUAL(ids[0], 11);
+  CU_ASSERT_EQUAL(ids[1], 10);
   link_stop(&l);
 }
 
@@ -256,6 +285,7 @@ static void test_up_stop_and_goodbye(void) {
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_up_asks_runs_and_reports_in_order),
+      TF_UNIT_TEST(test_up_runs_a_higher_priority_first_and_says_so),
       TF_UNIT_TEST(test_up_reports_a_failure),
       TF_UNIT_TEST(test_up_refuses_what_it_did_not_ask_for),
       TF_UNIT_TEST(test_up_holds_results_back_for_room),

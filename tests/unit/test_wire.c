@@ -632,16 +632,19 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
   static const unsigned allowed[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
       [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
-                         (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT),
+                         (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START),
       [TF_MSG_STOP] = 0,
       [TF_MSG_BYE] = 1u << TF_ENT_STATS,
       [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
       [TF_MSG_HEARTBEAT] = 0,
+      [TF_MSG_CREDIT] = 1u << TF_ENT_CREDIT,
   };
   tf_wbuf w = {0};
   for (unsigned kind = 1; kind < TF_MSG_KIND_COUNT; kind++) {
     for (unsigned type = 0; type <= TF_ENT_TYPE_COUNT + 1; type++) {
-      size_t size = type == TF_ENT_STATS ? TF_WIRE_STATS_SIZE : 8;
+      size_t size = type == TF_ENT_STATS                            ? TF_WIRE_STATS_SIZE
+                    : type == TF_ENT_CREDIT || type == TF_ENT_START ? 0 /* they carry no data */
+                                                                    : 8;
       one_entry_frame(&w, kind, type, size);
       tf_frame f;
       int rc = decode_copy(w.buf, w.len, BIG_LIMIT, &f);
@@ -912,6 +915,11 @@ static void test_wire_rejects_credit_with_data_or_not_alone(void) {
   /* a credit entry carrying data */
   CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_CREDIT, 0), 0);
   CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_CREDIT, 1, 0, "12345678", 8), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* a START entry (results) carrying data */
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_START, 1, 0, "12345678", 8), 0);
   tf__wire_finish(&w);
   ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
   /* a credit entry anywhere but in a CREDIT frame */

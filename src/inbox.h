@@ -1,0 +1,46 @@
+/* inbox.h - the tasks a rank holds and has not started, in the TASKS frames
+ * they came in (kept whole: a task's payload is read in place). Tasks leave
+ * in arrival order, unless a task has a higher priority than one that came
+ * before it: then the first task of the highest priority leaves first, "out
+ * of turn". Telling whether that can happen costs a comparison per task
+ * received; the inbox is searched only while it can. */
+#ifndef TF_INBOX_H
+#define TF_INBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+/* A received TASKS frame whose tasks have not all left. */
+typedef struct tf_inbox_frame {
+  unsigned char *buf; /* the message, owned */
+  size_t len;
+  tf_frame f;
+  size_t pos; /* the next entry in turn (entries taken out of turn are marked in place) */
+} tf_inbox_frame;
+
+typedef struct tf_inbox {
+  tf_inbox_frame *fr; /* ring; cap is a power of two */
+  size_t head, n, cap;
+  uint32_t queued;   /* tasks not taken */
+  int32_t tail_prio; /* priority of the last task received */
+  int mixed;         /* a task not taken has a higher priority than one before it */
+} tf_inbox;
+
+/* Keep the validated TASKS frame f, received in buf (the inbox takes buf).
+ * Returns 0 or TF_ENOMEM (then the caller keeps buf). */
+int tf__inbox_push(tf_inbox *in, unsigned char *buf, size_t len, const tf_frame *f);
+/* The next task (queued must be > 0): its entry in *e, its payload valid
+ * until tf__inbox_drop_spent. Returns 0 when it was next in arrival order,
+ * 1 when it left out of turn. */
+int tf__inbox_take(tf_inbox *in, tf_entry *e);
+/* Release the oldest frames whose tasks have all been taken (call it when
+ * the task taken last has ended: its frame may go). */
+void tf__inbox_drop_spent(tf_inbox *in, void (*release)(void *ctx, unsigned char *buf, size_t len),
+                          void *ctx);
+/* Release every frame and the ring. */
+void tf__inbox_destroy(tf_inbox *in, void (*release)(void *ctx, unsigned char *buf, size_t len),
+                       void *ctx);
+
+#endif
