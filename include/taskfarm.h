@@ -261,7 +261,8 @@ typedef struct tf_app {
    * workers running it were lost or stuck in it); after the library's own log line, before
    * the run goes on (or stops, under --fail-fast). Failed tasks are not journaled: --resume
    * runs them again, and failed sees them again if they fail again. Return 0, or non-zero to
-   * fail the run. Optional. */
+   * fail the run. Optional. Here and in collect, tf_stop ends the run early on the app's own
+   * terms (after N failures, or once a result is good enough: GNU parallel's --halt). */
   int (*failed)(tf_handle *h, const tf_failure *failure, void *ctx);
 
   /* Master: after the last result, when every task has run (not after a
@@ -409,8 +410,27 @@ TF_EXPORT int tf_worker_index(const tf_handle *h);
  * optional. Returns 0 or TF_ESTATE outside generate. */
 TF_EXPORT int tf_set_total(tf_handle *h, uint64_t total);
 
+/* How tf_stop ends the run. */
+enum {
+  TF_STOP_SOON = 1, /* hand out no more tasks; those handed out run to their end (their results
+                       collected and journaled, their failures reported), then the run ends */
+  TF_STOP_NOW = 2,  /* end at once, as --fail-fast does: workers inside a task leave (the
+                       process ends under tf_main) and their tasks count as not done */
+};
+
+/* From collect or failed (the master; the serial farm stops after the task that ran): end the
+ * run early, TF_STOP_SOON or TF_STOP_NOW, with status: 0 (the app has what it needs: tf_run
+ * returns 0 even if tasks failed or were not run) or a negative TF_E* code, usually TF_EAPP
+ * (tf_main's exit status 1). finish does not run; master_fini does, with tf_run_status() =
+ * status, after the journal is flushed, so --resume runs the tasks not done (the summary names
+ * them). An error of the farm itself (a journal that cannot be written) still wins, and so does
+ * a stop signal during TF_STOP_SOON's wait (TF_ESTOPPED). A later call may turn SOON into NOW;
+ * the first status stands. Returns 0, TF_EINVAL (when not a TF_STOP_*, status > 0), or
+ * TF_ESTATE in any other callback. Local. */
+TF_EXPORT int tf_stop(tf_handle *h, int when, int status);
+
 /* Inside master_fini: how the run ended. 0 when every task ran and finish
- * succeeded; TF_ESTOPPED after a stop signal (exit status 75); TF_EAPP when
+ * succeeded (or tf_stop's status); TF_ESTOPPED after a stop signal (exit status 75); TF_EAPP when
  * tasks failed for good (--keep-going: finish did run) or a callback failed;
  * another negative TF_E* code when the farm itself failed. 0 outside
  * master_fini. */

@@ -115,7 +115,9 @@ static inline size_t tf__down_in_flight(const tf_down *d) {
 size_t tf__down_queued(const tf_down *d);
 /* Tell every child to stop with the run's status (those inside a task
  * nobody needs, also on the tag their heartbeat thread watches) and wait,
- * bounded (shorter after a stop signal: draining), for each one's goodbye. Returns 0, or TF_EMPI when one did not answer (it may still run:
+ * bounded (shorter after a failure, or a stop that abandons tasks: draining,
+ * a stop signal or tf_stop now), for each one's goodbye. Returns 0, or
+ * TF_EMPI when one did not answer (it may still run:
  * the caller must abort rather than finalize). */
 int tf__down_stop(tf_down *d, int status, int draining);
 /* The run ends early: count and name the tasks not done (in children's

@@ -313,7 +313,7 @@ static int tell_stop(tf_down *d, int status) {
 }
 
 int tf__down_stop(tf_down *d, int status, int draining) {
-  double wait = status ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
+  double wait = status || draining ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
   if ((d->copies.stale || draining) && d->cfg->drain < wait) wait = d->cfg->drain;
   if (wait < 1.0) wait = 1.0;
   int left = tell_stop(d, status);

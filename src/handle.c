@@ -141,6 +141,19 @@ tf_id tf_task_id(const tf_handle *h) {
   return h->phase == TF_IN_EXECUTE ? h->cur_id : h->last_id;
 }
 
+int tf_stop(tf_handle *h, int when, int status) {
+  if (!h) return TF_EINVAL;
+  if (h->phase != TF_IN_COLLECT && h->phase != TF_IN_FAILED)
+    return fail(h, TF_ESTATE, "tf_stop called outside collect and failed");
+  if ((when != TF_STOP_SOON && when != TF_STOP_NOW) || status > 0)
+    return fail(h, TF_EINVAL,
+                "tf_stop: when %d is not TF_STOP_SOON or TF_STOP_NOW, or status %d > 0", when,
+                status);
+  if (!h->stop) h->stop_status = status;
+  if (when > h->stop) h->stop = when; /* SOON may become NOW, never the other way */
+  return 0;
+}
+
 int tf_run_status(const tf_handle *h) { return h ? h->run_status : TF_EINVAL; }
 int tf_rank(const tf_handle *h) { return h ? h->rank : -1; }
 int tf_nworkers(const tf_handle *h) { return h ? h->nworkers : 0; }

@@ -45,6 +45,8 @@ struct tf_handle {
   unsigned char *result;
   size_t result_len, result_cap;
   int run_status;   /* tf_run_status(): the run's status as master_fini sees it */
+  int stop;         /* tf_stop: 0, TF_STOP_SOON or TF_STOP_NOW; the master's loop acts on it */
+  int stop_status;  /* tf_stop: the status the run ends with (the first call's) */
   int error;        /* first error a tf_* call returned inside the current callback */
   char errmsg[200]; /* what that error was about */
   /* resume: generated ids whose results the journal holds are not queued */

@@ -32,6 +32,7 @@ typedef struct root {
   double now;
   /* graceful stop */
   int draining;
+  int stopping;    /* the app's tf_stop, as last noticed: 0, TF_STOP_SOON or TF_STOP_NOW */
   int urgent;      /* mpirun kills the job in a second: no drain, no goodbyes */
   unsigned conts;  /* SIGCONTs seen */
   double drain_until;
@@ -125,7 +126,7 @@ static uint64_t tasks_left(const root *r) {
  * static schedule generates everything first (it needs the count), then
  * fixes the shares. */
 static int refill(root *r) {
-  if (r->draining || r->gen_done) return 0;
+  if (r->draining || r->stopping || r->gen_done) return 0;
   int progressed = 0, is_static = r->cfg->schedule == TF_SCHEDULE_STATIC;
   size_t limit = is_static ? SIZE_MAX : 2 * (size_t)r->down.n * (size_t)r->down.depth + 64;
   uint64_t byte_limit = is_static ? UINT64_MAX : r->cfg->max_in_flight;
@@ -193,6 +194,24 @@ static int check_stop(root *r) {
   return tf__stop_count() > 1 || tf__now() >= r->drain_until || tf__down_idle(&r->down);
 }
 
+/* tf_stop from collect or failed (r->h.stop): no more tasks go out; said once, and again if
+ * SOON turns into NOW. Returns 1 when the run ends now: NOW, or nothing is in flight. */
+static int app_stops(root *r) {
+  if (r->stopping != r->h.stop) {
+    r->stopping = r->stats->app_stop = r->h.stop;
+    size_t in_flight = tf__down_in_flight(&r->down);
+    if (r->h.stop == TF_STOP_NOW)
+      tf__log(0, "the app stopped the run (tf_stop, now): the %zu task(s) in flight are abandoned",
+              in_flight);
+    else
+      tf__log(0,
+              "the app stopped the run (tf_stop, soon): no more tasks go out; waiting for the %zu "
+              "in flight",
+              in_flight);
+  }
+  return r->h.stop == TF_STOP_NOW || tf__down_idle(&r->down);
+}
+
 /* ---- progress ---------------------------------------------------------------------- */
 
 /* --progress: done / total when the total is known, workers alive, failures. */
@@ -219,7 +238,7 @@ static void show_progress(root *r) {
 /* What the loop does now and then, not on every busy turn: timers, the
  * journal, samples, progress. Returns 1 when it changed something, 0, or < 0. */
 static int housekeeping(root *r) {
-  int rc = tf__down_check(&r->down, r->draining);
+  int rc = tf__down_check(&r->down, r->draining || r->stopping);
   if (rc < 0) return fail_run(r, rc);
   if (r->js.on && tf__js_tick(&r->js, r->now)) return fail_run(r, TF_EJOURNAL);
   if (tf__obs_sample_due(r->obs, r->now))
@@ -243,10 +262,12 @@ static void run_loop(root *r) {
     if (!busy_turn) tf__down_set_now(&r->down, r->now = tf__now());
     if ((rc = tf__down_poll(&r->down)) < 0) break;
     progressed |= rc;
+    if (r->h.stop && app_stops(r)) break; /* collect or failed called tf_stop */
     if (!busy_turn && check_stop(r)) break;
     if ((rc = refill(r)) < 0) break;
     progressed |= rc;
-    if (!r->draining && (rc = tf__down_dispatch(&r->down, tasks_left(r))) < 0) break;
+    int serving = !r->draining && !r->stopping;
+    if (serving && (rc = tf__down_dispatch(&r->down, tasks_left(r))) < 0) break;
     progressed |= rc;
     if ((rc = r->down.port.progress(r->down.port.ctx)) < 0) {
       tf__log(0, "%s", r->c.errmsg);
@@ -271,7 +292,9 @@ static void run_loop(root *r) {
 static void run_end(root *r, int init_ok, double t0) {
   tf_run_stats *s = r->stats;
   if (r->draining && !r->status) r->status = TF_ESTOPPED;
-  if (r->status) {
+  if (r->h.stop && !r->status) r->status = r->h.stop_status; /* may be 0: the app's verdict */
+  int cut_short = r->status || r->h.stop;
+  if (cut_short) {
     tf__down_count_undone(&r->down);
     s->more_to_generate = !r->gen_done;
   }
@@ -286,22 +309,22 @@ static void run_end(root *r, int init_ok, double t0) {
   if (rc) fail_run(r, rc);
   double t = r->tr ? tf__now() : 0;
   if ((rc = tf__collect_rest(&r->h))) fail_run(r, rc); /* a run cut short: what waits in order */
-  if (!r->status && (rc = tf__call_finish(&r->h))) fail_run(r, rc);
+  if (!cut_short && (rc = tf__call_finish(&r->h))) fail_run(r, rc);
   if (r->tr) tf__trace_add(r->tr, TF_EV_FINISH, 0, 0, t, tf__now());
-  if (!r->status && s->failed) r->status = TF_EAPP; /* --keep-going: finished, but not whole */
+  if (!cut_short && s->failed) r->status = TF_EAPP; /* --keep-going: finished, but not whole */
   /* After the journal is safe: partial output of a stop. */
   if (init_ok && (rc = tf__call_master_fini(&r->h, r->status)) && !r->status) r->status = rc;
   s->wall = tf__now() - t0;
   t = r->tr ? tf__now() : 0;
   s->urgent = r->urgent;
-  rc = r->urgent ? 0
-                 : tf__down_stop(&r->down, r->status, r->draining); /* mpirun kills them anyway */
+  int abandons = r->draining || r->stopping == TF_STOP_NOW;
+  rc = r->urgent ? 0 : tf__down_stop(&r->down, r->status, abandons); /* mpirun kills them anyway */
   if (r->tr) tf__trace_add(r->tr, TF_EV_STOP, 0, 0, t, tf__now());
   if (r->obs)
     tf__obs_root_counts(r->obs, r->c.msgs_sent, r->c.bytes_sent, r->c.msgs_recv, r->c.bytes_recv);
-  /* A worker stuck in a task nobody needs any more (a copy that lost, or
-   * the drain after a stop) does not change the run's outcome. */
-  if (rc && !r->status && !r->down.copies.stale) r->status = rc;
+  /* A worker stuck in a task nobody needs any more (a copy that lost, the
+   * drain after a stop, tf_stop now) does not change the run's outcome. */
+  if (rc && !r->status && !r->down.copies.stale && !abandons) r->status = rc;
   s->stuck |= rc != 0; /* some worker may still run: finalize could hang */
 }
 

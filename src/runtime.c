@@ -73,8 +73,9 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
             s->urgent
                 ? "; mpirun itself exits 1 after SIGTERM or Ctrl-C: --status-file keeps the 75"
                 : "");
-  else if (status && (s->not_done || s->more_to_generate)) {
-    fprintf(stderr, "taskfarm:   %llu task%s not done:", (unsigned long long)s->not_done,
+  else if ((status || s->app_stop) && (s->not_done || s->more_to_generate)) {
+    fprintf(stderr, "taskfarm:   %s%llu task%s not done:",
+            s->app_stop ? "stopped by the app (tf_stop): " : "", (unsigned long long)s->not_done,
             s->not_done == 1 ? "" : "s");
     print_ids(s->not_done_ids, s->not_done);
     fprintf(stderr, "%s\n", more);

@@ -125,7 +125,7 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
             (unsigned long long)cfg->trace_events);
   tf_progress prog;
   tf__progress_init(&prog, cfg, t0);
-  while (!rc) {
+  while (!rc && !h.stop) { /* tf_stop: nothing else is in flight, so SOON stops as NOW does */
     int sig = tf__stop_signal();
     if (sig) { /* nothing is in flight here: stop at once */
       tf__log(0, "%s: stopping after the task that was running", tf__signal_name(sig));
@@ -169,16 +169,22 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
     tr.ev = NULL;
   }
   tf__trace_free(&tr);
+  int stopped = h.stop != 0; /* by the app: its status stands, finish does not run */
+  if (stopped) {
+    stats->app_stop = h.stop;
+    tf__log(0, "the app stopped the run (tf_stop, %s)", h.stop == TF_STOP_NOW ? "now" : "soon");
+    if (!rc) rc = h.stop_status;
+  }
   int frc = init_ok ? tf__call_hook(&h, app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
   int jrc = tf__js_close(&js); /* what finished is safe before finish runs */
   if (!rc) rc = jrc;
   int crc = tf__collect_rest(&h); /* a run cut short: what waits in order */
   if (!rc) rc = crc;
-  if (!rc) rc = tf__call_finish(&h);
-  if (!rc && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
+  if (!rc && !stopped) rc = tf__call_finish(&h);
+  if (!rc && !stopped && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
   if (master_ok && (frc = tf__call_master_fini(&h, rc)) && !rc) rc = frc;
-  if (rc) { /* what was left undone: named in the summary */
+  if (rc || stopped) { /* what was left undone: named in the summary */
     tf_rec r;
     while (tf__queue_pop(&q, &r)) {
       tf__note_not_done(stats, r.id);

@@ -19,6 +19,7 @@ typedef struct tf_run_stats {
   int lost_ranks[TF_LOST_LISTED];
   uint64_t copies, copies_dropped;       /* --task-timeout: second copies sent; results dropped */
   int stop_signal;                       /* the signal that stopped the run early, or 0 */
+  int app_stop;                          /* the app stopped it (tf_stop): TF_STOP_SOON or _NOW */
   uint64_t not_done;                     /* tasks left undone by a stop or a failure */
   uint64_t not_done_held;                /* of them, in a worker's hands at the end */
   uint64_t not_done_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
