@@ -17,6 +17,8 @@
 typedef struct app_ctx {
   long long tasks, sleep_us, depth, branch, fail_id, fail_once, fail_rank, follow_up;
   long long crash_id, crash_from, hang_id, on_rank, long_id, long_ms, exit_id;
+  long long stop_at; /* collect or failed of this task calls tf_stop */
+  int stop_now, stop_ok;
   const char *hang_once, *started;
   int fail_init, fail_fini, report_rss, report_fini, report_failed, in_order;
   long long last_root; /* --in-order: the last root task collected */
@@ -196,10 +198,17 @@ static int follow_up(tf_handle *h, const app_ctx *c, uint64_t id) {
   return 0;
 }
 
+/* --stop-at ID: the end of task ID (its result, or its failure) stops the run: soon, or now
+ * with --stop-now; with status 0 under --stop-ok, else TF_EAPP. */
+static int maybe_stop(tf_handle *h, const app_ctx *c, uint64_t id) {
+  if (c->stop_at < 0 || id != (uint64_t)c->stop_at) return 0;
+  return tf_stop(h, c->stop_now ? TF_STOP_NOW : TF_STOP_SOON, c->stop_ok ? 0 : TF_EAPP);
+}
+
 /* --report-failed: each task given up on, on stdout, with whether its payload came back whole. */
 static int failed(tf_handle *h, const tf_failure *f, void *vc) {
   app_ctx *c = vc;
-  if (follow_up(h, c, f->id)) return 1;
+  if (follow_up(h, c, f->id) || maybe_stop(h, c, f->id)) return 1;
   if (!c->report_failed) return 0;
   hdr t = {f->id, 0, 0};
   if (f->size >= sizeof t) memcpy(&t, f->data, sizeof t);
@@ -250,7 +259,7 @@ static int collect(tf_handle *h, const tf_task *r, void *vc) {
   c->seen[j] = r->id + 1;
   c->count++;
   c->digest += mix(r->id);
-  return follow_up(h, c, r->id);
+  return follow_up(h, c, r->id) || maybe_stop(h, c, r->id);
 }
 
 static int finish(tf_handle *h, void *vc) {
@@ -287,6 +296,7 @@ int main(int argc, char **argv) {
                .on_rank = -1,
                .long_id = -1,
                .exit_id = -1,
+               .stop_at = -1,
                .payload = 16,
                .result_payload = 8};
   const tf_option options[] = {
@@ -321,6 +331,13 @@ int main(int argc, char **argv) {
       {"report-failed", TF_OPT_FLAG, &c.report_failed, NULL, "failed prints each task given up on", 0, 0},
       {"follow-up", TF_OPT_INT, &c.follow_up, "N", "collect (or failed) submits N tasks after each root task", 0, 1000},
       {"in-order", TF_OPT_FLAG, &c.in_order, NULL, "collect_in_order: root results in id order (checked)", 0, 0},
+      /* How a run ends, no part of its results: a resumed run may leave them out. */
+      {"stop-at", TF_OPT_INT | TF_OPT_NOT_JOURNALED, &c.stop_at, "ID",
+       "the end of task ID (result or failure) calls tf_stop (soon)", -1, 1e18},
+      {"stop-now", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.stop_now, NULL, "--stop-at stops now",
+       0, 0},
+      {"stop-ok", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.stop_ok, NULL,
+       "--stop-at ends the run with status 0, not TF_EAPP", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
