@@ -78,8 +78,23 @@ typedef struct rec {
   int status; /* then: the verdict's code (exit status, 128 + signal, 124 timeout, ...) */
 } rec;
 
+/* --halt WHEN,WHY=N (GNU parallel's): after N (or N% of all) commands failed, succeeded or
+ * ended, in this run, stop: now (tf_stop's NOW: the commands running are abandoned) or soon
+ * (SOON: they run to their end). */
+enum { HALT_FAIL, HALT_SUCCESS, HALT_DONE };
+typedef struct halt {
+  int when;                  /* 0: never; TF_STOP_SOON or TF_STOP_NOW */
+  int why;                   /* HALT_* */
+  uint64_t n;                /* the count, or the percentage when pct */
+  int pct;                   /* N%: of all the commands */
+  uint64_t fails, successes; /* so far, in this run (not those the journal gave back) */
+  int counting;              /* generate has run: collect no longer sees the journal's results */
+  int reached;               /* tf_stop was called */
+} halt;
+
 typedef struct cmdfarm {
-  const char *commands, *outdir, *summary, *joblog; /* options */
+  const char *commands, *outdir, *summary, *joblog, *halt_arg; /* options */
+  halt halt;
   uint64_t max_output;
   double timeout;
   tf_strings argfiles; /* -a FILE: argument sources */
@@ -307,12 +322,75 @@ out:
 
 static int check_jobs(cmdfarm *c, const tf_config *cfg, char *err, size_t n);
 
+/* GNU parallel's old forms of --halt, and what they stand for. */
+static const char *const halt_aliases[][2] = {
+    {"0", "never"},           {"1", "soon,fail=1"},    {"2", "now,fail=1"},
+    {"-1", "soon,success=1"}, {"-2", "now,success=1"},
+};
+
+/* N or N%: a count of at least 1, or a percentage from 1 to 100. 0, or -1 with the reason. */
+static int halt_amount(halt *h, const char *v, const char *arg, char *err, size_t n) {
+  size_t digits = strspn(v, "0123456789");
+  h->pct = v[digits] == '%' && v[digits + 1] == '\0';
+  if (!digits || digits > 12 || (v[digits] && !h->pct))
+    return snprintf(err, n, "--halt %s: '%s' is not a number of commands (N) or a percentage (N%%)",
+                    arg, v),
+           -1;
+  h->n = strtoull(v, NULL, 10);
+  if (h->n == 0) return snprintf(err, n, "--halt %s: the count must be at least 1", arg), -1;
+  if (h->pct && h->n > 100)
+    return snprintf(err, n, "--halt %s: a percentage is at most 100%%", arg), -1;
+  return 0;
+}
+
+/* --halt as GNU parallel reads it: never; now|soon,fail|success|done=N|N%; N% (soon,fail=N%);
+ * 0, 1, 2, -1, -2. Into c->halt; 0, or -1 with the reason in err. */
+static int parse_halt(cmdfarm *c, char *err, size_t n) {
+  const char *arg = c->halt_arg, *v = arg;
+  char buf[64];
+  for (size_t i = 0; i < sizeof halt_aliases / sizeof halt_aliases[0]; i++)
+    if (!strcmp(arg, halt_aliases[i][0])) v = halt_aliases[i][1];
+  size_t len = strlen(v);
+  if (len && v[len - 1] == '%' && !strchr(v, ',')) /* "10%": soon,fail=10% */
+    v = (snprintf(buf, sizeof buf, "soon,fail=%s", v), buf);
+  halt *h = &c->halt;
+  if (!strcmp(v, "never")) return h->when = 0, 0;
+  const char *why = strchr(v, ','), *eq = why ? strchr(why, '=') : NULL;
+  size_t wl = why ? (size_t)(why - v) : strlen(v);
+  if (wl == 3 && !strncmp(v, "now", 3))
+    h->when = TF_STOP_NOW;
+  else if (wl == 4 && !strncmp(v, "soon", 4))
+    h->when = TF_STOP_SOON;
+  else
+    return snprintf(err, n,
+                    "--halt %s: '%.*s' is not never, now or soon (GNU parallel's --halt: "
+                    "never, now,fail=N, soon,fail=N, success=N, done=N, N%%)",
+                    arg, (int)wl, v),
+           -1;
+  static const char *const whys[] = {"fail", "success", "done"};
+  h->why = -1;
+  for (int k = 0; eq && k < 3; k++)
+    if ((size_t)(eq - why - 1) == strlen(whys[k]) && !strncmp(why + 1, whys[k], strlen(whys[k])))
+      h->why = k;
+  if (h->why < 0)
+    return snprintf(err, n, "--halt %s: after %.*s, give fail=N, success=N or done=N", arg, (int)wl,
+                    v),
+           -1;
+  return halt_amount(h, eq + 1, arg, err, n);
+}
+
 /* FILE (the operand, or --commands FILE) is read here, on every rank; a digest of its bytes
  * becomes the journal_key (read after this), so that the journal is refused for an edited FILE,
  * while FILE's name is no part of it (neither --commands nor the operand is journaled): the
  * same commands under another name resume the journal. */
 static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) {
   cmdfarm *c = vctx;
+  if (c->halt_arg && parse_halt(c, err, n)) return -1;
+  if (c->halt_arg && cfg->fail_fast)
+    return snprintf(err, n,
+                    "--halt and --fail-fast do not go together (--fail-fast is --halt "
+                    "now,fail=1)"),
+           -1;
   if (c->parallel) {
     if (c->commands)
       return snprintf(err, n, "--commands FILE and arguments (:::, ::::, -a) do not go together"),
@@ -381,6 +459,7 @@ static int master_init(tf_handle *h, void *vctx) {
 
 static int generate(tf_handle *h, void *vctx) {
   cmdfarm *c = vctx;
+  c->halt.counting = 1; /* the journal's results, if any, came before */
   if (c->dry_run) return TF_GEN_DONE;
   if (c->next == 0 && tf_set_total(h, c->ncmds)) return -1;
   if (c->next >= c->ncmds) return TF_GEN_DONE; /* an empty FILE: finish says so */
@@ -609,16 +688,40 @@ static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int fai
   return advance(c, 0);
 }
 
+/* --halt: command id ended in this run, failed or not; when that makes the count, the run
+ * stops (tf_stop), with status 0 for success=N, or done=N without a failure, else TF_EAPP. */
+static int count_for_halt(tf_handle *h, cmdfarm *c, uint64_t id, int failed) {
+  halt *x = &c->halt;
+  if (!x->when || !x->counting || x->reached) return 0;
+  if (failed)
+    x->fails++;
+  else
+    x->successes++;
+  static const char *const verb[] = {"failed", "succeeded", "ended"};
+  uint64_t k = x->why == HALT_FAIL      ? x->fails
+               : x->why == HALT_SUCCESS ? x->successes
+                                        : x->fails + x->successes;
+  if (x->pct ? k * 100 < x->n * c->ncmds : k < x->n) return 0;
+  x->reached = 1;
+  if (!c->quiet)
+    fprintf(stderr, ME ": --halt %s: %llu of %llu %ss %s (the last: %s %llu); %s\n", c->halt_arg,
+            (unsigned long long)k, (unsigned long long)c->ncmds, UNIT(c), verb[x->why], UNIT(c),
+            (unsigned long long)c->cmds[id].line,
+            x->when == TF_STOP_NOW ? "stopping now"
+                                   : "starting no more, waiting for those running");
+  return tf_stop(h, x->when, x->why != HALT_SUCCESS && x->fails ? TF_EAPP : 0);
+}
+
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
-  (void)h;
-  return ended(vctx, result->id, result->data, result->size, 0, 0);
+  int rc = ended(vctx, result->id, result->data, result->size, 0, 0);
+  return rc ? rc : count_for_halt(h, vctx, result->id, 0);
 }
 
 /* A command failed for good: noted with its code and, when its last run ended, its output,
  * printed in its turn as the others' (no run ended when its workers were lost). */
 static int failed(tf_handle *h, const tf_failure *f, void *vctx) {
-  (void)h;
-  return ended(vctx, f->id, f->result, f->result_size, 1, f->status);
+  int rc = ended(vctx, f->id, f->result, f->result_size, 1, f->status);
+  return rc ? rc : count_for_halt(h, vctx, f->id, 1);
 }
 
 /* A command for a TSV field: tabs, newlines and backslashes escaped. */
@@ -1254,6 +1357,8 @@ int main(int argc, char **argv) {
        "COMMAND ::: ARGS: each output line after the job's arguments and a tab", 0, 0},
       {"dry-run", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.dry_run, NULL,
        "print the commands, one a line, and run none", 0, 0},
+      {"halt", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.halt_arg, "WHEN,WHY=N",
+       "stop early as GNU parallel: never (default), now|soon,fail|success|done=N or N%", 0, 0},
       TF_OPTIONS_END,
   };
   tf_app app = {
