@@ -5,7 +5,8 @@
 # binary output; --timeout killing a sleep; --retries rescuing a flaky command; --journal reruns
 # only what failed, resumes for a renamed FILE and refuses an edited one; a command over the
 # argument limit named as such; --fail-fast still writes the table; bad input (a FIFO or a device
-# as FILE, an unwritable --summary) exits 2, an empty FILE 0.
+# as FILE, an unwritable --summary) exits 2, an empty FILE 0; --halt soon journals the command
+# running and a rerun runs the rest.
 . "$(dirname "$0")/lib.sh"
 set -e
 CMDFARM=$top_builddir/taskfarm-cmdfarm
@@ -207,3 +208,21 @@ expect_text "$TMP/err" "two command files: --commands $TMP/cmds and $TMP/cmds3" 
 "$CMDFARM" --help >"$TMP/out" || fail "--help"
 expect_text "$TMP/out" "Usage: taskfarm-cmdfarm [OPTIONS] FILE" "--help shows the operand"
 pass "FILE is an operand: anywhere, after --, one only"
+
+# --halt soon,fail=1 with a FILE and --journal: line 1 fails (its first time), line 2, running
+# then, ends and is journaled, lines 3 and 4 never start; the same command line again runs
+# lines 1, 3 and 4 only.
+cat >"$TMP/halt.txt" <<EOC
+if [ -e $TMP/halt.flag ]; then echo 1 >>$TMP/halt.log; else touch $TMP/halt.flag; sleep 1; exit 2; fi
+sleep 2; echo 2 >>$TMP/halt.log
+echo 3 >>$TMP/halt.log
+echo 4 >>$TMP/halt.log
+EOC
+expect_status 1 "--halt soon,fail=1" mpi 3 "$CMDFARM" "$TMP/halt.txt" --halt soon,fail=1 --journal "$TMP/halt.j"
+[ "$(cat "$TMP/halt.log")" = 2 ] || fail "--halt soon: ran $(tr '\n' ' ' <"$TMP/halt.log"), not line 2 alone"
+expect_text "$TMP/err" "cmdfarm: --halt soon,fail=1: 1 of 4 lines failed (the last: line 1); starting no more" "the halt said"
+expect_text "$TMP/err" "1 failed: line 1, 2 did not finish: lines 3 4" "lines 3 and 4 not done"
+expect_status 0 "rerun after --halt" mpi 3 "$CMDFARM" "$TMP/halt.txt" --halt soon,fail=1 --journal "$TMP/halt.j"
+[ "$(sort "$TMP/halt.log" | tr '\n' ' ')" = "1 2 3 4 " ] ||
+  fail "the rerun after --halt ran $(tr '\n' ' ' <"$TMP/halt.log"): line 2 twice, or one missing"
+pass "--halt soon with --journal: the command running is journaled, a rerun runs the rest"

@@ -3,8 +3,9 @@
 # same arguments to both: `parallel -j2 -k --joblog` and cmdfarm on 3 ranks (2 workers). For
 # each case stdout must be byte for byte the same, and the job logs the same column by column
 # but for the times (Starttime, JobRuntime): ::: products, :::: and -a files, every replacement
-# string, quoting, unicode, failures, a signal, large outputs, order under uneven times, and
-# arguments that are themselves commands. --dry-run prints what parallel --dry-run prints.
+# string, quoting, unicode, failures, a signal, large outputs, order under uneven times,
+# arguments that are themselves commands, and --halt. --dry-run prints what parallel --dry-run
+# prints.
 . "$(dirname "$0")/lib.sh"
 set -e
 CMDFARM=$top_builddir/taskfarm-cmdfarm
@@ -55,6 +56,19 @@ same "large outputs" ::: 'head -c 100000 /dev/zero | tr "\0" a' 'seq 1 20000' 'p
 same "order under uneven times" ::: 'sleep 0.4; echo 1' 'sleep 0.2; echo 2' 'echo 3' 'sleep 0.1; echo 4'
 same "command words with their own options" echo -n '{}.' :::: more.txt ::: p q
 same "--tag" --tag 'printf "%s\n%s" {1} {2}' ::: a 'b c' ::: 1 2
+# --halt: which jobs run must not depend on when the two workers start, so the job that halts
+# ends well after both have a job (0.5 s or more), and a job that runs on ends later still.
+# now: the job running (2) is killed and leaves no row, 3 and 4 never start.
+same "--halt now,fail=1" --halt now,fail=1 ::: 'sleep 0.5; echo a; exit 3' 'sleep 2; echo b' 'echo c' 'echo d'
+# soon: after the second failure (job 2, at 1 s) nothing starts; job 3 (from 0.5 s to 2 s) ends.
+same "--halt soon,fail=2" --halt soon,fail=2 ::: 'sleep 0.5; echo f1; exit 1' 'sleep 1; echo f2; exit 4' \
+  'sleep 1.5; echo long' 'echo never1' 'echo never2'
+# success: exit 0 although jobs 1 and 3 (which runs on after the halt) fail.
+same "--halt soon,success=1" --halt soon,success=1 ::: 'sleep 0.5; echo x; exit 5' 'sleep 1; echo ok' \
+  'sleep 1.5; echo late; exit 3' 'echo never'
+# 30% of 6 jobs: the second failure halts.
+same "--halt now,fail=30%" --halt now,fail=30% ::: 'sleep 0.5; echo f1; exit 5' 'sleep 1; echo f2; exit 6' \
+  'sleep 2; echo long' 'echo n1' 'echo n2' 'echo n3'
 [ "$n" -ge 10 ] || fail "only $n cases"
 pass "$n cases: stdout byte for byte and the job logs column by column as GNU parallel's"
 
@@ -74,6 +88,25 @@ parallel --will-cite -k --dry-run echo '{}' ::: 'a b' "it's" x '' >p.out
 cmp -s p.out c.out || { diff p.out c.out >&2; fail "--dry-run differs from parallel's"; }
 pass "--dry-run prints the commands as GNU parallel does, and runs none"
 
+# --halt now kills the job running: with heartbeats (--worker-timeout) its worker leaves at once
+# and the guardian kills the command's process group, so a 60 s job ends with the run.
+set +e
+mpi 3 "$CMDFARM" --quiet --worker-timeout 30 --halt now,fail=1 ::: 'sleep 0.5; exit 3' \
+  'echo $$ >long.pid; exec sleep 60' >c.out 2>c.err
+cs=$?
+set -e
+[ "$cs" = 1 ] || { cat c.err >&2; fail "--halt now with a 60 s job: exit status $cs, not 1"; }
+[ -s long.pid ] || fail "--halt now: the long job never started"
+expect_text c.err "told to stop while task 1 still runs" "--halt now: the worker of the job running leaves"
+if grep -q "did not stop within" c.err; then fail "--halt now: a worker had to be aborted"; fi
+k=0
+while tf_running "$(cat long.pid)" && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
+if tf_running "$(cat long.pid)"; then
+  kill -KILL "$(cat long.pid)"
+  fail "--halt now: the job running was not killed"
+fi
+pass "--halt now: the job running is killed"
+
 # Bad arguments: named, exit 2.
 expect_status 2 "{3} of two sources" "$CMDFARM" echo '{3}' ::: a ::: b
 expect_text "$TMP/err" "{3}: there are only 2 input sources" "the replacement string named"
@@ -84,3 +117,17 @@ expect_text "$TMP/err" "argument file nosuch.txt: No such file or directory" "th
 expect_status 2 "-a and --commands" "$CMDFARM" --commands args.txt -a more.txt echo
 expect_text "$TMP/err" "--commands FILE and arguments (:::, ::::, -a) do not go together" "the conflict named"
 pass "an unknown source number, an empty :::, a missing file: exit 2 naming the cause"
+
+expect_status 2 "--halt now,fail=0" "$CMDFARM" --halt now,fail=0 echo ::: a
+expect_text "$TMP/err" "--halt now,fail=0: the count must be at least 1" "a zero count named"
+expect_status 2 "--halt sometimes" "$CMDFARM" --halt sometimes echo ::: a
+expect_text "$TMP/err" "--halt sometimes: 'sometimes' is not never, now or soon" "a bad WHEN named"
+expect_status 2 "--halt now,fail=abc" "$CMDFARM" --halt now,fail=abc echo ::: a
+expect_text "$TMP/err" "--halt now,fail=abc: 'abc' is not a number of commands (N) or a percentage (N%)" "a bad count named"
+expect_status 2 "--halt soon,done" "$CMDFARM" --halt soon,done echo ::: a
+expect_text "$TMP/err" "--halt soon,done: after soon, give fail=N, success=N or done=N" "a missing count named"
+expect_status 2 "--halt 101%" "$CMDFARM" --halt 101% echo ::: a
+expect_text "$TMP/err" "--halt 101%: a percentage is at most 100%" "a percentage over 100 named"
+expect_status 2 "--halt with --fail-fast" "$CMDFARM" --halt soon,fail=2 --fail-fast echo ::: a
+expect_text "$TMP/err" "--halt and --fail-fast do not go together" "the conflict named"
+pass "bad --halt values: exit 2 naming the cause"
