@@ -18,8 +18,8 @@ static void in_phase(tf_handle *h, enum tf_phase phase) {
 }
 
 static void test_handle_stop_only_from_collect_and_failed(void) {
-  static const enum tf_phase refused[] = {TF_IN_NONE, TF_IN_GENERATE, TF_IN_EXECUTE,
-                                          TF_IN_FINISH, TF_IN_INIT};
+  static const enum tf_phase refused[] = {TF_IN_NONE, TF_IN_GENERATE, TF_IN_EXECUTE, TF_IN_FINISH,
+                                          TF_IN_INIT};
   tf_handle h;
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
     in_phase(&h, refused[i]);
