@@ -79,6 +79,7 @@ static int flush(tf_up *u) {
   if (ask) {
     u->asked = ask;
     u->asked_at = tf__now();
+    u->ran_since_ask = 0;
     u->last_send = u->asked_at;
   } else if (u->hb_on) {
     u->last_send = tf__now();
@@ -109,9 +110,37 @@ void tf__up_give_up(tf_up *u, const char *fmt, ...) {
 
 /* ---- what the parent sends --------------------------------------------------------- */
 
-/* The answer to the open request came: how long it took. */
+/* The time the n tasks since t0 took, into the counters (and, when they
+ * were long, into the time the open request's answer may have waited). */
+static void account(tf_up *u, double t1, uint64_t n) {
+  double since = u->t0 > u->asked_at ? u->t0 : u->asked_at;
+  if (u->asked && t1 - since >= TF_SLOW_TASK) u->ran_since_ask += t1 - since;
+  u->last_end = t1;
+  u->unclocked = 0;
+  uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
+  u->busy_ns += ns;
+  u->f_busy += ns;
+  u->avg_task += ((t1 - u->t0) / (double)n - u->avg_task) / 8;
+  u->tasks += n;
+  u->f_tasks += n;
+}
+
+/* Tasks ended but not yet clocked are counted at `now`: before a wait,
+ * which is nobody's task time, and before the totals are sent. */
+static void settle(tf_up *u, double now) {
+  if (u->unclocked) account(u, now, (uint64_t)u->unclocked);
+}
+
+/* The answer to the open request came: how long it took. An answer that
+ * came while a long task ran is seen only after it, so the time in long
+ * tasks is not counted (else a worker of long tasks would take each task
+ * for a round trip, and the plan would have it hold several: the end of a
+ * run of uneven tasks would wait for one worker's hoard). Short tasks count:
+ * for them the round trip is what the plan must cover, and the answer is
+ * seen within one. */
 static void answered(tf_up *u, double now) {
-  uint64_t wait = (uint64_t)((now - u->asked_at) * 1e9);
+  double waited = now - u->asked_at - u->ran_since_ask;
+  uint64_t wait = waited > 0 ? (uint64_t)(waited * 1e9) : 0;
   u->f_wait += wait;
   u->f_waits++;
   u->wait_ns += wait;
@@ -137,10 +166,11 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
     return 1;
   }
   if (tf__inbox_push(&u->in, buf, len, f)) return TF_ENOMEM;
+  u->heard = tf__now();
+  settle(u, u->heard); /* what ran since the request, timed before the wait is */
+  answered(u, u->heard);
   u->asked = 0;
   u->plan = plan;
-  u->heard = tf__now();
-  answered(u, u->heard);
   return 0;
 }
 
@@ -235,24 +265,6 @@ int tf__up_begin(tf_up *u, tf_entry *e) {
   if (u->last_end < 0) u->last_end = tf__now(); /* after a wait */
   if (!u->unclocked) u->t0 = u->last_end;
   return 0;
-}
-
-/* The time the n tasks since t0 took, into the counters. */
-static void account(tf_up *u, double t1, uint64_t n) {
-  u->last_end = t1;
-  u->unclocked = 0;
-  uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
-  u->busy_ns += ns;
-  u->f_busy += ns;
-  u->avg_task += ((t1 - u->t0) / (double)n - u->avg_task) / 8;
-  u->tasks += n;
-  u->f_tasks += n;
-}
-
-/* Tasks ended but not yet clocked are counted at `now`: before a wait,
- * which is nobody's task time, and before the totals are sent. */
-static void settle(tf_up *u, double now) {
-  if (u->unclocked) account(u, now, (uint64_t)u->unclocked);
 }
 
 /* Whether the task that just ended needs its own clock read. */

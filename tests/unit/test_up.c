@@ -259,6 +259,28 @@ static void test_up_times_short_tasks_in_groups(void) {
   link_stop(&l);
 }
 
+/* An answer that comes while a long task runs is seen only after it: the task's time is not
+ * counted as waiting for the answer (the plan would have a worker of long tasks hold several). */
+static void test_up_does_not_count_a_long_task_as_waiting(void) {
+  link l;
+  link_start(&l, 0);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 10, 2);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  tf_entry e;
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0); /* holds 2 of 4: asks for 2 more */
+  CU_ASSERT_FATAL(l.u.asked > 0);
+  send_tasks(&l, 12, 2); /* the answer, there before the task ends */
+  pause_ms(30);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 1, &none, 0, "r", 1, 0, NULL), 0);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(l.u.waits, 2);
+  /* The first answer came at once; this one within a few ms of the task's end, not 30 ms. */
+  CU_ASSERT(l.u.wait_max < 10000000u);
+  link_stop(&l);
+}
+
 static void test_up_stop_and_goodbye(void) {
   link l;
   link_ran_two(&l);
@@ -290,6 +312,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_refuses_what_it_did_not_ask_for),
       TF_UNIT_TEST(test_up_holds_results_back_for_room),
       TF_UNIT_TEST(test_up_times_short_tasks_in_groups),
+      TF_UNIT_TEST(test_up_does_not_count_a_long_task_as_waiting),
       TF_UNIT_TEST(test_up_stop_and_goodbye),
       TF_UNIT_END,
   };
