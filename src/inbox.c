@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 
-#include "check.h"
 #include "taskfarm.h"
 #include "vec.h"
 
@@ -56,8 +55,7 @@ static spot best_task(tf_inbox *in) {
   return best.e.prio > first.e.prio ? best : first;
 }
 
-int tf__inbox_take(tf_inbox *in, tf_entry *e) {
-  TF_ASSERT(in->queued > 0);
+int tf__inbox_take_best(tf_inbox *in, tf_entry *e) {
   if (--in->queued == 0) in->mixed = 0; /* this is the last */
   tf_inbox_frame *fr = frame_at(in, 0);
   if (in->mixed) {
@@ -65,23 +63,25 @@ int tf__inbox_take(tf_inbox *in, tf_entry *e) {
     tf_inbox_frame *at = frame_at(in, s.k);
     if (s.k != 0 || s.pos != fr->pos) {
       tf__wire_take(at->buf + (at->f.body - at->buf), s.pos);
+      in->taken++;
       *e = s.e;
       return 1;
     }
   }
   tf__wire_next(&fr->f, &fr->pos, e);
-  TF_ASSERT(e->type == TF_ENT_TASK); /* tf__inbox_drop_spent ran since the last one ended */
   return 0;
 }
 
-void tf__inbox_drop_spent(tf_inbox *in, void (*release)(void *, unsigned char *, size_t),
+void tf__inbox_skip_taken(tf_inbox *in, void (*release)(void *, unsigned char *, size_t),
                           void *ctx) {
   while (in->n) {
     tf_inbox_frame *fr = frame_at(in, 0);
     size_t pos = fr->pos;
     tf_entry e;
-    while (tf__wire_next(&fr->f, &pos, &e) && e.type == TF_ENT_TAKEN)
+    while (tf__wire_next(&fr->f, &pos, &e) && e.type == TF_ENT_TAKEN) {
       fr->pos = pos;
+      in->taken--;
+    }
     if (fr->pos < fr->f.body_len) return;
     release(ctx, fr->buf, fr->len);
     in->head = (in->head + 1) & (in->cap - 1);

@@ -167,7 +167,9 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
   }
   if (tf__inbox_push(&u->in, buf, len, f)) return TF_ENOMEM;
   u->heard = tf__now();
-  settle(u, u->heard); /* what ran since the request, timed before the wait is */
+  /* Tasks that ran since the request and are not yet timed: when they took
+   * long, time them before the wait is (short ones stay grouped). */
+  if (u->unclocked && u->heard - u->t0 >= TF_SLOW_TASK) settle(u, u->heard);
   answered(u, u->heard);
   u->asked = 0;
   u->plan = plan;
