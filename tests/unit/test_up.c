@@ -45,6 +45,14 @@ static void send_tasks(link *l, uint64_t first, int n) {
   tf__wbuf_free(&w);
 }
 
+/* A link that asked for tasks and received first .. first + n - 1. */
+static void link_holding(link *l, uint64_t first, int n) {
+  link_start(l, 0);
+  tf__up_flush_idle(&l->u);
+  send_tasks(l, first, n);
+  CU_ASSERT_EQUAL(tf__up_poll(&l->u), 1);
+}
+
 static void send_control(link *l, unsigned kind, uint32_t aux, uint64_t credit) {
   tf_wbuf w = {0};
   tf__wire_begin(&w, kind, aux);
@@ -154,10 +162,7 @@ static void test_up_runs_a_higher_priority_first_and_says_so(void) {
 
 static void test_up_reports_a_failure(void) {
   link l;
-  link_start(&l, 0);
-  tf__up_flush_idle(&l.u);
-  send_tasks(&l, 5, 1);
-  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  link_holding(&l, 5, 1);
   tf_entry e;
   CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
   tf_wbuf none = {0};
@@ -263,10 +268,7 @@ static void test_up_times_short_tasks_in_groups(void) {
  * counted as waiting for the answer (the plan would have a worker of long tasks hold several). */
 static void test_up_does_not_count_a_long_task_as_waiting(void) {
   link l;
-  link_start(&l, 0);
-  tf__up_flush_idle(&l.u);
-  send_tasks(&l, 10, 2);
-  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  link_holding(&l, 10, 2);
   tf_entry e;
   CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0); /* holds 2 of 4: asks for 2 more */
   CU_ASSERT_FATAL(l.u.asked > 0);
