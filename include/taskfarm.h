@@ -320,6 +320,16 @@ typedef struct tf_app {
    * stop, the results still waiting are collected in id order, gaps and all, before
    * master_fini. */
   int collect_in_order;
+
+  /* Master (and a one-rank farm): a piece of the output of a task that still runs, as execute
+   * sent it with tf_partial: piece->id is the task's id, piece->attempt its run, piece->data and
+   * piece->size the piece (borrowed, as in collect). Pieces of one run come in the order they
+   * were sent, before that run's collect or failed; in a one-rank farm partial is called from
+   * inside tf_partial. Pieces are not journaled, and come at least once per run: a run that
+   * later fails, is tried again, runs twice (--task-timeout) or is lost may have sent some, and
+   * --resume replays only collect. tf_submit and tf_stop are not allowed here. Return 0, or
+   * non-zero to fail the run. Optional: without it, tf_partial sends nothing. */
+  int (*partial)(tf_handle *h, const tf_task *piece, void *ctx);
 } tf_app;
 #define TF_OPERANDS_ANY (-1)
 #define TF_OPERANDS_END_OPTIONS 0x800u
@@ -393,6 +403,15 @@ TF_EXPORT int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_
 /* Set the result of the task being executed (copied; a second call replaces
  * the first). Returns 0, TF_ETOOBIG, or TF_ESTATE outside execute. */
 TF_EXPORT int tf_result(tf_handle *h, const void *data, size_t size);
+
+/* From execute: send a piece of the running task's output to the master now, without waiting
+ * for the task to end (the app's partial sees it there; a log line, a progress report). The
+ * data is copied. It travels as results do, within the worker's share of --max-in-flight: when
+ * the master has handed back no room, pieces wait on the worker, and once a frame's worth
+ * (1 MiB) waits, tf_partial waits for room. Returns 0 (also when the app has no partial hook:
+ * nothing is sent), TF_ETOOBIG when size exceeds max_payload, TF_ESTATE outside execute,
+ * TF_ENOMEM, or TF_EMPI when the link to the master broke. Call it from execute's own thread. */
+TF_EXPORT int tf_partial(tf_handle *h, const void *data, size_t size);
 
 /* The id of the task being executed (execute) or of the last task
  * submitted (generate). */

@@ -190,6 +190,25 @@ static int on_spawn(tf_down *d, int i, const tf_entry *e) {
   return rc ? tf__down_fail(d, rc) : 0;
 }
 
+/* A piece of the output of the task at the head of i's ledger, the one it
+ * runs: dropped when it is a copy whose twin's result came first. */
+static int on_partial(tf_down *d, int i, const tf_entry *e) {
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
+  if (!head || head->id != e->id) {
+    if (head)
+      tf__log(d->layout->rank, "rank %d sent output of task %llu, but the task it runs is %llu",
+              tf__down_rank(d, i), (unsigned long long)e->id, (unsigned long long)head->id);
+    else
+      tf__log(d->layout->rank, "rank %d sent output of task %llu, but it holds no task",
+              tf__down_rank(d, i), (unsigned long long)e->id);
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  const tf_copy *c = d->copies.n ? tf__copies_find(&d->copies, head->id) : NULL;
+  if ((c && c->done) || !d->sink.partial) return 0;
+  int rc = d->sink.partial(d->sink.ctx, i, head, e);
+  return rc ? tf__down_fail(d, rc) : 0;
+}
+
 /* The result of task id, a task that has run twice (--task-timeout), came
  * from child i: 1 when it is dropped (the other copy's came first), < 0 on
  * error, 0 when it counts (then the other copy, if it is stuck with tasks
@@ -279,7 +298,7 @@ static int stray_output(tf_down *d, int i, const tf_entry *out) {
 static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
   size_t pos = 0;
   tf_entry e, out;
-  int charged = 0; /* results, failures or children: it counts against i's share */
+  int charged = 0; /* results, failures, children or pieces: it counts against i's share */
   int has_out = 0; /* out: the output of the failed run whose FAIL comes next */
   uint64_t results = 0, result_bytes = 0;
   while (tf__wire_next(f, &pos, &e)) {
@@ -290,11 +309,12 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
       charged = 1;
       continue;
     }
-    int rc = e.type == TF_ENT_SPAWN    ? on_spawn(d, i, &e)
-             : e.type == TF_ENT_RESULT ? on_result(d, i, &e)
-             : e.type == TF_ENT_STATS  ? on_stats(d, &e)
-             : e.type == TF_ENT_START  ? on_start(d, i, &e)
-                                       : on_fail(d, i, &e, has_out ? &out : NULL);
+    int rc = e.type == TF_ENT_SPAWN     ? on_spawn(d, i, &e)
+             : e.type == TF_ENT_RESULT  ? on_result(d, i, &e)
+             : e.type == TF_ENT_STATS   ? on_stats(d, &e)
+             : e.type == TF_ENT_START   ? on_start(d, i, &e)
+             : e.type == TF_ENT_PARTIAL ? on_partial(d, i, &e)
+                                        : on_fail(d, i, &e, has_out ? &out : NULL);
     has_out = 0;
     if (rc) return rc;
     charged |= e.type != TF_ENT_STATS && e.type != TF_ENT_START;

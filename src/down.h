@@ -2,8 +2,8 @@
  * workers; a relay's, later). It answers their requests with tasks drawn
  * from a pool, as the plan says and within each child's byte share; keeps
  * the ledger of what each child holds; takes the frames children send and
- * pushes what they carry (results, failures, spawned tasks, goodbyes) to a
- * sink; hands back room for their results; watches that they are alive,
+ * pushes what they carry (results, failures, spawned tasks, pieces of output,
+ * goodbyes) to a sink; hands back room for their results; watches that they are alive,
  * copies stragglers (--task-timeout), takes back the tasks of a lost or stuck
  * child; and stops them. It calls no app callback and no MPI function: its
  * frames go through a port, so unit tests drive it with made-up frames. */
@@ -45,6 +45,9 @@ typedef struct tf_sink {
   /* Task f->id is given up on without a failed run: the children running it
    * were lost, or it hangs. 0 or < 0. NULL: the failure is only counted. */
   int (*given_up)(void *ctx, const tf_failure *f);
+  /* A piece of the output of task r->id, which child i runs (tf_partial). 0 or < 0. NULL: the
+   * pieces are dropped. */
+  int (*partial)(void *ctx, int i, const tf_rec *r, const tf_entry *e);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };

@@ -28,9 +28,10 @@ void tf__handle_free(tf_handle *h) {
   h->result_len = h->result_cap = 0;
 }
 
-int tf__handle_begin_execute(tf_handle *h, uint64_t id) {
+int tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt) {
   h->phase = TF_IN_EXECUTE;
   h->cur_id = id;
+  h->cur_attempt = attempt;
   h->nchildren = 0;
   h->result_len = 0;
   h->error = 0;
@@ -127,6 +128,19 @@ int tf_result(tf_handle *h, const void *data, size_t size) {
   if (size) memcpy(h->result, data, size);
   h->result_len = size;
   return 0;
+}
+
+int tf_partial(tf_handle *h, const void *data, size_t size) {
+  if (!h) return TF_EINVAL;
+  if (h->phase != TF_IN_EXECUTE) return fail(h, TF_ESTATE, "tf_partial called outside execute");
+  if (size && !data) return fail(h, TF_EINVAL, "tf_partial: NULL data with size %zu", size);
+  if (size > h->cfg->max_payload)
+    return fail(h, TF_ETOOBIG,
+                "tf_partial: a piece of %zu bytes is over the limit of %llu bytes (--max-payload)",
+                size, (unsigned long long)h->cfg->max_payload);
+  if (!h->app->partial || !h->send_partial) return 0; /* nobody would read it */
+  int rc = h->send_partial(h->partial_ctx, h->cur_id, h->cur_attempt, data, size);
+  return rc ? fail(h, rc, "tf_partial: %s", tf_strerror(rc)) : 0;
 }
 
 int tf_set_total(tf_handle *h, uint64_t total) {
@@ -271,6 +285,30 @@ int tf__call_finish(tf_handle *h) {
   if (rc == 0 && !h->error) return 0;
   tf__log(0, "finish failed (%s)", h->error ? h->errmsg : "it returned non-zero");
   return TF_EAPP;
+}
+
+int tf__call_partial(tf_handle *h, uint64_t id, uint32_t attempt, const void *data, size_t size) {
+  if (!h->app->partial) return 0;
+  /* A one-rank farm is inside execute: its phase, task and error stay as they were. */
+  enum tf_phase phase = h->phase;
+  uint64_t cur_id = h->cur_id;
+  int error = h->error;
+  char errmsg[sizeof h->errmsg];
+  if (error) memcpy(errmsg, h->errmsg, sizeof errmsg);
+  tf_task t = {id, 0, attempt, size ? data : NULL, size};
+  h->phase = TF_IN_PARTIAL;
+  h->cur_id = id;
+  h->error = 0;
+  int rc = h->app->partial(h, &t, h->app->ctx);
+  int bad = rc != 0 || h->error;
+  if (bad)
+    tf__log(0, "partial failed for task %llu (%s)", (unsigned long long)id,
+            h->error ? h->errmsg : "it returned non-zero");
+  h->phase = phase;
+  h->cur_id = cur_id;
+  h->error = error;
+  if (error) memcpy(h->errmsg, errmsg, sizeof errmsg);
+  return bad ? TF_EAPP : 0;
 }
 
 int tf__call_master_fini(tf_handle *h, int status) {

@@ -25,7 +25,8 @@ enum tf_phase {
   TF_IN_COLLECT,
   TF_IN_FINISH,
   TF_IN_INIT,
-  TF_IN_FAILED
+  TF_IN_FAILED,
+  TF_IN_PARTIAL
 };
 
 struct tf_handle {
@@ -40,10 +41,16 @@ struct tf_handle {
   uint64_t last_id;
   /* execute: the task, its children (SPAWN entries) and its result */
   uint64_t cur_id;
+  uint32_t cur_attempt;
   uint32_t nchildren;
   tf_wbuf spawns;
   unsigned char *result;
   size_t result_len, result_cap;
+  /* execute: where tf_partial sends a piece of task id's output (the worker's link; a one-rank
+   * farm calls the app's partial); NULL: nowhere. Returns 0 or a negative TF_E* code. */
+  int (*send_partial)(void *ctx, uint64_t id, uint32_t attempt, const void *data, size_t size);
+  void *partial_ctx;
+  int partial_failed; /* a one-rank farm: the app's partial failed, the run fails */
   int run_status;   /* tf_run_status(): the run's status as master_fini sees it */
   int stop;         /* tf_stop: 0, TF_STOP_SOON or TF_STOP_NOW; the master's loop acts on it */
   int stop_status;  /* tf_stop: the status the run ends with (the first call's) */
@@ -65,8 +72,8 @@ struct tf_handle {
 void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int rank, int nworkers,
                      int worker_index);
 void tf__handle_free(tf_handle *h);
-/* Prepare h for executing task id (clears result and children). */
-int tf__handle_begin_execute(tf_handle *h, uint64_t id);
+/* Prepare h for executing run `attempt` of task id (clears result and children). */
+int tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt);
 
 /* A run of task r failed with the message why and execute's return value status (on rank
  * `rank`, or 0 in a one-rank farm). Decides, logs and counts: returns 1 when it is to run
@@ -102,6 +109,9 @@ int tf__call_hook(tf_handle *h, int (*fn)(tf_handle *, void *), const char *what
 int tf__call_generate(tf_handle *h, int *done, uint64_t *generated);
 int tf__call_collect(tf_handle *h, uint64_t id, const void *data, size_t size);
 int tf__call_finish(tf_handle *h);
+/* The app's partial, if any, with a piece of run `attempt` of task id; callable from inside
+ * execute (a one-rank farm), whose state it leaves as it was. 0, or TF_EAPP when it failed. */
+int tf__call_partial(tf_handle *h, uint64_t id, uint32_t attempt, const void *data, size_t size);
 /* master_fini, told the run's status (0 or a negative TF_E* code); returns
  * TF_EAPP when it failed, else 0. */
 int tf__call_master_fini(tf_handle *h, int status);

@@ -89,6 +89,11 @@ static int sink_spawned(void *ctx, int i, const tf_entry *e) {
   return 0;
 }
 
+static int sink_partial(void *ctx, int i, const tf_rec *t, const tf_entry *e) {
+  (void)i;
+  return tf__call_partial(&((root *)ctx)->h, t->id, t->attempt, e->data, e->size);
+}
+
 static void sink_drop_spawned(void *ctx) { tf__js_drop_kids(&((root *)ctx)->js); }
 
 /* A failed task runs again (elsewhere, when it can) until --retries is used
@@ -341,7 +346,8 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   tf__handle_init(&r.h, app, cfg, layout->rank, layout->nchildren, -1);
   r.h.queue = tf__pool_input(&r.pool);
   r.h.followups = &r.followups;
-  tf_sink sink = {&r, sink_result, sink_spawned, sink_drop_spawned, sink_failed, sink_given_up};
+  tf_sink sink = {&r,          sink_result,   sink_spawned, sink_drop_spawned,
+                  sink_failed, sink_given_up, sink_partial};
   int rc = tf__pool_init(&r.pool, layout->nchildren, cfg->schedule == TF_SCHEDULE_STATIC);
   if (!rc)
     rc = tf__down_init(&r.down, layout, cfg, &r.pool, tf__comm_port(&r.c), sink, stats, r.obs, t0);

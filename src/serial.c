@@ -56,11 +56,19 @@ static int queue_followups(tf_handle *h, tf_queue *q, tf_run_stats *stats) {
   return 0;
 }
 
+/* tf_partial here: the master's partial, at once. */
+static int partial_here(void *ctx, uint64_t id, uint32_t attempt, const void *data, size_t size) {
+  tf_handle *h = ctx;
+  if (!tf__call_partial(h, id, attempt, data, size)) return 0;
+  h->partial_failed = 1; /* the run fails, not only the task */
+  return TF_EAPP;
+}
+
 static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *js,
                        tf_idset *spawned, tf_run_stats *stats) {
   tf_rec r;
   tf__queue_pop(q, &r);
-  int rc = tf__handle_begin_execute(h, r.id);
+  int rc = tf__handle_begin_execute(h, r.id, r.attempt);
   if (rc) {
     free(r.data);
     return rc;
@@ -70,6 +78,10 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
   int xrc = app->execute(h, &t, app->ctx);
   tf__crash_clear();
   h->phase = TF_IN_NONE;
+  if (h->partial_failed) {
+    free(r.data);
+    return TF_EAPP;
+  }
   if (xrc != 0 || h->error) {
     char why[TF_WIRE_MAX_MESSAGE];
     if (h->error)
@@ -98,6 +110,8 @@ int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats)
   tf__handle_init(&h, app, cfg, 0, 1, 0);
   h.queue = &q;
   h.followups = &followups;
+  h.send_partial = partial_here;
+  h.partial_ctx = &h;
   size_t window = 2 * (size_t)cfg->prefetch + 64;
   double t0 = tf__now();
   tf_jstate js;

@@ -11,6 +11,7 @@
 
 #include "beat.h"
 #include "clock.h"
+#include "idle.h"
 #include "log.h"
 #include "vec.h"
 
@@ -140,6 +141,8 @@ static void settle(tf_up *u, double now) {
  * seen within one. */
 static void answered(tf_up *u, double now) {
   double waited = now - u->asked_at - u->ran_since_ask;
+  if (u->running) /* read inside a task (tf_partial): its time so far is not the answer's */
+    waited -= now - (u->t0 > u->asked_at ? u->t0 : u->asked_at);
   uint64_t wait = waited > 0 ? (uint64_t)(waited * 1e9) : 0;
   u->f_wait += wait;
   u->f_waits++;
@@ -168,8 +171,9 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
   if (tf__inbox_push(&u->in, buf, len, f)) return TF_ENOMEM;
   u->heard = tf__now();
   /* Tasks that ran since the request and are not yet timed: when they took
-   * long, time them before the wait is (short ones stay grouped). */
-  if (u->unclocked && u->heard - u->t0 >= TF_SLOW_TASK) settle(u, u->heard);
+   * long, time them before the wait is (short ones stay grouped; a task that
+   * still runs, waiting in tf_partial, is not timed yet). */
+  if (!u->running && u->unclocked && u->heard - u->t0 >= TF_SLOW_TASK) settle(u, u->heard);
   answered(u, u->heard);
   u->asked = 0;
   u->plan = plan;
@@ -310,6 +314,54 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
   return u->out_urgent && (rc = flush(u)) < 0 ? rc : 0;
 }
 
+/* The parent has been silent too long: it is lost (heartbeats only). */
+static int parent_lost(tf_up *u, double now) {
+  if (!u->hb_on) return 0;
+  /* The parent may be busy in a long generate, collect or finish, so it
+   * gets ten times the workers' allowance. */
+  if (now - u->heard <= 10 * tf__worker_timeout(u->cfg)) return 0;
+  tf__log(u->rank,
+          "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
+          now - u->heard);
+  u->peer_lost = 1;
+  return 1;
+}
+
+/* A full frame of results and pieces waits for room: take what the parent
+ * sent (the room handed back), then send. Returns 1 when the frame went, 0,
+ * or < 0. */
+static int wait_for_room(tf_up *u, tf_idle *idle) {
+  int rc = tf__up_poll(u);
+  if (rc < 0) return rc;
+  if (rc > 0) {
+    tf__idle_reset(idle);
+    return flush(u);
+  }
+  if (parent_lost(u, tf__now())) return TF_EMPI;
+  tf__up_unlock(u); /* the heartbeat thread may speak meanwhile */
+  tf__idle_wait(idle);
+  tf__up_lock(u);
+  return 0;
+}
+
+int tf__up_partial(tf_up *u, const void *data, size_t size) {
+  if (!u->running) return TF_ESTATE;
+  if (u->stop || u->gave_up) return 0; /* the parent wants nothing more */
+  if (!u->out.count) u->out_since = tf__now();
+  if (tf__wire_add(&u->out, TF_ENT_PARTIAL, u->cur_task, 0, data, size)) return TF_ENOMEM;
+  u->out_charged = 1;
+  int rc = flush(u);
+  tf_idle idle;
+  tf__idle_init(&idle, u->cfg->idle);
+  while (rc >= 0 && tf__up_held_back(u) && !u->stop && !u->gave_up)
+    rc = wait_for_room(u, &idle);
+  /* What went or waits now stays, whatever becomes of the task (tf__up_end). */
+  u->mark_len = u->out.len;
+  u->mark_count = u->out.count;
+  u->mark_frames = u->frames;
+  return rc < 0 ? rc : 0;
+}
+
 int tf__up_flush_idle(tf_up *u) {
   if (u->gave_up) return 0;
   if (want(u) || (u->out.count && !u->asked)) return flush(u);
@@ -332,17 +384,7 @@ int tf__up_quiet(tf_up *u) {
   settle(u, now);
   u->last_end = -1; /* a wait is nobody's task time */
   if (!u->in.queued && u->starved < 0) u->starved = now;
-  if (!u->hb_on) return 0;
-  /* The parent may be busy in a long generate, collect or finish, so it
-   * gets ten times the workers' allowance. */
-  if (now - u->heard > 10 * tf__worker_timeout(u->cfg)) {
-    tf__log(u->rank,
-            "no word from the master for %.1f s (10 x --worker-timeout): it is lost; stopping",
-            now - u->heard);
-    u->peer_lost = 1;
-    return TF_EMPI;
-  }
-  return 0;
+  return parent_lost(u, now) ? TF_EMPI : 0;
 }
 
 /* ---- the end ----------------------------------------------------------------------- */

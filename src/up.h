@@ -3,8 +3,9 @@
  * request open at a time); hands them out one by one in arrival order, but
  * a task of higher priority before those that came before it (telling the
  * parent which one it starts then: TF_ENT_START);
- * gathers outcomes (results, failures, spawned tasks) into frames that carry
- * the next request and the timings the plan is computed from, held back when
+ * gathers outcomes (results, failures, spawned tasks, pieces of the output of
+ * the task running) into frames that carry the next request and the timings
+ * the plan is computed from, held back when
  * the parent has given no room (flow.h); answers heartbeats from a thread of
  * its own while a task runs long; and says goodbye. It calls no app callback
  * and no MPI function: its frames go through a port (peer 0 is the parent).
@@ -114,13 +115,16 @@ static inline int tf__up_poll_due(const tf_up *u) {
 static inline size_t tf__up_frame_len(const tf_up *u) {
   return u->out.len + (u->f_tasks || u->f_waits ? tf__wire_entry_bytes(TF_WIRE_STATS_SIZE) : 0);
 }
-/* A task can run now: one is in hand, and results do not wait for room with
- * a full frame (then nothing more runs until the parent hands room back, so
- * what waits here stays bounded too). */
+/* Results wait for room with a full frame: then nothing more runs (nor is a
+ * piece of output added: tf__up_partial) until the parent hands room back, so
+ * what waits here stays bounded too. A task can run now: one is in hand, and
+ * results are not held back so. */
+static inline int tf__up_held_back(const tf_up *u) {
+  return u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
+         !tf__flow_may_send(&u->flow, tf__up_frame_len(u));
+}
 static inline int tf__up_can_run(const tf_up *u) {
-  int held_back = u->out_charged && u->out.len >= TF_UP_FRAME_BYTES &&
-                  !tf__flow_may_send(&u->flow, tf__up_frame_len(u));
-  return u->in.queued && !u->gave_up && !held_back;
+  return u->in.queued && !u->gave_up && !tf__up_held_back(u);
 }
 /* The next task, which now runs: its entry in *e (the payload stays valid
  * until tf__up_end). Results due go out first. Returns 0 or < 0. */
@@ -130,6 +134,11 @@ int tf__up_begin(tf_up *u, tf_entry *e);
  * or < 0. */
 int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint32_t nchildren,
                const void *result, size_t len, int status, const char *text);
+/* A piece of the running task's output (tf_partial): it goes at once when the
+ * parent has room for it, else waits with the results; when a full frame
+ * waits, this waits (looking for the room handed back) until it can go, the
+ * parent says STOP, or the link breaks. Returns 0 or < 0. */
+int tf__up_partial(tf_up *u, const void *data, size_t size);
 /* Nothing to run: send results and a request when they are due. Returns 1
  * when a frame went, 0, or < 0. */
 int tf__up_flush_idle(tf_up *u);

@@ -162,9 +162,9 @@ const char *tf__wire_kind_name(unsigned kind) {
 /* Which entry types each frame kind may carry (bit i = type i). */
 static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
-    [TF_MSG_RESULTS] =
-        (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) | (1u << TF_ENT_STATS) |
-        (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START),
+    [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
+                       (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START) |
+                       (1u << TF_ENT_PARTIAL),
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define TF_WIRE_MAGIC 0x31574654u /* "TFW1" read as little-endian bytes */
-#define TF_WIRE_VERSION 3u
+#define TF_WIRE_VERSION 4u
 #define TF_WIRE_HEADER_SIZE 24u
 #define TF_WIRE_ENTRY_SIZE 24u
 #define TF_WIRE_ALIGN 8u
@@ -55,6 +55,7 @@ enum tf_entry_type {
   TF_ENT_FAILOUT = 10, /* what a failed run gave with tf_result: id, payload; its FAIL follows */
   TF_ENT_START = 11,   /* the task the worker starts now is id, not the oldest it holds (a higher
                           priority came after it); no data */
+  TF_ENT_PARTIAL = 12, /* a piece of the output of task id, which still runs (tf_partial) */
   TF_ENT_TYPE_COUNT
 };
 

@@ -18,11 +18,21 @@ typedef struct worker {
   tf_handle h;
 } worker;
 
+/* tf_partial inside execute, which runs with the link let go: take it to send. */
+static int send_partial(void *ctx, uint64_t id, uint32_t attempt, const void *data, size_t size) {
+  (void)id, (void)attempt; /* the link knows the task it runs */
+  tf_up *up = ctx;
+  tf__up_lock(up);
+  int rc = tf__up_partial(up, data, size);
+  tf__up_unlock(up);
+  return rc;
+}
+
 /* Run the next task in hand and hand its outcome to the link. */
 static int run_one(worker *k) {
   tf_entry e;
   int rc = tf__up_begin(&k->up, &e);
-  if (!rc) rc = tf__handle_begin_execute(&k->h, e.id);
+  if (!rc) rc = tf__handle_begin_execute(&k->h, e.id, e.attempt);
   if (rc) return rc;
   tf_task t = {e.id, e.prio, e.attempt, e.size ? e.data : NULL, e.size};
   tf__up_unlock(&k->up);
@@ -91,6 +101,8 @@ int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, co
   int crc = tf__comm_init(&k.c, comm, layout);
   k.app = app;
   tf__handle_init(&k.h, app, cfg, layout->rank, layout->siblings, layout->index);
+  k.h.send_partial = send_partial;
+  k.h.partial_ctx = &k.up;
   int init_ok = 0;
   if (tf__up_init(&k.up, layout, cfg, tf__comm_parent_port(&k.c), stats->leave)) {
     tf__up_give_up(&k.up, "out of memory");

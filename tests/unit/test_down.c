@@ -1,8 +1,9 @@
 /* test_down.c - the downstream engine (src/down.c) without MPI: a port that keeps the frames
  * the engine sends in memory and hands it made-up frames from its children, and a sink that
  * records what they return. Dispatch by the plan, results in order, failures and retries
- * elsewhere, a lost child's tasks taken back, a straggler copied with the first result winning
- * and the run's end counted exactly, spawned ids checked, room handed back, and the stop. */
+ * elsewhere, pieces of a running task's output, a lost child's tasks taken back, a straggler
+ * copied with the first result winning and the run's end counted exactly, spawned ids checked,
+ * room handed back, and the stop. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ typedef struct fake_sink {
   int last_status; /* of the last failed run */
   size_t last_out;  /* bytes of its output (FAILOUT) */
   tf_failure gone; /* the last task given up on without a failed run */
+  char pieces[64]; /* the pieces of output (tf_partial), one after the other */
+  int npieces;
+  int results_at_piece; /* results the sink had when the last piece came */
 } fake_sink;
 
 static int fs_result(void *ctx, int i, const tf_entry *e) {
@@ -44,6 +48,18 @@ static int fs_result(void *ctx, int i, const tf_entry *e) {
 static int fs_spawned(void *ctx, int i, const tf_entry *e) {
   (void)i, (void)e;
   ((fake_sink *)ctx)->nspawned++;
+  return 0;
+}
+static int fs_partial(void *ctx, int i, const tf_rec *r, const tf_entry *e) {
+  (void)i;
+  fake_sink *s = ctx;
+  CU_ASSERT_EQUAL(r->id, e->id);
+  size_t used = strlen(s->pieces);
+  CU_ASSERT_FATAL(used + e->size < sizeof s->pieces);
+  memcpy(s->pieces + used, e->data, e->size);
+  s->pieces[used + e->size] = '\0';
+  s->npieces++;
+  s->results_at_piece = s->nresults;
   return 0;
 }
 static void fs_drop(void *ctx) { ((fake_sink *)ctx)->dropped++; }
@@ -96,7 +112,7 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
     tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
   }
-  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up};
+  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up, fs_partial};
   CU_ASSERT_EQUAL_FATAL(
       tf__down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
       0);
@@ -278,6 +294,50 @@ static void test_down_hands_a_failed_runs_output_with_its_failure(void) {
   tf__wire_add(&w, TF_ENT_FAILOUT, 0, 0, "partial", 7); /* the frame ends without the failure */
   arrive(&f.p, 0, &w);
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+}
+
+/* Pieces of the output of the task a child runs (tf_partial) reach the sink in order, before
+ * its result, and count against the child's share; a piece for another task, or from a child
+ * that holds none, is a protocol error. */
+static void test_down_hands_pieces_of_the_running_task_to_the_sink(void) {
+  farm f;
+  farm_one_out(&f);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_PARTIAL, 0, 0, "ab", 2);
+  tf__wire_add(&w, TF_ENT_PARTIAL, 0, 0, "cd", 2);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.npieces, 2);
+  CU_ASSERT_STRING_EQUAL(f.s.pieces, "abcd");
+  CU_ASSERT(f.d.c[0].owed > 0); /* pieces are charged as results are */
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_PARTIAL, 0, 0, "e", 1);
+  tf__wire_add(&w, TF_ENT_RESULT, 0, 0, "12345678", 8);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_STRING_EQUAL(f.s.pieces, "abcde");
+  CU_ASSERT_EQUAL(f.s.results_at_piece, 0); /* the last piece came before the result */
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  farm_stop(&f);
+
+  farm_one_out(&f); /* it runs task 0: a piece of task 5 is refused */
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_PARTIAL, 5, 0, "x", 1);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.npieces, 0);
+  farm_stop(&f);
+
+  farm_one_out(&f); /* after task 0's result it holds nothing */
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_RESULT, 0, 0, "12345678", 8);
+  tf__wire_add(&w, TF_ENT_PARTIAL, 0, 0, "late", 4);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.npieces, 0);
   tf__wbuf_free(&w);
   farm_stop(&f);
 }
@@ -465,6 +525,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_takes_a_task_started_out_of_turn),
       TF_UNIT_TEST(test_down_runs_a_failed_task_again_elsewhere),
       TF_UNIT_TEST(test_down_hands_a_failed_runs_output_with_its_failure),
+      TF_UNIT_TEST(test_down_hands_pieces_of_the_running_task_to_the_sink),
       TF_UNIT_TEST(test_down_takes_back_a_lost_childs_tasks),
       TF_UNIT_TEST(test_down_gives_up_a_task_that_loses_two_children),
       TF_UNIT_TEST(test_down_copies_a_straggler_and_keeps_the_first_result),

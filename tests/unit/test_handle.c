@@ -1,6 +1,7 @@
 /* test_handle.c - what the handle allows where (src/handle.c): tf_stop only from collect and
  * failed, with a valid TF_STOP_* and a status of 0 or below; the first status stands, SOON may
- * become NOW but never the other way. */
+ * become NOW but never the other way. tf_partial only from execute, passed on with the task's
+ * id and run; the app's partial in a phase of its own. */
 #include <string.h>
 
 #include "handle.h"
@@ -68,11 +69,102 @@ static void test_handle_stop_keeps_the_first_status_and_soon_may_become_now(void
   tf__handle_free(&h);
 }
 
+/* What tf_partial passed on, and what the app's partial saw. */
+static struct {
+  int sent, seen;
+  uint64_t id;
+  uint32_t attempt;
+  size_t size;
+  enum tf_phase phase; /* the handle's, inside partial */
+  int submit;          /* partial tries tf_submit (and so fails) */
+} got;
+
+static int record_send(void *ctx, uint64_t id, uint32_t attempt, const void *data, size_t size) {
+  (void)ctx, (void)data;
+  got.sent++, got.id = id, got.attempt = attempt, got.size = size;
+  return 0;
+}
+
+static int app_partial(tf_handle *h, const tf_task *piece, void *ctx) {
+  (void)ctx;
+  got.seen++, got.id = piece->id, got.attempt = piece->attempt, got.size = piece->size;
+  got.phase = h->phase;
+  if (got.submit) CU_ASSERT_EQUAL(tf_submit(h, "x", 1), TF_ESTATE); /* no tasks from here */
+  return 0;
+}
+
+static void test_handle_partial_only_from_execute(void) {
+  static const enum tf_phase refused[] = {TF_IN_NONE,   TF_IN_GENERATE, TF_IN_COLLECT, TF_IN_FAILED,
+                                          TF_IN_FINISH, TF_IN_INIT,     TF_IN_PARTIAL};
+  tf_handle h;
+  memset(&got, 0, sizeof got);
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    in_phase(&h, refused[i]);
+    app.partial = app_partial;
+    h.send_partial = record_send;
+    CU_ASSERT_EQUAL(tf_partial(&h, "out", 3), TF_ESTATE);
+    CU_ASSERT_EQUAL(h.error, TF_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(h.errmsg, "outside execute"));
+    tf__handle_free(&h);
+  }
+  CU_ASSERT_EQUAL(got.sent, 0);
+  CU_ASSERT_EQUAL(tf_partial(NULL, "out", 3), TF_EINVAL);
+}
+
+static void test_handle_partial_sends_the_running_task_s_piece(void) {
+  tf_handle h;
+  memset(&got, 0, sizeof got);
+  in_phase(&h, TF_IN_NONE);
+  h.send_partial = record_send;
+  CU_ASSERT_EQUAL(tf__handle_begin_execute(&h, 7, 2), 0);
+  CU_ASSERT_EQUAL(tf_partial(&h, "out", 3), 0); /* no partial hook: nothing goes */
+  CU_ASSERT_EQUAL(got.sent, 0);
+  app.partial = app_partial;
+  CU_ASSERT_EQUAL(tf_partial(&h, "out", 3), 0);
+  CU_ASSERT_EQUAL(got.sent, 1);
+  CU_ASSERT_EQUAL(got.id, 7);
+  CU_ASSERT_EQUAL(got.attempt, 2);
+  CU_ASSERT_EQUAL(got.size, 3);
+  cfg.max_payload = 2;
+  CU_ASSERT_EQUAL(tf_partial(&h, "out", 3), TF_ETOOBIG);
+  CU_ASSERT_EQUAL(got.sent, 1);
+  tf__handle_free(&h);
+}
+
+/* A one-rank farm calls the app's partial from inside execute: partial runs in a phase of its
+ * own (no tf_submit there), and execute's task and error state are as they were after it. */
+static void test_handle_call_partial_leaves_execute_as_it_was(void) {
+  tf_handle h;
+  memset(&got, 0, sizeof got);
+  in_phase(&h, TF_IN_NONE);
+  app.partial = app_partial;
+  CU_ASSERT_EQUAL(tf__handle_begin_execute(&h, 9, 0), 0);
+  CU_ASSERT_EQUAL(tf_result(&h, NULL, 5), TF_EINVAL); /* execute has an error already */
+  CU_ASSERT_EQUAL(tf__call_partial(&h, 9, 1, "ab", 2), 0);
+  CU_ASSERT_EQUAL(got.seen, 1);
+  CU_ASSERT_EQUAL(got.id, 9);
+  CU_ASSERT_EQUAL(got.attempt, 1);
+  CU_ASSERT_EQUAL(got.phase, TF_IN_PARTIAL);
+  CU_ASSERT_EQUAL(h.phase, TF_IN_EXECUTE);
+  CU_ASSERT_EQUAL(h.cur_id, 9);
+  CU_ASSERT_EQUAL(h.error, TF_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(h.errmsg, "tf_result"));
+  got.submit = 1; /* tf_submit's error fails partial, not execute */
+  CU_ASSERT_EQUAL(tf__call_partial(&h, 9, 1, "ab", 2), TF_EAPP);
+  CU_ASSERT_EQUAL(h.phase, TF_IN_EXECUTE);
+  CU_ASSERT_EQUAL(h.error, TF_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(h.errmsg, "tf_result"));
+  tf__handle_free(&h);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_handle_stop_only_from_collect_and_failed),
       TF_UNIT_TEST(test_handle_stop_rejects_a_bad_when_or_a_positive_status),
       TF_UNIT_TEST(test_handle_stop_keeps_the_first_status_and_soon_may_become_now),
+      TF_UNIT_TEST(test_handle_partial_only_from_execute),
+      TF_UNIT_TEST(test_handle_partial_sends_the_running_task_s_piece),
+      TF_UNIT_TEST(test_handle_call_partial_leaves_execute_as_it_was),
       TF_UNIT_END,
   };
   return tf_unit_run("handle", tests);

@@ -1,7 +1,8 @@
 /* test_up.c - the upstream engine (src/up.c) without MPI, through a port in memory: it asks
  * its parent for what the plan says, runs tasks in the order they came (but a higher priority
  * first, with a START entry for the parent) and reports them in the order they ran, holds
- * results back when the parent has given no room and sends them when room comes back, refuses
+ * results back when the parent has given no room and sends them when room comes back, sends
+ * pieces of a running task's output at once (or with the results, when room lacks), refuses
  * answers it did not ask for, times short tasks in groups, and says goodbye with its counts. */
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,92 @@ static void test_up_does_not_count_a_long_task_as_waiting(void) {
   link_stop(&l);
 }
 
+/* The type and id of entry k of the frame f. */
+static unsigned entry_at(const tf_frame *f, int k, uint64_t *id) {
+  size_t pos = 0;
+  tf_entry e = {0};
+  for (int j = 0; j <= k; j++)
+    CU_ASSERT_FATAL(tf__wire_next(f, &pos, &e));
+  *id = e.id;
+  return e.type;
+}
+
+/* A piece of the running task's output (tf_partial) goes at once, tagged with the task; there
+ * is none outside a task. */
+static void test_up_sends_a_piece_of_output_at_once(void) {
+  link l;
+  link_start(&l, 0);
+  CU_ASSERT_EQUAL(tf__up_partial(&l.u, "x", 1), TF_ESTATE); /* no task runs */
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 10, 2);
+  tf__up_poll(&l.u);
+  tf_entry e;
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
+  int before = l.p.nsent;
+  CU_ASSERT_EQUAL(tf__up_partial(&l.u, "line 1\n", 7), 0);
+  CU_ASSERT_EQUAL(l.p.nsent, before + 1);
+  tf_frame f;
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_PARTIAL, ids, 4, &f), 1);
+  CU_ASSERT_EQUAL(ids[0], 10);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 1, &none, 0, "r", 1, 0, NULL), 0);
+  link_stop(&l);
+}
+
+/* Without room a piece waits with the results, and stays when its task then fails (a failed
+ * run's children are dropped, not what it sent); once a full frame waits, tf__up_partial waits
+ * for the room the parent hands back. */
+static void test_up_holds_pieces_for_room(void) {
+  enum { SIZE = 40 << 10 };
+  link l;
+  link_start(&l, 64 << 10);
+  tf__up_flush_idle(&l.u);
+  send_tasks(&l, 0, 2);
+  tf__up_poll(&l.u);
+  tf_entry e;
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
+  static char piece[2u << 20];
+  CU_ASSERT_EQUAL(tf__up_partial(&l.u, piece, SIZE), 0); /* nothing on the way: it goes */
+  size_t first_len = l.p.sent[l.p.nsent - 1].len;
+  int before = l.p.nsent;
+  CU_ASSERT_EQUAL(tf__up_partial(&l.u, piece, SIZE), 0); /* no room: it waits */
+  CU_ASSERT_EQUAL(l.p.nsent, before + 1);                /* only the request for room */
+  tf_frame f;
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_PARTIAL, ids, 4, &f), 0);
+  CU_ASSERT(f.aux & TF_WIRE_ASK_ROOM);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 0, &none, 0, NULL, 0, 3, "failed"), 0);
+  send_control(&l, TF_MSG_CREDIT, 0, first_len);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(idle_after_hold(&l), 1);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_PARTIAL, ids, 4, &f), 1);
+  uint64_t id;
+  CU_ASSERT_EQUAL(entry_at(&f, 0, &id), TF_ENT_PARTIAL);
+  CU_ASSERT_EQUAL(entry_at(&f, 1, &id), TF_ENT_FAIL); /* the piece, then its run's failure */
+  CU_ASSERT_EQUAL(id, 0);
+  send_control(&l, TF_MSG_CREDIT, 0, l.p.sent[l.p.nsent - 1].len);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+
+  /* Task 1: a piece of 40 KiB is on the way; a piece of 2 MiB, a full frame, waits for room.
+   * The room is there before the call, in the port: the call takes it and sends. */
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
+  before = l.p.nsent;
+  CU_ASSERT_EQUAL(tf__up_partial(&l.u, piece, SIZE), 0);
+  CU_ASSERT_EQUAL_FATAL(l.p.nsent, before + 1);
+  send_control(&l, TF_MSG_CREDIT, 0, l.p.sent[l.p.nsent - 1].len);
+  before = l.p.nsent;
+  CU_ASSERT_EQUAL(tf__up_partial(&l.u, piece, sizeof piece), 0);
+  CU_ASSERT(l.p.nsent > before);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_PARTIAL, ids, 4, &f), 1);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  CU_ASSERT_EQUAL(l.u.out.count, 0); /* nothing waits any more */
+  CU_ASSERT(!l.u.gave_up);
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 1, &none, 0, "r", 1, 0, NULL), 0);
+  link_stop(&l);
+}
+
 static void test_up_stop_and_goodbye(void) {
   link l;
   link_ran_two(&l);
@@ -315,6 +402,8 @@ int main(void) {
       TF_UNIT_TEST(test_up_holds_results_back_for_room),
       TF_UNIT_TEST(test_up_times_short_tasks_in_groups),
       TF_UNIT_TEST(test_up_does_not_count_a_long_task_as_waiting),
+      TF_UNIT_TEST(test_up_sends_a_piece_of_output_at_once),
+      TF_UNIT_TEST(test_up_holds_pieces_for_room),
       TF_UNIT_TEST(test_up_stop_and_goodbye),
       TF_UNIT_END,
   };

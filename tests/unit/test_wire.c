@@ -627,12 +627,26 @@ static void test_wire_rejects_stray_bytes_after_entries(void) {
   tf__wbuf_free(&w);
 }
 
+/* A piece of a running task's output (tf_partial) is held to --max-payload, as a result is. */
+static void test_wire_limits_a_partial_entry_to_the_payload_limit(void) {
+  tf_wbuf w = {0};
+  one_entry_frame(&w, TF_MSG_RESULTS, TF_ENT_PARTIAL, 100);
+  tf_frame f;
+  CU_ASSERT_EQUAL(decode_copy(w.buf, w.len, 100, &f), 0);
+  CU_ASSERT_EQUAL(decode_copy(w.buf, w.len, 99, &f), TF_EPROTO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "the limit is 99"));
+  one_entry_frame(&w, TF_MSG_TASKS, TF_ENT_PARTIAL, 8); /* only from a worker */
+  CU_ASSERT_EQUAL(decode_copy(w.buf, w.len, BIG_LIMIT, &f), TF_EPROTO);
+  tf__wbuf_free(&w);
+}
+
 static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
   /* The table of wire.h, written out independently: which types each kind may carry. */
   static const unsigned allowed[TF_MSG_KIND_COUNT] = {
       [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
       [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
-                         (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START),
+                         (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START) |
+                         (1u << TF_ENT_PARTIAL),
       [TF_MSG_STOP] = 0,
       [TF_MSG_BYE] = 1u << TF_ENT_STATS,
       [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
@@ -958,6 +972,7 @@ int main(void) {
       TF_UNIT_TEST(test_wire_rejects_count_beyond_entries),
       TF_UNIT_TEST(test_wire_rejects_stray_bytes_after_entries),
       TF_UNIT_TEST(test_wire_accepts_only_entry_types_of_the_frame_kind),
+      TF_UNIT_TEST(test_wire_limits_a_partial_entry_to_the_payload_limit),
       TF_UNIT_TEST(test_wire_rejects_task_in_results_and_result_in_tasks),
       TF_UNIT_TEST(test_wire_rejects_entry_over_max_payload),
       TF_UNIT_TEST(test_wire_allows_fail_message_up_to_max_message),
