@@ -30,10 +30,11 @@ extern char **environ;
 #define ME "cmdfarm"
 #define NEVER 1e300 /* a deadline that never comes */
 enum {
-  KILL_GRACE_S = 2, /* after --timeout: SIGTERM, then SIGKILL this much later */
-  NODE_MAX = 128,   /* node names kept in a result */
-  SHOWN_MAX = 200,  /* bytes of a command shown in a message */
-  LISTED_MAX = 50,  /* line numbers listed on stderr (all of them go to --summary) */
+  KILL_GRACE_S = 2,       /* after --timeout: SIGTERM, then SIGKILL this much later */
+  NODE_MAX = 128,         /* node names kept in a result */
+  LB_PIECE_MAX = 1 << 20, /* --line-buffer: a longer line goes to the master in parts */
+  SHOWN_MAX = 200,        /* bytes of a command shown in a message */
+  LISTED_MAX = 50,        /* line numbers listed on stderr (all of them go to --summary) */
 };
 
 /* A command of FILE: its line number (from 1) and where its text is. */
@@ -76,6 +77,11 @@ typedef struct rec {
   int state;
   int failed; /* failed for good */
   int status; /* then: the verdict's code (exit status, 128 + signal, 124 timeout, ...) */
+  /* --line-buffer: its output came in pieces (partial) and went out as they came, so its result's
+   * copy of it is not printed; pieces that came before its turn wait in the spool, a chain of
+   * records from held (offset + 1; 0: none) to held_last. */
+  int live;
+  uint64_t held, held_last;
 } rec;
 
 /* --halt WHEN,WHY=N (GNU parallel's): after N (or N% of all) commands failed, succeeded or
@@ -98,7 +104,7 @@ typedef struct cmdfarm {
   uint64_t max_output;
   double timeout;
   tf_strings argfiles; /* -a FILE: argument sources */
-  int keep_order, dry_run, tag;
+  int keep_order, dry_run, tag, line_buffer;
   char *tags; /* --tag: every job's arguments, joined by spaces */
   int parallel;  /* COMMAND ::: ARGS (GNU parallel's way): raw output, no [line N] */
   /* FILE, read by check_options on every rank (a worker frees it in worker_init). */
@@ -386,6 +392,11 @@ static int parse_halt(cmdfarm *c, char *err, size_t n) {
 static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) {
   cmdfarm *c = vctx;
   if (c->halt_arg && parse_halt(c, err, n)) return -1;
+  if (c->line_buffer && c->outdir)
+    return snprintf(err, n,
+                    "--line-buffer and --output-dir do not go together (with --output-dir "
+                    "nothing is printed)"),
+           -1;
   if (c->halt_arg && cfg->fail_fast)
     return snprintf(err, n,
                     "--halt and --fail-fast do not go together (--fail-fast is --halt "
@@ -612,12 +623,75 @@ static int spool_io(int fd, char *p, size_t n, uint64_t off, int writing) {
   return 0;
 }
 
+/* ---- --line-buffer: pieces of the output of commands that still run ---- */
+
+/* A piece, as a worker sends it: the stream (0 stdout, 1 stderr), then whole lines; at the end
+ * of the stream what is left (a last line without a newline); a line longer than a piece may be
+ * (--max-payload) goes in parts. */
+
+/* Print a piece of command id's output at once, as its result's output would be printed. */
+static int print_piece(cmdfarm *c, uint64_t id, const char *p, size_t n) {
+  FILE *f = p[0] ? stderr : stdout;
+  uint64_t line = c->cmds[id].line;
+  if (c->tag)
+    emit_tagged(c, f, id, p + 1, n - 1, n - 1);
+  else if (c->parallel)
+    emit_raw(f, line, p + 1, n - 1, n - 1);
+  else
+    emit(f, line, p + 1, n - 1, n - 1);
+  fflush(f);
+  return ferror(stdout) ? -1 : 0;
+}
+
+static int spool_append(cmdfarm *c, const char *data, size_t n, uint64_t *off);
+
+/* A piece that came before its command's turn (in order: -k, a FILE): appended to the spool as a
+ * record (the next record's offset + 1, or 0; the piece's length; the piece), chained to the
+ * command's last one. */
+static int hold_piece(cmdfarm *c, rec *r, const char *p, size_t n) {
+  uint64_t head[2] = {0, n}, off, data_off;
+  if (spool_append(c, (const char *)head, sizeof head, &off) || spool_append(c, p, n, &data_off))
+    return -1;
+  uint64_t next = off + 1;
+  if (r->held_last && spool_io(c->spool_fd, (char *)&next, sizeof next, r->held_last - 1, 1)) {
+    fprintf(stderr, ME ": cannot write to the spool file: %s\n", strerror(errno));
+    return -1;
+  }
+  if (!r->held) r->held = next;
+  r->held_last = next;
+  return 0;
+}
+
+/* Command id's turn came: print the pieces it holds, in the order they came. */
+static int release_held(cmdfarm *c, uint64_t id) {
+  rec *r = &c->recs[id];
+  for (uint64_t at = r->held; at;) {
+    uint64_t head[2];
+    char *buf = NULL;
+    if (spool_io(c->spool_fd, (char *)head, sizeof head, at - 1, 0) ||
+        !(buf = malloc(head[1] ? head[1] : 1)) ||
+        spool_io(c->spool_fd, buf, head[1], at - 1 + sizeof head, 0)) {
+      fprintf(stderr, ME ": cannot read back the output of %s %llu held for its turn: %s\n",
+              UNIT(c), (unsigned long long)c->cmds[id].line, buf ? strerror(errno) : "no memory");
+      free(buf);
+      return -1;
+    }
+    int rc = head[1] ? print_piece(c, id, buf, head[1]) : 0;
+    free(buf);
+    if (rc) return -1;
+    at = head[0];
+  }
+  r->held = r->held_last = 0;
+  return 0;
+}
+
 /* Print the output of every command from the cursor on that is here, in line order, passing
  * over those that failed for good (their output went to stderr on their worker). At the end
  * (all = 1) also skip over the commands that never sent a result. */
 static int advance(cmdfarm *c, int all) {
   for (; c->cursor < c->ncmds; c->cursor++) {
     rec *r = &c->recs[c->cursor];
+    if (r->held && release_held(c, c->cursor)) return -1; /* --line-buffer: its turn came */
     if (r->state == R_DONE || (r->state == R_NONE && all)) continue; /* nothing to print */
     if (r->state != R_SPOOLED) break;
     size_t n = (size_t)r->out_kept + r->err_kept;
@@ -636,7 +710,8 @@ static int advance(cmdfarm *c, int all) {
   return 0;
 }
 
-static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
+/* Append n bytes to the spool file (made on first use); *off: where they went. */
+static int spool_append(cmdfarm *c, const char *data, size_t n, uint64_t *off) {
   if (c->spool_fd < 0) {
     const char *dir = getenv("TMPDIR");
     char path[PATH_MAX];
@@ -651,8 +726,13 @@ static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
     fprintf(stderr, ME ": cannot write to the spool file: %s\n", strerror(errno));
     return -1;
   }
-  r->spool_off = c->spool_len;
+  *off = c->spool_len;
   c->spool_len += n;
+  return 0;
+}
+
+static int spool(cmdfarm *c, rec *r, const char *data, size_t n) {
+  if (spool_append(c, data, n, &r->spool_off)) return -1;
   r->state = R_SPOOLED;
   return 0;
 }
@@ -663,11 +743,18 @@ static int in_order(const cmdfarm *c) { return !c->parallel || c->keep_order; }
 
 /* Command id ended, with the result its (last) run sent (size bytes, or none): noted, and its
  * output printed if it is its turn (then that of the commands after it that waited), else
- * spooled until then; out of order, printed at once. */
+ * spooled until then; out of order, printed at once. Under --line-buffer, output that came in
+ * pieces went out as they came (or waits for its turn): the result's copy is not printed. */
 static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int failed, int status) {
   if (id >= c->ncmds) return -1;
-  rec *r = &c->recs[id];
-  *r = (rec){.node = -1, .state = R_DONE, .failed = failed, .status = status};
+  rec *r = &c->recs[id], was = *r;
+  *r = (rec){.node = -1,
+             .state = R_DONE,
+             .failed = failed,
+             .status = status,
+             .live = was.live,
+             .held = was.held,
+             .held_last = was.held_last};
   if (size) {
     cmd_result x;
     if (size < sizeof x) return -1;
@@ -675,13 +762,15 @@ static int ended(cmdfarm *c, uint64_t id, const void *data, size_t size, int fai
     if (x.line != c->cmds[id].line || size != sizeof x + (size_t)x.out_kept + x.err_kept)
       return -1;
     x.node[NODE_MAX - 1] = '\0';
-    *r = (rec){x.start, x.seconds, x.exitval, x.signal, 0, x.out_bytes, x.err_bytes,
-               x.out_kept, x.err_kept, 0, R_DONE, failed, status};
+    *r = (rec){x.start,    x.seconds,    x.exitval, x.signal, 0,      x.out_bytes, x.err_bytes,
+               x.out_kept, x.err_kept,   0,         R_DONE,   failed, status,      was.live,
+               was.held,   was.held_last};
     if ((r->node = intern_node(c, x.node)) < 0) return -1;
     const char *out = (const char *)data + sizeof x;
-    if (!c->outdir && in_order(c) && id != c->cursor)
+    int printed = c->outdir || r->live; /* in files, or in pieces already */
+    if (!printed && in_order(c) && id != c->cursor)
       return spool(c, r, out, (size_t)x.out_kept + x.err_kept);
-    if (!c->outdir && print_output(c, id, out, out + x.out_kept)) return -1;
+    if (!printed && print_output(c, id, out, out + x.out_kept)) return -1;
   }
   if (c->outdir || !in_order(c) || id != c->cursor) return 0;
   c->cursor++;
@@ -710,6 +799,19 @@ static int count_for_halt(tf_handle *h, cmdfarm *c, uint64_t id, int failed) {
             x->when == TF_STOP_NOW ? "stopping now"
                                    : "starting no more, waiting for those running");
   return tf_stop(h, x->when, x->why != HALT_SUCCESS && x->fails ? TF_EAPP : 0);
+}
+
+/* --line-buffer: a piece of a running command's output, printed now when the command's output
+ * may go out now (as commands end, or it is its turn), else held for its turn. */
+static int partial(tf_handle *h, const tf_task *piece, void *vctx) {
+  (void)h;
+  cmdfarm *c = vctx;
+  const char *p = piece->data;
+  if (!c->recs || piece->id >= c->ncmds || piece->size < 1 || (unsigned char)p[0] > 1) return -1;
+  rec *r = &c->recs[piece->id];
+  r->live = 1;
+  if (in_order(c) && piece->id > c->cursor) return hold_piece(c, r, p, piece->size);
+  return print_piece(c, piece->id, p, piece->size);
 }
 
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
@@ -800,8 +902,9 @@ static void list_lines(const cmdfarm *c, int (*pick)(const rec *)) {
 }
 static int pick_failed(const rec *r) { return r->failed; }
 static int pick_missing(const rec *r) { return r->state == R_NONE; }
-static int pick_cut(const rec *r) {
-  return r->state != R_NONE && (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
+static int pick_cut(const rec *r) { /* what came in pieces (--line-buffer) is never cut */
+  return r->state != R_NONE && !r->live &&
+         (r->out_bytes > r->out_kept || r->err_bytes > r->err_kept);
 }
 
 /* The end of a run, however it ended (master_fini: after finish, or after a stop signal,
@@ -883,18 +986,64 @@ typedef struct stream {
   size_t kept, cap, limit;
   uint64_t total;
   int werr; /* errno of a failed write to the file */
+  /* --line-buffer: whole lines go to the master as they come (tf_partial through h); line holds
+   * the stream's number, then what came after the last newline sent (up to piece_max bytes) */
+  tf_handle *h;
+  char *line;
+  size_t line_len, line_cap, piece_max;
 } stream;
 
+/* --line-buffer: the first n bytes after the stream's number in s->line go as one piece. */
+static void send_piece(stream *s, size_t n) {
+  if (tf_partial(s->h, s->line, 1 + n)) s->h = NULL; /* the task fails (tf_partial said why) */
+  memmove(s->line + 1, s->line + 1 + n, s->line_len - n);
+  s->line_len -= n;
+}
+
+/* --line-buffer: n more bytes of output (eof: the stream ended). Every whole line goes to the
+ * master at once; the rest, a line not finished yet, waits for its newline or the end, or goes
+ * in parts once it fills a piece. s->line holds a piece and a chunk (line_buffers). */
+static void pass_lines(stream *s, const char *p, size_t n, int eof) {
+  if (!s->h) return;
+  memcpy(s->line + 1 + s->line_len, p, n);
+  s->line_len += n;
+  const char *nl = memrchr(s->line + 1, '\n', s->line_len);
+  size_t whole = eof ? s->line_len : nl ? (size_t)(nl - (s->line + 1)) + 1 : 0;
+  while (s->h && (whole || s->line_len >= s->piece_max)) {
+    size_t k = whole < s->piece_max ? whole : s->piece_max;
+    if (!k) k = s->piece_max;
+    send_piece(s, k);
+    whole -= whole < k ? whole : k;
+  }
+}
+
+#define CHUNK 65536 /* bytes read from a pipe at once */
+
+/* --line-buffer: room for the line held back and a chunk read, in each stream. 0 or -1. */
+static int line_buffers(tf_handle *h, stream s[2]) {
+  uint64_t max = tf_get_config(h)->max_payload - 1; /* a piece is the stream's number and text */
+  for (int i = 0; i < 2; i++) {
+    s[i].h = h;
+    s[i].piece_max = max < LB_PIECE_MAX ? (size_t)max : LB_PIECE_MAX;
+    s[i].line_cap = 1 + s[i].piece_max + CHUNK;
+    if (!(s[i].line = malloc(s[i].line_cap))) return -1;
+    s[i].line[0] = (char)i;
+  }
+  return 0;
+}
+
 static int take(stream *s) {
-  char chunk[65536];
+  char chunk[CHUNK];
   ssize_t n = read(s->fd, chunk, sizeof chunk);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
   if (n <= 0) { /* EOF (or an error, which ends the stream the same way) */
     close(s->fd);
     s->fd = -1;
+    pass_lines(s, chunk, 0, 1);
     return 1;
   }
   s->total += (uint64_t)n;
+  pass_lines(s, chunk, (size_t)n, 0);
   if (s->file >= 0) {
     for (ssize_t done = 0; done < n && !s->werr;) {
       ssize_t w = write(s->file, chunk + done, (size_t)(n - done));
@@ -1196,7 +1345,7 @@ static void tell_failure(const cmdfarm *c, const char *command, uint64_t line, t
   if (c->outdir)
     fprintf(f, ME ": line %llu: its output is in %s/%llu.out and .err\n", (unsigned long long)line,
             c->outdir, (unsigned long long)line);
-  else if ((int)attempt < retries)
+  else if ((int)attempt < retries && !c->line_buffer) /* --line-buffer: the master printed it */
     for (int i = 0; i < 2; i++)
       emit(f, line, s[i].buf ? s[i].buf : "", s[i].kept, s[i].total);
   if (f == stderr) return;
@@ -1220,10 +1369,14 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
   memcpy(command, (const char *)task->data + sizeof t, len);
   command[len] = '\0';
   int rank = tf_rank(h);
-  stream s[2] = {{-1, -1, NULL, 0, 0, c->max_output, 0, 0},
-                 {-1, -1, NULL, 0, 0, c->max_output, 0, 0}};
+  stream s[2] = {{.fd = -1, .file = -1, .limit = c->max_output},
+                 {.fd = -1, .file = -1, .limit = c->max_output}};
   char tmp[2][PATH_MAX];
   outcome o = {0};
+  if (c->line_buffer && line_buffers(h, s)) {
+    free(s[0].line), free(command);
+    return -1;
+  }
   int io = c->outdir ? open_outputs(c, t.line, rank, s, tmp) : 0;
   struct timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
@@ -1287,7 +1440,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
     }
   }
   if (code) rc = code; /* "execute returned N" in the library's message */
-  free(s[0].buf), free(s[1].buf);
+  free(s[0].buf), free(s[1].buf), free(s[0].line), free(s[1].line);
   free(command);
   return rc;
 }
@@ -1355,6 +1508,9 @@ int main(int argc, char **argv) {
        "COMMAND ::: ARGS: output in job order, not as jobs end (a FILE's always is)", 0, 0},
       {"tag", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.tag, NULL,
        "COMMAND ::: ARGS: each output line after the job's arguments and a tab", 0, 0},
+      {"line-buffer", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.line_buffer, NULL,
+       "print output lines as the commands write them (GNU parallel's --line-buffer)", 0, 0},
+      {"lb", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.line_buffer, NULL, "--line-buffer", 0, 0},
       {"dry-run", TF_OPT_FLAG | TF_OPT_NOT_JOURNALED, &c.dry_run, NULL,
        "print the commands, one a line, and run none", 0, 0},
       {"halt", TF_OPT_STRING | TF_OPT_NOT_JOURNALED, &c.halt_arg, "WHEN,WHY=N",
@@ -1387,6 +1543,7 @@ int main(int argc, char **argv) {
       .master_init = master_init,
       .master_fini = master_fini,
       .failed = failed,
+      .partial = partial,
       .journal_key = c.key, /* filled by check_options */
       /* FILE, or --commands FILE; or GNU parallel's COMMAND ::: ARGS: the first operand then
        * ends the options (the command's own -n and all are its). The commands' digest is the
