@@ -13,6 +13,7 @@ command -v parallel >/dev/null 2>&1 || fail "GNU parallel is not installed (scri
 cd "$TMP"
 printf 'one\n\nthree 3\nf.tar.gz\n' >args.txt
 printf 'x\ny\n' >more.txt
+printf 'echo first; sleep 3; echo second\n' >live.txt
 
 n=0
 # same NAME ARGS...: run both with ARGS; stdout and the job logs must agree.
@@ -81,6 +82,67 @@ mpi 3 "$CMDFARM" --quiet ::: 'sleep 1; echo slow' 'echo fast' >c.out
 [ "$(cat c.out)" = "fast
 slow" ] || fail "without -k the output is not in the order the jobs ended: $(cat c.out)"
 pass "without -k, output comes as jobs end, grouped by job"
+
+# --line-buffer: lines as the jobs write them. One worker (parallel -j1): the output is
+# deterministic and must be byte for byte parallel's, unfinished last lines included; -k on two
+# workers too (the first job live, the others' lines held for their turn); on two workers without
+# -k, the same lines (with --tag, each tagged).
+lb_jobs="printf 'a1\na2'; sleep 0.2; printf 'x\na3 no newline'|echo b1; echo e1 >&2; printf 'b2\n'|printf 'c1\nc2\n'"
+lb_same() { # lb_same NAME JOBS PARALLEL-OPTIONS -- CMDFARM-RANKS: stdout must be parallel's
+  name=$1 jobs=$2 popts=$3 np=$4
+  old_ifs=$IFS IFS='|'
+  set -f
+  set -- $jobs
+  IFS=$old_ifs
+  parallel --will-cite $popts --lb ::: "$@" >p.out 2>p.err || fail "$name: GNU parallel failed"
+  if [ "$np" = 1 ]; then
+    "$CMDFARM" --quiet $(echo "$popts" | sed 's/-j[0-9]*//') --line-buffer ::: "$@" >c.out 2>c.err
+  else
+    mpi "$np" "$CMDFARM" --quiet $(echo "$popts" | sed 's/-j[0-9]*//') --line-buffer ::: "$@" >c.out 2>c.err
+  fi || { cat c.err >&2; fail "$name: cmdfarm failed"; }
+  set +f
+}
+lb_same "--line-buffer, one worker" "$lb_jobs" -j1 2
+cmp -s p.out c.out || { od -c c.out | head >&2; fail "--line-buffer, one worker: stdout differs from GNU parallel's"; }
+lb_same "--line-buffer, one rank" "$lb_jobs" -j1 1
+cmp -s p.out c.out || { od -c c.out | head >&2; fail "--line-buffer, one rank: stdout differs from GNU parallel's"; }
+lb_same "--line-buffer -k" "$lb_jobs" "-j2 -k" 3
+cmp -s p.out c.out || { od -c c.out | head >&2; fail "--line-buffer -k: stdout differs from GNU parallel's"; }
+lb_same "--line-buffer --tag" "$lb_jobs|echo d1; sleep 0.1; echo d2" "-j2 --tag" 3
+sort p.out >p.sorted
+sort c.out >c.sorted
+cmp -s p.sorted c.sorted || { diff p.sorted c.sorted >&2; fail "--line-buffer --tag: other lines than GNU parallel's"; }
+pass "--line-buffer: stdout as GNU parallel's (one worker, one rank, -k), the same lines with --tag"
+
+# A line reaches stdout while its job still runs: the job prints a line, sleeps 3 s, prints
+# another; the first must be in the output file within 2.5 s, before the second.
+lb_live() { # lb_live NAME CMD...: CMD in the background, its stdout in live.out
+  name=$1
+  shift
+  rm -f live.out
+  "$@" >live.out 2>live.err &
+  pid=$!
+  k=0
+  while ! grep -q "first\$" live.out && [ $k -lt 25 ]; do sleep 0.1; k=$((k + 1)); done
+  cp live.out seen.out
+  wait "$pid" || { cat live.err >&2; fail "$name: the run failed"; }
+  grep -q "first\$" seen.out || fail "$name: no line within 2.5 s of the start, while the job ran 3 s"
+  if grep -q "second\$" seen.out; then
+    fail "$name: the first line came only with the second (at the job's end)"
+  fi
+  grep -q "second\$" live.out || fail "$name: the second line is missing"
+  pass "$name: the first line came while the job ran"
+}
+lb_live "--line-buffer on 3 ranks" mpi 3 "$CMDFARM" --quiet --line-buffer ::: 'echo first; sleep 3; echo second' 'echo other'
+lb_live "--line-buffer on one rank" "$CMDFARM" --quiet --lb ::: 'echo first; sleep 3; echo second'
+lb_live "--line-buffer --tag" mpi 2 "$CMDFARM" --quiet --lb --tag ::: 'echo first; sleep 3; echo second'
+grep -q "^echo first; sleep 3; echo second	first$" live.out || fail "--line-buffer --tag: the line is not tagged"
+lb_live "--line-buffer with a FILE" mpi 2 "$CMDFARM" --quiet --lb "$TMP/live.txt"
+grep -q "^\[line 1\] first$" live.out || fail "--line-buffer with a FILE: no [line 1] prefix"
+
+expect_status 2 "--line-buffer with --output-dir" "$CMDFARM" --lb --output-dir out echo ::: a
+expect_text "$TMP/err" "--line-buffer and --output-dir do not go together" "the conflict named"
+pass "--line-buffer with --output-dir: exit 2 naming the cause"
 
 # --dry-run: the commands, as parallel prints them.
 parallel --will-cite -k --dry-run echo '{}' ::: 'a b' "it's" x '' >p.out
