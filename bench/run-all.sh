@@ -152,6 +152,10 @@ sh bench/sim/predict.sh "$([ $quick = 1 ] && echo 20 || echo 200)" "$plots/simul
 log "cmdfarm beside GNU parallel"
 sh bench/cmdfarm_parallel.sh "$([ $quick = 1 ] && echo 1 || echo 3)" >"$tmp/cmdfarm"
 
+# ---- 12. longest first ----------------------------------------------------------------
+log "longest first: tasks of very uneven cost"
+sh bench/longest_first.sh "$([ $quick = 1 ] && echo 3 || echo 7)" 2 >"$tmp/longest"
+
 # ---- 6. peers ------------------------------------------------------------------------
 peers_ok=0
 if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
@@ -466,5 +470,18 @@ it costs (a /bin/sh each for both) and what the farm costs.
 EOF
   cat "$tmp/cmdfarm"
   echo '```'
+  cat <<EOF
+
+## 12. Longest first: tasks of very uneven cost
+
+\`bench/longest_first.sh\`: the example of docs/WRITING-AN-APP.md section 9
+(the primes below k^4 M for k = 1..20 by trial division: task k costs about
+k^6 times task 1), extracted from the doc and built against this tree, with 2
+workers, in parameter order and with \`--longest-first\`, the two interleaved
+in every repetition. The makespan is the farm's own time (the summary's "in
+X s"); the bound is one process's time for all the tasks over 2.
+
+EOF
+  cat "$tmp/longest"
 } >"$out"
 log "done: $out"

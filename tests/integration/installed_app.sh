@@ -58,6 +58,23 @@ cmp -s "$TMP/b1" "$TMP/b3" || { cat "$TMP/b1" "$TMP/b3" >&2; fail "basel differs
 expect_text "$TMP/b1" "pi^2/6 - sum = 1.000e-07" "basel answer"
 pass "WRITING-AN-APP example built against the installed library, same answer on 1 and 3 ranks"
 
+# The "longest first" example of docs/WRITING-AN-APP.md (section 9): the same answer in
+# parameter order and costliest first, on 1 and 3 ranks. pi(6^4 x 10) = pi(12960) = 1543 and the
+# sum of pi(k^4 x 10) for k = 1..6 is 2911 (both from a sieve).
+sed -n '/<!-- example-costly:begin -->/,/<!-- example-costly:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
+  sed '/^<!--/d; /^```/d' >"$TMP/costly.c"
+[ "$(wc -l <"$TMP/costly.c")" -ge 20 ] || fail "no longest-first example found in docs/WRITING-AN-APP.md"
+(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o costly costly.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
+  fail "the longest-first example does not compile against the installed library"
+want="pi(12960) = 1543; the sum of pi(k^4 10) for k = 1..6 is 2911"
+for order in "" --longest-first; do
+  "$TMP/costly" --n 6 --m 10 $order --quiet >"$TMP/c1" || fail "costly $order on one process: exit $?"
+  expect_text "$TMP/c1" "$want" "costly $order, one process"
+  mpi 3 -x LD_LIBRARY_PATH "$TMP/costly" --n 6 --m 10 $order --quiet >"$TMP/c3" || fail "costly $order on 3 ranks: exit $?"
+  cmp -s "$TMP/c1" "$TMP/c3" || { cat "$TMP/c1" "$TMP/c3" >&2; fail "costly $order differs between 1 and 3 ranks"; }
+done
+pass "the longest-first example: the same answer in both orders, on 1 and 3 ranks"
+
 bindir=$(var prefix)/bin
 "$bindir/taskfarm-pi" --version >"$TMP/v" || fail "installed taskfarm-pi --version"
 expect_text "$TMP/v" "taskfarm-pi (taskfarm 0.1.0)" "installed pi"
