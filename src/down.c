@@ -143,18 +143,24 @@ static int give_room(tf_down *d, int i) {
 
 /* ---- what children send ---------------------------------------------------------------- */
 
-/* The result (or failure) for task e->id must be the oldest task child i holds. */
-static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
+/* The task at the head of i's ledger, the one it runs, when it is task id;
+ * else NULL, the run failed with a protocol error (what: what came for id). */
+static const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
   const tf_rec *head = tf__ledger_head(&d->ledger, i);
-  if (!head || head->id != e->id) {
-    if (head)
-      tf__log(d->layout->rank, "rank %d reported task %llu, but the next task it holds is %llu",
-              tf__down_rank(d, i), (unsigned long long)e->id, (unsigned long long)head->id);
-    else
-      tf__log(d->layout->rank, "rank %d reported task %llu, but it holds no task",
-              tf__down_rank(d, i), (unsigned long long)e->id);
-    return tf__down_fail(d, TF_EPROTO);
-  }
+  if (head && head->id == id) return head;
+  if (head)
+    tf__log(d->layout->rank, "rank %d sent %s task %llu, but the task it runs is %llu",
+            tf__down_rank(d, i), what, (unsigned long long)id, (unsigned long long)head->id);
+  else
+    tf__log(d->layout->rank, "rank %d sent %s task %llu, but it holds no task",
+            tf__down_rank(d, i), what, (unsigned long long)id);
+  tf__down_fail(d, TF_EPROTO);
+  return NULL;
+}
+
+/* The result (or failure) for task e->id must be for the task child i runs. */
+static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
+  if (!head_is(d, i, e->id, "the outcome of")) return TF_EPROTO;
   tf__ledger_pop(&d->ledger, i, out);
   d->c[i].head_since = d->now; /* the next one starts now */
   d->c[i].nkids = 0;
@@ -193,16 +199,8 @@ static int on_spawn(tf_down *d, int i, const tf_entry *e) {
 /* A piece of the output of the task at the head of i's ledger, the one it
  * runs: dropped when it is a copy whose twin's result came first. */
 static int on_partial(tf_down *d, int i, const tf_entry *e) {
-  const tf_rec *head = tf__ledger_head(&d->ledger, i);
-  if (!head || head->id != e->id) {
-    if (head)
-      tf__log(d->layout->rank, "rank %d sent output of task %llu, but the task it runs is %llu",
-              tf__down_rank(d, i), (unsigned long long)e->id, (unsigned long long)head->id);
-    else
-      tf__log(d->layout->rank, "rank %d sent output of task %llu, but it holds no task",
-              tf__down_rank(d, i), (unsigned long long)e->id);
-    return tf__down_fail(d, TF_EPROTO);
-  }
+  const tf_rec *head = head_is(d, i, e->id, "output of");
+  if (!head) return TF_EPROTO;
   const tf_copy *c = d->copies.n ? tf__copies_find(&d->copies, head->id) : NULL;
   if ((c && c->done) || !d->sink.partial) return 0;
   int rc = d->sink.partial(d->sink.ctx, i, head, e);

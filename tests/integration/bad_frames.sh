@@ -15,7 +15,7 @@ check version "malformed message from rank 1: protocol version 99"
 check truncated "malformed message from rank 1: RESULTS frame says"
 check short "malformed message from rank 1: truncated frame: 7 bytes"
 check kind "malformed message from rank 1: unknown frame kind 77"
-check unasked "rank 1 reported task 42, but"
+check unasked "rank 1 sent the outcome of task 42, but"
 check spawn-orphan "rank 1 sent spawned task"
 check spawn-id "as child 0 of task 0, whose id is"
 # Text from a worker reaches the terminal escaped, never as control codes.
