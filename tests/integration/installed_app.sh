@@ -58,6 +58,29 @@ cmp -s "$TMP/b1" "$TMP/b3" || { cat "$TMP/b1" "$TMP/b3" >&2; fail "basel differs
 expect_text "$TMP/b1" "pi^2/6 - sum = 1.000e-07" "basel answer"
 pass "WRITING-AN-APP example built against the installed library, same answer on 1 and 3 ranks"
 
+# The hooks example of docs/WRITING-AN-APP.md (section 3): an operand, master_init/master_fini,
+# collect_in_order, follow-ups from collect and failed. For x = 1..10000, 47 x take more than 200
+# steps; the highest value on their paths is 6810136 (x = 4255); 27 takes 111 steps (all from an
+# independent computation).
+sed -n '/<!-- example-hooks:begin -->/,/<!-- example-hooks:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
+  sed '/^<!--/d; /^```/d' >"$TMP/steps.c"
+[ "$(wc -l <"$TMP/steps.c")" -ge 20 ] || fail "no hooks example found in docs/WRITING-AN-APP.md"
+(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o steps steps.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
+  fail "the hooks example does not compile against the installed library"
+"$TMP/steps" --n 10000 --long 200 --quiet "$TMP/s1.csv" >"$TMP/s1" || fail "steps on one process: exit $?"
+expect_text "$TMP/s1" "10000 rows; the highest value, 6810136, is on the path of x = 4255" "steps, one process"
+mpi 3 -x LD_LIBRARY_PATH "$TMP/steps" --n 10000 --long 200 --quiet "$TMP/s3.csv" >"$TMP/s3" || fail "steps on 3 ranks: exit $?"
+cmp -s "$TMP/s1" "$TMP/s3" || fail "steps prints differently on 3 ranks"
+cmp -s "$TMP/s1.csv" "$TMP/s3.csv" || fail "steps writes a different FILE on 3 ranks"
+[ "$(wc -l <"$TMP/s1.csv")" -eq 10001 ] && grep -qx '27,111' "$TMP/s1.csv" && [ "$(sed -n 2p "$TMP/s1.csv")" = "1,0" ] &&
+  [ "$(tail -n 1 "$TMP/s1.csv")" = "10000,29" ] || fail "steps.csv: not the 10000 rows in x order"
+expect_status 1 "steps --bad 27 on 3 ranks" mpi 3 -x LD_LIBRARY_PATH "$TMP/steps" --n 1000 --bad 27 --quiet "$TMP/b.csv"
+expect_text "$TMP/err" "x = 27 failed (status 3)" "failed names the task"
+[ "$(wc -l <"$TMP/b.csv")" -eq 1000 ] && ! grep -q '^27,' "$TMP/b.csv" || fail "steps --bad 27: the row of 27 is not the one missing"
+expect_status 2 "steps without FILE" "$TMP/steps" --quiet
+expect_text "$TMP/err" "FILE operand missing" "the missing operand is named"
+pass "the hooks example: an operand, rows in order, follow-ups, failed, the same on 1 and 3 ranks"
+
 # The "longest first" example of docs/WRITING-AN-APP.md (section 9): the same answer in
 # parameter order and costliest first, on 1 and 3 ranks. pi(6^4 x 10) = pi(12960) = 1543 and the
 # sum of pi(k^4 x 10) for k = 1..6 is 2911 (both from a sieve).
