@@ -70,10 +70,11 @@ static void colour(double mu, unsigned char *out) {
   }
 }
 
-/* The image, on the master only, made by whichever comes first: generate,
- * or collect (a --resume run reads the journal back before generating). */
-static int master_state(mb_ctx *c) {
-  if (c->iters) return 0;
+/* The image, on the master only, before anything reaches collect (a
+ * --resume run reads the journal back before generating). */
+static int master_init(tf_handle *h, void *vctx) {
+  (void)h;
+  mb_ctx *c = vctx;
   size_t npix = (size_t)c->width * (size_t)c->height;
   c->iters = malloc(npix * sizeof *c->iters);
   c->rgb = malloc(npix * 3);
@@ -86,7 +87,6 @@ static int master_state(mb_ctx *c) {
 
 static int generate(tf_handle *h, void *vctx) {
   mb_ctx *c = vctx;
-  if (master_state(c)) return TF_ENOMEM;
   if (c->next_row >= c->height) return TF_GEN_DONE;
   long long left = c->height - c->next_row;
   mb_task t = {(uint32_t)c->next_row, (uint32_t)(left < c->rows ? left : c->rows)};
@@ -126,7 +126,6 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
   (void)h;
   mb_ctx *c = vctx;
-  if (master_state(c)) return -1;
   long long row = (long long)result->id * c->rows; /* task k is the band from row k x rows */
   if (row >= c->height) return -1;
   long long nrows = c->height - row < c->rows ? c->height - row : c->rows;
@@ -273,6 +272,7 @@ int main(int argc, char **argv) {
       .ctx = &c,
       .options = options,
       .check_options = check_options,
+      .master_init = master_init,
       .generate = generate,
       .execute = execute,
       .collect = collect,

@@ -70,20 +70,19 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t err
   return 0;
 }
 
-/* The first call allocates the master's buffers; then one block of C per
- * call, row by row. */
-/* The master's product and task buffer, made by whichever comes first:
- * generate, or collect (a --resume run reads the journal back before
- * generating). */
-static int master_state(mm_ctx *c) {
-  if (!c->c) c->c = malloc((size_t)(c->n * c->n) * sizeof(double));
-  if (!c->task) c->task = malloc(task_bytes(c, extent(c, 0), extent(c, 0)));
+/* The master's product and task buffer, before anything reaches collect (a
+ * --resume run reads the journal back before generating). */
+static int master_init(tf_handle *h, void *vctx) {
+  (void)h;
+  mm_ctx *c = vctx;
+  c->c = malloc((size_t)(c->n * c->n) * sizeof(double));
+  c->task = malloc(task_bytes(c, extent(c, 0), extent(c, 0)));
   return c->c && c->task ? 0 : TF_ENOMEM;
 }
 
+/* One block of C per call, row by row. */
 static int generate(tf_handle *h, void *vctx) {
   mm_ctx *c = vctx;
-  if (master_state(c)) return TF_ENOMEM;
   long long bi = c->next / c->nb, bj = c->next % c->nb;
   mm_head hd = {(uint64_t)(bi * c->block), (uint64_t)(bj * c->block), extent(c, bi), extent(c, bj)};
   memcpy(c->task, &hd, sizeof hd);
@@ -142,7 +141,7 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
   (void)h;
   mm_ctx *c = vctx;
-  if (master_state(c) || result->id >= (tf_id)(c->nb * c->nb)) return -1;
+  if (result->id >= (tf_id)(c->nb * c->nb)) return -1;
   long long bi = (long long)result->id / c->nb, bj = (long long)result->id % c->nb;
   uint64_t rb = extent(c, bi), cb = extent(c, bj);
   if (result->size != rb * cb * sizeof(double)) {
@@ -236,6 +235,7 @@ int main(int argc, char **argv) {
       .ctx = &c,
       .options = options,
       .check_options = check_options,
+      .master_init = master_init,
       .generate = generate,
       .execute = execute,
       .collect = collect,

@@ -133,19 +133,17 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) 
   return 0;
 }
 
-/* The master's table of results, made by whichever comes first: generate,
- * or collect (a --resume run reads the journal back before generating). */
-static int master_state(quad_ctx *c) {
-  if (!c->res) {
-    c->ntasks = NFIXED + c->count;
-    if (!(c->res = calloc((size_t)c->ntasks, sizeof *c->res))) return TF_ENOMEM;
-  }
-  return 0;
+/* The master's table of results, before anything reaches collect (a
+ * --resume run reads the journal back before generating). */
+static int master_init(tf_handle *h, void *vctx) {
+  (void)h;
+  quad_ctx *c = vctx;
+  c->ntasks = NFIXED + c->count;
+  return (c->res = calloc((size_t)c->ntasks, sizeof *c->res)) ? 0 : TF_ENOMEM;
 }
 
 static int generate(tf_handle *h, void *vctx) {
   quad_ctx *c = vctx;
-  if (master_state(c)) return TF_ENOMEM;
   quad_task t = make_task(c, c->next);
   int rc = tf_submit(h, &t, sizeof t);
   if (rc) return rc;
@@ -201,7 +199,6 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
   (void)h;
   quad_ctx *c = vctx;
-  if (master_state(c)) return -1;
   if (result->size != sizeof(quad_result) || result->id >= (tf_id)c->ntasks) return -1;
   memcpy(&c->res[result->id], result->data, sizeof(quad_result));
   return 0;
@@ -287,6 +284,7 @@ int main(int argc, char **argv) {
       .ctx = &c,
       .options = options,
       .check_options = check_options,
+      .master_init = master_init,
       .generate = generate,
       .execute = execute,
       .collect = collect,

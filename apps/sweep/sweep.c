@@ -76,18 +76,18 @@ static int check_options(void *vctx, const tf_config *cfg, char *err, size_t n) 
   return 0;
 }
 
-/* The master's grid, made by whichever comes first: generate, or collect (a
- * --resume run reads the journal back before generating). */
-static int master_state(sweep_ctx *c) {
-  long long total = c->nbeta * c->ngamma;
-  if (!c->cells && !(c->cells = calloc((size_t)total, sizeof *c->cells))) return TF_ENOMEM;
-  return 0;
+/* The master's grid, before anything reaches collect (a --resume run reads
+ * the journal back before generating). */
+static int master_init(tf_handle *h, void *vctx) {
+  (void)h;
+  sweep_ctx *c = vctx;
+  c->cells = calloc((size_t)(c->nbeta * c->ngamma), sizeof *c->cells);
+  return c->cells ? 0 : TF_ENOMEM;
 }
 
 static int generate(tf_handle *h, void *vctx) {
   sweep_ctx *c = vctx;
   long long total = c->nbeta * c->ngamma;
-  if (master_state(c)) return TF_ENOMEM;
   sweep_task t = {beta_at(c, c->next), gamma_at(c, c->next)};
   int rc = tf_submit(h, &t, sizeof t);
   if (rc) return rc;
@@ -174,7 +174,6 @@ static int execute(tf_handle *h, const tf_task *task, void *vctx) {
 static int collect(tf_handle *h, const tf_task *result, void *vctx) {
   (void)h;
   sweep_ctx *c = vctx;
-  if (master_state(c)) return -1;
   if (result->size != sizeof(cell) || result->id >= (tf_id)(c->nbeta * c->ngamma)) return -1;
   memcpy(&c->cells[result->id], result->data, sizeof(cell));
   return 0;
@@ -373,6 +372,7 @@ int main(int argc, char **argv) {
       .ctx = &c,
       .options = options,
       .check_options = check_options,
+      .master_init = master_init,
       .generate = generate,
       .execute = execute,
       .collect = collect,
