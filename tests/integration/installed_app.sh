@@ -45,13 +45,20 @@ mpi 3 -x LD_LIBRARY_PATH "$TMP/collatz" --quiet >"$TMP/out3" || fail "README app
 expect_text "$TMP/out3" "$want" "README app, 3 ranks"
 pass "README app built against the installed library, 1 and 3 ranks"
 
+# doc_example MARKER NAME: the code block between <!-- MARKER:begin --> and <!-- MARKER:end -->
+# in docs/WRITING-AN-APP.md, as a reader copies it, built as $TMP/NAME against the installed
+# library with -Wall -Wextra -Werror.
+doc_example() {
+  sed -n "/<!-- $1:begin -->/,/<!-- $1:end -->/p" "$top_srcdir/docs/WRITING-AN-APP.md" |
+    sed '/^<!--/d; /^```/d' >"$TMP/$2.c"
+  [ "$(wc -l <"$TMP/$2.c")" -ge 20 ] || fail "no $1 block found in docs/WRITING-AN-APP.md"
+  (cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o "$2" "$2.c" $(pkg-config --cflags --libs taskfarm) -lm ${APP_LDFLAGS:-}) ||
+    fail "the $1 block of WRITING-AN-APP.md does not compile against the installed library"
+}
+
 # The example of docs/WRITING-AN-APP.md, the same way: the Basel sum for
 # N = 10^7 falls short of pi^2/6 by 1/N - 1/(2N^2) + ... = 1.000e-07.
-sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
-  sed '/^<!--/d; /^```/d' >"$TMP/basel.c"
-[ "$(wc -l <"$TMP/basel.c")" -ge 20 ] || fail "no example found in docs/WRITING-AN-APP.md"
-(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o basel basel.c $(pkg-config --cflags --libs taskfarm) -lm ${APP_LDFLAGS:-}) ||
-  fail "the WRITING-AN-APP example does not compile against the installed library"
+doc_example example basel
 "$TMP/basel" --quiet >"$TMP/b1" || fail "basel on one process: exit $?"
 mpi 3 -x LD_LIBRARY_PATH "$TMP/basel" --quiet >"$TMP/b3" || fail "basel on 3 ranks: exit $?"
 cmp -s "$TMP/b1" "$TMP/b3" || { cat "$TMP/b1" "$TMP/b3" >&2; fail "basel differs between 1 and 3 ranks"; }
@@ -62,11 +69,7 @@ pass "WRITING-AN-APP example built against the installed library, same answer on
 # collect_in_order, follow-ups from collect and failed. For x = 1..10000, 47 x take more than 200
 # steps; the highest value on their paths is 6810136 (x = 4255); 27 takes 111 steps (all from an
 # independent computation).
-sed -n '/<!-- example-hooks:begin -->/,/<!-- example-hooks:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
-  sed '/^<!--/d; /^```/d' >"$TMP/steps.c"
-[ "$(wc -l <"$TMP/steps.c")" -ge 20 ] || fail "no hooks example found in docs/WRITING-AN-APP.md"
-(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o steps steps.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
-  fail "the hooks example does not compile against the installed library"
+doc_example example-hooks steps
 "$TMP/steps" --n 10000 --long 200 --quiet "$TMP/s1.csv" >"$TMP/s1" || fail "steps on one process: exit $?"
 expect_text "$TMP/s1" "10000 rows; the highest value, 6810136, is on the path of x = 4255" "steps, one process"
 mpi 3 -x LD_LIBRARY_PATH "$TMP/steps" --n 10000 --long 200 --quiet "$TMP/s3.csv" >"$TMP/s3" || fail "steps on 3 ranks: exit $?"
@@ -84,11 +87,7 @@ pass "the hooks example: an operand, rows in order, follow-ups, failed, the same
 # The "longest first" example of docs/WRITING-AN-APP.md (section 9): the same answer in
 # parameter order and costliest first, on 1 and 3 ranks. pi(6^4 x 10) = pi(12960) = 1543 and the
 # sum of pi(k^4 x 10) for k = 1..6 is 2911 (both from a sieve).
-sed -n '/<!-- example-costly:begin -->/,/<!-- example-costly:end -->/p' "$top_srcdir/docs/WRITING-AN-APP.md" |
-  sed '/^<!--/d; /^```/d' >"$TMP/costly.c"
-[ "$(wc -l <"$TMP/costly.c")" -ge 20 ] || fail "no longest-first example found in docs/WRITING-AN-APP.md"
-(cd "$TMP" && mpicc -Wall -Wextra -Werror ${APP_CFLAGS:-} -o costly costly.c $(pkg-config --cflags --libs taskfarm) ${APP_LDFLAGS:-}) ||
-  fail "the longest-first example does not compile against the installed library"
+doc_example example-costly costly
 want="pi(12960) = 1543; the sum of pi(k^4 10) for k = 1..6 is 2911"
 for order in "" --longest-first; do
   "$TMP/costly" --n 6 --m 10 $order --quiet >"$TMP/c1" || fail "costly $order on one process: exit $?"
