@@ -46,9 +46,10 @@ static void send_tasks(link *l, uint64_t first, int n) {
   tf__wbuf_free(&w);
 }
 
-/* A link that asked for tasks and received first .. first + n - 1. */
-static void link_holding(link *l, uint64_t first, int n) {
-  link_start(l, 0);
+/* A link (max_in_flight as for link_start) that asked for tasks and received tasks first to
+ * first + n - 1. */
+static void link_holding(link *l, uint64_t max_in_flight, uint64_t first, int n) {
+  link_start(l, max_in_flight);
   tf__up_flush_idle(&l->u);
   send_tasks(l, first, n);
   CU_ASSERT_EQUAL(tf__up_poll(&l->u), 1);
@@ -163,7 +164,7 @@ static void test_up_runs_a_higher_priority_first_and_says_so(void) {
 
 static void test_up_reports_a_failure(void) {
   link l;
-  link_holding(&l, 5, 1);
+  link_holding(&l, 0, 5, 1);
   tf_entry e;
   CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
   tf_wbuf none = {0};
@@ -214,10 +215,7 @@ static void test_up_refuses_what_it_did_not_ask_for(void) {
 static void test_up_holds_results_back_for_room(void) {
   enum { SIZE = 40 << 10 };
   link l;
-  link_start(&l, 64 << 10);
-  tf__up_flush_idle(&l.u);
-  send_tasks(&l, 0, 2);
-  tf__up_poll(&l.u);
+  link_holding(&l, 64 << 10, 0, 2);
   run_one(&l, SIZE);
   CU_ASSERT_EQUAL(idle_after_hold(&l), 1); /* nothing on the way: it goes */
   size_t first_len = l.p.sent[l.p.nsent - 1].len;
@@ -269,7 +267,7 @@ static void test_up_times_short_tasks_in_groups(void) {
  * counted as waiting for the answer (the plan would have a worker of long tasks hold several). */
 static void test_up_does_not_count_a_long_task_as_waiting(void) {
   link l;
-  link_holding(&l, 10, 2);
+  link_holding(&l, 0, 10, 2);
   tf_entry e;
   CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0); /* holds 2 of 4: asks for 2 more */
   CU_ASSERT_FATAL(l.u.asked > 0);
@@ -323,10 +321,7 @@ static void test_up_sends_a_piece_of_output_at_once(void) {
 static void test_up_holds_pieces_for_room(void) {
   enum { SIZE = 40 << 10 };
   link l;
-  link_start(&l, 64 << 10);
-  tf__up_flush_idle(&l.u);
-  send_tasks(&l, 0, 2);
-  tf__up_poll(&l.u);
+  link_holding(&l, 64 << 10, 0, 2);
   tf_entry e;
   CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
   static char piece[2u << 20];
