@@ -83,9 +83,7 @@ void tf__inbox_skip_taken(tf_inbox *in, void (*release)(void *, unsigned char *,
       in->taken--;
     }
     if (fr->pos < fr->f.body_len) return;
-    release(ctx, fr->buf, fr->len);
-    in->head = (in->head + 1) & (in->cap - 1);
-    in->n--;
+    tf__inbox_release_head(in, release, ctx);
   }
 }
 

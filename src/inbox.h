@@ -47,15 +47,21 @@ static inline int tf__inbox_take(tf_inbox *in, tf_entry *e) {
  * the task taken last has ended, before the next take: its frame may go). */
 void tf__inbox_skip_taken(tf_inbox *in, void (*release)(void *ctx, unsigned char *buf, size_t len),
                           void *ctx);
+/* Release the oldest frame (all its tasks have left). */
+static inline void
+tf__inbox_release_head(tf_inbox *in, void (*release)(void *ctx, unsigned char *buf, size_t len),
+                       void *ctx) {
+  release(ctx, in->fr[in->head].buf, in->fr[in->head].len);
+  in->head = (in->head + 1) & (in->cap - 1);
+  in->n--;
+}
 static inline void tf__inbox_drop_spent(tf_inbox *in,
                                         void (*release)(void *ctx, unsigned char *buf, size_t len),
                                         void *ctx) {
   if (in->taken) {
     tf__inbox_skip_taken(in, release, ctx);
   } else if (in->n && in->fr[in->head].pos >= in->fr[in->head].f.body_len) {
-    release(ctx, in->fr[in->head].buf, in->fr[in->head].len);
-    in->head = (in->head + 1) & (in->cap - 1);
-    in->n--;
+    tf__inbox_release_head(in, release, ctx);
   }
 }
 /* Release every frame and the ring. */

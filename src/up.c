@@ -111,10 +111,15 @@ void tf__up_give_up(tf_up *u, const char *fmt, ...) {
 
 /* ---- what the parent sends --------------------------------------------------------- */
 
+/* When the tasks timed from t0 began to run after the open request went. */
+static double run_start_since_ask(const tf_up *u) {
+  return u->t0 > u->asked_at ? u->t0 : u->asked_at;
+}
+
 /* The time the n tasks since t0 took, into the counters (and, when they
  * were long, into the time the open request's answer may have waited). */
 static void account(tf_up *u, double t1, uint64_t n) {
-  double since = u->t0 > u->asked_at ? u->t0 : u->asked_at;
+  double since = run_start_since_ask(u);
   if (u->asked && t1 - since >= TF_SLOW_TASK) u->ran_since_ask += t1 - since;
   u->last_end = t1;
   u->unclocked = 0;
@@ -142,7 +147,7 @@ static void settle(tf_up *u, double now) {
 static void answered(tf_up *u, double now) {
   double waited = now - u->asked_at - u->ran_since_ask;
   if (u->running) /* read inside a task (tf_partial): its time so far is not the answer's */
-    waited -= now - (u->t0 > u->asked_at ? u->t0 : u->asked_at);
+    waited -= now - run_start_since_ask(u);
   uint64_t wait = waited > 0 ? (uint64_t)(waited * 1e9) : 0;
   u->f_wait += wait;
   u->f_waits++;
