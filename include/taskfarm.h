@@ -177,6 +177,13 @@ typedef enum tf_progress_mode {
 } tf_progress_mode;
 #define TF_DEFAULT_PROGRESS_EVERY 10.0 /* seconds between progress lines */
 
+/* --relays: which ranks a relay serves (docs/CLUSTER.md). */
+#define TF_RELAYS_OFF 0   /* one root serves every worker */
+#define TF_RELAYS_NODE -1 /* one relay per node but the root's: the node's lowest rank */
+#define TF_RELAYS_AUTO -2 /* node relays on 2+ nodes and TF_RELAYS_AUTO_RANKS+ ranks, else off */
+#define TF_RELAYS_AUTO_RANKS 1024
+#define TF_RELAYS_MAX 1000000
+
 typedef struct tf_config {
   int schedule;         /* a tf_schedule (--schedule) */
   int chunk;            /* dynamic's chunk, guided's smallest (--chunk) */
@@ -190,6 +197,8 @@ typedef struct tf_config {
   int quiet;            /* no summary (--quiet) */
   int verbose;          /* per-worker statistics and where ranks run (--verbose) */
   int info;             /* print where every rank runs, and run nothing (--info) */
+  int relays;           /* TF_RELAYS_OFF, _NODE, _AUTO, or K >= 2: a relay for every K
+                           consecutive ranks (--relays; docs/CLUSTER.md) */
   /* Faults (docs/FAULTS.md). */
   const char *journal;   /* file of finished results, or NULL (--journal) */
   int resume;            /* continue from the journal (--resume) */

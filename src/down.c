@@ -33,6 +33,11 @@ int tf__down_oom(tf_down *d, const char *what) {
 
 int tf__down_rank(const tf_down *d, int i) { return tf__layout_child_rank(d->layout, i); }
 
+/* Child i's share of --max-in-flight: its workers'. */
+static inline uint64_t share_of(const tf_down *d, int i) {
+  return d->share * (uint64_t)d->c[i].width;
+}
+
 /* ---- sending ----------------------------------------------------------------------- */
 
 /* Send the frame b (finished here) to child i. */
@@ -61,7 +66,7 @@ int tf__down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n) {
   int rc = send(d, i, b, TF_WIRE_TAG, "tasks");
   if (d->trace)
     tf__trace_add(d->trace, TF_EV_SEND, (uint64_t)n, (uint32_t)tf__down_rank(d, i), t, tf__now());
-  if (d->obs) tf__obs_request_answered(d->obs, i, d->now);
+  if (d->obs && d->c[i].slot >= 0) tf__obs_request_answered(d->obs, d->c[i].slot, d->now);
   if (rc) return rc;
   if (tf__ledger_held(&d->ledger, i) == (size_t)n) d->c[i].head_since = d->now; /* it had nothing */
   d->c[i].demand = 0; /* the request is answered, even if with fewer tasks */
@@ -82,7 +87,7 @@ static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
     if (sent && b->len + tf__wire_entry_bytes(next->size) > TF_DOWN_FRAME_BYTES) break;
     if (next->avoid == i && tf__pool_shared(d->pool) && d->n > 1) break; /* it failed here */
     uint64_t held = tf__ledger_bytes(&d->ledger, i); /* one task always; more within the share */
-    if (held && held + next->size > d->share) break;
+    if (held && held + next->size > share_of(d, i)) break;
     tf_rec r;
     tf__queue_pop(q, &r);
     if (d->copies.n && tf__copies_dequeued(&d->copies, r.id)) { /* a copy of a task done */
@@ -105,9 +110,9 @@ static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
 int tf__down_dispatch(tf_down *d, uint64_t left) {
   d->left = left;
   if (!tf__pool_ready(d->pool)) return 0;
-  int asking = 0;
+  int asking = 0; /* workers below the children asking */
   for (int i = 0; i < d->n; i++)
-    asking += d->c[i].demand > 0 && d->c[i].state == TF_CHILD_RUNNING;
+    asking += d->c[i].demand > 0 && d->c[i].state == TF_CHILD_RUNNING ? d->c[i].width : 0;
   if (!asking) return 0;
   tf_plan plan = tf__policy_plan(&d->policy, left);
   d->depth = plan.depth;
@@ -116,9 +121,10 @@ int tf__down_dispatch(tf_down *d, uint64_t left) {
     int i = (d->rr + k) % d->n;
     size_t q = tf__queue_size(tf__pool_of(d->pool, i));
     if (d->c[i].demand <= 0 || d->c[i].state != TF_CHILD_RUNNING || !q) continue;
-    int n = d->c[i].demand < plan.send ? d->c[i].demand : plan.send;
+    int w = d->c[i].width, send = plan.send * w; /* a relay: the plan's answer for each worker */
+    int n = d->c[i].demand < send ? d->c[i].demand : send;
     if (tf__pool_shared(d->pool)) { /* a short queue is shared out, not given to the first */
-      size_t share = q / (size_t)asking;
+      size_t share = q * (size_t)w / (size_t)asking;
       if ((size_t)n > share) n = share > 0 ? (int)share : 1;
     }
     int rc = send_tasks(d, i, n, plan);
@@ -158,8 +164,25 @@ static const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
   return NULL;
 }
 
-/* The result (or failure) for task e->id must be for the task child i runs. */
+/* A relay's task id, which it holds (it runs many at once, and ends them in
+ * any order); else NULL, the run failed with a protocol error. */
+static const tf_rec *relay_holds(tf_down *d, int i, uint64_t id, const char *what) {
+  const tf_rec *r = tf__ledger_find(&d->ledger, i, id);
+  if (r) return r;
+  tf__log(d->layout->rank, "rank %d sent %s task %llu, which it does not hold", tf__down_rank(d, i),
+          what, (unsigned long long)id);
+  tf__down_fail(d, TF_EPROTO);
+  return NULL;
+}
+
+/* The result (or failure) for task e->id must be for the task child i runs
+ * (for a relay: one it holds). */
 static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
+  if (d->c[i].relay) {
+    if (!relay_holds(d, i, e->id, "the outcome of")) return TF_EPROTO;
+    tf__ledger_take(&d->ledger, i, e->id, out);
+    return 0;
+  }
   if (!head_is(d, i, e->id, "the outcome of")) return TF_EPROTO;
   tf__ledger_pop(&d->ledger, i, out);
   d->c[i].head_since = d->now; /* the next one starts now */
@@ -170,10 +193,12 @@ static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
 /* Child i starts task e->id out of turn (a later task of higher priority):
  * it becomes the head, the task running. The last one's outcome came first. */
 static int on_start(tf_down *d, int i, const tf_entry *e) {
-  if (d->c[i].nkids || !tf__ledger_to_head(&d->ledger, i, e->id)) {
+  if (d->c[i].relay || d->c[i].nkids || !tf__ledger_to_head(&d->ledger, i, e->id)) {
     tf__log(d->layout->rank, "rank %d started task %llu, %s", tf__down_rank(d, i),
             (unsigned long long)e->id,
-            d->c[i].nkids ? "but the task before it has not ended" : "but it does not hold it");
+            d->c[i].relay ? "but it is a relay"
+            : d->c[i].nkids   ? "but the task before it has not ended"
+                              : "but it does not hold it");
     return tf__down_fail(d, TF_EPROTO);
   }
   d->c[i].head_since = d->now;
@@ -183,6 +208,11 @@ static int on_start(tf_down *d, int i, const tf_entry *e) {
 /* The children of the task at the head of i's ledger: dropped when it is a
  * copy whose twin's result (and children) came first. */
 static int on_spawn(tf_down *d, int i, const tf_entry *e) {
+  if (d->c[i].relay) { /* a relay checked it against its parent; the id must be new */
+    int rc = tf__check_new_id(&d->spawned, e->id, tf__down_rank(d, i));
+    if (!rc) rc = d->sink.spawned(d->sink.ctx, i, e);
+    return rc ? tf__down_fail(d, rc) : 0;
+  }
   const tf_rec *head = tf__ledger_head(&d->ledger, i);
   if (!head) {
     tf__log(d->layout->rank, "rank %d sent spawned task %llu, but it holds no task",
@@ -199,7 +229,8 @@ static int on_spawn(tf_down *d, int i, const tf_entry *e) {
 /* A piece of the output of the task at the head of i's ledger, the one it
  * runs: dropped when it is a copy whose twin's result came first. */
 static int on_partial(tf_down *d, int i, const tf_entry *e) {
-  const tf_rec *head = head_is(d, i, e->id, "output of");
+  const tf_rec *head = d->c[i].relay ? relay_holds(d, i, e->id, "output of")
+                                         : head_is(d, i, e->id, "output of");
   if (!head) return TF_EPROTO;
   const tf_copy *c = d->copies.n ? tf__copies_find(&d->copies, head->id) : NULL;
   if ((c && c->done) || !d->sink.partial) return 0;
@@ -265,24 +296,25 @@ static int on_stats(tf_down *d, const tf_entry *e) {
   uint64_t v[TF_WIRE_STATS_N];
   tf__wire_stats(e, v);
   tf__policy_observe(&d->policy, v[0], (double)v[1] * 1e-9, v[3], (double)v[2] * 1e-9);
+  if (d->sink.timings) d->sink.timings(d->sink.ctx, v);
   return 0;
 }
 
 /* A request rides in aux: one open at a time, never more in hand than
- * --prefetch. */
+ * --prefetch for each worker the child stands for. */
 static int take_request(tf_down *d, int i, uint32_t aux) {
   if (aux & TF_WIRE_ASK_ROOM) d->c[i].room_asked = 1;
   uint32_t ask = TF_WIRE_ASK_TASKS(aux);
   if (!ask) return 0;
-  size_t held = tf__ledger_held(&d->ledger, i);
-  if (d->c[i].demand || held + ask > (size_t)d->cfg->prefetch) {
+  size_t held = tf__ledger_held(&d->ledger, i), most = (size_t)d->cfg->prefetch * (size_t)d->c[i].width;
+  if (d->c[i].demand || held + ask > most) {
     tf__log(0,
-            "rank %d asked for %u tasks while holding %zu with a request for %d open (at most %d)",
-            tf__down_rank(d, i), ask, held, d->c[i].demand, d->cfg->prefetch);
+            "rank %d asked for %u tasks while holding %zu with a request for %d open (at most %zu)",
+            tf__down_rank(d, i), ask, held, d->c[i].demand, most);
     return tf__down_fail(d, TF_EPROTO);
   }
   d->c[i].demand = (int)ask;
-  if (d->obs) tf__obs_request_open(d->obs, i, d->now);
+  if (d->obs && d->c[i].slot >= 0) tf__obs_request_open(d->obs, d->c[i].slot, d->now);
   return 0;
 }
 
@@ -335,20 +367,63 @@ int tf__down_on_error(tf_down *d, int i, const tf_frame *f) {
   return tf__down_fail(d, TF_EAPP);
 }
 
-/* The last frame of a child: its counters for the summary and --stats. */
-void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
+/* The goodbye of worker w (its entries in f, a BYE frame or a part of a
+ * relay's): its counters for the summary and --stats. */
+static void record_worker(tf_down *d, int w, int rank, const tf_frame *f, double stop_sent) {
   size_t pos = 0;
   tf_entry e;
   tf__wire_next(f, &pos, &e);
   uint64_t v[TF_WIRE_STATS_N];
   tf__wire_stats(&e, v);
-  d->stats->w_tasks[i] = v[0];
-  d->stats->w_busy_ns[i] = v[1];
-  d->stats->w_wait_ns[i] = v[2];
-  d->stats->w_frames[i] = v[3];
+  d->stats->w_tasks[w] = v[0];
+  d->stats->w_busy_ns[w] = v[1];
+  d->stats->w_wait_ns[w] = v[2];
+  d->stats->w_frames[w] = v[3];
+  if (!d->obs) return;
+  d->obs->w[w].stop_sent = stop_sent;
+  if (tf__obs_bye(d->obs, w, f, v[0], tf__now()))
+    tf__log(d->layout->rank, "out of memory keeping the trace of rank %d", rank);
+}
+
+/* The part of relay i's goodbye from its worker at rank (len bytes of entries at body). */
+static void record_part(tf_down *d, int i, uint64_t rank, const unsigned char *body, size_t len) {
+  int w = rank < (uint64_t)d->layout->size ? tf__layout_worker_of(d->layout, (int)rank) : -1;
+  if (w < 0) {
+    tf__log(d->layout->rank, "rank %d sent the goodbye of rank %llu, not a worker: left out",
+            tf__down_rank(d, i), (unsigned long long)rank);
+    return;
+  }
+  tf_frame part = {TF_MSG_BYE, 0, 0, body, len};
+  tf_entry e;
+  for (size_t p = 0; tf__wire_next(&part, &p, &e);) part.count++;
+  record_worker(d, w, (int)rank, &part, d->c[i].stop_sent);
+}
+
+/* A relay's goodbye: its own, then each of its workers' after an ORIGIN
+ * entry naming the worker's rank. */
+static void record_relay_bye(tf_down *d, int i, const tf_frame *f) {
+  size_t pos = 0, at = 0;
+  tf_entry e;
+  int in_part = 0; /* reading a worker's part (else the relay's own) */
+  uint64_t rank = 0;
+  for (int more = 1; more;) {
+    size_t end = pos;
+    more = tf__wire_next(f, &pos, &e);
+    if (more && e.type != TF_ENT_ORIGIN) continue;
+    if (in_part) record_part(d, i, rank, f->body + at, end - at);
+    in_part = 1;
+    rank = e.id;
+    at = pos;
+  }
+}
+
+/* The last frame of a child: its counters for the summary and --stats. */
+void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
   d->c[i].state = TF_CHILD_DONE;
-  if (d->obs && tf__obs_bye(d->obs, i, f, v[0], tf__now()))
-    tf__log(d->layout->rank, "out of memory keeping the trace of rank %d", tf__down_rank(d, i));
+  if (d->c[i].relay)
+    record_relay_bye(d, i, f);
+  else
+    record_worker(d, d->c[i].slot, tf__down_rank(d, i), f, d->c[i].stop_sent);
 }
 
 static int on_early_bye(tf_down *d, int i, const tf_frame *f) {
@@ -419,7 +494,7 @@ int tf__down_poll(tf_down *d) {
     d->port.release(d->port.ctx, buf, len);
     if (rc < 0) return rc;
     if (d->c[i].state == TF_CHILD_RUNNING &&
-        tf__flow_due(d->c[i].owed, d->share, (uint64_t)len, d->c[i].room_asked) &&
+        tf__flow_due(d->c[i].owed, share_of(d, i), (uint64_t)len, d->c[i].room_asked) &&
         (rc = give_room(d, i)) < 0)
       return rc;
   }
@@ -441,15 +516,25 @@ int tf__down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_
   d->trace = obs && obs->trace ? &obs->master : NULL;
   d->now = d->last_check = now;
   d->left = TF_LEFT_UNKNOWN;
-  tf__policy_init(&d->policy, (tf_schedule)cfg->schedule, d->n, cfg->chunk, cfg->prefetch);
-  d->share = tf__flow_share(cfg->max_in_flight, d->n);
+  tf__policy_init(&d->policy, (tf_schedule)cfg->schedule, layout->width, cfg->chunk,
+                  cfg->prefetch);
+  d->share = tf__flow_share(cfg->max_in_flight, layout->nworkers);
   tf__policy_set_share(&d->policy, d->share);
   d->depth = tf__policy_plan(&d->policy, TF_LEFT_UNKNOWN).depth;
   d->hb_every = tf__heartbeat_interval(cfg);
   d->c = calloc(d->n > 0 ? (size_t)d->n : 1, sizeof *d->c);
   if (!d->c || tf__ledger_init(&d->ledger, d->n)) return TF_ENOMEM;
-  for (int i = 0; i < d->n; i++)
-    d->c[i].heard = d->c[i].told = now;
+  for (int i = 0; i < d->n; i++) {
+    tf_child *c = &d->c[i];
+    c->heard = c->told = now;
+    c->width = tf__layout_child_width(layout, i);
+    c->relay = tf__layout_child_is_relay(layout, i);
+    d->wide |= c->relay;
+    /* the root counts every worker of the farm; a relay, its own */
+    c->slot = c->relay                          ? -1
+              : layout->role == TF_ROLE_ROOT ? tf__layout_worker_of(layout, tf__down_rank(d, i))
+                                                : i;
+  }
   return 0;
 }
 

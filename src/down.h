@@ -48,6 +48,10 @@ typedef struct tf_sink {
   /* A piece of the output of task r->id, which child i runs (tf_partial). 0 or < 0. NULL: the
    * pieces are dropped. */
   int (*partial)(void *ctx, int i, const tf_rec *r, const tf_entry *e);
+  /* Child i's timings (a STATS entry's four counts: tasks, busy ns, request
+   * to answer ns, answers), after the plan has seen them. NULL: only the plan
+   * sees them (a relay passes them on). */
+  void (*timings)(void *ctx, const uint64_t v[TF_WIRE_STATS_N]);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };
@@ -60,6 +64,10 @@ typedef struct tf_child {
   uint64_t owed;      /* bytes of its results handled, not yet handed back */
   int room_asked;     /* it holds results back: hand the room back at once */
   uint32_t nkids;     /* children seen of the task at the head of its ledger */
+  int width;          /* workers it stands for: 1 for a worker, a relay's workers */
+  int relay;          /* it is a relay: it runs many tasks at once and ends them in any order */
+  int slot;           /* a worker's number among the workers (stats, obs), or -1 for a relay */
+  double stop_sent;   /* when STOP went to it (seconds since the obs' t0) */
 } tf_child;
 
 typedef struct tf_down {
@@ -75,7 +83,8 @@ typedef struct tf_down {
   tf_copies copies;
   tf_policy policy;
   tf_idset spawned; /* every spawned id: a 63-bit hash may collide */
-  uint64_t share;   /* each child's share of --max-in-flight */
+  uint64_t share;   /* each worker's share of --max-in-flight (a child's: times its width) */
+  int wide;         /* some child is a relay: it ends its tasks in any order */
   int depth;        /* the depth of the last plan sent */
   uint64_t left;    /* tasks not yet handed out, as the last dispatch was told */
   int rr;           /* first child served in the next round */

@@ -82,11 +82,12 @@ static int lose(tf_down *d, int i, const char *why) {
   tf__down_mark_lost(d, i);
   tf_run_stats *s = d->stats;
   int v = heir(d, i);
-  tf__log(d->layout->rank, "rank %d is lost (%s); %zu task(s) it held go to the other workers",
-          tf__down_rank(d, i), why, tf__ledger_held(&d->ledger, i));
+  tf__log(d->layout->rank, "rank %d is lost (%s)%s; %zu task(s) it held go to the other workers",
+          tf__down_rank(d, i), why, d->c[i].relay ? ", a relay: its workers with it" : "",
+          tf__ledger_held(&d->ledger, i));
   uint32_t budget = d->cfg->retries > 1 ? (uint32_t)d->cfg->retries : 1;
   const tf_rec *head = tf__ledger_head(&d->ledger, i);
-  int suspect_ran = head && head->attempt > 0;
+  int suspect_ran = head && head->attempt > 0 && !d->c[i].relay; /* a relay ran many */
   tf_rec r;
   for (int first = 1; tf__ledger_pop(&d->ledger, i, &r); first = 0) {
     int dropped;
@@ -187,7 +188,7 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
 static int idle_child(const tf_down *d, int i) {
   for (int k = 1; k < d->n; k++) {
     int u = (i + k) % d->n;
-    if (d->c[u].state == TF_CHILD_RUNNING && d->c[u].demand > 0 &&
+    if (d->c[u].state == TF_CHILD_RUNNING && d->c[u].demand > 0 && !d->c[u].relay &&
         !tf__ledger_held(&d->ledger, u) && !tf__queue_size(tf__pool_of(d->pool, u)))
       return u;
   }
@@ -243,7 +244,7 @@ int tf__down_check(tf_down *d, int draining) {
       char why[64];
       snprintf(why, sizeof why, "silent for %.1f s", now - d->c[i].heard);
       rc = lose(d, i, why);
-    } else if (d->cfg->task_timeout > 0 && !draining) {
+    } else if (d->cfg->task_timeout > 0 && !draining && !d->c[i].relay) { /* a relay's own */
       rc = straggler(d, i);
     }
     if (!rc && d->c[i].state == TF_CHILD_RUNNING && now - d->c[i].told >= d->hb_every)
@@ -299,14 +300,15 @@ static int lost_while_stopping(tf_down *d) {
  * were told, or < 0. */
 static int tell_stop(tf_down *d, int status) {
   int told = 0;
-  uint32_t aux = TF_WIRE_STOP(status, d->stats->lost > 0);
+  uint32_t aux = TF_WIRE_STOP(status, d->stats->lost > 0 || d->stats->peer_lost);
   for (int i = 0; i < d->n; i++) {
     if (d->c[i].state == TF_CHILD_LOST || d->c[i].state == TF_CHILD_DONE) continue;
     int rc = tf__down_send_empty(d, i, TF_MSG_STOP, aux, TF_WIRE_TAG);
-    if (!rc && d->heartbeats && (d->c[i].state == TF_CHILD_STUCK || tf__ledger_held(&d->ledger, i)))
+    if (!rc && d->heartbeats && !d->c[i].relay &&
+        (d->c[i].state == TF_CHILD_STUCK || tf__ledger_held(&d->ledger, i)))
       rc = tf__down_send_empty(d, i, TF_MSG_STOP, aux, TF_WIRE_TAG_LEAVE);
     if (rc) return rc;
-    if (d->obs) tf__obs_stop_sent(d->obs, i, tf__now());
+    if (d->obs) d->c[i].stop_sent = tf__now() - d->obs->t0;
     told++;
   }
   return told;

@@ -22,5 +22,8 @@ uint64_t tf__followup_id(uint64_t parent, uint32_t index);
  * two tasks. seen keeps every spawned id. Returns 0, or TF_EPROTO / TF_EAPP /
  * TF_ENOMEM (logged). */
 int tf__check_child(tf_idset *seen, uint64_t parent, uint32_t index, uint64_t id, int rank);
+/* The same for a task whose parent a relay has checked: only that it is a
+ * child's id, and new. */
+int tf__check_new_id(tf_idset *seen, uint64_t id, int rank);
 
 #endif

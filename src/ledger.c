@@ -46,15 +46,32 @@ int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   return 1;
 }
 
-int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
-  tf_ring *r = &l->rings[w];
+/* Where worker w's task id sits (0 is the head), or r->n. */
+static size_t find(const tf_ring *r, uint64_t id) {
   size_t k = 0, mask = r->cap - 1;
   while (k < r->n && r->buf[(r->head + k) & mask].id != id) k++;
+  return k;
+}
+
+int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
+  tf_ring *r = &l->rings[w];
+  size_t k = find(r, id), mask = r->cap - 1;
   if (k == r->n) return 0;
   tf_rec moved = r->buf[(r->head + k) & mask];
   for (; k > 0; k--) r->buf[(r->head + k) & mask] = r->buf[(r->head + k - 1) & mask];
   r->buf[r->head] = moved;
   return 1;
+}
+
+const tf_rec *tf__ledger_find(const tf_ledger *l, int w, uint64_t id) {
+  const tf_ring *r = &l->rings[w];
+  size_t k = find(r, id);
+  return k < r->n ? &r->buf[(r->head + k) & (r->cap - 1)] : NULL;
+}
+
+int tf__ledger_take(tf_ledger *l, int w, uint64_t id, tf_rec *out) {
+  if (!tf__ledger_to_head(l, w, id)) return 0;
+  return tf__ledger_pop(l, w, out);
 }
 
 void tf__ledger_destroy(tf_ledger *l) {

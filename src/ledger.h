@@ -1,4 +1,5 @@
-/* ledger.h - the master's record of which tasks each worker holds. A worker
+/* ledger.h - the master's record of which tasks each worker holds (and each
+ * relay: it ends them in any order, so its tasks are found by id). A worker
  * runs its tasks in the order it received them unless a later one has a
  * higher priority; then it says which it starts (TF_ENT_START), and that task
  * moves to the head. It reports results in the order it ran them, so each
@@ -37,6 +38,12 @@ int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out);
 /* Move the task id worker w holds to the head of its FIFO (the others keep
  * their order). Returns 1, or 0 when w does not hold it. */
 int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id);
+/* Worker w's task id, or NULL when w does not hold it. */
+const tf_rec *tf__ledger_find(const tf_ledger *l, int w, uint64_t id);
+/* Remove worker w's task id wherever it is (a relay's workers end tasks in
+ * any order); its data passes to *out. Returns 1, or 0 when w does not
+ * hold it. */
+int tf__ledger_take(tf_ledger *l, int w, uint64_t id, tf_rec *out);
 static inline size_t tf__ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
 /* Payload bytes of the tasks worker w holds. */
 static inline uint64_t tf__ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }

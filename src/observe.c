@@ -4,6 +4,8 @@
  * tf_output). */
 #include "observe.h"
 
+#include "layout.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +80,9 @@ void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, 
   o->next_sample = now + o->sample_every;
 }
 
-static int rank_of(const tf_obs *o, int w) { return o->serial ? 0 : w + 1; }
+static int rank_of(const tf_obs *o, int w) {
+  return o->serial ? 0 : o->layout ? tf__layout_worker_rank(o->layout, w) : w + 1;
+}
 
 int tf__obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv) {
   tf_obs_worker *x = &o->w[w];
@@ -575,7 +579,7 @@ int tf__obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, cons
   }
   for (int w = 0; o->trace && !o->serial && w < o->nworkers; w++)
     if (!o->w[w].reported)
-      tf__log(0, "trace: rank %d sent no trace (it was lost or did not stop)", w + 1);
+      tf__log(0, "trace: rank %d sent no trace (it was lost or did not stop)", rank_of(o, w));
   if (cfg->stats_file && write_stats(o, cfg, app, s, status)) rc = TF_EIO;
   if (cfg->trace_file && write_trace(o, cfg, app, s)) rc = TF_EIO;
   if (cfg->timeline_file && write_timeline(o, cfg, app, s)) rc = TF_EIO;

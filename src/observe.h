@@ -38,6 +38,8 @@ typedef struct tf_obs {
   int trace; /* events are recorded (--trace or --timeline) */
   int nworkers;
   int serial; /* one rank: worker 0 is rank 0 itself */
+  const struct tf_layout *layout; /* the root's: which rank each worker is (NULL: worker w is rank
+                                     w + 1) */
   double t0;  /* the master's time 0 (tf__now) */
   tf_trace master;
   tf_obs_worker *w;
@@ -65,10 +67,6 @@ void tf__obs_start(tf_obs *o, double t0);
  * at the master is counted). */
 static inline void tf__obs_request_open(tf_obs *o, int w, double now) { o->w[w].req_since = now; }
 void tf__obs_request_answered(tf_obs *o, int w, double now);
-/* STOP went to worker w at now (tf__now). */
-static inline void tf__obs_stop_sent(tf_obs *o, int w, double now) {
-  o->w[w].stop_sent = now - o->t0;
-}
 /* The master's own message counts. */
 void tf__obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,
                          uint64_t bytes_recv);

@@ -16,6 +16,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --relays MODE into *out: 0, or TF_EINVAL. */
+static int parse_relays(const char *s, int *out) {
+  static const char *const names[] = {"off", "node", "auto"};
+  static const int modes[] = {TF_RELAYS_OFF, TF_RELAYS_NODE, TF_RELAYS_AUTO};
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(s, names[i])) {
+      *out = modes[i];
+      return 0;
+    }
+  char *end;
+  errno = 0;
+  long k = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+  if (errno || k < 2 || k > TF_RELAYS_MAX || *end) return TF_EINVAL;
+  *out = (int)k;
+  return 0;
+}
+
 void tf_config_defaults(tf_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->prefetch = TF_DEFAULT_PREFETCH;
@@ -28,6 +45,9 @@ void tf_config_defaults(tf_config *cfg) {
   cfg->drain = 20.0;
   cfg->progress = TF_PROGRESS_AUTO;
   cfg->trace_events = TF_DEFAULT_TRACE_EVENTS;
+  cfg->relays = TF_RELAYS_AUTO;
+  const char *env = getenv("TASKFARM_RELAYS"); /* an invalid one: tf_parse_args says so */
+  if (env && parse_relays(env, &cfg->relays)) cfg->relays = TF_RELAYS_AUTO;
 }
 
 /* The common options; dest pointers are filled per parse (see bind). */
@@ -46,6 +66,7 @@ enum {
   OPT_QUIET,
   OPT_VERBOSE,
   OPT_INFO,
+  OPT_RELAYS,
   OPT_JOURNAL,
   OPT_RESUME,
   OPT_JOURNAL_SYNC,
@@ -66,7 +87,7 @@ enum {
 typedef struct common_vals {
   int help, version, keep_going, fail_fast;
   long long prefetch, chunk, retries;
-  const char *schedule, *idle, *progress;
+  const char *schedule, *idle, *progress, *relays;
 } common_vals;
 
 static const char *const schedule_names[] = {"static", "dynamic", "guided", "adaptive"};
@@ -112,6 +133,11 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
                        "print where ranks run and per-worker statistics", 0, 0},
       [OPT_INFO] = {"info", TF_OPT_FLAG, &cfg->info, NULL,
                     "print the nodes, ranks and cores of this run, and exit", 0, 0},
+      [OPT_RELAYS] = {"relays", TF_OPT_STRING, &v->relays, "MODE",
+                      "off, node (a relay per node), auto, or K (a relay for every K ranks); "
+                      "default auto: node on 2+ nodes and 1024+ ranks, else off; "
+                      "TASKFARM_RELAYS sets the default",
+                      0, 0},
       [OPT_JOURNAL] = {"journal", TF_OPT_STRING, &cfg->journal, "FILE",
                        "append every finished result to FILE (see --resume)", 0, 0},
       [OPT_RESUME] = {"resume", TF_OPT_FLAG, &cfg->resume, NULL,
@@ -473,6 +499,12 @@ static int finish_config(tf_config *cp, const common_vals *vp, const tf_app *app
   static const char *const fopts[4] = {"--stats", "--trace", "--timeline", "--status-file"};
   for (int i = 0; i < 4; i++)
     if (files[i] && !files[i][0]) return usage(err, err_size, "%s: empty file name", fopts[i]);
+  const char *env = getenv("TASKFARM_RELAYS");
+  if (v.relays ? parse_relays(v.relays, &c.relays) : env && parse_relays(env, &c.relays))
+    return usage(err, err_size,
+                 "%s: '%s' is not off, node, auto or a number of ranks from 2 to %d",
+                 v.relays ? "--relays" : "TASKFARM_RELAYS (the default --relays)",
+                 v.relays ? v.relays : env, TF_RELAYS_MAX);
   if (c.resume && !c.journal)
     return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
   if (c.journal && !c.journal[0]) return usage(err, err_size, "--journal: empty file name");

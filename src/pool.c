@@ -21,13 +21,22 @@ void tf__pool_destroy(tf_pool *p) {
   *p = (tf_pool){0};
 }
 
+/* The workers child i stands for. */
+static size_t width_of(const tf_pool *p, int i) { return p->width ? (size_t)p->width[i] : 1; }
+
 int tf__pool_fix_shares(tf_pool *p) {
   if (!p->own || p->fixed) return 0;
-  size_t n = tf__queue_size(&p->all);
-  for (size_t k = 0; k < n; k++) { /* child i gets the i-th of n equal runs, in id order */
+  size_t n = tf__queue_size(&p->all), workers = 0;
+  for (int i = 0; i < p->n; i++)
+    workers += width_of(p, i);
+  int i = 0;
+  size_t below = 0; /* workers of the children before i */
+  for (size_t k = 0; k < n; k++) { /* worker j gets the j-th of equal runs, in id order */
+    size_t j = k * workers / n;
+    while (j >= below + width_of(p, i)) below += width_of(p, i++);
     tf_rec r;
     tf__queue_pop(&p->all, &r);
-    if (tf__queue_push(&p->own[k * (size_t)p->n / n], &r)) {
+    if (tf__queue_push(&p->own[i], &r)) {
       free(r.data);
       return TF_ENOMEM;
     }

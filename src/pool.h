@@ -1,7 +1,7 @@
 /* pool.h - the tasks waiting to be handed out, as a downstream engine draws
  * on them: one queue every child draws from, or, under the static schedule,
- * a share per child, fixed once generation is done (the i-th of n equal runs
- * of ids in order). Under static a child's spawned tasks and its retries stay
+ * a share per child, fixed once generation is done (runs of ids in order,
+ * the i-th as long as child i's workers make it: one run per worker). Under static a child's spawned tasks and its retries stay
  * in its own share, and a lost child's share goes to the next child still
  * running. This is the whole of the static schedule: the engine asks the
  * pool, never the schedule. */
@@ -17,6 +17,7 @@ typedef struct tf_pool {
   tf_queue *own; /* static: each child's share (NULL otherwise) */
   int n;         /* children */
   int fixed;     /* static: the shares are fixed (generation is done) */
+  const int *width; /* static: child i's share is width[i] workers' (NULL: one each) */
 } tf_pool;
 
 /* A pool for n children; is_static: the static schedule. Returns 0 or

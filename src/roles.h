@@ -16,6 +16,8 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
                  tf_run_stats *stats);
 int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
                    tf_run_stats *stats);
+int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
+                  tf_run_stats *stats);
 int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats);
 
 #endif

@@ -133,7 +133,8 @@ static uint64_t tasks_left(const root *r) {
 static int refill(root *r) {
   if (r->draining || r->stopping || r->gen_done) return 0;
   int progressed = 0, is_static = r->cfg->schedule == TF_SCHEDULE_STATIC;
-  size_t limit = is_static ? SIZE_MAX : 2 * (size_t)r->down.n * (size_t)r->down.depth + 64;
+  size_t limit =
+      is_static ? SIZE_MAX : 2 * (size_t)r->c.layout.nworkers * (size_t)r->down.depth + 64;
   uint64_t byte_limit = is_static ? UINT64_MAX : r->cfg->max_in_flight;
   tf_queue *q = tf__pool_input(&r->pool);
   while (!r->gen_done && tf__queue_size(q) < limit &&
@@ -343,12 +344,13 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   r.obs = stats->obs;
   r.tr = r.obs && r.obs->trace ? &r.obs->master : NULL;
   double t0 = r.now = tf__now();
-  tf__handle_init(&r.h, app, cfg, layout->rank, layout->nchildren, -1);
+  tf__handle_init(&r.h, app, cfg, layout->rank, layout->nworkers, -1);
   r.h.queue = tf__pool_input(&r.pool);
   r.h.followups = &r.followups;
   tf_sink sink = {&r,          sink_result,   sink_spawned, sink_drop_spawned,
-                  sink_failed, sink_given_up, sink_partial};
+                  sink_failed, sink_given_up, sink_partial, NULL};
   int rc = tf__pool_init(&r.pool, layout->nchildren, cfg->schedule == TF_SCHEDULE_STATIC);
+  r.pool.width = layout->kwidth; /* a relay's static share is its workers' */
   if (!rc)
     rc = tf__down_init(&r.down, layout, cfg, &r.pool, tf__comm_port(&r.c), sink, stats, r.obs, t0);
   if (rc) tf__log(0, "out of memory starting the master");

@@ -28,7 +28,8 @@ static void print_ids(const uint64_t *ids, uint64_t n) {
 }
 
 static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,
-                          int nworkers, int status) {
+                          const tf_layout *layout, int status) {
+  int nworkers = layout->nworkers;
   fflush(stdout); /* the app's answer first */
   if (cfg->quiet && !cfg->verbose) return;
   uint64_t tasks = s->tasks_generated + s->tasks_spawned;
@@ -112,7 +113,7 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
     fprintf(stderr,
             "taskfarm:   worker %d (rank %d): %llu tasks, busy %.3f s (%.1f%%), idle "
             "%.3f s, %llu frames\n",
-            w, nworkers == 1 && s->frames_in == 0 ? 0 : w + 1, (unsigned long long)s->w_tasks[w],
+            w, tf__layout_worker_rank(layout, w), (unsigned long long)s->w_tasks[w],
             busy, s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (double)s->w_wait_ns[w] * 1e-9,
             (unsigned long long)s->w_frames[w]);
   }
@@ -171,7 +172,6 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int rank, size;
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &size);
-  int nworkers = size > 1 ? size - 1 : 1;
   /* Where every rank runs: collective, so before the roles part. */
   tf_topo topo;
   rc = tf__topo_gather(dup, &topo);
@@ -180,15 +180,21 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     MPI_Comm_free(&dup);
     return rc;
   }
-  if (rank == 0 && (cfg->info || cfg->verbose)) {
+  tf_layout layout;
+  rc = tf__layout_relays(&layout, rank, size, cfg->relays, topo.leader, topo.nnodes);
+  if (!rc && rank == 0 && (cfg->info || cfg->verbose)) {
     fflush(stdout);
     tf__topo_print(&topo, cfg->info ? stdout : stderr);
+    tf__layout_print(&layout, cfg->info ? stdout : stderr);
   }
   tf__topo_free(&topo);
-  if (cfg->info) {
+  if (rc || cfg->info) { /* out of memory: on every rank alike, or a rank waits for one that left */
+    if (rc) tf__log(rank, "out of memory laying out the farm");
+    tf__layout_free(&layout);
     MPI_Comm_free(&dup);
-    return 0;
+    return rc;
   }
+  int nworkers = layout.nworkers;
   tf_run_stats s;
   memset(&s, 0, sizeof s);
   s.w_tasks = calloc((size_t)nworkers, sizeof *s.w_tasks);
@@ -204,19 +210,20 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     tf__log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
     rc = TF_ENOMEM;
   } else {
-    tf_layout layout;
-    tf__layout_init(&layout, rank, size);
-    tf__signals_install(layout.role != TF_ROLE_WORKER, rank);
+    if (s.obs) s.obs->layout = &layout;
+    tf__signals_install(layout.role == TF_ROLE_ROOT || layout.role == TF_ROLE_SERIAL, rank);
     if (owns_process) s.leave = leave_process;
     if (layout.role == TF_ROLE_SERIAL)
       rc = tf__serial_run(app, cfg, &s);
     else if (layout.role == TF_ROLE_ROOT)
       rc = tf__root_run(dup, &layout, app, cfg, &s);
+    else if (layout.role == TF_ROLE_RELAY)
+      rc = tf__relay_run(dup, &layout, app, cfg, &s);
     else
       rc = tf__worker_run(dup, &layout, app, cfg, &s);
     tf__signals_restore();
   }
-  if (rank == 0) print_summary(app, cfg, &s, nworkers, rc);
+  if (rank == 0) print_summary(app, cfg, &s, &layout, rc);
   if (owns_process && rank == 0 && cfg->status_file)
     write_status_file(cfg->status_file, exit_status(rc));
   if (s.obs) {
@@ -234,6 +241,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   free(s.w_busy_ns);
   free(s.w_wait_ns);
   free(s.w_frames);
+  tf__layout_free(&layout);
   if (!end->stuck && !end->urgent) MPI_Comm_free(&dup);
   return rc;
 }

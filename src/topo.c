@@ -39,9 +39,14 @@ int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
   MPI_Comm_free(&node);
   if (rc != MPI_SUCCESS) return TF_EMPI;
   where *all = rank == 0 ? malloc((size_t)size * sizeof *all) : NULL;
-  int ok = rank != 0 || all != NULL;
-  MPI_Bcast(&ok, 1, MPI_INT, 0, comm); /* every rank takes part, or none */
-  if (!ok) return TF_ENOMEM;
+  t->leader = malloc((size_t)size * sizeof *t->leader);
+  int ok = (rank != 0 || all != NULL) && t->leader, all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm); /* every rank takes part, or none */
+  if (!all_ok || MPI_Allgather(&me.leader, 1, MPI_INT, t->leader, 1, MPI_INT, comm) != MPI_SUCCESS) {
+    free(all);
+    tf__topo_free(t);
+    return all_ok ? TF_EMPI : TF_ENOMEM;
+  }
   rc = MPI_Gather(&me, (int)sizeof me, MPI_BYTE, all, (int)sizeof me, MPI_BYTE, 0, comm);
   if (rc != MPI_SUCCESS) {
     free(all);
@@ -103,6 +108,7 @@ void tf__topo_free(tf_topo *t) {
   free(t->nranks_on);
   free(t->cores);
   free(t->names);
-  t->node_of = t->nranks_on = t->cores = NULL;
+  free(t->leader);
+  t->node_of = t->nranks_on = t->cores = t->leader = NULL;
   t->names = NULL;
 }

@@ -1,6 +1,6 @@
 /* topo.h - where every rank of a farm runs: node names, ranks per node,
  * cores. Gathered once at start-up (collective), printed by --info and
- * --verbose, then freed: the flat layout (layout.h) does not need it. */
+ * --verbose, and made into the layout's groups by --relays node. */
 #ifndef TF_TOPO_H
 #define TF_TOPO_H
 
@@ -10,6 +10,7 @@
 typedef struct tf_topo {
   int nranks, nnodes;
   int *node_of;   /* rank -> node (nodes numbered by their lowest rank) */
+  int *leader;    /* every rank's: rank -> the lowest rank on its node */
   int *nranks_on; /* node -> ranks on it */
   int *cores;     /* node -> cores online */
   char *names;    /* node -> name, TF_TOPO_NAME bytes each */
@@ -18,8 +19,8 @@ typedef struct tf_topo {
 #define TF_TOPO_NAME MPI_MAX_PROCESSOR_NAME
 
 /* Collective over comm: every rank says where it runs; rank 0 gets the
- * whole picture in *t (other ranks get nranks and nnodes only). Returns 0,
- * TF_ENOMEM or TF_EMPI. */
+ * whole picture in *t (other ranks get nranks, nnodes and leader only).
+ * Returns 0, TF_ENOMEM or TF_EMPI. */
 int tf__topo_gather(MPI_Comm comm, tf_topo *t);
 static inline const char *tf__topo_name(const tf_topo *t, int node) {
   return t->names + (size_t)node * TF_TOPO_NAME;

@@ -30,11 +30,17 @@
 /* How often the heartbeat thread looks at the link. */
 #define TF_HB_WAKE 0.05
 
-/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used. */
+/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used
+ * (for a relay: for each of its workers). */
 static uint32_t want(const tf_up *u) {
   if (u->gave_up || u->asked) return 0;
   int held = (int)u->in.queued + u->running;
-  return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
+  if (!u->relay) return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
+  int depth = u->plan.depth > u->floor_depth ? u->plan.depth : u->floor_depth;
+  if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
+  int64_t have = (int64_t)held + u->held_below, hi = (int64_t)depth * u->width;
+  if (have > hi - (int64_t)u->plan.chunk * u->width) return 0;
+  return hi - have < TF_WIRE_ASK_ROOM ? (uint32_t)(hi - have) : TF_WIRE_ASK_ROOM - 1;
 }
 
 static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
@@ -52,7 +58,7 @@ static int ask_room(tf_up *u) {
     return rc;
   }
   u->room_asked = 1;
-  if (u->hb_on) u->last_send = tf__now();
+  if (u->beats) u->last_send = tf__now();
   return 0;
 }
 
@@ -82,7 +88,7 @@ static int flush(tf_up *u) {
     u->asked_at = tf__now();
     u->ran_since_ask = 0;
     u->last_send = u->asked_at;
-  } else if (u->hb_on) {
+  } else if (u->beats) {
     u->last_send = tf__now();
   }
   u->frames++;
@@ -187,7 +193,7 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
 
 /* A frame that is not TASKS: STOP, a heartbeat, room handed back. */
 static void on_control(tf_up *u, const tf_frame *f) {
-  if (u->hb_on) u->heard = tf__now();
+  if (u->beats) u->heard = tf__now();
   if (f->kind == TF_MSG_STOP) {
     u->stop_seen = tf__now();
     u->stop = 1;
@@ -321,7 +327,7 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
 
 /* The parent has been silent too long: it is lost (heartbeats only). */
 static int parent_lost(tf_up *u, double now) {
-  if (!u->hb_on) return 0;
+  if (!u->beats) return 0;
   /* The parent may be busy in a long generate, collect or finish, so it
    * gets ten times the workers' allowance. */
   if (now - u->heard <= 10 * tf__worker_timeout(u->cfg)) return 0;
@@ -392,11 +398,62 @@ int tf__up_quiet(tf_up *u) {
   return parent_lost(u, now) ? TF_EMPI : 0;
 }
 
+/* ---- a relay's side ---------------------------------------------------------------- */
+
+int tf__up_hand_over(tf_up *u, tf_queue *q) {
+  int n = 0;
+  while (u->in.queued) {
+    tf_entry e;
+    tf__inbox_take(&u->in, &e);
+    tf_rec r = {e.id, e.prio, e.size, NULL, e.attempt, -1};
+    if ((e.size && !(r.data = malloc(e.size))) || tf__queue_push(q, &r)) {
+      free(r.data);
+      return TF_ENOMEM;
+    }
+    if (e.size) memcpy(r.data, e.data, e.size);
+    tf__inbox_drop_spent(&u->in, u->port.release, u->port.ctx);
+    n++;
+  }
+  return n;
+}
+
+int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size) {
+  if (!u->out.count) u->out_since = tf__now();
+  int rc = tf__wire_add(&u->out, type, id, prio, data, size);
+  if (rc) return rc;
+  u->out_charged = 1;
+  if (type == TF_ENT_SPAWN) u->out_urgent = 1; /* other workers may be waiting for it */
+  return 0;
+}
+
+void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns) {
+  u->f_tasks += tasks;
+  u->f_busy += busy_ns;
+}
+
+int tf__up_flush(tf_up *u) { return u->gave_up ? 0 : flush(u); }
+
+uint32_t tf__up_want(const tf_up *u) { return want(u); }
+
+int tf__up_beat(tf_up *u, double now) {
+  if (!u->beats || now - u->last_send < u->hb_every) return 0;
+  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_HEARTBEAT, 0, TF_WIRE_TAG);
+  if (rc) return rc;
+  u->last_send = now;
+  return 1;
+}
+
+void tf__up_beats_on(tf_up *u) {
+  if (!tf__heartbeats_on(u->cfg)) return;
+  u->beats = 1;
+  u->hb_every = tf__heartbeat_interval(u->cfg);
+}
+
 /* ---- the end ----------------------------------------------------------------------- */
 
 /* The BYE frame in b: the run's statistics, the counters --stats shows, and
  * (--trace, --timeline) every event recorded. Returns 0 or TF_ENOMEM. */
-static int build_bye(tf_up *u, tf_wbuf *b) {
+static int build_bye(tf_up *u, tf_wbuf *b, const tf_wbuf *extra) {
   settle(u, tf__now());
   uint64_t v[TF_WIRE_STATS_N] = {u->tasks, u->busy_ns, u->starved_ns, u->frames};
   uint64_t o[TF_WIRE_OBS_N] = {0}, ms, bs, mr, br;
@@ -419,6 +476,7 @@ static int build_bye(tf_up *u, tf_wbuf *b) {
     size_t n = u->trace.n - i < TF_WIRE_EVENTS_PER_ENTRY ? u->trace.n - i : TF_WIRE_EVENTS_PER_ENTRY;
     rc = tf__wire_add_events(b, u->trace.ev + i, n);
   }
+  if (!rc && extra) rc = tf__wire_append(b, extra);
   if (rc) return rc;
   /* the last word: the bytes sent (with this frame's) and the clock */
   size_t len = b->len;
@@ -433,9 +491,11 @@ static int build_bye(tf_up *u, tf_wbuf *b) {
 
 /* One frame, so that the parent gets all of it or, from a lost rank,
  * nothing, and never waits for more. */
-void tf__up_bye(tf_up *u) {
+void tf__up_bye(tf_up *u) { tf__up_bye_with(u, NULL); }
+
+void tf__up_bye_with(tf_up *u, const tf_wbuf *extra) {
   tf_wbuf *b = u->port.buffer(u->port.ctx);
-  if (!b || build_bye(u, b)) {
+  if (!b || build_bye(u, b, extra)) {
     tf__log(u->rank, "out of memory saying goodbye");
     return;
   }
@@ -518,7 +578,7 @@ void tf__up_heartbeat_start(tf_up *u) {
             "cannot start the heartbeat thread: the master may take a long task for a lost worker");
     return;
   }
-  u->hb_on = 1;
+  u->hb_on = u->beats = 1;
 }
 
 void tf__up_heartbeat_stop(tf_up *u) {
@@ -545,9 +605,13 @@ int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port
   /* The first request follows the plan the parent starts from; it sends
    * its own plan with every answer. */
   tf_policy start;
-  tf__policy_init(&start, (tf_schedule)cfg->schedule, layout->siblings, cfg->chunk, cfg->prefetch);
+  tf__policy_init(&start, (tf_schedule)cfg->schedule, layout->parent_width, cfg->chunk,
+                  cfg->prefetch);
   u->plan = tf__policy_plan(&start, TF_LEFT_UNKNOWN);
-  tf__flow_out_init(&u->flow, tf__flow_share(cfg->max_in_flight, layout->siblings));
+  u->width = layout->width;
+  u->relay = layout->role == TF_ROLE_RELAY;
+  tf__flow_out_init(&u->flow,
+                    tf__flow_share(cfg->max_in_flight, layout->nworkers) * (uint64_t)layout->width);
   u->starved = -1;
   u->last_end = -1;
   u->heard = u->last_send = u->trace.epoch = tf__now();

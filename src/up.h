@@ -21,6 +21,7 @@
 #include "layout.h"
 #include "policy.h"
 #include "port.h"
+#include "queue.h"
 #include "taskfarm.h"
 #include "trace.h"
 #include "wire.h"
@@ -31,6 +32,11 @@ typedef struct tf_up {
   int rank, parent;       /* this rank and its parent, for messages */
   tf_inbox in;      /* tasks received, not started */
   tf_plan plan;     /* from the parent's last TASKS frame */
+  int width;        /* workers this rank stands for: 1, or a relay's (the plan is per worker) */
+  int relay;        /* this rank is a relay: it holds tasks for its workers too */
+  uint32_t held_below; /* a relay's: tasks it holds besides its inbox (queued, in its workers' hands) */
+  int floor_depth;  /* a relay's: tasks per worker it holds at least (its own plan and a chunk) */
+  int beats;        /* heartbeats are on: the time of the last send is kept */
   int running;      /* 1 while a task runs */
   uint64_t cur_task; /* the task that runs (while running) */
   uint32_t asked;   /* tasks asked for in the open request; 0: none open */
@@ -147,7 +153,28 @@ int tf__up_flush_idle(tf_up *u);
 int tf__up_quiet(tf_up *u);
 /* This rank cannot go on: tell the parent (an ERROR frame), then wait for STOP. */
 void tf__up_give_up(tf_up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* STOP came: the goodbye (BYE) with the run's counters and trace. */
+/* STOP came: the goodbye (BYE) with the run's counters and trace (and a
+ * relay's extra entries: its workers' goodbyes). */
 void tf__up_bye(tf_up *u);
+void tf__up_bye_with(tf_up *u, const tf_wbuf *extra);
+
+/* A relay's side: it runs no task, and keeps what it is sent in a queue of
+ * its own for its workers. */
+/* Move every task in the inbox into q: how many, or TF_ENOMEM. */
+int tf__up_hand_over(tf_up *u, tf_queue *q);
+/* Add an outcome (a worker's result, failure, child, piece of output) to
+ * the outgoing frame. 0 or TF_ENOMEM / TF_ETOOBIG. */
+int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size);
+/* Task times of the workers, for the parent's plan. */
+void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns);
+/* Send the outgoing frame (with a request when one is due): 1, 0 (nothing
+ * to send, or it waits for room), or < 0. */
+int tf__up_flush(tf_up *u);
+/* The tasks a request now would ask for (0: none is due). */
+uint32_t tf__up_want(const tf_up *u);
+/* Heartbeats without the thread (a relay is never inside a task): say
+ * "still here" when nothing went for a while. 1 when one went, 0, or < 0. */
+void tf__up_beats_on(tf_up *u);
+int tf__up_beat(tf_up *u, double now);
 
 #endif

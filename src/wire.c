@@ -166,7 +166,8 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
                        (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START) |
                        (1u << TF_ENT_PARTIAL),
     [TF_MSG_STOP] = 0,
-    [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS),
+    [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS) |
+                   (1u << TF_ENT_ORIGIN),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
     [TF_MSG_HEARTBEAT] = 0,
     [TF_MSG_CREDIT] = 1u << TF_ENT_CREDIT,
@@ -214,7 +215,7 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
 
   const unsigned char *body = p + TF_WIRE_HEADER_SIZE;
   size_t pos = 0;
-  unsigned seen_obs = 0;
+  unsigned seen_obs = 0, after_origin = 0;
   for (uint32_t i = 0; i < count; i++) {
     if (body_len - pos < TF_WIRE_ENTRY_SIZE)
       FAIL("%s frame: entry %u of %u is truncated", tf__wire_kind_name(kind), i, count);
@@ -229,6 +230,7 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
                      : type == TF_ENT_EVENTS ? TF_WIRE_EVENTS_PER_ENTRY * TF_WIRE_EVENT_SIZE
                      : type == TF_ENT_CREDIT ? 0
                      : type == TF_ENT_START  ? 0
+                     : type == TF_ENT_ORIGIN ? 0
                                              : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
     if (size > limit)
@@ -241,11 +243,13 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
     if (type == TF_ENT_EVENTS && (size % TF_WIRE_EVENT_SIZE || get64(e) != size / TF_WIRE_EVENT_SIZE))
       FAIL("%s frame: events entry of %u bytes saying %llu events", tf__wire_kind_name(kind), size,
            (unsigned long long)get64(e));
-    if (kind == TF_MSG_BYE) { /* STATS first and only once; OBS at most once */
-      if ((i == 0) != (type == TF_ENT_STATS))
+    if (kind == TF_MSG_BYE) { /* per rank: STATS first and only once; OBS at most once */
+      if ((i == 0 || after_origin) != (type == TF_ENT_STATS))
         FAIL("BYE frame: entry %u has type %u, the statistics must come first and once", i, type);
       if (type == TF_ENT_OBS && seen_obs++)
         FAIL("BYE frame: a second counters entry");
+      after_origin = type == TF_ENT_ORIGIN;
+      if (after_origin) seen_obs = 0;
     }
     size_t need = tf__wire_entry_bytes(size);
     if (body_len - pos < need)
@@ -258,7 +262,7 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
          (unsigned long long)(body_len - pos), count);
   if ((kind == TF_MSG_ERROR || kind == TF_MSG_CREDIT) && count != 1)
     FAIL("%s frame with %u entries, expected 1", tf__wire_kind_name(kind), count);
-  if (kind == TF_MSG_BYE && count < 1) FAIL("BYE frame without its statistics");
+  if (kind == TF_MSG_BYE && (count < 1 || after_origin)) FAIL("BYE frame without its statistics");
   out->kind = kind;
   out->aux = get32(p + 12);
   out->count = count;

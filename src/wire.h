@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define TF_WIRE_MAGIC 0x31574654u /* "TFW1" read as little-endian bytes */
-#define TF_WIRE_VERSION 4u
+#define TF_WIRE_VERSION 5u
 #define TF_WIRE_HEADER_SIZE 24u
 #define TF_WIRE_ENTRY_SIZE 24u
 #define TF_WIRE_ALIGN 8u
@@ -34,7 +34,8 @@ enum tf_msg_kind {
   TF_MSG_RESULTS = 2, /* worker -> master: result/fail/spawn/stats entries; aux = tasks asked for */
   TF_MSG_STOP = 3,    /* master -> worker: no entries; aux = run status (0 or -TF_E*) */
   TF_MSG_BYE = 4,     /* worker -> master: a STATS entry, then at most one OBS and any number
-                         of EVENTS entries; the worker's last frame */
+                         of EVENTS entries; the worker's last frame. A relay's adds, for each
+                         of its workers, an ORIGIN entry and that worker's own */
   TF_MSG_ERROR = 5,   /* either way: one text entry; the sender gives up */
   TF_MSG_HEARTBEAT = 6, /* either way: no entries; "still here" after a quiet spell */
   TF_MSG_CREDIT = 7,    /* master -> worker: one CREDIT entry; room for more results */
@@ -56,6 +57,8 @@ enum tf_entry_type {
   TF_ENT_START = 11,   /* the task the worker starts now is id, not the oldest it holds (a higher
                           priority came after it); no data */
   TF_ENT_PARTIAL = 12, /* a piece of the output of task id, which still runs (tf_partial) */
+  TF_ENT_ORIGIN = 13,  /* in a relay's BYE: the entries after it, up to the next ORIGIN, are
+                          the goodbye of the relay's worker at rank id; no data */
   TF_ENT_TYPE_COUNT
 };
 

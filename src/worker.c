@@ -100,7 +100,7 @@ int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, co
   memset(&k, 0, sizeof k);
   int crc = tf__comm_init(&k.c, comm, layout);
   k.app = app;
-  tf__handle_init(&k.h, app, cfg, layout->rank, layout->siblings, layout->index);
+  tf__handle_init(&k.h, app, cfg, layout->rank, layout->nworkers, layout->worker);
   k.h.send_partial = send_partial;
   k.h.partial_ctx = &k.up;
   int init_ok = 0;
