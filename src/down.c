@@ -135,6 +135,13 @@ int tf__down_dispatch(tf_down *d, uint64_t left) {
   return progressed;
 }
 
+int tf__down_starving(const tf_down *d) {
+  for (int i = 0; i < d->n; i++)
+    if (d->c[i].demand > 0 && d->c[i].state == TF_CHILD_RUNNING && !tf__ledger_held(&d->ledger, i))
+      return 1;
+  return 0;
+}
+
 /* Hand child i back the room its handled results took (flow.h). */
 static int give_room(tf_down *d, int i) {
   tf_wbuf *b = d->port.buffer(d->port.ctx);
@@ -254,7 +261,7 @@ static int settle_copy(tf_down *d, int i, uint64_t id) {
   /* The first copy home: the other may be stuck, with tasks behind it. */
   int loser = i == c->first ? c->second : c->first;
   const tf_rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
-  if (lh && lh->id == id && d->c[loser].state == TF_CHILD_RUNNING)
+  if (lh && lh->id == id && !d->c[loser].relay && d->c[loser].state == TF_CHILD_RUNNING)
     return tf__down_copy_tail(d, loser);
   return 0;
 }
@@ -289,6 +296,32 @@ static int on_fail(tf_down *d, int i, const tf_entry *e, const tf_entry *out) {
     return tf__down_oom(d, "queueing a task to try again");
   }
   free(r.data);
+  return rc ? tf__down_fail(d, rc) : 0;
+}
+
+/* A relay gave up on task e->id without a failed run (its workers were lost
+ * running it, or it hangs): given up on here too, as the relay counted its
+ * runs. */
+static int on_lost(tf_down *d, int i, const tf_entry *e) {
+  tf_rec r;
+  if (!d->c[i].relay) {
+    tf__log(d->layout->rank, "rank %d, a worker, sent a relay's LOST entry", tf__down_rank(d, i));
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  int rc = take_from_ledger(d, i, e, &r), dropped;
+  if (rc) return rc;
+  if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) { /* its twin runs on, or won already */
+    free(r.data);
+    return 0;
+  }
+  char why[TF_WIRE_MAX_MESSAGE + 1];
+  memcpy(why, e->data, e->size);
+  why[e->size] = '\0';
+  tf_failure f = {r.id, e->prio > 0 ? (uint32_t)e->prio : r.attempt + 1, 0, tf__down_rank(d, i),
+                  1, why, r.data, r.size, NULL, 0};
+  rc = tf__down_given_up(d, &f);
+  free(r.data);
+  if (!rc && d->cfg->fail_fast) rc = TF_EAPP;
   return rc ? tf__down_fail(d, rc) : 0;
 }
 
@@ -344,6 +377,7 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
              : e.type == TF_ENT_STATS   ? on_stats(d, &e)
              : e.type == TF_ENT_START   ? on_start(d, i, &e)
              : e.type == TF_ENT_PARTIAL ? on_partial(d, i, &e)
+             : e.type == TF_ENT_LOST    ? on_lost(d, i, &e)
                                         : on_fail(d, i, &e, has_out ? &out : NULL);
     has_out = 0;
     if (rc) return rc;
@@ -399,6 +433,21 @@ static void record_part(tf_down *d, int i, uint64_t rank, const unsigned char *b
   record_worker(d, w, (int)rank, &part, d->c[i].stop_sent);
 }
 
+/* What became of relay i's worker at rank (a FATE entry): counted as the
+ * root counts its own workers. */
+static void record_fate(tf_down *d, int i, uint64_t rank, int fate) {
+  tf_run_stats *s = d->stats;
+  if (fate == TF_FATE_LOST) {
+    tf__note_lost(s, (int)rank, 1);
+  } else if (fate == TF_FATE_STUCK) {
+    s->stuck_workers++;
+  } else {
+    tf__log(d->layout->rank, "rank %llu, a worker of rank %d, did not stop",
+            (unsigned long long)rank, tf__down_rank(d, i));
+    s->stuck = 1;
+  }
+}
+
 /* A relay's goodbye: its own, then each of its workers' after an ORIGIN
  * entry naming the worker's rank. */
 static void record_relay_bye(tf_down *d, int i, const tf_frame *f) {
@@ -409,6 +458,7 @@ static void record_relay_bye(tf_down *d, int i, const tf_frame *f) {
   for (int more = 1; more;) {
     size_t end = pos;
     more = tf__wire_next(f, &pos, &e);
+    if (more && e.type == TF_ENT_FATE) record_fate(d, i, e.id, e.prio);
     if (more && e.type != TF_ENT_ORIGIN) continue;
     if (in_part) record_part(d, i, rank, f->body + at, end - at);
     in_part = 1;
@@ -427,7 +477,10 @@ void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
 }
 
 static int on_early_bye(tf_down *d, int i, const tf_frame *f) {
-  (void)f;
+  if (d->c[i].relay) { /* its workers are all lost: the relay leaves, and is lost with them */
+    tf__down_record_bye(d, i, f);
+    return tf__down_lose(d, i, "every worker it served was lost");
+  }
   tf__log(d->layout->rank, "rank %d said goodbye before it was told to stop", tf__down_rank(d, i));
   d->c[i].state = TF_CHILD_DONE;
   return tf__down_fail(d, TF_EPROTO);

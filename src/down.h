@@ -123,6 +123,8 @@ static inline int tf__down_idle(const tf_down *d) { return d->ledger.total == d-
 static inline size_t tf__down_in_flight(const tf_down *d) {
   return d->ledger.total - d->copies.stale;
 }
+/* Whether a child asks for tasks with nothing in hand. */
+int tf__down_starving(const tf_down *d);
 /* Tasks in the pool, stale copies not counted. */
 size_t tf__down_queued(const tf_down *d);
 /* Tell every child to stop with the run's status (those inside a task

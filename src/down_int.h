@@ -25,5 +25,9 @@ void tf__down_record_bye(tf_down *d, int i, const tf_frame *f);
 int tf__down_copy_tail(tf_down *d, int i);
 /* Child i is lost: it gets nothing and is not listened to from now on. */
 void tf__down_mark_lost(tf_down *d, int i);
+/* Child i is gone (why: for the log): every task it held goes back. 0 or < 0. */
+int tf__down_lose(tf_down *d, int i, const char *why);
+/* Task f->id is given up on without a failed run: the sink hears of it. */
+int tf__down_given_up(tf_down *d, const tf_failure *f);
 
 #endif

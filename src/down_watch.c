@@ -52,19 +52,20 @@ static int leave_run(tf_down *d, int i, int v, const char *what) {
 }
 
 /* From now on child i gets nothing and is not listened to; it is counted and
- * named in the summary, and MPI_Finalize gets a deadline. */
+ * named in the summary (a relay as its workers, unless it left because they
+ * were lost: it counted them), and MPI_Finalize gets a deadline. */
 void tf__down_mark_lost(tf_down *d, int i) {
+  int left = d->c[i].state == TF_CHILD_DONE; /* a relay that said goodbye unasked */
   d->c[i].state = TF_CHILD_LOST;
   d->c[i].demand = 0;
   tf_run_stats *s = d->stats;
-  if (s->lost < TF_LOST_LISTED) s->lost_ranks[s->lost] = tf__down_rank(d, i);
-  s->lost++;
+  if (!left) tf__note_lost(s, tf__down_rank(d, i), (uint64_t)d->c[i].width);
   s->peer_lost = 1;
   d->port.forget(d->port.ctx, i);
 }
 
 /* Task f->id is given up on without a failed run: the sink hears of it. */
-static int given_up(tf_down *d, const tf_failure *f) {
+int tf__down_given_up(tf_down *d, const tf_failure *f) {
   if (d->sink.given_up) return d->sink.given_up(d->sink.ctx, f);
   tf__note_failure(d->stats, f->id);
   return 0;
@@ -78,7 +79,7 @@ static int given_up(tf_down *d, const tf_failure *f) {
  * the one, and all become suspects. So a task that kills every worker it
  * lands on is given up on after the second loss (or after --retries, if
  * more), and an innocent one never is. */
-static int lose(tf_down *d, int i, const char *why) {
+int tf__down_lose(tf_down *d, int i, const char *why) {
   tf__down_mark_lost(d, i);
   tf_run_stats *s = d->stats;
   int v = heir(d, i);
@@ -101,7 +102,7 @@ static int lose(tf_down *d, int i, const char *why) {
       snprintf(why, sizeof why, "it was running on %u workers that were lost", r.attempt);
       tf__log(d->layout->rank, "task %llu %s; giving up on it", (unsigned long long)r.id, why + 3);
       tf_failure f = {r.id, r.attempt, 0, tf__down_rank(d, i), 1, why, r.data, r.size, NULL, 0};
-      int rc = given_up(d, &f);
+      int rc = tf__down_given_up(d, &f);
       free(r.data);
       if (rc || d->cfg->fail_fast) tf__down_fail(d, rc ? rc : TF_EAPP);
       continue;
@@ -176,10 +177,10 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
   int held = t && t->id == id;
   tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, held ? t->data : NULL, held ? t->size : 0,
                   NULL, 0};
-  int failed = given_up(d, &f);
+  int failed = tf__down_given_up(d, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
   int rc = make_stuck(d, a);
-  if (rc >= 0) rc = make_stuck(d, b);
+  if (rc >= 0 && !d->c[b].relay) rc = make_stuck(d, b); /* a relay watches its own workers */
   if (rc >= 0 && (failed || d->cfg->fail_fast)) tf__down_fail(d, failed ? failed : TF_EAPP);
   return rc < 0 ? rc : 1;
 }
@@ -188,11 +189,19 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
 static int idle_child(const tf_down *d, int i) {
   for (int k = 1; k < d->n; k++) {
     int u = (i + k) % d->n;
-    if (d->c[u].state == TF_CHILD_RUNNING && d->c[u].demand > 0 && !d->c[u].relay &&
+    if (d->c[u].state == TF_CHILD_RUNNING && d->c[u].demand > 0 &&
         !tf__ledger_held(&d->ledger, u) && !tf__queue_size(tf__pool_of(d->pool, u)))
       return u;
   }
   return -1;
+}
+
+/* Whether child i runs task id: a worker's is the head of its ledger; a
+ * relay may run any task it holds. */
+static int runs(const tf_down *d, int i, uint64_t id) {
+  if (d->c[i].relay) return tf__ledger_find(&d->ledger, i, id) != NULL;
+  const tf_rec *h = tf__ledger_head(&d->ledger, i);
+  return h && h->id == id;
 }
 
 /* When child i's oldest task has run longer than --task-timeout and another
@@ -203,7 +212,7 @@ static int straggler(tf_down *d, int i) {
   if (!head || d->now - d->c[i].head_since < timeout) return 0;
   tf_copy *c = tf__copies_find(&d->copies, head->id);
   if (c && !c->done && c->copies == 2 && c->second >= 0 && d->now - c->since > timeout &&
-      tf__ledger_head(&d->ledger, c->second) && tf__ledger_head(&d->ledger, c->second)->id == c->id)
+      runs(d, c->second, c->id))
     return give_up_stuck(d, c);
   int v = c ? -1 : idle_child(d, i);
   if (v < 0) return 0;
@@ -243,7 +252,7 @@ int tf__down_check(tf_down *d, int draining) {
     if (d->heartbeats && now - d->c[i].heard > tf__worker_timeout(d->cfg)) {
       char why[64];
       snprintf(why, sizeof why, "silent for %.1f s", now - d->c[i].heard);
-      rc = lose(d, i, why);
+      rc = tf__down_lose(d, i, why);
     } else if (d->cfg->task_timeout > 0 && !draining && !d->c[i].relay) { /* a relay's own */
       rc = straggler(d, i);
     }

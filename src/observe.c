@@ -216,8 +216,9 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
   double denom = wall * o->nworkers;
   fprintf(f, "{\n  \"format\": \"taskfarm-stats\", \"version\": 1,\n  \"app\": ");
   json_str(f, app && app->name ? app->name : "app");
-  fprintf(f, ", \"status\": \"%s\", \"ranks\": %d, \"nworkers\": %d,\n", status_name(status),
-          o->serial ? 1 : o->nworkers + 1, o->nworkers);
+  int relays = o->layout ? o->layout->relays : 0;
+  fprintf(f, ", \"status\": \"%s\", \"ranks\": %d, \"nworkers\": %d, \"relays\": %d,\n",
+          status_name(status), o->serial ? 1 : o->nworkers + 1 + relays, o->nworkers, relays);
   fprintf(f, "  \"wall_s\": %.9g, \"tasks_per_s\": %.9g,\n", wall,
           fin(wall > 0 ? (double)s->results / wall : 0));
   fprintf(f,
@@ -233,7 +234,7 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
   for (uint64_t i = 0; i < s->failed && i < TF_FAILED_LISTED; i++)
     fprintf(f, "%s\"%llu\"", i ? ", " : "", (unsigned long long)s->failed_ids[i]);
   fprintf(f, "],\n  \"lost_ranks\": [");
-  for (uint64_t i = 0; i < s->lost && i < TF_LOST_LISTED; i++)
+  for (int i = 0; i < s->nlost_ranks; i++)
     fprintf(f, "%s%d", i ? ", " : "", s->lost_ranks[i]);
   fprintf(f, "],\n");
   fprintf(f,

@@ -30,7 +30,8 @@ typedef struct relay {
   tf_run_stats ws; /* the workers' counters, from their goodbyes */
   tf_obs obs;      /* --stats, --trace, --timeline: their counters and events */
   int has_obs;
-  int failed; /* the group cannot go on: the parent was told */
+  int failed;   /* the group cannot go on: the parent was told */
+  int orphaned; /* every worker is lost: the relay leaves, and the parent loses it */
 } relay;
 
 /* ---- the downstream engine's sink: everything goes up ------------------------------- */
@@ -64,9 +65,11 @@ static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text
 }
 
 /* A task given up on here (it hangs, or was running on workers that were
- * lost) goes up as a failed run. */
+ * lost) is given up on: the root hears how many runs it had. */
 static int sink_given_up(void *ctx, const tf_failure *f) {
-  return add(ctx, TF_ENT_FAIL, f->id, f->status, f->message, strlen(f->message));
+  size_t len = strlen(f->message);
+  return add(ctx, TF_ENT_LOST, f->id, (int32_t)f->attempts, f->message,
+             len < TF_WIRE_MAX_MESSAGE ? len : TF_WIRE_MAX_MESSAGE);
 }
 
 static int sink_partial(void *ctx, int i, const tf_rec *t, const tf_entry *e) {
@@ -113,13 +116,29 @@ static int add_goodbye(relay *y, tf_wbuf *b, int i) {
   return 0;
 }
 
-/* STOP came: stop the workers, then say goodbye for the group. */
+static int add_fate(tf_wbuf *b, const relay *y, int i, int fate) {
+  return tf__wire_add(b, TF_ENT_FATE, (uint64_t)tf__layout_child_rank(&y->c.layout, i), fate, NULL,
+                      0);
+}
+
+/* STOP came (or every worker is lost): stop the workers, then say goodbye
+ * for the group. */
 static void stop_group(relay *y) {
   y->ws.peer_lost |= y->up.peer_lost;
-  int rc = tf__down_stop(&y->down, y->up.stop_status, y->up.stop_status != 0);
-  if (rc) y->ws.stuck = 1;
   tf_wbuf extra = {0};
-  rc = tf__wire_begin(&extra, TF_MSG_BYE, 0);
+  int rc = tf__wire_begin(&extra, TF_MSG_BYE, 0);
+  /* The workers' fates, in the relay's own part: lost or stuck before the
+   * stop (a stuck one may still say goodbye from its heartbeat thread)... */
+  for (int i = 0; !rc && i < y->down.n; i++) {
+    int st = y->down.c[i].state;
+    if (st == TF_CHILD_LOST || st == TF_CHILD_STUCK)
+      rc = add_fate(&extra, y, i, st == TF_CHILD_LOST ? TF_FATE_LOST : TF_FATE_STUCK);
+  }
+  if (tf__down_stop(&y->down, y->up.stop_status, y->up.stop_status != 0 || !y->up.stop))
+    y->ws.stuck = 1;
+  for (int i = 0; !rc && i < y->down.n; i++) /* ...and those that did not stop */
+    if (y->down.c[i].state != TF_CHILD_DONE && y->down.c[i].state != TF_CHILD_LOST)
+      rc = add_fate(&extra, y, i, TF_FATE_NO_BYE);
   for (int i = 0; !rc && i < y->down.n; i++)
     if (y->down.c[i].state == TF_CHILD_DONE) rc = add_goodbye(y, &extra, i);
   if (rc) tf__log(y->c.rank, "out of memory passing the workers' goodbyes on: left out");
@@ -148,6 +167,13 @@ static int flush_due(relay *y, double now) {
          now - u->out_since >= TF_RELAY_HOLD || !tf__down_queued(&y->down);
 }
 
+/* Whether a worker of the group still runs tasks. */
+static int group_alive(const relay *y) {
+  for (int i = 0; i < y->down.n; i++)
+    if (tf__down_alive(&y->down, i)) return 1;
+  return 0;
+}
+
 /* One turn: the parent's frames, the workers' frames, answers, and what goes
  * up. Returns 1 when something happened, 0, or < 0 when the link to the
  * parent is broken. */
@@ -171,6 +197,10 @@ static int turn(relay *y) {
       progressed |= rc;
       rc = tf__down_check(&y->down, 0);
     }
+    if (rc < 0 && !group_alive(y)) { /* the parent runs its tasks elsewhere */
+      y->orphaned = 1;
+      return tf__up_flush(&y->up) < 0 ? TF_EMPI : 1;
+    }
     if (rc < 0)
       fail_group(y, rc);
     else
@@ -179,6 +209,7 @@ static int turn(relay *y) {
   tf_plan own = tf__policy_plan(&y->down.policy, TF_LEFT_UNKNOWN);
   y->up.floor_depth = own.depth + own.chunk;
   y->up.held_below = (uint32_t)(tf__down_queued(&y->down) + tf__down_in_flight(&y->down));
+  y->up.starving = !tf__down_queued(&y->down) && tf__down_starving(&y->down);
   if (!y->failed && flush_due(y, now)) {
     int rc = tf__up_flush(&y->up);
     if (rc < 0) return rc;
@@ -196,7 +227,7 @@ static int turn(relay *y) {
 static int run_loop(relay *y) {
   tf_idle idle;
   tf__idle_init(&idle, y->up.cfg->idle);
-  while (!y->up.stop) {
+  while (!y->up.stop && !y->orphaned) {
     int rc = turn(y);
     if (rc < 0) return rc;
     if (rc) {
@@ -240,7 +271,10 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
     tf__up_give_up(&y.up, "cannot receive from its parent and workers: %s",
                    crc == TF_ENOMEM ? "out of memory" : y.c.errmsg);
   rc = run_loop(&y);
-  if (y.up.stop) stop_group(&y);
+  if (y.orphaned)
+    tf__log(y.c.rank, "every worker of this relay is lost: leaving; its tasks run elsewhere");
+  if (y.up.stop || y.orphaned) stop_group(&y);
+  if (y.orphaned) y.ws.peer_lost = 1;
   stats->peer_lost = y.up.peer_lost || y.ws.peer_lost;
   stats->stuck = rc == TF_EMPI || y.ws.stuck;
   int stop_status = y.up.stop_status;

@@ -51,9 +51,10 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
   if (s->lost) {
     fprintf(stderr, "taskfarm:   %llu worker%s lost (rank", (unsigned long long)s->lost,
             s->lost == 1 ? "" : "s");
-    for (uint64_t i = 0; i < s->lost && i < TF_LOST_LISTED; i++)
+    for (int i = 0; i < s->nlost_ranks; i++)
       fprintf(stderr, " %d", s->lost_ranks[i]);
-    fprintf(stderr, "%s); %llu task%s they held went back to the queue\n", s->lost > TF_LOST_LISTED ? " ..." : "",
+    fprintf(stderr, "%s); %llu task%s they held went back to the queue\n",
+            s->nlost_ranks >= TF_LOST_LISTED ? " ..." : "",
             (unsigned long long)s->lost_tasks, s->lost_tasks == 1 ? "" : "s");
   }
   if (s->copies)

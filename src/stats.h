@@ -16,7 +16,8 @@ typedef struct tf_run_stats {
   uint64_t failed_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
   uint64_t resumed;                      /* results read back from the journal */
   uint64_t lost, lost_tasks;             /* workers lost; tasks they held, run again */
-  int lost_ranks[TF_LOST_LISTED];
+  int lost_ranks[TF_LOST_LISTED];        /* the first of the ranks lost (a relay's: its workers') */
+  int nlost_ranks;                       /* how many are listed there */
   uint64_t copies, copies_dropped;       /* --task-timeout: second copies sent; results dropped */
   int stop_signal;                       /* the signal that stopped the run early, or 0 */
   int app_stop;                          /* the app stopped it (tf_stop): TF_STOP_SOON or _NOW */
@@ -42,6 +43,13 @@ typedef struct tf_run_stats {
 static inline void tf__note_not_done(tf_run_stats *s, uint64_t id) {
   if (s->not_done < TF_FAILED_LISTED) s->not_done_ids[s->not_done] = id;
   s->not_done++;
+}
+
+/* Count n workers lost with the rank that was lost (a relay's stands for its workers). */
+static inline void tf__note_lost(tf_run_stats *s, int rank, uint64_t n) {
+  if (s->nlost_ranks < TF_LOST_LISTED) s->lost_ranks[s->nlost_ranks++] = rank;
+  s->lost += n;
+  s->peer_lost = 1;
 }
 
 /* Count a task given up on. */

@@ -31,7 +31,8 @@
 #define TF_HB_WAKE 0.05
 
 /* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used
- * (for a relay: for each of its workers). */
+ * (for a relay: for each of its workers, once a chunk for all of them fits,
+ * or a chunk for one when one of them has nothing to run). */
 static uint32_t want(const tf_up *u) {
   if (u->gave_up || u->asked) return 0;
   int held = (int)u->in.queued + u->running;
@@ -39,7 +40,7 @@ static uint32_t want(const tf_up *u) {
   int depth = u->plan.depth > u->floor_depth ? u->plan.depth : u->floor_depth;
   if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
   int64_t have = (int64_t)held + u->held_below, hi = (int64_t)depth * u->width;
-  if (have > hi - (int64_t)u->plan.chunk * u->width) return 0;
+  if (have > hi - (int64_t)u->plan.chunk * (u->starving ? 1 : u->width)) return 0;
   return hi - have < TF_WIRE_ASK_ROOM ? (uint32_t)(hi - have) : TF_WIRE_ASK_ROOM - 1;
 }
 

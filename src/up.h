@@ -36,6 +36,7 @@ typedef struct tf_up {
   int relay;        /* this rank is a relay: it holds tasks for its workers too */
   uint32_t held_below; /* a relay's: tasks it holds besides its inbox (queued, in its workers' hands) */
   int floor_depth;  /* a relay's: tasks per worker it holds at least (its own plan and a chunk) */
+  int starving;     /* a relay's: one of its workers asks with nothing in hand, and none is queued */
   int beats;        /* heartbeats are on: the time of the last send is kept */
   int running;      /* 1 while a task runs */
   uint64_t cur_task; /* the task that runs (while running) */

@@ -164,10 +164,10 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
     [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
                        (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START) |
-                       (1u << TF_ENT_PARTIAL),
+                       (1u << TF_ENT_PARTIAL) | (1u << TF_ENT_LOST),
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS) |
-                   (1u << TF_ENT_ORIGIN),
+                   (1u << TF_ENT_ORIGIN) | (1u << TF_ENT_FATE),
     [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
     [TF_MSG_HEARTBEAT] = 0,
     [TF_MSG_CREDIT] = 1u << TF_ENT_CREDIT,
@@ -215,7 +215,7 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
 
   const unsigned char *body = p + TF_WIRE_HEADER_SIZE;
   size_t pos = 0;
-  unsigned seen_obs = 0, after_origin = 0;
+  unsigned seen_obs = 0, after_origin = 0, seen_origin = 0;
   for (uint32_t i = 0; i < count; i++) {
     if (body_len - pos < TF_WIRE_ENTRY_SIZE)
       FAIL("%s frame: entry %u of %u is truncated", tf__wire_kind_name(kind), i, count);
@@ -231,6 +231,8 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
                      : type == TF_ENT_CREDIT ? 0
                      : type == TF_ENT_START  ? 0
                      : type == TF_ENT_ORIGIN ? 0
+                     : type == TF_ENT_FATE   ? 0
+                     : type == TF_ENT_LOST   ? TF_WIRE_MAX_MESSAGE
                                              : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
     if (size > limit)
@@ -248,7 +250,12 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
         FAIL("BYE frame: entry %u has type %u, the statistics must come first and once", i, type);
       if (type == TF_ENT_OBS && seen_obs++)
         FAIL("BYE frame: a second counters entry");
+      if (type == TF_ENT_FATE && (seen_origin || get32(e + 12) < TF_FATE_LOST ||
+                                  get32(e + 12) > TF_FATE_NO_BYE))
+        FAIL("BYE frame: entry %u tells a worker's fate %u%s", i, get32(e + 12),
+             seen_origin ? " in a worker's part" : ", not one of 1-3");
       after_origin = type == TF_ENT_ORIGIN;
+      seen_origin |= after_origin;
       if (after_origin) seen_obs = 0;
     }
     size_t need = tf__wire_entry_bytes(size);

@@ -35,7 +35,8 @@ enum tf_msg_kind {
   TF_MSG_STOP = 3,    /* master -> worker: no entries; aux = run status (0 or -TF_E*) */
   TF_MSG_BYE = 4,     /* worker -> master: a STATS entry, then at most one OBS and any number
                          of EVENTS entries; the worker's last frame. A relay's adds, for each
-                         of its workers, an ORIGIN entry and that worker's own */
+                         of its workers, an ORIGIN entry and that worker's own; a relay whose
+                         workers are all lost sends it unasked, and leaves */
   TF_MSG_ERROR = 5,   /* either way: one text entry; the sender gives up */
   TF_MSG_HEARTBEAT = 6, /* either way: no entries; "still here" after a quiet spell */
   TF_MSG_CREDIT = 7,    /* master -> worker: one CREDIT entry; room for more results */
@@ -59,6 +60,11 @@ enum tf_entry_type {
   TF_ENT_PARTIAL = 12, /* a piece of the output of task id, which still runs (tf_partial) */
   TF_ENT_ORIGIN = 13,  /* in a relay's BYE: the entries after it, up to the next ORIGIN, are
                           the goodbye of the relay's worker at rank id; no data */
+  TF_ENT_LOST = 14,    /* a relay gave up on task id without a failed run: its workers were lost
+                          running it, or it hangs; prio: its runs so far; data: why */
+  TF_ENT_FATE = 15,    /* in a relay's BYE, its own part: its worker at rank id was lost (prio
+                          TF_FATE_LOST), is stuck in a task given up on (TF_FATE_STUCK), or did
+                          not stop (TF_FATE_NO_BYE); no data */
   TF_ENT_TYPE_COUNT
 };
 
@@ -66,6 +72,8 @@ enum tf_entry_type {
  * higher priority first): the entry stays in the frame, its type byte reads
  * TF_ENT_TAKEN, and the reader steps over it in turn. Never on the wire. */
 #define TF_ENT_TAKEN 0u
+
+enum { TF_FATE_LOST = 1, TF_FATE_STUCK = 2, TF_FATE_NO_BYE = 3 };
 
 /* TF_ENT_STATS payload: four u64. In RESULTS: tasks run and their busy ns
  * since the last frame, and the ns from request to answer summed over the

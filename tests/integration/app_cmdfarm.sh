@@ -184,7 +184,7 @@ for f in "$TMP/fifo" /dev/zero "$TMP/o"; do
   expect_text "$TMP/err" "$f is a" "$f named"
   expect_text "$TMP/err" "not a regular file" "$f refused"
 done
-expect_status 2 "FILE a FIFO, 2 ranks" timeout -k 5 60 "$MPIRUN" --oversubscribe -np 2 "$CMDFARM" \
+expect_status 2 "FILE a FIFO, 2 ranks" timeout -k 5 60 "$MPIRUN" --oversubscribe -np "$(ranks_for 2)" "$CMDFARM" \
   "$TMP/fifo"
 pass "a missing FILE, no FILE, an unknown option, a FIFO or a device exit 2; an empty FILE exits 0"
 

@@ -12,7 +12,7 @@ stop_and_resume() {
   name=$1
   shift
   J=$TMP/$name.journal
-  "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np 3 "$@" --journal "$J" \
+  "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np "$(ranks_for 3)" "$@" --journal "$J" \
     >"$TMP/$name.out" 2>"$TMP/$name.err" &
   pid=$!
   sleep 1.5

@@ -55,7 +55,7 @@ pass "a worker crash without --enable-recovery ends the job; --resume completes 
 # (mpirun --enable-recovery exits 0 whatever the ranks return: the status
 # file tells.)
 expect_status 0 "poison task: mpirun" timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe \
-  --mca mpi_yield_when_idle 1 -np 4 "$TESTAPP" --tasks 300 --sleep-us 2000 --crash-id 42 \
+  --mca mpi_yield_when_idle 1 -np "$(ranks_for 4)" "$TESTAPP" --tasks 300 --sleep-us 2000 --crash-id 42 \
   --worker-timeout 1 --status-file "$TMP/status" --report-failed
 [ "$(cat "$TMP/status")" = 1 ] || { cat "$TMP/err" >&2; fail "poison task: status $(cat "$TMP/status")"; }
 expect_text "$TMP/err" "task 42 was running on 2 workers that were lost; giving up on it" "given up"
@@ -69,7 +69,7 @@ pass "a task that kills its workers is given up on after two; the rest completes
 # summary counts and names what was not done instead of just stopping short.
 rm -f "$TMP/status"
 set +e
-timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 -np 4 \
+timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 -np "$(ranks_for 4)" \
   "$TESTAPP" --tasks 200 --sleep-us 2000 --crash-id 42 --retries 3 --worker-timeout 1 \
   --status-file "$TMP/status" >"$TMP/out" 2>"$TMP/err"
 got=$?

@@ -15,7 +15,7 @@ in_small_fs true 2>"$TMP/err" || skip "cannot mount a small tmpfs in a mount nam
 ARGS="--tasks 1000 --sleep-us 1000 --result-payload 64"
 for ranks in 1 3; do
   run="timeout -k 5 120"
-  [ $ranks = 1 ] || run="$run $MPIRUN --oversubscribe --mca mpi_yield_when_idle 1 -np $ranks"
+  [ $ranks = 1 ] || run="$run $MPIRUN --oversubscribe --mca mpi_yield_when_idle 1 -np $(ranks_for $ranks)"
   set +e
   in_small_fs "$run \"$TESTAPP\" $ARGS --journal \"$TMP/small/j\" >\"$TMP/out\" 2>\"$TMP/err\";
     echo \$? >\"$TMP/rc\"; cp \"$TMP/small/j\" \"$TMP/j\""

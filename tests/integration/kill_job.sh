@@ -34,7 +34,7 @@ i=1
 while [ $i -le "$RUNS" ]; do
   rm -f "$J"
   d=${TF_KILL_DELAY:-$(delay $((seed + i)))}
-  timeout -k 5 120 "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np 3 "$TESTAPP" $ARGS \
+  timeout -k 5 120 "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np "$(ranks_for 3)" "$TESTAPP" $ARGS \
     --journal "$J" >"$TMP/out" 2>"$TMP/err" &
   pid=$!
   # Wait d seconds, or less if the run ends first (then the kill must miss).

@@ -25,6 +25,9 @@ expect_text "$TMP/ref" "results 1000 expected 1000" "reference run complete"
 span=$(sed -n 's/.* workers in \([0-9.]*\) s .*/\1/p' "$TMP/err" | head -n 1)
 [ -n "$span" ] || { cat "$TMP/err" >&2; fail "the reference run printed no duration"; }
 
+# Every rank but the root is a victim: under TASKFARM_RELAYS a relay too,
+# whose workers are then lost with it.
+N=$(ranks_for 4)
 delay() { awk -v s="$1" -v t="$span" 'BEGIN { srand(s); printf "%.2f", t * (0.05 + rand() * 0.70) }'; }
 # rank_pid R PID: the live process of rank R below PID (this run's mpirun).
 rank_pid() {
@@ -44,10 +47,10 @@ i=1
 while [ $i -le "$RUNS" ]; do
   mark="$TMP/status.$i"
   d=${TF_KILL_DELAY:-$(delay $((seed + i)))}
-  victim=$((1 + (seed + i) % 3))
+  victim=$((1 + (seed + i) % (N - 1)))
   # Over TCP, where MPI_Finalize after a loss hangs unless bounded.
   timeout -k 5 120 "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 \
-    --mca btl self,tcp -np 4 \
+    --mca btl self,tcp -np "$N" \
     "$TESTAPP" $ARGS --worker-timeout 1 --status-file "$mark" --started "$TMP/started.$i" \
     >"$TMP/out" 2>"$TMP/err" &
   pid=$!

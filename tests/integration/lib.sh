@@ -26,7 +26,26 @@ mpi() {
   np=$1
   shift
   timeout -k 5 "${TF_MPI_TIMEOUT:-120}" "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 \
-    -np "$np" "$@"
+    -np "$(ranks_for "$np")" "$@"
+}
+
+# With TASKFARM_RELAYS=K (CI's second pass: every farm's default --relays), a
+# relay serves every K ranks and takes a rank of its own: ranks_for NP is how
+# many ranks give the farm NP - 1 workers all the same, so that every test
+# means what it says. workers_in RANKS K: the workers of a farm of RANKS.
+workers_in() {
+  _wi_rest=$(($1 - 1))
+  _wi_relays=$((_wi_rest / $2))
+  [ $((_wi_rest % $2)) -ge 2 ] && _wi_relays=$((_wi_relays + 1))
+  echo $((_wi_rest - _wi_relays))
+}
+ranks_for() {
+  case ${TASKFARM_RELAYS:-off} in
+  off | auto | node) echo "$1"; return ;;
+  esac
+  _rf_n=$1
+  while [ "$(workers_in "$_rf_n" "$TASKFARM_RELAYS")" -lt $(($1 - 1)) ]; do _rf_n=$((_rf_n + 1)); done
+  echo "$_rf_n"
 }
 
 # expect_status WANT DESC CMD...: run CMD, check its exit status.

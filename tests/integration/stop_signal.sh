@@ -13,7 +13,7 @@ mpi 3 "$TESTAPP" $ARGS >"$TMP/ref" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "r
 # rank 0 itself (WHO=rank0: mpirun -np 1 has that one process below it).
 start() {
   rm -f "$J"
-  "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np "$1" "$TESTAPP" $ARGS --journal "$J" \
+  "$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np "$(ranks_for "$1")" "$TESTAPP" $ARGS --journal "$J" \
     >"$TMP/out" 2>"$TMP/err" &
   pid=$!
   tf_wait_grows "$J" "SIG$2 to $3"
@@ -70,7 +70,7 @@ resume_and_compare 2 "SIGTERM to mpirun"
 pass "SIGTERM to mpirun: the journal survives, --resume completes the run"
 
 # Without a journal the stop still exits 75 and says the results are lost.
-"$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np 2 "$TESTAPP" $ARGS --drain 5 \
+"$MPIRUN" --oversubscribe --mca mpi_yield_when_idle 1 -np "$(ranks_for 2)" "$TESTAPP" $ARGS --drain 5 \
   --started "$TMP/started" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 n=0
