@@ -107,6 +107,14 @@ static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
   return tf__down_send_tasks(d, i, b, sent);
 }
 
+/* A relay of one worker whose task hangs (it said so, and the task still
+ * runs there though its copy elsewhere has ended): nothing more goes to it. */
+static int stalled(tf_down *d, int i) {
+  if (!d->c[i].relay || d->c[i].width > 1 || !d->c[i].slow) return 0;
+  const tf_copy *c = tf__copies_find(&d->copies, d->c[i].slow_id);
+  return c && c->done && tf__ledger_find(&d->ledger, i, d->c[i].slow_id);
+}
+
 int tf__down_dispatch(tf_down *d, uint64_t left) {
   d->left = left;
   if (!tf__pool_ready(d->pool)) return 0;
@@ -120,7 +128,7 @@ int tf__down_dispatch(tf_down *d, uint64_t left) {
   for (int k = 0; k < d->n; k++) {
     int i = (d->rr + k) % d->n;
     size_t q = tf__queue_size(tf__pool_of(d->pool, i));
-    if (d->c[i].demand <= 0 || d->c[i].state != TF_CHILD_RUNNING || !q) continue;
+    if (d->c[i].demand <= 0 || d->c[i].state != TF_CHILD_RUNNING || !q || stalled(d, i)) continue;
     int w = d->c[i].width, send = plan.send * w; /* a relay: the plan's answer for each worker */
     int n = d->c[i].demand < send ? d->c[i].demand : send;
     if (tf__pool_shared(d->pool)) { /* a short queue is shared out, not given to the first */
@@ -263,6 +271,9 @@ static int settle_copy(tf_down *d, int i, uint64_t id) {
   const tf_rec *lh = loser >= 0 ? tf__ledger_head(&d->ledger, loser) : NULL;
   if (lh && lh->id == id && !d->c[loser].relay && d->c[loser].state == TF_CHILD_RUNNING)
     return tf__down_copy_tail(d, loser);
+  if (loser >= 0 && d->c[loser].relay && d->c[loser].state == TF_CHILD_RUNNING &&
+      tf__ledger_find(&d->ledger, loser, id))
+    return tf__down_copy_tail(d, loser);
   return 0;
 }
 
@@ -325,6 +336,22 @@ static int on_lost(tf_down *d, int i, const tf_entry *e) {
   return rc ? tf__down_fail(d, rc) : 0;
 }
 
+/* A relay's task e->id has run past --task-timeout and none of its other
+ * workers is free to run it too: another child may (down_watch.c). */
+static int on_slow(tf_down *d, int i, const tf_entry *e) {
+  if (!d->c[i].relay || !relay_holds(d, i, e->id, "a slow")) {
+    if (!d->c[i].relay) {
+      tf__log(d->layout->rank, "rank %d, a worker, sent a relay's SLOW entry", tf__down_rank(d, i));
+      tf__down_fail(d, TF_EPROTO);
+    }
+    return TF_EPROTO;
+  }
+  d->c[i].slow = 1;
+  d->c[i].slow_id = e->id;
+  d->c[i].slow_since = d->now - d->cfg->task_timeout;
+  return 0;
+}
+
 static int on_stats(tf_down *d, const tf_entry *e) {
   uint64_t v[TF_WIRE_STATS_N];
   tf__wire_stats(e, v);
@@ -378,10 +405,11 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
              : e.type == TF_ENT_START   ? on_start(d, i, &e)
              : e.type == TF_ENT_PARTIAL ? on_partial(d, i, &e)
              : e.type == TF_ENT_LOST    ? on_lost(d, i, &e)
+             : e.type == TF_ENT_SLOW    ? on_slow(d, i, &e)
                                         : on_fail(d, i, &e, has_out ? &out : NULL);
     has_out = 0;
     if (rc) return rc;
-    charged |= e.type != TF_ENT_STATS && e.type != TF_ENT_START;
+    charged |= e.type != TF_ENT_STATS && e.type != TF_ENT_START && e.type != TF_ENT_SLOW;
     results += e.type == TF_ENT_RESULT;
     result_bytes += e.type == TF_ENT_RESULT ? e.size : 0;
   }

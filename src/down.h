@@ -52,6 +52,10 @@ typedef struct tf_sink {
    * to answer ns, answers), after the plan has seen them. NULL: only the plan
    * sees them (a relay passes them on). */
   void (*timings)(void *ctx, const uint64_t v[TF_WIRE_STATS_N]);
+  /* Task id has run longer than --task-timeout and no other child can run it
+   * too: a relay tells its parent, which may have one (0 or < 0). NULL:
+   * nothing is done. */
+  int (*slow)(void *ctx, uint64_t id);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };
@@ -68,6 +72,10 @@ typedef struct tf_child {
   int relay;          /* it is a relay: it runs many tasks at once and ends them in any order */
   int slot;           /* a worker's number among the workers (stats, obs), or -1 for a relay */
   double stop_sent;   /* when STOP went to it (seconds since the obs' t0) */
+  int slow;           /* slow_id is a slow task: it runs past --task-timeout (for a relay, as
+                         it said; for a relay's worker, as the relay told its parent) */
+  uint64_t slow_id;
+  double slow_since;  /* when it started, as far as this rank knows */
 } tf_child;
 
 typedef struct tf_down {

@@ -146,7 +146,8 @@ static int make_stuck(tf_down *d, int i) {
 int tf__down_copy_tail(tf_down *d, int i) {
   int v = tf__pool_shared(d->pool) ? 0 : heir(d, i);
   if (v < 0) return 0;
-  for (size_t k = 1; k < tf__ledger_held(&d->ledger, i); k++) {
+  /* a relay: its stuck worker may hold any of its tasks, and it may have no other */
+  for (size_t k = d->c[i].relay ? 0 : 1; k < tf__ledger_held(&d->ledger, i); k++) {
     const tf_rec *t = tf__ledger_at(&d->ledger, i, k);
     if (tf__copies_find(&d->copies, t->id)) continue;
     tf_rec r;
@@ -179,8 +180,9 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
                   NULL, 0};
   int failed = tf__down_given_up(d, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
-  int rc = make_stuck(d, a);
-  if (rc >= 0 && !d->c[b].relay) rc = make_stuck(d, b); /* a relay watches its own workers */
+  /* a relay watches its own workers: those in the task are stopped with it at the end */
+  int rc = d->c[a].relay ? 0 : make_stuck(d, a);
+  if (rc >= 0 && !d->c[b].relay) rc = make_stuck(d, b);
   if (rc >= 0 && (failed || d->cfg->fail_fast)) tf__down_fail(d, failed ? failed : TF_EAPP);
   return rc < 0 ? rc : 1;
 }
@@ -204,24 +206,32 @@ static int runs(const tf_down *d, int i, uint64_t id) {
   return h && h->id == id;
 }
 
-/* When child i's oldest task has run longer than --task-timeout and another
- * child asks with nothing in hand, that one runs it too. */
-static int straggler(tf_down *d, int i) {
-  const tf_rec *head = tf__ledger_head(&d->ledger, i);
+/* Task head, which child i has run since `since`, for longer than
+ * --task-timeout: when it runs twice already and both copies are past the
+ * timeout it hangs; else when another child asks with nothing in hand, that
+ * one runs it too (a relay with none to give it to tells its parent). */
+static int slow_task(tf_down *d, int i, const tf_rec *head, double since) {
   double timeout = d->cfg->task_timeout;
-  if (!head || d->now - d->c[i].head_since < timeout) return 0;
   tf_copy *c = tf__copies_find(&d->copies, head->id);
   if (c && !c->done && c->copies == 2 && c->second >= 0 && d->now - c->since > timeout &&
       runs(d, c->second, c->id))
     return give_up_stuck(d, c);
+  if (head->avoid == TF_REC_NO_COPY) return 0; /* a copy the parent made: it copies no further */
   int v = c ? -1 : idle_child(d, i);
+  if (v < 0 && !c && d->sink.slow && !(d->c[i].slow && d->c[i].slow_id == head->id)) {
+    d->c[i].slow = 1; /* a relay with no other worker free: its parent may have one */
+    d->c[i].slow_id = head->id;
+    int rc = d->sink.slow(d->sink.ctx, head->id);
+    return rc ? tf__down_fail(d, rc) : 0;
+  }
   if (v < 0) return 0;
   tf_rec r;
   tf_plan plan = tf__policy_plan(&d->policy, d->left);
   tf_wbuf *b = d->port.buffer(d->port.ctx);
   if (tf__rec_copy(&r, head) || !b ||
       tf__wire_begin(b, TF_MSG_TASKS, TF_WIRE_PLAN(plan.depth, plan.chunk)) ||
-      tf__wire_add_task(b, r.id, r.prio, r.attempt, r.data, r.size) ||
+      tf__wire_add_task(b, r.id, r.prio, r.attempt | (d->c[v].relay ? TF_WIRE_TASK_COPY : 0), r.data,
+                        r.size) ||
       !tf__copies_add(&d->copies, r.id, 2, 0, i, v, d->now) || tf__ledger_push(&d->ledger, v, &r)) {
     free(r.data);
     return tf__down_oom(d, "copying a slow task");
@@ -229,10 +239,24 @@ static int straggler(tf_down *d, int i) {
   d->stats->copies++;
   tf__log(d->layout->rank,
           "task %llu has run for %.1f s on rank %d (--task-timeout %g); rank %d runs it too",
-          (unsigned long long)r.id, d->now - d->c[i].head_since, tf__down_rank(d, i), timeout,
+          (unsigned long long)r.id, d->now - since, tf__down_rank(d, i), timeout,
           tf__down_rank(d, v));
   int rc = tf__down_send_tasks(d, v, b, 1);
   return rc < 0 ? rc : 1;
+}
+
+/* A worker's task that has run longer than --task-timeout is the head of its
+ * ledger; a relay says which of its tasks it could not copy among its own
+ * workers (on_slow). */
+static int straggler(tf_down *d, int i) {
+  if (d->c[i].relay) {
+    const tf_rec *t = d->c[i].slow ? tf__ledger_find(&d->ledger, i, d->c[i].slow_id) : NULL;
+    if (!t) d->c[i].slow = 0;
+    return t ? slow_task(d, i, t, d->c[i].slow_since) : 0;
+  }
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
+  if (!head || d->now - d->c[i].head_since < d->cfg->task_timeout) return 0;
+  return slow_task(d, i, head, d->c[i].head_since);
 }
 
 int tf__down_check(tf_down *d, int draining) {
@@ -253,7 +277,7 @@ int tf__down_check(tf_down *d, int draining) {
       char why[64];
       snprintf(why, sizeof why, "silent for %.1f s", now - d->c[i].heard);
       rc = tf__down_lose(d, i, why);
-    } else if (d->cfg->task_timeout > 0 && !draining && !d->c[i].relay) { /* a relay's own */
+    } else if (d->cfg->task_timeout > 0 && !draining) {
       rc = straggler(d, i);
     }
     if (!rc && d->c[i].state == TF_CHILD_RUNNING && now - d->c[i].told >= d->hb_every)

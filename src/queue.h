@@ -17,8 +17,10 @@ typedef struct tf_rec {
   uint32_t size;
   unsigned char *data;
   uint32_t attempt; /* runs that failed so far */
-  int32_t avoid;    /* the worker it last failed on, or -1 */
+  int32_t avoid;    /* the worker it last failed on, or -1; TF_REC_NO_COPY: a relay holds
+                       a copy its parent made of a slow task, not to be copied again */
 } tf_rec;
+#define TF_REC_NO_COPY (-2)
 
 typedef struct tf_queue {
   tf_rec *run; /* ring of records in queue order; cap_run is a power of two */

@@ -77,6 +77,8 @@ static int sink_partial(void *ctx, int i, const tf_rec *t, const tf_entry *e) {
   return add(ctx, TF_ENT_PARTIAL, t->id, 0, e->data, e->size);
 }
 
+static int sink_slow(void *ctx, uint64_t id) { return add(ctx, TF_ENT_SLOW, id, 0, NULL, 0); }
+
 static void sink_timings(void *ctx, const uint64_t v[TF_WIRE_STATS_N]) {
   tf__up_add_timings(&((relay *)ctx)->up, v[0], v[1]);
 }
@@ -252,7 +254,7 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
   y.ws.w_wait_ns = calloc((size_t)n, sizeof *y.ws.w_wait_ns);
   y.ws.w_frames = calloc((size_t)n, sizeof *y.ws.w_frames);
   tf_sink sink = {&y,          sink_result,   sink_spawned, sink_drop_spawned, sink_failed,
-                  sink_given_up, sink_partial, sink_timings};
+                  sink_given_up, sink_partial, sink_timings, sink_slow};
   int rc = tf__up_init(&y.up, layout, cfg, tf__comm_parent_port(&y.c), NULL);
   if (!rc && tf__obs_wanted(cfg)) {
     y.has_obs = 1;

@@ -406,7 +406,8 @@ int tf__up_hand_over(tf_up *u, tf_queue *q) {
   while (u->in.queued) {
     tf_entry e;
     tf__inbox_take(&u->in, &e);
-    tf_rec r = {e.id, e.prio, e.size, NULL, e.attempt, -1};
+    tf_rec r = {e.id, e.prio, e.size, NULL, e.attempt & ~TF_WIRE_TASK_COPY,
+                e.attempt & TF_WIRE_TASK_COPY ? TF_REC_NO_COPY : -1};
     if ((e.size && !(r.data = malloc(e.size))) || tf__queue_push(q, &r)) {
       free(r.data);
       return TF_ENOMEM;

@@ -164,7 +164,7 @@ static const unsigned allowed_types[TF_MSG_KIND_COUNT] = {
     [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
     [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
                        (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START) |
-                       (1u << TF_ENT_PARTIAL) | (1u << TF_ENT_LOST),
+                       (1u << TF_ENT_PARTIAL) | (1u << TF_ENT_LOST) | (1u << TF_ENT_SLOW),
     [TF_MSG_STOP] = 0,
     [TF_MSG_BYE] = (1u << TF_ENT_STATS) | (1u << TF_ENT_OBS) | (1u << TF_ENT_EVENTS) |
                    (1u << TF_ENT_ORIGIN) | (1u << TF_ENT_FATE),
@@ -232,6 +232,7 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
                      : type == TF_ENT_START  ? 0
                      : type == TF_ENT_ORIGIN ? 0
                      : type == TF_ENT_FATE   ? 0
+                     : type == TF_ENT_SLOW   ? 0
                      : type == TF_ENT_LOST   ? TF_WIRE_MAX_MESSAGE
                                              : max_payload;
     if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;

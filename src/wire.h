@@ -65,8 +65,14 @@ enum tf_entry_type {
   TF_ENT_FATE = 15,    /* in a relay's BYE, its own part: its worker at rank id was lost (prio
                           TF_FATE_LOST), is stuck in a task given up on (TF_FATE_STUCK), or did
                           not stop (TF_FATE_NO_BYE); no data */
+  TF_ENT_SLOW = 16,    /* a relay's task id runs past --task-timeout and no other worker of the
+                          relay is free to run it too; no data */
   TF_ENT_TYPE_COUNT
 };
+
+/* In a TASK entry's attempt: the task is a copy of a slow one (--task-timeout)
+ * sent to a relay, which must not copy it again among its workers. */
+#define TF_WIRE_TASK_COPY (1u << 31)
 
 /* A task entry its reader has taken out of turn (inbox.c runs a later task of
  * higher priority first): the entry stays in the frame, its type byte reads

@@ -112,7 +112,7 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
     tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
   }
-  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up, fs_partial, NULL};
+  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up, fs_partial, NULL, NULL};
   CU_ASSERT_EQUAL_FATAL(
       tf__down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
       0);
