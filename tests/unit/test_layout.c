@@ -345,6 +345,35 @@ static void test_groups_relay_of_a_single_worker(void) {
   check_tree(4, 2, NULL, 1);
 }
 
+/* tf__layout_init_groups takes any labels for the groups, not only each group's lowest rank:
+ * rank 0's label marks the root's own workers wherever they are. */
+static void test_groups_by_any_labels(void) {
+  static const int group[6] = {2, 5, 5, 0, 2, 0}; /* root: 0, 4; {1, 2}; {3, 5} */
+  tf_layout l[6];
+  for (int r = 0; r < 6; r++)
+    CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&l[r], r, 6, group), 0);
+  CU_ASSERT_EQUAL(l[0].nchildren, 3);
+  static const int kids[] = {1, 3, 4}, widths[] = {1, 1, 1}, relay[] = {1, 1, 0};
+  for (int i = 0; i < 3; i++) {
+    CU_ASSERT_EQUAL(tf__layout_child_rank(&l[0], i), kids[i]);
+    CU_ASSERT_EQUAL(tf__layout_child_width(&l[0], i), widths[i]);
+    CU_ASSERT_EQUAL(tf__layout_child_is_relay(&l[0], i), relay[i]);
+  }
+  CU_ASSERT_EQUAL(l[0].relays, 2);
+  CU_ASSERT_EQUAL(l[0].nworkers, 3);
+  static const int role[] = {TF_ROLE_ROOT, TF_ROLE_RELAY, TF_ROLE_WORKER,
+                             TF_ROLE_RELAY, TF_ROLE_WORKER, TF_ROLE_WORKER};
+  static const int parent[] = {-1, 0, 1, 0, 0, 3}, worker[] = {-1, -1, 0, -1, 1, 2};
+  for (int r = 0; r < 6; r++) {
+    CU_ASSERT_EQUAL(l[r].role, role[r]);
+    CU_ASSERT_EQUAL(l[r].parent, parent[r]);
+    CU_ASSERT_EQUAL(l[r].worker, worker[r]);
+    if (worker[r] >= 0) CU_ASSERT_EQUAL(tf__layout_worker_rank(&l[0], worker[r]), r);
+  }
+  for (int r = 0; r < 6; r++)
+    tf__layout_free(&l[r]);
+}
+
 /* The flat layout, as tf__layout_init gives it, allocating nothing. */
 static void check_flat(const tf_layout *l, int rank, int size) {
   tf_layout want;
@@ -431,6 +460,7 @@ int main(void) {
       TF_UNIT_TEST(test_groups_by_round_robin_nodes),
       TF_UNIT_TEST(test_groups_by_uneven_nodes),
       TF_UNIT_TEST(test_groups_relay_of_a_single_worker),
+      TF_UNIT_TEST(test_groups_by_any_labels),
       TF_UNIT_TEST(test_relays_off_and_auto_on_one_node_are_flat),
       TF_UNIT_TEST(test_relays_auto_on_two_big_nodes),
       TF_UNIT_END,
