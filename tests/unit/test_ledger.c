@@ -1,5 +1,6 @@
 /* test_ledger.c - the master's per-worker FIFOs of tasks in flight (src/ledger.c): order, head
- * and pop, independence of workers, growth with wrap-around, the total, and freeing on destroy. */
+ * and pop, independence of workers, growth with wrap-around, the total, and freeing on destroy;
+ * a relay's tasks found and taken by id in any order, counts and bytes kept exact. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +271,130 @@ static void test_ledger_destroy_frees_held_data(void) {
   tf__ledger_destroy(&l); /* twice is harmless */
 }
 
+/* Push ids first..first+n-1 to worker w, task id carrying id % 7 + 1 bytes (each byte = id). */
+static uint64_t push_sized(tf_ledger *l, int w, uint64_t first, int n) {
+  uint64_t bytes = 0;
+  for (uint64_t id = first; id < first + (uint64_t)n; id++) {
+    tf_rec r = rec(id);
+    r.size = (uint32_t)(id % 7 + 1);
+    r.data = malloc(r.size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.data);
+    memset(r.data, (int)(id & 0xff), r.size);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(l, w, &r), 0);
+    bytes += r.size;
+  }
+  return bytes;
+}
+
+/* A relay ends its tasks in any order: find shows any task held without moving it; take
+ * removes it wherever it sits (a wrapped ring too), handing over its data, and the counts and
+ * bytes of the worker and of the ledger follow; the rest keep their order, and the other
+ * worker is untouched. */
+static void test_ledger_find_and_take_in_any_order(void) {
+  tf_ledger l;
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 2), 0);
+  push_sized(&l, 0, 100, 12); /* wrap: pop 10 of 12, then push 14 more (ids 112..125) */
+  tf_rec out;
+  for (int k = 0; k < 10; k++) {
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
+    free(out.data);
+  }
+  push_sized(&l, 0, 112, 14);
+  uint64_t other = push_sized(&l, 1, 500, 3);
+  uint64_t bytes0 = 0;
+  for (uint64_t id = 110; id < 126; id++)
+    bytes0 += id % 7 + 1;
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 16);
+  CU_ASSERT_EQUAL(tf__ledger_bytes(&l, 0), bytes0);
+  CU_ASSERT_EQUAL(l.bytes, bytes0 + other);
+  /* find: every task where it is, without moving anything */
+  const tf_rec *f = tf__ledger_find(&l, 0, 117);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_EQUAL(f->id, 117);
+  CU_ASSERT_EQUAL(f->size, 117 % 7 + 1);
+  CU_ASSERT_EQUAL(f->data[0], 117);
+  CU_ASSERT_PTR_NULL(tf__ledger_find(&l, 0, 500)); /* the other worker's */
+  CU_ASSERT_PTR_NULL(tf__ledger_find(&l, 1, 117));
+  CU_ASSERT_PTR_NULL(tf__ledger_find(&l, 0, 105)); /* popped before */
+  CU_ASSERT_EQUAL(tf__ledger_head(&l, 0)->id, 110);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 16);
+  /* take: in an order unlike the one they came in, the head, the tail and the middle */
+  static const uint64_t order[] = {117, 125, 110, 121, 111, 113};
+  size_t held = 16, total = 19;
+  for (unsigned k = 0; k < sizeof order / sizeof *order; k++) {
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_take(&l, 0, order[k], &out), 1);
+    CU_ASSERT_EQUAL(out.id, order[k]);
+    CU_ASSERT_EQUAL(out.size, order[k] % 7 + 1);
+    CU_ASSERT_EQUAL(out.data[out.size - 1], order[k]);
+    free(out.data);
+    bytes0 -= order[k] % 7 + 1;
+    held--, total--;
+    CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), held);
+    CU_ASSERT_EQUAL(tf__ledger_bytes(&l, 0), bytes0);
+    CU_ASSERT_EQUAL(l.total, total);
+    CU_ASSERT_EQUAL(l.bytes, bytes0 + other);
+    CU_ASSERT_PTR_NULL(tf__ledger_find(&l, 0, order[k]));
+  }
+  /* a task not held (taken already, the other worker's, never sent) changes nothing */
+  CU_ASSERT_EQUAL(tf__ledger_take(&l, 0, 117, &out), 0);
+  CU_ASSERT_EQUAL(tf__ledger_take(&l, 0, 501, &out), 0);
+  CU_ASSERT_EQUAL(tf__ledger_take(&l, 0, 999, &out), 0);
+  CU_ASSERT_EQUAL(l.total, total);
+  CU_ASSERT_EQUAL(l.bytes, bytes0 + other);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 1), 3);
+  CU_ASSERT_EQUAL(tf__ledger_bytes(&l, 1), other);
+  /* the rest come out in the order they went in */
+  static const uint64_t rest[] = {112, 114, 115, 116, 118, 119, 120, 122, 123, 124};
+  for (unsigned k = 0; k < sizeof rest / sizeof *rest; k++) {
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
+    CU_ASSERT_EQUAL(out.id, rest[k]);
+    free(out.data);
+  }
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 0);
+  CU_ASSERT_EQUAL(tf__ledger_bytes(&l, 0), 0);
+  CU_ASSERT_EQUAL(l.total, 3);
+  CU_ASSERT_EQUAL(l.bytes, other);
+  CU_ASSERT_EQUAL(tf__ledger_take(&l, 0, 112, &out), 0); /* empty */
+  CU_ASSERT_PTR_NULL(tf__ledger_find(&l, 0, 112));
+  tf__ledger_destroy(&l); /* frees worker 1's three */
+}
+
+/* Take every task of a long ledger in a scrambled order, against a reference: each take finds
+ * its task, and the counts and bytes stay exact to the end. */
+static void test_ledger_take_random_order_matches_reference(void) {
+  enum { N = 300 };
+  rng_state = 77;
+  uint64_t ids[N];
+  for (int k = 0; k < N; k++)
+    ids[k] = (uint64_t)k;
+  for (int k = N - 1; k > 0; k--) { /* Fisher-Yates */
+    int j = (int)(rng() % (uint64_t)(k + 1));
+    uint64_t t = ids[k];
+    ids[k] = ids[j], ids[j] = t;
+  }
+  tf_ledger l;
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 1), 0);
+  uint64_t bytes = push_sized(&l, 0, 0, N);
+  unsigned wrong = 0;
+  for (int k = 0; k < N; k++) {
+    tf_rec out;
+    if (tf__ledger_take(&l, 0, ids[k], &out) != 1 || out.id != ids[k] ||
+        out.size != ids[k] % 7 + 1 || out.data[0] != (unsigned char)ids[k]) {
+      wrong++;
+      continue;
+    }
+    free(out.data);
+    bytes -= ids[k] % 7 + 1;
+    if (tf__ledger_held(&l, 0) != (size_t)(N - 1 - k) || l.total != (size_t)(N - 1 - k) ||
+        tf__ledger_bytes(&l, 0) != bytes || l.bytes != bytes)
+      wrong++;
+  }
+  CU_ASSERT_EQUAL(wrong, 0);
+  CU_ASSERT_EQUAL(l.total, 0);
+  CU_ASSERT_EQUAL(l.bytes, 0);
+  tf__ledger_destroy(&l);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_ledger_starts_empty),
@@ -281,6 +406,8 @@ int main(void) {
       TF_UNIT_TEST(test_ledger_pop_hands_over_data),
       TF_UNIT_TEST(test_ledger_to_head_moves_one_and_keeps_the_rest_in_order),
       TF_UNIT_TEST(test_ledger_destroy_frees_held_data),
+      TF_UNIT_TEST(test_ledger_find_and_take_in_any_order),
+      TF_UNIT_TEST(test_ledger_take_random_order_matches_reference),
       TF_UNIT_END,
   };
   return tf_unit_run("ledger", tests);
