@@ -1,7 +1,7 @@
 /* test_pool.c - the tasks waiting to be handed out (src/pool.c): one queue every child draws
  * from, or under the static schedule equal runs of ids per child, fixed once generation is done;
  * retries and spawned tasks stay in the child's share, a lost child's share moves on whole, and
- * nothing is lost or counted twice. */
+ * nothing is lost or counted twice. With widths (relays), a child's share is its workers'. */
 #include <stdlib.h>
 
 #include "pool.h"
@@ -127,12 +127,85 @@ static void test_static_more_children_than_tasks(void) {
   tf__pool_destroy(&p);
 }
 
+/* Static with widths (a relay stands for its workers): fix the shares of n tasks (ids 1..n)
+ * among the children and check that child i holds exactly want[i] tasks, consecutive ids child
+ * after child; the tasks go back to their shares. */
+static void check_weighted(const int *width, int children, uint64_t n, const size_t *want) {
+  tf_pool p;
+  CU_ASSERT_EQUAL_FATAL(tf__pool_init(&p, children, 1), 0);
+  p.width = width;
+  fill(&p, 1, n);
+  CU_ASSERT_EQUAL_FATAL(tf__pool_fix_shares(&p), 0);
+  uint64_t next = 1;
+  for (int i = 0; i < children; i++) {
+    tf_queue *q = tf__pool_of(&p, i);
+    CU_ASSERT_EQUAL(tf__queue_size(q), want[i]);
+    for (tf_rec r; tf__queue_pop(q, &r);) {
+      CU_ASSERT_EQUAL(r.id, next); /* in id order, child by child */
+      next++;
+      free(r.data);
+    }
+  }
+  CU_ASSERT_EQUAL(next, n + 1);
+  CU_ASSERT_EQUAL(tf__pool_size(&p), 0);
+  tf__pool_destroy(&p);
+}
+
+/* Widths 2, 1, 3 (a relay of two, a worker, a relay of three): 12 tasks are six runs of two,
+ * so 4, 2 and 6; 10 tasks are runs of 2, 2, 1, 2, 2, 1 (worker j's run is the ids k with
+ * k * 6 / 10 = j), so 4, 1 and 5. */
+static void test_static_shares_weighted_by_width(void) {
+  static const int width[] = {2, 1, 3};
+  check_weighted(width, 3, 12, (const size_t[]){4, 2, 6});
+  check_weighted(width, 3, 10, (const size_t[]){4, 1, 5});
+  check_weighted(width, 3, 6, (const size_t[]){2, 1, 3});
+  check_weighted(width, 3, 0, (const size_t[]){0, 0, 0});
+  /* fewer tasks than workers: worker j of 4 gets the one task with k * 4 / 2 = j */
+  check_weighted((const int[]){1, 3}, 2, 2, (const size_t[]){1, 1});
+  check_weighted((const int[]){3, 1}, 2, 2, (const size_t[]){2, 0});
+  /* every width 1: the unweighted shares (10 over 3: 4, 3, 3) */
+  check_weighted((const int[]){1, 1, 1}, 3, 10, (const size_t[]){4, 3, 3});
+}
+
+/* For many widths and task counts: child i's share differs from n * width[i] / workers by
+ * less than one task, and the shares add up to n. */
+static void test_static_weighted_shares_are_within_one_of_exact(void) {
+  static const int widths[][5] = {
+      {1, 1, 1, 1, 1}, {5, 1, 1, 1, 1}, {1, 7, 2, 1, 3}, {64, 1, 63, 2, 1}, {3, 3, 3, 1, 9}};
+  unsigned wrong = 0;
+  for (int c = 0; c < 5; c++) {
+    int workers = 0;
+    for (int i = 0; i < 5; i++)
+      workers += widths[c][i];
+    for (uint64_t n = 0; n <= 150; n += n < 20 ? 1 : 13) {
+      tf_pool p;
+      CU_ASSERT_EQUAL_FATAL(tf__pool_init(&p, 5, 1), 0);
+      p.width = widths[c];
+      fill(&p, 1, n);
+      CU_ASSERT_EQUAL_FATAL(tf__pool_fix_shares(&p), 0);
+      uint64_t sum = 0;
+      for (int i = 0; i < 5; i++) {
+        long long got = (long long)tf__queue_size(tf__pool_of(&p, i));
+        long long off = got * workers - (long long)n * widths[c][i]; /* times workers */
+        wrong += off <= -workers || off >= workers;
+        sum += (uint64_t)got;
+      }
+      wrong += sum != n;
+      drain_all(&p, 1, n);
+      tf__pool_destroy(&p);
+    }
+  }
+  CU_ASSERT_EQUAL(wrong, 0);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_shared_queue),
       TF_UNIT_TEST(test_static_shares),
       TF_UNIT_TEST(test_static_put_and_move),
       TF_UNIT_TEST(test_static_more_children_than_tasks),
+      TF_UNIT_TEST(test_static_shares_weighted_by_width),
+      TF_UNIT_TEST(test_static_weighted_shares_are_within_one_of_exact),
       TF_UNIT_END,
   };
   return tf_unit_run("pool", tests);
