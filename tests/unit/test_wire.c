@@ -1,5 +1,6 @@
 /* test_wire.c - the frame encoder and the decoder's validation (src/wire.c): every frame kind
- * survives a round trip, and every malformed frame is rejected with TF_EPROTO and a reason. */
+ * survives a round trip, and every malformed frame is rejected with TF_EPROTO and a reason; a
+ * relay's BYE is parts opened by ORIGIN entries, each a goodbye of its own. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -947,6 +948,187 @@ static void test_wire_rejects_credit_with_data_or_not_alone(void) {
   tf__wbuf_free(&w);
 }
 
+/* ---- a relay's goodbye: ORIGIN entries ---- */
+
+/* Start a BYE frame with the relay's own statistics (tasks = 100). */
+static void relay_bye(tf_wbuf *w) {
+  const uint64_t own[TF_WIRE_STATS_N] = {100, 0, 0, 0};
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(w, TF_MSG_BYE, 0), 0);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add_stats(w, own), 0);
+}
+
+/* Add an ORIGIN entry naming the worker at rank (no data). */
+static void origin(tf_wbuf *w, uint64_t rank) {
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add(w, TF_ENT_ORIGIN, rank, 0, NULL, 0), 0);
+}
+
+/* Add the statistics of the worker at rank (tasks = rank * 10). */
+static void worker_stats(tf_wbuf *w, uint64_t rank) {
+  const uint64_t v[TF_WIRE_STATS_N] = {rank * 10, rank * 1000, rank, 1};
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add_stats(w, v), 0);
+}
+
+/* A relay's BYE: its own STATS, OBS and EVENTS, then for each worker an ORIGIN naming its
+ * rank and that worker's STATS, OBS, EVENTS: it decodes, and the entries come back in order
+ * with the ranks and the statistics of each part. */
+static void test_wire_round_trips_a_relays_bye_with_origin_parts(void) {
+  uint64_t obs[TF_WIRE_OBS_N] = {0};
+  tf_event ev = {7, 10, 20, TF_EV_TASK, 0};
+  tf_wbuf w = {0};
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  origin(&w, 3);
+  worker_stats(&w, 3); /* statistics alone */
+  tf__wire_finish(&w);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  tf_frame f; /* decoded in place: its entries point into w.buf */
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_BYE);
+  CU_ASSERT_EQUAL_FATAL(f.count, 10);
+  static const unsigned types[10] = {TF_ENT_STATS,  TF_ENT_OBS,    TF_ENT_EVENTS, TF_ENT_ORIGIN,
+                                     TF_ENT_STATS,  TF_ENT_OBS,    TF_ENT_EVENTS, TF_ENT_EVENTS,
+                                     TF_ENT_ORIGIN, TF_ENT_STATS};
+  size_t pos = 0, k = 0;
+  uint64_t from = 0, v[TF_WIRE_STATS_N]; /* the part's rank; 0: the relay's own */
+  tf_entry e;
+  for (; k < 10 && tf__wire_next(&f, &pos, &e); k++) {
+    CU_ASSERT_EQUAL(e.type, types[k]);
+    if (e.type == TF_ENT_ORIGIN) {
+      CU_ASSERT_EQUAL(e.size, 0);
+      from = e.id;
+    } else if (e.type == TF_ENT_STATS) {
+      tf__wire_stats(&e, v);
+      CU_ASSERT_EQUAL(v[0], from ? from * 10 : 100);
+      CU_ASSERT_EQUAL(v[1], from * 1000);
+    }
+  }
+  CU_ASSERT_EQUAL(k, 10);
+  CU_ASSERT_EQUAL(from, 3);
+  CU_ASSERT(!tf__wire_next(&f, &pos, &e));
+  tf__wbuf_free(&w);
+}
+
+/* Each part is a goodbye of its own: at most one OBS in each, so one per part across parts is
+ * accepted, while two in one part (the relay's or a worker's) are not. */
+static void test_wire_allows_one_counters_entry_per_part(void) {
+  uint64_t obs[TF_WIRE_OBS_N] = {0};
+  tf_wbuf w = {0};
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  for (uint64_t r = 2; r <= 4; r++) {
+    origin(&w, r);
+    worker_stats(&w, r);
+    CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  }
+  tf__wire_finish(&w);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  /* two in a worker's part */
+  relay_bye(&w);
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* two in a later worker's part, the earlier one with none */
+  relay_bye(&w);
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  origin(&w, 3);
+  worker_stats(&w, 3);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* two in the relay's own, before any part */
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf__wbuf_free(&w);
+}
+
+/* A part must open with its statistics, once: an ORIGIN followed by anything else (counters,
+ * events, another ORIGIN), an ORIGIN last, a part with two STATS, or an ORIGIN before the
+ * relay's own statistics are rejected. */
+static void test_wire_rejects_an_origin_not_followed_by_statistics(void) {
+  uint64_t obs[TF_WIRE_OBS_N] = {0};
+  tf_event ev = {1, 0, 1, TF_EV_TASK, 0};
+  tf_wbuf w = {0};
+  relay_bye(&w); /* ORIGIN, OBS */
+  origin(&w, 2);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  relay_bye(&w); /* ORIGIN, EVENTS */
+  origin(&w, 2);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  relay_bye(&w); /* ORIGIN, ORIGIN, STATS */
+  origin(&w, 2);
+  origin(&w, 3);
+  worker_stats(&w, 3);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  relay_bye(&w); /* ORIGIN last */
+  origin(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  relay_bye(&w); /* a full part, then ORIGIN last */
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  origin(&w, 3);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  relay_bye(&w); /* ORIGIN, STATS, STATS */
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  worker_stats(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0); /* ORIGIN first */
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  tf__wbuf_free(&w);
+}
+
+/* ORIGIN carries no data, and belongs in BYE frames only. */
+static void test_wire_rejects_origin_with_data_or_outside_bye(void) {
+  tf_wbuf w = {0};
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_ORIGIN, 2, 0, "12345678", 8), 0);
+  worker_stats(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  /* in a RESULTS frame, after a good result, and alone */
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 1, 0, "ok", 2), 0);
+  origin(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  static const unsigned kinds[] = {TF_MSG_TASKS, TF_MSG_RESULTS, TF_MSG_STOP, TF_MSG_ERROR,
+                                   TF_MSG_HEARTBEAT, TF_MSG_CREDIT};
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+    CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, kinds[i], 0), 0);
+    origin(&w, 2);
+    tf__wire_finish(&w);
+    ASSERT_REJECTED(w.buf, w.len, BIG_LIMIT);
+  }
+  tf__wbuf_free(&w);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_wire_round_trips_tasks_of_varied_sizes),
@@ -984,6 +1166,10 @@ int main(void) {
       TF_UNIT_TEST(test_wire_rejects_bye_with_counters_first_or_twice_or_bad_events),
       TF_UNIT_TEST(test_wire_round_trips_credit_and_the_room_flag),
       TF_UNIT_TEST(test_wire_rejects_credit_with_data_or_not_alone),
+      TF_UNIT_TEST(test_wire_round_trips_a_relays_bye_with_origin_parts),
+      TF_UNIT_TEST(test_wire_allows_one_counters_entry_per_part),
+      TF_UNIT_TEST(test_wire_rejects_an_origin_not_followed_by_statistics),
+      TF_UNIT_TEST(test_wire_rejects_origin_with_data_or_outside_bye),
       TF_UNIT_END,
   };
   return tf_unit_run("wire", tests);
