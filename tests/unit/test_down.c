@@ -3,7 +3,9 @@
  * records what they return. Dispatch by the plan, results in order, failures and retries
  * elsewhere, pieces of a running task's output, a lost child's tasks taken back, a straggler
  * copied with the first result winning and the run's end counted exactly, spawned ids checked,
- * room handed back, and the stop. */
+ * room handed back, and the stop. A relay child: requests and answers for each of its workers,
+ * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
+ * by worker. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,9 +97,9 @@ typedef struct farm {
   uint64_t w_tasks[4], w_busy[4], w_wait[4], w_frames[4];
 } farm;
 
-static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
-  memset(f, 0, sizeof *f);
-  tf__layout_init(&f->layout, 0, n + 1);
+/* Set up the farm whose layout f->layout is, with ntasks tasks (ids 0..ntasks-1). */
+static void farm_begin(farm *f, int ntasks, void (*tune)(tf_config *)) {
+  int n = f->layout.nchildren;
   tf_config_defaults(&f->cfg);
   f->cfg.schedule = TF_SCHEDULE_DYNAMIC;
   f->cfg.chunk = 2;
@@ -108,6 +110,7 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
   f->st.w_wait_ns = f->w_wait;
   f->st.w_frames = f->w_frames;
   CU_ASSERT_EQUAL_FATAL(tf__pool_init(&f->pool, n, f->cfg.schedule == TF_SCHEDULE_STATIC), 0);
+  f->pool.width = f->layout.kwidth; /* as the root sets it */
   for (int k = 0; k < ntasks; k++) {
     tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
@@ -118,10 +121,31 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
       0);
 }
 
+/* A flat farm: the root serves n workers. */
+static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
+  memset(f, 0, sizeof *f);
+  tf__layout_init(&f->layout, 0, n + 1);
+  farm_begin(f, ntasks, tune);
+}
+
+/* A farm of 5 ranks with a relay: rank 1 serves ranks 2 and 3 (workers 0 and 1), rank 4 is a
+ * worker of the root (worker 2). The root's child 0 is the relay (width 2), child 1 rank 4. */
+static void relay_farm_start(farm *f, int ntasks, void (*tune)(tf_config *)) {
+  static const int group[5] = {0, 1, 1, 1, 4};
+  memset(f, 0, sizeof *f);
+  CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&f->layout, 0, 5, group), 0);
+  CU_ASSERT_EQUAL_FATAL(f->layout.nchildren, 2);
+  CU_ASSERT_EQUAL_FATAL(f->layout.nworkers, 3);
+  farm_begin(f, ntasks, tune);
+  CU_ASSERT_FATAL(f->d.c[0].relay && f->d.c[0].width == 2 && f->d.c[0].slot == -1);
+  CU_ASSERT_FATAL(!f->d.c[1].relay && f->d.c[1].width == 1 && f->d.c[1].slot == 2);
+}
+
 static void farm_stop(farm *f) {
   tf__down_destroy(&f->d);
   tf__pool_destroy(&f->pool);
   fake_port_free(&f->p);
+  tf__layout_free(&f->layout);
 }
 
 /* Child i asks for n tasks. */
@@ -518,6 +542,199 @@ static void test_down_stop_waits_for_every_goodbye(void) {
   farm_stop(&f);
 }
 
+/* ---- a relay child ---- */
+
+/* The relay (child 0) asked for 4 tasks and holds 0..3. */
+static void relay_holding_four(farm *f, int ntasks) {
+  relay_farm_start(f, ntasks, NULL);
+  ask(f, 0, 4);
+  CU_ASSERT_EQUAL(poll(f), 1);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f->d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f->d.ledger, 0), 4);
+}
+
+/* A relay stands for its workers: it may ask for more than --prefetch (4) allows one worker,
+ * up to prefetch x width (8), and is answered with the plan's answer for each of its workers
+ * (--chunk 2: 2 x 2 = 4). It ends its tasks in any order: results out of the order they were
+ * sent in are accepted, each reaches the sink, and the ledger empties. */
+static void test_down_serves_a_relay_for_each_of_its_workers(void) {
+  farm f;
+  relay_farm_start(&f, 8, NULL);
+  ask(&f, 0, 6); /* more than one worker's 4 */
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 6);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[8];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 8), 4);
+  for (int k = 0; k < 4; k++)
+    CU_ASSERT_EQUAL(ids[k], (uint64_t)k);
+  ask(&f, 0, 4); /* holding 4: 4 more make 8, prefetch x width */
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 8), 4);
+  CU_ASSERT_EQUAL(ids[0], 4);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 8);
+  static const uint64_t order[] = {5, 2, 7, 0, 3, 1, 6, 4}; /* as its workers end them */
+  for (int k = 0; k < 8; k++)
+    done(&f, 0, order[k], 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 8);
+  for (int k = 0; k < 8; k++)
+    CU_ASSERT_EQUAL(f.s.results[k], order[k]);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 0);
+  CU_ASSERT(tf__down_idle(&f.d));
+  farm_stop(&f);
+}
+
+/* Past prefetch x width a relay's request is a protocol error; the worker beside it is still
+ * held to one worker's --prefetch. */
+static void test_down_limits_a_relays_request_to_prefetch_times_width(void) {
+  farm f;
+  relay_farm_start(&f, 10, NULL);
+  ask(&f, 0, 9);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  farm_stop(&f);
+  relay_holding_four(&f, 10); /* 4 held: 5 more would be 9 */
+  ask(&f, 0, 5);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  farm_stop(&f);
+  relay_farm_start(&f, 10, NULL);
+  ask(&f, 1, 5); /* rank 4, a worker */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  farm_stop(&f);
+}
+
+/* A relay's outcome or piece of output may be for any task it holds, not only the oldest; one
+ * for a task it does not hold (never sent, or ended already) is a protocol error. */
+static void test_down_refuses_what_a_relay_does_not_hold(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_PARTIAL, 2, 0, "ab", 2); /* task 2 runs; 0 is older */
+  tf__wire_add(&w, TF_ENT_RESULT, 3, 0, "12345678", 8);
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_STRING_EQUAL(f.s.pieces, "ab");
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  done(&f, 0, 9, 0); /* never sent (still in the pool) */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  farm_stop(&f);
+  relay_holding_four(&f, 10);
+  done(&f, 0, 1, 0);
+  done(&f, 0, 1, 0); /* ended already */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  farm_stop(&f);
+  relay_holding_four(&f, 10);
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_FAIL, 7, 3, "no", 2); /* a failure of a task it does not hold */
+  arrive(&f.p, 0, &w);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nfailed, 0);
+  tf__wbuf_free(&w);
+  farm_stop(&f);
+}
+
+/* Child i sends one SPAWN entry of the given id. */
+static void spawn(farm *f, int i, uint64_t id) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, TF_ENT_SPAWN, id, 0, "c", 1);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
+/* A relay checked its tasks' children against their parents: the root takes any new child id
+ * from it (whichever task the parent is), refuses an id that is not a child's, and stops the
+ * run on an id spawned before. */
+static void test_down_checks_a_relays_spawned_ids(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  spawn(&f, 0, tf__child_id(2, 0)); /* task 2's, not the oldest's */
+  spawn(&f, 0, tf__child_id(0, 5));
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.nspawned, 2);
+  spawn(&f, 0, 77); /* a generated task's id */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.nspawned, 2);
+  farm_stop(&f);
+  relay_holding_four(&f, 10);
+  spawn(&f, 0, tf__child_id(2, 0));
+  spawn(&f, 0, tf__child_id(2, 0)); /* the same id twice */
+  CU_ASSERT_EQUAL(poll(&f), TF_EAPP);
+  CU_ASSERT_EQUAL(f.s.nspawned, 1);
+  farm_stop(&f);
+}
+
+/* A relay runs many tasks at once and never says which it starts: START from it is a protocol
+ * error, even for a task it holds. */
+static void test_down_refuses_start_from_a_relay(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  start(&f, 0, 2);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  farm_stop(&f);
+}
+
+/* Child i's goodbye: statistics v (tasks, busy ns, wait ns, frames). */
+static void add_stats(tf_wbuf *w, uint64_t tasks) {
+  uint64_t v[TF_WIRE_STATS_N] = {tasks, tasks * 1000, tasks * 10, tasks + 1};
+  tf__wire_add_stats(w, v);
+}
+
+/* A relay's goodbye is split by its ORIGIN entries: each worker's statistics land at that
+ * worker's number (rank 2: worker 0, rank 3: worker 1), whatever order the parts come in; the
+ * relay's own and a part naming a rank that is no worker are left out; the root's own worker
+ * (rank 4, child 1) lands at worker 2. */
+static void test_down_splits_a_relays_goodbye_by_origin(void) {
+  farm f;
+  relay_farm_start(&f, 0, NULL);
+  uint64_t obs[TF_WIRE_OBS_N] = {0};
+  tf_event ev = {1, 0, 1, TF_EV_TASK, 0};
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100); /* the relay's own */
+  tf__wire_add(&w, TF_ENT_ORIGIN, 3, 0, NULL, 0);
+  add_stats(&w, 7);
+  tf__wire_add_obs(&w, obs);
+  tf__wire_add_events(&w, &ev, 1);
+  tf__wire_add(&w, TF_ENT_ORIGIN, 2, 0, NULL, 0);
+  add_stats(&w, 5);
+  tf__wire_add(&w, TF_ENT_ORIGIN, 1, 0, NULL, 0); /* the relay itself: no worker */
+  add_stats(&w, 55);
+  tf__wire_add(&w, TF_ENT_ORIGIN, 99, 0, NULL, 0); /* no rank */
+  add_stats(&w, 66);
+  arrive(&f.p, 0, &w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 9);
+  arrive(&f.p, 1, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  tf_frame fr;
+  CU_ASSERT(last_to(&f.p, 0, TF_MSG_STOP, &fr) != NULL);
+  CU_ASSERT(last_to(&f.p, 1, TF_MSG_STOP, &fr) != NULL);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_DONE);
+  CU_ASSERT_EQUAL(f.d.c[1].state, TF_CHILD_DONE);
+  static const uint64_t tasks[4] = {5, 7, 9, 0};
+  for (int k = 0; k < 4; k++) {
+    CU_ASSERT_EQUAL(f.w_tasks[k], tasks[k]);
+    CU_ASSERT_EQUAL(f.w_busy[k], tasks[k] * 1000);
+    CU_ASSERT_EQUAL(f.w_wait[k], tasks[k] * 10);
+    CU_ASSERT_EQUAL(f.w_frames[k], tasks[k] ? tasks[k] + 1 : 0);
+  }
+  farm_stop(&f);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
@@ -532,6 +749,12 @@ int main(void) {
       TF_UNIT_TEST(test_down_checks_spawned_ids),
       TF_UNIT_TEST(test_down_hands_room_back),
       TF_UNIT_TEST(test_down_stop_waits_for_every_goodbye),
+      TF_UNIT_TEST(test_down_serves_a_relay_for_each_of_its_workers),
+      TF_UNIT_TEST(test_down_limits_a_relays_request_to_prefetch_times_width),
+      TF_UNIT_TEST(test_down_refuses_what_a_relay_does_not_hold),
+      TF_UNIT_TEST(test_down_checks_a_relays_spawned_ids),
+      TF_UNIT_TEST(test_down_refuses_start_from_a_relay),
+      TF_UNIT_TEST(test_down_splits_a_relays_goodbye_by_origin),
       TF_UNIT_END,
   };
   return tf_unit_run("down", tests);
