@@ -647,9 +647,9 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
       [TF_MSG_TASKS] = 1u << TF_ENT_TASK,
       [TF_MSG_RESULTS] = (1u << TF_ENT_RESULT) | (1u << TF_ENT_FAIL) | (1u << TF_ENT_SPAWN) |
                          (1u << TF_ENT_STATS) | (1u << TF_ENT_FAILOUT) | (1u << TF_ENT_START) |
-                         (1u << TF_ENT_PARTIAL),
+                         (1u << TF_ENT_PARTIAL) | (1u << TF_ENT_LOST) | (1u << TF_ENT_SLOW),
       [TF_MSG_STOP] = 0,
-      [TF_MSG_BYE] = 1u << TF_ENT_STATS,
+      [TF_MSG_BYE] = 1u << TF_ENT_STATS, /* alone: ORIGIN and FATE need STATS before them */
       [TF_MSG_ERROR] = 1u << TF_ENT_TEXT,
       [TF_MSG_HEARTBEAT] = 0,
       [TF_MSG_CREDIT] = 1u << TF_ENT_CREDIT,
@@ -658,7 +658,9 @@ static void test_wire_accepts_only_entry_types_of_the_frame_kind(void) {
   for (unsigned kind = 1; kind < TF_MSG_KIND_COUNT; kind++) {
     for (unsigned type = 0; type <= TF_ENT_TYPE_COUNT + 1; type++) {
       size_t size = type == TF_ENT_STATS                            ? TF_WIRE_STATS_SIZE
-                    : type == TF_ENT_CREDIT || type == TF_ENT_START ? 0 /* they carry no data */
+                    : type == TF_ENT_CREDIT || type == TF_ENT_START || type == TF_ENT_SLOW ||
+                            type == TF_ENT_ORIGIN || type == TF_ENT_FATE
+                        ? 0 /* they carry no data */
                                                                     : 8;
       one_entry_frame(&w, kind, type, size);
       tf_frame f;
