@@ -1,6 +1,8 @@
 /* test_wire.c - the frame encoder and the decoder's validation (src/wire.c): every frame kind
  * survives a round trip, and every malformed frame is rejected with TF_EPROTO and a reason; a
- * relay's BYE is parts opened by ORIGIN entries, each a goodbye of its own. */
+ * relay's BYE is parts opened by ORIGIN entries, each a goodbye of its own, with its workers'
+ * FATE entries in its own part; its LOST and SLOW go in RESULTS; a copy's TASK carries
+ * TF_WIRE_TASK_COPY in its attempt. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ enum {
   ENT_SIZE = 8,
   ENT_PRIO = 12,
   ENT_TYPE = 16,
+  ENT_ATTEMPT = 20,
   ENT_DATA = 24,
 };
 
@@ -1131,6 +1134,230 @@ static void test_wire_rejects_origin_with_data_or_outside_bye(void) {
   tf__wbuf_free(&w);
 }
 
+/* ---- a relay's news: FATE, LOST, SLOW, and copies of slow tasks ---- */
+
+/* Assert that buf[0..len) is rejected with a reason that says `because`. */
+#define ASSERT_REJECTED_FOR(buf, len, max_payload, because)                                        \
+  do {                                                                                             \
+    ASSERT_REJECTED((buf), (len), (max_payload));                                                  \
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, (because)));                                                \
+  } while (0)
+
+/* Add a FATE entry: the relay's worker at rank met fate (prio). */
+static void fate(tf_wbuf *w, uint64_t rank, int32_t what) {
+  CU_ASSERT_EQUAL_FATAL(tf__wire_add(w, TF_ENT_FATE, rank, what, NULL, 0), 0);
+}
+
+/* FATE entries belong in the relay's own part, after its statistics (and its counters and
+ * events, as a relay builds its goodbye) and before the first ORIGIN: such a BYE decodes, and
+ * each comes back with its rank, its fate and no data. */
+static void test_wire_accepts_fate_in_a_relays_own_part(void) {
+  uint64_t obs[TF_WIRE_OBS_N] = {0};
+  tf_event ev = {7, 10, 20, TF_EV_TASK, 0};
+  tf_wbuf w = {0};
+  relay_bye(&w);
+  fate(&w, 2, TF_FATE_LOST);
+  fate(&w, 3, TF_FATE_STUCK);
+  fate(&w, 5, TF_FATE_NO_BYE);
+  origin(&w, 4);
+  worker_stats(&w, 4);
+  tf__wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, BIG_LIMIT, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(f.count, 6);
+  static const unsigned types[6] = {TF_ENT_STATS, TF_ENT_FATE,   TF_ENT_FATE,
+                                    TF_ENT_FATE,  TF_ENT_ORIGIN, TF_ENT_STATS};
+  static const uint64_t ids[6] = {0, 2, 3, 5, 4, 0};
+  static const int32_t prios[6] = {0, TF_FATE_LOST, TF_FATE_STUCK, TF_FATE_NO_BYE, 0, 0};
+  size_t pos = 0;
+  tf_entry e;
+  for (int k = 0; k < 6; k++) {
+    CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+    CU_ASSERT_EQUAL(e.type, types[k]);
+    CU_ASSERT_EQUAL(e.id, ids[k]);
+    CU_ASSERT_EQUAL(e.prio, prios[k]);
+    if (e.type == TF_ENT_FATE) CU_ASSERT_EQUAL(e.size, 0);
+  }
+  CU_ASSERT(!tf__wire_next(&f, &pos, &e));
+  /* after the relay's counters and events, with no worker's part at all */
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add_obs(&w, obs), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_events(&w, &ev, 1), 0);
+  fate(&w, 2, TF_FATE_LOST);
+  fate(&w, 3, TF_FATE_LOST);
+  tf__wire_finish(&w);
+  ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  tf__wbuf_free(&w);
+}
+
+/* A FATE entry anywhere but the relay's own part is rejected: after an ORIGIN and the worker's
+ * statistics (in a worker's part, the first or a later one), right after an ORIGIN, or first
+ * in the frame, before any statistics. */
+static void test_wire_rejects_fate_outside_the_relays_own_part(void) {
+  tf_wbuf w = {0};
+  relay_bye(&w); /* in the first worker's part */
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  fate(&w, 3, TF_FATE_LOST);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "fate 1 in a worker's part");
+  relay_bye(&w); /* in a later part, the relay's own fine */
+  fate(&w, 4, TF_FATE_STUCK);
+  origin(&w, 2);
+  worker_stats(&w, 2);
+  origin(&w, 3);
+  worker_stats(&w, 3);
+  fate(&w, 4, TF_FATE_STUCK);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "entry 6 tells a worker's fate 2 in a worker");
+  relay_bye(&w); /* in place of a part's statistics */
+  origin(&w, 2);
+  fate(&w, 2, TF_FATE_LOST);
+  worker_stats(&w, 2);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "statistics must come first");
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_BYE, 0), 0); /* before the relay's STATS */
+  fate(&w, 2, TF_FATE_LOST);
+  worker_stats(&w, 1);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "statistics must come first");
+  tf__wbuf_free(&w);
+}
+
+/* A fate is one of 1 (lost), 2 (stuck), 3 (did not stop): 0, 4 and -1 are rejected; a FATE
+ * entry carries no data, and belongs in BYE frames only. */
+static void test_wire_rejects_fate_of_no_kind_or_with_data(void) {
+  static const int32_t bad[] = {0, 4, -1, INT32_MAX};
+  tf_wbuf w = {0};
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    relay_bye(&w);
+    fate(&w, 2, bad[k]);
+    tf__wire_finish(&w);
+    ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "not one of 1-3");
+  }
+  for (int32_t k = TF_FATE_LOST; k <= TF_FATE_NO_BYE; k++) { /* the same frames, good fates */
+    relay_bye(&w);
+    fate(&w, 2, k);
+    tf__wire_finish(&w);
+    ASSERT_ACCEPTED(w.buf, w.len, BIG_LIMIT);
+  }
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_FATE, 2, TF_FATE_LOST, "12345678", 8), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "holds 8 bytes, the limit is 0");
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_FATE, 2, TF_FATE_LOST, "x", 1), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "holds 1 bytes, the limit is 0");
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_STATS, 0, 0, "0123456789abcdef0123456789abcdef", 32), 0);
+  fate(&w, 2, TF_FATE_LOST);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "type 15, not allowed here");
+  tf__wbuf_free(&w);
+}
+
+/* A relay's LOST (with why, up to TF_WIRE_MAX_MESSAGE bytes whatever --max-payload is) and
+ * SLOW (no data) ride in a RESULTS frame among its other outcomes and come back as sent. */
+static void test_wire_round_trips_lost_and_slow_in_results(void) {
+  const char text[] = "its workers were lost running it";
+  static char longest[TF_WIRE_MAX_MESSAGE];
+  memset(longest, 'x', sizeof longest);
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 4), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 1, 0, "12345678", 8), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_LOST, 7, 3, text, strlen(text)), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_SLOW, 9, 0, NULL, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_LOST, 11, 1, longest, sizeof longest), 0);
+  tf__wire_finish(&w);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 16, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.aux, 4);
+  CU_ASSERT_EQUAL_FATAL(f.count, 4);
+  size_t pos = 0;
+  tf_entry e;
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_RESULT);
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_LOST);
+  CU_ASSERT_EQUAL(e.id, 7);
+  CU_ASSERT_EQUAL(e.prio, 3);
+  CU_ASSERT_EQUAL_FATAL(e.size, strlen(text));
+  CU_ASSERT(memcmp(e.data, text, e.size) == 0);
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_SLOW);
+  CU_ASSERT_EQUAL(e.id, 9);
+  CU_ASSERT_EQUAL(e.size, 0);
+  CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+  CU_ASSERT_EQUAL(e.type, TF_ENT_LOST);
+  CU_ASSERT_EQUAL(e.id, 11);
+  CU_ASSERT_EQUAL(e.size, TF_WIRE_MAX_MESSAGE);
+  CU_ASSERT(!tf__wire_next(&f, &pos, &e));
+  tf__wbuf_free(&w);
+}
+
+/* A LOST entry's why is a message: one byte over TF_WIRE_MAX_MESSAGE is rejected even when
+ * --max-payload is larger; LOST and SLOW go up in RESULTS only (not in a BYE, after its
+ * statistics, nor in TASKS); a SLOW entry carries no data. */
+static void test_wire_rejects_lost_and_slow_out_of_place(void) {
+  static char over[TF_WIRE_MAX_MESSAGE + 1];
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_LOST, 7, 1, over, sizeof over), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "holds 1025 bytes, the limit is 1024");
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_LOST, 7, 1, "lost", 4), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "entry 1 has type 14, not allowed here");
+  relay_bye(&w);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_SLOW, 7, 0, NULL, 0), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "entry 1 has type 16, not allowed here");
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_TASK, 1, 0, "ok", 2), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_LOST, 7, 1, "lost", 4), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "entry 1 has type 14, not allowed here");
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_RESULT, 1, 0, "12345678", 8), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_SLOW, 9, 0, "12345678", 8), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "entry 1 holds 8 bytes, the limit is 0");
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_RESULTS, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add(&w, TF_ENT_SLOW, 9, 0, "x", 1), 0);
+  tf__wire_finish(&w);
+  ASSERT_REJECTED_FOR(w.buf, w.len, BIG_LIMIT, "entry 0 holds 1 bytes, the limit is 0");
+  tf__wbuf_free(&w);
+}
+
+/* TF_WIRE_TASK_COPY is the top bit of a TASK entry's attempt (bytes 20..23): it round-trips
+ * with the attempt count below it and the priority untouched, and a task without it reads
+ * back without it. */
+static void test_wire_task_copy_flag_rides_in_the_attempt(void) {
+  tf_wbuf w = {0};
+  CU_ASSERT_EQUAL_FATAL(tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(4, 2)), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_task(&w, 5, -3, TF_WIRE_TASK_COPY | 2, "abc", 3), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_task(&w, 6, 7, TF_WIRE_TASK_COPY, NULL, 0), 0);
+  CU_ASSERT_EQUAL(tf__wire_add_task(&w, 7, 0, 2, "d", 1), 0);
+  tf__wire_finish(&w);
+  CU_ASSERT_EQUAL(peek32(w.buf + HDR_SIZE + ENT_ATTEMPT), UINT32_C(0x80000002));
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(w.buf, w.len, 1024, &f, why, sizeof why), 0);
+  static const uint32_t attempts[3] = {TF_WIRE_TASK_COPY | 2, TF_WIRE_TASK_COPY, 2};
+  static const int32_t prios[3] = {-3, 7, 0};
+  size_t pos = 0;
+  tf_entry e;
+  for (unsigned k = 0; k < 3; k++) {
+    CU_ASSERT_FATAL(tf__wire_next(&f, &pos, &e));
+    CU_ASSERT_EQUAL(e.id, 5 + k);
+    CU_ASSERT_EQUAL(e.attempt, attempts[k]);
+    CU_ASSERT_EQUAL(e.prio, prios[k]);
+  }
+  CU_ASSERT_EQUAL(TF_WIRE_TASK_COPY, UINT32_C(0x80000000));
+  tf__wbuf_free(&w);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_wire_round_trips_tasks_of_varied_sizes),
@@ -1172,6 +1399,12 @@ int main(void) {
       TF_UNIT_TEST(test_wire_allows_one_counters_entry_per_part),
       TF_UNIT_TEST(test_wire_rejects_an_origin_not_followed_by_statistics),
       TF_UNIT_TEST(test_wire_rejects_origin_with_data_or_outside_bye),
+      TF_UNIT_TEST(test_wire_accepts_fate_in_a_relays_own_part),
+      TF_UNIT_TEST(test_wire_rejects_fate_outside_the_relays_own_part),
+      TF_UNIT_TEST(test_wire_rejects_fate_of_no_kind_or_with_data),
+      TF_UNIT_TEST(test_wire_round_trips_lost_and_slow_in_results),
+      TF_UNIT_TEST(test_wire_rejects_lost_and_slow_out_of_place),
+      TF_UNIT_TEST(test_wire_task_copy_flag_rides_in_the_attempt),
       TF_UNIT_END,
   };
   return tf_unit_run("wire", tests);
