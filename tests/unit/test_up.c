@@ -3,7 +3,9 @@
  * first, with a START entry for the parent) and reports them in the order they ran, holds
  * results back when the parent has given no room and sends them when room comes back, sends
  * pieces of a running task's output at once (or with the results, when room lacks), refuses
- * answers it did not ask for, times short tasks in groups, and says goodbye with its counts. */
+ * answers it did not ask for, times short tasks in groups, and says goodbye with its counts. A
+ * relay's link asks for the depth of each of its workers, counting what it holds below, and
+ * hands what it gets to its queue, a copy of a slow task marked not to be copied again. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -388,6 +390,169 @@ static void test_up_stop_and_goodbye(void) {
   link_stop(&l);
 }
 
+/* ---- a relay's link ---- */
+
+/* A relay's link: rank 1 of 5 relays for ranks 2, 3, 4 (width 3), under --prefetch prefetch
+ * (--chunk 2), with the plan depth 4, chunk 2 that the tests below take as the parent's. */
+static void relay_link_start(link *l, int prefetch) {
+  static const int group[5] = {0, 1, 1, 1, 1};
+  memset(l, 0, sizeof *l);
+  CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&l->layout, 1, 5, group), 0);
+  CU_ASSERT_EQUAL_FATAL(l->layout.role, TF_ROLE_RELAY);
+  CU_ASSERT_EQUAL_FATAL(l->layout.width, 3);
+  tf_config_defaults(&l->cfg);
+  l->cfg.schedule = TF_SCHEDULE_DYNAMIC;
+  l->cfg.chunk = 2;
+  l->cfg.prefetch = prefetch;
+  CU_ASSERT_EQUAL_FATAL(tf__up_init(&l->u, &l->layout, &l->cfg, fake(&l->p), NULL), 0);
+  CU_ASSERT_FATAL(l->u.relay && l->u.width == 3);
+  l->u.plan = (tf_plan){4, 2, 0};
+}
+
+static void relay_link_stop(link *l) {
+  link_stop(l);
+  tf__layout_free(&l->layout);
+}
+
+/* A relay holds the plan's depth for each of its workers (4 x 3 = 12) and asks once a chunk for
+ * every worker fits (held_below, its queue and its workers' hands, counts): 12 with nothing
+ * held, 6 with 6 held, nothing with 7 (7 > 12 - 2 x 3). With a worker starving it asks once
+ * one chunk fits: 5 with 7 held, 2 with 10, nothing with 11. A request open: nothing more. */
+static void test_up_relay_asks_for_each_of_its_workers(void) {
+  link l;
+  relay_link_start(&l, 4);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
+  l.u.held_below = 6;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 6);
+  l.u.held_below = 7;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  l.u.starving = 1;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 5);
+  l.u.held_below = 10;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 2);
+  l.u.held_below = 11;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  l.u.held_below = 12;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  /* a worker's link with the same fields asks for its own depth: 4 */
+  l.u.relay = 0;
+  l.u.held_below = 7;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 4);
+  l.u.relay = 1;
+  /* the request goes with what want says, and then it waits for the answer */
+  l.u.held_below = 0;
+  l.u.starving = 0;
+  CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
+  tf_frame f;
+  uint64_t ids[1];
+  ids_in(&l, -1, TF_ENT_RESULT, ids, 1, &f);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_RESULTS);
+  CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS(f.aux), 12);
+  CU_ASSERT_EQUAL(l.u.asked, 12);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  relay_link_stop(&l);
+}
+
+/* Tasks in the relay's inbox count with held_below: 3 received and 3 below make 6 (it asks
+ * 6 more), 3 and 4 make 7 (nothing). */
+static void test_up_relay_counts_its_inbox_with_what_it_holds_below(void) {
+  link l;
+  relay_link_start(&l, 4);
+  CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1); /* asks for 12 */
+  send_tasks(&l, 10, 3);                  /* the answer: plan depth 4, chunk 2 */
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT(!l.u.gave_up);
+  CU_ASSERT_EQUAL(l.u.in.queued, 3);
+  CU_ASSERT_EQUAL(l.u.asked, 0);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 9);
+  l.u.held_below = 3;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 6);
+  l.u.held_below = 4;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  relay_link_stop(&l);
+}
+
+/* The relay's own plan for its workers and a chunk on the way (floor_depth) raise the depth
+ * when above the parent's: floor 6 makes 6 x 3 = 18 (6 with 12 held, nothing with 13, 5 with
+ * 13 when starving), a floor below the plan's depth leaves 4 x 3; the depth is capped at
+ * --prefetch (8: a floor of 10 asks 8 x 3 = 24; 4: a floor of 6 asks 4 x 3 = 12). */
+static void test_up_relay_depth_floor_capped_at_prefetch(void) {
+  link l;
+  relay_link_start(&l, 8);
+  l.u.floor_depth = 6;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 18);
+  l.u.held_below = 12;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 6);
+  l.u.held_below = 13;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  l.u.starving = 1;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 5);
+  l.u.starving = 0;
+  l.u.held_below = 0;
+  l.u.floor_depth = 3;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
+  l.u.floor_depth = 10;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 24);
+  l.u.floor_depth = 0;
+  l.u.plan = (tf_plan){8, 2, 0};
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 24);
+  relay_link_stop(&l);
+  relay_link_start(&l, 4);
+  l.u.floor_depth = 6;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
+  l.u.held_below = 7;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  relay_link_stop(&l);
+}
+
+/* What the parent sent goes into the relay's queue: a copy of a slow task (TF_WIRE_TASK_COPY
+ * in its attempt) loses the flag and is marked TF_REC_NO_COPY, keeping its attempt count,
+ * priority and payload; other tasks keep avoid -1. The queue orders them by priority, then
+ * id, and the inbox lets every frame go. */
+static void test_up_relay_hand_over_strips_the_copy_flag(void) {
+  link l;
+  relay_link_start(&l, 4);
+  CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(4, 2));
+  tf__wire_add_task(&w, 10, 0, 0, "a", 1);
+  tf__wire_add_task(&w, 11, 5, TF_WIRE_TASK_COPY | 2, "copy", 4);
+  tf__wire_add_task(&w, 12, -1, TF_WIRE_TASK_COPY, NULL, 0);
+  tf__wire_add_task(&w, 13, 0, 3, "ddd", 3);
+  arrive(&l.p, 0, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL_FATAL(l.u.in.queued, 4);
+  tf_queue q = {0};
+  CU_ASSERT_EQUAL(tf__up_hand_over(&l.u, &q), 4);
+  CU_ASSERT_EQUAL(l.u.in.queued, 0);
+  CU_ASSERT_EQUAL(l.u.in.n, 0);
+  CU_ASSERT_EQUAL_FATAL(tf__queue_size(&q), 4);
+  static const struct {
+    uint64_t id;
+    int32_t prio;
+    uint32_t attempt;
+    int32_t avoid;
+    const char *data;
+  } want[4] = {{11, 5, 2, TF_REC_NO_COPY, "copy"},
+               {10, 0, 0, -1, "a"},
+               {13, 0, 3, -1, "ddd"},
+               {12, -1, 0, TF_REC_NO_COPY, ""}};
+  for (int k = 0; k < 4; k++) {
+    tf_rec r;
+    CU_ASSERT_FATAL(tf__queue_pop(&q, &r));
+    CU_ASSERT_EQUAL(r.id, want[k].id);
+    CU_ASSERT_EQUAL(r.prio, want[k].prio);
+    CU_ASSERT_EQUAL(r.attempt, want[k].attempt);
+    CU_ASSERT_EQUAL(r.avoid, want[k].avoid);
+    CU_ASSERT_EQUAL_FATAL(r.size, strlen(want[k].data));
+    if (r.size) CU_ASSERT(memcmp(r.data, want[k].data, r.size) == 0);
+    free(r.data);
+  }
+  tf__queue_destroy(&q);
+  relay_link_stop(&l);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_up_asks_runs_and_reports_in_order),
@@ -400,6 +565,10 @@ int main(void) {
       TF_UNIT_TEST(test_up_sends_a_piece_of_output_at_once),
       TF_UNIT_TEST(test_up_holds_pieces_for_room),
       TF_UNIT_TEST(test_up_stop_and_goodbye),
+      TF_UNIT_TEST(test_up_relay_asks_for_each_of_its_workers),
+      TF_UNIT_TEST(test_up_relay_counts_its_inbox_with_what_it_holds_below),
+      TF_UNIT_TEST(test_up_relay_depth_floor_capped_at_prefetch),
+      TF_UNIT_TEST(test_up_relay_hand_over_strips_the_copy_flag),
       TF_UNIT_END,
   };
   return tf_unit_run("up", tests);
