@@ -423,7 +423,8 @@ int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *d
   if (!u->out.count) u->out_since = tf__now();
   int rc = tf__wire_add(&u->out, type, id, prio, data, size);
   if (rc) return rc;
-  u->out_charged = 1;
+  /* charged as the parent charges it (down.c on_results_frame): SLOW, like START, is not */
+  if (type != TF_ENT_SLOW) u->out_charged = 1;
   if (type == TF_ENT_SPAWN) u->out_urgent = 1; /* other workers may be waiting for it */
   return 0;
 }

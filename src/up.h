@@ -163,8 +163,9 @@ void tf__up_bye_with(tf_up *u, const tf_wbuf *extra);
  * its own for its workers. */
 /* Move every task in the inbox into q: how many, or TF_ENOMEM. */
 int tf__up_hand_over(tf_up *u, tf_queue *q);
-/* Add an outcome (a worker's result, failure, child, piece of output) to
- * the outgoing frame. 0 or TF_ENOMEM / TF_ETOOBIG. */
+/* Add an outcome (a worker's result, failure, child, piece of output; a
+ * task given up on, LOST) to the outgoing frame, charged against the room
+ * for results; a SLOW entry is not charged. 0 or TF_ENOMEM / TF_ETOOBIG. */
 int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size);
 /* Task times of the workers, for the parent's plan. */
 void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns);
