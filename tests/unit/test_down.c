@@ -5,7 +5,8 @@
  * copied with the first result winning and the run's end counted exactly, spawned ids checked,
  * room handed back, and the stop. A relay child: requests and answers for each of its workers,
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
- * by worker. */
+ * by worker; the tasks it gives up on (LOST). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ typedef struct fake_sink {
   int last_status; /* of the last failed run */
   size_t last_out;  /* bytes of its output (FAILOUT) */
   tf_failure gone; /* the last task given up on without a failed run */
+  char gone_why[64]; /* its message */
   char pieces[64]; /* the pieces of output (tf_partial), one after the other */
   int npieces;
   int results_at_piece; /* results the sink had when the last piece came */
@@ -69,6 +71,7 @@ static int fs_given_up(void *ctx, const tf_failure *f) {
   fake_sink *s = ctx;
   s->ngiven_up++;
   s->gone = *f;
+  snprintf(s->gone_why, sizeof s->gone_why, "%s", f->message ? f->message : "");
   s->gone.message = NULL, s->gone.data = NULL; /* valid only during the call */
   return 0;
 }
@@ -128,15 +131,22 @@ static void farm_start(farm *f, int n, int ntasks, void (*tune)(tf_config *)) {
   farm_begin(f, ntasks, tune);
 }
 
+/* A farm of size ranks grouped by group (tf__layout_init_groups), seen from the root. */
+static void group_farm_start(farm *f, int size, const int *group, int ntasks,
+                             void (*tune)(tf_config *)) {
+  memset(f, 0, sizeof *f);
+  CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&f->layout, 0, size, group), 0);
+  CU_ASSERT_FATAL(f->layout.nworkers <= 4); /* the farm's per-worker counters */
+  farm_begin(f, ntasks, tune);
+}
+
 /* A farm of 5 ranks with a relay: rank 1 serves ranks 2 and 3 (workers 0 and 1), rank 4 is a
  * worker of the root (worker 2). The root's child 0 is the relay (width 2), child 1 rank 4. */
 static void relay_farm_start(farm *f, int ntasks, void (*tune)(tf_config *)) {
   static const int group[5] = {0, 1, 1, 1, 4};
-  memset(f, 0, sizeof *f);
-  CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&f->layout, 0, 5, group), 0);
+  group_farm_start(f, 5, group, ntasks, tune);
   CU_ASSERT_EQUAL_FATAL(f->layout.nchildren, 2);
   CU_ASSERT_EQUAL_FATAL(f->layout.nworkers, 3);
-  farm_begin(f, ntasks, tune);
   CU_ASSERT_FATAL(f->d.c[0].relay && f->d.c[0].width == 2 && f->d.c[0].slot == -1);
   CU_ASSERT_FATAL(!f->d.c[1].relay && f->d.c[1].width == 1 && f->d.c[1].slot == 2);
 }
@@ -735,6 +745,84 @@ static void test_down_splits_a_relays_goodbye_by_origin(void) {
   farm_stop(&f);
 }
 
+/* ---- a relay's LOST ---- */
+
+/* Child i sends one entry of type for task id (prio; text as its data, or none), asking for
+ * nothing. */
+static void entry(farm *f, int i, unsigned type, uint64_t id, int32_t prio, const char *text) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add(&w, type, id, prio, text, text ? strlen(text) : 0);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
+/* A relay gave up on a task it holds (LOST, prio: its runs so far; data: why): the root gives
+ * it up too, without a failed run and without running it again: the sink hears its id, the
+ * relay's count of runs, the relay's rank, lost = 1 and why; it leaves the ledger, not into the
+ * pool. A LOST with no count (prio 0) counts the task's attempts so far plus this run. */
+static void test_down_gives_up_what_a_relay_lost(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  entry(&f, 0, TF_ENT_LOST, 2, 3, "its workers were lost");
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
+  CU_ASSERT_EQUAL(f.s.gone.id, 2);
+  CU_ASSERT_EQUAL(f.s.gone.attempts, 3);
+  CU_ASSERT_EQUAL(f.s.gone.status, 0);
+  CU_ASSERT_EQUAL(f.s.gone.rank, 1);
+  CU_ASSERT_EQUAL(f.s.gone.lost, 1);
+  CU_ASSERT_STRING_EQUAL(f.s.gone_why, "its workers were lost");
+  CU_ASSERT_EQUAL(f.s.nfailed, 0);
+  CU_ASSERT_EQUAL(f.s.nresults, 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 3);
+  CU_ASSERT_PTR_NULL(tf__ledger_find(&f.d.ledger, 0, 2));
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 3);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 6); /* 4..9: task 2 is not back */
+  entry(&f, 0, TF_ENT_LOST, 0, 0, NULL);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 2);
+  CU_ASSERT_EQUAL(f.s.gone.id, 0);
+  CU_ASSERT_EQUAL(f.s.gone.attempts, 1);
+  CU_ASSERT_STRING_EQUAL(f.s.gone_why, "");
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 2);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  farm_stop(&f);
+}
+
+/* LOST is a relay's word: from the root's own worker (rank 4), even for the task it runs, it is
+ * a protocol error; from the relay, a LOST for a task it does not hold (never sent, or given up
+ * on already) is one too. Nothing is given up on, and the ledger keeps what it held. */
+static void test_down_refuses_lost_from_a_worker_or_for_a_task_not_held(void) {
+  farm f;
+  relay_farm_start(&f, 10, NULL);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 1), 2);
+  entry(&f, 1, TF_ENT_LOST, 0, 1, "lost");
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 1), 2);
+  farm_stop(&f);
+  relay_holding_four(&f, 10);
+  entry(&f, 0, TF_ENT_LOST, 7, 1, "lost"); /* still in the pool */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 4);
+  farm_stop(&f);
+  relay_holding_four(&f, 10);
+  entry(&f, 0, TF_ENT_LOST, 1, 1, "lost");
+  entry(&f, 0, TF_ENT_LOST, 1, 1, "lost"); /* given up on already */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 3);
+  farm_stop(&f);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
@@ -755,6 +843,8 @@ int main(void) {
       TF_UNIT_TEST(test_down_checks_a_relays_spawned_ids),
       TF_UNIT_TEST(test_down_refuses_start_from_a_relay),
       TF_UNIT_TEST(test_down_splits_a_relays_goodbye_by_origin),
+      TF_UNIT_TEST(test_down_gives_up_what_a_relay_lost),
+      TF_UNIT_TEST(test_down_refuses_lost_from_a_worker_or_for_a_task_not_held),
       TF_UNIT_END,
   };
   return tf_unit_run("down", tests);
