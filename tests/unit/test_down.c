@@ -5,7 +5,8 @@
  * copied with the first result winning and the run's end counted exactly, spawned ids checked,
  * room handed back, and the stop. A relay child: requests and answers for each of its workers,
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
- * by worker; the tasks it gives up on (LOST). */
+ * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
+ * other tasks when a copy wins. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -745,7 +746,7 @@ static void test_down_splits_a_relays_goodbye_by_origin(void) {
   farm_stop(&f);
 }
 
-/* ---- a relay's LOST ---- */
+/* ---- a relay's LOST and SLOW ---- */
 
 /* Child i sends one entry of type for task id (prio; text as its data, or none), asking for
  * nothing. */
@@ -755,6 +756,30 @@ static void entry(farm *f, int i, unsigned type, uint64_t id, int32_t prio, cons
   tf__wire_add(&w, type, id, prio, text, text ? strlen(text) : 0);
   arrive(&f->p, i, &w);
   tf__wbuf_free(&w);
+}
+
+/* The attempt of the k-th task of the last TASKS frame sent to child i, as on the wire. */
+static uint32_t attempt_to(farm *f, int i, int k) {
+  tf_frame fr;
+  CU_ASSERT_FATAL(last_to(&f->p, i, TF_MSG_TASKS, &fr) != NULL);
+  size_t pos = 0;
+  tf_entry e = {0};
+  for (int j = 0; j <= k; j++)
+    CU_ASSERT_FATAL(tf__wire_next(&fr, &pos, &e));
+  return e.attempt;
+}
+
+/* Task id, still in the pool, has failed `attempt` times before. */
+static void set_attempt(farm *f, uint64_t id, uint32_t attempt) {
+  tf_queue *q = tf__pool_input(&f->pool), keep = {0};
+  tf_rec r;
+  while (tf__queue_pop(q, &r)) {
+    if (r.id == id) r.attempt = attempt;
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(&keep, &r), 0);
+  }
+  while (tf__queue_pop(&keep, &r))
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(q, &r), 0);
+  tf__queue_destroy(&keep);
 }
 
 /* A relay gave up on a task it holds (LOST, prio: its runs so far; data: why): the root gives
@@ -823,6 +848,290 @@ static void test_down_refuses_lost_from_a_worker_or_for_a_task_not_held(void) {
   farm_stop(&f);
 }
 
+/* SLOW, too, is a relay's word, and only for a task it holds: from rank 4 (for the task it
+ * runs) or for a task the relay does not hold it is a protocol error, and no task is marked
+ * slow. */
+static void test_down_refuses_slow_from_a_worker_or_for_a_task_not_held(void) {
+  farm f;
+  relay_farm_start(&f, 10, slow_tasks);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN);
+  entry(&f, 1, TF_ENT_SLOW, 0, 0, NULL);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.c[1].slow, 0);
+  farm_stop(&f);
+  relay_holding_four(&f, 10);
+  entry(&f, 0, TF_ENT_SLOW, 5, 0, NULL);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.c[0].slow, 0);
+  farm_stop(&f);
+}
+
+/* Room for results (flow.h): a frame from the relay with nothing but SLOW is charged to no
+ * share, so nothing is owed for it and no CREDIT goes (the relay does not count it either:
+ * up.c tf__up_add); a frame with a LOST entry is charged its whole length. */
+static void test_down_charges_a_relays_lost_but_not_its_slow(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  int sent = f.p.nsent;
+  entry(&f, 0, TF_ENT_SLOW, 2, 0, NULL);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].owed, 0);
+  entry(&f, 0, TF_ENT_LOST, 1, 1, "lost");
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.c[0].owed, TF_WIRE_HEADER_SIZE + tf__wire_entry_bytes(4));
+  CU_ASSERT_EQUAL(f.p.nsent, sent); /* less than half a share owed: no CREDIT yet */
+  farm_stop(&f);
+}
+
+/* The relay (holding all 4 tasks, task 2 on its second try) says task 2 is slow. */
+static void relay_says_two_is_slow(farm *f, void (*tune)(tf_config *)) {
+  relay_farm_start(f, 4, tune);
+  set_attempt(f, 2, 1);
+  ask(f, 0, 4);
+  poll(f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f->d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f->d.ledger, 0), 4);
+  CU_ASSERT_EQUAL_FATAL(tf__down_queued(&f->d), 0);
+  tf__down_set_now(&f->d, 101.0);
+  entry(f, 0, TF_ENT_SLOW, 2, 0, NULL);
+  CU_ASSERT_EQUAL(poll(f), 1);
+  CU_ASSERT_EQUAL(f->d.status, 0);
+  CU_ASSERT(f->d.c[0].slow);
+  CU_ASSERT_EQUAL(f->d.c[0].slow_id, 2);
+}
+
+/* A relay's SLOW task is copied by the root (--task-timeout) once a child asks with nothing in
+ * hand: not before (rank 4 not asking), then to rank 4, a worker: the TASKS frame carries the
+ * task with its attempt (1) and no TF_WIRE_TASK_COPY; the copy is counted once, and the two
+ * runs are the relay's (first) and rank 4's (second). Without --task-timeout a SLOW copies
+ * nothing. */
+static void test_down_copies_a_relays_slow_task_to_an_idle_worker(void) {
+  farm f;
+  relay_says_two_is_slow(&f, slow_tasks);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0); /* nobody to copy it to yet */
+  CU_ASSERT_EQUAL(f.st.copies, 0);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0); /* the pool is empty */
+  tf__down_set_now(&f.d, 101.1);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.st.copies, 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 2);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), 1);
+  const tf_copy *c = tf__copies_find(&f.d.copies, 2);
+  CU_ASSERT_FATAL(c != NULL);
+  CU_ASSERT_EQUAL(c->first, 0);
+  CU_ASSERT_EQUAL(c->second, 1);
+  CU_ASSERT_EQUAL(c->copies, 2);
+  CU_ASSERT_EQUAL(c->queued, 0);
+  CU_ASSERT_EQUAL(f.d.c[1].demand, 0); /* the copy answered its request */
+  tf__down_set_now(&f.d, 101.2);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0); /* copied once */
+  CU_ASSERT_EQUAL(f.st.copies, 1);
+  farm_stop(&f);
+  relay_says_two_is_slow(&f, NULL);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_set_now(&f.d, 200.0);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0);
+  CU_ASSERT_EQUAL(f.st.copies, 0);
+  farm_stop(&f);
+}
+
+/* The copy on rank 4 ends first: its result counts, and the relay's other tasks (0, 1, 3) are
+ * copied into the pool (its worker stuck in task 2 may hold them), each avoiding the relay;
+ * rank 4 gets them as it asks. Then every outcome counts once: the relay's late result for 2
+ * is dropped, its result for 0 counts and rank 4's copy of 0 is dropped, rank 4's result for 1
+ * counts and the relay's is dropped, the relay's result for 3 counts and the copy of 3 left
+ * in the pool is stale; the run is then idle with nothing queued. */
+static void test_down_copies_a_relays_other_tasks_when_a_copy_wins(void) {
+  farm f;
+  relay_says_two_is_slow(&f, slow_tasks);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_set_now(&f.d, 101.1);
+  CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1);
+  done(&f, 1, 2, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.s.results[0], 2);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 3);
+  CU_ASSERT_EQUAL(f.d.copies.n, 4);
+  CU_ASSERT_EQUAL(f.d.copies.stale, 1); /* the relay's run of 2 */
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 3);
+  static const uint64_t others[3] = {0, 1, 3};
+  for (int k = 0; k < 3; k++) {
+    const tf_copy *c = tf__copies_find(&f.d.copies, others[k]);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT_EQUAL(c->copies, 2);
+    CU_ASSERT_EQUAL(c->queued, 1);
+    CU_ASSERT_EQUAL(c->first, 0);
+    CU_ASSERT_EQUAL(c->second, -1);
+  }
+  const tf_rec *head = tf__queue_peek(tf__pool_input(&f.pool));
+  CU_ASSERT_FATAL(head != NULL);
+  CU_ASSERT_EQUAL(head->id, 0);
+  CU_ASSERT_EQUAL(head->avoid, 0);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  CU_ASSERT_EQUAL(ids[1], 1);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), 0);
+  done(&f, 0, 2, 0); /* the relay's own run of 2, late */
+  done(&f, 0, 0, 0);
+  done(&f, 1, 0, 0);
+  done(&f, 1, 1, 0);
+  done(&f, 0, 1, 0);
+  done(&f, 0, 3, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 4);
+  static const uint64_t counted[4] = {2, 0, 1, 3};
+  for (int k = 0; k < 4; k++)
+    CU_ASSERT_EQUAL(f.s.results[k], counted[k]);
+  CU_ASSERT_EQUAL(f.st.copies_dropped, 3);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0);
+  CU_ASSERT(tf__down_idle(&f.d));
+  farm_stop(&f);
+}
+
+/* A relay's LOST for a task that runs twice is only that run's end: while the copy on rank 4
+ * runs on, the task is not given up on, and the copy's result counts; once a copy has won, a
+ * LOST for the relay's run is dropped too. */
+static void test_down_drops_a_relays_lost_while_a_copy_runs(void) {
+  farm f;
+  relay_says_two_is_slow(&f, slow_tasks);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_set_now(&f.d, 101.1);
+  CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1);
+  entry(&f, 0, TF_ENT_LOST, 2, 1, "it hangs");
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
+  CU_ASSERT_PTR_NULL(tf__ledger_find(&f.d.ledger, 0, 2));
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 4); /* 0, 1, 3 on the relay, 2 on rank 4 */
+  done(&f, 1, 2, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.s.results[0], 2);
+  CU_ASSERT_EQUAL(f.st.copies_dropped, 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0); /* the relay's run had ended: nothing copied */
+  CU_ASSERT_EQUAL(f.d.copies.n, 0);
+  farm_stop(&f);
+  relay_says_two_is_slow(&f, slow_tasks);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_set_now(&f.d, 101.1);
+  CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1);
+  done(&f, 1, 2, 0);
+  entry(&f, 0, TF_ENT_LOST, 2, 1, "it hangs");
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
+  CU_ASSERT_EQUAL(f.d.copies.stale, 0);
+  CU_ASSERT_PTR_NULL(tf__copies_find(&f.d.copies, 2));
+  farm_stop(&f);
+}
+
+/* A farm of 7 ranks with two relays: rank 1 serves ranks 2 and 3, rank 4 serves ranks 5 and 6;
+ * child 0 and child 1 are relays of width 2. */
+static void two_relay_farm_start(farm *f, int ntasks, void (*tune)(tf_config *)) {
+  static const int group[7] = {0, 1, 1, 1, 4, 4, 4};
+  group_farm_start(f, 7, group, ntasks, tune);
+  CU_ASSERT_EQUAL_FATAL(f->layout.nchildren, 2);
+  CU_ASSERT_FATAL(f->d.c[0].relay && f->d.c[0].width == 2);
+  CU_ASSERT_FATAL(f->d.c[1].relay && f->d.c[1].width == 2);
+}
+
+/* A copy of a relay's slow task sent to another relay carries TF_WIRE_TASK_COPY in its
+ * attempt, above the attempt count (1), so that relay does not copy it again; the ledger keeps
+ * the count alone. */
+static void test_down_marks_a_copy_sent_to_a_relay(void) {
+  farm f;
+  two_relay_farm_start(&f, 4, slow_tasks);
+  set_attempt(&f, 2, 1);
+  ask(&f, 0, 4);
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 0), 4);
+  tf__down_set_now(&f.d, 101.0);
+  entry(&f, 0, TF_ENT_SLOW, 2, 0, NULL);
+  ask(&f, 1, 4);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.st.copies, 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 2);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), TF_WIRE_TASK_COPY | 1);
+  const tf_rec *r = tf__ledger_find(&f.d.ledger, 1, 2);
+  CU_ASSERT_FATAL(r != NULL);
+  CU_ASSERT_EQUAL(r->attempt, 1);
+  farm_stop(&f);
+}
+
+/* A relay of one worker (rank 1 serves rank 2; rank 3 is the root's own worker) whose task
+ * hangs: once the copy of it on rank 3 has won, the relay gets no more tasks though it asks
+ * (its only worker is still inside that task); once its late result comes, it is served again. */
+static void test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task(void) {
+  static const int group[4] = {0, 1, 1, 3};
+  farm f;
+  group_farm_start(&f, 4, group, 2, slow_tasks);
+  CU_ASSERT_FATAL(f.d.c[0].relay && f.d.c[0].width == 1 && !f.d.c[1].relay);
+  ask(&f, 0, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 0), 2); /* tasks 0 and 1 */
+  tf__down_set_now(&f.d, 101.0);
+  entry(&f, 0, TF_ENT_SLOW, 0, 0, NULL);
+  ask(&f, 1, 1);
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1); /* task 0 to rank 3 too */
+  done(&f, 1, 0, 1);                                 /* it wins, and asks for one more */
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 1); /* the copy of task 1 */
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  for (uint64_t id = 10; id < 12; id++) { /* more work comes */
+    tf_rec r = {id, 0, 0, NULL, 0, -1};
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f.pool), &r), 0);
+  }
+  int sent = f.p.nsent;
+  ask(&f, 0, 2); /* the relay holds 2 and asks for 2 */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL(f.p.nsent, sent);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 2); /* its request stays open */
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 2);
+  done(&f, 0, 0, 0); /* the hung run ends after all: dropped */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.st.copies_dropped, 1);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 10);
+  CU_ASSERT_EQUAL(ids[1], 11);
+  farm_stop(&f);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
@@ -845,6 +1154,13 @@ int main(void) {
       TF_UNIT_TEST(test_down_splits_a_relays_goodbye_by_origin),
       TF_UNIT_TEST(test_down_gives_up_what_a_relay_lost),
       TF_UNIT_TEST(test_down_refuses_lost_from_a_worker_or_for_a_task_not_held),
+      TF_UNIT_TEST(test_down_refuses_slow_from_a_worker_or_for_a_task_not_held),
+      TF_UNIT_TEST(test_down_charges_a_relays_lost_but_not_its_slow),
+      TF_UNIT_TEST(test_down_copies_a_relays_slow_task_to_an_idle_worker),
+      TF_UNIT_TEST(test_down_copies_a_relays_other_tasks_when_a_copy_wins),
+      TF_UNIT_TEST(test_down_drops_a_relays_lost_while_a_copy_runs),
+      TF_UNIT_TEST(test_down_marks_a_copy_sent_to_a_relay),
+      TF_UNIT_TEST(test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task),
       TF_UNIT_END,
   };
   return tf_unit_run("down", tests);
