@@ -6,7 +6,7 @@
  * room handed back, and the stop. A relay child: requests and answers for each of its workers,
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
- * other tasks when a copy wins. */
+ * other tasks when a copy wins, and its goodbye unasked when its workers are lost (FATE). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -746,7 +746,7 @@ static void test_down_splits_a_relays_goodbye_by_origin(void) {
   farm_stop(&f);
 }
 
-/* ---- a relay's LOST and SLOW ---- */
+/* ---- a relay's LOST, SLOW and FATE ---- */
 
 /* Child i sends one entry of type for task id (prio; text as its data, or none), asking for
  * nothing. */
@@ -1132,6 +1132,106 @@ static void test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task(void)
   farm_stop(&f);
 }
 
+/* A FATE entry in a relay's BYE: the relay's worker at rank met fate. */
+static void add_fate(tf_wbuf *w, int rank, int fate) {
+  tf__wire_add(w, TF_ENT_FATE, (uint64_t)rank, fate, NULL, 0);
+}
+
+/* A relay whose workers are all lost says goodbye unasked, its FATE entries naming them: each
+ * FATE_LOST counts one lost worker, listed by rank (2 and 3), and the relay itself (rank 1, of
+ * width 2) is not counted again; it is lost (forgotten by the port), every task it held (0..3)
+ * goes back to the pool, each a suspect of the runs lost (attempt 1), and rank 4 gets them
+ * first. What the relay says later is ignored. */
+static void test_down_loses_a_relay_that_leaves_early(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100);
+  add_fate(&w, 2, TF_FATE_LOST);
+  add_fate(&w, 3, TF_FATE_LOST);
+  arrive(&f.p, 0, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_LOST);
+  CU_ASSERT_EQUAL(f.p.forgotten, 1);
+  CU_ASSERT_EQUAL(f.st.lost, 2);
+  CU_ASSERT_EQUAL_FATAL(f.st.nlost_ranks, 2);
+  CU_ASSERT_EQUAL(f.st.lost_ranks[0], 2);
+  CU_ASSERT_EQUAL(f.st.lost_ranks[1], 3);
+  CU_ASSERT(f.st.peer_lost);
+  CU_ASSERT_EQUAL(f.st.lost_tasks, 4);
+  CU_ASSERT_EQUAL(f.st.stuck_workers, 0);
+  CU_ASSERT_EQUAL(f.st.stuck, 0);
+  CU_ASSERT_EQUAL(f.w_tasks[0], 0); /* no worker's goodbye in it */
+  CU_ASSERT_EQUAL(f.w_tasks[1], 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 10);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  CU_ASSERT_EQUAL(ids[1], 1);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), 1);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 1), 1);
+  done(&f, 0, 2, 0); /* too late */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.s.nresults, 0);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.st.lost, 2);
+  farm_stop(&f);
+}
+
+/* The FATE entries of a relay's goodbye at the stop count as the root counts its own workers:
+ * FATE_STUCK raises stuck_workers (rank 3's own goodbye still lands at worker 1), FATE_NO_BYE
+ * sets stuck (the job must be aborted), FATE_LOST counts a lost worker by rank; none counts the
+ * relay. */
+static void test_down_counts_the_fates_in_a_relays_goodbye(void) {
+  farm f;
+  relay_farm_start(&f, 0, NULL);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100);
+  add_fate(&w, 2, TF_FATE_STUCK);
+  tf__wire_add(&w, TF_ENT_ORIGIN, 3, 0, NULL, 0);
+  add_stats(&w, 7);
+  arrive(&f.p, 0, &w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 9);
+  arrive(&f.p, 1, &w);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  CU_ASSERT_EQUAL(f.st.stuck_workers, 1);
+  CU_ASSERT_EQUAL(f.st.stuck, 0);
+  CU_ASSERT_EQUAL(f.st.lost, 0);
+  CU_ASSERT_EQUAL(f.st.nlost_ranks, 0);
+  CU_ASSERT_EQUAL(f.w_tasks[0], 0);
+  CU_ASSERT_EQUAL(f.w_tasks[1], 7);
+  CU_ASSERT_EQUAL(f.w_tasks[2], 9);
+  farm_stop(&f);
+  relay_farm_start(&f, 0, NULL);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100);
+  add_fate(&w, 2, TF_FATE_NO_BYE);
+  add_fate(&w, 3, TF_FATE_LOST);
+  arrive(&f.p, 0, &w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 9);
+  arrive(&f.p, 1, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  CU_ASSERT_EQUAL(f.st.stuck, 1);
+  CU_ASSERT_EQUAL(f.st.stuck_workers, 0);
+  CU_ASSERT_EQUAL(f.st.lost, 1);
+  CU_ASSERT_EQUAL_FATAL(f.st.nlost_ranks, 1);
+  CU_ASSERT_EQUAL(f.st.lost_ranks[0], 3);
+  CU_ASSERT(f.st.peer_lost);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_DONE);
+  farm_stop(&f);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
@@ -1161,6 +1261,8 @@ int main(void) {
       TF_UNIT_TEST(test_down_drops_a_relays_lost_while_a_copy_runs),
       TF_UNIT_TEST(test_down_marks_a_copy_sent_to_a_relay),
       TF_UNIT_TEST(test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task),
+      TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
+      TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
       TF_UNIT_END,
   };
   return tf_unit_run("down", tests);
