@@ -393,8 +393,9 @@ static void test_up_stop_and_goodbye(void) {
 /* ---- a relay's link ---- */
 
 /* A relay's link: rank 1 of 5 relays for ranks 2, 3, 4 (width 3), under --prefetch prefetch
- * (--chunk 2), with the plan depth 4, chunk 2 that the tests below take as the parent's. */
-static void relay_link_start(link *l, int prefetch) {
+ * (--chunk 2) and max_in_flight as for link_start, with the plan depth 4, chunk 2 that the
+ * tests below take as the parent's. */
+static void relay_link_start(link *l, int prefetch, uint64_t max_in_flight) {
   static const int group[5] = {0, 1, 1, 1, 1};
   memset(l, 0, sizeof *l);
   CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&l->layout, 1, 5, group), 0);
@@ -404,6 +405,7 @@ static void relay_link_start(link *l, int prefetch) {
   l->cfg.schedule = TF_SCHEDULE_DYNAMIC;
   l->cfg.chunk = 2;
   l->cfg.prefetch = prefetch;
+  if (max_in_flight) l->cfg.max_in_flight = max_in_flight;
   CU_ASSERT_EQUAL_FATAL(tf__up_init(&l->u, &l->layout, &l->cfg, fake(&l->p), NULL), 0);
   CU_ASSERT_FATAL(l->u.relay && l->u.width == 3);
   l->u.plan = (tf_plan){4, 2, 0};
@@ -420,7 +422,7 @@ static void relay_link_stop(link *l) {
  * one chunk fits: 5 with 7 held, 2 with 10, nothing with 11. A request open: nothing more. */
 static void test_up_relay_asks_for_each_of_its_workers(void) {
   link l;
-  relay_link_start(&l, 4);
+  relay_link_start(&l, 4, 0);
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
   l.u.held_below = 6;
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 6);
@@ -457,7 +459,7 @@ static void test_up_relay_asks_for_each_of_its_workers(void) {
  * 6 more), 3 and 4 make 7 (nothing). */
 static void test_up_relay_counts_its_inbox_with_what_it_holds_below(void) {
   link l;
-  relay_link_start(&l, 4);
+  relay_link_start(&l, 4, 0);
   CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1); /* asks for 12 */
   send_tasks(&l, 10, 3);                  /* the answer: plan depth 4, chunk 2 */
   CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
@@ -478,7 +480,7 @@ static void test_up_relay_counts_its_inbox_with_what_it_holds_below(void) {
  * --prefetch (8: a floor of 10 asks 8 x 3 = 24; 4: a floor of 6 asks 4 x 3 = 12). */
 static void test_up_relay_depth_floor_capped_at_prefetch(void) {
   link l;
-  relay_link_start(&l, 8);
+  relay_link_start(&l, 8, 0);
   l.u.floor_depth = 6;
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 18);
   l.u.held_below = 12;
@@ -497,7 +499,7 @@ static void test_up_relay_depth_floor_capped_at_prefetch(void) {
   l.u.plan = (tf_plan){8, 2, 0};
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 24);
   relay_link_stop(&l);
-  relay_link_start(&l, 4);
+  relay_link_start(&l, 4, 0);
   l.u.floor_depth = 6;
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
   l.u.held_below = 7;
@@ -511,7 +513,7 @@ static void test_up_relay_depth_floor_capped_at_prefetch(void) {
  * id, and the inbox lets every frame go. */
 static void test_up_relay_hand_over_strips_the_copy_flag(void) {
   link l;
-  relay_link_start(&l, 4);
+  relay_link_start(&l, 4, 0);
   CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
   tf_wbuf w = {0};
   tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(4, 2));
@@ -553,6 +555,41 @@ static void test_up_relay_hand_over_strips_the_copy_flag(void) {
   relay_link_stop(&l);
 }
 
+/* A relay's SLOW entry asks for no room: the parent charges a frame with nothing but SLOW
+ * (and statistics) to no share and hands no room back for it (down.c on_results_frame), so the
+ * relay counts it as nothing on the way; a frame of its whole share (3 x 64 KiB) then goes at
+ * once. Results and LOST entries are charged as ever. */
+static void test_up_relay_does_not_charge_a_slow_entry(void) {
+  link l;
+  relay_link_start(&l, 4, 1); /* each worker's share: the least, 64 KiB */
+  CU_ASSERT_EQUAL_FATAL(l.u.flow.share, 3 * TF_FLOW_MIN_SHARE);
+  l.u.held_below = 12; /* it wants no tasks: no request rides along */
+  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_SLOW, 7, 0, NULL, 0), 0);
+  CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
+  tf_frame f;
+  uint64_t ids[2];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_SLOW, ids, 2, &f), 1);
+  CU_ASSERT_EQUAL(ids[0], 7);
+  CU_ASSERT_EQUAL(l.u.flow.unacked, 0);
+  size_t size = l.u.flow.share - 48; /* the frame: header, entry, data: the whole share */
+  unsigned char *big = calloc(1, size);
+  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_RESULT, 8, 0, big, size), 0);
+  free(big);
+  int before = l.p.nsent;
+  CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
+  CU_ASSERT_EQUAL_FATAL(l.p.nsent, before + 1);
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 2, &f), 1);
+  CU_ASSERT_EQUAL(l.u.flow.unacked, l.u.flow.share);
+  send_control(&l, TF_MSG_CREDIT, 0, l.u.flow.share);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(l.u.flow.unacked, 0);
+  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_LOST, 9, 2, "hangs", 5), 0);
+  CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
+  CU_ASSERT_EQUAL(l.u.flow.unacked, l.p.sent[l.p.nsent - 1].len);
+  CU_ASSERT(!l.u.gave_up);
+  relay_link_stop(&l);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_up_asks_runs_and_reports_in_order),
@@ -569,6 +606,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_relay_counts_its_inbox_with_what_it_holds_below),
       TF_UNIT_TEST(test_up_relay_depth_floor_capped_at_prefetch),
       TF_UNIT_TEST(test_up_relay_hand_over_strips_the_copy_flag),
+      TF_UNIT_TEST(test_up_relay_does_not_charge_a_slow_entry),
       TF_UNIT_END,
   };
   return tf_unit_run("up", tests);
