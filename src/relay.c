@@ -37,6 +37,11 @@ typedef struct relay {
 /* ---- the downstream engine's sink: everything goes up ------------------------------- */
 
 static int add(relay *y, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size) {
+  /* A frame goes once it holds a megabyte, as a worker's does (a failure's
+   * output stays with its FAIL). */
+  if (type != TF_ENT_FAIL && y->up.out.count &&
+      y->up.out.len + tf__wire_entry_bytes(size) > TF_UP_FRAME_BYTES && tf__up_flush(&y->up) < 0)
+    return TF_EMPI;
   int rc = tf__up_add(&y->up, type, id, prio, data, size);
   if (rc) tf__log(y->c.rank, "out of memory passing an outcome on");
   return rc;

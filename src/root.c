@@ -233,9 +233,9 @@ static void show_progress(root *r) {
     in.total = r->h.total + s->tasks_spawned;
   in.failed = s->failed;
   in.retried = s->retried;
-  in.nworkers = r->down.n;
-  for (int i = 0; i < r->down.n; i++)
-    in.alive += tf__down_alive(&r->down, i);
+  in.nworkers = r->c.layout.nworkers;
+  for (int i = 0; i < r->down.n; i++) /* a relay's workers as it is */
+    in.alive += tf__down_alive(&r->down, i) ? r->down.c[i].width : 0;
   tf__progress_show(&r->progress, r->now, &in);
 }
 

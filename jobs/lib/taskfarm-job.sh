@@ -57,6 +57,9 @@
 #                  was cancelled or killed, in a new job.
 #   TF_LAUNCHER_ARGS  more options for the launcher, split at spaces, e.g.
 #                  "--bind-to core" (mpirun) or "--cpu-bind=cores" (srun).
+#   TF_RELAYS      --relays for the farm: node (the default: one relay per
+#                  node but rank 0's), off, auto, or K (a relay for every K
+#                  ranks). A relay takes a rank of its own on each node.
 #   TF_REQUEUE     1 (default): requeue after a stop on a warning; 0: don't.
 #   TF_MAX_RESTARTS  requeue at most this many times (default 20), so a task
 #                  longer than the walltime cannot loop forever.
@@ -199,8 +202,12 @@ tf_job_run() {
 
   # A status file left by an earlier run must not be taken for this run's.
   rm -f "$status_file" "$status_file.tmp"
-  local -a cmd=("${launch[@]}" "$prog" "$@" --journal "$journal" --resume
-    --status-file "$status_file")
+  # One relay per node (--relays node) unless TF_RELAYS says otherwise: on
+  # the nodes other than rank 0's, the lowest rank serves the others and
+  # talks to the root for all of them (docs/CLUSTER.md). The program's own
+  # --relays, given later on its command line, wins.
+  local -a cmd=("${launch[@]}" "$prog" --relays "${TF_RELAYS:-node}" "$@" --journal "$journal"
+    --resume --status-file "$status_file")
   local where="outside a scheduler"
   if [ -n "${SLURM_JOB_ID:-}" ]; then
     where="job $SLURM_JOB_ID run $((restarts + 1)) on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
