@@ -118,9 +118,16 @@ static int stalled(tf_down *d, int i) {
 int tf__down_dispatch(tf_down *d, uint64_t left) {
   d->left = left;
   if (!tf__pool_ready(d->pool)) return 0;
-  int asking = 0; /* workers below the children asking */
-  for (int i = 0; i < d->n; i++)
+  int asking = 0, running = 0; /* workers below the children asking, and running */
+  for (int i = 0; i < d->n; i++) {
     asking += d->c[i].demand > 0 && d->c[i].state == TF_CHILD_RUNNING ? d->c[i].width : 0;
+    running += d->c[i].state == TF_CHILD_RUNNING ? d->c[i].width : 0;
+  }
+  /* A relay under the static schedule gets its workers' shares in a few
+   * large answers: it splits them evenly, not among those asking first. */
+  int sharers = d->layout->role == TF_ROLE_RELAY && d->cfg->schedule == TF_SCHEDULE_STATIC
+                    ? running
+                    : asking;
   if (!asking) return 0;
   tf_plan plan = tf__policy_plan(&d->policy, left);
   d->depth = plan.depth;
@@ -132,7 +139,7 @@ int tf__down_dispatch(tf_down *d, uint64_t left) {
     int w = d->c[i].width, send = plan.send * w; /* a relay: the plan's answer for each worker */
     int n = d->c[i].demand < send ? d->c[i].demand : send;
     if (tf__pool_shared(d->pool)) { /* a short queue is shared out, not given to the first */
-      size_t share = q * (size_t)w / (size_t)asking;
+      size_t share = q * (size_t)w / (size_t)sharers;
       if ((size_t)n > share) n = share > 0 ? (int)share : 1;
     }
     int rc = send_tasks(d, i, n, plan);

@@ -181,8 +181,12 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     MPI_Comm_free(&dup);
     return rc;
   }
+  /* Rank 0's --relays for all: every rank must build the same tree, and
+   * TASKFARM_RELAYS may not reach the ranks on other nodes. */
+  int relays = cfg->relays;
+  if (MPI_Bcast(&relays, 1, MPI_INT, 0, dup) != MPI_SUCCESS) relays = TF_RELAYS_OFF;
   tf_layout layout;
-  rc = tf__layout_relays(&layout, rank, size, cfg->relays, topo.leader, topo.nnodes);
+  rc = tf__layout_relays(&layout, rank, size, relays, topo.leader, topo.nnodes);
   if (!rc && rank == 0 && (cfg->info || cfg->verbose)) {
     fflush(stdout);
     tf__topo_print(&topo, cfg->info ? stdout : stderr);

@@ -46,11 +46,30 @@ across -np 6 "$TESTAPP" --tasks 2000 --depth 1 --branch 2 >"$TMP/out" 2>"$TMP/er
 cmp -s "$TMP/ref" "$TMP/out" || fail "test app across 3 hosts differs"
 pass "answers across 3 hosts over TCP equal those on one host"
 
-# One host's link goes down mid-run: its two workers fall silent.
+# One relay per host but the root's: the tree, and the same answers through it.
+across -np 6 "$PI" --info --relays node >"$TMP/info" 2>&1 || { cat "$TMP/info" >&2; fail "--relays node --info"; }
+expect_text "$TMP/info" "2 relays, 3 workers: rank 2 serves 1, rank 4 serves 1; the root serves 1 worker of its own" \
+  "a relay on each host but the root's"
+"$PI" --samples 3000000 --tasks 60 >"$TMP/ref" 2>/dev/null
+across -np 6 "$PI" --samples 3000000 --tasks 60 --relays node >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "pi across 3 hosts through relays"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "pi across 3 hosts through relays differs"
+mpi 3 "$TESTAPP" --tasks 2000 --depth 1 --branch 2 >"$TMP/ref" 2>/dev/null
+across -np 6 "$TESTAPP" --tasks 2000 --depth 1 --branch 2 --relays node >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "test app across 3 hosts through relays"; }
+cmp -s "$TMP/ref" "$TMP/out" || fail "test app across 3 hosts through relays differs"
+pass "--relays node across 3 hosts: a relay on each host but the root's, the same answers"
+
+# One host's link goes down mid-run: its two ranks fall silent. link_down
+# RELAYS: flat, the root loses both workers; with --relays node, the lost
+# host's relay (rank 4) and its worker go together.
 mpi 3 "$TESTAPP" --tasks 6000 --sleep-us 4000 >"$TMP/ref" 2>/dev/null
+link_down() {
+ip link set "tv4$NH_ID" up
+rm -f "$TMP/status" "$TMP/started"
 across -np 6 --enable-recovery --mca oob_tcp_keepalive_time 2 --mca oob_tcp_keepalive_intvl 1 \
   --mca oob_tcp_keepalive_probes 3 "$TESTAPP" --tasks 6000 --sleep-us 4000 --worker-timeout 2 \
-  --status-file "$TMP/status" --started "$TMP/started" >"$TMP/out" 2>"$TMP/err" &
+  --status-file "$TMP/status" --started "$TMP/started" --relays "$1" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 n=0
 while [ ! -f "$TMP/started" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
@@ -88,5 +107,10 @@ cmp -s "$TMP/ref" "$TMP/farm" || {
   fail "link down: the answer differs"
 }
 expect_text "$TMP/err" "rank 4 is lost" "the lost host's ranks are named"
-echo "link down mid-run: right answer, status 0; the farm ended $ended s after the link went down"
+echo "link down mid-run (--relays $1): right answer, status 0; the farm ended $ended s after the link went down"
+}
+link_down off
 pass "a host lost mid-run under --enable-recovery: the farm finishes correctly, bounded"
+link_down node
+expect_text "$TMP/err" "a relay: its workers with it" "the lost host's relay is lost with its worker"
+pass "a host lost mid-run behind its relay (--relays node): its tasks run elsewhere, bounded"
