@@ -221,12 +221,15 @@ pass "qsub mandelbrot.pbs and run-app.pbs: the checksum and PNG of a direct run,
 ok "$two_mpirun" "2 nodes, mpirun"
 has "$out" "on 2 node(s), 4 task(s)" "$two_mpirun" "2 nodes, mpirun"
 has "$out" "solutions    2680" "$two_mpirun" "2 nodes, mpirun: nqueens --n 11"
-has "$out" "on 3 workers" "$two_mpirun" "2 nodes, mpirun"
+# The scripts ask for a relay per node: rank 2 relays for rank 3, so the
+# farm has 2 workers (rank 1 beside the root, rank 3 behind the relay).
+has "$out" "--relays node" "$two_mpirun" "2 nodes, mpirun: the job passes --relays node"
+has "$out" "on 2 workers" "$two_mpirun" "2 nodes, mpirun: a relay on the second node"
 ok "$two_srun" "2 nodes, srun"
 has "$out" "on 2 node(s), 4 task(s)" "$two_srun" "2 nodes, srun"
 same_pi "$out" "$two_srun" "2 nodes, srun"
-has "$out" "on 3 workers" "$two_srun" "2 nodes, srun"
-pass "2 nodes x 2 ranks: mpirun (2680 solutions for N=11) and srun (pi as a direct run)"
+has "$out" "on 2 workers" "$two_srun" "2 nodes, srun: a relay on the second node"
+pass "2 nodes x 2 ranks through a relay per node: mpirun (2680 solutions for N=11) and srun (pi as a direct run)"
 
 # 5
 ok "$lost" "lost worker"
