@@ -107,14 +107,6 @@ static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
   return tf__down_send_tasks(d, i, b, sent);
 }
 
-/* A relay of one worker whose task hangs (it said so, and the task still
- * runs there though its copy elsewhere has ended): nothing more goes to it. */
-static int stalled(tf_down *d, int i) {
-  if (!d->c[i].relay || d->c[i].width > 1 || !d->c[i].slow) return 0;
-  const tf_copy *c = tf__copies_find(&d->copies, d->c[i].slow_id);
-  return c && c->done && tf__ledger_find(&d->ledger, i, d->c[i].slow_id);
-}
-
 int tf__down_dispatch(tf_down *d, uint64_t left) {
   d->left = left;
   if (!tf__pool_ready(d->pool)) return 0;
@@ -135,7 +127,8 @@ int tf__down_dispatch(tf_down *d, uint64_t left) {
   for (int k = 0; k < d->n; k++) {
     int i = (d->rr + k) % d->n;
     size_t q = tf__queue_size(tf__pool_of(d->pool, i));
-    if (d->c[i].demand <= 0 || d->c[i].state != TF_CHILD_RUNNING || !q || stalled(d, i)) continue;
+    if (d->c[i].demand <= 0 || d->c[i].state != TF_CHILD_RUNNING || !q || tf__down_stalled(d, i))
+      continue;
     int w = d->c[i].width, send = plan.send * w; /* a relay: the plan's answer for each worker */
     int n = d->c[i].demand < send ? d->c[i].demand : send;
     if (tf__pool_shared(d->pool)) { /* a short queue is shared out, not given to the first */
@@ -148,13 +141,6 @@ int tf__down_dispatch(tf_down *d, uint64_t left) {
   }
   d->rr = (d->rr + 1) % d->n;
   return progressed;
-}
-
-int tf__down_starving(const tf_down *d) {
-  for (int i = 0; i < d->n; i++)
-    if (d->c[i].demand > 0 && d->c[i].state == TF_CHILD_RUNNING && !tf__ledger_held(&d->ledger, i))
-      return 1;
-  return 0;
 }
 
 /* Hand child i back the room its handled results took (flow.h). */
@@ -186,22 +172,11 @@ static const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
   return NULL;
 }
 
-/* A relay's task id, which it holds (it runs many at once, and ends them in
- * any order); else NULL, the run failed with a protocol error. */
-static const tf_rec *relay_holds(tf_down *d, int i, uint64_t id, const char *what) {
-  const tf_rec *r = tf__ledger_find(&d->ledger, i, id);
-  if (r) return r;
-  tf__log(d->layout->rank, "rank %d sent %s task %llu, which it does not hold", tf__down_rank(d, i),
-          what, (unsigned long long)id);
-  tf__down_fail(d, TF_EPROTO);
-  return NULL;
-}
-
 /* The result (or failure) for task e->id must be for the task child i runs
  * (for a relay: one it holds). */
 static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
   if (d->c[i].relay) {
-    if (!relay_holds(d, i, e->id, "the outcome of")) return TF_EPROTO;
+    if (!tf__down_relay_holds(d, i, e->id, "the outcome of")) return TF_EPROTO;
     tf__ledger_take(&d->ledger, i, e->id, out);
     return 0;
   }
@@ -251,7 +226,7 @@ static int on_spawn(tf_down *d, int i, const tf_entry *e) {
 /* A piece of the output of the task at the head of i's ledger, the one it
  * runs: dropped when it is a copy whose twin's result came first. */
 static int on_partial(tf_down *d, int i, const tf_entry *e) {
-  const tf_rec *head = d->c[i].relay ? relay_holds(d, i, e->id, "output of")
+  const tf_rec *head = d->c[i].relay ? tf__down_relay_holds(d, i, e->id, "output of")
                                          : head_is(d, i, e->id, "output of");
   if (!head) return TF_EPROTO;
   const tf_copy *c = d->copies.n ? tf__copies_find(&d->copies, head->id) : NULL;
@@ -317,48 +292,6 @@ static int on_fail(tf_down *d, int i, const tf_entry *e, const tf_entry *out) {
   return rc ? tf__down_fail(d, rc) : 0;
 }
 
-/* A relay gave up on task e->id without a failed run (its workers were lost
- * running it, or it hangs): given up on here too, as the relay counted its
- * runs. */
-static int on_lost(tf_down *d, int i, const tf_entry *e) {
-  tf_rec r;
-  if (!d->c[i].relay) {
-    tf__log(d->layout->rank, "rank %d, a worker, sent a relay's LOST entry", tf__down_rank(d, i));
-    return tf__down_fail(d, TF_EPROTO);
-  }
-  int rc = take_from_ledger(d, i, e, &r), dropped;
-  if (rc) return rc;
-  if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) { /* its twin runs on, or won already */
-    free(r.data);
-    return 0;
-  }
-  char why[TF_WIRE_MAX_MESSAGE + 1];
-  memcpy(why, e->data, e->size);
-  why[e->size] = '\0';
-  tf_failure f = {r.id, e->prio > 0 ? (uint32_t)e->prio : r.attempt + 1, 0, tf__down_rank(d, i),
-                  1, why, r.data, r.size, NULL, 0};
-  rc = tf__down_given_up(d, &f);
-  free(r.data);
-  if (!rc && d->cfg->fail_fast) rc = TF_EAPP;
-  return rc ? tf__down_fail(d, rc) : 0;
-}
-
-/* A relay's task e->id has run past --task-timeout and none of its other
- * workers is free to run it too: another child may (down_watch.c). */
-static int on_slow(tf_down *d, int i, const tf_entry *e) {
-  if (!d->c[i].relay || !relay_holds(d, i, e->id, "a slow")) {
-    if (!d->c[i].relay) {
-      tf__log(d->layout->rank, "rank %d, a worker, sent a relay's SLOW entry", tf__down_rank(d, i));
-      tf__down_fail(d, TF_EPROTO);
-    }
-    return TF_EPROTO;
-  }
-  d->c[i].slow = 1;
-  d->c[i].slow_id = e->id;
-  d->c[i].slow_since = d->now - d->cfg->task_timeout;
-  return 0;
-}
-
 static int on_stats(tf_down *d, const tf_entry *e) {
   uint64_t v[TF_WIRE_STATS_N];
   tf__wire_stats(e, v);
@@ -411,8 +344,8 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
              : e.type == TF_ENT_STATS   ? on_stats(d, &e)
              : e.type == TF_ENT_START   ? on_start(d, i, &e)
              : e.type == TF_ENT_PARTIAL ? on_partial(d, i, &e)
-             : e.type == TF_ENT_LOST    ? on_lost(d, i, &e)
-             : e.type == TF_ENT_SLOW    ? on_slow(d, i, &e)
+             : e.type == TF_ENT_LOST    ? tf__down_on_lost(d, i, &e)
+             : e.type == TF_ENT_SLOW    ? tf__down_on_slow(d, i, &e)
                                         : on_fail(d, i, &e, has_out ? &out : NULL);
     has_out = 0;
     if (rc) return rc;
@@ -438,7 +371,7 @@ int tf__down_on_error(tf_down *d, int i, const tf_frame *f) {
 
 /* The goodbye of worker w (its entries in f, a BYE frame or a part of a
  * relay's): its counters for the summary and --stats. */
-static void record_worker(tf_down *d, int w, int rank, const tf_frame *f, double stop_sent) {
+void tf__down_record_worker(tf_down *d, int w, int rank, const tf_frame *f, double stop_sent) {
   size_t pos = 0;
   tf_entry e;
   tf__wire_next(f, &pos, &e);
@@ -454,61 +387,13 @@ static void record_worker(tf_down *d, int w, int rank, const tf_frame *f, double
     tf__log(d->layout->rank, "out of memory keeping the trace of rank %d", rank);
 }
 
-/* The part of relay i's goodbye from its worker at rank (len bytes of entries at body). */
-static void record_part(tf_down *d, int i, uint64_t rank, const unsigned char *body, size_t len) {
-  int w = rank < (uint64_t)d->layout->size ? tf__layout_worker_of(d->layout, (int)rank) : -1;
-  if (w < 0) {
-    tf__log(d->layout->rank, "rank %d sent the goodbye of rank %llu, not a worker: left out",
-            tf__down_rank(d, i), (unsigned long long)rank);
-    return;
-  }
-  tf_frame part = {TF_MSG_BYE, 0, 0, body, len};
-  tf_entry e;
-  for (size_t p = 0; tf__wire_next(&part, &p, &e);) part.count++;
-  record_worker(d, w, (int)rank, &part, d->c[i].stop_sent);
-}
-
-/* What became of relay i's worker at rank (a FATE entry): counted as the
- * root counts its own workers. */
-static void record_fate(tf_down *d, int i, uint64_t rank, int fate) {
-  tf_run_stats *s = d->stats;
-  if (fate == TF_FATE_LOST) {
-    tf__note_lost(s, (int)rank, 1);
-  } else if (fate == TF_FATE_STUCK) {
-    s->stuck_workers++;
-  } else {
-    tf__log(d->layout->rank, "rank %llu, a worker of rank %d, did not stop",
-            (unsigned long long)rank, tf__down_rank(d, i));
-    s->stuck = 1;
-  }
-}
-
-/* A relay's goodbye: its own, then each of its workers' after an ORIGIN
- * entry naming the worker's rank. */
-static void record_relay_bye(tf_down *d, int i, const tf_frame *f) {
-  size_t pos = 0, at = 0;
-  tf_entry e;
-  int in_part = 0; /* reading a worker's part (else the relay's own) */
-  uint64_t rank = 0;
-  for (int more = 1; more;) {
-    size_t end = pos;
-    more = tf__wire_next(f, &pos, &e);
-    if (more && e.type == TF_ENT_FATE) record_fate(d, i, e.id, e.prio);
-    if (more && e.type != TF_ENT_ORIGIN) continue;
-    if (in_part) record_part(d, i, rank, f->body + at, end - at);
-    in_part = 1;
-    rank = e.id;
-    at = pos;
-  }
-}
-
 /* The last frame of a child: its counters for the summary and --stats. */
 void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
   d->c[i].state = TF_CHILD_DONE;
   if (d->c[i].relay)
-    record_relay_bye(d, i, f);
+    tf__down_record_relay_bye(d, i, f);
   else
-    record_worker(d, d->c[i].slot, tf__down_rank(d, i), f, d->c[i].stop_sent);
+    tf__down_record_worker(d, d->c[i].slot, tf__down_rank(d, i), f, d->c[i].stop_sent);
 }
 
 static int on_early_bye(tf_down *d, int i, const tf_frame *f) {

@@ -1,5 +1,5 @@
-/* down_int.h - what down.c and down_watch.c, the two halves of the downstream
- * engine, share; nothing else includes it. */
+/* down_int.h - what down.c, down_watch.c and down_relay.c, the parts of the
+ * downstream engine, share; nothing else includes it. */
 #ifndef TF_DOWN_INT_H
 #define TF_DOWN_INT_H
 
@@ -29,5 +29,21 @@ void tf__down_mark_lost(tf_down *d, int i);
 int tf__down_lose(tf_down *d, int i, const char *why);
 /* Task f->id is given up on without a failed run: the sink hears of it. */
 int tf__down_given_up(tf_down *d, const tf_failure *f);
+
+/* The goodbye of worker w (its entries in f: a BYE frame, or a part of a
+ * relay's): its counters for the summary and --stats. */
+void tf__down_record_worker(tf_down *d, int w, int rank, const tf_frame *f, double stop_sent);
+
+/* Relays (down_relay.c). */
+/* Relay i's task id, which it holds; else NULL, the run failed with a
+ * protocol error (what: what came for it). */
+const tf_rec *tf__down_relay_holds(tf_down *d, int i, uint64_t id, const char *what);
+/* A relay's LOST and SLOW entries from child i. 0 or < 0. */
+int tf__down_on_lost(tf_down *d, int i, const tf_entry *e);
+int tf__down_on_slow(tf_down *d, int i, const tf_entry *e);
+/* Child i is a relay of one worker stuck in a task a copy has done: it gets nothing. */
+int tf__down_stalled(tf_down *d, int i);
+/* A relay's goodbye: its own, its FATE entries, each worker's part. */
+void tf__down_record_relay_bye(tf_down *d, int i, const tf_frame *f);
 
 #endif

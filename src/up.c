@@ -399,58 +399,11 @@ int tf__up_quiet(tf_up *u) {
   return parent_lost(u, now) ? TF_EMPI : 0;
 }
 
-/* ---- a relay's side ---------------------------------------------------------------- */
-
-int tf__up_hand_over(tf_up *u, tf_queue *q) {
-  int n = 0;
-  while (u->in.queued) {
-    tf_entry e;
-    tf__inbox_take(&u->in, &e);
-    tf_rec r = {e.id, e.prio, e.size, NULL, e.attempt & ~TF_WIRE_TASK_COPY,
-                e.attempt & TF_WIRE_TASK_COPY ? TF_REC_NO_COPY : -1};
-    if ((e.size && !(r.data = malloc(e.size))) || tf__queue_push(q, &r)) {
-      free(r.data);
-      return TF_ENOMEM;
-    }
-    if (e.size) memcpy(r.data, e.data, e.size);
-    tf__inbox_drop_spent(&u->in, u->port.release, u->port.ctx);
-    n++;
-  }
-  return n;
-}
-
-int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size) {
-  if (!u->out.count) u->out_since = tf__now();
-  int rc = tf__wire_add(&u->out, type, id, prio, data, size);
-  if (rc) return rc;
-  /* charged as the parent charges it (down.c on_results_frame): SLOW, like START, is not */
-  if (type != TF_ENT_SLOW) u->out_charged = 1;
-  if (type == TF_ENT_SPAWN) u->out_urgent = 1; /* other workers may be waiting for it */
-  return 0;
-}
-
-void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns) {
-  u->f_tasks += tasks;
-  u->f_busy += busy_ns;
-}
+/* ---- a relay's side (the rest in up_relay.c) -------------------------------------- */
 
 int tf__up_flush(tf_up *u) { return u->gave_up ? 0 : flush(u); }
 
 uint32_t tf__up_want(const tf_up *u) { return want(u); }
-
-int tf__up_beat(tf_up *u, double now) {
-  if (!u->beats || now - u->last_send < u->hb_every) return 0;
-  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_HEARTBEAT, 0, TF_WIRE_TAG);
-  if (rc) return rc;
-  u->last_send = now;
-  return 1;
-}
-
-void tf__up_beats_on(tf_up *u) {
-  if (!tf__heartbeats_on(u->cfg)) return;
-  u->beats = 1;
-  u->hb_every = tf__heartbeat_interval(u->cfg);
-}
 
 /* ---- the end ----------------------------------------------------------------------- */
 
