@@ -153,6 +153,20 @@ void tf__layout_free(tf_layout *l) {
   l->krelay = NULL;
 }
 
+/* Where r is in the ascending a[0..n-1], or -1. */
+static int find(const int *a, int n, int r) {
+  int lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (a[mid] == r) return mid;
+    if (a[mid] < r)
+      lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return -1;
+}
+
 int tf__layout_child_rank(const tf_layout *l, int i) {
   if (i < 0 || i >= l->nchildren) return -1;
   return l->kids ? l->kids[i] : l->rank + 1 + i;
@@ -163,16 +177,7 @@ int tf__layout_child_index(const tf_layout *l, int r) {
     int i = r - l->rank - 1;
     return i >= 0 && i < l->nchildren ? i : -1;
   }
-  int lo = 0, hi = l->nchildren - 1; /* kids ascend */
-  while (lo <= hi) {
-    int mid = lo + (hi - lo) / 2;
-    if (l->kids[mid] == r) return mid;
-    if (l->kids[mid] < r)
-      lo = mid + 1;
-    else
-      hi = mid - 1;
-  }
-  return -1;
+  return find(l->kids, l->nchildren, r);
 }
 
 int tf__layout_worker_rank(const tf_layout *l, int w) {
@@ -184,14 +189,5 @@ int tf__layout_worker_rank(const tf_layout *l, int w) {
 int tf__layout_worker_of(const tf_layout *l, int r) {
   if (l->role == TF_ROLE_SERIAL) return r == 0 ? 0 : -1;
   if (!l->wrank) return r >= 1 && r < l->size ? r - 1 : -1;
-  int lo = 0, hi = l->nworkers - 1; /* wrank ascends */
-  while (lo <= hi) {
-    int mid = lo + (hi - lo) / 2;
-    if (l->wrank[mid] == r) return mid;
-    if (l->wrank[mid] < r)
-      lo = mid + 1;
-    else
-      hi = mid - 1;
-  }
-  return -1;
+  return find(l->wrank, l->nworkers, r);
 }

@@ -29,16 +29,6 @@ span=$(sed -n 's/.* workers in \([0-9.]*\) s .*/\1/p' "$TMP/err" | head -n 1)
 # whose workers are then lost with it.
 N=$(ranks_for 4)
 delay() { awk -v s="$1" -v t="$span" 'BEGIN { srand(s); printf "%.2f", t * (0.05 + rand() * 0.70) }'; }
-# rank_pid R PID: the live process of rank R below PID (this run's mpirun).
-rank_pid() {
-  for p in $(tf_descendants "$2"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
-      tf_running "$p"; then
-      echo "$p"
-      return
-    fi
-  done
-}
 
 seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 lost_total=0

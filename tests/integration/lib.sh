@@ -97,6 +97,17 @@ tf_running() {
   case $_tr_rest in Z* | X*) return 1 ;; esac
 }
 
+# rank_pid R PID: the live process of rank R below PID (this run's mpirun).
+rank_pid() {
+  for _rp_p in $(tf_descendants "$2"); do
+    if tr '\0' '\n' <"/proc/$_rp_p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
+      tf_running "$_rp_p"; then
+      echo "$_rp_p"
+      return
+    fi
+  done
+}
+
 # tf_start_time PID: when PID started (clock ticks since boot): with the PID
 # it names one process, where a PID alone may since have been reused.
 tf_start_time() {

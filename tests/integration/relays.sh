@@ -213,16 +213,6 @@ n1=$(out_of_turn "$TMP/s.json")
 pass "behind a relay, children run before the roots a worker holds ($n out of turn); one priority: never"
 
 # ---- 7. faults under mpirun --enable-recovery -----------------------------
-# rank_pid R PID: the live process of rank R below PID (this run's mpirun).
-rank_pid() {
-  for p in $(tf_descendants "$2"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
-      tf_running "$p"; then
-      echo "$p"
-      return
-    fi
-  done
-}
 # fault NP VICTIM TIMEOUT ARGS...: a clean run on NP ranks with --relays 3,
 # then the same under mpirun --enable-recovery with rank VICTIM killed
 # (SIGKILL, by PID) a third of the clean run's time into the farm. The
