@@ -280,7 +280,12 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
   rc = run_loop(&y);
   if (y.orphaned)
     tf__log(y.c.rank, "every worker of this relay is lost: leaving; its tasks run elsewhere");
-  if (y.up.stop || y.orphaned) stop_group(&y);
+  if (y.up.stop || y.orphaned) {
+    stop_group(&y);
+  } else if (rc < 0) { /* the parent is lost: the workers are told, nobody hears goodbyes */
+    y.ws.peer_lost = 1;
+    if (tf__down_stop(&y.down, rc, 1)) y.ws.stuck = 1;
+  }
   if (y.orphaned) y.ws.peer_lost = 1;
   stats->peer_lost = y.up.peer_lost || y.ws.peer_lost;
   stats->stuck = rc == TF_EMPI || y.ws.stuck;
