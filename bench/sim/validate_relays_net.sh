@@ -1,0 +1,85 @@
+#!/bin/sh
+# The simulator's relays beside real ones (--relays node) whose ranks are on
+# the three "hosts" of tests/integration/netns_hosts.sh (network namespaces,
+# TCP over a bridge). The real tree is the one tf_sim builds for
+# --relays 1 --node-ranks P: the root alone on its host (tfh2: one slot),
+# and on each other host a relay (its lowest rank) and one worker; one
+# worker uses tfh3 only (3 ranks), two use tfh3 and tfh4 (5 ranks). Every
+# message is TCP, inside a host too (nh_mpirun's btl self,tcp), so a relay
+# handles each message at the cost the calibration measures over TCP.
+#
+# As bench/sim/validate_net.sh, each repetition first calibrates the costs
+# over that network: the latency between hosts and inside one host from the
+# ping-pong (two hosts; two ranks on one host), a task's and a message's
+# cost from empty tasks on a worker on another host (bench/sim/compare.inc);
+# a relay is given the root's costs (it runs the root's engine: the same
+# work per message and per task). Then each case runs for real and
+# simulated; the figure is the median over repetitions of simulated / real
+# farm time. Ranks are not bound to cores (--bind-to none): each host's
+# mpirun daemon would bind its first rank to core 0, the same core on every
+# host. Needs root.
+# Usage: bench/sim/validate_relays_net.sh [REPS]   (from the build directory, after make)
+set -eu
+reps=${1:-3}
+[ "$(id -u)" = 0 ] || { echo "validate_relays_net.sh: network namespaces need root" >&2; exit 2; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+. "$(dirname "$0")/../../tests/integration/netns_hosts.sh"
+tmp=$(mktemp -d)
+cleanup() {
+  # what the agents started, should a run have left it behind (by the PID
+  # and start time each agent wrote)
+  if [ -f "$tmp/agents" ]; then
+    while read -r p t; do
+      [ "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$p/stat" 2>/dev/null)" != "$t" ] ||
+        kill -KILL "$p" 2>/dev/null || :
+    done <"$tmp/agents"
+  fi
+  nh_down
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+nh_up "$tmp"
+cores=$(nproc)
+mpi() { # HOSTFILE NP ARGS...
+  _f=$1 _np=$2
+  shift 2
+  nh_mpirun "$_f" --bind-to none -np "$_np" "$@" </dev/null
+}
+printf 'tfh2 slots=1\ntfh3 slots=1\n' >"$tmp/apart"  # two ranks, two hosts
+printf 'tfh3 slots=2\n' >"$tmp/together"             # two ranks, one host
+. "$(dirname "$0")/compare.inc"
+# A case of W workers (1, or 2: one per host) has a relay per worker.
+nranks() { echo $((2 * $1 + 1)); }
+tree() { # NP ARGS...: the root alone on tfh2, a relay and a worker on each of tfh3 (and tfh4)
+  _np=$1
+  shift
+  if [ "$_np" -le 3 ]; then
+    printf 'tfh2 slots=1\ntfh3 slots=2\n'
+  else
+    printf 'tfh2 slots=1\ntfh3 slots=2\ntfh4 slots=2\n'
+  fi >"$tmp/tree$_np"
+  mpi "$tmp/tree$_np" "$_np" "$@" --relays node
+}
+
+# Cases: workers, tasks, distribution, mean task time (us), schedule.
+cases="1 2000 exp 1000 adaptive
+1 20000 exp 100 adaptive
+2 3000 const 1000 adaptive
+2 3000 exp 1000 adaptive
+2 30000 const 100 adaptive
+2 30000 exp 100 adaptive"
+
+echo "machine: $cores cores, $(mpirun --version | head -n 1); ranks on 3 network namespaces, TCP over a bridge; relays: --relays node"
+for r in $(seq "$reps"); do
+  rt=$(mpi "$tmp/apart" 2 bench/tf_pingpong 20000 | awk '{ print $7 }')
+  rtl=$(mpi "$tmp/together" 2 bench/tf_pingpong 20000 | awk '{ print $7 }')
+  a=$(mpi "$tmp/apart" 2 bench/tf_bench_empty --tasks 3000000 --quiet | field rate)
+  c1=$(mpi "$tmp/apart" 2 bench/tf_bench_empty --tasks 30000 --schedule dynamic --chunk 1 --quiet | field rate)
+  costs=$(costs_from --lat-net-ns "$rt" "$a" "$c1")
+  # the relay: the root's costs; inside a host: half the round trip there
+  costs="$costs $(echo "$costs" | awk -v rtl="$rtl" '{ for (i = 1; i < NF; i++) { if ($i == "--root-msg-ns") m = $(i + 1); if ($i == "--root-task-ns") t = $(i + 1) }
+    printf "--relay-msg-ns %s --relay-task-ns %s --lat-local-ns %.1f", m, t, 0.5e9 / rtl }')"
+  echo "$costs" >>"$tmp/costs"
+  compare_cases tree --relays 1 --node-ranks 2 $costs
+done
+compare_table
