@@ -1,5 +1,6 @@
-# netns_hosts.sh - three "hosts" on one machine, for netns.sh and
-# bench/sim/validate_net.sh: network namespaces tfh2, tfh3, tfh4 (each with
+# netns_hosts.sh - three "hosts" on one machine, for netns.sh,
+# bench/sim/validate_net.sh, bench/sim/validate_relays_net.sh and
+# bench/relays_net.sh: network namespaces tfh2, tfh3, tfh4 (each with
 # its own IP, 10.77.0.2-4, on a bridge; ../shared/notes/multihost-netns.md),
 # an agent through which mpirun starts its daemon on a host, and a hostfile of
 # 2 slots each. Needs root, ip (iproute2) and unshare (util-linux).
