@@ -14,8 +14,11 @@
 # cost from empty tasks on a worker on another host (bench/sim/compare.inc);
 # a relay is given the root's costs (it runs the root's engine: the same
 # work per message and per task). Then each case runs for real and
-# simulated; the figure is the median over repetitions of simulated / real
-# farm time. Ranks are not bound to cores (--bind-to none): each host's
+# simulated, and beside it the same workers flat (--relays off: the root on
+# tfh2, a worker on tfh3 and tfh4; simulated with every rank on a node of
+# its own), the reference that tells the relays' share of a gap from the
+# machine's; each figure is the median over repetitions of simulated / real
+# farm time. Per repetition, every case's times go to stderr. Ranks are not bound to cores (--bind-to none): each host's
 # mpirun daemon would bind its first rank to core 0, the same core on every
 # host. Needs root.
 # Usage: bench/sim/validate_relays_net.sh [REPS]   (from the build directory, after make)
@@ -39,6 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 nh_up "$tmp"
+hosts=$tmp # (the flat reference below runs with $tmp set to $tmp/flat)
 cores=$(nproc)
 mpi() { # HOSTFILE NP ARGS...
   _f=$1 _np=$2
@@ -60,6 +64,13 @@ tree() { # NP ARGS...: the root alone on tfh2, a relay and a worker on each of t
   fi >"$tmp/tree$_np"
   mpi "$tmp/tree$_np" "$_np" "$@" --relays node
 }
+flat() { # NP ARGS...: the same workers flat (--relays off), the root on tfh2, a worker on tfh3 (and tfh4)
+  _np=$1
+  shift
+  head -n "$_np" "$hosts/hosts" | sed 's/slots=2/slots=1/' >"$hosts/flat$_np"
+  mpi "$hosts/flat$_np" "$_np" "$@" --relays off
+}
+mkdir "$tmp/flat"
 
 # Cases: workers, tasks, distribution, mean task time (us), schedule.
 cases="1 2000 exp 1000 adaptive
@@ -81,5 +92,25 @@ for r in $(seq "$reps"); do
     printf "--relay-msg-ns %s --relay-task-ns %s --lat-local-ns %.1f", m, t, 0.5e9 / rtl }')"
   echo "$costs" >>"$tmp/costs"
   compare_cases tree --relays 1 --node-ranks 2 $costs
+  # the reference: the same workers flat, real and simulated (every rank
+  # on a node of its own), in the same repetition
+  (
+    tmp=$tmp/flat
+    nranks() { echo $(($1 + 1)); }
+    compare_cases flat --node-ranks 1 $costs
+  )
+  echo "$cases" | while read -r w n d us sched; do
+    key="$w.$n.$d.$us.$sched"
+    echo "repetition $r: $w workers, $n $d tasks of $us us: real $(tail -n 1 "$tmp/real.$key") s, simulated $(tail -n 1 "$tmp/sim.$key") s; flat: real $(tail -n 1 "$tmp/flat/real.$key") s, simulated $(tail -n 1 "$tmp/flat/sim.$key") s" >&2
+  done
 done
+cp "$tmp/costs" "$tmp/flat/costs"
+echo "through relays (--relays node):"
 compare_table
+echo
+echo "the same workers flat (--relays off), the reference:"
+(
+  tmp=$tmp/flat
+  nranks() { echo $(($1 + 1)); }
+  compare_table | tail -n +2
+)
