@@ -18,9 +18,9 @@
 # tfh2, a worker on tfh3 and tfh4; simulated with every rank on a node of
 # its own), the reference that tells the relays' share of a gap from the
 # machine's; each figure is the median over repetitions of simulated / real
-# farm time. Per repetition, every case's times go to stderr. Ranks are not bound to cores (--bind-to none): each host's
-# mpirun daemon would bind its first rank to core 0, the same core on every
-# host. Needs root.
+# farm time. Each repetition's times go to stderr. Ranks are not bound to
+# cores (--bind-to none): each host's mpirun daemon would bind its first
+# rank to core 0, the same core on every host. Needs root.
 # Usage: bench/sim/validate_relays_net.sh [REPS]   (from the build directory, after make)
 set -eu
 reps=${1:-3}
