@@ -156,6 +156,16 @@ sh bench/cmdfarm_parallel.sh "$([ $quick = 1 ] && echo 1 || echo 3)" >"$tmp/cmdf
 log "longest first: tasks of very uneven cost"
 sh bench/longest_first.sh "$([ $quick = 1 ] && echo 3 || echo 7)" 2 >"$tmp/longest"
 
+# ---- 13. relays ------------------------------------------------------------------------
+log "relays: on this machine and over the namespace network"
+sh bench/relays.sh "$(scale 2000000)" "$REPS" 2 | tail -n 2 >"$tmp/relays"
+if [ "$(id -u)" = 0 ]; then
+  sh bench/relays_net.sh "$(scale 3000000)" "$REPS" 2>/dev/null | tail -n 3 >"$tmp/relays_net" ||
+    echo "(failed: run bench/relays_net.sh by itself to see why)" >"$tmp/relays_net"
+else
+  echo "(not measured: the network namespaces need root)" >"$tmp/relays_net"
+fi
+
 # ---- 6. peers ------------------------------------------------------------------------
 peers_ok=0
 if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
@@ -444,7 +454,7 @@ EOF
 \`bench/sim/predict.sh\`: the simulator of docs/SIMULATION.md (checked there
 against real runs on this machine) with the costs measured here and
 InfiniBand-class links between nodes of 16 ranks; "relays": one relay per
-node, as the library's relays are to work (the library has none yet).
+node, as \`--relays node\` makes them (section 13 measures real ones).
 Efficiency is task time over workers x farm time; the root's load is the
 fraction of the run it spends handling messages. (The model is
 deterministic, so its figures do not move with the machine's speed.)
@@ -483,5 +493,30 @@ X s"); the bound is one process's time for all the tasks over 2.
 
 EOF
   cat "$tmp/longest"
+  cat <<EOF
+
+## 13. Relays
+
+\`bench/relays.sh\` and \`bench/relays_net.sh\`: the same workers served flat
+(\`--relays off\`) and through relays, the two interleaved in every
+repetition; each figure is the median of the per-repetition ratios (rate
+through relays) / (rate flat), with their range. On one machine, a relay
+for the group (\`--relays K\`):
+
+\`\`\`
+EOF
+  cat "$tmp/relays"
+  cat <<EOF
+\`\`\`
+
+Over the network of docs/SIMULATION.md (the three namespace hosts, TCP over
+a bridge, every message TCP, inside a host too): the root alone on one
+host, the workers one per other host, flat or through a relay on their
+host (\`--relays node\`; needs root):
+
+\`\`\`
+EOF
+  cat "$tmp/relays_net"
+  echo '```'
 } >"$out"
 log "done: $out"
