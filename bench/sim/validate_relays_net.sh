@@ -105,12 +105,16 @@ for r in $(seq "$reps"); do
   done
 done
 cp "$tmp/costs" "$tmp/flat/costs"
-echo "through relays (--relays node):"
-compare_table
-echo
-echo "the same workers flat (--relays off), the reference:"
+compare_table >"$tmp/table.relays"
 (
   tmp=$tmp/flat
   nranks() { echo $(($1 + 1)); }
-  compare_table | tail -n +2
+  compare_table >"$tmp/table"
 )
+head -n 1 "$tmp/table.relays"
+# one table: each case through relays, and the same workers flat
+echo "| workers | tasks | distribution | mean task | ranks on $cores cores: relays, flat | relays: real s | simulated s | simulated / real | flat: real s | simulated s | simulated / real |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+awk -F'|' 'FNR == 1 { f++ } $2 ~ /[0-9]/ { k = $2 $3 $4 $5; if (f == 1) { o[++n] = k; row[k] = $2 "|" $3 "|" $4 "|" $5; w[k] = $2 + 0; v[k] = $7 "|" $8 "|" $9 } else fl[k] = $7 "|" $8 "|" $9 }
+  END { for (i = 1; i <= n; i++) { k = o[i]; printf "|%s| %d, %d |%s|%s|\n", row[k], 2 * w[k] + 1, w[k] + 1, v[k], fl[k] } }' \
+  "$tmp/table.relays" "$tmp/flat/table"
