@@ -20,21 +20,8 @@ reps=${2:-5}
 [ "$(id -u)" = 0 ] || { echo "relays_net.sh: network namespaces need root" >&2; exit 2; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 . "$(dirname "$0")/../tests/integration/netns_hosts.sh"
-tmp=$(mktemp -d)
-cleanup() {
-  # what the agents started, should a run have left it behind (by the PID
-  # and start time each agent wrote)
-  if [ -f "$tmp/agents" ]; then
-    while read -r p t; do
-      [ "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$p/stat" 2>/dev/null)" != "$t" ] ||
-        kill -KILL "$p" 2>/dev/null || :
-    done <"$tmp/agents"
-  fi
-  nh_down
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-nh_up "$tmp"
+nh_session
+tmp=$NH_TMP
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 stats() { sort -g | awk '{ a[NR] = $1 } END { printf "%.2f (%.2f-%.2f)", a[int((NR + 1) / 2)], a[1], a[NR] }'; }
 printf 'tfh2 slots=1\ntfh3 slots=1\n' >"$tmp/flat1"

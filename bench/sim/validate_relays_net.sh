@@ -27,21 +27,8 @@ reps=${1:-3}
 [ "$(id -u)" = 0 ] || { echo "validate_relays_net.sh: network namespaces need root" >&2; exit 2; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 . "$(dirname "$0")/../../tests/integration/netns_hosts.sh"
-tmp=$(mktemp -d)
-cleanup() {
-  # what the agents started, should a run have left it behind (by the PID
-  # and start time each agent wrote)
-  if [ -f "$tmp/agents" ]; then
-    while read -r p t; do
-      [ "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$p/stat" 2>/dev/null)" != "$t" ] ||
-        kill -KILL "$p" 2>/dev/null || :
-    done <"$tmp/agents"
-  fi
-  nh_down
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-nh_up "$tmp"
+nh_session
+tmp=$NH_TMP
 hosts=$tmp # (the flat reference below runs with $tmp set to $tmp/flat)
 cores=$(nproc)
 mpi() { # HOSTFILE NP ARGS...

@@ -48,6 +48,26 @@ nh_down() {
   ip link del "$NH_BR" 2>/dev/null || true
 }
 
+# nh_session: for a benchmark, the hosts up with their files in a new
+# directory $NH_TMP; on exit, what the agents started and left running is
+# ended (by the PID and start time each agent wrote), the hosts go down and
+# the directory is removed.
+nh_session() {
+  NH_TMP=$(mktemp -d)
+  trap nh_session_end EXIT INT TERM
+  nh_up "$NH_TMP"
+}
+nh_session_end() {
+  if [ -f "$NH_TMP/agents" ]; then
+    while read -r _nh_p _nh_t; do
+      [ "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$_nh_p/stat" 2>/dev/null)" != "$_nh_t" ] ||
+        kill -KILL "$_nh_p" 2>/dev/null || :
+    done <"$NH_TMP/agents"
+  fi
+  nh_down
+  rm -rf "$NH_TMP"
+}
+
 nh_mpirun() {
   _nh_hosts=$1
   shift
