@@ -112,15 +112,11 @@ static int add_goodbye(relay *y, tf_wbuf *b, int i) {
   o[TF_OBS_BYE_SENT] = (uint64_t)shift(x, (int64_t)o[TF_OBS_BYE_SENT]);
   o[TF_OBS_EVENTS] = x->nev;
   if ((rc = tf__wire_add_obs(b, o))) return rc;
-  for (size_t k = 0; k < x->nev; k += TF_WIRE_EVENTS_PER_ENTRY) {
-    size_t n = x->nev - k < TF_WIRE_EVENTS_PER_ENTRY ? x->nev - k : TF_WIRE_EVENTS_PER_ENTRY;
-    for (size_t j = k; j < k + n; j++) {
-      x->ev[j].t0 = shift(x, x->ev[j].t0);
-      x->ev[j].t1 = shift(x, x->ev[j].t1);
-    }
-    if ((rc = tf__wire_add_events(b, x->ev + k, n))) return rc;
+  for (size_t j = 0; j < x->nev; j++) {
+    x->ev[j].t0 = shift(x, x->ev[j].t0);
+    x->ev[j].t1 = shift(x, x->ev[j].t1);
   }
-  return 0;
+  return tf__wire_add_all_events(b, x->ev, x->nev);
 }
 
 static int add_fate(tf_wbuf *b, const relay *y, int i, int fate) {
@@ -254,10 +250,7 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
   memset(&y, 0, sizeof y);
   int n = layout->nchildren;
   int crc = tf__comm_init(&y.c, comm, layout);
-  y.ws.w_tasks = calloc((size_t)n, sizeof *y.ws.w_tasks);
-  y.ws.w_busy_ns = calloc((size_t)n, sizeof *y.ws.w_busy_ns);
-  y.ws.w_wait_ns = calloc((size_t)n, sizeof *y.ws.w_wait_ns);
-  y.ws.w_frames = calloc((size_t)n, sizeof *y.ws.w_frames);
+  int wrc = tf__stats_alloc_workers(&y.ws, n);
   tf_sink sink = {&y,          sink_result,   sink_spawned, sink_drop_spawned, sink_failed,
                   sink_given_up, sink_partial, sink_timings, sink_slow};
   int rc = tf__up_init(&y.up, layout, cfg, tf__comm_parent_port(&y.c), NULL);
@@ -269,7 +262,7 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
   if (!rc)
     rc = tf__down_init(&y.down, layout, cfg, &y.pool, tf__comm_port(&y.c), sink, &y.ws,
                        y.has_obs ? &y.obs : NULL, tf__now());
-  if (!y.ws.w_tasks || !y.ws.w_busy_ns || !y.ws.w_wait_ns || !y.ws.w_frames) rc = TF_ENOMEM;
+  if (wrc) rc = TF_ENOMEM;
   y.down.heartbeats = tf__heartbeats_on(cfg);
   tf__up_beats_on(&y.up);
   if (rc)
@@ -295,10 +288,7 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
   if (y.has_obs) tf__obs_free(&y.obs);
   tf__up_destroy(&y.up);
   tf__comm_destroy(&y.c);
-  free(y.ws.w_tasks);
-  free(y.ws.w_busy_ns);
-  free(y.ws.w_wait_ns);
-  free(y.ws.w_frames);
+  tf__stats_free_workers(&y.ws);
   if (rc) return rc;
   stats->from_master = 1;
   return stop_status;

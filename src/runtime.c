@@ -202,11 +202,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int nworkers = layout.nworkers;
   tf_run_stats s;
   memset(&s, 0, sizeof s);
-  s.w_tasks = calloc((size_t)nworkers, sizeof *s.w_tasks);
-  s.w_busy_ns = calloc((size_t)nworkers, sizeof *s.w_busy_ns);
-  s.w_wait_ns = calloc((size_t)nworkers, sizeof *s.w_wait_ns);
-  s.w_frames = calloc((size_t)nworkers, sizeof *s.w_frames);
-  if (!s.w_tasks || !s.w_busy_ns || !s.w_wait_ns || !s.w_frames) {
+  if (tf__stats_alloc_workers(&s, nworkers)) {
     tf__log(rank, "out of memory starting the farm");
     rc = TF_ENOMEM;
   } else if (rank == 0 && tf__obs_wanted(cfg) &&
@@ -242,10 +238,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   end->peer_lost = s.peer_lost;
   end->urgent = s.urgent;
   end->from_master = s.from_master;
-  free(s.w_tasks);
-  free(s.w_busy_ns);
-  free(s.w_wait_ns);
-  free(s.w_frames);
+  tf__stats_free_workers(&s);
   tf__layout_free(&layout);
   if (!end->stuck && !end->urgent) MPI_Comm_free(&dup);
   return rc;

@@ -4,6 +4,9 @@
 #define TF_STATS_H
 
 #include <stdint.h>
+#include <stdlib.h>
+
+#include "taskfarm.h"
 
 #define TF_FAILED_LISTED 20
 #define TF_LOST_LISTED 8
@@ -38,6 +41,24 @@ typedef struct tf_run_stats {
   uint64_t *w_tasks, *w_busy_ns, *w_wait_ns, *w_frames;
   struct tf_obs *obs; /* rank 0 with --stats, --trace or --timeline: what they need; else NULL */
 } tf_run_stats;
+
+/* The per-worker counters for n workers (zeroed): 0, or TF_ENOMEM (what
+ * was allocated stays for tf__stats_free_workers). */
+static inline int tf__stats_alloc_workers(tf_run_stats *s, int n) {
+  size_t k = n > 0 ? (size_t)n : 1;
+  s->w_tasks = calloc(k, sizeof *s->w_tasks);
+  s->w_busy_ns = calloc(k, sizeof *s->w_busy_ns);
+  s->w_wait_ns = calloc(k, sizeof *s->w_wait_ns);
+  s->w_frames = calloc(k, sizeof *s->w_frames);
+  return s->w_tasks && s->w_busy_ns && s->w_wait_ns && s->w_frames ? 0 : TF_ENOMEM;
+}
+static inline void tf__stats_free_workers(tf_run_stats *s) {
+  free(s->w_tasks);
+  free(s->w_busy_ns);
+  free(s->w_wait_ns);
+  free(s->w_frames);
+  s->w_tasks = s->w_busy_ns = s->w_wait_ns = s->w_frames = NULL;
+}
 
 /* Count a task left undone at the end (a stop, a failure). */
 static inline void tf__note_not_done(tf_run_stats *s, uint64_t id) {

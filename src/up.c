@@ -428,10 +428,7 @@ static int build_bye(tf_up *u, tf_wbuf *b, const tf_wbuf *extra) {
   o[TF_OBS_OUT_OF_TURN] = u->out_of_turn;
   size_t at = b->len;
   int rc = tf__wire_add_obs(b, o);
-  for (size_t i = 0; !rc && i < u->trace.n; i += TF_WIRE_EVENTS_PER_ENTRY) {
-    size_t n = u->trace.n - i < TF_WIRE_EVENTS_PER_ENTRY ? u->trace.n - i : TF_WIRE_EVENTS_PER_ENTRY;
-    rc = tf__wire_add_events(b, u->trace.ev + i, n);
-  }
+  if (!rc) rc = tf__wire_add_all_events(b, u->trace.ev, u->trace.n);
   if (!rc && extra) rc = tf__wire_append(b, extra);
   if (rc) return rc;
   /* the last word: the bytes sent (with this frame's) and the clock */

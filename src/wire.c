@@ -105,6 +105,13 @@ int tf__wire_add_credit(tf_wbuf *w, uint64_t bytes) {
   return tf__wire_add(w, TF_ENT_CREDIT, bytes, 0, NULL, 0);
 }
 
+int tf__wire_add_all_events(tf_wbuf *w, const tf_event *ev, size_t n) {
+  int rc = 0;
+  for (size_t i = 0; !rc && i < n; i += TF_WIRE_EVENTS_PER_ENTRY)
+    rc = tf__wire_add_events(w, ev + i, n - i < TF_WIRE_EVENTS_PER_ENTRY ? n - i : TF_WIRE_EVENTS_PER_ENTRY);
+  return rc;
+}
+
 int tf__wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n) {
   if (n > TF_WIRE_EVENTS_PER_ENTRY) return TF_ETOOBIG;
   size_t size = n * TF_WIRE_EVENT_SIZE, bytes = tf__wire_entry_bytes(size);

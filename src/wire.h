@@ -202,6 +202,8 @@ int tf__wire_add_credit(tf_wbuf *w, uint64_t bytes);
 static inline uint64_t tf__wire_credit(const tf_entry *e) { return e->id; }
 /* Append n events (at most TF_WIRE_EVENTS_PER_ENTRY) as one EVENTS entry. */
 int tf__wire_add_events(tf_wbuf *w, const tf_event *ev, size_t n);
+/* Append any number of events, as many EVENTS entries as they need. */
+int tf__wire_add_all_events(tf_wbuf *w, const tf_event *ev, size_t n);
 /* Events in an EVENTS entry, and event i of it. */
 size_t tf__wire_event_count(const tf_entry *e);
 void tf__wire_event_at(const tf_entry *e, size_t i, tf_event *out);
