@@ -19,16 +19,22 @@ const tf_rec *tf__down_relay_holds(tf_down *d, int i, uint64_t id, const char *w
   return NULL;
 }
 
+/* Whether child i, which sent an entry only a relay sends, is one; else the
+ * run failed with a protocol error. */
+static int from_relay(tf_down *d, int i, const char *entry) {
+  if (d->c[i].relay) return 1;
+  tf__log(d->layout->rank, "rank %d, a worker, sent a relay's %s entry", tf__down_rank(d, i), entry);
+  tf__down_fail(d, TF_EPROTO);
+  return 0;
+}
+
 /* A relay gave up on task e->id without a failed run (its workers were lost
  * running it, or it hangs): given up on here too, as the relay counted its
  * runs. */
 int tf__down_on_lost(tf_down *d, int i, const tf_entry *e) {
   tf_rec r;
-  if (!d->c[i].relay) {
-    tf__log(d->layout->rank, "rank %d, a worker, sent a relay's LOST entry", tf__down_rank(d, i));
-    return tf__down_fail(d, TF_EPROTO);
-  }
-  if (!tf__down_relay_holds(d, i, e->id, "the loss of")) return TF_EPROTO;
+  if (!from_relay(d, i, "LOST") || !tf__down_relay_holds(d, i, e->id, "the loss of"))
+    return TF_EPROTO;
   tf__ledger_take(&d->ledger, i, e->id, &r);
   int rc, dropped;
   if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) { /* its twin runs on, or won already */
@@ -49,13 +55,8 @@ int tf__down_on_lost(tf_down *d, int i, const tf_entry *e) {
 /* A relay's task e->id has run past --task-timeout and none of its other
  * workers is free to run it too: another child may (down_watch.c). */
 int tf__down_on_slow(tf_down *d, int i, const tf_entry *e) {
-  if (!d->c[i].relay || !tf__down_relay_holds(d, i, e->id, "a slow")) {
-    if (!d->c[i].relay) {
-      tf__log(d->layout->rank, "rank %d, a worker, sent a relay's SLOW entry", tf__down_rank(d, i));
-      tf__down_fail(d, TF_EPROTO);
-    }
+  if (!from_relay(d, i, "SLOW") || !tf__down_relay_holds(d, i, e->id, "a slow"))
     return TF_EPROTO;
-  }
   d->c[i].slow = 1;
   d->c[i].slow_id = e->id;
   d->c[i].slow_since = d->now - d->cfg->task_timeout;
