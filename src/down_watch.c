@@ -164,6 +164,14 @@ int tf__down_copy_tail(tf_down *d, int i) {
   return 0;
 }
 
+/* Task id as child i holds it when i runs it, else NULL: a worker's is the
+ * head of its ledger; a relay may run any task it holds. */
+static const tf_rec *runs(const tf_down *d, int i, uint64_t id) {
+  if (d->c[i].relay) return tf__ledger_find(&d->ledger, i, id);
+  const tf_rec *h = tf__ledger_head(&d->ledger, i);
+  return h && h->id == id ? h : NULL;
+}
+
 /* Both copies of a task have run longer than --task-timeout: it hangs. It is
  * given up on, and the two children stuck in it get nothing more. */
 static int give_up_stuck(tf_down *d, tf_copy *c) {
@@ -174,9 +182,9 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
            d->cfg->task_timeout, tf__down_rank(d, a), tf__down_rank(d, b));
   tf__log(0, "task %llu %s; giving up on it; both ranks are stuck in it and get no more tasks",
           (unsigned long long)id, why + 3);
-  const tf_rec *t = tf__ledger_head(&d->ledger, a);
-  int held = t && t->id == id;
-  tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, held ? t->data : NULL, held ? t->size : 0,
+  const tf_rec *t = runs(d, a, id);
+  if (!t) t = runs(d, b, id);
+  tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, t ? t->data : NULL, t ? t->size : 0,
                   NULL, 0};
   int failed = tf__down_given_up(d, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
@@ -196,14 +204,6 @@ static int idle_child(const tf_down *d, int i) {
       return u;
   }
   return -1;
-}
-
-/* Whether child i runs task id: a worker's is the head of its ledger; a
- * relay may run any task it holds. */
-static int runs(const tf_down *d, int i, uint64_t id) {
-  if (d->c[i].relay) return tf__ledger_find(&d->ledger, i, id) != NULL;
-  const tf_rec *h = tf__ledger_head(&d->ledger, i);
-  return h && h->id == id;
 }
 
 /* Task head, which child i has run since `since`, for longer than

@@ -6,7 +6,8 @@
  * room handed back, and the stop. A relay child: requests and answers for each of its workers,
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
- * other tasks when a copy wins, and its goodbye unasked when its workers are lost (FATE). */
+ * other tasks when a copy wins, a wider relay running on past a task that hangs, and its
+ * goodbye unasked when its workers are lost (FATE). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ typedef struct fake_sink {
   int last_status; /* of the last failed run */
   size_t last_out;  /* bytes of its output (FAILOUT) */
   tf_failure gone; /* the last task given up on without a failed run */
-  char gone_why[64]; /* its message */
+  char gone_why[160]; /* its message */
+  char gone_data[16]; /* its payload (gone.size bytes) */
   char pieces[64]; /* the pieces of output (tf_partial), one after the other */
   int npieces;
   int results_at_piece; /* results the sink had when the last piece came */
@@ -73,6 +75,8 @@ static int fs_given_up(void *ctx, const tf_failure *f) {
   s->ngiven_up++;
   s->gone = *f;
   snprintf(s->gone_why, sizeof s->gone_why, "%s", f->message ? f->message : "");
+  CU_ASSERT_FATAL(f->size <= sizeof s->gone_data);
+  if (f->size) memcpy(s->gone_data, f->data, f->size);
   s->gone.message = NULL, s->gone.data = NULL; /* valid only during the call */
   return 0;
 }
@@ -1132,6 +1136,63 @@ static void test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task(void)
   farm_stop(&f);
 }
 
+/* Task id, still in the pool, carries data as its payload. */
+static void set_payload(farm *f, uint64_t id, const char *data) {
+  tf_queue *q = tf__pool_input(&f->pool), keep = {0};
+  tf_rec r;
+  while (tf__queue_pop(q, &r)) {
+    if (r.id == id) {
+      r.size = strlen(data);
+      r.data = malloc(r.size);
+      CU_ASSERT_FATAL(r.data != NULL);
+      memcpy(r.data, data, r.size);
+    }
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(&keep, &r), 0);
+  }
+  while (tf__queue_pop(&keep, &r))
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(q, &r), 0);
+  tf__queue_destroy(&keep);
+}
+
+/* A relay of two workers is not stuck in a task that hangs on it (its other worker runs on;
+ * it watches its own): when the root gives up on the relay's slow task 2, whose copy hangs on
+ * rank 4 too, only rank 4 is stuck; the relay keeps its other tasks (0, 1, 3) and is served.
+ * The sink gets task 2's payload though the relay holds it behind others. */
+static void test_down_keeps_a_wider_relay_running_past_a_task_that_hangs(void) {
+  farm f;
+  relay_farm_start(&f, 4, slow_tasks);
+  set_payload(&f, 2, "two");
+  ask(&f, 0, 4);
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 0), 4);
+  tf__down_set_now(&f.d, 101.0);
+  entry(&f, 0, TF_ENT_SLOW, 2, 0, NULL);
+  ask(&f, 1, 2);
+  poll(&f);
+  tf__down_set_now(&f.d, 101.1);
+  CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1);
+  tf__down_set_now(&f.d, 102.2);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
+  CU_ASSERT_EQUAL(f.s.gone.id, 2);
+  CU_ASSERT_EQUAL_FATAL(f.s.gone.size, 3);
+  CU_ASSERT_EQUAL(memcmp(f.s.gone_data, "two", 3), 0);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_RUNNING);
+  CU_ASSERT_EQUAL(f.d.c[1].state, TF_CHILD_STUCK);
+  CU_ASSERT_EQUAL(f.st.stuck_workers, 1);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 4); /* 2 among them, stale */
+  CU_ASSERT_EQUAL(f.d.copies.stale, 1);
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 3);
+  done(&f, 0, 0, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.s.results[0], 0);
+  farm_stop(&f);
+}
+
 /* A FATE entry in a relay's BYE: the relay's worker at rank met fate. */
 static void add_fate(tf_wbuf *w, int rank, int fate) {
   tf__wire_add(w, TF_ENT_FATE, (uint64_t)rank, fate, NULL, 0);
@@ -1261,6 +1322,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_drops_a_relays_lost_while_a_copy_runs),
       TF_UNIT_TEST(test_down_marks_a_copy_sent_to_a_relay),
       TF_UNIT_TEST(test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task),
+      TF_UNIT_TEST(test_down_keeps_a_wider_relay_running_past_a_task_that_hangs),
       TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
       TF_UNIT_END,
