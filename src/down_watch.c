@@ -116,10 +116,11 @@ int tf__down_lose(tf_down *d, int i, const char *why) {
   return leave_run(d, i, v, "queueing a lost worker's tasks");
 }
 
-/* Child i is stuck in the task at the head of its ledger (given up on): it
- * gets nothing more, the tasks it held behind that one go back (they never
- * ran), and at the end it is told to leave. It stays alive: its heartbeat
- * thread answers for it. */
+/* Child i is stuck in a task given up on (a worker's is the head of its
+ * ledger; a relay of one worker may hold it anywhere): it gets nothing more,
+ * the other tasks it held go back (they will not run there), and at
+ * the end it is told to leave (a relay tells its worker). It stays alive: a
+ * worker's heartbeat thread answers for it, a relay's loop for a relay. */
 static int make_stuck(tf_down *d, int i) {
   d->c[i].state = TF_CHILD_STUCK;
   d->c[i].demand = 0;
@@ -172,6 +173,13 @@ static const tf_rec *runs(const tf_down *d, int i, uint64_t id) {
   return h && h->id == id ? h : NULL;
 }
 
+/* Whether child i, running a task that hangs, is stuck in it: a worker is,
+ * and so is a relay of one worker (that worker is inside the task, and
+ * nothing the relay holds besides will run there). A wider relay has other
+ * workers: it watches its own, and those in the task are stopped with it at
+ * the end. */
+static int sticks(const tf_down *d, int i) { return !d->c[i].relay || d->c[i].width == 1; }
+
 /* Both copies of a task have run longer than --task-timeout: it hangs. It is
  * given up on, and the two children stuck in it get nothing more. */
 static int give_up_stuck(tf_down *d, tf_copy *c) {
@@ -188,9 +196,8 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
                   NULL, 0};
   int failed = tf__down_given_up(d, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
-  /* a relay watches its own workers: those in the task are stopped with it at the end */
-  int rc = d->c[a].relay ? 0 : make_stuck(d, a);
-  if (rc >= 0 && !d->c[b].relay) rc = make_stuck(d, b);
+  int rc = sticks(d, a) ? make_stuck(d, a) : 0;
+  if (rc >= 0 && sticks(d, b)) rc = make_stuck(d, b);
   if (rc >= 0 && (failed || d->cfg->fail_fast)) tf__down_fail(d, failed ? failed : TF_EAPP);
   return rc < 0 ? rc : 1;
 }

@@ -6,8 +6,8 @@
  * room handed back, and the stop. A relay child: requests and answers for each of its workers,
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
- * other tasks when a copy wins, a wider relay running on past a task that hangs, and its
- * goodbye unasked when its workers are lost (FATE). */
+ * other tasks when a copy wins, a relay of one worker stuck as a worker is in a task that hangs
+ * (a wider one not), and its goodbye unasked when its workers are lost (FATE). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1136,6 +1136,100 @@ static void test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task(void)
   farm_stop(&f);
 }
 
+/* A farm of 6 ranks with two relays of one worker each: rank 1 serves rank 2, rank 3 serves
+ * rank 4; rank 5 is the root's own worker. Children 0 and 1 are the relays, child 2 rank 5. */
+static void one_worker_relays_start(farm *f, int ntasks, void (*tune)(tf_config *)) {
+  static const int group[6] = {0, 1, 1, 3, 3, 5};
+  group_farm_start(f, 6, group, ntasks, tune);
+  CU_ASSERT_EQUAL_FATAL(f->layout.nchildren, 3);
+  CU_ASSERT_FATAL(f->d.c[0].relay && f->d.c[0].width == 1);
+  CU_ASSERT_FATAL(f->d.c[1].relay && f->d.c[1].width == 1);
+  CU_ASSERT_FATAL(!f->d.c[2].relay);
+}
+
+/* A task that hangs on two relays of one worker each: the first (holding tasks 0 and 1) says
+ * task 0 is slow; the root copies it to the second, idle, and once that copy too runs past
+ * --task-timeout gives up on it: the sink hears of it once (2 runs, the second relay's rank,
+ * lost, why); each relay is stuck as a worker would be (its only worker is inside the task):
+ * counted, served nothing more, what it says ignored, and task 1, which it held behind the
+ * hanging one, runs on rank 5. At the stop each relay is told on the plain tag only (it tells
+ * its own worker to leave), and its goodbye still counts. */
+static void test_down_gives_up_a_task_hanging_on_two_one_worker_relays(void) {
+  farm f;
+  one_worker_relays_start(&f, 2, slow_tasks);
+  ask(&f, 0, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 0), 2); /* tasks 0 and 1 */
+  tf__down_set_now(&f.d, 101.0);
+  entry(&f, 0, TF_ENT_SLOW, 0, 0, NULL);
+  ask(&f, 1, 1);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1); /* task 0 to the second relay too */
+  CU_ASSERT_EQUAL(f.st.copies, 1);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), TF_WIRE_TASK_COPY);
+  tf__down_set_now(&f.d, 101.5);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0); /* the copy has not run a whole timeout yet */
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
+  tf__down_set_now(&f.d, 102.2);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
+  CU_ASSERT_EQUAL(f.s.gone.id, 0);
+  CU_ASSERT_EQUAL(f.s.gone.attempts, 2);
+  CU_ASSERT_EQUAL(f.s.gone.rank, 3);
+  CU_ASSERT_EQUAL(f.s.gone.lost, 1);
+  CU_ASSERT_STRING_EQUAL(f.s.gone_why, "it has run for more than 1 s (--task-timeout) on rank 1 "
+                                       "and on rank 3");
+  CU_ASSERT_EQUAL(f.s.nfailed, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_STUCK);
+  CU_ASSERT_EQUAL(f.d.c[1].state, TF_CHILD_STUCK);
+  CU_ASSERT_EQUAL(f.d.c[2].state, TF_CHILD_RUNNING);
+  CU_ASSERT_EQUAL(f.st.stuck_workers, 2);
+  CU_ASSERT_EQUAL(f.st.lost, 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 1), 0);
+  CU_ASSERT_EQUAL(f.d.copies.n, 0); /* both runs of task 0 left the ledger with their relays */
+  CU_ASSERT_EQUAL(f.d.copies.stale, 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 1); /* task 1 */
+  CU_ASSERT(tf__down_idle(&f.d));
+  int sent = f.p.nsent;
+  done(&f, 0, 1, 2); /* a stuck relay's word comes too late: ignored, its request too */
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.nresults, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL(f.p.nsent, sent);
+  ask(&f, 2, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 2, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  done(&f, 2, 1, 0);
+  poll(&f);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.s.results[0], 1);
+  CU_ASSERT(tf__down_idle(&f.d));
+  for (int i = 0; i < 3; i++) { /* every goodbye is on its way */
+    tf_wbuf w = {0};
+    tf__wire_begin(&w, TF_MSG_BYE, 0);
+    add_stats(&w, 1);
+    arrive(&f.p, i, &w);
+    tf__wbuf_free(&w);
+  }
+  sent = f.p.nsent;
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 1, 0), 0);
+  CU_ASSERT_EQUAL(f.p.nsent, sent + 3);
+  for (int k = sent; k < f.p.nsent; k++)
+    CU_ASSERT_EQUAL(f.p.sent[k].tag, TF_WIRE_TAG);
+  for (int i = 0; i < 3; i++)
+    CU_ASSERT_EQUAL(f.d.c[i].state, TF_CHILD_DONE);
+  CU_ASSERT_EQUAL(f.st.stuck_workers, 2);
+  farm_stop(&f);
+}
+
 /* Task id, still in the pool, carries data as its payload. */
 static void set_payload(farm *f, uint64_t id, const char *data) {
   tf_queue *q = tf__pool_input(&f->pool), keep = {0};
@@ -1322,6 +1416,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_drops_a_relays_lost_while_a_copy_runs),
       TF_UNIT_TEST(test_down_marks_a_copy_sent_to_a_relay),
       TF_UNIT_TEST(test_down_serves_nothing_to_a_one_worker_relay_stuck_in_a_task),
+      TF_UNIT_TEST(test_down_gives_up_a_task_hanging_on_two_one_worker_relays),
       TF_UNIT_TEST(test_down_keeps_a_wider_relay_running_past_a_task_that_hangs),
       TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
