@@ -94,17 +94,21 @@ int tf__comm_send(tf_comm *c, tf_wbuf *w, int dest) {
 /* A frame over TF_WIRE_SMALL is announced on TF_WIRE_TAG first (wire.h).
  * The note is not waited for: the frame's own send cannot finish before the
  * receiver has read the note, and the slot keeps the note until then. */
-static int announce(tf_comm *c, tf_send_slot *s, int dest) {
+static int announce(tf_comm *c, tf_send_slot *s, MPI_Comm comm, int dest) {
   if (!s->note && !(s->note = malloc(TF_WIRE_NOTE_SIZE))) return TF_ENOMEM;
   tf__wire_note(s->note, s->w.len);
   MPI_Request r;
-  int rc = MPI_Isend(s->note, TF_WIRE_NOTE_SIZE, MPI_BYTE, dest, TF_WIRE_TAG, c->comm, &r);
+  int rc = MPI_Isend(s->note, TF_WIRE_NOTE_SIZE, MPI_BYTE, dest, TF_WIRE_TAG, comm, &r);
   if (rc != MPI_SUCCESS) return tf__comm_mpi_fail(c, "MPI_Isend", rc);
   MPI_Request_free(&r);
   return 0;
 }
 
 int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
+  return tf__comm_send_on(c, w, c->comm, dest, tag);
+}
+
+int tf__comm_send_on(tf_comm *c, tf_wbuf *w, MPI_Comm comm, int dest, int tag) {
   int i = (int)((tf_send_slot *)(void *)w - c->sends);
   if (w->len > (size_t)INT_MAX) {
     snprintf(c->errmsg, sizeof c->errmsg, "a message of %zu bytes is over MPI's limit of %d",
@@ -112,14 +116,15 @@ int tf__comm_send_tag(tf_comm *c, tf_wbuf *w, int dest, int tag) {
     return TF_ETOOBIG;
   }
   if (tag == TF_WIRE_TAG && w->len > TF_WIRE_SMALL) {
-    int rc = announce(c, &c->sends[i], dest);
+    int rc = announce(c, &c->sends[i], comm, dest);
     if (rc) return rc;
     tag = TF_WIRE_TAG_BIG;
   }
-  int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, tag, c->comm, &c->send_reqs[i]);
+  int rc = MPI_Isend(w->buf, (int)w->len, MPI_BYTE, dest, tag, comm, &c->send_reqs[i]);
   if (rc != MPI_SUCCESS) return tf__comm_mpi_fail(c, "MPI_Isend", rc);
   c->sends[i].busy = 1;
   c->sends[i].dest = dest;
+  c->sends[i].comm = comm;
   c->busy_sends++;
   c->msgs_sent++;
   c->bytes_sent += w->len;
@@ -138,9 +143,11 @@ void tf__comm_abandon(void *p) {
     abandoned[nabandoned++] = p; /* else it is merely leaked */
 }
 
-void tf__comm_forget(tf_comm *c, int rank) {
+void tf__comm_forget(tf_comm *c, int lane) {
+  if (lane < 0 || lane >= c->nlanes) return;
+  const tf_lane *l = &c->lanes[lane];
   for (int i = 0; i < c->nsends; i++) {
-    if (!c->sends[i].busy || c->sends[i].dest != rank) continue;
+    if (!c->sends[i].busy || c->sends[i].dest != l->peer || c->sends[i].comm != l->comm) continue;
     MPI_Request_free(&c->send_reqs[i]);
     c->send_reqs[i] = MPI_REQUEST_NULL;
     tf__comm_abandon(c->sends[i].w.buf);
@@ -150,7 +157,7 @@ void tf__comm_forget(tf_comm *c, int rank) {
     c->sends[i].busy = 0;
     c->busy_sends--;
   }
-  tf__comm_lane_forget(c, rank);
+  tf__comm_lane_forget(c, lane);
 }
 
 int tf__comm_progress_sends(tf_comm *c) {
@@ -189,7 +196,7 @@ static tf_wbuf *port_buffer(void *ctx) { return tf__comm_buffer(ctx); }
 
 static int port_send(void *ctx, tf_wbuf *w, int i, int tag) {
   tf_comm *c = ctx;
-  return tf__comm_send_tag(c, w, tf__layout_child_rank(&c->layout, i), tag);
+  return tf__comm_send_on(c, w, c->lanes[i].comm, c->lanes[i].peer, tag);
 }
 
 static int port_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
@@ -197,7 +204,7 @@ static int port_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
   tf_msg m;
   int rc = tf__comm_poll(c, 1, &m);
   if (rc <= 0) return rc;
-  *i = tf__layout_child_index(&c->layout, m.source);
+  *i = m.lane;
   *buf = m.buf;
   *len = (size_t)m.len;
   return 1;
@@ -210,10 +217,7 @@ static void port_release(void *ctx, unsigned char *buf, size_t len) {
 static int port_progress(void *ctx) { return tf__comm_progress_sends(ctx); }
 static int port_drain(void *ctx, double timeout) { return tf__comm_drain_sends(ctx, timeout); }
 
-static void port_forget(void *ctx, int i) {
-  tf_comm *c = ctx;
-  tf__comm_forget(c, tf__layout_child_rank(&c->layout, i));
-}
+static void port_forget(void *ctx, int i) { tf__comm_forget(ctx, i); }
 
 static const char *port_error(void *ctx) { return ((tf_comm *)ctx)->errmsg; }
 
@@ -252,7 +256,7 @@ static int parent_poll(void *ctx, unsigned char **buf, size_t *len, int *i) {
 static void parent_forget(void *ctx, int i) {
   tf_comm *c = ctx;
   (void)i;
-  tf__comm_forget(c, c->layout.parent);
+  tf__comm_forget(c, c->nkids); /* the parent's lane follows the children's */
 }
 
 static int parent_take(void *ctx, int i, int tag, unsigned char *buf, size_t cap, size_t *len) {

@@ -22,6 +22,7 @@ typedef struct tf_send_slot {
   unsigned char *note; /* the announcement of a large frame (wire.h), or NULL */
   int busy;
   int dest;
+  MPI_Comm comm; /* dest's communicator */
 } tf_send_slot;
 
 /* A peer frames come from: TF_COMM_SLOTS receives posted in turn (a peer's
@@ -29,6 +30,8 @@ typedef struct tf_send_slot {
  * announced large frame on its way. */
 typedef struct tf_lane {
   int rank; /* the peer; -1 once forgotten */
+  int peer; /* the peer, for good */
+  MPI_Comm comm; /* the communicator it is on: the farm's, or a joined job's (accept.h) */
   int next; /* the slot posted first: its message is the peer's next */
   unsigned char *slot[TF_COMM_SLOTS];
   int len[TF_COMM_SLOTS + 1]; /* bytes received in each slot and the large frame; -1: pending */
@@ -46,6 +49,7 @@ typedef struct tf_comm {
   size_t cap_sends, cap_send_reqs;
   tf_lane *lanes; /* the children's (child i is lane i), then the parent's */
   int nlanes;
+  int nkids;      /* lanes of children */
   MPI_Request *lane_reqs; /* TF_COMM_SLOTS + 1 per lane: the slots, then the large frame */
   int rr;                 /* the child lane looked at first next time (round robin) */
   unsigned char *spare[TF_COMM_SPARE];
@@ -62,12 +66,17 @@ typedef struct tf_comm {
 typedef struct tf_msg {
   unsigned char *buf;
   int len, source;
+  int lane; /* a child's message: the child's index */
 } tf_msg;
 
 /* On comm, as the rank layout describes; posts the receives from every
  * child and the parent. Returns 0, TF_ENOMEM or TF_EMPI (reason in errmsg). */
 int tf__comm_init(tf_comm *c, MPI_Comm comm, const tf_layout *layout);
 void tf__comm_destroy(tf_comm *c);
+/* n more children, ranks 1..n of comm (a joined job's, accept.h): they
+ * become children nkids..nkids+n-1. For a rank without a parent only (the
+ * root). Returns 0, TF_ENOMEM, TF_EMPI or TF_EINVAL. */
+int tf__comm_add_children(tf_comm *c, MPI_Comm comm, int n);
 
 /* A frame buffer to build the next message in; pass it to tf__comm_send. */
 tf_wbuf *tf__comm_buffer(tf_comm *c);
@@ -81,10 +90,10 @@ int tf__comm_progress_sends(tf_comm *c);
 /* Wait for every send to finish, up to timeout seconds. Returns 0 or
  * TF_EMPI (timeout counts as an error). */
 int tf__comm_drain_sends(tf_comm *c, double timeout);
-/* Give up on everything to or from rank (it is lost): its unfinished
- * sends and receives are abandoned. Their buffers are left to MPI, which
- * may still hold them, so they are not freed. */
-void tf__comm_forget(tf_comm *c, int rank);
+/* Give up on everything to or from the peer of lane (it is lost): its
+ * unfinished sends and receives are abandoned. Their buffers are left to
+ * MPI, which may still hold them, so they are not freed. */
+void tf__comm_forget(tf_comm *c, int lane);
 /* The next message from a child (children: 1) or from the parent (0).
  * Returns 1 and fills *m when a whole message is ready, 0 when none, or a
  * negative error. */

@@ -18,7 +18,9 @@ void *tf__comm_buf_alloc(size_t len);
 int tf__comm_lanes_init(tf_comm *c);
 /* Cancel them, waiting briefly for those already matched. */
 void tf__comm_lanes_destroy(tf_comm *c);
-/* Abandon what is posted for the lane of rank, if it has one. */
-void tf__comm_lane_forget(tf_comm *c, int rank);
+/* Abandon what is posted for lane. */
+void tf__comm_lane_forget(tf_comm *c, int lane);
+/* Send w to rank dest of comm (tf__comm_send_tag on any communicator). */
+int tf__comm_send_on(tf_comm *c, tf_wbuf *w, MPI_Comm comm, int dest, int tag);
 
 #endif

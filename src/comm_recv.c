@@ -21,7 +21,7 @@ static MPI_Request *reqs(tf_comm *c, int lane) { return &c->lane_reqs[lane * PER
 static int post_slot(tf_comm *c, int lane, int s) {
   tf_lane *l = &c->lanes[lane];
   l->len[s] = -1;
-  int rc = MPI_Irecv(l->slot[s], TF_WIRE_SMALL, MPI_BYTE, l->rank, TF_WIRE_TAG, c->comm,
+  int rc = MPI_Irecv(l->slot[s], TF_WIRE_SMALL, MPI_BYTE, l->rank, TF_WIRE_TAG, l->comm,
                      &reqs(c, lane)[s]);
   return rc == MPI_SUCCESS ? 0 : tf__comm_mpi_fail(c, "MPI_Irecv", rc);
 }
@@ -30,18 +30,13 @@ static unsigned char *small_buffer(tf_comm *c) {
   return c->nspare ? c->spare[--c->nspare] : malloc(TF_WIRE_SMALL);
 }
 
-int tf__comm_lanes_init(tf_comm *c) {
-  int n = c->layout.nchildren + (c->layout.parent >= 0);
-  if (!n) return 0;
-  c->lanes = calloc((size_t)n, sizeof *c->lanes);
-  c->lane_reqs = malloc((size_t)n * PER_LANE * sizeof *c->lane_reqs);
-  if (!c->lanes || !c->lane_reqs || tf__comm_grow_scratch(c, n * PER_LANE)) return TF_ENOMEM;
-  for (int i = 0; i < n * PER_LANE; i++)
-    c->lane_reqs[i] = MPI_REQUEST_NULL;
-  for (int lane = 0; lane < n; lane++) {
+/* Lanes from..n-1 (the arrays hold n), for the peers rank_of gives. */
+static int open_lanes(tf_comm *c, int from, int n, MPI_Comm comm, int (*rank_of)(tf_comm *, int)) {
+  for (int lane = from; lane < n; lane++) {
     tf_lane *l = &c->lanes[lane];
-    l->rank = lane < c->layout.nchildren ? tf__layout_child_rank(&c->layout, lane)
-                                         : c->layout.parent;
+    memset(l, 0, sizeof *l);
+    l->rank = l->peer = rank_of(c, lane);
+    l->comm = comm;
     l->len[BIG] = -1;
     c->nlanes = lane + 1; /* from here on destroy cancels what this lane posted */
     for (int s = 0; s < TF_COMM_SLOTS; s++) {
@@ -51,6 +46,41 @@ int tf__comm_lanes_init(tf_comm *c) {
     }
   }
   return 0;
+}
+
+static int layout_rank(tf_comm *c, int lane) {
+  return lane < c->layout.nchildren ? tf__layout_child_rank(&c->layout, lane) : c->layout.parent;
+}
+
+/* Room for n lanes in all; the new requests are null. */
+static int grow_lanes(tf_comm *c, int n) {
+  tf_lane *lanes = realloc(c->lanes, (size_t)n * sizeof *lanes);
+  if (!lanes) return TF_ENOMEM;
+  c->lanes = lanes;
+  MPI_Request *r = realloc(c->lane_reqs, (size_t)n * PER_LANE * sizeof *r);
+  if (!r) return TF_ENOMEM;
+  c->lane_reqs = r;
+  for (int i = c->nlanes * PER_LANE; i < n * PER_LANE; i++)
+    r[i] = MPI_REQUEST_NULL;
+  return tf__comm_grow_scratch(c, n * PER_LANE);
+}
+
+int tf__comm_lanes_init(tf_comm *c) {
+  int n = c->layout.nchildren + (c->layout.parent >= 0);
+  c->nkids = c->layout.nchildren;
+  if (!n) return 0;
+  int rc = grow_lanes(c, n);
+  return rc ? rc : open_lanes(c, 0, n, c->comm, layout_rank);
+}
+
+static int joined_rank(tf_comm *c, int lane) { return lane - c->nkids + 1; }
+
+int tf__comm_add_children(tf_comm *c, MPI_Comm comm, int n) {
+  if (c->layout.parent >= 0 || n < 1) return TF_EINVAL;
+  int rc = grow_lanes(c, c->nlanes + n);
+  if (!rc) rc = open_lanes(c, c->nlanes, c->nlanes + n, comm, joined_rank);
+  c->nkids = c->nlanes;
+  return rc;
 }
 
 /* Cancel what lane still has posted; those that complete within a second
@@ -91,25 +121,23 @@ void tf__comm_lanes_destroy(tf_comm *c) {
   c->nlanes = 0;
 }
 
-void tf__comm_lane_forget(tf_comm *c, int rank) {
-  for (int lane = 0; lane < c->nlanes; lane++) {
-    tf_lane *l = &c->lanes[lane];
-    if (l->rank != rank) continue;
-    MPI_Request *r = reqs(c, lane);
-    unsigned char *bufs[PER_LANE] = {l->slot[0], l->slot[1], l->big};
-    for (int s = 0; s < PER_LANE; s++) {
-      if (r[s] == MPI_REQUEST_NULL) {
-        if (s == BIG) tf__comm_buf_free(l->big, l->big_len);
-        else free(bufs[s]);
-        continue;
-      }
-      MPI_Cancel(&r[s]);
-      MPI_Request_free(&r[s]); /* the buffer is MPI's from now on */
-      tf__comm_abandon(bufs[s]);
+void tf__comm_lane_forget(tf_comm *c, int lane) {
+  tf_lane *l = &c->lanes[lane];
+  if (l->rank < 0) return;
+  MPI_Request *r = reqs(c, lane);
+  unsigned char *bufs[PER_LANE] = {l->slot[0], l->slot[1], l->big};
+  for (int s = 0; s < PER_LANE; s++) {
+    if (r[s] == MPI_REQUEST_NULL) {
+      if (s == BIG) tf__comm_buf_free(l->big, l->big_len);
+      else free(bufs[s]);
+      continue;
     }
-    memset(l, 0, sizeof *l);
-    l->rank = -1;
+    MPI_Cancel(&r[s]);
+    MPI_Request_free(&r[s]); /* the buffer is MPI's from now on */
+    tf__comm_abandon(bufs[s]);
   }
+  l->slot[0] = l->slot[1] = l->big = NULL;
+  l->rank = -1; /* peer and comm stay: sends to it may still be forgotten */
 }
 
 /* Note which receives of lanes [lo, hi) have finished, and how long their
@@ -157,7 +185,7 @@ static int expect_big(tf_comm *c, int lane, int s) {
   if (!(l->big = tf__comm_buf_alloc(len))) return TF_ENOMEM;
   l->big_len = len;
   l->len[BIG] = -1;
-  int rc = MPI_Irecv(l->big, (int)len, MPI_BYTE, l->rank, TF_WIRE_TAG_BIG, c->comm,
+  int rc = MPI_Irecv(l->big, (int)len, MPI_BYTE, l->rank, TF_WIRE_TAG_BIG, l->comm,
                      &reqs(c, lane)[BIG]);
   if (rc != MPI_SUCCESS) {
     tf__comm_buf_free(l->big, len);
@@ -177,7 +205,7 @@ static int take_from(tf_comm *c, int lane, tf_msg *m) {
     if (l->rank < 0) return 0;
     if (l->big) {
       if (l->len[BIG] < 0) return 0;
-      *m = (tf_msg){l->big, l->len[BIG], l->rank};
+      *m = (tf_msg){l->big, l->len[BIG], l->rank, lane};
       l->big = NULL;
       l->len[BIG] = -1;
       return 1;
@@ -191,7 +219,7 @@ static int take_from(tf_comm *c, int lane, tf_msg *m) {
     }
     unsigned char *fresh = small_buffer(c);
     if (!fresh) return TF_ENOMEM;
-    *m = (tf_msg){l->slot[s], l->len[s], l->rank};
+    *m = (tf_msg){l->slot[s], l->len[s], l->rank, lane};
     l->slot[s] = fresh;
     l->next = (s + 1) % TF_COMM_SLOTS;
     int rc = post_slot(c, lane, s);
@@ -200,8 +228,8 @@ static int take_from(tf_comm *c, int lane, tf_msg *m) {
 }
 
 int tf__comm_poll(tf_comm *c, int children, tf_msg *m) {
-  int lo = children ? 0 : c->layout.nchildren;
-  int hi = children ? c->layout.nchildren : c->nlanes;
+  int lo = children ? 0 : c->nkids;
+  int hi = children ? c->nkids : c->nlanes;
   if (lo >= hi) return 0;
   int rc = test_lanes(c, lo, hi);
   if (rc) return rc;
