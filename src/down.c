@@ -397,6 +397,7 @@ void tf__down_record_bye(tf_down *d, int i, const tf_frame *f) {
 }
 
 static int on_early_bye(tf_down *d, int i, const tf_frame *f) {
+  if (d->c[i].joined) return tf__down_on_leave(d, i, f);
   if (d->c[i].relay) { /* its workers are all lost: the relay leaves, and is lost with them */
     tf__down_record_bye(d, i, f);
     return tf__down_lose(d, i, "every worker it served was lost");
@@ -475,6 +476,19 @@ int tf__down_poll(tf_down *d) {
 
 /* ---- setting up ---------------------------------------------------------------------- */
 
+void tf__down_init_child(tf_down *d, int i, double now) {
+  const tf_layout *layout = d->layout;
+  tf_child *c = &d->c[i];
+  c->heard = c->told = now;
+  c->width = tf__layout_child_width(layout, i);
+  c->relay = tf__layout_child_is_relay(layout, i);
+  d->wide |= c->relay;
+  /* the root counts every worker of the farm; a relay, its own */
+  c->slot = c->relay                       ? -1
+            : layout->role == TF_ROLE_ROOT ? tf__layout_worker_of(layout, tf__down_rank(d, i))
+                                           : i;
+}
+
 int tf__down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_pool *pool,
                   tf_port port, tf_sink sink, tf_run_stats *stats, struct tf_obs *obs, double now) {
   memset(d, 0, sizeof *d);
@@ -497,17 +511,8 @@ int tf__down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_
   d->hb_every = tf__heartbeat_interval(cfg);
   d->c = calloc(d->n > 0 ? (size_t)d->n : 1, sizeof *d->c);
   if (!d->c || tf__ledger_init(&d->ledger, d->n)) return TF_ENOMEM;
-  for (int i = 0; i < d->n; i++) {
-    tf_child *c = &d->c[i];
-    c->heard = c->told = now;
-    c->width = tf__layout_child_width(layout, i);
-    c->relay = tf__layout_child_is_relay(layout, i);
-    d->wide |= c->relay;
-    /* the root counts every worker of the farm; a relay, its own */
-    c->slot = c->relay                          ? -1
-              : layout->role == TF_ROLE_ROOT ? tf__layout_worker_of(layout, tf__down_rank(d, i))
-                                                : i;
-  }
+  for (int i = 0; i < d->n; i++)
+    tf__down_init_child(d, i, now);
   return 0;
 }
 

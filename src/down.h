@@ -76,6 +76,7 @@ typedef struct tf_child {
                          it said; for a relay's worker, as the relay told its parent) */
   uint64_t slow_id;
   double slow_since;  /* when it started, as far as this rank knows */
+  int joined;         /* it joined the running farm (accept.h): it may leave before the end */
 } tf_child;
 
 typedef struct tf_down {
@@ -96,6 +97,7 @@ typedef struct tf_down {
   int depth;        /* the depth of the last plan sent */
   uint64_t left;    /* tasks not yet handed out, as the last dispatch was told */
   int rr;           /* first child served in the next round */
+  int accepting;    /* jobs of workers may join (--accept-workers): none left is no failure */
   int heartbeats;   /* children send heartbeats: silence means lost (the role says: beat.h) */
   double hb_every;
   double next_check, last_check;
@@ -111,6 +113,11 @@ typedef struct tf_down {
 int tf__down_init(tf_down *d, const tf_layout *layout, const tf_config *cfg, tf_pool *pool,
                   tf_port port, tf_sink sink, tf_run_stats *stats, struct tf_obs *obs, double now);
 void tf__down_destroy(tf_down *d);
+/* n more children, workers of a job that joined the farm (the layout has
+ * them already: tf__layout_add_joined): they take part from now on, and
+ * the plan and the byte shares count them. Returns 0 or TF_ENOMEM
+ * (down_join.c). */
+int tf__down_add_children(tf_down *d, int n, double now);
 static inline void tf__down_set_now(tf_down *d, double now) { d->now = now; }
 
 /* Take every message that has arrived. Returns 1 when something came, 0

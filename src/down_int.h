@@ -1,4 +1,4 @@
-/* down_int.h - what down.c, down_watch.c and down_relay.c, the parts of the
+/* down_int.h - what down.c, down_watch.c, down_relay.c and down_join.c, the parts of the
  * downstream engine, share; nothing else includes it. */
 #ifndef TF_DOWN_INT_H
 #define TF_DOWN_INT_H
@@ -33,6 +33,12 @@ int tf__down_given_up(tf_down *d, const tf_failure *f);
 /* The goodbye of worker w (its entries in f: a BYE frame, or a part of a
  * relay's): its counters for the summary and --stats. */
 void tf__down_record_worker(tf_down *d, int w, int rank, const tf_frame *f, double stop_sent);
+
+/* Child i's state at the start, from the layout. */
+void tf__down_init_child(tf_down *d, int i, double now);
+/* Child i, a worker that joined, said goodbye unasked: it left the farm
+ * (down_join.c). 0 or < 0. */
+int tf__down_on_leave(tf_down *d, int i, const tf_frame *f);
 
 /* Relays (down_relay.c). */
 /* Relay i's task id, which it holds; else NULL, the run failed with a

@@ -47,6 +47,10 @@ static int put_back(tf_down *d, int v, tf_rec *r, const char *what) {
  * its heir v; with no child left the run cannot go on. */
 static int leave_run(tf_down *d, int i, int v, const char *what) {
   if (v >= 0) return tf__pool_move_share(d->pool, i, v) ? tf__down_oom(d, what) : 0;
+  if (d->accepting) { /* the tasks wait in the pool for workers that join */
+    tf__log(d->layout->rank, "no worker is left: the tasks wait for a job of workers to join");
+    return 0;
+  }
   tf__log(d->layout->rank, "every worker is lost or stuck; the run cannot go on");
   return tf__down_fail(d, TF_EMPI);
 }

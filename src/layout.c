@@ -35,6 +35,13 @@ void tf__layout_init(tf_layout *l, int rank, int size) {
   }
 }
 
+void tf__layout_root_alone(tf_layout *l) {
+  tf__layout_init(l, 0, 1);
+  l->role = TF_ROLE_ROOT;
+  l->nworkers = l->width = 0;
+  l->worker = -1;
+}
+
 /* The parent of rank r, given each group's lowest rank and size. */
 static int parent_of(int r, const int *group, const int *lead, const int *count) {
   if (r == 0) return -1;
@@ -126,6 +133,50 @@ int tf__layout_relays(tf_layout *l, int rank, int size, int relays, const int *l
   int rc = tf__layout_init_groups(l, rank, size, group);
   free(group);
   return rc;
+}
+
+/* kids, kwidth, krelay and wrank as arrays of cap entries (a flat farm's made
+ * from its rule). */
+static int spell_out(tf_layout *l, int cap) {
+  int flat = !l->kids;
+  int *kids = realloc(l->kids, (size_t)cap * sizeof *kids);
+  if (kids) l->kids = kids;
+  int *kwidth = realloc(l->kwidth, (size_t)cap * sizeof *kwidth);
+  if (kwidth) l->kwidth = kwidth;
+  unsigned char *krelay = realloc(l->krelay, (size_t)cap);
+  if (krelay) l->krelay = krelay;
+  int *wrank = realloc(l->wrank, (size_t)cap * sizeof *wrank);
+  if (wrank) l->wrank = wrank;
+  if (!kids || !kwidth || !krelay || !wrank) {
+    if (flat) tf__layout_free(l); /* flat again, by its rule */
+    return TF_ENOMEM;
+  }
+  if (flat)
+    for (int i = 0; i < l->nchildren; i++) {
+      kids[i] = wrank[i] = i + 1;
+      kwidth[i] = 1;
+      krelay[i] = 0;
+    }
+  return 0;
+}
+
+int tf__layout_add_joined(tf_layout *l, int n) {
+  if (l->role != TF_ROLE_ROOT || n < 1) return -1;
+  /* the arrays hold the children and the workers: as many of each, or more workers */
+  int cap = l->nworkers + n > l->nchildren + n ? l->nworkers + n : l->nchildren + n;
+  if (spell_out(l, cap)) return -1;
+  if (!l->joined_from) l->joined_from = l->size;
+  int first = l->size;
+  for (int k = 0; k < n; k++) {
+    l->kids[l->nchildren + k] = l->wrank[l->nworkers + k] = first + k;
+    l->kwidth[l->nchildren + k] = 1;
+    l->krelay[l->nchildren + k] = 0;
+  }
+  l->nchildren += n;
+  l->nworkers += n;
+  l->width += n;
+  l->size += n;
+  return first;
 }
 
 void tf__layout_print(const tf_layout *l, FILE *f) {

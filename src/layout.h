@@ -29,6 +29,8 @@ typedef struct tf_layout {
   int worker;    /* this rank's number among the workers, or -1 */
   int relays;    /* relays in the farm */
   int parent_width; /* the parent's width (the plan it starts from is for that many workers) */
+  int joined_from;  /* the root's: the first rank of the workers that joined (accept.h), which
+                       are numbered on from the farm's own ranks; 0 while none has */
   /* Owned (NULL in a flat farm, where child i is rank rank + 1 + i): */
   int *kids;     /* the ranks of this rank's children, ascending */
   int *kwidth;   /* the width of each */
@@ -45,12 +47,21 @@ void tf__layout_init(tf_layout *l, int rank, int size);
  * group of two or more ranks, the lowest is a relay serving the others, and
  * the root serves the relays; a rank alone in its group is a worker of the
  * root. Returns 0 or TF_ENOMEM. */
+/* A farm of one rank that serves only workers that join it (accept.h): a
+ * root with no children yet. */
+void tf__layout_root_alone(tf_layout *l);
 int tf__layout_init_groups(tf_layout *l, int rank, int size, const int *group);
 void tf__layout_free(tf_layout *l);
 /* The layout --relays asks for: relays is a cfg->relays mode; leader[r] the
  * lowest rank on rank r's node (for node and auto), nnodes the nodes.
  * Returns 0 or TF_ENOMEM. */
 int tf__layout_relays(tf_layout *l, int rank, int size, int relays, const int *leader, int nnodes);
+
+/* The root's: n workers of a job that joined the farm (accept.h) become its
+ * children, and workers, at ranks size..size+n-1. Returns the first of
+ * them, or -1 when out of memory (the layout is as it was, but for spare
+ * room). */
+int tf__layout_add_joined(tf_layout *l, int n);
 
 /* The root's picture of the tree for --info and --verbose: how many relays,
  * and which rank serves how many workers (nothing when flat). */

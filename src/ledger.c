@@ -17,6 +17,16 @@ int tf__ledger_init(tf_ledger *l, int nworkers) {
   return 0;
 }
 
+int tf__ledger_grow(tf_ledger *l, int nworkers) {
+  if (nworkers <= l->nworkers) return 0;
+  tf_ring *r = realloc(l->rings, (size_t)nworkers * sizeof *r);
+  if (!r) return TF_ENOMEM;
+  memset(r + l->nworkers, 0, (size_t)(nworkers - l->nworkers) * sizeof *r);
+  l->rings = r;
+  l->nworkers = nworkers;
+  return 0;
+}
+
 int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
   if (r->n == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->n, sizeof *r->buf, 16))

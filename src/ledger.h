@@ -28,6 +28,8 @@ typedef struct tf_ledger {
 } tf_ledger;
 
 int tf__ledger_init(tf_ledger *l, int nworkers);
+/* Room for nworkers in all (workers joined the farm): 0 or TF_ENOMEM. */
+int tf__ledger_grow(tf_ledger *l, int nworkers);
 /* Worker w now holds rec (ownership of rec->data passes to the ledger). */
 int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec);
 /* The oldest task worker w holds, or NULL. */

@@ -30,13 +30,25 @@ int tf__obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, doub
   o->trace = cfg->trace_file || cfg->timeline_file;
   o->sample_every = TF_OBS_SAMPLE_EVERY;
   o->next_sample = t0;
-  o->w = calloc((size_t)nworkers, sizeof *o->w);
+  o->w = calloc(nworkers > 0 ? (size_t)nworkers : 1, sizeof *o->w);
   o->samples = malloc(TF_OBS_MAX_SAMPLES * sizeof *o->samples);
   if (!o->w || !o->samples) return TF_ENOMEM;
   for (int i = 0; i < nworkers; i++)
     o->w[i].req_since = -1;
   if (o->trace && !serial && tf__trace_init(&o->master, (size_t)cfg->trace_events, t0))
     return TF_ENOMEM;
+  return 0;
+}
+
+int tf__obs_grow(tf_obs *o, int nworkers) {
+  if (nworkers <= o->nworkers) return 0;
+  tf_obs_worker *w = realloc(o->w, (size_t)nworkers * sizeof *w);
+  if (!w) return TF_ENOMEM;
+  memset(w + o->nworkers, 0, (size_t)(nworkers - o->nworkers) * sizeof *w);
+  for (int i = o->nworkers; i < nworkers; i++)
+    w[i].req_since = -1;
+  o->w = w;
+  o->nworkers = nworkers;
   return 0;
 }
 

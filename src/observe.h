@@ -62,6 +62,8 @@ static inline int tf__obs_sample_due(const tf_obs *o, double now) {
 void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, uint64_t done);
 
 /* The run starts at t0: time 0 of the master's clock, trace and samples. */
+/* Workers joined the farm: room for nworkers in all. 0 or TF_ENOMEM. */
+int tf__obs_grow(tf_obs *o, int nworkers);
 void tf__obs_start(tf_obs *o, double t0);
 /* Worker w's request arrived at now; it was answered at now (the wait it had
  * at the master is counted). */

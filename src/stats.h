@@ -34,6 +34,10 @@ typedef struct tf_run_stats {
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */
   int urgent;    /* mpirun kills every rank in a second (tf__stop_urgent): no MPI_Finalize */
   int from_master; /* a worker's status is the master's verdict (STOP), not its own failure */
+  /* Workers that joined the running farm (--accept-workers) and left it */
+  uint64_t joined, joined_jobs;  /* workers, and the jobs they came in */
+  uint64_t left, left_tasks;     /* workers that left before the end; tasks they handed back */
+  int left_early; /* a joined worker's own: it left (a signal, --leave-after), not told to stop */
   /* Set by tf_main: how a worker stuck in a task ends the process from its
    * heartbeat thread after saying goodbye (NULL under tf_run). */
   void (*leave)(int status, int peer_lost);
@@ -51,6 +55,19 @@ static inline int tf__stats_alloc_workers(tf_run_stats *s, int n) {
   s->w_wait_ns = calloc(k, sizeof *s->w_wait_ns);
   s->w_frames = calloc(k, sizeof *s->w_frames);
   return s->w_tasks && s->w_busy_ns && s->w_wait_ns && s->w_frames ? 0 : TF_ENOMEM;
+}
+/* Room for the counters of n workers in all, the new ones zeroed (had had
+ * room): 0 or TF_ENOMEM (the counters stay as they were). */
+static inline int tf__stats_grow_workers(tf_run_stats *s, int had, int n) {
+  uint64_t **a[4] = {&s->w_tasks, &s->w_busy_ns, &s->w_wait_ns, &s->w_frames};
+  for (int k = 0; k < 4; k++) {
+    uint64_t *p = realloc(*a[k], (size_t)n * sizeof *p);
+    if (!p) return TF_ENOMEM;
+    for (int w = had; w < n; w++)
+      p[w] = 0;
+    *a[k] = p;
+  }
+  return 0;
 }
 static inline void tf__stats_free_workers(tf_run_stats *s) {
   free(s->w_tasks);
