@@ -199,6 +199,11 @@ typedef struct tf_config {
   int info;             /* print where every rank runs, and run nothing (--info) */
   int relays;           /* TF_RELAYS_OFF, _NODE, _AUTO, or K >= 2: a relay for every K
                            consecutive ranks (--relays; docs/CLUSTER.md) */
+  /* Growing a farm (docs/CLUSTER.md, "Growing a farm"): under mpirun --ompi-server. */
+  int accept_workers;   /* jobs of workers may join while it runs (--accept-workers) */
+  const char *service;  /* the name they join by (--service); NULL: APP-JOBID, or APP */
+  const char *join;     /* run this job's ranks as workers of the farm of that name (--join) */
+  double leave_after;   /* a joined job leaves after this many seconds; 0: never (--leave-after) */
   /* Faults (docs/FAULTS.md). */
   const char *journal;   /* file of finished results, or NULL (--journal) */
   int resume;            /* continue from the journal (--resume) */

@@ -7,7 +7,8 @@
 
 int tf__heartbeats_wanted(const tf_config *cfg) {
   const char *recovery = getenv("OMPI_MCA_orte_enable_recovery"); /* set by --enable-recovery */
-  return cfg->worker_timeout > 0 || cfg->task_timeout > 0 ||
+  /* a farm that grows: a joined job may die or be cancelled any time */
+  return cfg->worker_timeout > 0 || cfg->task_timeout > 0 || cfg->accept_workers || cfg->join ||
          (recovery && (!strcmp(recovery, "1") || !strcmp(recovery, "true")));
 }
 

@@ -67,6 +67,10 @@ enum {
   OPT_VERBOSE,
   OPT_INFO,
   OPT_RELAYS,
+  OPT_ACCEPT_WORKERS,
+  OPT_SERVICE,
+  OPT_JOIN,
+  OPT_LEAVE_AFTER,
   OPT_JOURNAL,
   OPT_RESUME,
   OPT_JOURNAL_SYNC,
@@ -138,6 +142,22 @@ static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_va
                       "default auto: node on 2+ nodes and 1024+ ranks, else off; "
                       "TASKFARM_RELAYS sets the default",
                       0, 0},
+      [OPT_ACCEPT_WORKERS] = {"accept-workers", TF_OPT_FLAG, &cfg->accept_workers, NULL,
+                               "let jobs of workers join while the farm runs (--join; needs "
+                               "mpirun --ompi-server: docs/CLUSTER.md)",
+                               0, 0},
+      [OPT_SERVICE] = {"service", TF_OPT_STRING, &cfg->service, "NAME",
+                       "the name jobs join this farm by (default: APP-JOBID under Slurm or PBS, "
+                       "else APP)",
+                       0, 0},
+      [OPT_JOIN] = {"join", TF_OPT_STRING, &cfg->join, "NAME",
+                    "run this job's ranks as workers of the running farm that accepts workers as "
+                    "NAME (same app and app options)",
+                    0, 0},
+      [OPT_LEAVE_AFTER] = {"leave-after", TF_OPT_DOUBLE, &cfg->leave_after, "SECONDS",
+                           "with --join: leave the farm after this long, handing back the tasks "
+                           "not started (SIGUSR1 or SIGTERM to the job: at once)",
+                           0.001, 1e9},
       [OPT_JOURNAL] = {"journal", TF_OPT_STRING, &cfg->journal, "FILE",
                        "append every finished result to FILE (see --resume)", 0, 0},
       [OPT_RESUME] = {"resume", TF_OPT_FLAG, &cfg->resume, NULL,
@@ -476,6 +496,39 @@ static int count_operands(const tf_app *app, char **ops, int n, char *err, size_
   return 0;
 }
 
+/* --accept-workers, --service, --join, --leave-after, and what goes with them. */
+static int check_elastic(const tf_config *c, char *err, size_t err_size) {
+  if (c->accept_workers && c->join)
+    return usage(err, err_size, "--accept-workers and --join contradict each other: a farm "
+                 "accepts workers, a joining job gives them");
+  if (c->service && !c->accept_workers)
+    return usage(err, err_size, "--service names a farm that accepts workers: give "
+                 "--accept-workers too (a joining job gives the name to --join)");
+  if (c->leave_after > 0 && !c->join)
+    return usage(err, err_size, "--leave-after is for a joining job (--join NAME)");
+  const char *name = c->join ? c->join : c->service;
+  const char *opt = c->join ? "--join" : "--service";
+  if (name && !name[0]) return usage(err, err_size, "%s: empty name", opt);
+  for (const char *p = name; p && *p; p++)
+    if (!isgraph((unsigned char)*p))
+      return usage(err, err_size, "%s '%s': a name has no blanks or control characters", opt,
+                   name);
+  if (name && strlen(name) > 200) return usage(err, err_size, "%s: a name of at most 200 characters", opt);
+  if ((c->accept_workers || c->join) && c->schedule == TF_SCHEDULE_STATIC)
+    return usage(err, err_size, "--schedule static splits the tasks among the workers there at "
+                 "the start: a farm that %s needs dynamic, guided or adaptive",
+                 c->join ? "workers join" : "accepts workers");
+  if (!c->join) return 0;
+  const char *farm_only[] = {c->journal, c->stats_file, c->trace_file, c->timeline_file};
+  static const char *const farm_opts[] = {"--journal", "--stats", "--trace", "--timeline"};
+  for (int i = 0; i < 4; i++)
+    if (farm_only[i])
+      return usage(err, err_size, "%s is the farm's to write: give it to the farm, not to the "
+                   "job that joins it (--join)", farm_opts[i]);
+  if (c->info) return usage(err, err_size, "--info describes a farm's own ranks: not with --join");
+  return 0;
+}
+
 /* The common options' values into c, the app's check_options, the fingerprint. */
 static int finish_config(tf_config *cp, const common_vals *vp, const tf_app *app, char *err,
                          size_t err_size) {
@@ -505,6 +558,8 @@ static int finish_config(tf_config *cp, const common_vals *vp, const tf_app *app
                  "%s: '%s' is not off, node, auto or a number of ranks from 2 to %d",
                  v.relays ? "--relays" : "TASKFARM_RELAYS (the default --relays)",
                  v.relays ? v.relays : env, TF_RELAYS_MAX);
+  int rc = check_elastic(&c, err, err_size);
+  if (rc) return rc;
   if (c.resume && !c.journal)
     return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
   if (c.journal && !c.journal[0]) return usage(err, err_size, "--journal: empty file name");

@@ -12,7 +12,7 @@
 #include "stats.h"
 #include "taskfarm.h"
 
-int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
+int tf__root_run(MPI_Comm comm, tf_layout *layout, const tf_app *app, const tf_config *cfg,
                  tf_run_stats *stats);
 int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
                    tf_run_stats *stats);

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "comm.h"
 #include "down.h"
+#include "grow.h"
 #include "handle.h"
 #include "log.h"
 #include "resume.h"
@@ -40,6 +41,8 @@ typedef struct root {
   tf_trace *tr; /* the root's events, or NULL */
   tf_progress progress;
   tf_queue followups; /* what collect or failed just submitted */
+  tf_layout *layout;  /* grows when jobs join (--accept-workers) */
+  tf_grow grow;
 } root;
 
 static int fail_run(root *r, int code) {
@@ -134,7 +137,7 @@ static int refill(root *r) {
   if (r->draining || r->stopping || r->gen_done) return 0;
   int progressed = 0, is_static = r->cfg->schedule == TF_SCHEDULE_STATIC;
   size_t limit =
-      is_static ? SIZE_MAX : 2 * (size_t)r->c.layout.nworkers * (size_t)r->down.depth + 64;
+      is_static ? SIZE_MAX : 2 * (size_t)r->layout->nworkers * (size_t)r->down.depth + 64;
   uint64_t byte_limit = is_static ? UINT64_MAX : r->cfg->max_in_flight;
   tf_queue *q = tf__pool_input(&r->pool);
   while (!r->gen_done && tf__queue_size(q) < limit &&
@@ -233,7 +236,7 @@ static void show_progress(root *r) {
     in.total = r->h.total + s->tasks_spawned;
   in.failed = s->failed;
   in.retried = s->retried;
-  in.nworkers = r->c.layout.nworkers;
+  in.nworkers = r->layout->nworkers;
   for (int i = 0; i < r->down.n; i++) /* a relay's workers as it is */
     in.alive += tf__down_alive(&r->down, i) ? r->down.c[i].width : 0;
   tf__progress_show(&r->progress, r->now, &in);
@@ -246,6 +249,12 @@ static void show_progress(root *r) {
 static int housekeeping(root *r) {
   int rc = tf__down_check(&r->down, r->draining || r->stopping);
   if (rc < 0) return fail_run(r, rc);
+  int joined = r->grow.open ? tf__grow_take(&r->grow, r->now) : 0;
+  if (joined < 0) {
+    tf__log(0, "out of memory taking in a job of workers");
+    return fail_run(r, joined);
+  }
+  rc |= joined;
   if (r->js.on && tf__js_tick(&r->js, r->now)) return fail_run(r, TF_EJOURNAL);
   if (tf__obs_sample_due(r->obs, r->now))
     tf__obs_sample(r->obs, r->now, tf__down_queued(&r->down), tf__down_in_flight(&r->down),
@@ -297,6 +306,7 @@ static void run_loop(root *r) {
  * master_fini whatever happened, then the workers stopped. */
 static void run_end(root *r, int init_ok, double t0) {
   tf_run_stats *s = r->stats;
+  if (tf__grow_close(&r->grow, tf__now()) < 0) fail_run(r, TF_ENOMEM); /* join now: told to stop */
   if (r->draining && !r->status) r->status = TF_ESTOPPED;
   if (r->h.stop && !r->status) r->status = r->h.stop_status; /* may be 0: the app's verdict */
   int cut_short = r->status || r->h.stop;
@@ -334,10 +344,11 @@ static void run_end(root *r, int init_ok, double t0) {
   s->stuck |= rc != 0; /* some worker may still run: finalize could hang */
 }
 
-int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, const tf_config *cfg,
+int tf__root_run(MPI_Comm comm, tf_layout *layout, const tf_app *app, const tf_config *cfg,
                  tf_run_stats *stats) {
   root r;
   memset(&r, 0, sizeof r);
+  r.layout = layout;
   int crc = tf__comm_init(&r.c, comm, layout);
   r.cfg = cfg;
   r.stats = stats;
@@ -368,6 +379,10 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   if (rc) fail_run(&r, rc);
   if (!rc && (rc = tf__js_open(&r.js, &r.h, tf__pool_input(&r.pool), stats))) fail_run(&r, rc);
   r.progress.last_done = stats->results; /* read back: not done at this run's rate */
+  r.grow = (tf_grow){layout, &r.c, &r.down, &r.h, stats, NULL, 0, 0, 0};
+  if (!r.status && cfg->accept_workers && (rc = tf__grow_open(&r.grow, cfg, app->name ? app->name : "app")))
+    fail_run(&r, rc);
+  r.down.accepting = r.grow.open;
   if (!r.status) run_loop(&r);
   run_end(&r, init_ok, t0);
   tf__down_destroy(&r.down);
@@ -375,5 +390,6 @@ int tf__root_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, cons
   tf__queue_destroy(&r.followups);
   tf__handle_free(&r.h);
   tf__comm_destroy(&r.c);
+  tf__grow_free(&r.grow);
   return r.status;
 }

@@ -13,7 +13,9 @@
 #include "log.h"
 #include "roles.h"
 #include "stats.h"
+#include "accept.h"
 #include "idle.h"
+#include "join.h"
 #include "observe.h"
 #include "options.h"
 #include "signals.h"
@@ -57,6 +59,14 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
             s->nlost_ranks >= TF_LOST_LISTED ? " ..." : "",
             (unsigned long long)s->lost_tasks, s->lost_tasks == 1 ? "" : "s");
   }
+  if (s->joined)
+    fprintf(stderr,
+            "taskfarm:   %llu worker%s joined in %llu job%s (ranks %d-%d); %llu left before the "
+            "end, handing back %llu task%s\n",
+            (unsigned long long)s->joined, s->joined == 1 ? "" : "s",
+            (unsigned long long)s->joined_jobs, s->joined_jobs == 1 ? "" : "s",
+            layout->joined_from, layout->size - 1, (unsigned long long)s->left,
+            (unsigned long long)s->left_tasks, s->left_tasks == 1 ? "" : "s");
   if (s->copies)
     fprintf(stderr, "taskfarm:   %llu slow task%s also run elsewhere (--task-timeout); %llu late result%s dropped\n",
             (unsigned long long)s->copies, s->copies == 1 ? "" : "s",
@@ -111,10 +121,12 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
   if (!cfg->verbose) return;
   for (int w = 0; w < nworkers; w++) {
     double busy = (double)s->w_busy_ns[w] * 1e-9;
+    int r = tf__layout_worker_rank(layout, w);
     fprintf(stderr,
-            "taskfarm:   worker %d (rank %d): %llu tasks, busy %.3f s (%.1f%%), idle "
+            "taskfarm:   worker %d (rank %d%s): %llu tasks, busy %.3f s (%.1f%%), idle "
             "%.3f s, %llu frames\n",
-            w, tf__layout_worker_rank(layout, w), (unsigned long long)s->w_tasks[w],
+            w, r, layout->joined_from && r >= layout->joined_from ? ", joined" : "",
+            (unsigned long long)s->w_tasks[w],
             busy, s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (double)s->w_wait_ns[w] * 1e-9,
             (unsigned long long)s->w_frames[w]);
   }
@@ -154,16 +166,69 @@ static void write_status_file(const char *path, int status);
 static int exit_status(int rc);
 static void leave_process(int status, int peer_lost);
 
+/* --join: this job's ranks are workers of a running farm (join.h). World
+ * rank 0 says when the job joined and how it left. */
+static int run_joined(const tf_app *app, const tf_config *cfg, int owns_process, farm_end *end) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const char *name = app && app->name ? app->name : "app";
+  if (!app || !app->execute) return check_setup(app, cfg, rank);
+  tf_config jc = *cfg;
+  MPI_Comm merged;
+  tf_layout layout;
+  tf_join_terms t;
+  char err[900];
+  int st = tf__join(&jc, name, &merged, &layout, &t, err, sizeof err);
+  if (st) {
+    if (rank == 0) fprintf(stderr, "%s: %s\n", name, err);
+    return st == TF_EXIT_USAGE ? TF_EUSAGE : TF_EMPI;
+  }
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  int quiet = cfg->quiet && !cfg->verbose;
+  if (rank == 0 && !quiet)
+    fprintf(stderr, "taskfarm: %s: joined the farm '%s': workers %d-%d of %d\n", name, cfg->join,
+            t.first_worker, t.first_worker + size - 1, t.nworkers);
+  tf_run_stats s;
+  memset(&s, 0, sizeof s);
+  if (owns_process) s.leave = leave_process;
+  tf__signals_install(1, rank); /* a stop signal: leave the farm */
+  int rc = tf__worker_run(merged, &layout, app, &jc, &s);
+  int sig = tf__stop_signal();
+  tf__signals_restore();
+  if (rank == 0 && !quiet && !rc)
+    fprintf(stderr, "taskfarm: %s: %s the farm '%s'%s%s\n", name,
+            s.left_early ? "left" : "told to stop by", cfg->join,
+            s.left_early ? (sig ? " on " : " after --leave-after") : "",
+            s.left_early && sig ? tf__signal_name(sig) : "");
+  end->peer_lost = s.peer_lost;
+  end->stuck = s.stuck;
+  if (!end->stuck) MPI_Comm_free(&merged);
+  if (s.from_master || s.left_early) rc = 0; /* the farm's verdict is the farm's to report */
+  if (owns_process && rank == 0 && cfg->status_file)
+    write_status_file(cfg->status_file, exit_status(rc));
+  return rc;
+}
+
 /* tf_run, and how it ended. Under tf_main (owns_process), rank 0 writes the
  * status file right after the summary, before anything slower, and a
  * worker stuck in a task may end the process from its heartbeat thread. */
 static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int owns_process,
                     farm_end *end) {
   memset(end, 0, sizeof *end);
+  if (cfg && cfg->join) return run_joined(app, cfg, owns_process, end);
   int crank = 0;
   MPI_Comm_rank(comm, &crank);
   int rc = check_setup(app, cfg, crank);
   if (rc) return rc;
+  if (cfg->accept_workers && !tf__accept_has_server()) {
+    if (crank == 0)
+      fprintf(stderr, "%s: --accept-workers: mpirun was started without --ompi-server file:URI, "
+              "so no other job could find this farm (jobs/lib/ompi-server.sh starts the name "
+              "server: docs/CLUSTER.md, \"Growing a farm\")\n",
+              app->name ? app->name : "taskfarm");
+    return TF_EUSAGE;
+  }
   MPI_Comm dup;
   if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) {
     tf__log(crank, "tf_run: MPI_Comm_dup failed");
@@ -187,6 +252,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   if (MPI_Bcast(&relays, 1, MPI_INT, 0, dup) != MPI_SUCCESS) relays = TF_RELAYS_OFF;
   tf_layout layout;
   rc = tf__layout_relays(&layout, rank, size, relays, topo.leader, topo.nnodes);
+  if (!rc && size == 1 && cfg->accept_workers) tf__layout_root_alone(&layout);
   if (!rc && rank == 0 && (cfg->info || cfg->verbose)) {
     fflush(stdout);
     tf__topo_print(&topo, cfg->info ? stdout : stderr);
@@ -207,7 +273,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
     rc = TF_ENOMEM;
   } else if (rank == 0 && tf__obs_wanted(cfg) &&
              (!(s.obs = malloc(sizeof *s.obs)) ||
-              tf__obs_init(s.obs, cfg, nworkers, size == 1, tf__now()))) {
+              tf__obs_init(s.obs, cfg, nworkers, layout.role == TF_ROLE_SERIAL, tf__now()))) {
     tf__log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
     rc = TF_ENOMEM;
   } else {
@@ -299,7 +365,10 @@ static const char *status_file_arg(int argc, char **argv) {
 }
 
 static int exit_status(int rc) {
-  return rc == 0 ? TF_EXIT_OK : rc == TF_ESTOPPED ? TF_EXIT_STOPPED : TF_EXIT_FAILED;
+  return rc == 0              ? TF_EXIT_OK
+         : rc == TF_ESTOPPED ? TF_EXIT_STOPPED
+         : rc == TF_EUSAGE   ? TF_EXIT_USAGE
+                             : TF_EXIT_FAILED;
 }
 
 /* Wait until every rank is here, with the idle strategy of the ranks
@@ -337,6 +406,16 @@ static void leave_process(int status, int peer_lost) {
   _exit(status);
 }
 
+/* Whether the launcher made this process rank 0 (or says nothing). */
+static int launched_as_rank0(void) {
+  static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+  for (int i = 0; i < 3; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v) return !strcmp(v, "0");
+  }
+  return 1;
+}
+
 int tf_main(int argc, char **argv, const tf_app *app) {
   /* The command line first: it says whether workers need heartbeats, and
    * with them MPI_THREAD_SERIALIZED (a worker's heartbeat thread sends while
@@ -349,6 +428,10 @@ int tf_main(int argc, char **argv, const tf_app *app) {
   char err[256];
   int rc = app ? tf_parse_args(argc, argv, app, &cfg, err, sizeof err) : TF_EINVAL;
   int level = rc == 0 && tf__heartbeats_wanted(&cfg) ? MPI_THREAD_SERIALIZED : MPI_THREAD_SINGLE;
+  /* Accepting jobs of workers takes a thread of rank 0's of its own, which
+   * needs MPI_THREAD_MULTIPLE: there only (the launcher says which rank this
+   * process is before MPI does). */
+  if (rc == 0 && cfg.accept_workers && launched_as_rank0()) level = MPI_THREAD_MULTIPLE;
   int provided = 0;
   if (MPI_Init_thread(&argc, &argv, level, &provided) != MPI_SUCCESS) {
     fprintf(stderr, "taskfarm: MPI_Init failed\n");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "comm.h"
 #include "handle.h"
 #include "idle.h"
@@ -16,6 +17,10 @@ typedef struct worker {
   tf_up up;
   const tf_app *app;
   tf_handle h;
+  int may_leave;   /* it joined a running farm (--join): it may leave before the end */
+  double leave_at; /* --leave-after, as a time; 0: never */
+  unsigned turns;
+  int left;
 } worker;
 
 /* tf_partial inside execute, which runs with the link let go: take it to send. */
@@ -74,12 +79,29 @@ static int turn(worker *k) {
   return progressed;
 }
 
+/* A joined worker leaves on a stop signal to its job, or at --leave-after. */
+static int time_to_leave(worker *k) {
+  if (tf__stop_signal()) return 1;
+  return k->leave_at > 0 && (++k->turns & 63) == 0 && tf__now() >= k->leave_at;
+}
+
+/* Leave the farm before it ends: the results done go first, then a goodbye
+ * it did not ask for; the tasks still in hand go back to the farm, which
+ * runs them elsewhere. */
+static int leave(worker *k) {
+  int rc = tf__up_flush(&k->up);
+  tf__up_bye(&k->up);
+  k->left = 1;
+  return rc < 0 ? rc : 0;
+}
+
 /* Until STOP: whatever goes wrong, the worker tells its parent and waits for
  * STOP, so that the run ends cleanly; only a broken link ends it here. */
 static int run_loop(worker *k) {
   tf_idle idle;
   tf__idle_init(&idle, k->h.cfg->idle);
   while (!k->up.stop) {
+    if (k->may_leave && !k->up.gave_up && time_to_leave(k)) return leave(k);
     int rc = turn(k);
     if (rc < 0) return rc;
     if (rc) {
@@ -102,6 +124,8 @@ int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, co
   k.app = app;
   tf__handle_init(&k.h, app, cfg, layout->rank, layout->nworkers, layout->worker);
   k.h.send_partial = send_partial;
+  k.may_leave = cfg->join != NULL;
+  k.leave_at = cfg->leave_after > 0 ? tf__now() + cfg->leave_after : 0;
   k.h.partial_ctx = &k.up;
   int init_ok = 0;
   if (tf__up_init(&k.up, layout, cfg, tf__comm_parent_port(&k.c), stats->leave)) {
@@ -123,6 +147,7 @@ int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, co
   if (k.up.stop) tf__up_bye(&k.up);
   tf__up_heartbeat_stop(&k.up);
   stats->peer_lost = k.up.peer_lost;
+  stats->left_early = k.left;
   stats->stuck = rc == TF_EMPI;
   /* After BYE, so a slow worker_fini never holds up the master's shutdown;
    * its failure is this rank's to report. */
@@ -133,6 +158,7 @@ int tf__worker_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, co
   tf__comm_destroy(&k.c);
   if (rc) return rc;
   if (fini_failed) return TF_EAPP;
+  if (k.left) return 0;
   stats->from_master = 1; /* what STOP said */
   return stop_status;
 }
