@@ -211,7 +211,7 @@ int tf__accept_open(const tf_config *cfg, const char *app, int nworkers, char *e
              rc == MPI_ERR_SERVICE ? "a farm that runs has it, or one that died did not give it "
                                      "back; --service NAME gives this farm another"
                                    : "is the name server (ompi-server) running?");
-    return TF_EMPI;
+    return rc == MPI_ERR_SERVICE ? TF_EUSAGE : TF_EMPI;
   }
   pthread_mutex_lock(&acc.mu);
   snprintf(acc.service, sizeof acc.service, "%s", name);

@@ -57,7 +57,8 @@ void tf__accept_service_name(const tf_config *cfg, const char *app, char *out, s
  * when a farm that runs has the name) and start
  * accepting (the helper thread is started once per process; a later farm
  * reuses it). nworkers: the farm's own workers (joined ones are numbered
- * on from there). Returns 0, or TF_EMPI with the reason in err. */
+ * on from there). Returns 0, or TF_EUSAGE (the name is taken) or TF_EMPI
+ * with the reason in err. */
 int tf__accept_open(const tf_config *cfg, const char *app, int nworkers, char *err, size_t cap);
 /* The name it publishes, while open. */
 const char *tf__accept_service(void);

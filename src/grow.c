@@ -11,9 +11,10 @@
 
 int tf__grow_open(tf_grow *g, const tf_config *cfg, const char *app) {
   char err[600];
-  if (tf__accept_open(cfg, app, g->layout->nworkers, err, sizeof err)) {
+  int rc = tf__accept_open(cfg, app, g->layout->nworkers, err, sizeof err);
+  if (rc) {
     tf__log(0, "%s", err);
-    return TF_EMPI;
+    return rc;
   }
   g->open = 1;
   const char *uri = getenv("OMPI_MCA_pmix_server_uri");

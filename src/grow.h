@@ -24,7 +24,8 @@ typedef struct tf_grow {
 } tf_grow;
 
 /* Start accepting (rank 0 of a farm with --accept-workers): publish the
- * service and say how to join. Returns 0 or TF_EMPI (said). */
+ * service and say how to join. Returns 0, TF_EUSAGE (the name is taken) or
+ * TF_EMPI (said). */
 int tf__grow_open(tf_grow *g, const tf_config *cfg, const char *app);
 /* Take in the jobs that joined since the last call. Returns 1 when some
  * did, 0, or < 0 (out of memory: the run cannot go on). */

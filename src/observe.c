@@ -212,6 +212,11 @@ static uint64_t dropped_total(const tf_obs *o) {
 
 /* ---- --stats ---------------------------------------------------------------- */
 
+/* Worker w joined the running farm (accept.h). */
+static int joined(const tf_obs *o, int w) {
+  return o->layout && o->layout->joined_from && rank_of(o, w) >= o->layout->joined_from;
+}
+
 static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
                        const tf_run_stats *s, int status) {
   tf_output out;
@@ -231,6 +236,9 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
   int relays = o->layout ? o->layout->relays : 0;
   fprintf(f, ", \"status\": \"%s\", \"ranks\": %d, \"nworkers\": %d, \"relays\": %d,\n",
           status_name(status), o->serial ? 1 : o->nworkers + 1 + relays, o->nworkers, relays);
+  fprintf(f, "  \"joined\": {\"workers\": %llu, \"jobs\": %llu, \"left\": %llu, \"left_tasks\": %llu},\n",
+          (unsigned long long)s->joined, (unsigned long long)s->joined_jobs,
+          (unsigned long long)s->left, (unsigned long long)s->left_tasks);
   fprintf(f, "  \"wall_s\": %.9g, \"tasks_per_s\": %.9g,\n", wall,
           fin(wall > 0 ? (double)s->results / wall : 0));
   fprintf(f,
@@ -260,10 +268,11 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
     double busy = (double)s->w_busy_ns[w] * 1e-9;
     uint64_t waits = x->o[TF_OBS_WAITS];
     fprintf(f,
-            "    {\"worker\": %d, \"rank\": %d, \"reported\": %s, \"tasks\": %llu, \"failed_runs\": "
-            "%llu, \"out_of_turn\": %llu, \"busy_s\": %.9g, \"idle_s\": %.9g, \"busy_fraction\": "
-            "%.6f,\n",
-            w, rank_of(o, w), x->reported || o->serial ? "true" : "false",
+            "    {\"worker\": %d, \"rank\": %d, \"joined\": %s, \"reported\": %s, \"tasks\": %llu, "
+            "\"failed_runs\": %llu, \"out_of_turn\": %llu, \"busy_s\": %.9g, \"idle_s\": %.9g, "
+            "\"busy_fraction\": %.6f,\n",
+            w, rank_of(o, w), joined(o, w) ? "true" : "false",
+            x->reported || o->serial ? "true" : "false",
             (unsigned long long)s->w_tasks[w], (unsigned long long)x->o[TF_OBS_FAILED],
             (unsigned long long)x->o[TF_OBS_OUT_OF_TURN], busy,
             (double)s->w_wait_ns[w] * 1e-9, fin(wall > 0 ? busy / wall : 0));

@@ -374,15 +374,16 @@ int tf__root_run(MPI_Comm comm, tf_layout *layout, const tf_app *app, const tf_c
   r.down.heartbeats = tf__heartbeats_on(cfg);
   tf__progress_init(&r.progress, cfg, t0);
   if (r.obs) tf__obs_start(r.obs, t0);
+  /* Published before master_init: a name taken is a mistake on the command line */
+  r.grow = (tf_grow){layout, &r.c, &r.down, &r.h, stats, NULL, 0, 0, 0};
+  if (!rc && cfg->accept_workers && (rc = tf__grow_open(&r.grow, cfg, app->name ? app->name : "app")))
+    fail_run(&r, rc);
+  r.down.accepting = r.grow.open;
   int init_ok = 0;
   if (!rc && !(rc = tf__call_hook(&r.h, app->master_init, "master_init"))) init_ok = 1;
   if (rc) fail_run(&r, rc);
   if (!rc && (rc = tf__js_open(&r.js, &r.h, tf__pool_input(&r.pool), stats))) fail_run(&r, rc);
   r.progress.last_done = stats->results; /* read back: not done at this run's rate */
-  r.grow = (tf_grow){layout, &r.c, &r.down, &r.h, stats, NULL, 0, 0, 0};
-  if (!r.status && cfg->accept_workers && (rc = tf__grow_open(&r.grow, cfg, app->name ? app->name : "app")))
-    fail_run(&r, rc);
-  r.down.accepting = r.grow.open;
   if (!r.status) run_loop(&r);
   run_end(&r, init_ok, t0);
   tf__down_destroy(&r.down);

@@ -290,7 +290,7 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
       rc = tf__worker_run(dup, &layout, app, cfg, &s);
     tf__signals_restore();
   }
-  if (rank == 0) print_summary(app, cfg, &s, &layout, rc);
+  if (rank == 0 && rc != TF_EUSAGE) print_summary(app, cfg, &s, &layout, rc); /* said why */
   if (owns_process && rank == 0 && cfg->status_file)
     write_status_file(cfg->status_file, exit_status(rc));
   if (s.obs) {
