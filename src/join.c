@@ -66,10 +66,11 @@ static int fail(char *err, size_t cap, int status, const char *fmt, ...) {
 
 /* The farm's name and port: rank 0 looks it up, every rank learns whether
  * it was found. */
-static int find_farm(const tf_config *cfg, int rank, char *port, char *err, size_t cap) {
+static int find_farm(MPI_Comm job, const tf_config *cfg, int rank, char *port, char *err,
+                     size_t cap) {
   int found = 1;
   if (rank == 0) found = MPI_Lookup_name(cfg->join, MPI_INFO_NULL, port) == MPI_SUCCESS;
-  MPI_Bcast(&found, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  MPI_Bcast(&found, 1, MPI_INT, 0, job);
   if (found) return 0;
   if (!tf__accept_has_server())
     return fail(err, cap, TF_EXIT_USAGE,
@@ -99,41 +100,45 @@ static void take_terms(tf_config *cfg, const tf_join_terms *t) {
   cfg->timeline_file = NULL;
 }
 
-static int connect_farm(tf_config *cfg, const char *app, int rank, MPI_Comm *merged,
-                        tf_layout *layout, tf_join_terms *terms, char *err, size_t cap);
+static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
+                        MPI_Comm *merged, tf_layout *layout, tf_join_terms *terms, char *err,
+                        size_t cap);
 
-int tf__join(tf_config *cfg, const char *app, MPI_Comm *merged, tf_layout *layout,
+int tf__join(MPI_Comm job, tf_config *cfg, const char *app, MPI_Comm *merged, tf_layout *layout,
              tf_join_terms *terms, char *err, size_t cap) {
   int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_rank(job, &rank);
   snprintf(dog.msg, sizeof dog.msg,
            "taskfarm: rank %d: --join %s: the farm did not take this job within %d s (it may "
            "have died, or be finishing): giving up\n",
            rank, cfg->join, TF_JOIN_WAIT);
   pthread_t th;
   int watching = pthread_create(&th, NULL, watch, NULL) == 0;
-  /* MPI raises a failed lookup or connect on these: returned, not fatal */
-  MPI_Errhandler world_eh, self_eh;
-  MPI_Comm_get_errhandler(MPI_COMM_WORLD, &world_eh);
-  MPI_Comm_get_errhandler(MPI_COMM_SELF, &self_eh);
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
-  int status = connect_farm(cfg, app, rank, merged, layout, terms, err, cap);
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, world_eh);
-  MPI_Comm_set_errhandler(MPI_COMM_SELF, self_eh);
-  MPI_Errhandler_free(&world_eh);
-  MPI_Errhandler_free(&self_eh);
+  /* MPI raises a failed lookup on MPI_COMM_WORLD (or SELF), a failed
+   * connect on the job's communicator: returned, not fatal */
+  MPI_Comm comms[3] = {MPI_COMM_WORLD, MPI_COMM_SELF, job};
+  MPI_Errhandler eh[3];
+  for (int i = 0; i < 3; i++) {
+    MPI_Comm_get_errhandler(comms[i], &eh[i]);
+    MPI_Comm_set_errhandler(comms[i], MPI_ERRORS_RETURN);
+  }
+  int status = connect_farm(job, cfg, app, rank, merged, layout, terms, err, cap);
+  for (int i = 2; i >= 0; i--) { /* job may be MPI_COMM_WORLD: its own handler last */
+    MPI_Comm_set_errhandler(comms[i], eh[i]);
+    MPI_Errhandler_free(&eh[i]);
+  }
   call_off(th, watching);
   return status;
 }
 
 /* tf__join's steps, watched. */
-static int connect_farm(tf_config *cfg, const char *app, int rank, MPI_Comm *merged,
-                        tf_layout *layout, tf_join_terms *terms, char *err, size_t cap) {
+static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
+                        MPI_Comm *merged, tf_layout *layout, tf_join_terms *terms, char *err,
+                        size_t cap) {
   char port[MPI_MAX_PORT_NAME] = "";
-  int status = find_farm(cfg, rank, port, err, cap);
+  int status = find_farm(job, cfg, rank, port, err, cap);
   MPI_Comm inter = MPI_COMM_NULL;
-  if (!status && MPI_Comm_connect(port, MPI_INFO_NULL, 0, MPI_COMM_WORLD, &inter) != MPI_SUCCESS)
+  if (!status && MPI_Comm_connect(port, MPI_INFO_NULL, 0, job, &inter) != MPI_SUCCESS)
     status = fail(err, cap, TF_EXIT_FAILED,
                   "--join %s: cannot connect to the farm (it may have just finished)",
                   cfg->join);

@@ -11,7 +11,8 @@
 
 #define TF_JOIN_WAIT 60 /* seconds joining may take at most */
 
-/* Collective over MPI_COMM_WORLD: join the farm that accepts workers as
+/* Collective over job (the joining job's ranks: MPI_COMM_WORLD under
+ * tf_main, tf_run's communicator): join the farm that accepts workers as
  * cfg->join. On success *merged is the communicator shared with it (the
  * farm's root is rank 0; owned by the caller: MPI_Comm_free it), *layout
  * this rank's place there (a worker; numbered among the farm's workers),
@@ -20,7 +21,7 @@
  * no such farm, other app options; TF_EXIT_FAILED: the farm is done, or
  * MPI failed) with the reason in err. If it all takes longer than
  * TF_JOIN_WAIT, the process ends with TF_EXIT_FAILED and a message. */
-int tf__join(tf_config *cfg, const char *app, MPI_Comm *merged, tf_layout *layout,
+int tf__join(MPI_Comm job, tf_config *cfg, const char *app, MPI_Comm *merged, tf_layout *layout,
              tf_join_terms *terms, char *err, size_t cap);
 
 #endif

@@ -168,9 +168,10 @@ static void leave_process(int status, int peer_lost);
 
 /* --join: this job's ranks are workers of a running farm (join.h). World
  * rank 0 says when the job joined and how it left. */
-static int run_joined(const tf_app *app, const tf_config *cfg, int owns_process, farm_end *end) {
+static int run_joined(MPI_Comm job, const tf_app *app, const tf_config *cfg, int owns_process,
+                      farm_end *end) {
   int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_rank(job, &rank);
   const char *name = app && app->name ? app->name : "app";
   if (!app || !app->execute) return check_setup(app, cfg, rank);
   tf_config jc = *cfg;
@@ -178,13 +179,13 @@ static int run_joined(const tf_app *app, const tf_config *cfg, int owns_process,
   tf_layout layout;
   tf_join_terms t;
   char err[900];
-  int st = tf__join(&jc, name, &merged, &layout, &t, err, sizeof err);
+  int st = tf__join(job, &jc, name, &merged, &layout, &t, err, sizeof err);
   if (st) {
     if (rank == 0) fprintf(stderr, "%s: %s\n", name, err);
     return st == TF_EXIT_USAGE ? TF_EUSAGE : TF_EMPI;
   }
   int size = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  MPI_Comm_size(job, &size);
   int quiet = cfg->quiet && !cfg->verbose;
   if (rank == 0 && !quiet)
     fprintf(stderr, "taskfarm: %s: joined the farm '%s': workers %d-%d of %d\n", name, cfg->join,
@@ -216,7 +217,7 @@ static int run_joined(const tf_app *app, const tf_config *cfg, int owns_process,
 static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int owns_process,
                     farm_end *end) {
   memset(end, 0, sizeof *end);
-  if (cfg && cfg->join) return run_joined(app, cfg, owns_process, end);
+  if (cfg && cfg->join) return run_joined(comm, app, cfg, owns_process, end);
   int crank = 0;
   MPI_Comm_rank(comm, &crank);
   int rc = check_setup(app, cfg, crank);

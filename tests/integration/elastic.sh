@@ -5,7 +5,7 @@
 #  1. pi: a farm of 1 worker and a joining job of 2 ranks give the answer of
 #     a plain run, byte for byte; the summary, --verbose and --stats count the
 #     joined workers and their tasks; a farm of rank 0 alone runs on joined
-#     workers only;
+#     workers only, a farm with a relay takes a joined worker in beside it;
 #  2. a spawning app (tf_testapp's task trees): one job joins and leaves
 #     after --leave-after, handing its tasks back, a second joins and stays:
 #     the same output as a plain run;
@@ -64,7 +64,7 @@ farm() {
 }
 
 # ---- 1. pi ----------------------------------------------------------------------------
-P="--samples 600000000 --tasks 300"
+P="--samples 300000000 --tasks 300"
 expect_status 0 "plain pi" mpi 3 "$PI" $P
 cp "$TMP/out" "$TMP/pi.ref"
 
@@ -98,6 +98,15 @@ tf_reap "$farm" "the farm of rank 0 alone"
 cmp "$TMP/pi.ref" "$TMP/pi0.out" || fail "pi on joined workers only: another answer"
 expect_text "$TMP/pi0.err" "300 results of 300 tasks (0 spawned) on 2 workers" "summary: the 2 joined workers"
 pass "pi: a farm of rank 0 alone waits for a job to join and runs on its workers: the same answer"
+
+farm pir 4 "$PI" $P --relays 2 --verbose
+expect_status 0 "a job of 1 rank joins a farm with a relay" em 1 "$PI" $P --join pir
+tf_reap "$farm" "the farm with a relay"
+[ "$got" = 0 ] || { cat "$TMP/pir.err" >&2; fail "the farm with a relay: exit status $got"; }
+cmp "$TMP/pi.ref" "$TMP/pir.out" || fail "pi with a relay and a joined job: another answer"
+expect_text "$TMP/pir.err" "a job of 1 rank joined: worker 2, rank 4 here; 3 workers now" "joined next to a relay"
+expect_text "$TMP/pir.err" "worker 2 (rank 4, joined)" "--verbose names the joined worker"
+pass "pi: a job joins a farm with a relay (--relays 2 on 4 ranks): a child of the root, the same answer"
 
 # ---- 2. a spawning app: one job leaves, another stays ---------------------------------
 T="--tasks 60 --depth 3 --branch 2 --sleep-us 20000"
@@ -147,7 +156,7 @@ expect_text "$TMP/err" "--join no-such-farm: no farm accepts workers under that 
 pass "joining a finished farm or a name no farm has: exit 2 with the reason, in $(($(date +%s) - t)) s for both"
 
 farm opts 2 "$PI" $P
-expect_status 2 "a job with other app options" em 1 "$PI" --samples 600000000 --tasks 301 --join opts
+expect_status 2 "a job with other app options" em 1 "$PI" --samples 300000000 --tasks 301 --join opts
 expect_text "$TMP/err" "this job must run the farm's app with the same app options" "other options are named"
 expect_text "$TMP/err" "--tasks=300" "the farm's options are shown"
 expect_status 2 "a second farm with the same name" em 1 "$PI" $P --accept-workers --service opts
