@@ -2,7 +2,9 @@
  * serial, rank 0 serves every other rank, and the rank <-> child-index mapping is one mapping
  * seen from both ends for every farm size. With relays (--relays K or node): which rank serves
  * which, each child's width, the workers numbered across the tree, the same from both ends for
- * every size and grouping; off, auto on one node, and too few ranks stay flat. */
+ * every size and grouping; off, auto on one node, and too few ranks stay flat. Workers that
+ * join a running farm: the root's layout grows (flat, with relays, one job after another, a
+ * root alone), every mapping still agreeing; no other rank takes them in. */
 #include <stdlib.h>
 
 #include "layout.h"
@@ -447,6 +449,163 @@ static void test_relays_auto_on_two_big_nodes(void) {
   tf__layout_free(&l);
 }
 
+/* ---- workers that join a running farm (tf__layout_add_joined, tf__layout_root_alone) ---- */
+
+/* Every mapping of the root's layout l, seen from both ends: child i is rank kids[i] of
+ * width[i] (relay[i]), worker w is rank wrank[w]; past either end, and ranks that are no child
+ * or no worker, are refused. */
+static void check_root(const tf_layout *l, const int *kids, const int *width, const int *relay,
+                       int nkids, const int *wrank, int nworkers) {
+  CU_ASSERT_EQUAL_FATAL(l->nchildren, nkids);
+  CU_ASSERT_EQUAL_FATAL(l->nworkers, nworkers);
+  CU_ASSERT_EQUAL(l->width, nworkers);
+  for (int i = 0; i < nkids; i++) {
+    CU_ASSERT_EQUAL(tf__layout_child_rank(l, i), kids[i]);
+    CU_ASSERT_EQUAL(tf__layout_child_index(l, kids[i]), i);
+    CU_ASSERT_EQUAL(tf__layout_child_width(l, i), width[i]);
+    CU_ASSERT_EQUAL(tf__layout_child_is_relay(l, i), relay[i]);
+  }
+  CU_ASSERT_EQUAL(tf__layout_child_rank(l, nkids), -1);
+  CU_ASSERT_EQUAL(tf__layout_child_rank(l, -1), -1);
+  CU_ASSERT_EQUAL(tf__layout_child_index(l, 0), -1);
+  CU_ASSERT_EQUAL(tf__layout_child_index(l, l->size), -1);
+  for (int w = 0; w < nworkers; w++) {
+    CU_ASSERT_EQUAL(tf__layout_worker_rank(l, w), wrank[w]);
+    CU_ASSERT_EQUAL(tf__layout_worker_of(l, wrank[w]), w);
+  }
+  CU_ASSERT_EQUAL(tf__layout_worker_rank(l, nworkers), -1);
+  CU_ASSERT_EQUAL(tf__layout_worker_of(l, 0), -1);
+  CU_ASSERT_EQUAL(tf__layout_worker_of(l, l->size), -1);
+}
+
+/* A flat root of 4 ranks takes in 2 workers that joined: its arrays are spelled out (the
+ * flat rule no longer holds), the new children are ranks 4 and 5, workers 3 and 4, and every
+ * count grows by 2; joined_from is the first of them. */
+static void test_layout_adds_joined_workers_to_a_flat_root(void) {
+  tf_layout l;
+  tf__layout_init(&l, 0, 4);
+  CU_ASSERT_PTR_NULL(l.kids);
+  CU_ASSERT_EQUAL(l.joined_from, 0);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 2), 4);
+  CU_ASSERT_PTR_NOT_NULL(l.kids);
+  CU_ASSERT_PTR_NOT_NULL(l.kwidth);
+  CU_ASSERT_PTR_NOT_NULL(l.krelay);
+  CU_ASSERT_PTR_NOT_NULL(l.wrank);
+  CU_ASSERT_EQUAL(l.role, TF_ROLE_ROOT);
+  CU_ASSERT_EQUAL(l.rank, 0);
+  CU_ASSERT_EQUAL(l.parent, -1);
+  CU_ASSERT_EQUAL(l.index, -1);
+  CU_ASSERT_EQUAL(l.worker, -1);
+  CU_ASSERT_EQUAL(l.relays, 0);
+  CU_ASSERT_EQUAL(l.size, 6);
+  CU_ASSERT_EQUAL(l.joined_from, 4);
+  static const int kids[] = {1, 2, 3, 4, 5}, width[] = {1, 1, 1, 1, 1}, relay[] = {0, 0, 0, 0, 0};
+  check_root(&l, kids, width, relay, 5, kids, 5);
+  tf__layout_free(&l);
+  CU_ASSERT_PTR_NULL(l.kids);
+  CU_ASSERT_PTR_NULL(l.kwidth);
+  CU_ASSERT_PTR_NULL(l.krelay);
+  CU_ASSERT_PTR_NULL(l.wrank);
+}
+
+/* Two jobs join one after the other (3 workers, then 1): numbered on, the second after the
+ * first; joined_from stays the first job's first rank. */
+static void test_layout_adds_two_jobs_in_a_row(void) {
+  tf_layout l;
+  tf__layout_init(&l, 0, 3);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 3), 3);
+  CU_ASSERT_EQUAL(l.size, 6);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 1), 6);
+  CU_ASSERT_EQUAL(l.size, 7);
+  CU_ASSERT_EQUAL(l.joined_from, 3);
+  static const int kids[] = {1, 2, 3, 4, 5, 6}, width[] = {1, 1, 1, 1, 1, 1},
+                   relay[] = {0, 0, 0, 0, 0, 0};
+  check_root(&l, kids, width, relay, 6, kids, 6);
+  tf__layout_free(&l);
+}
+
+/* The root of 8 ranks by 3 (relays 1 and 4 serve 2, 3 and 5, 6; rank 7 is its own worker)
+ * takes in 3 joined workers: its children are the relays, rank 7 and ranks 8..10 (width 1, no
+ * relay); the workers 2, 3, 5, 6, 7 and then 8, 9, 10; the relays stay no workers. A second
+ * job of 2 follows at ranks 11 and 12. */
+static void test_layout_adds_joined_workers_to_a_root_with_relays(void) {
+  tf_layout l;
+  relays3_of_8(&l, 0);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 3), 8);
+  CU_ASSERT_EQUAL(l.size, 11);
+  CU_ASSERT_EQUAL(l.relays, 2);
+  CU_ASSERT_EQUAL(l.joined_from, 8);
+  static const int kids[] = {1, 4, 7, 8, 9, 10, 11, 12}, width[] = {2, 2, 1, 1, 1, 1, 1, 1},
+                   relay[] = {1, 1, 0, 0, 0, 0, 0, 0};
+  static const int wrank[] = {2, 3, 5, 6, 7, 8, 9, 10, 11, 12};
+  check_root(&l, kids, width, relay, 6, wrank, 8);
+  CU_ASSERT_EQUAL(tf__layout_worker_of(&l, 1), -1); /* a relay */
+  CU_ASSERT_EQUAL(tf__layout_worker_of(&l, 4), -1);
+  CU_ASSERT_EQUAL(tf__layout_child_index(&l, 2), -1); /* a relay's worker */
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 2), 11);
+  CU_ASSERT_EQUAL(l.size, 13);
+  CU_ASSERT_EQUAL(l.joined_from, 8);
+  check_root(&l, kids, width, relay, 8, wrank, 10);
+  tf__layout_free(&l);
+}
+
+/* Only the root takes workers in, and at least one: a worker, a relay, a serial farm and a
+ * root asked for 0 or -1 are refused (-1) and left as they were. */
+static void test_layout_refuses_joined_workers_but_at_the_root(void) {
+  tf_layout l;
+  tf__layout_init(&l, 2, 4);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 1), -1);
+  CU_ASSERT_EQUAL(l.size, 4);
+  CU_ASSERT_EQUAL(l.nchildren, 0);
+  CU_ASSERT_EQUAL(l.nworkers, 3);
+  CU_ASSERT_EQUAL(l.joined_from, 0);
+  CU_ASSERT_PTR_NULL(l.kids);
+  relays3_of_8(&l, 4);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 2), -1);
+  CU_ASSERT_EQUAL(l.size, 8);
+  CU_ASSERT_EQUAL(l.nchildren, 2);
+  CU_ASSERT_EQUAL(l.nworkers, 5);
+  CU_ASSERT_EQUAL(l.width, 2);
+  CU_ASSERT_EQUAL(l.joined_from, 0);
+  tf__layout_free(&l);
+  tf__layout_init(&l, 0, 1);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 1), -1);
+  CU_ASSERT_EQUAL(l.role, TF_ROLE_SERIAL);
+  CU_ASSERT_EQUAL(l.size, 1);
+  CU_ASSERT_EQUAL(l.nchildren, 0);
+  tf__layout_init(&l, 0, 3);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 0), -1);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, -1), -1);
+  CU_ASSERT_EQUAL(l.size, 3);
+  CU_ASSERT_EQUAL(l.nchildren, 2);
+  CU_ASSERT_EQUAL(l.joined_from, 0);
+  CU_ASSERT_PTR_NULL(l.kids);
+}
+
+/* A farm of one rank that accepts workers is a root with no child and no worker (not
+ * serial); the first job's workers are ranks 1 and 2, workers 0 and 1, and joined_from is 1. */
+static void test_layout_root_alone_takes_joined_workers(void) {
+  tf_layout l;
+  tf__layout_root_alone(&l);
+  CU_ASSERT_EQUAL(l.role, TF_ROLE_ROOT);
+  CU_ASSERT_EQUAL(l.rank, 0);
+  CU_ASSERT_EQUAL(l.size, 1);
+  CU_ASSERT_EQUAL(l.parent, -1);
+  CU_ASSERT_EQUAL(l.index, -1);
+  CU_ASSERT_EQUAL(l.worker, -1);
+  CU_ASSERT_EQUAL(l.relays, 0);
+  CU_ASSERT_EQUAL(l.joined_from, 0);
+  CU_ASSERT_PTR_NULL(l.kids);
+  check_root(&l, NULL, NULL, NULL, 0, NULL, 0);
+  CU_ASSERT_EQUAL(tf__layout_add_joined(&l, 2), 1);
+  CU_ASSERT_EQUAL(l.role, TF_ROLE_ROOT);
+  CU_ASSERT_EQUAL(l.size, 3);
+  CU_ASSERT_EQUAL(l.joined_from, 1);
+  static const int kids[] = {1, 2}, width[] = {1, 1}, relay[] = {0, 0};
+  check_root(&l, kids, width, relay, 2, kids, 2);
+  tf__layout_free(&l);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_one_rank_is_serial),
@@ -463,6 +622,11 @@ int main(void) {
       TF_UNIT_TEST(test_groups_by_any_labels),
       TF_UNIT_TEST(test_relays_off_and_auto_on_one_node_are_flat),
       TF_UNIT_TEST(test_relays_auto_on_two_big_nodes),
+      TF_UNIT_TEST(test_layout_adds_joined_workers_to_a_flat_root),
+      TF_UNIT_TEST(test_layout_adds_two_jobs_in_a_row),
+      TF_UNIT_TEST(test_layout_adds_joined_workers_to_a_root_with_relays),
+      TF_UNIT_TEST(test_layout_refuses_joined_workers_but_at_the_root),
+      TF_UNIT_TEST(test_layout_root_alone_takes_joined_workers),
       TF_UNIT_END,
   };
   return tf_unit_run("layout", tests);
