@@ -1,6 +1,7 @@
 /* test_ledger.c - the master's per-worker FIFOs of tasks in flight (src/ledger.c): order, head
  * and pop, independence of workers, growth with wrap-around, the total, and freeing on destroy;
- * a relay's tasks found and taken by id in any order, counts and bytes kept exact. */
+ * a relay's tasks found and taken by id in any order, counts and bytes kept exact; rings added
+ * for workers that join, the others kept as they were. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,74 @@ static void test_ledger_take_random_order_matches_reference(void) {
   tf__ledger_destroy(&l);
 }
 
+/* Workers join (tf__ledger_grow): from 2 workers to 5. Worker 0's ring (wrapped: its head mid
+ * buffer) and worker 1's tasks with their data come through whole, in order, with the counts
+ * and bytes; the new workers' rings are empty, and take tasks like any other. A smaller or
+ * equal count changes nothing. */
+static void test_ledger_grow_keeps_the_rings_and_adds_empty_ones(void) {
+  tf_ledger l;
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 2), 0);
+  tf_rec out;
+  for (uint64_t id = 0; id < 16; id++) { /* worker 0: 16 in, 12 out, 9 more: wrapped */
+    tf_rec r = rec(id);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
+  }
+  for (int k = 0; k < 12; k++)
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
+  for (uint64_t id = 16; id < 25; id++) {
+    tf_rec r = rec(id);
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_push(&l, 0, &r), 0);
+  }
+  uint64_t bytes1 = push_sized(&l, 1, 500, 5);
+  const tf_ring before0 = l.rings[0];
+  CU_ASSERT_EQUAL_FATAL(before0.head + before0.n > before0.cap, 1); /* it wraps */
+  CU_ASSERT_EQUAL(tf__ledger_grow(&l, 5), 0);
+  CU_ASSERT_EQUAL(l.nworkers, 5);
+  CU_ASSERT_EQUAL(l.total, 13 + 5);
+  CU_ASSERT_EQUAL(l.bytes, bytes1);
+  CU_ASSERT_EQUAL(l.rings[0].head, before0.head);
+  CU_ASSERT_EQUAL(l.rings[0].cap, before0.cap);
+  CU_ASSERT_PTR_EQUAL(l.rings[0].buf, before0.buf);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 0), 13);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 1), 5);
+  CU_ASSERT_EQUAL(tf__ledger_bytes(&l, 1), bytes1);
+  CU_ASSERT_EQUAL(tf__ledger_head(&l, 0)->id, 12);
+  CU_ASSERT_EQUAL(tf__ledger_find(&l, 1, 503)->data[0], 503 & 0xff);
+  for (int w = 2; w < 5; w++) {
+    CU_ASSERT_EQUAL(tf__ledger_held(&l, w), 0);
+    CU_ASSERT_EQUAL(tf__ledger_bytes(&l, w), 0);
+    CU_ASSERT_EQUAL(l.rings[w].cap, 0);
+    CU_ASSERT_PTR_NULL(l.rings[w].buf);
+    CU_ASSERT_PTR_NULL(tf__ledger_head(&l, w));
+    CU_ASSERT_EQUAL(tf__ledger_pop(&l, w, &out), 0);
+  }
+  CU_ASSERT_EQUAL(tf__ledger_grow(&l, 3), 0); /* fewer: nothing to do */
+  CU_ASSERT_EQUAL(tf__ledger_grow(&l, 5), 0);
+  CU_ASSERT_EQUAL(l.nworkers, 5);
+  CU_ASSERT_EQUAL(l.total, 18);
+  uint64_t bytes4 = push_sized(&l, 4, 900, 3); /* a new worker takes tasks like any other */
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 4), 3);
+  CU_ASSERT_EQUAL(l.total, 21);
+  CU_ASSERT_EQUAL(l.bytes, bytes1 + bytes4);
+  CU_ASSERT_EQUAL(tf__ledger_held(&l, 3), 0);
+  for (uint64_t id = 12; id < 25; id++) {
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 0, &out), 1);
+    CU_ASSERT_EQUAL(out.id, id);
+  }
+  for (uint64_t id = 500; id < 505; id++) {
+    CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 1, &out), 1);
+    CU_ASSERT_EQUAL(out.id, id);
+    CU_ASSERT_EQUAL(out.size, id % 7 + 1);
+    free(out.data);
+  }
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_pop(&l, 4, &out), 1);
+  CU_ASSERT_EQUAL(out.id, 900);
+  free(out.data);
+  CU_ASSERT_EQUAL(l.total, 2);
+  CU_ASSERT_EQUAL(l.bytes, bytes4 - (900 % 7 + 1));
+  tf__ledger_destroy(&l); /* frees worker 4's other two */
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_ledger_starts_empty),
@@ -408,6 +477,7 @@ int main(void) {
       TF_UNIT_TEST(test_ledger_destroy_frees_held_data),
       TF_UNIT_TEST(test_ledger_find_and_take_in_any_order),
       TF_UNIT_TEST(test_ledger_take_random_order_matches_reference),
+      TF_UNIT_TEST(test_ledger_grow_keeps_the_rings_and_adds_empty_ones),
       TF_UNIT_END,
   };
   return tf_unit_run("ledger", tests);
