@@ -7,7 +7,10 @@
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
  * other tasks when a copy wins, a relay of one worker stuck as a worker is in a task that hangs
- * (a wider one not), and its goodbye unasked when its workers are lost (FATE). */
+ * (a wider one not), and its goodbye unasked when its workers are lost (FATE). Workers that
+ * join the running farm: served by a plan for the workers there are now; one that leaves hands
+ * back what it held, as it was; the farm's own workers may not leave; with jobs accepted, no
+ * worker left is a wait, not a failure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1387,6 +1390,346 @@ static void test_down_counts_the_fates_in_a_relays_goodbye(void) {
   farm_stop(&f);
 }
 
+/* ---- workers that join the running farm, and leave it (down_join.c) ---- */
+
+/* n workers of a job join at time now, taken in as the root does (grow.c): the layout first,
+ * then the engine. Returns the index of the first new child. */
+static int join(farm *f, int n, double now) {
+  int had = f->d.n, size = f->layout.size;
+  CU_ASSERT_EQUAL_FATAL(tf__layout_add_joined(&f->layout, n), size); /* ranks size.. */
+  f->pool.width = f->layout.kwidth; /* spelled out anew (only the static schedule reads it) */
+  CU_ASSERT_EQUAL_FATAL(tf__down_add_children(&f->d, n, now), 0);
+  CU_ASSERT_EQUAL_FATAL(f->d.n, had + n);
+  return had;
+}
+
+/* Child i says goodbye before it is told to stop, its statistics saying `tasks` tasks. */
+static void bye(farm *f, int i, uint64_t tasks) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, tasks);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
+/* Children kids[0..nkids-1] run what is left: each reports the task it runs and asks for one
+ * more (two with nothing in hand), until the pool and the ledgers are empty. */
+static void run_out(farm *f, const int *kids, int nkids) {
+  for (int round = 0; round < 24 && !(tf__down_queued(&f->d) == 0 && tf__down_idle(&f->d));
+       round++) {
+    for (int k = 0; k < nkids; k++) {
+      int i = kids[k];
+      const tf_rec *h = tf__ledger_head(&f->d.ledger, i);
+      uint32_t more = f->d.c[i].demand ? 0 : 1;
+      if (h)
+        done(f, i, h->id, more);
+      else if (more)
+        ask(f, i, 2);
+    }
+    CU_ASSERT_FATAL(poll(f) >= 0);
+    CU_ASSERT_FATAL(tf__down_dispatch(&f->d, TF_LEFT_UNKNOWN) >= 0);
+  }
+  CU_ASSERT_EQUAL(tf__down_queued(&f->d), 0);
+  CU_ASSERT(tf__down_idle(&f->d));
+}
+
+/* The sink has every result of tasks 0..n-1, each once. */
+static void check_every_result(const farm *f, int n) {
+  CU_ASSERT_EQUAL_FATAL(f->s.nresults, n);
+  int seen[64] = {0};
+  CU_ASSERT_FATAL(n <= 64);
+  for (int k = 0; k < n; k++) {
+    CU_ASSERT_FATAL(f->s.results[k] < (uint64_t)n);
+    seen[f->s.results[k]]++;
+  }
+  for (int id = 0; id < n; id++)
+    CU_ASSERT_EQUAL(seen[id], 1);
+}
+
+/* Guided, --chunk 1, --prefetch 64, --max-in-flight 16 MiB: the plan and the byte share
+ * both depend on the number of workers. */
+static void guided_wide(tf_config *c) {
+  c->schedule = TF_SCHEDULE_GUIDED;
+  c->chunk = 1;
+  c->prefetch = 64;
+  c->max_in_flight = 16u << 20;
+}
+
+/* Two workers join a farm of two at 100.5: children 2 and 3 (ranks 3 and 4, workers 2 and 3),
+ * marked as joined, heard from and told at 100.5; the plan is for four workers (guided, 40
+ * left: chunks of 5, not 10) and so is each worker's byte share (4 MiB, not 8). The new
+ * children are served when they ask, with that plan; their results reach the sink; at the stop
+ * they are told to stop and their goodbyes land at workers 2 and 3. */
+static void test_down_serves_children_that_join(void) {
+  farm f;
+  farm_start(&f, 2, 40, guided_wide);
+  CU_ASSERT_EQUAL(f.d.policy.nworkers, 2);
+  CU_ASSERT_EQUAL(f.d.share, 8u << 20);
+  CU_ASSERT_EQUAL(f.d.policy.share, 8u << 20);
+  CU_ASSERT_EQUAL(tf__policy_plan(&f.d.policy, 40).chunk, 10);
+  CU_ASSERT_EQUAL(join(&f, 2, 100.5), 2);
+  CU_ASSERT_EQUAL(f.layout.nworkers, 4);
+  for (int i = 0; i < 4; i++) {
+    CU_ASSERT_EQUAL(f.d.c[i].joined, i >= 2);
+    CU_ASSERT_EQUAL(f.d.c[i].state, TF_CHILD_RUNNING);
+    CU_ASSERT_EQUAL(f.d.c[i].relay, 0);
+    CU_ASSERT_EQUAL(f.d.c[i].width, 1);
+    CU_ASSERT_EQUAL(f.d.c[i].slot, i);
+  }
+  for (int i = 2; i < 4; i++) {
+    CU_ASSERT_EQUAL(f.d.c[i].demand, 0);
+    CU_ASSERT_EQUAL(f.d.c[i].heard, 100.5);
+    CU_ASSERT_EQUAL(f.d.c[i].told, 100.5);
+    CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, i), 0);
+  }
+  CU_ASSERT_EQUAL(f.d.ledger.nworkers, 4);
+  CU_ASSERT_EQUAL(f.d.policy.nworkers, 4);
+  CU_ASSERT_EQUAL(f.d.share, 4u << 20);
+  CU_ASSERT_EQUAL(f.d.policy.share, 4u << 20);
+  CU_ASSERT_EQUAL(tf__policy_plan(&f.d.policy, 40).chunk, 5);
+  ask(&f, 3, 8);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, 40), 1);
+  uint64_t ids[16];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 3, ids, 16), 5);
+  for (int k = 0; k < 5; k++)
+    CU_ASSERT_EQUAL(ids[k], (uint64_t)k);
+  tf_frame fr;
+  CU_ASSERT_FATAL(last_to(&f.p, 3, TF_MSG_TASKS, &fr) != NULL);
+  CU_ASSERT_EQUAL(TF_WIRE_PLAN_CHUNK(fr.aux), 5);
+  CU_ASSERT_EQUAL(TF_WIRE_PLAN_DEPTH(fr.aux), 10);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 3), 5);
+  CU_ASSERT_EQUAL(tasks_to(&f.p, 2, ids, 16), 0); /* it did not ask */
+  ask(&f, 2, 8);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, 35), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 2, ids, 16), 5); /* 35 left: (35 + 7) / 8 */
+  for (int k = 0; k < 5; k++)
+    CU_ASSERT_EQUAL(ids[k], (uint64_t)(5 + k));
+  for (uint64_t id = 0; id < 5; id++)
+    done(&f, 3, id, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 5);
+  for (int k = 0; k < 5; k++)
+    CU_ASSERT_EQUAL(f.s.results[k], (uint64_t)k);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 3), 0);
+  for (int i = 0; i < 4; i++)
+    bye(&f, i, (uint64_t)(10 + i));
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  for (int i = 0; i < 4; i++) {
+    CU_ASSERT(last_to(&f.p, i, TF_MSG_STOP, &fr) != NULL);
+    CU_ASSERT_EQUAL(f.d.c[i].state, TF_CHILD_DONE);
+    CU_ASSERT_EQUAL(f.w_tasks[i], (uint64_t)(10 + i));
+  }
+  CU_ASSERT_EQUAL(f.st.left, 0);
+  farm_stop(&f);
+}
+
+/* A worker that joined (child 1, rank 2) holds tasks 0..3, task 2 on its second try; it
+ * reports task 0 and says goodbye unasked: it left. Its counters land at worker 1; it is
+ * forgotten by the port, counted as left (1 worker, 3 tasks handed back), not as lost; tasks
+ * 1, 2 and 3 go back to the pool as they were (no run was lost: task 2 still on its second
+ * try, the others on their first) and the next worker to ask gets them first; the run ends
+ * with the farm's own worker and the other that joined, every task done once. */
+static void test_down_puts_back_the_tasks_of_a_joined_child_that_leaves(void) {
+  farm f;
+  farm_start(&f, 1, 10, NULL);
+  f.d.accepting = 1; /* as the root sets it with --accept-workers */
+  set_attempt(&f, 2, 1);
+  CU_ASSERT_EQUAL(join(&f, 2, 100.0), 1);
+  uint64_t ids[4];
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 2);
+  CU_ASSERT_EQUAL(ids[1], 3);
+  CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 1), 4);
+  done(&f, 1, 0, 0);
+  bye(&f, 1, 1);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 1);
+  CU_ASSERT_EQUAL(f.s.results[0], 0);
+  CU_ASSERT_EQUAL(f.d.c[1].state, TF_CHILD_DONE);
+  CU_ASSERT_EQUAL(f.d.c[1].demand, 0);
+  CU_ASSERT_EQUAL(f.p.forgotten, 1);
+  CU_ASSERT_EQUAL(f.st.left, 1);
+  CU_ASSERT_EQUAL(f.st.left_tasks, 3);
+  CU_ASSERT_EQUAL(f.st.lost, 0);
+  CU_ASSERT_EQUAL(f.st.lost_tasks, 0);
+  CU_ASSERT_EQUAL(f.st.nlost_ranks, 0);
+  CU_ASSERT_EQUAL(f.st.peer_lost, 0);
+  CU_ASSERT_EQUAL(f.st.retried, 0);
+  CU_ASSERT_EQUAL(f.w_tasks[1], 1);
+  CU_ASSERT_EQUAL(f.w_busy[1], 1000);
+  CU_ASSERT_EQUAL(f.w_frames[1], 2);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 1), 0);
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 9);
+  CU_ASSERT(tf__down_alive(&f.d, 0));
+  CU_ASSERT(!tf__down_alive(&f.d, 1));
+  CU_ASSERT(tf__down_alive(&f.d, 2));
+  ask(&f, 2, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 2, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  CU_ASSERT_EQUAL(ids[1], 2);
+  CU_ASSERT_EQUAL(attempt_to(&f, 2, 0), 0);
+  CU_ASSERT_EQUAL(attempt_to(&f, 2, 1), 1);
+  static const int others[] = {0, 2};
+  run_out(&f, others, 2);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  check_every_result(&f, 10);
+  CU_ASSERT_EQUAL(f.st.left, 1);
+  CU_ASSERT_EQUAL(f.st.left_tasks, 3);
+  CU_ASSERT_EQUAL(f.st.lost, 0);
+  farm_stop(&f);
+}
+
+/* A goodbye unasked from one of the farm's own workers (child 0) is still a protocol error in
+ * a farm that workers joined: nothing is counted as left, nothing is forgotten. */
+static void test_down_refuses_an_unasked_goodbye_from_a_child_that_did_not_join(void) {
+  farm f;
+  farm_start(&f, 2, 4, NULL);
+  f.d.accepting = 1;
+  CU_ASSERT_EQUAL(join(&f, 1, 100.0), 2);
+  CU_ASSERT_EQUAL(f.d.c[0].joined, 0);
+  CU_ASSERT_EQUAL(f.d.c[2].joined, 1);
+  ask(&f, 0, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  bye(&f, 0, 0);
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_DONE);
+  CU_ASSERT_EQUAL(f.st.left, 0);
+  CU_ASSERT_EQUAL(f.st.left_tasks, 0);
+  CU_ASSERT_EQUAL(f.p.forgotten, 0);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 2); /* nothing went back */
+  farm_stop(&f);
+}
+
+/* The farm's only worker (holding tasks 0 and 1 of 3) is lost. While jobs may join
+ * (d->accepting) that is no failure: its tasks wait in the pool (each a suspect: attempt 1)
+ * and the run goes on when a worker joins and asks. Without it the run fails (TF_EMPI). */
+static void test_down_waits_for_a_job_when_the_last_worker_is_lost(void) {
+  for (int accepting = 1; accepting >= 0; accepting--) {
+    farm f;
+    farm_start(&f, 1, 3, heartbeats_on);
+    f.d.heartbeats = 1;
+    f.d.accepting = accepting;
+    ask(&f, 0, 2);
+    poll(&f);
+    CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+    double now = 100.0;
+    CU_ASSERT_FATAL(silence(&f, 0, &now));
+    CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_LOST);
+    CU_ASSERT_EQUAL(f.st.lost, 1);
+    CU_ASSERT_EQUAL(f.st.lost_tasks, 2);
+    CU_ASSERT_EQUAL(tf__down_queued(&f.d), 3);
+    CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 0);
+    if (!accepting) {
+      CU_ASSERT_EQUAL(f.d.status, TF_EMPI);
+      farm_stop(&f);
+      continue;
+    }
+    CU_ASSERT_EQUAL(f.d.status, 0);
+    CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0); /* nobody to serve */
+    CU_ASSERT_EQUAL(join(&f, 1, now), 1);
+    CU_ASSERT_EQUAL(f.d.c[1].slot, 1);
+    ask(&f, 1, 2);
+    poll(&f);
+    CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+    uint64_t ids[4];
+    CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 2);
+    CU_ASSERT_EQUAL(ids[0], 0);
+    CU_ASSERT_EQUAL(ids[1], 1);
+    CU_ASSERT_EQUAL(attempt_to(&f, 1, 0), 1);
+    CU_ASSERT_EQUAL(attempt_to(&f, 1, 1), 1);
+    static const int joined[] = {1};
+    run_out(&f, joined, 1);
+    CU_ASSERT_EQUAL(f.d.status, 0);
+    check_every_result(&f, 3);
+    farm_stop(&f);
+  }
+}
+
+/* A farm of one rank that accepts workers (tf__layout_root_alone) has no child: nothing to
+ * dispatch or check. A job of one worker joins (child 0, rank 1, worker 0), takes tasks 0 and
+ * 1, and leaves: the last worker gone is no failure, the tasks wait. A second job's worker
+ * (child 1, rank 2, worker 1) runs all four. */
+static void test_down_root_alone_serves_jobs_that_join_and_leave(void) {
+  farm f;
+  memset(&f, 0, sizeof f);
+  tf__layout_root_alone(&f.layout);
+  farm_begin(&f, 4, NULL);
+  f.d.accepting = 1;
+  CU_ASSERT_EQUAL(f.d.n, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  tf__down_set_now(&f.d, 100.1);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0);
+  CU_ASSERT_EQUAL(poll(&f), 0);
+  CU_ASSERT_EQUAL(join(&f, 1, 100.1), 0);
+  CU_ASSERT_EQUAL(f.d.c[0].slot, 0);
+  CU_ASSERT_EQUAL(f.d.policy.nworkers, 1);
+  ask(&f, 0, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 2);
+  bye(&f, 0, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.st.left, 1);
+  CU_ASSERT_EQUAL(f.st.left_tasks, 2);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 4);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL(join(&f, 1, 100.2), 1);
+  CU_ASSERT_EQUAL(f.d.c[1].slot, 1);
+  CU_ASSERT_EQUAL(tf__layout_child_rank(&f.layout, 1), 2);
+  CU_ASSERT_EQUAL(f.d.policy.nworkers, 2);
+  static const int second[] = {1};
+  run_out(&f, second, 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  check_every_result(&f, 4);
+  CU_ASSERT_EQUAL(f.st.left, 1);
+  CU_ASSERT_EQUAL(f.st.left_tasks, 2);
+  farm_stop(&f);
+}
+
+/* The root's per-worker counters grow with the farm (tf__stats_grow_workers): from 2 workers
+ * to 5, the first two as they were, the new ones zero; growing to as many changes nothing. */
+static void test_down_grows_the_per_worker_counters(void) {
+  tf_run_stats s;
+  memset(&s, 0, sizeof s);
+  CU_ASSERT_EQUAL_FATAL(tf__stats_alloc_workers(&s, 2), 0);
+  for (int w = 0; w < 2; w++) {
+    s.w_tasks[w] = 10 + (uint64_t)w;
+    s.w_busy_ns[w] = 20 + (uint64_t)w;
+    s.w_wait_ns[w] = 30 + (uint64_t)w;
+    s.w_frames[w] = 40 + (uint64_t)w;
+  }
+  CU_ASSERT_EQUAL_FATAL(tf__stats_grow_workers(&s, 2, 5), 0);
+  for (int w = 0; w < 5; w++) {
+    uint64_t was = w < 2 ? (uint64_t)w : 0;
+    CU_ASSERT_EQUAL(s.w_tasks[w], w < 2 ? 10 + was : 0);
+    CU_ASSERT_EQUAL(s.w_busy_ns[w], w < 2 ? 20 + was : 0);
+    CU_ASSERT_EQUAL(s.w_wait_ns[w], w < 2 ? 30 + was : 0);
+    CU_ASSERT_EQUAL(s.w_frames[w], w < 2 ? 40 + was : 0);
+  }
+  s.w_tasks[4] = 7;
+  CU_ASSERT_EQUAL_FATAL(tf__stats_grow_workers(&s, 5, 5), 0);
+  CU_ASSERT_EQUAL(s.w_tasks[4], 7);
+  CU_ASSERT_EQUAL(s.w_tasks[1], 11);
+  tf__stats_free_workers(&s);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
@@ -1420,6 +1763,12 @@ int main(void) {
       TF_UNIT_TEST(test_down_keeps_a_wider_relay_running_past_a_task_that_hangs),
       TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
+      TF_UNIT_TEST(test_down_serves_children_that_join),
+      TF_UNIT_TEST(test_down_puts_back_the_tasks_of_a_joined_child_that_leaves),
+      TF_UNIT_TEST(test_down_refuses_an_unasked_goodbye_from_a_child_that_did_not_join),
+      TF_UNIT_TEST(test_down_waits_for_a_job_when_the_last_worker_is_lost),
+      TF_UNIT_TEST(test_down_root_alone_serves_jobs_that_join_and_leave),
+      TF_UNIT_TEST(test_down_grows_the_per_worker_counters),
       TF_UNIT_END,
   };
   return tf_unit_run("down", tests);
