@@ -29,7 +29,8 @@ int tf__down_add_children(tf_down *d, int n, double now) {
 }
 
 /* It sent every result before its goodbye, and runs nothing: the tasks it
- * still holds never started, and go back as they were. */
+ * still holds never started, and go back as they were (but those whose copy
+ * runs on elsewhere, or won already: they are not handed back, nor counted). */
 int tf__down_on_leave(tf_down *d, int i, const tf_frame *f) {
   tf__down_record_bye(d, i, f);
   d->c[i].demand = 0;
@@ -38,7 +39,6 @@ int tf__down_on_leave(tf_down *d, int i, const tf_frame *f) {
   tf__log(d->layout->rank, "rank %d, a worker that joined, left the farm; %zu task(s) it held go "
           "to the other workers", tf__down_rank(d, i), held);
   d->stats->left++;
-  d->stats->left_tasks += held;
   tf_rec r;
   while (tf__ledger_pop(&d->ledger, i, &r)) {
     int dropped;
@@ -51,6 +51,7 @@ int tf__down_on_leave(tf_down *d, int i, const tf_frame *f) {
       free(r.data);
       return tf__down_oom(d, "queueing the tasks of a worker that left");
     }
+    d->stats->left_tasks++;
   }
   return 0;
 }

@@ -1703,6 +1703,51 @@ static void test_down_root_alone_serves_jobs_that_join_and_leave(void) {
   farm_stop(&f);
 }
 
+/* A joined worker (child 1) holds tasks 0 and 1; task 0, past --task-timeout, is copied to the
+ * idle child 0. The joined worker leaves: task 0 is not handed back (its copy runs on child
+ * 0), task 1 is; one task counted as handed back. The copy's result counts, and child 0 runs
+ * task 1 too. */
+static void test_down_leaves_a_copied_task_to_its_twin(void) {
+  farm f;
+  farm_start(&f, 1, 2, slow_tasks);
+  f.d.accepting = 1;
+  CU_ASSERT_EQUAL(join(&f, 1, 100.0), 1);
+  ask(&f, 1, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f.d.ledger, 1), 2);
+  ask(&f, 0, 2); /* nothing left in the pool */
+  poll(&f);
+  tf__down_set_now(&f.d, 101.5);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 1);
+  CU_ASSERT_EQUAL(f.st.copies, 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  bye(&f, 1, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.st.left, 1);
+  CU_ASSERT_EQUAL(f.st.left_tasks, 1);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 1);
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 1);
+  CU_ASSERT_EQUAL(f.d.copies.n, 1);
+  CU_ASSERT_EQUAL(f.d.copies.stale, 0);
+  done(&f, 0, 0, 1);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.copies.n, 0);
+  CU_ASSERT_EQUAL(f.st.copies_dropped, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  done(&f, 0, 1, 0);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  check_every_result(&f, 2);
+  CU_ASSERT(tf__down_idle(&f.d));
+  farm_stop(&f);
+}
+
 /* The root's per-worker counters grow with the farm (tf__stats_grow_workers): from 2 workers
  * to 5, the first two as they were, the new ones zero; growing to as many changes nothing. */
 static void test_down_grows_the_per_worker_counters(void) {
@@ -1768,6 +1813,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_refuses_an_unasked_goodbye_from_a_child_that_did_not_join),
       TF_UNIT_TEST(test_down_waits_for_a_job_when_the_last_worker_is_lost),
       TF_UNIT_TEST(test_down_root_alone_serves_jobs_that_join_and_leave),
+      TF_UNIT_TEST(test_down_leaves_a_copied_task_to_its_twin),
       TF_UNIT_TEST(test_down_grows_the_per_worker_counters),
       TF_UNIT_END,
   };
