@@ -42,7 +42,9 @@ typedef struct tf_lane {
 typedef struct tf_comm {
   MPI_Comm comm;
   int rank, size;
-  tf_layout layout; /* who this rank's children and parent are */
+  tf_layout layout; /* who this rank's children and parent are, at tf__comm_init: children
+                       added later (tf__comm_add_children) are lanes only, and its arrays
+                       are the caller's, which may move as the root's layout grows */
   tf_send_slot *sends;
   MPI_Request *send_reqs;
   int nsends, busy_sends;

@@ -41,7 +41,8 @@ typedef struct root {
   tf_trace *tr; /* the root's events, or NULL */
   tf_progress progress;
   tf_queue followups; /* what collect or failed just submitted */
-  tf_layout *layout;  /* grows when jobs join (--accept-workers) */
+  tf_layout *layout;  /* grows when jobs join (--accept-workers): ranks come from here, not
+                         from c.layout, the copy the transport took at the start */
   tf_grow grow;
 } root;
 
@@ -104,7 +105,7 @@ static void sink_drop_spawned(void *ctx) { tf__js_drop_kids(&((root *)ctx)->js);
 static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text, size_t len,
                        const tf_entry *out) {
   root *r = ctx;
-  int rc = tf__after_failure(&r->h, r->stats, t, tf__layout_child_rank(&r->c.layout, i), status,
+  int rc = tf__after_failure(&r->h, r->stats, t, tf__layout_child_rank(r->layout, i), status,
                              text, len, out ? out->data : NULL, out ? out->size : 0);
   int prc = rc == 1 ? 0 : place_followups(r, i);
   return prc ? prc : rc;
@@ -113,7 +114,7 @@ static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text
 static int sink_given_up(void *ctx, const tf_failure *f) {
   root *r = ctx;
   int rc = tf__given_up(&r->h, r->stats, f);
-  int prc = place_followups(r, tf__layout_child_index(&r->c.layout, f->rank));
+  int prc = place_followups(r, tf__layout_child_index(r->layout, f->rank));
   return rc ? rc : prc;
 }
 
