@@ -52,6 +52,10 @@ static int take_in(tf_grow *g, MPI_Comm comm, int first, int n, double now) {
   if (rank < 0 || tf__down_add_children(g->down, n, now)) return TF_ENOMEM;
   int rc = tf__comm_add_children(g->comm, comm, n);
   if (rc) {
+    /* the root's lanes are its children's: those left without one get nothing more, the
+     * stop included (a send would read a lane that is not there) */
+    for (int i = g->comm->nlanes; i < g->down->n; i++)
+      g->down->c[i].state = TF_CHILD_LOST;
     tf__log(0, "cannot listen to a joined job: %s", rc == TF_ENOMEM ? "out of memory" : g->comm->errmsg);
     return rc;
   }

@@ -252,8 +252,8 @@ static int housekeeping(root *r) {
   if (rc < 0) return fail_run(r, rc);
   int joined = r->grow.open ? tf__grow_take(&r->grow, r->now) : 0;
   if (joined < 0) {
-    tf__log(0, "out of memory taking in a job of workers");
-    return fail_run(r, joined);
+    if (joined == TF_ENOMEM) tf__log(0, "out of memory taking in a job of workers");
+    return fail_run(r, joined); /* an MPI error: grow.c said which */
   }
   rc |= joined;
   if (r->js.on && tf__js_tick(&r->js, r->now)) return fail_run(r, TF_EJOURNAL);
