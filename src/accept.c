@@ -28,6 +28,7 @@ static struct {
   char port[MPI_MAX_PORT_NAME];
   char service[256];
   tf_join_terms terms; /* the open farm's */
+  unsigned farm;       /* farms opened so far: which one a handshake's terms are from */
   int next_worker;     /* the number the next job's first worker gets */
   joined_job *q;       /* accepted, not yet taken */
   size_t nq, capq;
@@ -81,6 +82,7 @@ static int answer(MPI_Comm comm, tf_join_answer *a) {
 static int shake_hands(MPI_Comm comm, int n) {
   pthread_mutex_lock(&acc.mu);
   tf_join_terms t = acc.terms;
+  unsigned farm = acc.farm;
   t.verdict = acc.open ? TF_JOIN_WELCOME : TF_JOIN_FARM_DONE;
   t.first_worker = acc.next_worker;
   t.nworkers = acc.next_worker + n;
@@ -99,7 +101,9 @@ static int shake_hands(MPI_Comm comm, int n) {
   } else {
     a.args[sizeof a.args - 1] = '\0';
     pthread_mutex_lock(&acc.mu);
-    in = a.ok && acc.open && t.first_worker == acc.next_worker &&
+    /* the farm that made the terms is still open (not closed, nor followed by another farm
+     * of this process, which may run another app or other options) */
+    in = a.ok && acc.open && acc.farm == farm && t.first_worker == acc.next_worker &&
          tf__vec_reserve(&acc.q, &acc.capq, acc.nq + 1, sizeof *acc.q, 4) == 0;
     if (in) {
       acc.q[acc.nq++] = (joined_job){comm, t.first_worker, n};
@@ -163,6 +167,7 @@ static void set_terms(const tf_config *cfg, const char *app, int nworkers) {
   snprintf(t->app, sizeof t->app, "%s", app);
   snprintf(t->args, sizeof t->args, "%s", cfg->args);
   acc.next_worker = nworkers;
+  acc.farm++;
 }
 
 /* Publish (or unpublish) name, an error returned, not fatal: MPI raises it
