@@ -48,10 +48,16 @@ static int take_in(tf_grow *g, MPI_Comm comm, int first, int n, double now) {
     return TF_ENOMEM;
   }
   g->jobs[g->njobs++] = comm;
+  /* From here on a failure may leave the layout, the engine's children and the transport's
+   * lanes out of step (child i is lane i): no job is taken in after it. */
   int rank = tf__layout_add_joined(l, n);
-  if (rank < 0 || tf__down_add_children(g->down, n, now)) return TF_ENOMEM;
+  if (rank < 0 || tf__down_add_children(g->down, n, now)) {
+    g->broken = 1;
+    return TF_ENOMEM;
+  }
   int rc = tf__comm_add_children(g->comm, comm, n);
   if (rc) {
+    g->broken = 1;
     /* the root's lanes are its children's: those left without one get nothing more, the
      * stop included (a send would read a lane that is not there) */
     for (int i = g->comm->nlanes; i < g->down->n; i++)
@@ -73,6 +79,7 @@ static int take_in(tf_grow *g, MPI_Comm comm, int first, int n, double now) {
 int tf__grow_take(tf_grow *g, double now) {
   MPI_Comm comm;
   int first, n, took = 0;
+  if (g->broken) return 0; /* the jobs still queued are left to time out */
   while (tf__accept_take(&comm, &first, &n)) {
     int rc = take_in(g, comm, first, n, now);
     if (rc < 0) return rc;

@@ -21,6 +21,7 @@ typedef struct tf_grow {
   MPI_Comm *jobs; /* the joined jobs' communicators, freed at the end */
   size_t njobs, cap;
   int open;       /* accepting */
+  int broken;     /* taking a job in failed half way: no more are taken in */
 } tf_grow;
 
 /* Start accepting (rank 0 of a farm with --accept-workers): publish the

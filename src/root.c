@@ -376,7 +376,7 @@ int tf__root_run(MPI_Comm comm, tf_layout *layout, const tf_app *app, const tf_c
   tf__progress_init(&r.progress, cfg, t0);
   if (r.obs) tf__obs_start(r.obs, t0);
   /* Published before master_init: a name taken is a mistake on the command line */
-  r.grow = (tf_grow){layout, &r.c, &r.down, &r.h, stats, NULL, 0, 0, 0};
+  r.grow = (tf_grow){layout, &r.c, &r.down, &r.h, stats, NULL, 0, 0, 0, 0};
   if (!rc && cfg->accept_workers && (rc = tf__grow_open(&r.grow, cfg, app->name ? app->name : "app")))
     fail_run(&r, rc);
   r.down.accepting = r.grow.open;
