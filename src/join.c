@@ -112,6 +112,9 @@ int tf__join(MPI_Comm job, tf_config *cfg, const char *app, MPI_Comm *merged, tf
            "taskfarm: rank %d: --join %s: the farm did not take this job within %d s (it may "
            "have died, or be finishing): giving up\n",
            rank, cfg->join, TF_JOIN_WAIT);
+  pthread_mutex_lock(&dog.mu);
+  dog.done = 0; /* a process may join more than once (tf_run with --join again) */
+  pthread_mutex_unlock(&dog.mu);
   pthread_t th;
   int watching = pthread_create(&th, NULL, watch, NULL) == 0;
   /* MPI raises a failed lookup on MPI_COMM_WORLD (or SELF), a failed
