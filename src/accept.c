@@ -57,23 +57,38 @@ void tf__accept_service_name(const tf_config *cfg, const char *app, char *out, s
     snprintf(out, cap, "%s", app);
 }
 
-/* The joining job's answer, waited for at most TF_JOIN_ANSWER_WAIT: 1 with
- * *a filled, 0 when it did not come. */
-static int answer(MPI_Comm comm, tf_join_answer *a) {
-  MPI_Request req;
-  if (MPI_Irecv(a, (int)sizeof *a, MPI_BYTE, 1, TF_JOIN_TAG, comm, &req) != MPI_SUCCESS) return 0;
-  double end = tf__now() + TF_JOIN_ANSWER_WAIT;
+/* Wait for req until end (tf__now): 1 when it finished, 0 when it failed or
+ * ran out of time (then it is cancelled and let go: a job that died
+ * mid-handshake must not hold the thread, which no other job could join
+ * through then). */
+static int until(MPI_Request *req, double end) {
   for (;;) {
     int done = 0;
-    if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) return 0;
+    if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
     if (done) return 1;
     if (tf__now() > end) break;
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
-  MPI_Cancel(&req);
-  MPI_Request_free(&req);
+  if (*req != MPI_REQUEST_NULL) {
+    MPI_Cancel(req);
+    MPI_Request_free(req);
+  }
   return 0;
+}
+
+/* Broadcast len bytes at buf to the job (nonblocking on both sides: a
+ * blocking broadcast does not match a nonblocking one), bounded. */
+static int tell(MPI_Comm comm, void *buf, int len, double end) {
+  MPI_Request req;
+  return MPI_Ibcast(buf, len, MPI_BYTE, 0, comm, &req) == MPI_SUCCESS && until(&req, end);
+}
+
+/* The joining job's answer: 1 with *a filled, 0 when it did not come in time. */
+static int answer(MPI_Comm comm, tf_join_answer *a, double end) {
+  MPI_Request req;
+  return MPI_Irecv(a, (int)sizeof *a, MPI_BYTE, 1, TF_JOIN_TAG, comm, &req) == MPI_SUCCESS &&
+         until(&req, end);
 }
 
 /* Shake hands with a job on comm (merged: it is ranks 1..n): the terms, its
@@ -90,12 +105,13 @@ static int shake_hands(MPI_Comm comm, int n) {
   int in = 0;
   tf_join_answer a;
   memset(&a, 0, sizeof a);
-  if (MPI_Bcast(&t, (int)sizeof t, MPI_BYTE, 0, comm) != MPI_SUCCESS) {
+  double end = tf__now() + TF_JOIN_ANSWER_WAIT;
+  if (!tell(comm, &t, (int)sizeof t, end)) {
     tf__log(0, "a job of %d rank(s) connected to join, but the handshake failed: left out", n);
   } else if (t.verdict == TF_JOIN_FARM_DONE) {
     tf__log(0, "a job of %d rank(s) connected to join after the farm's work was done: sent away",
             n);
-  } else if (!answer(comm, &a)) {
+  } else if (!answer(comm, &a, end)) {
     tf__log(0, "a job of %d rank(s) connected to join, but did not answer within %.0f s: left out",
             n, TF_JOIN_ANSWER_WAIT);
   } else {
@@ -116,7 +132,7 @@ static int shake_hands(MPI_Comm comm, int n) {
               "the job's: %s): sent away", n, t.args[0] ? t.args : "(none)",
               a.args[0] ? a.args : "(none)");
     int32_t go = in;
-    if (MPI_Bcast(&go, 1, MPI_INT32_T, 0, comm) != MPI_SUCCESS && in)
+    if (!tell(comm, &go, (int)sizeof go, end) && in)
       tf__log(0, "a joining job of %d rank(s) did not hear it was in: it will be lost", n);
   }
   if (!in) MPI_Comm_free(&comm);
@@ -216,6 +232,7 @@ int tf__accept_open(const tf_config *cfg, const char *app, int nworkers, char *e
              rc == MPI_ERR_SERVICE ? "a farm that runs has it, or one that died did not give it "
                                      "back; --service NAME gives this farm another"
                                    : "is the name server (ompi-server) running?");
+    if (!acc.started) MPI_Close_port(acc.port); /* no thread listens on it */
     return rc == MPI_ERR_SERVICE ? TF_EUSAGE : TF_EMPI;
   }
   pthread_mutex_lock(&acc.mu);
@@ -232,6 +249,7 @@ int tf__accept_open(const tf_config *cfg, const char *app, int nworkers, char *e
   pthread_mutex_unlock(&acc.mu);
   if (!started) {
     tf__accept_close();
+    MPI_Close_port(acc.port);
     snprintf(err, cap, "--accept-workers: cannot start the thread that accepts jobs");
     return TF_EMPI;
   }

@@ -85,6 +85,14 @@ static int find_farm(MPI_Comm job, const tf_config *cfg, int rank, char *port, c
               cfg->join);
 }
 
+/* The farm's broadcast of len bytes into buf (nonblocking, as the farm's:
+ * the watchdog bounds the wait). */
+static int hear(MPI_Comm comm, void *buf, int len) {
+  MPI_Request req;
+  return MPI_Ibcast(buf, len, MPI_BYTE, 0, comm, &req) == MPI_SUCCESS &&
+         MPI_Wait(&req, MPI_STATUS_IGNORE) == MPI_SUCCESS;
+}
+
 /* What the farm's terms set on this side: the settings a worker must share
  * with its master. */
 static void take_terms(tf_config *cfg, const tf_join_terms *t) {
@@ -152,7 +160,7 @@ static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
   MPI_Comm_set_errhandler(*merged, MPI_ERRORS_RETURN);
   tf_join_terms t;
   memset(&t, 0, sizeof t);
-  if (MPI_Bcast(&t, (int)sizeof t, MPI_BYTE, 0, *merged) != MPI_SUCCESS || t.magic != TF_JOIN_MAGIC)
+  if (!hear(*merged, &t, (int)sizeof t) || t.magic != TF_JOIN_MAGIC)
     status = fail(err, cap, TF_EXIT_FAILED,
                   "--join %s: the farm's handshake failed (is it a taskfarm farm of this "
                   "version?)",
@@ -173,7 +181,7 @@ static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
     a.ok = same;
     snprintf(a.args, sizeof a.args, "%s", cfg->args);
     if (mrank == 1) MPI_Send(&a, (int)sizeof a, MPI_BYTE, 0, TF_JOIN_TAG, *merged);
-    if (MPI_Bcast(&go, 1, MPI_INT32_T, 0, *merged) != MPI_SUCCESS) go = 0;
+    if (!hear(*merged, &go, (int)sizeof go)) go = 0;
     if (!same)
       status = fail(err, cap, TF_EXIT_USAGE,
                     "--join %s: this job must run the farm's app with the same app options: the "
