@@ -186,6 +186,19 @@ static void set_terms(const tf_config *cfg, const char *app, int nworkers) {
   acc.farm++;
 }
 
+void tf__join_terms_apply(tf_config *cfg, const tf_join_terms *t) {
+  cfg->schedule = t->schedule;
+  cfg->chunk = t->chunk;
+  cfg->prefetch = t->prefetch;
+  cfg->max_payload = t->max_payload;
+  cfg->max_in_flight = t->max_in_flight;
+  cfg->worker_timeout = t->worker_timeout;
+  cfg->task_timeout = t->task_timeout;
+  cfg->trace_events = t->trace_events;
+  cfg->trace_file = t->trace ? "(the farm's)" : NULL; /* workers record; the farm writes */
+  cfg->timeline_file = NULL;
+}
+
 /* Publish (or unpublish) name, an error returned, not fatal: MPI raises it
  * on MPI_COMM_WORLD, whose handler is the program's. */
 static int names(int publish, const char *name) {

@@ -46,6 +46,10 @@ typedef struct tf_join_answer {
   char args[512]; /* its app options, for the farm's message */
 } tf_join_answer;
 
+/* On the joining side: what the farm's terms set there, the settings a
+ * worker must share with its master (set_terms in accept.c makes them). */
+void tf__join_terms_apply(tf_config *cfg, const tf_join_terms *t);
+
 /* The service name: cfg->service, else APP-JOBID (Slurm's or PBS's job),
  * else APP. */
 /* Whether this process's mpirun was given a name server (--ompi-server),

@@ -93,20 +93,6 @@ static int hear(MPI_Comm comm, void *buf, int len) {
          MPI_Wait(&req, MPI_STATUS_IGNORE) == MPI_SUCCESS;
 }
 
-/* What the farm's terms set on this side: the settings a worker must share
- * with its master. */
-static void take_terms(tf_config *cfg, const tf_join_terms *t) {
-  cfg->schedule = t->schedule;
-  cfg->chunk = t->chunk;
-  cfg->prefetch = t->prefetch;
-  cfg->max_payload = t->max_payload;
-  cfg->max_in_flight = t->max_in_flight;
-  cfg->worker_timeout = t->worker_timeout;
-  cfg->task_timeout = t->task_timeout;
-  cfg->trace_events = t->trace_events;
-  cfg->trace_file = t->trace ? "(the farm's)" : NULL; /* workers record; the farm writes */
-  cfg->timeline_file = NULL;
-}
 
 static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
                         MPI_Comm *merged, tf_layout *layout, tf_join_terms *terms, char *err,
@@ -196,7 +182,7 @@ static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
     MPI_Comm_free(merged);
     return status;
   }
-  take_terms(cfg, &t);
+  tf__join_terms_apply(cfg, &t);
   tf__layout_init(layout, mrank, msize);
   layout->worker = t.first_worker + mrank - 1;
   layout->nworkers = layout->parent_width = t.nworkers;
