@@ -3,6 +3,7 @@
  * queue of jobs it hands to the root's loop. */
 #include "accept.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -287,10 +288,52 @@ int tf__accept_take(MPI_Comm *comm, int *first, int *n) {
   return got;
 }
 
+/* Unpublishing, in a thread of its own: a name server that died makes
+ * MPI_Unpublish_name wait for good, and the farm must end all the same. */
+static struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int done;
+  char name[sizeof acc.service];
+} unpub = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, ""};
+
+static void *unpublish(void *arg) {
+  (void)arg;
+  names(0, unpub.name);
+  pthread_mutex_lock(&unpub.mu);
+  unpub.done = 1;
+  pthread_cond_signal(&unpub.cv);
+  pthread_mutex_unlock(&unpub.mu);
+  return NULL;
+}
+
 void tf__accept_close(void) {
   pthread_mutex_lock(&acc.mu);
   int was_open = acc.open;
   acc.open = 0;
   pthread_mutex_unlock(&acc.mu);
-  if (was_open) names(0, acc.service);
+  if (!was_open) return;
+  pthread_mutex_lock(&unpub.mu);
+  unpub.done = 0;
+  snprintf(unpub.name, sizeof unpub.name, "%s", acc.service);
+  pthread_t th;
+  pthread_attr_t attr;
+  int started = !pthread_attr_init(&attr);
+  if (started) {
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    started = pthread_create(&th, &attr, unpublish, NULL) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  struct timespec end;
+  clock_gettime(CLOCK_REALTIME, &end);
+  end.tv_sec += TF_UNPUBLISH_WAIT;
+  int rc = 0;
+  while (started && !unpub.done && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&unpub.cv, &unpub.mu, &end);
+  int done = unpub.done;
+  pthread_mutex_unlock(&unpub.mu);
+  if (!started) names(0, acc.service);
+  else if (!done)
+    tf__log(0, "the name server did not answer within %d s (has ompi-server died?): the name '%s' "
+            "may stay published; going on", TF_UNPUBLISH_WAIT, acc.service);
 }

@@ -24,6 +24,7 @@
 #define TF_JOIN_MAGIC 0x74666a31u /* "tfj1": the handshake's version */
 #define TF_JOIN_TAG 0x7466        /* the joining job's answer, on the merged communicator */
 #define TF_JOIN_ANSWER_WAIT 30.0  /* seconds the farm waits for it */
+#define TF_UNPUBLISH_WAIT 5       /* seconds the farm waits for the name server at the end */
 
 enum { TF_JOIN_WELCOME, TF_JOIN_FARM_DONE };
 
@@ -71,8 +72,9 @@ const char *tf__accept_service(void);
  * end), *first (its first worker's number) and *n (its ranks, all workers);
  * 0 when none. Cheap when none (one atomic load). */
 int tf__accept_take(MPI_Comm *comm, int *first, int *n);
-/* The farm's work is done: unpublish the name; a job that still connects is
- * told the farm is done. Jobs accepted but not yet taken stay for
+/* The farm's work is done: unpublish the name (waiting TF_UNPUBLISH_WAIT
+ * seconds at most for the name server); a job that still connects is told
+ * the farm is done. Jobs accepted but not yet taken stay for
  * tf__accept_take. */
 void tf__accept_close(void);
 
