@@ -34,6 +34,24 @@
 #  6. exits with the farm's status: 0 done, 1 failed, 2 bad command line,
 #     75 stopped (run the same job again to resume); 0 after a requeue.
 #
+# With TF_ACCEPT_WORKERS=1 the farm also accepts jobs of workers while it
+# runs (a farm that grows, docs/CLUSTER.md "Growing a farm"): before step 3
+# it starts Open MPI's name server (jobs/lib/ompi-server.sh) and puts three
+# more files next to the journal, all removed when the farm has ended:
+#       NAME.uri      the name server's address: mpirun gets
+#                     --ompi-server file:NAME.uri, the program
+#                     --accept-workers --service NAME;
+#       NAME.pid      the name server's process id and host;
+#       NAME.join     what a joining job runs: the program on the first line,
+#                     then its arguments, one a line, less those only a farm
+#                     takes (--journal, --stats, ...);
+# and a job of workers joins it with jobs/slurm/join.sbatch NAME or
+# jobs/pbs/join.pbs, which call
+#
+#     tf_job_join NAME [PROGRAM [ARGUMENTS...]]
+#
+# (described where it is defined, at the end of this file). mpirun only.
+#
 # The scripts themselves take the program's arguments from their command
 # line, else from TF_APP and TF_ARGS (split at spaces), which is how PBS's
 # qsub, which passes no arguments, gets them there.
@@ -65,6 +83,16 @@
 #                  longer than the walltime cannot loop forever.
 #   TF_EXIT_GRACE  seconds the launcher may take to exit after the farm has
 #                  written its status (default 30); then it is ended.
+#   TF_ACCEPT_WORKERS  1: the farm accepts jobs of workers while it runs
+#                  (above); mpirun only. 0 (default): it does not.
+#   TF_OMPI_SERVER_WAIT  seconds the name server may take to start (30).
+# Settings of tf_job_join (a joining job):
+#   TF_URI         the farm's NAME.uri (default: WORKDIR/NAME.uri); its
+#                  NAME.join is read from the same directory.
+#   TF_JOIN_WAIT   seconds to wait for the farm's files (default 120).
+#   TF_JOIN_RETRY  a farm whose NAME.uri is younger than this (default 60 s)
+#                  is taken to be starting: joining it is tried again.
+#   TF_BIN, TF_WORKDIR, TF_LAUNCHER_ARGS as above.
 
 # tf_log MESSAGE: a dated line on stderr, which lands in the job's output.
 tf_log() { printf '%s taskfarm-job: %s\n' "$(date '+%F %T')" "$*" >&2; }
@@ -108,7 +136,11 @@ tf_find_program() {
 }
 
 # _tf_on_signal SIG: the trap. Remember what came and pass it on; the wait
-# in tf_job_run goes on waiting for the launcher to finish.
+# in _tf_launch_wait goes on waiting for the launcher to finish. A farm gets
+# SIGUSR1 or SIGUSR2 as it came, SIGTERM for SIGTERM or SIGINT; a joined job
+# (_tf_pass_as=USR1, set by tf_job_join) gets SIGUSR1 for every one of them:
+# its workers leave the farm, handing back their tasks (SIGTERM would make
+# mpirun end them at once).
 _tf_on_signal() {
   _tf_signal=$1
   local pass=TERM
@@ -116,6 +148,7 @@ _tf_on_signal() {
     USR1 | USR2) _tf_warned=$1 pass=$1 ;;
     *) _tf_cancelled=$1 ;;
   esac
+  [ -z "${_tf_pass_as:-}" ] || pass=$_tf_pass_as
   [ -n "${_tf_pid:-}" ] || return 0
   # A warning in the first seconds could reach the ranks before they are
   # ready for it, and kill them: hold it back until 5 s after the start.
@@ -142,6 +175,132 @@ _tf_watchdog() {
     fi
     sleep 1
   done
+}
+
+# _tf_launch_wait STATUS_FILE LAUNCHER...: run the launcher's command line
+# in the background, pass the signals this shell gets on to it
+# (_tf_on_signal), and wait for it to end; its exit status in _tf_st. With a
+# STATUS_FILE (a farm's), the watchdog ends the launcher TF_EXIT_GRACE
+# seconds after the farm wrote that file.
+_tf_launch_wait() {
+  local status_file=$1
+  shift
+  _tf_warned='' _tf_cancelled='' _tf_pid=''
+  trap '_tf_on_signal USR1' USR1
+  trap '_tf_on_signal USR2' USR2
+  trap '_tf_on_signal TERM' TERM
+  trap '_tf_on_signal INT' INT
+  # In the background, so that this shell is free to run its traps: bash
+  # runs a trap only between commands, and `wait` is one it interrupts.
+  _tf_started=$SECONDS
+  "$@" &
+  _tf_pid=$!
+  # The watchdog: the farm writes its status file last, just before its
+  # ranks exit. After a lost rank, mpirun can wait forever for it (seen with
+  # Open MPI 4.1 under Slurm); TF_EXIT_GRACE seconds (default 30) after the
+  # status file appeared, the launcher is ended. The results are safe by then.
+  local watchdog=''
+  if [ -n "$status_file" ]; then
+    _tf_watchdog "$_tf_pid" "$status_file" "${TF_EXIT_GRACE:-30}" &
+    watchdog=$!
+  fi
+  local w
+  _tf_st=0
+  while :; do
+    _tf_signal=''
+    wait "$_tf_pid" 2>/dev/null
+    w=$?
+    # 127: the launcher's status was already reported by the last wait.
+    [ "$w" = 127 ] && break
+    _tf_st=$w
+    # A trap ran and wait says "signal" (above 128): the wait was cut
+    # short, the launcher may well still run, so wait again.
+    if [ -z "$_tf_signal" ] || [ "$w" -le 128 ]; then break; fi
+  done
+  trap - USR1 USR2 TERM INT
+  if [ -n "$watchdog" ]; then
+    kill "$watchdog" 2>/dev/null
+    wait "$watchdog" 2>/dev/null
+  fi
+  return 0
+}
+
+# _tf_nodes: how many nodes the job has (1 outside a scheduler).
+_tf_nodes() {
+  if [ -n "${SLURM_JOB_NUM_NODES:-}" ]; then
+    echo "$SLURM_JOB_NUM_NODES"
+  elif [ -r "${PBS_NODEFILE:-}" ]; then
+    sort -u "$PBS_NODEFILE" | wc -l
+  else
+    echo 1
+  fi
+}
+
+# _tf_one_node WHAT: WHAT (a farm that accepts workers, a job that joins
+# one) runs on one node, else say why it must and fail. Open MPI 4.1
+# connects two mpiruns only when each runs all its ranks itself: when either
+# job has ranks on another node (under an orted), the other job's mpirun
+# crashes in MPI_Comm_connect/accept (SIGSEGV in orte_rml_base_parse_uris:
+# the daemons' addresses are missing; open-mpi/ompi#6818), and the farm is
+# lost with it.
+_tf_one_node() {
+  local n
+  n=$(_tf_nodes)
+  [ "$n" -le 1 ] && return 0
+  tf_log "$1 must run on one node, not $n: Open MPI 4.1 cannot connect two mpiruns" \
+    "when either one has ranks on other nodes (its mpirun crashes: open-mpi/ompi#6818)." \
+    "Start the farm on one node (sbatch -N 1) and grow it by one join job per node," \
+    "e.g. 'sbatch --array=1-4 jobs/slurm/join.sbatch NAME' (docs/CLUSTER.md, \"Growing a farm\")"
+  return 2
+}
+
+# _tf_load_ompi_server: source ompi-server.sh, which sits next to this file.
+_tf_load_ompi_server() {
+  declare -F tf_ompi_server_start >/dev/null && return 0
+  local lib=${BASH_SOURCE[0]%/*}/ompi-server.sh
+  # shellcheck source-path=SCRIPTDIR source=ompi-server.sh
+  [ -f "$lib" ] && . "$lib" && return 0
+  tf_log "$lib not found: it comes with this file (jobs/lib/)"
+  return 1
+}
+
+# _tf_write_join FILE PROGRAM [ARGUMENTS...]: write what a joining job runs
+# to FILE: PROGRAM on the first line, then its arguments, one a line,
+# without those only a farm takes (--journal, --resume, --stats, --trace,
+# --timeline, --status-file, --relays, --info, --accept-workers, --service;
+# after "--", every word is kept).
+_tf_write_join() {
+  local file=$1 a skip=0 rest=0
+  shift
+  local -a keep=()
+  for a; do
+    if [ "$rest" = 1 ]; then
+      keep+=("$a")
+      continue
+    fi
+    if [ "$skip" = 1 ]; then
+      skip=0
+      continue
+    fi
+    case $a in
+      --) rest=1 keep+=("$a") ;;
+      --journal | --stats | --trace | --timeline | --status-file | --relays | --service) skip=1 ;;
+      --journal=* | --stats=* | --trace=* | --timeline=* | --status-file=* | --relays=* | \
+        --service=* | --resume | --info | --accept-workers) ;;
+      *) keep+=("$a") ;;
+    esac
+  done
+  for a in "${keep[@]}"; do
+    case $a in
+      *$'\n'*)
+        tf_log "an argument holds a newline: cannot write $file; joining jobs must then" \
+          "be given the program and its arguments themselves"
+        return 1
+        ;;
+    esac
+  done
+  { printf '%s\n' "${keep[@]}" >"$file.tmp" && mv -f "$file.tmp" "$file"; } ||
+    { tf_log "cannot write $file"; return 1; }
 }
 
 # tf_job_run PROGRAM [ARGUMENTS...]: everything described at the top.
@@ -191,6 +350,26 @@ tf_job_run() {
       return 2
       ;;
   esac
+  # A farm that accepts workers (TF_ACCEPT_WORKERS=1) needs mpirun: the
+  # joining jobs find it through Open MPI's name server, which only
+  # mpirun --ompi-server connects to.
+  local accept=${TF_ACCEPT_WORKERS:-0}
+  case $accept in
+    0 | '') accept=0 ;;
+    1)
+      if [ "$_tf_launcher" != mpirun ]; then
+        tf_log "TF_ACCEPT_WORKERS=1 is not supported with TF_LAUNCHER=$_tf_launcher: jobs of" \
+          "workers find the farm through Open MPI's name server, which only mpirun" \
+          "(--ompi-server) talks to; use TF_LAUNCHER=mpirun"
+        return 2
+      fi
+      _tf_one_node "a farm that accepts workers (TF_ACCEPT_WORKERS=1)" || return 2
+      ;;
+    *)
+      tf_log "TF_ACCEPT_WORKERS=$accept: use 1 (accept jobs of workers) or 0"
+      return 2
+      ;;
+  esac
   command -v "${launch[0]}" >/dev/null 2>&1 ||
     { tf_log "${launch[0]} is not on the PATH: load your MPI module"; return 1; }
   launch+=("${extra[@]}")
@@ -202,12 +381,31 @@ tf_job_run() {
 
   # A status file left by an earlier run must not be taken for this run's.
   rm -f "$status_file" "$status_file.tmp"
+  # TF_ACCEPT_WORKERS=1: start the name server (NAME.uri, NAME.pid), write
+  # NAME.join for the jobs that join, and tell mpirun and the farm. The
+  # farm's name is NAME (the job's, e.g. pi-1234), blanks made _.
+  local -a accept_args=()
+  local service=${tf_name//[![:graph:]]/_} join_file=''
+  if [ "$accept" = 1 ]; then
+    join_file=$tf_workdir/$service.join
+    _tf_load_ompi_server || return 1
+    tf_ompi_server_start "$tf_workdir" "$service" >/dev/null || return 1
+    if ! _tf_write_join "$join_file" "$prog" "$@"; then
+      tf_ompi_server_stop "$tf_workdir" "$service"
+      return 1
+    fi
+    launch+=(--ompi-server "file:$_tf_os_uri")
+    accept_args=(--accept-workers --service "$service")
+    tf_log "accepting jobs of workers as '$service': add one with" \
+      "'sbatch jobs/slurm/join.sbatch $service' (PBS: 'qsub -v TF_JOIN=$service" \
+      "jobs/pbs/join.pbs') from $tf_workdir"
+  fi
   # One relay per node (--relays node) unless TF_RELAYS says otherwise: on
   # the nodes other than rank 0's, the lowest rank serves the others and
   # talks to the root for all of them (docs/CLUSTER.md). The program's own
   # --relays, given later on its command line, wins.
   local -a cmd=("${launch[@]}" "$prog" --relays "${TF_RELAYS:-node}" "$@" --journal "$journal"
-    --resume --status-file "$status_file")
+    --resume --status-file "$status_file" "${accept_args[@]}")
   local where="outside a scheduler"
   if [ -n "${SLURM_JOB_ID:-}" ]; then
     where="job $SLURM_JOB_ID run $((restarts + 1)) on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
@@ -216,37 +414,14 @@ tf_job_run() {
   fi
   tf_log "$where: ${cmd[*]}"
 
-  _tf_warned='' _tf_cancelled='' _tf_pid=''
-  trap '_tf_on_signal USR1' USR1
-  trap '_tf_on_signal USR2' USR2
-  trap '_tf_on_signal TERM' TERM
-  trap '_tf_on_signal INT' INT
-  # In the background, so that this shell is free to run its traps: bash
-  # runs a trap only between commands, and `wait` is one it interrupts.
-  _tf_started=$SECONDS
-  "${cmd[@]}" &
-  _tf_pid=$!
-  # The watchdog: the farm writes its status file last, just before its
-  # ranks exit. After a lost rank, mpirun can wait forever for it (seen with
-  # Open MPI 4.1 under Slurm); TF_EXIT_GRACE seconds (default 30) after the
-  # status file appeared, the launcher is ended. The results are safe by then.
-  _tf_watchdog "$_tf_pid" "$status_file" "${TF_EXIT_GRACE:-30}" &
-  local watchdog=$!
-  local st=0 w
-  while :; do
-    _tf_signal=''
-    wait "$_tf_pid" 2>/dev/null
-    w=$?
-    # 127: the launcher's status was already reported by the last wait.
-    [ "$w" = 127 ] && break
-    st=$w
-    # A trap ran and wait says "signal" (above 128): the wait was cut
-    # short, the launcher may well still run, so wait again.
-    if [ -z "$_tf_signal" ] || [ "$w" -le 128 ]; then break; fi
-  done
-  trap - USR1 USR2 TERM INT
-  kill "$watchdog" 2>/dev/null
-  wait "$watchdog" 2>/dev/null
+  _tf_pass_as=''
+  _tf_launch_wait "$status_file" "${cmd[@]}"
+  local st=$_tf_st
+  if [ "$accept" = 1 ]; then
+    # The farm has ended: no job can join it any more.
+    tf_ompi_server_stop "$tf_workdir" "$service"
+    rm -f "$join_file"
+  fi
 
   # The farm's status: from its status file, else from the launcher.
   local farm='' rc
@@ -294,4 +469,120 @@ tf_job_run() {
     fi
   fi
   return "$rc"
+}
+
+# tf_job_join NAME [PROGRAM [ARGUMENTS...]]: run this job's ranks as workers
+# of the running farm NAME (a job started with TF_ACCEPT_WORKERS=1; NAME is
+# its name, e.g. pi-1234). In order, it:
+#
+#  1. goes to the directory the job was submitted from and waits
+#     (TF_JOIN_WAIT seconds at most, default 120: the farm's job may still
+#     be starting) for the farm's two files there:
+#       NAME.uri   the address of the farm's name server (TF_URI names
+#                  another file, e.g. in the farm's directory elsewhere);
+#       NAME.join  the program and arguments to run (next to NAME.uri);
+#                  PROGRAM and ARGUMENTS, if given, are run instead;
+#  2. runs `mpirun --ompi-server file:NAME.uri PROGRAM ARGUMENTS --join NAME`
+#     on every core of the job, in the background. A farm whose name is not
+#     published yet (it is starting: its NAME.uri is less than TF_JOIN_RETRY
+#     seconds old, default 60) answers status 2: then it tries again every
+#     5 s;
+#  3. on SIGUSR1, SIGUSR2, SIGTERM or SIGINT (the walltime warning, scancel)
+#     passes SIGUSR1 on to mpirun: the workers leave the farm, handing back
+#     the tasks they hold, and exit 0;
+#  4. exits with the joined job's status: 0 when the farm told it to stop (its
+#     work is done) or when it left; 1 failed (e.g. the farm has done its
+#     work, or was lost); 2 no such farm, or not the farm's app options.
+tf_job_join() {
+  local farm=${1:-}
+  if [ -z "$farm" ]; then
+    tf_log "no farm named: submit as e.g. 'sbatch join.sbatch pi-1234' (the farm job's name" \
+      "and number, as its output says: \"accepting jobs of workers as 'pi-1234'\")"
+    return 2
+  fi
+  shift
+  cd "$tf_workdir" || { tf_log "cannot go to $tf_workdir"; return 1; }
+  local uri=${TF_URI:-$tf_workdir/$farm.uri}
+  local join_file=$farm.join
+  case $uri in */*) join_file=${uri%/*}/$farm.join ;; esac
+
+  _tf_launcher=${TF_LAUNCHER:-mpirun}
+  if [ "$_tf_launcher" != mpirun ]; then
+    tf_log "TF_LAUNCHER=$_tf_launcher: a job that joins a farm needs mpirun (--ompi-server);" \
+      "srun cannot join one"
+    return 2
+  fi
+  _tf_one_node "a job that joins a farm" || return 2
+  command -v mpirun >/dev/null 2>&1 ||
+    { tf_log "mpirun is not on the PATH: load your MPI module"; return 1; }
+
+  # 1. The farm's files.
+  local wait=${TF_JOIN_WAIT:-120} t0=$SECONDS said=''
+  while [ ! -s "$uri" ] || { [ $# -eq 0 ] && [ ! -s "$join_file" ]; }; do
+    if [ $((SECONDS - t0)) -ge "$wait" ]; then
+      tf_log "no farm '$farm' to join: $uri${join_file:+ or $join_file} not there after $wait s" \
+        "(TF_JOIN_WAIT). The farm's job must run with TF_ACCEPT_WORKERS=1, and this job be" \
+        "submitted from the same directory (or set TF_URI to its NAME.uri)"
+      return 1
+    fi
+    if [ -z "$said" ]; then
+      tf_log "waiting for the farm '$farm': $uri and $join_file (TF_JOIN_WAIT=$wait s)"
+      said=1
+    fi
+    sleep 2
+  done
+  local -a words
+  if [ $# -gt 0 ]; then
+    words=("$@")
+  else
+    mapfile -t words <"$join_file"
+  fi
+  local prog
+  prog=$(tf_find_program "${words[0]}") || return 1
+
+  # 2. The joined job. No --enable-recovery: a rank of it that dies ends it,
+  # and mpirun exits with the ranks' status; the farm carries on without it.
+  local -a launch extra
+  read -r -a extra <<<"${TF_LAUNCHER_ARGS:-}"
+  launch=(mpirun --ompi-server "file:$uri")
+  if [ -z "${SLURM_JOB_ID:-}" ] && [ -r "${PBS_NODEFILE:-}" ]; then
+    launch+=(--hostfile "$PBS_NODEFILE")
+  fi
+  launch+=("${extra[@]}")
+  if [ "$(id -u)" = 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+  local -a cmd=("${launch[@]}" "$prog" "${words[@]:1}" --join "$farm")
+  local where="outside a scheduler"
+  if [ -n "${SLURM_JOB_ID:-}" ]; then
+    where="job $SLURM_JOB_ID on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
+  elif [ -n "${PBS_JOBID:-}" ]; then
+    where="job $PBS_JOBID on $(wc -l <"${PBS_NODEFILE:-/dev/null}") core(s)"
+  fi
+  tf_log "$where joins the farm '$farm': ${cmd[*]}"
+
+  # 3. Signals: SIGUSR1 to mpirun, whichever came (_tf_on_signal).
+  _tf_pass_as=USR1
+  local st age
+  while :; do
+    _tf_launch_wait '' "${cmd[@]}"
+    st=$_tf_st
+    if [ "$st" != 2 ] || [ -n "$_tf_warned$_tf_cancelled" ] || [ ! -s "$uri" ]; then break; fi
+    # Status 2 from a farm that has just started: its name may not be
+    # published yet.
+    age=$(($(date +%s) - $(date -r "$uri" +%s)))
+    [ "$age" -lt "${TF_JOIN_RETRY:-60}" ] || break
+    tf_log "the farm '$farm' started ${age} s ago and may not accept workers yet: trying again in 5 s"
+    sleep 5
+  done
+  _tf_pass_as=''
+
+  # 4. Its status.
+  case $st in
+    0) tf_log "done: the farm '$farm' told this job to stop, or it left the farm" ;;
+    1) tf_log "failed (status 1): the reason is above" ;;
+    2) tf_log "bad command line, no farm '$farm', or not the farm's app options (status 2): see above" ;;
+    *) tf_log "mpirun ended with status $st" ;;
+  esac
+  return "$st"
 }
