@@ -45,6 +45,25 @@ static void mpi_text(int rc, char *out, size_t cap) {
 
 int tf__accept_has_server(void) { return getenv("OMPI_MCA_pmix_server_uri") != NULL; }
 
+int tf__accept_under_mpirun(void) {
+  const char *hnp = getenv("OMPI_MCA_orte_hnp_uri"), *mine = getenv("OMPI_MCA_orte_local_daemon_uri");
+  if (!hnp || !mine) return 1; /* not Open MPI's mpirun: nothing known */
+  size_t n = strcspn(hnp, ";"); /* "JOBID.VPID;tcp://...": the daemon's name */
+  return strcspn(mine, ";") == n && !strncmp(hnp, mine, n);
+}
+
+int tf__accept_one_daemon(MPI_Comm comm, const char *opt, const char *app) {
+  int ok = tf__accept_under_mpirun(), all = 0, rank = 0;
+  if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS) all = ok;
+  MPI_Comm_rank(comm, &rank);
+  if (!all && rank == 0)
+    fprintf(stderr, "%s: %s: some ranks run on another node than mpirun (under an Open MPI "
+            "daemon): Open MPI 4.1 crashes connecting such jobs (its issue 6818), so a farm that "
+            "grows and every job that joins it must each run on one node; join more jobs "
+            "instead (docs/CLUSTER.md, \"Growing a farm\")\n", app, opt);
+  return all;
+}
+
 void tf__accept_service_name(const tf_config *cfg, const char *app, char *out, size_t cap) {
   if (cfg->service) {
     snprintf(out, cap, "%s", cfg->service);

@@ -51,6 +51,15 @@ typedef struct tf_join_answer {
  * worker must share with its master (set_terms in accept.c makes them). */
 void tf__join_terms_apply(tf_config *cfg, const tf_join_terms *t);
 
+/* Whether this rank's Open MPI daemon is mpirun itself (1 also when the
+ * launcher is not Open MPI's mpirun). */
+int tf__accept_under_mpirun(void);
+/* Collective over comm: whether every rank's daemon is mpirun, as Open MPI
+ * 4.1 needs of two jobs that connect (a rank under another node's daemon
+ * makes an mpirun crash: open-mpi/ompi#6818). Rank 0 says why not, for
+ * option opt of app. */
+int tf__accept_one_daemon(MPI_Comm comm, const char *opt, const char *app);
+
 /* The service name: cfg->service, else APP-JOBID (Slurm's or PBS's job),
  * else APP. */
 /* Whether this process's mpirun was given a name server (--ompi-server),

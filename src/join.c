@@ -133,6 +133,8 @@ static int connect_farm(MPI_Comm job, tf_config *cfg, const char *app, int rank,
                         MPI_Comm *merged, tf_layout *layout, tf_join_terms *terms, char *err,
                         size_t cap) {
   char port[MPI_MAX_PORT_NAME] = "";
+  if (!tf__accept_one_daemon(job, "--join", app)) /* said */
+    return fail(err, cap, TF_EXIT_USAGE, "--join %s: this job runs on more than one node", cfg->join);
   int status = find_farm(job, cfg, rank, port, err, cap);
   MPI_Comm inter = MPI_COMM_NULL;
   if (!status && MPI_Comm_connect(port, MPI_INFO_NULL, 0, job, &inter) != MPI_SUCCESS)

@@ -230,6 +230,9 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
               app->name ? app->name : "taskfarm");
     return TF_EUSAGE;
   }
+  if (cfg->accept_workers &&
+      !tf__accept_one_daemon(comm, "--accept-workers", app->name ? app->name : "taskfarm"))
+    return TF_EUSAGE;
   MPI_Comm dup;
   if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) {
     tf__log(crank, "tf_run: MPI_Comm_dup failed");

@@ -13,7 +13,8 @@
 #     are lost or leave, their tasks run elsewhere, the answer is unchanged;
 #  4. joining a farm that has finished, a name no farm has, other app
 #     options, and no --ompi-server: each a clear error, exit 2, in seconds;
-#     a second farm cannot take a name a running one has.
+#     a second farm cannot take a name a running one has; a farm or a job
+#     whose ranks run under two Open MPI daemons (two nodes) is refused.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 set -e
@@ -156,16 +157,31 @@ expect_text "$TMP/err" "--join no-such-farm: no farm accepts workers under that 
 pass "joining a finished farm or a name no farm has: exit 2 with the reason, in $(($(date +%s) - t)) s for both"
 
 farm opts 2 "$PI" $P
+expect_status 2 "a second farm with the same name" em 1 "$PI" $P --accept-workers --service opts
+expect_text "$TMP/err" "cannot publish the service 'opts' with the name server (the name is taken)" "a taken name"
 expect_status 2 "a job with other app options" em 1 "$PI" --samples 300000000 --tasks 301 --join opts
 expect_text "$TMP/err" "this job must run the farm's app with the same app options" "other options are named"
 expect_text "$TMP/err" "--tasks=300" "the farm's options are shown"
-expect_status 2 "a second farm with the same name" em 1 "$PI" $P --accept-workers --service opts
-expect_text "$TMP/err" "cannot publish the service 'opts' with the name server (the name is taken)" "a taken name"
 tf_reap "$farm" "the farm that sent a job away"
 [ "$got" = 0 ] || fail "the farm that sent a job away: exit status $got"
 expect_text "$TMP/opts.err" "tried to join with other app options" "the farm says why it sent the job away"
 cmp "$TMP/pi.ref" "$TMP/opts.out" || fail "the farm that sent a job away: another answer"
-pass "a job with other app options is sent away (exit 2, both sets of options named) and the farm goes on; a second farm cannot take a running farm's name"
+# A farm or a job with ranks under a second Open MPI daemon (what a second
+# node gives; here a stand-in for ssh starts it on this machine) would make
+# an mpirun crash on connecting (Open MPI 4.1): refused before it does.
+cat >"$TMP/rsh" <<'EOF2'
+#!/bin/sh
+while [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done
+shift
+exec sh -c "$*"
+EOF2
+chmod +x "$TMP/rsh"
+two="--mca plm_rsh_agent $TMP/rsh --host localhost:1,elsewhere:1"
+expect_status 2 "a joining job on two daemons" em 2 $two "$PI" $P --join opts
+expect_text "$TMP/err" "--join: some ranks run on another node than mpirun" "a job on two nodes is refused"
+expect_status 2 "a farm on two daemons" em 2 $two "$PI" $P --accept-workers --service two
+expect_text "$TMP/err" "--accept-workers: some ranks run on another node than mpirun" "a farm on two nodes is refused"
+pass "a second farm cannot take a running farm's name; a job with other app options is sent away (exit 2, both sets of options named) and the farm goes on; a job or a farm on two nodes is refused before it connects"
 
 expect_status 2 "a farm without --ompi-server" mpi 2 "$PI" $P --accept-workers
 expect_text "$TMP/err" "mpirun was started without --ompi-server" "the farm names the missing name server"
