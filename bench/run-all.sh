@@ -166,6 +166,15 @@ else
   echo "(not measured: the network namespaces need root)" >"$tmp/relays_net"
 fi
 
+# ---- 14. accepting workers -------------------------------------------------------------
+log "accepting workers: plain, heartbeats, --accept-workers, a joined worker"
+if command -v ompi-server >/dev/null 2>&1; then
+  sh bench/accept.sh "$(scale 4000000)" "$REPS" | sed -n '/^MPI ping-pong/,$p' >"$tmp/accept" ||
+    echo "(failed: run bench/accept.sh by itself to see why)" >"$tmp/accept"
+else
+  echo "(not measured: ompi-server, Open MPI's name server, not found)" >"$tmp/accept"
+fi
+
 # ---- 6. peers ------------------------------------------------------------------------
 peers_ok=0
 if [ "${SKIP_PEERS:-0}" != 1 ] && [ -x bench/peers/run.sh ]; then
@@ -518,5 +527,22 @@ host (\`--relays node\`; needs root):
 EOF
   cat "$tmp/relays_net"
   echo '```'
+  cat <<EOF
+
+## 14. Cost of accepting workers
+
+\`bench/accept.sh\`: empty tasks on a farm that accepts workers
+(\`--accept-workers\`) and that none join, beside the same farm plain and
+with heartbeats only (\`--worker-timeout 30\`), the three in turn in every
+repetition; each figure is the median of the per-repetition ratios, with
+their range. Heartbeats are \`MPI_THREAD_SERIALIZED\` and a heartbeat
+thread on each worker; \`--accept-workers\` adds \`MPI_THREAD_MULTIPLE\` on
+rank 0 and a thread there blocked in \`MPI_Comm_accept\`, so the last
+column is what that part costs. Then a farm of rank 0 alone and a job of 1
+rank that joins it, beside a farm's own worker (rates from the first
+result on: the farm of rank 0 alone waits for the job).
+
+EOF
+  cat "$tmp/accept"
 } >"$out"
 log "done: $out"
