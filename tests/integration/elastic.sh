@@ -69,7 +69,7 @@ P="--samples 300000000 --tasks 300"
 expect_status 0 "plain pi" mpi 3 "$PI" $P
 cp "$TMP/out" "$TMP/pi.ref"
 
-farm pi1 2 "$PI" $P --verbose --stats "$TMP/pi1.json"
+farm pi1 2 "$PI" $P --verbose --stats "$TMP/pi1.json" --trace "$TMP/pi1.trace" --timeline "$TMP/pi1.svg"
 expect_status 0 "a job of 2 ranks joins the pi farm" em 2 "$PI" $P --join pi1
 expect_text "$TMP/err" "joined the farm 'pi1': workers 1-2 of 3" "the joined job says where it is"
 expect_text "$TMP/err" "told to stop by the farm 'pi1'" "the joined job is told to stop"
@@ -90,7 +90,18 @@ assert [x["joined"] for x in w] == [False, True, True], w
 assert [x["rank"] for x in w] == [1, 2, 3], w
 assert sum(x["tasks"] for x in w) == 300 and all(x["reported"] for x in w), w
 EOF
-pass "pi: a job of 2 ranks joins a farm of 1 worker: the same answer; $joined_tasks of 300 tasks ran on the joined workers; summary, --verbose and --stats count them"
+python3 - "$TMP/pi1.trace" "$TMP/pi1.json" <<'EOF' || fail "--trace does not show the joined workers' tasks"
+import json, sys
+t = json.load(open(sys.argv[1]))
+ev = t["traceEvents"] if isinstance(t, dict) else t
+w = json.load(open(sys.argv[2]))["workers"]
+# a track per worker (tid 0 is the master): as many task slices on it as the worker ran
+for x in w:
+    n = sum(1 for e in ev if e.get("ph") == "X" and e.get("tid") == x["worker"] + 1 and e.get("name", "").startswith("task"))
+    assert n == x["tasks"], (x["worker"], n, x["tasks"])
+EOF
+grep -q "worker 2" "$TMP/pi1.svg" || fail "--timeline has no row for the last joined worker"
+pass "pi: a job of 2 ranks joins a farm of 1 worker: the same answer; $joined_tasks of 300 tasks ran on the joined workers; summary, --verbose, --stats, --trace and --timeline count them"
 
 farm pi0 1 "$PI" $P
 expect_status 0 "a job of 2 ranks joins a farm of rank 0 alone" em 2 "$PI" $P --join pi0
