@@ -202,3 +202,22 @@ tf_start_slurm() {
   fi
   export SLURM_CONF="$1/slurm.conf"
 }
+
+# For the tests on the private Slurm (no accounting there, so no sacct):
+# slurm_state ID: the job's JobState; slurm_field ID NAME: one field of
+# scontrol show job (Restarts, StdOut, ExitCode, ...); slurm_show ID:
+# everything about a job and its output, for a failure message.
+slurm_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+slurm_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+slurm_show() {
+  echo "--- scontrol show job $1" >&2
+  scontrol show job "$1" >&2 || echo "(scontrol knows no job $1)" >&2
+  _ss_out=$(slurm_field "$1" StdOut)
+  _ss_err=$(slurm_field "$1" StdErr)
+  [ "$_ss_err" != "$_ss_out" ] || _ss_err=''
+  for _ss_f in $_ss_out $_ss_err; do
+    [ -f "$_ss_f" ] || continue
+    echo "--- $_ss_f" >&2
+    cat "$_ss_f" >&2
+  done
+}

@@ -95,20 +95,6 @@ for id in $all; do
 done
 pass "submitted 6 jobs with sbatch and 2 with qsub in $(($(date +%s) - t0)) s"
 
-# state ID: the job's JobState, from scontrol (no accounting here, so no sacct).
-state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-# field ID NAME: one field of scontrol show job, e.g. Restarts, StdOut.
-field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
-# show ID: everything about a job, for a failure message.
-show() {
-  echo "--- scontrol show job $1" >&2
-  scontrol show job "$1" >&2 || true
-  out=$(field "$1" StdOut)
-  [ -z "$out" ] || { echo "--- $out" >&2; cat "$out" >&2 || true; }
-  err=$(field "$1" StdErr)
-  [ -z "$err" ] || [ "$err" = "$out" ] || { echo "--- $err" >&2; cat "$err" >&2 || true; }
-}
-
 # --- wait for every job to end, 200 s at most. Meanwhile: start a requeued
 # walltime job at once (Slurm would hold it about 2 minutes), and kill a
 # worker of the "lost" job once its farm has started.
@@ -119,16 +105,16 @@ n=0
 while [ -n "$pending" ]; do
   n=$((n + 1))
   if [ $n -gt 400 ]; then
-    for id in $pending; do show "$id"; done
+    for id in $pending; do slurm_show "$id"; done
     echo "--- slurmctld.log" >&2
     tail -n 30 "$S/log/slurmctld.log" >&2
     fail "jobs $pending did not end within 200 s"
   fi
   still=
   for id in $pending; do
-    case $(state "$id") in
+    case $(slurm_state "$id") in
       COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
-        echo "job $id ended after $(($(date +%s) - t0)) s: $(state "$id")" ;;
+        echo "job $id ended after $(($(date +%s) - t0)) s: $(slurm_state "$id")" ;;
       *) still="$still $id" ;;
     esac
   done
@@ -136,8 +122,8 @@ while [ -n "$pending" ]; do
   # The walltime job back in the queue: skip Slurm's requeue delay, once per
   # requeue, when it has been PENDING a moment (an update during the requeue
   # itself is lost).
-  r=$(field "$wall" Restarts)
-  if [ "$(state "$wall")" = PENDING ] && [ "${r:-0}" -gt "$requeues_seen" ]; then
+  r=$(slurm_field "$wall" Restarts)
+  if [ "$(slurm_state "$wall")" = PENDING ] && [ "${r:-0}" -gt "$requeues_seen" ]; then
     sleep 1
     scontrol update JobId="$wall" StartTime=now
     requeues_seen=$r
@@ -154,7 +140,7 @@ while [ -n "$pending" ]; do
         kill -KILL "${d#/proc/}" 2>/dev/null || true
       fi
     done
-    [ -n "$killed" ] || { show "$lost"; fail "rank 2 of job $lost not found"; }
+    [ -n "$killed" ] || { slurm_show "$lost"; fail "rank 2 of job $lost not found"; }
     echo "killed rank 2 of job $lost (pid $killed) at $(($(date +%s) - t0)) s"
   fi
   sleep 0.5
@@ -164,21 +150,21 @@ elapsed=$(($(date +%s) - t0))
 # --- the checks. ok ID DESC: the job completed with exit code 0; $out is
 # its output file.
 ok() {
-  if [ "$(state "$1")" != COMPLETED ] || [ "$(field "$1" ExitCode)" != 0:0 ]; then
-    show "$1"
-    fail "job $1 ($2): $(state "$1"), exit code $(field "$1" ExitCode)"
+  if [ "$(slurm_state "$1")" != COMPLETED ] || [ "$(slurm_field "$1" ExitCode)" != 0:0 ]; then
+    slurm_show "$1"
+    fail "job $1 ($2): $(slurm_state "$1"), exit code $(slurm_field "$1" ExitCode)"
   fi
-  out=$(field "$1" StdOut)
+  out=$(slurm_field "$1" StdOut)
 }
 # has FILE TEXT JOB DESC: FILE holds the fixed string TEXT.
-has() { grep -qF -- "$2" "$1" || { show "$3"; fail "$4: '$2' not in the output"; }; }
+has() { grep -qF -- "$2" "$1" || { slurm_show "$3"; fail "$4: '$2' not in the output"; }; }
 # same_pi FILE JOB DESC: the estimate equals the direct run's, within 5 s.e.
 same_pi() {
   grep -F 'pi estimate' "$TMP/pi.ref" >"$TMP/a"
   grep -F 'pi estimate' "$1" >"$TMP/b" || true
-  cmp -s "$TMP/a" "$TMP/b" || { show "$2"; fail "$3: not the estimate of a direct run"; }
+  cmp -s "$TMP/a" "$TMP/b" || { slurm_show "$2"; fail "$3: not the estimate of a direct run"; }
   awk '/minus M_PI/ { sub(/\(/, "", $4); d = $4 < 0 ? -$4 : $4; if (d > 5) exit 1; f = 1 }
-       END { exit !f }' "$1" || { show "$2"; fail "$3: more than 5 standard errors from pi"; }
+       END { exit !f }' "$1" || { slurm_show "$2"; fail "$3: more than 5 standard errors from pi"; }
 }
 
 # 1
@@ -196,8 +182,8 @@ pass "nqueens.sbatch --n 10 under mpirun --enable-recovery: 724 solutions, a jou
 
 # 2
 ok "$wall" "walltime"
-r=$(field "$wall" Restarts)
-[ "${r:-0}" -ge 1 ] || { show "$wall"; fail "walltime: the job was never requeued (it ended before the warning)"; }
+r=$(slurm_field "$wall" Restarts)
+[ "${r:-0}" -ge 1 ] || { slurm_show "$wall"; fail "walltime: the job was never requeued (it ended before the warning)"; }
 has "$out" "got SIGUSR1: passing SIGUSR1 on to mpirun" "$wall" "walltime: the warning"
 has "$out" "SIGUSR1: no more tasks go out" "$wall" "walltime: the farm stops"
 has "$out" "stopped (status 75)" "$wall" "walltime: exit 75"
@@ -211,8 +197,8 @@ pass "walltime: SIGUSR1 before the limit, exit 75, requeued $r time(s), resumed 
 ok "$pbs_mb" "mandelbrot.pbs via qsub"
 grep -F checksum "$TMP/mb.ref" >"$TMP/a"
 grep -F checksum "$out" >"$TMP/b" || true
-cmp -s "$TMP/a" "$TMP/b" || { show "$pbs_mb"; fail "mandelbrot.pbs: not the checksum of a direct run"; }
-cmp -s "$TMP/mb.ref.png" "$W/mb.png" || { show "$pbs_mb"; fail "mandelbrot.pbs: the PNG differs from a direct run's"; }
+cmp -s "$TMP/a" "$TMP/b" || { slurm_show "$pbs_mb"; fail "mandelbrot.pbs: not the checksum of a direct run"; }
+cmp -s "$TMP/mb.ref.png" "$W/mb.png" || { slurm_show "$pbs_mb"; fail "mandelbrot.pbs: the PNG differs from a direct run's"; }
 ok "$pbs_nq" "run-app.pbs via qsub"
 has "$out" "solutions    352" "$pbs_nq" "run-app.pbs TF_APP=taskfarm-nqueens TF_ARGS='--n 9'"
 pass "qsub mandelbrot.pbs and run-app.pbs: the checksum and PNG of a direct run, 352 solutions for N=9"

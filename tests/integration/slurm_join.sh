@@ -79,26 +79,14 @@ for id in "$grow" "$cut"; do
 done
 pass "submitted the farms grow-$grow and cut-$cut (TF_ACCEPT_WORKERS=1)"
 
-# state ID / field ID NAME / show ID: as in slurm_jobs.sh.
-state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
-show() {
-  echo "--- scontrol show job $1" >&2
-  scontrol show job "$1" >&2 || echo "(scontrol knows no job $1)" >&2
-  _out=$(field "$1" StdOut)
-  if [ -n "$_out" ] && [ -f "$_out" ]; then
-    echo "--- $_out" >&2
-    cat "$_out" >&2
-  fi
-}
 ended() {
-  case $(state "$1") in
+  case $(slurm_state "$1") in
     COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED) return 0 ;;
   esac
   return 1
 }
 showall() {
-  for id in $grow $cut $join_grow $join_cut1 $join_cut2; do show "$id"; done
+  for id in $grow $cut $join_grow $join_cut1 $join_cut2; do slurm_show "$id"; done
   echo "--- ls $W" >&2
   ls -l "$W" >&2
 }
@@ -136,7 +124,7 @@ while ! ended "$grow" || ! ended "$cut" || { [ -n "$join_grow" ] && ! ended "$jo
     sleep 2
     # Still work to do: the farm has not ended.
     grep -qF "taskfarm-job: done" "cut-$cut.out" && { showall; fail "cut: the farm ended before the cancel"; }
-    [ "$(state "$cut")" = RUNNING ] || { showall; fail "cut: the farm's job is $(state "$cut") before the cancel"; }
+    [ "$(slurm_state "$cut")" = RUNNING ] || { showall; fail "cut: the farm's job is $(slurm_state "$cut") before the cancel"; }
     scancel "$join_cut1"
     scancel --batch --signal=USR1 "$join_cut2"
     cut_at=$(elapsed)
@@ -150,11 +138,11 @@ echo "every job ended after $(elapsed) s"
 
 # --- checks. ok ID DESC: completed with exit code 0; $out its output file.
 ok() {
-  if [ "$(state "$1")" != COMPLETED ] || [ "$(field "$1" ExitCode)" != 0:0 ]; then
+  if [ "$(slurm_state "$1")" != COMPLETED ] || [ "$(slurm_field "$1" ExitCode)" != 0:0 ]; then
     showall
-    fail "job $1 ($2): $(state "$1"), exit code $(field "$1" ExitCode)"
+    fail "job $1 ($2): $(slurm_state "$1"), exit code $(slurm_field "$1" ExitCode)"
   fi
-  out=$(field "$1" StdOut)
+  out=$(slurm_field "$1" StdOut)
 }
 has() { grep -qF -- "$2" "$1" || { showall; fail "$3: '$2' not in $1"; }; }
 # answer OUT REF DESC: the app's answer (its "results" line) is the plain run's.
@@ -207,7 +195,7 @@ fi
 ok "$join_cut2" "cut: the join job told to leave"
 has "$out" "got SIGUSR1: passing SIGUSR1 on to mpirun" "cut: the join job told to leave"
 has "$out" "left the farm 'cut-$cut'" "cut: the join job told to leave"
-[ "$(state "$join_cut1")" = CANCELLED ] || { showall; fail "cut: job $join_cut1 is $(state "$join_cut1"), not CANCELLED"; }
+[ "$(slurm_state "$join_cut1")" = CANCELLED ] || { showall; fail "cut: job $join_cut1 is $(slurm_state "$join_cut1"), not CANCELLED"; }
 grep -F -e "workers joined" -e "lost (rank" -e "left the farm" -e "is lost" "$farm_out"
 pass "cut: a join job cancelled and one told to leave at $cut_at s; ${left:-0} workers left, ${lost:-0} lost; every result once, the answer of a plain run ($(cat "$TMP/cut.ref"))"
 
