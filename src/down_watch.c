@@ -227,7 +227,16 @@ static int slow_task(tf_down *d, int i, const tf_rec *head, double since) {
   if (c && !c->done && c->copies == 2 && c->second >= 0 && d->now - c->since > timeout &&
       runs(d, c->second, c->id))
     return give_up_stuck(d, c);
-  if (head->avoid == TF_REC_NO_COPY) return 0; /* a copy the parent made: it copies no further */
+  if (head->avoid == TF_REC_NO_COPY) { /* a copy the parent made: it copies no further */
+    /* but what child i holds behind it goes to the others, and it gets
+     * nothing more while it asks from inside it: the parent may give the
+     * task up as hanging, and then it never ends here */
+    if (d->c[i].slow && d->c[i].slow_id == head->id) return 0;
+    d->c[i].slow = 1;
+    d->c[i].slow_id = head->id;
+    d->c[i].demand = 0;
+    return tf__down_copy_tail(d, i);
+  }
   int v = c ? -1 : idle_child(d, i);
   if (v < 0 && !c && d->sink.slow && !(d->c[i].slow && d->c[i].slow_id == head->id)) {
     d->c[i].slow = 1; /* a relay with no other worker free: its parent may have one */
