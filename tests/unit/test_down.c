@@ -776,17 +776,26 @@ static uint32_t attempt_to(farm *f, int i, int k) {
   return e.attempt;
 }
 
-/* Task id, still in the pool, has failed `attempt` times before. */
-static void set_attempt(farm *f, uint64_t id, uint32_t attempt) {
+/* Task id, still in the pool, changed by edit (the queue is emptied and
+ * refilled in the same order). */
+static void edit_queued(farm *f, uint64_t id, void (*edit)(tf_rec *r, const void *arg),
+                        const void *arg) {
   tf_queue *q = tf__pool_input(&f->pool), keep = {0};
   tf_rec r;
   while (tf__queue_pop(q, &r)) {
-    if (r.id == id) r.attempt = attempt;
+    if (r.id == id) edit(&r, arg);
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(&keep, &r), 0);
   }
   while (tf__queue_pop(&keep, &r))
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(q, &r), 0);
   tf__queue_destroy(&keep);
+}
+
+static void to_attempt(tf_rec *r, const void *arg) { r->attempt = *(const uint32_t *)arg; }
+
+/* Task id, still in the pool, has failed `attempt` times before. */
+static void set_attempt(farm *f, uint64_t id, uint32_t attempt) {
+  edit_queued(f, id, to_attempt, &attempt);
 }
 
 /* A relay gave up on a task it holds (LOST, prio: its runs so far; data: why): the root gives
@@ -1233,22 +1242,17 @@ static void test_down_gives_up_a_task_hanging_on_two_one_worker_relays(void) {
   farm_stop(&f);
 }
 
+static void to_payload(tf_rec *r, const void *arg) {
+  const char *data = arg;
+  r->size = strlen(data);
+  r->data = malloc(r->size);
+  CU_ASSERT_FATAL(r->data != NULL);
+  memcpy(r->data, data, r->size);
+}
+
 /* Task id, still in the pool, carries data as its payload. */
 static void set_payload(farm *f, uint64_t id, const char *data) {
-  tf_queue *q = tf__pool_input(&f->pool), keep = {0};
-  tf_rec r;
-  while (tf__queue_pop(q, &r)) {
-    if (r.id == id) {
-      r.size = strlen(data);
-      r.data = malloc(r.size);
-      CU_ASSERT_FATAL(r.data != NULL);
-      memcpy(r.data, data, r.size);
-    }
-    CU_ASSERT_EQUAL_FATAL(tf__queue_push(&keep, &r), 0);
-  }
-  while (tf__queue_pop(&keep, &r))
-    CU_ASSERT_EQUAL_FATAL(tf__queue_push(q, &r), 0);
-  tf__queue_destroy(&keep);
+  edit_queued(f, id, to_payload, data);
 }
 
 /* A relay of two workers is not stuck in a task that hangs on it (its other worker runs on;
