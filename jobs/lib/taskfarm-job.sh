@@ -177,6 +177,27 @@ _tf_watchdog() {
   done
 }
 
+# _tf_where SUFFIX: the job, for the log line that shows the launcher's
+# command: "job 1234 run 2 on 1 node(s), 4 task(s)" (SUFFIX " run 2"; a
+# Slurm job's only), "job 1234.server on 8 core(s)", "outside a scheduler".
+_tf_where() {
+  if [ -n "${SLURM_JOB_ID:-}" ]; then
+    echo "job $SLURM_JOB_ID$1 on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
+  elif [ -n "${PBS_JOBID:-}" ]; then
+    echo "job $PBS_JOBID on $(wc -l <"${PBS_NODEFILE:-/dev/null}") core(s)"
+  else
+    echo "outside a scheduler"
+  fi
+}
+
+# _tf_allow_root: Open MPI refuses to start as root unless told twice. Only
+# root needs it (test clusters, containers), so only root gets it.
+_tf_allow_root() {
+  if [ "$(id -u)" = 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+}
+
 # _tf_launch_wait STATUS_FILE LAUNCHER...: run the launcher's command line
 # in the background, pass the signals this shell gets on to it
 # (_tf_on_signal), and wait for it to end; its exit status in _tf_st. With a
@@ -373,11 +394,7 @@ tf_job_run() {
   command -v "${launch[0]}" >/dev/null 2>&1 ||
     { tf_log "${launch[0]} is not on the PATH: load your MPI module"; return 1; }
   launch+=("${extra[@]}")
-  # Open MPI refuses to start as root unless told twice. Only root needs it
-  # (test clusters, containers), so only root gets it.
-  if [ "$(id -u)" = 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  fi
+  _tf_allow_root
 
   # A status file left by an earlier run must not be taken for this run's.
   rm -f "$status_file" "$status_file.tmp"
@@ -406,13 +423,7 @@ tf_job_run() {
   # --relays, given later on its command line, wins.
   local -a cmd=("${launch[@]}" "$prog" --relays "${TF_RELAYS:-node}" "$@" --journal "$journal"
     --resume --status-file "$status_file" "${accept_args[@]}")
-  local where="outside a scheduler"
-  if [ -n "${SLURM_JOB_ID:-}" ]; then
-    where="job $SLURM_JOB_ID run $((restarts + 1)) on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
-  elif [ -n "${PBS_JOBID:-}" ]; then
-    where="job $PBS_JOBID on $(wc -l <"${PBS_NODEFILE:-/dev/null}") core(s)"
-  fi
-  tf_log "$where: ${cmd[*]}"
+  tf_log "$(_tf_where " run $((restarts + 1))"): ${cmd[*]}"
 
   _tf_pass_as=''
   _tf_launch_wait "$status_file" "${cmd[@]}"
@@ -549,17 +560,9 @@ tf_job_join() {
     launch+=(--hostfile "$PBS_NODEFILE")
   fi
   launch+=("${extra[@]}")
-  if [ "$(id -u)" = 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  fi
+  _tf_allow_root
   local -a cmd=("${launch[@]}" "$prog" "${words[@]:1}" --join "$farm")
-  local where="outside a scheduler"
-  if [ -n "${SLURM_JOB_ID:-}" ]; then
-    where="job $SLURM_JOB_ID on ${SLURM_JOB_NUM_NODES:-?} node(s), ${SLURM_NTASKS:-?} task(s)"
-  elif [ -n "${PBS_JOBID:-}" ]; then
-    where="job $PBS_JOBID on $(wc -l <"${PBS_NODEFILE:-/dev/null}") core(s)"
-  fi
-  tf_log "$where joins the farm '$farm': ${cmd[*]}"
+  tf_log "$(_tf_where '') joins the farm '$farm': ${cmd[*]}"
 
   # 3. Signals: SIGUSR1 to mpirun, whichever came (_tf_on_signal).
   _tf_pass_as=USR1
