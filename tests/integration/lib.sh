@@ -203,6 +203,16 @@ tf_start_slurm() {
   export SLURM_CONF="$1/slurm.conf"
 }
 
+# slurm_prereqs: what every test on the private Slurm needs (skipped, 77,
+# when not root: its daemons and jobs run as root).
+slurm_prereqs() {
+  [ "$(id -u)" = 0 ] || skip "needs root (the local Slurm's daemons and jobs run as root)"
+  for _sp_f in start.sh stop.sh; do
+    [ -f "$top_srcdir/tests/slurm/$_sp_f" ] || fail "tests/slurm/$_sp_f is missing"
+  done
+  [ -x "$TESTAPP" ] || fail "$TESTAPP is missing (make check builds it)"
+}
+
 # For the tests on the private Slurm (no accounting there, so no sacct):
 # slurm_state ID: the job's JobState; slurm_field ID NAME: one field of
 # scontrol show job (Restarts, StdOut, ExitCode, ...); slurm_show ID:

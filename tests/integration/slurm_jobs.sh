@@ -18,11 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 
-[ "$(id -u)" = 0 ] || skip "needs root (the local Slurm's daemons and jobs run as root)"
-for f in start.sh stop.sh; do
-  [ -f "$top_srcdir/tests/slurm/$f" ] || fail "tests/slurm/$f is missing"
-done
-[ -x "$TESTAPP" ] || fail "$TESTAPP is missing (make check builds it)"
+slurm_prereqs
 
 t0=$(date +%s)
 S=$TMP/slurm

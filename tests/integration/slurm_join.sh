@@ -21,11 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 
-[ "$(id -u)" = 0 ] || skip "needs root (the local Slurm's daemons and jobs run as root)"
-for f in start.sh stop.sh; do
-  [ -f "$top_srcdir/tests/slurm/$f" ] || fail "tests/slurm/$f is missing"
-done
-[ -x "$TESTAPP" ] || fail "$TESTAPP is missing (make check builds it)"
+slurm_prereqs
 command -v ompi-server >/dev/null 2>&1 || fail "ompi-server is missing (package openmpi-bin)"
 
 t0=$(date +%s)
