@@ -152,9 +152,9 @@ int tf__down_copy_tail(tf_down *d, int i) {
   int v = tf__pool_shared(d->pool) ? 0 : heir(d, i);
   if (v < 0) return 0;
   /* a relay: its stuck worker may hold any of its tasks, and it may have no other */
-  for (size_t k = d->c[i].relay ? 0 : 1; k < tf__ledger_held(&d->ledger, i); k++) {
-    const tf_rec *t = tf__ledger_at(&d->ledger, i, k);
-    if (tf__copies_find(&d->copies, t->id)) continue;
+  for (size_t k = d->c[i].relay ? 0 : 1; k < tf__ledger_span(&d->ledger, i); k++) {
+    const tf_rec *t = tf__ledger_slot(&d->ledger, i, k);
+    if (!t || tf__copies_find(&d->copies, t->id)) continue;
     tf_rec r;
     if (tf__rec_copy(&r, t) || !tf__copies_add(&d->copies, r.id, 2, 1, i, -1, d->now)) {
       free(r.data);
@@ -423,8 +423,10 @@ static int undone(tf_down *d, tf_idset *seen, uint64_t id) {
 void tf__down_count_undone(tf_down *d) {
   tf_idset seen = {0};
   for (int i = 0; i < d->n; i++)
-    for (size_t k = 0; k < tf__ledger_held(&d->ledger, i); k++)
-      d->stats->not_done_held += (uint64_t)undone(d, &seen, tf__ledger_at(&d->ledger, i, k)->id);
+    for (size_t k = 0; k < tf__ledger_span(&d->ledger, i); k++) {
+      const tf_rec *t = tf__ledger_slot(&d->ledger, i, k);
+      if (t) d->stats->not_done_held += (uint64_t)undone(d, &seen, t->id);
+    }
   tf_rec r;
   while (tf__pool_take_any(d->pool, &r)) { /* the run is over: the pool is emptied here */
     undone(d, &seen, r.id);

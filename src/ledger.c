@@ -27,11 +27,22 @@ int tf__ledger_grow(tf_ledger *l, int nworkers) {
   return 0;
 }
 
+/* A hole: the slot of a task taken out of the middle of an indexed ring. */
+#define HOLE INT32_MIN
+static int is_hole(const tf_rec *t) { return t->avoid == HOLE; }
+
+static tf_rec *slot_at(const tf_ring *r, size_t k) { return &r->buf[(r->head + k) & (r->cap - 1)]; }
+
+/* Relay rings are indexed from 2^62 on, far from TF_IDMAP_FREE either way. */
+#define SEQ_BASE (UINT64_C(1) << 62)
+
 int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
-  if (r->n == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->n, sizeof *r->buf, 16))
+  if (r->span == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->span, sizeof *r->buf, 16))
     return TF_ENOMEM;
-  r->buf[(r->head + r->n) & (r->cap - 1)] = *rec;
+  if (r->indexed && tf__idmap_put(&r->index, rec->id, r->seq0 + r->span)) return TF_ENOMEM;
+  *slot_at(r, r->span) = *rec;
+  r->span++;
   r->n++;
   r->bytes += rec->size;
   l->bytes += rec->size;
@@ -44,11 +55,40 @@ const tf_rec *tf__ledger_head(const tf_ledger *l, int w) {
   return r->n ? &r->buf[r->head] : NULL;
 }
 
+const tf_rec *tf__ledger_slot(const tf_ledger *l, int w, size_t k) {
+  const tf_rec *t = slot_at(&l->rings[w], k);
+  return is_hole(t) ? NULL : t;
+}
+
+/* Take the record in slot k out into *out; the slot becomes a hole, and the
+ * head moves past the holes before it. */
+static void remove_at(tf_ledger *l, tf_ring *r, size_t k, tf_rec *out) {
+  tf_rec *t = slot_at(r, k);
+  *out = *t;
+  if (r->indexed) tf__idmap_del(&r->index, t->id);
+  t->avoid = HOLE;
+  t->data = NULL;
+  r->n--;
+  r->bytes -= out->size;
+  l->bytes -= out->size;
+  l->total--;
+  while (r->span && is_hole(&r->buf[r->head])) {
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->seq0++;
+    r->span--;
+  }
+}
+
 int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   tf_ring *r = &l->rings[w];
   if (!r->n) return 0;
-  *out = r->buf[r->head];
+  if (r->indexed) {
+    remove_at(l, r, 0, out);
+    return 1;
+  }
+  *out = r->buf[r->head]; /* a worker's: no index, no holes */
   r->head = (r->head + 1) & (r->cap - 1);
+  r->span--;
   r->n--;
   r->bytes -= out->size;
   l->bytes -= out->size;
@@ -56,19 +96,55 @@ int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   return 1;
 }
 
-/* Where worker w's task id sits (0 is the head), or r->n. */
+/* Index ring r by id: from now on a task is found in one step. */
+static int make_index(tf_ring *r) {
+  r->seq0 = SEQ_BASE;
+  for (size_t k = 0; k < r->span; k++) {
+    const tf_rec *t = slot_at(r, k);
+    if (!is_hole(t) && tf__idmap_put(&r->index, t->id, r->seq0 + k)) {
+      tf__idmap_free(&r->index);
+      return TF_ENOMEM;
+    }
+  }
+  r->indexed = 1;
+  return 0;
+}
+
+/* Where worker w's task id sits (0 is the head), or r->span. */
 static size_t find(const tf_ring *r, uint64_t id) {
-  size_t k = 0, mask = r->cap - 1;
-  while (k < r->n && r->buf[(r->head + k) & mask].id != id) k++;
+  if (r->indexed) {
+    uint64_t seq = tf__idmap_get(&r->index, id);
+    return seq == TF_IDMAP_FREE ? r->span : (size_t)(seq - r->seq0);
+  }
+  size_t k = 0;
+  while (k < r->span && slot_at(r, k)->id != id) k++; /* no holes before it is indexed */
   return k;
 }
 
 int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
   tf_ring *r = &l->rings[w];
-  size_t k = find(r, id), mask = r->cap - 1;
-  if (k == r->n) return 0;
-  tf_rec moved = r->buf[(r->head + k) & mask];
-  for (; k > 0; k--) r->buf[(r->head + k) & mask] = r->buf[(r->head + k - 1) & mask];
+  size_t k = find(r, id);
+  if (k == r->span) return 0;
+  if (k == 0) return 1;
+  if (r->indexed) { /* the slot before the head takes it; its own becomes a hole */
+    if (r->span == r->cap &&
+        tf__ring_grow(&r->buf, &r->cap, &r->head, r->span, sizeof *r->buf, 16))
+      return 0;
+    tf_rec moved;
+    remove_at(l, r, k, &moved); /* not the head: the head stays */
+    r->head = (r->head + r->cap - 1) & (r->cap - 1);
+    r->seq0--;
+    r->span++;
+    r->buf[r->head] = moved;
+    r->n++;
+    r->bytes += moved.size;
+    l->bytes += moved.size;
+    l->total++;
+    tf__idmap_put(&r->index, moved.id, r->seq0); /* as many ids as before: no room to find */
+    return 1;
+  }
+  tf_rec moved = *slot_at(r, k);
+  for (; k > 0; k--) *slot_at(r, k) = *slot_at(r, k - 1);
   r->buf[r->head] = moved;
   return 1;
 }
@@ -76,21 +152,31 @@ int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
 const tf_rec *tf__ledger_find(const tf_ledger *l, int w, uint64_t id) {
   const tf_ring *r = &l->rings[w];
   size_t k = find(r, id);
-  return k < r->n ? &r->buf[(r->head + k) & (r->cap - 1)] : NULL;
+  return k < r->span ? slot_at(r, k) : NULL;
 }
 
 int tf__ledger_take(tf_ledger *l, int w, uint64_t id, tf_rec *out) {
-  if (!tf__ledger_to_head(l, w, id)) return 0;
-  return tf__ledger_pop(l, w, out);
+  tf_ring *r = &l->rings[w];
+  if (r->n && r->buf[r->head].id == id) return tf__ledger_pop(l, w, out);
+  if (!r->indexed && make_index(r)) { /* out of memory: the slow way, as before indexing */
+    size_t k = find(r, id);
+    if (k == r->span) return 0;
+    return tf__ledger_to_head(l, w, id) && tf__ledger_pop(l, w, out);
+  }
+  size_t k = find(r, id);
+  if (k == r->span) return 0;
+  remove_at(l, r, k, out);
+  return 1;
 }
 
 void tf__ledger_destroy(tf_ledger *l) {
   if (!l->rings) return;
   for (int w = 0; w < l->nworkers; w++) {
     tf_ring *r = &l->rings[w];
-    for (size_t i = 0; i < r->n; i++)
-      free(r->buf[(r->head + i) & (r->cap - 1)].data);
+    for (size_t k = 0; k < r->span; k++)
+      free(slot_at(r, k)->data); /* a hole's is NULL */
     free(r->buf);
+    tf__idmap_free(&r->index);
   }
   free(l->rings);
   l->rings = NULL;

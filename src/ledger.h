@@ -1,5 +1,7 @@
 /* ledger.h - the master's record of which tasks each worker holds (and each
- * relay: it ends them in any order, so its tasks are found by id). A worker
+ * relay: it ends them in any order, so its tasks are found by id, through an
+ * index the ring gets when a task first leaves it other than from its head;
+ * the slot it leaves stays a hole until the head passes it). A worker
  * runs its tasks in the order it received them unless a later one has a
  * higher priority; then it says which it starts (TF_ENT_START), and that task
  * moves to the head. It reports results in the order it ran them, so each
@@ -12,12 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idmap.h"
 #include "queue.h"
 
 typedef struct tf_ring {
   tf_rec *buf;
-  size_t head, n, cap; /* cap is a power of two */
+  size_t head, n, cap; /* n records; cap is a power of two */
+  size_t span;         /* slots from head on in use: the records and the holes between them */
   uint64_t bytes;      /* payload bytes of the records */
+  uint64_t seq0;       /* the number of the slot at head (indexed rings) */
+  int indexed;
+  tf_idmap index; /* id -> slot number, once indexed */
 } tf_ring;
 
 typedef struct tf_ledger {
@@ -49,11 +56,11 @@ int tf__ledger_take(tf_ledger *l, int w, uint64_t id, tf_rec *out);
 static inline size_t tf__ledger_held(const tf_ledger *l, int w) { return l->rings[w].n; }
 /* Payload bytes of the tasks worker w holds. */
 static inline uint64_t tf__ledger_bytes(const tf_ledger *l, int w) { return l->rings[w].bytes; }
-/* The i-th oldest task worker w holds (i < tf__ledger_held). */
-static inline const tf_rec *tf__ledger_at(const tf_ledger *l, int w, size_t i) {
-  const tf_ring *r = &l->rings[w];
-  return &r->buf[(r->head + i) & (r->cap - 1)];
-}
+/* Worker w's slots, oldest first: k < tf__ledger_span(l, w); a slot is a
+ * task it holds, or NULL for a hole (a relay's task that ended before older
+ * ones). The head is never a hole. */
+static inline size_t tf__ledger_span(const tf_ledger *l, int w) { return l->rings[w].span; }
+const tf_rec *tf__ledger_slot(const tf_ledger *l, int w, size_t k);
 void tf__ledger_destroy(tf_ledger *l);
 
 #endif

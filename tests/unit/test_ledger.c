@@ -1,6 +1,7 @@
 /* test_ledger.c - the master's per-worker FIFOs of tasks in flight (src/ledger.c): order, head
  * and pop, independence of workers, growth with wrap-around, the total, and freeing on destroy;
- * a relay's tasks found and taken by id in any order, counts and bytes kept exact; rings added
+ * a relay's tasks found and taken by id in any order, counts and bytes kept exact, also under
+ * mixed traffic once the ring is indexed (holes skipped, moved heads); rings added
  * for workers that join, the others kept as they were. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -464,6 +465,68 @@ static void test_ledger_grow_keeps_the_rings_and_adds_empty_ones(void) {
   tf__ledger_destroy(&l); /* frees worker 4's other two */
 }
 
+/* A relay's ring under mixed traffic: tasks pushed, taken by id anywhere (which indexes the
+ * ring and leaves holes), popped from the head, and moved to the head, against a reference
+ * list in order. After every step the head, the count, the bytes and the slots read oldest
+ * first (holes skipped) are the reference's, and a task taken is found no more. */
+static void test_ledger_indexed_ring_matches_reference(void) {
+  enum { CAP = 3000, STEPS = 40000 };
+  static uint64_t ref[CAP]; /* the ids held, oldest first */
+  int nref = 0;
+  uint64_t next = 0, bytes = 0;
+  rng_state = 99;
+  tf_ledger l;
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 1), 0);
+  unsigned wrong = 0;
+  for (int s = 0; s < STEPS; s++) {
+    uint64_t dice = rng() % 8;
+    tf_rec out;
+    if (nref < 10 || (nref < CAP && dice < 4)) {
+      bytes += push_sized(&l, 0, next, 1);
+      ref[nref++] = next++;
+    } else if (dice < 6) { /* taken anywhere */
+      int k = (int)(rng() % (uint64_t)nref);
+      uint64_t id = ref[k];
+      if (tf__ledger_take(&l, 0, id, &out) != 1 || out.id != id) {
+        wrong++;
+        continue;
+      }
+      bytes -= out.size;
+      free(out.data);
+      memmove(ref + k, ref + k + 1, (size_t)(nref - k - 1) * sizeof *ref);
+      nref--;
+      wrong += tf__ledger_find(&l, 0, id) != NULL;
+    } else if (dice == 6) { /* the head ends */
+      if (tf__ledger_pop(&l, 0, &out) != 1 || out.id != ref[0]) wrong++;
+      bytes -= out.size;
+      free(out.data);
+      memmove(ref, ref + 1, (size_t)(nref - 1) * sizeof *ref);
+      nref--;
+    } else { /* one starts out of turn */
+      int k = (int)(rng() % (uint64_t)nref);
+      uint64_t id = ref[k];
+      if (tf__ledger_to_head(&l, 0, id) != 1) wrong++;
+      memmove(ref + 1, ref, (size_t)k * sizeof *ref);
+      ref[0] = id;
+    }
+    const tf_rec *head = tf__ledger_head(&l, 0);
+    wrong += !head || head->id != ref[0] || tf__ledger_held(&l, 0) != (size_t)nref ||
+             l.total != (size_t)nref || tf__ledger_bytes(&l, 0) != bytes;
+    if (s % 500 == 0 || s == STEPS - 1) {
+      int k = 0;
+      for (size_t j = 0; j < tf__ledger_span(&l, 0); j++) {
+        const tf_rec *t = tf__ledger_slot(&l, 0, j);
+        if (t) wrong += k >= nref || t->id != ref[k++] || tf__ledger_find(&l, 0, t->id) != t;
+      }
+      wrong += k != nref;
+    }
+  }
+  CU_ASSERT_EQUAL(wrong, 0);
+  CU_ASSERT(l.rings[0].indexed);
+  CU_ASSERT(tf__ledger_span(&l, 0) >= tf__ledger_held(&l, 0));
+  tf__ledger_destroy(&l); /* frees what is still held (ASan: nothing leaks) */
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_ledger_starts_empty),
@@ -478,6 +541,7 @@ int main(void) {
       TF_UNIT_TEST(test_ledger_find_and_take_in_any_order),
       TF_UNIT_TEST(test_ledger_take_random_order_matches_reference),
       TF_UNIT_TEST(test_ledger_grow_keeps_the_rings_and_adds_empty_ones),
+      TF_UNIT_TEST(test_ledger_indexed_ring_matches_reference),
       TF_UNIT_END,
   };
   return tf_unit_run("ledger", tests);
