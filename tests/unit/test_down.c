@@ -7,10 +7,12 @@
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
  * other tasks when a copy wins, a relay of one worker stuck as a worker is in a task that hangs
- * (a wider one not), and its goodbye unasked when its workers are lost (FATE). Workers that
- * join the running farm: served by a plan for the workers there are now; one that leaves hands
- * back what it held, as it was; the farm's own workers may not leave; with jobs accepted, no
- * worker left is a wait, not a failure. */
+ * (a wider one not), and its goodbye unasked when its workers are lost (FATE). A relay's own
+ * engine: its worker inside a copy the root made, past --task-timeout, gets no more tasks and
+ * the tasks behind the copy go to the other worker, the copy copied no further (not before the
+ * timeout). Workers that join the running farm: served by a plan for the workers there are now;
+ * one that leaves hands back what it held, as it was; the farm's own workers may not leave;
+ * with jobs accepted, no worker left is a wait, not a failure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,7 @@ typedef struct fake_sink {
   char pieces[64]; /* the pieces of output (tf_partial), one after the other */
   int npieces;
   int results_at_piece; /* results the sink had when the last piece came */
+  int nslow;            /* a relay's: slow tasks told to its parent */
 } fake_sink;
 
 static int fs_result(void *ctx, int i, const tf_entry *e) {
@@ -81,6 +84,11 @@ static int fs_given_up(void *ctx, const tf_failure *f) {
   CU_ASSERT_FATAL(f->size <= sizeof s->gone_data);
   if (f->size) memcpy(s->gone_data, f->data, f->size);
   s->gone.message = NULL, s->gone.data = NULL; /* valid only during the call */
+  return 0;
+}
+static int fs_slow(void *ctx, uint64_t id) {
+  (void)id;
+  ((fake_sink *)ctx)->nslow++;
   return 0;
 }
 static int fs_failed(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len,
@@ -1394,6 +1402,174 @@ static void test_down_counts_the_fates_in_a_relays_goodbye(void) {
   farm_stop(&f);
 }
 
+/* ---- a relay's own engine: its workers ---- */
+
+/* The engine of rank 1 in the farm of relay_farm_start: a relay serving ranks 2 and 3 (its
+ * children and workers 0 and 1), set up as relay.c does: a shared pool with no widths, and a
+ * sink that tells the parent of a slow task (counted). */
+static void relay_side_start(farm *f, int ntasks, void (*tune)(tf_config *)) {
+  static const int group[5] = {0, 1, 1, 1, 4};
+  memset(f, 0, sizeof *f);
+  CU_ASSERT_EQUAL_FATAL(tf__layout_init_groups(&f->layout, 1, 5, group), 0);
+  CU_ASSERT_FATAL(f->layout.role == TF_ROLE_RELAY && f->layout.nchildren == 2);
+  farm_begin(f, ntasks, tune);
+  f->pool.width = NULL;
+  f->d.sink.slow = fs_slow;
+  CU_ASSERT_FATAL(!f->d.c[0].relay && !f->d.c[1].relay && f->d.c[1].slot == 1);
+}
+
+static void to_no_copy(tf_rec *r, const void *arg) { (void)arg, r->avoid = TF_REC_NO_COPY; }
+
+/* How many times task id went to child i, over every TASKS frame sent. */
+static int times_sent(fake_port *p, int i, uint64_t id) {
+  int n = 0;
+  for (int k = 0; k < p->nsent; k++) {
+    const sent_frame *sf = &p->sent[k];
+    tf_frame fr;
+    if (sf->child != i) continue;
+    CU_ASSERT_EQUAL_FATAL(tf__wire_decode(sf->buf, sf->len, 1u << 30, &fr, NULL, 0), 0);
+    size_t pos = 0;
+    tf_entry e;
+    while (fr.kind == TF_MSG_TASKS && tf__wire_next(&fr, &pos, &e))
+      n += e.id == id;
+  }
+  return n;
+}
+
+/* The relay's worker 0 runs task 0, a copy the root made (TF_REC_NO_COPY), since time 100,
+ * with tasks 1 and 4 behind it and a request for one more open; worker 1 ran 2 and 3 and asks
+ * for 2 with nothing in hand; the pool is empty. */
+static void relay_worker_in_a_copy(farm *f) {
+  relay_side_start(f, 5, slow_tasks);
+  edit_queued(f, 0, to_no_copy, NULL);
+  static const int asker[3] = {0, 1, 0}; /* worker 0 gets 0, 1; worker 1 2, 3; worker 0 4 */
+  for (int k = 0; k < 3; k++) {
+    ask(f, asker[k], 2);
+    poll(f);
+    CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f->d, TF_LEFT_UNKNOWN), 1);
+  }
+  ask(f, 0, 1); /* 3 held and 1 asked for: --prefetch (4) allows it */
+  done(f, 1, 2, 0);
+  done(f, 1, 3, 2);
+  poll(f);
+  CU_ASSERT_EQUAL_FATAL(tf__down_dispatch(&f->d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL_FATAL(f->d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f->d.ledger, 0), 3);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_head(&f->d.ledger, 0)->id, 0);
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_head(&f->d.ledger, 0)->avoid, TF_REC_NO_COPY);
+  CU_ASSERT_FATAL(tf__ledger_find(&f->d.ledger, 0, 1) && tf__ledger_find(&f->d.ledger, 0, 4));
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_held(&f->d.ledger, 1), 0);
+  CU_ASSERT_EQUAL_FATAL(f->d.c[0].demand, 1);
+  CU_ASSERT_EQUAL_FATAL(f->d.c[1].demand, 2);
+  CU_ASSERT_EQUAL_FATAL(tf__down_queued(&f->d), 0);
+  CU_ASSERT_EQUAL_FATAL(f->s.nresults, 2);
+}
+
+/* Until the copy has run --task-timeout on worker 0 nothing moves, though worker 1 asks with
+ * nothing in hand: worker 0 keeps its tasks and its open request, nothing is copied and the
+ * parent is told nothing. */
+static void test_down_leaves_a_relays_worker_in_a_copy_before_the_timeout(void) {
+  farm f;
+  relay_worker_in_a_copy(&f);
+  int sent = f.p.nsent;
+  tf__down_set_now(&f.d, 100.9);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.p.nsent, sent);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 3);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 1), 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0);
+  CU_ASSERT_EQUAL(f.d.copies.n, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 1);
+  CU_ASSERT_EQUAL(f.d.c[1].demand, 2);
+  CU_ASSERT(!f.d.c[0].slow);
+  CU_ASSERT_EQUAL(f.st.copies, 0);
+  CU_ASSERT_EQUAL(f.s.nslow, 0);
+  farm_stop(&f);
+}
+
+/* Past --task-timeout worker 0 is taken as stuck in the copy (the root may give that task up
+ * as hanging, and then it never ends here): its open request is dropped, and the tasks behind
+ * the copy (1, 4) are copied into the pool avoiding it, for worker 1, which gets them; the copy
+ * itself is neither copied nor told to the parent. More tasks from the parent (5, 6) go to
+ * worker 1 as it asks, none to worker 0. Every task went to one worker but 1 and 4 (once to
+ * each); every result counts once: worker 1's for 1 and 4 first, so worker 0's late ones are
+ * dropped when the copy ends there after all. */
+static void test_down_takes_the_tasks_behind_a_copy_from_a_relays_stuck_worker(void) {
+  farm f;
+  relay_worker_in_a_copy(&f);
+  tf__down_set_now(&f.d, 101.5);
+  CU_ASSERT(tf__down_check(&f.d, 0) >= 0);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT(f.d.c[0].slow);
+  CU_ASSERT_EQUAL(f.d.c[0].slow_id, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].state, TF_CHILD_RUNNING);
+  CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 3); /* it may still end them */
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 2);
+  const tf_rec *head = tf__queue_peek(tf__pool_input(&f.pool));
+  CU_ASSERT(head && head->id == 1 && head->avoid == 0); /* not for worker 0 */
+  static const uint64_t behind[2] = {1, 4};
+  for (int k = 0; k < 2; k++) {
+    const tf_copy *c = tf__copies_find(&f.d.copies, behind[k]);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT_EQUAL(c->copies, 2);
+    CU_ASSERT_EQUAL(c->queued, 1);
+    CU_ASSERT_EQUAL(c->first, 0);
+  }
+  CU_ASSERT_PTR_NULL(tf__copies_find(&f.d.copies, 0));
+  CU_ASSERT_EQUAL(f.st.copies, 0);
+  CU_ASSERT_EQUAL(f.s.nslow, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 1);
+  CU_ASSERT_EQUAL(ids[1], 4);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0);
+  tf__down_set_now(&f.d, 102.0);
+  CU_ASSERT_EQUAL(tf__down_check(&f.d, 0), 0); /* once only */
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0);
+  for (uint64_t id = 5; id < 7; id++) { /* more tasks from the parent */
+    tf_rec r = {id, 0, 0, NULL, 0, -1};
+    CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f.pool), &r), 0);
+  }
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0); /* nobody asks */
+  done(&f, 1, 1, 0);
+  done(&f, 1, 4, 2);
+  poll(&f);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 1, ids, 4), 2);
+  CU_ASSERT_EQUAL(ids[0], 5);
+  CU_ASSERT_EQUAL(ids[1], 6);
+  done(&f, 1, 5, 0);
+  done(&f, 1, 6, 0);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  for (uint64_t id = 0; id < 7; id++) {
+    int twice = id == 1 || id == 4;
+    CU_ASSERT_EQUAL(times_sent(&f.p, 0, id), id == 0 || id == 1 || id == 4);
+    CU_ASSERT_EQUAL(times_sent(&f.p, 1, id), id != 0);
+    CU_ASSERT_EQUAL(times_sent(&f.p, 0, id) + times_sent(&f.p, 1, id), 1 + twice);
+  }
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 1); /* the copy: worker 0's 1 and 4 are stale */
+  CU_ASSERT_EQUAL(f.d.copies.stale, 2);
+  done(&f, 0, 0, 0); /* the copy ends here after all, then the tasks behind it */
+  done(&f, 0, 1, 0);
+  done(&f, 0, 4, 0);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL_FATAL(f.s.nresults, 7);
+  static const uint64_t counted[7] = {2, 3, 1, 4, 5, 6, 0};
+  for (int k = 0; k < 7; k++)
+    CU_ASSERT_EQUAL(f.s.results[k], counted[k]);
+  CU_ASSERT_EQUAL(f.st.copies_dropped, 2);
+  CU_ASSERT_EQUAL(f.d.copies.n, 0);
+  CU_ASSERT_EQUAL(tf__down_queued(&f.d), 0);
+  CU_ASSERT(tf__down_idle(&f.d));
+  farm_stop(&f);
+}
+
 /* ---- workers that join the running farm, and leave it (down_join.c) ---- */
 
 /* n workers of a job join at time now, taken in as the root does (grow.c): the layout first,
@@ -1812,6 +1988,8 @@ int main(void) {
       TF_UNIT_TEST(test_down_keeps_a_wider_relay_running_past_a_task_that_hangs),
       TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
+      TF_UNIT_TEST(test_down_leaves_a_relays_worker_in_a_copy_before_the_timeout),
+      TF_UNIT_TEST(test_down_takes_the_tasks_behind_a_copy_from_a_relays_stuck_worker),
       TF_UNIT_TEST(test_down_serves_children_that_join),
       TF_UNIT_TEST(test_down_puts_back_the_tasks_of_a_joined_child_that_leaves),
       TF_UNIT_TEST(test_down_refuses_an_unasked_goodbye_from_a_child_that_did_not_join),
