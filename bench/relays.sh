@@ -5,6 +5,8 @@
 # the median over repetitions of (rate through relays) / (rate flat), so a
 # machine that changes speed between runs moves both alike.
 #   empty tasks, 1 worker:    flat -np 2 beside --relays 2 -np 3
+#   empty tasks, W workers:   flat -np W+1 beside --relays W+1 -np W+2 (their
+#                             tasks end in any order: the root finds them by id)
 #   1 ms tasks, W workers:    flat -np W+1 beside --relays W+1 -np W+2
 # On a machine with fewer cores than ranks the relay shares a core with the
 # others (--idle backoff: it sleeps when it has nothing to do), which is what
@@ -29,10 +31,15 @@ for i in $(seq "$reps"); do
   b=$(run 3 bench/tf_bench_empty --tasks "$tasks" --relays 2 2>&1 | rate)
   awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/empty"
   echo "repetition $i: empty tasks/s flat $a, through a relay $b"
+  a=$(run $((w + 1)) bench/tf_bench_empty --tasks "$tasks" --relays off 2>&1 | rate)
+  b=$(run $((w + 2)) bench/tf_bench_empty --tasks "$tasks" --relays $((w + 1)) 2>&1 | rate)
+  awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/wide"
+  echo "repetition $i: empty tasks/s on $w workers flat $a, through a relay $b"
   a=$(run $((w + 1)) bench/tf_bench_work $work --relays off 2>&1 | rate)
   b=$(run $((w + 2)) bench/tf_bench_work $work --relays $((w + 1)) 2>&1 | rate)
   awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/work"
   echo "repetition $i: 1 ms tasks/s on $w workers flat $a, through a relay $b"
 done
 echo "empty tasks, 1 worker: through a relay / flat = $(stats <"$tmp/empty") (median, range over $reps repetitions)"
+echo "empty tasks, $w workers: through a relay / flat = $(stats <"$tmp/wide")"
 echo "1 ms exponential tasks, $w workers: through a relay / flat = $(stats <"$tmp/work")"
