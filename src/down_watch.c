@@ -310,12 +310,13 @@ int tf__down_check(tf_down *d, int draining) {
 
 /* ---- the end ------------------------------------------------------------------------- */
 
-/* Children still to say goodbye, by rank, for a message. */
-static void name_left(const tf_down *d, char *out, size_t cap) {
+/* Children (or relays only) still to say goodbye, by rank, for a message. */
+static void name_left(const tf_down *d, char *out, size_t cap, int relays_only) {
   size_t n = 0;
   out[0] = '\0';
   for (int k = 0; k < d->n && n + 12 < cap; k++)
-    if (d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST)
+    if (d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
+        (!relays_only || d->c[k].relay))
       n += (size_t)snprintf(out + n, cap - n, " %d", tf__down_rank(d, k));
 }
 
@@ -347,15 +348,18 @@ static int lost_while_stopping(tf_down *d) {
   return found;
 }
 
-/* Tell every child to stop; one still inside a task nobody needs (it hangs,
- * a copy won, or a stop signal's drain ended) also on TF_WIRE_TAG_LEAVE,
- * which its heartbeat thread answers while execute runs on. Returns how many
- * were told, or < 0. */
-static int tell_stop(tf_down *d, int status) {
+/* Tell the children that are relays (relays 1), or those that are not
+ * (relays 0), to stop; one still inside a task nobody needs (it hangs, a
+ * copy won, or a stop signal's drain ended) also on TF_WIRE_TAG_LEAVE, which
+ * its heartbeat thread answers while execute runs on. Returns how many were
+ * told, or < 0. */
+static int tell_stop(tf_down *d, int status, int relays) {
   int told = 0;
   uint32_t aux = TF_WIRE_STOP(status, d->stats->lost > 0 || d->stats->peer_lost);
   for (int i = 0; i < d->n; i++) {
-    if (d->c[i].state == TF_CHILD_LOST || d->c[i].state == TF_CHILD_DONE) continue;
+    if (d->c[i].state == TF_CHILD_LOST || d->c[i].state == TF_CHILD_DONE ||
+        d->c[i].relay != relays)
+      continue;
     int rc = tf__down_send_empty(d, i, TF_MSG_STOP, aux, TF_WIRE_TAG);
     if (!rc && d->heartbeats && !d->c[i].relay &&
         (d->c[i].state == TF_CHILD_STUCK || tf__ledger_held(&d->ledger, i)))
@@ -367,18 +371,37 @@ static int tell_stop(tf_down *d, int status) {
   return told;
 }
 
+/* Children not yet gone: all of them, or the relays only. */
+static int still_here(const tf_down *d, int relays_only) {
+  int n = 0;
+  for (int k = 0; k < d->n; k++)
+    n += d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
+         (!relays_only || d->c[k].relay);
+  return n;
+}
+
 int tf__down_stop(tf_down *d, int status, int draining) {
   double wait = status || draining ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
   if ((d->copies.stale || draining) && d->cfg->drain < wait) wait = d->cfg->drain;
   if (wait < 1.0) wait = 1.0;
-  int left = tell_stop(d, status);
+  /* Relays first: their goodbyes tell which of their workers were lost, and
+   * the workers told after them then hear that a rank was (their
+   * MPI_Finalize needs a deadline, not a barrier with a dead rank). */
+  int workers_told = 0, left = tell_stop(d, status, 1);
   if (left < 0) return left;
   double deadline = tf__now() + wait;
   for (int k = 0; k < d->n; k++) /* the app may have kept this rank away */
     d->c[k].heard = deadline - wait;
   tf_idle idle;
   tf__idle_init(&idle, d->cfg->idle);
-  while (left > 0) {
+  while (left > 0 || !workers_told) {
+    if (!workers_told && !still_here(d, 1)) {
+      int rc = tell_stop(d, status, 0);
+      if (rc < 0) return rc;
+      workers_told = 1;
+      left = still_here(d, 0); /* a joined worker may have left meanwhile */
+      continue;
+    }
     unsigned char *buf;
     size_t len;
     int i;
@@ -396,10 +419,10 @@ int tf__down_stop(tf_down *d, int status, int draining) {
     d->port.progress(d->port.ctx);
     d->now = tf__now();
     left -= lost_while_stopping(d);
-    if (left <= 0) break;
+    if (left <= 0 && workers_told) break;
     if (d->now > deadline) {
       char ranks[200];
-      name_left(d, ranks, sizeof ranks);
+      name_left(d, ranks, sizeof ranks, !workers_told);
       tf__log(d->layout->rank, "%d worker(s) did not stop within %.0f s (rank%s%s)", left, wait,
               left > 1 ? "s" : "", ranks);
       return TF_EMPI;

@@ -1355,6 +1355,63 @@ static void test_down_loses_a_relay_that_leaves_early(void) {
   farm_stop(&f);
 }
 
+/* The index in the port's log of the STOP sent to child i (on the usual tag), or -1. */
+static int stop_sent_at(const fake_port *p, int i, uint32_t *aux) {
+  for (int k = 0; k < p->nsent; k++) {
+    tf_frame f;
+    if (p->sent[k].child != i || p->sent[k].tag != TF_WIRE_TAG ||
+        tf__wire_decode(p->sent[k].buf, p->sent[k].len, 1u << 30, &f, NULL, 0) ||
+        f.kind != TF_MSG_STOP)
+      continue;
+    *aux = f.aux;
+    return k;
+  }
+  return -1;
+}
+
+/* At the stop, the relays hear first, and the root's own workers only once the relays said
+ * goodbye: a relay's goodbye may tell of a worker lost behind it (FATE_LOST), and a worker
+ * of the root's must hear that a rank was lost, or it would wait at the end for a barrier
+ * the dead rank never joins. */
+static void test_down_stops_relays_first_and_tells_workers_of_their_losses(void) {
+  farm f;
+  relay_farm_start(&f, 0, NULL);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100);
+  add_fate(&w, 2, TF_FATE_LOST);
+  arrive(&f.p, 0, &w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 9);
+  arrive(&f.p, 1, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  uint32_t to_relay = 0, to_worker = 0;
+  int relay_at = stop_sent_at(&f.p, 0, &to_relay), worker_at = stop_sent_at(&f.p, 1, &to_worker);
+  CU_ASSERT_FATAL(relay_at >= 0 && worker_at >= 0);
+  CU_ASSERT(relay_at < worker_at);
+  CU_ASSERT_EQUAL(TF_WIRE_STOP_LOST(to_relay), 0); /* nothing was lost when it went */
+  CU_ASSERT_EQUAL(TF_WIRE_STOP_LOST(to_worker), 1);
+  CU_ASSERT_EQUAL(TF_WIRE_STOP_STATUS(to_worker), 0);
+  CU_ASSERT_EQUAL(f.st.lost, 1);
+  CU_ASSERT_EQUAL(f.d.c[1].state, TF_CHILD_DONE);
+  farm_stop(&f);
+  /* Nothing lost behind the relay: the worker's STOP says so. */
+  relay_farm_start(&f, 0, NULL);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100);
+  arrive(&f.p, 0, &w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 9);
+  arrive(&f.p, 1, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  CU_ASSERT(stop_sent_at(&f.p, 1, &to_worker) > stop_sent_at(&f.p, 0, &to_relay));
+  CU_ASSERT_EQUAL(TF_WIRE_STOP_LOST(to_worker), 0);
+  CU_ASSERT_EQUAL(f.st.lost, 0);
+  farm_stop(&f);
+}
+
 /* The FATE entries of a relay's goodbye at the stop count as the root counts its own workers:
  * FATE_STUCK raises stuck_workers (rank 3's own goodbye still lands at worker 1), FATE_NO_BYE
  * sets stuck (the job must be aborted), FATE_LOST counts a lost worker by rank; none counts the
@@ -1988,6 +2045,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_keeps_a_wider_relay_running_past_a_task_that_hangs),
       TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
+      TF_UNIT_TEST(test_down_stops_relays_first_and_tells_workers_of_their_losses),
       TF_UNIT_TEST(test_down_leaves_a_relays_worker_in_a_copy_before_the_timeout),
       TF_UNIT_TEST(test_down_takes_the_tasks_behind_a_copy_from_a_relays_stuck_worker),
       TF_UNIT_TEST(test_down_serves_children_that_join),
