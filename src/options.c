@@ -1,9 +1,9 @@
 /* options.c - command-line parsing for tf_main and tf_parse_args. Common
  * options and app options share one table format (tf_option), one parser and
- * one --help. Nothing here prints except tf_print_help. */
-#include "options.h"
+ * one --help; each value is checked here, the options together in
+ * options_check.c. Nothing here prints except tf_print_help. */
+#include "options_int.h"
 
-#include "le.h"
 #include "trace.h"
 #include "vec.h"
 
@@ -226,7 +226,7 @@ int tf__parse_size(const char *s, uint64_t *out) {
   return 0;
 }
 
-static int usage(char *err, size_t n, const char *fmt, ...) {
+int tf__options_usage(char *err, size_t n, const char *fmt, ...) {
   if (err && n) {
     va_list ap;
     va_start(ap, fmt);
@@ -258,19 +258,21 @@ static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
       }
     }
     if (errno || !digits || *end)
-      return usage(err, n, "--%s: '%s' is not an integer", o->name, val);
+      return tf__options_usage(err, n, "--%s: '%s' is not an integer", o->name, val);
     if (!in_range(o, (double)v))
-      return usage(err, n, "--%s: %lld is out of range [%.0f, %.0f]", o->name, v, o->min, o->max);
+      return tf__options_usage(err, n, "--%s: %lld is out of range [%.0f, %.0f]", o->name, v,
+                               o->min, o->max);
     *(long long *)o->dest = v;
     return 0;
   }
   case TF_OPT_SIZE: {
     uint64_t v;
     if (tf__parse_size(val, &v))
-      return usage(err, n, "--%s: '%s' is not a size (a number with an optional K, M or G)",
-                   o->name, val);
+      return tf__options_usage(
+          err, n, "--%s: '%s' is not a size (a number with an optional K, M or G)", o->name, val);
     if (!in_range(o, (double)v))
-      return usage(err, n, "--%s: %s is out of range [%.0f, %.0f]", o->name, val, o->min, o->max);
+      return tf__options_usage(err, n, "--%s: %s is out of range [%.0f, %.0f]", o->name, val,
+                               o->min, o->max);
     *(uint64_t *)o->dest = v;
     return 0;
   }
@@ -279,14 +281,15 @@ static int set_value(const tf_option *o, const char *val, char *err, size_t n) {
     char *end;
     double v = strtod(val, &end);
     if (errno || end == val || *end || !isfinite(v) || isspace((unsigned char)val[0]))
-      return usage(err, n, "--%s: '%s' is not a number", o->name, val);
+      return tf__options_usage(err, n, "--%s: '%s' is not a number", o->name, val);
     if (!in_range(o, v))
-      return usage(err, n, "--%s: %g is out of range [%g, %g]", o->name, v, o->min, o->max);
+      return tf__options_usage(err, n, "--%s: %g is out of range [%g, %g]", o->name, v, o->min,
+                               o->max);
     *(double *)o->dest = v;
     return 0;
   }
   case TF_OPT_STRING: *(const char **)o->dest = val; return 0;
-  default: return usage(err, n, "--%s: option of unknown type", o->name);
+  default: return tf__options_usage(err, n, "--%s: option of unknown type", o->name);
   }
 }
 
@@ -299,7 +302,7 @@ static size_t nrepeat_arrays, cap_repeat_arrays;
 static int add_value(const tf_option *o, const char *val, int first, int room, char *err,
                      size_t n) {
   if ((o->type & TF_OPT_TYPE_MASK) != TF_OPT_STRING)
-    return usage(err, n, "--%s: TF_OPT_REPEAT needs TF_OPT_STRING", o->name);
+    return tf__options_usage(err, n, "--%s: TF_OPT_REPEAT needs TF_OPT_STRING", o->name);
   tf_strings *d = o->dest;
   if (first) {
     if (tf__vec_reserve(&repeat_arrays, &cap_repeat_arrays, nrepeat_arrays + 1,
@@ -313,120 +316,6 @@ static int add_value(const tf_option *o, const char *val, int first, int room, c
   }
   ((const char **)d->values)[d->count++] = val;
   return 0;
-}
-
-/* FNV-1a, 64 bits: the fingerprint of an app and its options. */
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
-  const unsigned char *b = p;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ b[i]) * UINT64_C(0x100000001b3);
-  return h;
-}
-
-static int journaled(const tf_option *o) {
-  return !(o->type & (TF_OPT_NOT_JOURNALED | TF_OPT_OUTPUT));
-}
-
-/* v as the shortest decimal that reads back as v exactly. */
-static void shortest(char *buf, size_t n, double v) {
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(buf, n, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) return;
-  }
-}
-
-/* Append tok to the args text (as much as fits, then "..."). */
-static void append_arg(char *args, size_t cap, const char *tok) {
-  size_t used = strlen(args), room = cap - used, n = strlen(tok);
-  if (room < 5) return;
-  if (n + 1 < room) {
-    snprintf(args + used, room, "%s%s", used ? " " : "", tok);
-  } else if (!strstr(args, "...")) {
-    snprintf(args + (used < cap - 4 ? used : cap - 4), 4, "...");
-  }
-}
-
-/* The journal's fingerprint and its text, from the values the app's options hold once parsed
- * and checked: every journaled option in table order, defaults included, so that how a value
- * was written (3e8 or 300000000, 4K or 4096), whether a default was given and the order of the
- * options do not matter. Each value goes in as what it is: an integer or a size as 8 bytes, a
- * double as its 8 bytes (0 and -0 are one), a flag as 0 or 1, a string as its text. */
-static void fingerprint(tf_config *c, const tf_app *app) {
-  const char *appname = app->name ? app->name : "";
-  uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), appname, strlen(appname) + 1);
-  c->args[0] = '\0';
-  for (const tf_option *o = app->options; o && o->name; o++) {
-    if (!journaled(o)) continue;
-    unsigned char type = (unsigned char)(o->type & TF_OPT_TYPE_MASK), v[8];
-    size_t vn = 8;
-    const char *text = NULL; /* a string's value, after v */
-    char tok[600] = "", num[40];
-    switch (type) {
-    case TF_OPT_FLAG:
-      v[0] = *(const int *)o->dest != 0;
-      vn = 1;
-      if (v[0]) snprintf(tok, sizeof tok, "--%s", o->name);
-      break;
-    case TF_OPT_INT: {
-      long long x = *(const long long *)o->dest;
-      put64(v, (uint64_t)x);
-      snprintf(tok, sizeof tok, "--%s=%lld", o->name, x);
-      break;
-    }
-    case TF_OPT_SIZE: {
-      uint64_t x = *(const uint64_t *)o->dest;
-      put64(v, x);
-      snprintf(tok, sizeof tok, "--%s=%llu", o->name, (unsigned long long)x);
-      break;
-    }
-    case TF_OPT_DOUBLE: {
-      double x = *(const double *)o->dest;
-      uint64_t bits;
-      if (x == 0) x = 0; /* -0 */
-      memcpy(&bits, &x, sizeof bits);
-      put64(v, bits);
-      shortest(num, sizeof num, x);
-      snprintf(tok, sizeof tok, "--%s=%s", o->name, num);
-      break;
-    }
-    case TF_OPT_STRING:
-      if (o->type & TF_OPT_REPEAT) {
-        const tf_strings *l = o->dest;
-        put64(v, (uint64_t)l->count);
-        h = fnv1a(h, o->name, strlen(o->name) + 1);
-        h = fnv1a(h, &type, 1);
-        h = fnv1a(h, v, 8);
-        for (int i = 0; i < l->count; i++) {
-          h = fnv1a(h, l->values[i], strlen(l->values[i]) + 1);
-          snprintf(tok, sizeof tok, "--%s=%s", o->name, l->values[i]);
-          append_arg(c->args, sizeof c->args, tok);
-        }
-        continue;
-      }
-      text = *(const char *const *)o->dest;
-      v[0] = text != NULL; /* no value at all differs from "" */
-      vn = 1;
-      if (text) snprintf(tok, sizeof tok, "--%s=%s", o->name, text);
-      break;
-    default: continue;
-    }
-    h = fnv1a(h, o->name, strlen(o->name) + 1);
-    h = fnv1a(h, &type, 1);
-    h = fnv1a(h, v, vn);
-    if (text) h = fnv1a(h, text, strlen(text) + 1);
-    if (tok[0]) append_arg(c->args, sizeof c->args, tok);
-  }
-  for (int i = 0; i < c->noperands && !(app->operand_flags & TF_OPT_NOT_JOURNALED); i++) {
-    h = fnv1a(h, "", 1); /* as the key: no option name is empty */
-    h = fnv1a(h, c->operands[i], strlen(c->operands[i]) + 1);
-    append_arg(c->args, sizeof c->args, c->operands[i]);
-  }
-  if (app->journal_key) {
-    h = fnv1a(h, "", 1); /* no option name is empty: the key cannot pass for one */
-    h = fnv1a(h, app->journal_key, strlen(app->journal_key) + 1);
-    append_arg(c->args, sizeof c->args, app->journal_key);
-  }
-  c->fingerprint = h;
 }
 
 static const tf_option *find(const tf_option *t, const char *name, size_t len) {
@@ -449,14 +338,15 @@ static int take_value(const tf_option *o, const char *shown, const char *eq, int
                       int *i, char **order, int *nopts, const tf_option *apps, char *seen,
                       char *err, size_t n) {
   if ((o->type & TF_OPT_TYPE_MASK) == TF_OPT_FLAG) {
-    if (eq) return usage(err, n, "%s takes no value", shown);
+    if (eq) return tf__options_usage(err, n, "%s takes no value", shown);
     *(int *)o->dest = 1;
     return 0;
   }
   const char *val = eq ? eq + 1 : NULL;
   if (!val) {
     if (*i + 1 >= argc)
-      return usage(err, n, "%s needs a value (%s)", shown, o->argname ? o->argname : "VALUE");
+      return tf__options_usage(err, n, "%s needs a value (%s)", shown,
+                               o->argname ? o->argname : "VALUE");
     order[(*nopts)++] = argv[++*i];
     val = argv[*i];
   }
@@ -472,12 +362,14 @@ static int take_value(const tf_option *o, const char *shown, const char *eq, int
  * an option, a dash and more ("-x" that no app option has as its short name). */
 static int operand(const tf_app *app, const char *a, int dashes, char *err, size_t err_size) {
   if (!app->operands)
-    return usage(err, err_size, "unexpected argument '%s' (options start with --; see --help)", a);
+    return tf__options_usage(err, err_size,
+                             "unexpected argument '%s' (options start with --; see --help)", a);
   if (!dashes && a[0] == '-' && a[1])
-    return usage(err, err_size,
-                 "unknown option '%s' (options start with --; an operand that starts with - goes "
-                 "after --)",
-                 a);
+    return tf__options_usage(
+        err, err_size,
+        "unknown option '%s' (options start with --; an operand that starts with - goes "
+        "after --)",
+        a);
   return 0;
 }
 
@@ -486,50 +378,21 @@ static int count_operands(const tf_app *app, char **ops, int n, char *err, size_
   const char *what = app->operands ? app->operands : "";
   const char *name = app->name ? app->name : "app";
   if (n < app->min_operands)
-    return usage(err, err_size, "%s operand%s missing: %d given, at least %d needed (usage: %s "
-                 "[OPTIONS] %s)", what, app->min_operands - n == 1 ? "" : "s", n,
-                 app->min_operands, name, what);
+    return tf__options_usage(err, err_size,
+                             "%s operand%s missing: %d given, at least %d needed (usage: %s "
+                             "[OPTIONS] %s)",
+                             what, app->min_operands - n == 1 ? "" : "s", n, app->min_operands,
+                             name, what);
   if (app->max_operands != TF_OPERANDS_ANY && n > app->max_operands)
-    return usage(err, err_size, "too many operands: %d given, at most %d (usage: %s [OPTIONS] "
-                 "%s); '%s' is one too many", n, app->max_operands, name, what,
-                 ops[app->max_operands]);
+    return tf__options_usage(err, err_size,
+                             "too many operands: %d given, at most %d (usage: %s [OPTIONS] "
+                             "%s); '%s' is one too many",
+                             n, app->max_operands, name, what, ops[app->max_operands]);
   return 0;
 }
 
-/* --accept-workers, --service, --join, --leave-after, and what goes with them. */
-static int check_elastic(const tf_config *c, char *err, size_t err_size) {
-  if (c->accept_workers && c->join)
-    return usage(err, err_size, "--accept-workers and --join contradict each other: a farm "
-                 "accepts workers, a joining job gives them");
-  if (c->service && !c->accept_workers)
-    return usage(err, err_size, "--service names a farm that accepts workers: give "
-                 "--accept-workers too (a joining job gives the name to --join)");
-  if (c->leave_after > 0 && !c->join)
-    return usage(err, err_size, "--leave-after is for a joining job (--join NAME)");
-  const char *name = c->join ? c->join : c->service;
-  const char *opt = c->join ? "--join" : "--service";
-  if (name && !name[0]) return usage(err, err_size, "%s: empty name", opt);
-  for (const char *p = name; p && *p; p++)
-    if (!isgraph((unsigned char)*p))
-      return usage(err, err_size, "%s '%s': a name has no blanks or control characters", opt,
-                   name);
-  if (name && strlen(name) > 200) return usage(err, err_size, "%s: a name of at most 200 characters", opt);
-  if ((c->accept_workers || c->join) && c->schedule == TF_SCHEDULE_STATIC)
-    return usage(err, err_size, "--schedule static splits the tasks among the workers there at "
-                 "the start: a farm that %s needs dynamic, guided or adaptive",
-                 c->join ? "workers join" : "accepts workers");
-  if (!c->join) return 0;
-  const char *farm_only[] = {c->journal, c->stats_file, c->trace_file, c->timeline_file};
-  static const char *const farm_opts[] = {"--journal", "--stats", "--trace", "--timeline"};
-  for (int i = 0; i < 4; i++)
-    if (farm_only[i])
-      return usage(err, err_size, "%s is the farm's to write: give it to the farm, not to the "
-                   "job that joins it (--join)", farm_opts[i]);
-  if (c->info) return usage(err, err_size, "--info describes a farm's own ranks: not with --join");
-  return 0;
-}
-
-/* The common options' values into c, the app's check_options, the fingerprint. */
+/* The common options' values into c, then the checks across options and the fingerprint
+ * (tf__options_check). */
 static int finish_config(tf_config *cp, const common_vals *vp, const tf_app *app, char *err,
                          size_t err_size) {
   tf_config c = *cp;
@@ -538,41 +401,52 @@ static int finish_config(tf_config *cp, const common_vals *vp, const tf_app *app
   c.chunk = (int)v.chunk;
   c.retries = (int)v.retries;
   if (v.keep_going && v.fail_fast)
-    return usage(err, err_size, "--keep-going and --fail-fast contradict each other");
+    return tf__options_usage(err, err_size, "--keep-going and --fail-fast contradict each other");
   if (v.keep_going) c.fail_fast = 0;
   if (v.fail_fast) c.fail_fast = 1;
   if ((c.schedule = lookup(schedule_names, 4, v.schedule)) < 0)
-    return usage(err, err_size, "--schedule: '%s' is not one of static, dynamic, guided, adaptive",
-                 v.schedule);
+    return tf__options_usage(err, err_size,
+                             "--schedule: '%s' is not one of static, dynamic, guided, adaptive",
+                             v.schedule);
   if ((c.idle = lookup(idle_names, 3, v.idle)) < 0)
-    return usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep", v.idle);
+    return tf__options_usage(err, err_size, "--idle: '%s' is not one of backoff, spin, sleep",
+                             v.idle);
   if ((c.progress = lookup(progress_names, 4, v.progress)) < 0)
-    return usage(err, err_size, "--progress: '%s' is not one of auto, bar, line, none", v.progress);
+    return tf__options_usage(err, err_size, "--progress: '%s' is not one of auto, bar, line, none",
+                             v.progress);
   const char *files[4] = {c.stats_file, c.trace_file, c.timeline_file, c.status_file};
   static const char *const fopts[4] = {"--stats", "--trace", "--timeline", "--status-file"};
   for (int i = 0; i < 4; i++)
-    if (files[i] && !files[i][0]) return usage(err, err_size, "%s: empty file name", fopts[i]);
+    if (files[i] && !files[i][0])
+      return tf__options_usage(err, err_size, "%s: empty file name", fopts[i]);
   const char *env = getenv("TASKFARM_RELAYS");
   if (v.relays ? parse_relays(v.relays, &c.relays) : env && parse_relays(env, &c.relays))
-    return usage(err, err_size,
-                 "%s: '%s' is not off, node, auto or a number of ranks from 2 to %d",
-                 v.relays ? "--relays" : "TASKFARM_RELAYS (the default --relays)",
-                 v.relays ? v.relays : env, TF_RELAYS_MAX);
-  int rc = check_elastic(&c, err, err_size);
+    return tf__options_usage(err, err_size,
+                             "%s: '%s' is not off, node, auto or a number of ranks from 2 to %d",
+                             v.relays ? "--relays" : "TASKFARM_RELAYS (the default --relays)",
+                             v.relays ? v.relays : env, TF_RELAYS_MAX);
+  int rc = tf__options_check(&c, app, err, err_size);
   if (rc) return rc;
-  if (c.resume && !c.journal)
-    return usage(err, err_size, "--resume needs --journal FILE (the journal to continue from)");
-  if (c.journal && !c.journal[0]) return usage(err, err_size, "--journal: empty file name");
-  if (c.chunk > c.prefetch)
-    return usage(err, err_size, "--chunk %d is larger than --prefetch %d", c.chunk, c.prefetch);
-  if (app->check_options) {
-    char msg[256] = "";
-    if (app->check_options(app->ctx, &c, msg, sizeof msg))
-      return usage(err, err_size, "%s", msg[0] ? msg : "invalid combination of options");
-  }
-  fingerprint(&c, app);
   *cp = c;
   return 0;
+}
+
+/* Which of the app's options apps were given on this command line already, a byte each: a
+ * repeatable one's first value drops its defaults. NULL when out of memory. */
+static char *new_seen(const tf_option *apps) {
+  size_t napp = 0;
+  while (apps && apps[napp].name)
+    napp++;
+  return calloc(napp + 1, 1);
+}
+
+/* Turn the n pointers at a round. */
+static void reverse(char **a, int n) {
+  for (int i = 0; i < n / 2; i++) {
+    char *t = a[i];
+    a[i] = a[n - 1 - i];
+    a[n - 1 - i] = t;
+  }
 }
 
 int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
@@ -591,10 +465,7 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   /* argv[1..] as it will be: options (with their values) from the front, then "--" if given,
    * then the operands, stored from the back and turned round at the end. */
   char **order = argc > 1 ? malloc((size_t)argc * sizeof *order) : NULL;
-  size_t napp = 0; /* which repeatable options were given: their first value drops the defaults */
-  while (app->options && app->options[napp].name)
-    napp++;
-  char *seen = calloc(napp + 1, 1);
+  char *seen = new_seen(app->options);
   if ((argc > 1 && !order) || !seen) {
     free(order), free(seen);
     return TF_ENOMEM;
@@ -628,7 +499,7 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
     o = find(app->options, name, len);
     if (!o) o = find(common, name, len);
     if (!o) {
-      rc = usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
+      rc = tf__options_usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
       break;
     }
     char shown[80];
@@ -637,11 +508,7 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   }
   free(seen);
   char **ops = order ? order + argc - 1 - nops : NULL;
-  for (int i = 0; i < nops / 2; i++) {
-    char *t = ops[i];
-    ops[i] = ops[nops - 1 - i];
-    ops[nops - 1 - i] = t;
-  }
+  reverse(ops, nops);
   if (dashes) order[nopts] = argv[dashes];
   if (!rc && !v.help && !v.version) rc = count_operands(app, ops, nops, err, err_size);
   if (rc) {
@@ -663,26 +530,6 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
   }
   free(order);
   return rc;
-}
-
-
-int tf__check_outputs(const tf_app *app, const tf_config *cfg, char *err, size_t err_size) {
-  const char *files[] = {cfg->stats_file, cfg->trace_file, cfg->timeline_file, cfg->status_file};
-  static const char *const opts[] = {"stats", "trace", "timeline", "status-file"};
-  char why[600];
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    if (!files[i]) continue;
-    int rc = tf_output_check(files[i], why, sizeof why);
-    if (rc) return usage(err, err_size, "--%s %s", opts[i], why), rc;
-  }
-  for (const tf_option *o = app ? app->options : NULL; o && o->name; o++) {
-    if (!(o->type & TF_OPT_OUTPUT) || (o->type & TF_OPT_TYPE_MASK) != TF_OPT_STRING) continue;
-    const char *f = *(const char *const *)o->dest;
-    if (!f || !*f) continue; /* none wanted */
-    int rc = tf_output_check(f, why, sizeof why);
-    if (rc) return usage(err, err_size, "--%s %s", o->name, why), rc;
-  }
-  return 0;
 }
 
 static void print_table(const tf_option *t) {

@@ -1,5 +1,6 @@
-/* test_options.c - the command-line parser (src/options.c): defaults, the common options, sizes
- * with suffixes, an app's own table of every type, and each way a command line is refused. */
+/* test_options.c - the command-line parser (src/options.c, src/options_check.c): defaults, the
+ * common options, sizes with suffixes, an app's own table of every type, and each way a command
+ * line is refused. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
