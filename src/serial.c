@@ -104,114 +104,185 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
   return queue_followups(h, q, stats);
 }
 
-int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
+/* A farm of one rank while it runs: what the steps of tf__serial_run share. */
+typedef struct serial {
+  const tf_app *app;
+  const tf_config *cfg;
+  tf_run_stats *stats;
   tf_handle h;
-  tf_queue q = {0}, followups = {0};
-  tf__handle_init(&h, app, cfg, 0, 1, 0);
-  h.queue = &q;
-  h.followups = &followups;
-  h.send_partial = partial_here;
-  h.partial_ctx = &h;
-  size_t window = 2 * (size_t)cfg->prefetch + 64;
-  double t0 = tf__now();
+  tf_queue q, followups; /* the tasks to run; what collect and failed submit */
   tf_jstate js;
-  tf_idset spawned = {0};
-  int master_ok = 0, init_ok = 0;
-  int rc = tf__call_hook(&h, app->master_init, "master_init");
-  if (!rc) {
-    master_ok = 1;
-    rc = tf__js_open(&js, &h, &q, stats);
-  } else {
-    memset(&js, 0, sizeof js);
-  }
-  if (!rc) {
-    rc = tf__call_hook(&h, app->worker_init, "worker_init");
-    init_ok = rc == 0;
-  }
-  int done = 0;
-  uint64_t busy_ns = 0;
-  /* --trace / --timeline: the tasks go to worker 0's track, on one clock. */
-  tf_obs *obs = stats->obs;
-  tf_trace tr = {0};
-  if (obs) obs->t0 = obs->next_sample = t0;
-  if (obs && obs->trace && tf__trace_init(&tr, (size_t)cfg->trace_events, t0))
-    tf__log(0, "no room for %llu trace events (--trace-events): none are recorded",
-            (unsigned long long)cfg->trace_events);
+  tf_idset spawned;
+  size_t window; /* generate no further ahead of execute than this */
+  double t0;
+  int master_ok, init_ok, done;
+  uint64_t busy_ns;
+  tf_trace tr; /* --trace / --timeline: the tasks go to worker 0's track, on one clock */
   tf_progress prog;
-  tf__progress_init(&prog, cfg, t0);
-  while (!rc && !h.stop) { /* tf_stop: nothing else is in flight, so SOON stops as NOW does */
-    int sig = tf__stop_signal();
-    if (sig) { /* nothing is in flight here: stop at once */
-      tf__log(0, "%s: stopping after the task that was running", tf__signal_name(sig));
-      stats->stop_signal = sig;
-      stats->urgent = tf__stop_urgent(); /* mpirun -np 1 kills it in a second */
-      rc = TF_ESTOPPED;
-      break;
-    }
-    while (!rc && !done && tf__queue_size(&q) < window && tf__order_may_generate(&h, h.next_id)) {
-      size_t before = tf__queue_size(&q);
-      rc = tf__call_generate(&h, &done, &stats->tasks_generated);
-      if (tf__queue_size(&q) == before) break;
-    }
-    if (rc || !tf__queue_size(&q)) {
-      if (!rc && !done) continue; /* generate said more but gave none yet */
-      break;
-    }
-    double a = tf__now();
-    uint64_t before = stats->results, id = tf__queue_peek(&q)->id;
-    rc = execute_one(&h, app, &q, &js, &spawned, stats);
-    double b = tf__now();
-    busy_ns += (uint64_t)((b - a) * 1e9);
-    if (tr.on) tf__trace_add(&tr, TF_EV_TASK, id, stats->results == before, a, b);
-    if (tf__obs_sample_due(obs, b)) tf__obs_sample(obs, b, tf__queue_size(&q), 1, stats->results);
-    if (tf__progress_due(&prog, b)) {
-      tf_progress_info in = {stats->results + stats->failed,
-                             done ? stats->tasks_generated + stats->tasks_spawned
-                             : h.total ? h.total + stats->tasks_spawned
-                                       : 0,
-                             stats->failed, stats->retried, 1, 1};
-      tf__progress_show(&prog, b, &in);
-    }
-    if (!rc && js.on && tf__js_tick(&js, b)) rc = TF_EJOURNAL;
+} serial;
+
+/* The handle, then master_init, the journal (opened, replayed) and worker_init, each only when
+ * the one before it succeeded. Returns 0 or the first error. */
+static int start(serial *s) {
+  tf_handle *h = &s->h;
+  tf__handle_init(h, s->app, s->cfg, 0, 1, 0);
+  h->queue = &s->q;
+  h->followups = &s->followups;
+  h->send_partial = partial_here;
+  h->partial_ctx = h;
+  s->window = 2 * (size_t)s->cfg->prefetch + 64;
+  s->t0 = tf__now();
+  int rc = tf__call_hook(h, s->app->master_init, "master_init");
+  if (!rc) {
+    s->master_ok = 1;
+    rc = tf__js_open(&s->js, h, &s->q, s->stats);
+  } else {
+    memset(&s->js, 0, sizeof s->js);
   }
-  tf__progress_end(&prog);
-  if (obs && tr.on) { /* worker 0's events, on the master's clock already */
-    obs->w[0].ev = tr.ev;
-    obs->w[0].nev = tr.n;
-    obs->w[0].o[TF_OBS_DROPPED] = tr.dropped;
+  if (!rc) {
+    rc = tf__call_hook(h, s->app->worker_init, "worker_init");
+    s->init_ok = rc == 0;
+  }
+  return rc;
+}
+
+/* --stats samples, --trace / --timeline events and --progress from the start of the run. */
+static void watch_start(serial *s) {
+  tf_obs *obs = s->stats->obs;
+  if (obs) obs->t0 = obs->next_sample = s->t0;
+  if (obs && obs->trace && tf__trace_init(&s->tr, (size_t)s->cfg->trace_events, s->t0))
+    tf__log(0, "no room for %llu trace events (--trace-events): none are recorded",
+            (unsigned long long)s->cfg->trace_events);
+  tf__progress_init(&s->prog, s->cfg, s->t0);
+}
+
+/* The progress ended; the trace events handed to rank 0's observer as worker 0's. */
+static void watch_end(serial *s) {
+  tf_obs *obs = s->stats->obs;
+  tf__progress_end(&s->prog);
+  if (obs && s->tr.on) { /* worker 0's events, on the master's clock already */
+    obs->w[0].ev = s->tr.ev;
+    obs->w[0].nev = s->tr.n;
+    obs->w[0].o[TF_OBS_DROPPED] = s->tr.dropped;
     obs->w[0].reported = 1;
-    tr.ev = NULL;
+    s->tr.ev = NULL;
   }
-  tf__trace_free(&tr);
-  int stopped = h.stop != 0; /* by the app: its status stands, finish does not run */
+  tf__trace_free(&s->tr);
+}
+
+/* A stop signal: nothing is in flight here, so the run stops at once. TF_ESTOPPED, or 0 when
+ * none came. */
+static int stop_signal(tf_run_stats *stats) {
+  int sig = tf__stop_signal();
+  if (!sig) return 0;
+  tf__log(0, "%s: stopping after the task that was running", tf__signal_name(sig));
+  stats->stop_signal = sig;
+  stats->urgent = tf__stop_urgent(); /* mpirun -np 1 kills it in a second */
+  return TF_ESTOPPED;
+}
+
+/* generate until the window of tasks is full, generation is done, results in order hold it back
+ * or a call gives no task. */
+static int generate_some(serial *s) {
+  int rc = 0;
+  while (!rc && !s->done && tf__queue_size(&s->q) < s->window &&
+         tf__order_may_generate(&s->h, s->h.next_id)) {
+    size_t before = tf__queue_size(&s->q);
+    rc = tf__call_generate(&s->h, &s->done, &s->stats->tasks_generated);
+    if (tf__queue_size(&s->q) == before) break;
+  }
+  return rc;
+}
+
+/* --progress: the tasks done out of all of them, when generate has said how many. */
+static void show_progress(serial *s, double now) {
+  const tf_run_stats *st = s->stats;
+  tf_progress_info in = {st->results + st->failed,
+                         s->done      ? st->tasks_generated + st->tasks_spawned
+                         : s->h.total ? s->h.total + st->tasks_spawned
+                                      : 0,
+                         st->failed, st->retried, 1, 1};
+  tf__progress_show(&s->prog, now, &in);
+}
+
+/* The next task, timed; then its trace event, a --stats sample, the progress and the journal's
+ * sync when they are due. */
+static int execute_next(serial *s) {
+  tf_run_stats *stats = s->stats;
+  double a = tf__now();
+  uint64_t before = stats->results, id = tf__queue_peek(&s->q)->id;
+  int rc = execute_one(&s->h, s->app, &s->q, &s->js, &s->spawned, stats);
+  double b = tf__now();
+  s->busy_ns += (uint64_t)((b - a) * 1e9);
+  if (s->tr.on) tf__trace_add(&s->tr, TF_EV_TASK, id, stats->results == before, a, b);
+  if (tf__obs_sample_due(stats->obs, b))
+    tf__obs_sample(stats->obs, b, tf__queue_size(&s->q), 1, stats->results);
+  if (tf__progress_due(&s->prog, b)) show_progress(s, b);
+  if (!rc && s->js.on && tf__js_tick(&s->js, b)) rc = TF_EJOURNAL;
+  return rc;
+}
+
+/* generate and execute until the tasks run out, an error, a stop signal or tf_stop (nothing
+ * else is in flight, so SOON stops as NOW does). */
+static int run_tasks(serial *s) {
+  int rc = 0;
+  while (!rc && !s->h.stop) {
+    if ((rc = stop_signal(s->stats))) break;
+    rc = generate_some(s);
+    if (rc || !tf__queue_size(&s->q)) {
+      if (!rc && !s->done) continue; /* generate said more but gave none yet */
+      break;
+    }
+    rc = execute_next(s);
+  }
+  return rc;
+}
+
+/* The end of the run from status rc: the app's stop, worker_fini, the journal closed, what waits
+ * in order collected, finish, master_fini, and what was left undone named in the summary.
+ * Returns the run's status: rc, or the first error after it. */
+static int end_run(serial *s, int rc) {
+  tf_handle *h = &s->h;
+  tf_run_stats *stats = s->stats;
+  int stopped = h->stop != 0; /* by the app: its status stands, finish does not run */
   if (stopped) {
-    stats->app_stop = h.stop;
-    tf__log(0, "the app stopped the run (tf_stop, %s)", h.stop == TF_STOP_NOW ? "now" : "soon");
-    if (!rc) rc = h.stop_status;
+    stats->app_stop = h->stop;
+    tf__log(0, "the app stopped the run (tf_stop, %s)", h->stop == TF_STOP_NOW ? "now" : "soon");
+    if (!rc) rc = h->stop_status;
   }
-  int frc = init_ok ? tf__call_hook(&h, app->worker_fini, "worker_fini") : 0;
+  int frc = s->init_ok ? tf__call_hook(h, s->app->worker_fini, "worker_fini") : 0;
   if (!rc) rc = frc;
-  int jrc = tf__js_close(&js); /* what finished is safe before finish runs */
+  int jrc = tf__js_close(&s->js); /* what finished is safe before finish runs */
   if (!rc) rc = jrc;
-  int crc = tf__collect_rest(&h); /* a run cut short: what waits in order */
+  int crc = tf__collect_rest(h); /* a run cut short: what waits in order */
   if (!rc) rc = crc;
-  if (!rc && !stopped) rc = tf__call_finish(&h);
+  if (!rc && !stopped) rc = tf__call_finish(h);
   if (!rc && !stopped && stats->failed) rc = TF_EAPP; /* --keep-going: finished, but not whole */
-  if (master_ok && (frc = tf__call_master_fini(&h, rc)) && !rc) rc = frc;
-  if (rc || stopped) { /* what was left undone: named in the summary */
+  if (s->master_ok && (frc = tf__call_master_fini(h, rc)) && !rc) rc = frc;
+  if (rc || stopped) {
     tf_rec r;
-    while (tf__queue_pop(&q, &r)) {
+    while (tf__queue_pop(&s->q, &r)) {
       tf__note_not_done(stats, r.id);
       free(r.data);
     }
-    stats->more_to_generate = !done;
+    stats->more_to_generate = !s->done;
   }
-  stats->wall = tf__now() - t0;
+  return rc;
+}
+
+int tf__serial_run(const tf_app *app, const tf_config *cfg, tf_run_stats *stats) {
+  serial s = {.app = app, .cfg = cfg, .stats = stats};
+  int rc = start(&s);
+  watch_start(&s);
+  if (!rc) rc = run_tasks(&s);
+  watch_end(&s);
+  rc = end_run(&s, rc);
+  stats->wall = tf__now() - s.t0;
   stats->w_tasks[0] = stats->results;
-  stats->w_busy_ns[0] = busy_ns;
-  tf__queue_destroy(&q);
-  tf__queue_destroy(&followups);
-  tf__idset_free(&spawned);
-  tf__handle_free(&h);
+  stats->w_busy_ns[0] = s.busy_ns;
+  tf__queue_destroy(&s.q);
+  tf__queue_destroy(&s.followups);
+  tf__idset_free(&s.spawned);
+  tf__handle_free(&s.h);
   return rc;
 }
