@@ -184,6 +184,10 @@ static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
   tf__ledger_pop(&d->ledger, i, out);
   d->c[i].head_since = d->now; /* the next one starts now */
   d->c[i].nkids = 0;
+  if (d->c[i].held_demand && d->c[i].slow && d->c[i].slow_id == e->id) {
+    d->c[i].demand = d->c[i].held_demand; /* out of the copy (down_watch.c): its request counts */
+    d->c[i].held_demand = 0;
+  }
   return 0;
 }
 

@@ -76,6 +76,8 @@ typedef struct tf_child {
                          it said; for a relay's worker, as the relay told its parent) */
   uint64_t slow_id;
   double slow_since;  /* when it started, as far as this rank knows */
+  int held_demand;    /* a relay's worker inside its parent's copy of a slow task: its open
+                         request, set aside until that task ends there */
   int joined;         /* it joined the running farm (accept.h): it may leave before the end */
 } tf_child;
 

@@ -234,6 +234,7 @@ static int slow_task(tf_down *d, int i, const tf_rec *head, double since) {
     if (d->c[i].slow && d->c[i].slow_id == head->id) return 0;
     d->c[i].slow = 1;
     d->c[i].slow_id = head->id;
+    d->c[i].held_demand += d->c[i].demand; /* answered if the task ends after all */
     d->c[i].demand = 0;
     return tf__down_copy_tail(d, i);
   }

@@ -1612,6 +1612,9 @@ static void test_down_takes_the_tasks_behind_a_copy_from_a_relays_stuck_worker(v
   CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 1); /* the copy: worker 0's 1 and 4 are stale */
   CU_ASSERT_EQUAL(f.d.copies.stale, 2);
   done(&f, 0, 0, 0); /* the copy ends here after all, then the tasks behind it */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 1); /* the request it sent before is open again */
+  CU_ASSERT_EQUAL(f.d.c[0].held_demand, 0);
   done(&f, 0, 1, 0);
   done(&f, 0, 4, 0);
   poll(&f);
