@@ -175,10 +175,10 @@ static const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
 /* The result (or failure) for task e->id must be for the task child i runs
  * (for a relay: one it holds). */
 static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
-  if (d->c[i].relay) {
-    if (!tf__down_relay_holds(d, i, e->id, "the outcome of")) return TF_EPROTO;
-    tf__ledger_take(&d->ledger, i, e->id, out);
-    return 0;
+  if (d->c[i].relay) { /* one lookup: the error, when it holds no such task, says so */
+    if (tf__ledger_take(&d->ledger, i, e->id, out)) return 0;
+    tf__down_relay_holds(d, i, e->id, "the outcome of");
+    return TF_EPROTO;
   }
   if (!head_is(d, i, e->id, "the outcome of")) return TF_EPROTO;
   tf__ledger_pop(&d->ledger, i, out);
