@@ -1369,6 +1369,20 @@ static int stop_sent_at(const fake_port *p, int i, uint32_t *aux) {
   return -1;
 }
 
+/* Goodbyes waiting at the stop of relay_farm_start's farm: the relay's (naming rank `lost`
+ * lost behind it, when > 0), then that of the root's own worker. */
+static void goodbyes(farm *f, int lost) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 100);
+  if (lost > 0) add_fate(&w, lost, TF_FATE_LOST);
+  arrive(&f->p, 0, &w);
+  tf__wire_begin(&w, TF_MSG_BYE, 0);
+  add_stats(&w, 9);
+  arrive(&f->p, 1, &w);
+  tf__wbuf_free(&w);
+}
+
 /* At the stop, the relays hear first, and the root's own workers only once the relays said
  * goodbye: a relay's goodbye may tell of a worker lost behind it (FATE_LOST), and a worker
  * of the root's must hear that a rank was lost, or it would wait at the end for a barrier
@@ -1376,15 +1390,7 @@ static int stop_sent_at(const fake_port *p, int i, uint32_t *aux) {
 static void test_down_stops_relays_first_and_tells_workers_of_their_losses(void) {
   farm f;
   relay_farm_start(&f, 0, NULL);
-  tf_wbuf w = {0};
-  tf__wire_begin(&w, TF_MSG_BYE, 0);
-  add_stats(&w, 100);
-  add_fate(&w, 2, TF_FATE_LOST);
-  arrive(&f.p, 0, &w);
-  tf__wire_begin(&w, TF_MSG_BYE, 0);
-  add_stats(&w, 9);
-  arrive(&f.p, 1, &w);
-  tf__wbuf_free(&w);
+  goodbyes(&f, 2);
   CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
   uint32_t to_relay = 0, to_worker = 0;
   int relay_at = stop_sent_at(&f.p, 0, &to_relay), worker_at = stop_sent_at(&f.p, 1, &to_worker);
@@ -1398,13 +1404,7 @@ static void test_down_stops_relays_first_and_tells_workers_of_their_losses(void)
   farm_stop(&f);
   /* Nothing lost behind the relay: the worker's STOP says so. */
   relay_farm_start(&f, 0, NULL);
-  tf__wire_begin(&w, TF_MSG_BYE, 0);
-  add_stats(&w, 100);
-  arrive(&f.p, 0, &w);
-  tf__wire_begin(&w, TF_MSG_BYE, 0);
-  add_stats(&w, 9);
-  arrive(&f.p, 1, &w);
-  tf__wbuf_free(&w);
+  goodbyes(&f, 0);
   CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
   CU_ASSERT(stop_sent_at(&f.p, 1, &to_worker) > stop_sent_at(&f.p, 0, &to_relay));
   CU_ASSERT_EQUAL(TF_WIRE_STOP_LOST(to_worker), 0);
