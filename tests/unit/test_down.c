@@ -7,10 +7,11 @@
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
  * other tasks when a copy wins, a relay of one worker stuck as a worker is in a task that hangs
- * (a wider one not), and its goodbye unasked when its workers are lost (FATE). A relay's own
+ * (a wider one not), its goodbye unasked when its workers are lost (FATE), and at the stop
+ * the relays told first, the root's own workers then of the losses behind them. A relay's own
  * engine: its worker inside a copy the root made, past --task-timeout, gets no more tasks and
  * the tasks behind the copy go to the other worker, the copy copied no further (not before the
- * timeout). Workers that join the running farm: served by a plan for the workers there are now;
+ * timeout), and its request counts again once the copy ends there. Workers that join the running farm: served by a plan for the workers there are now;
  * one that leaves hands back what it held, as it was; the farm's own workers may not leave;
  * with jobs accepted, no worker left is a wait, not a failure. */
 #include <stdio.h>
