@@ -322,31 +322,26 @@ static void name_left(const tf_down *d, char *out, size_t cap, int relays_only) 
 }
 
 /* While stopping: a frame from child i (a BYE; an error; anything else comes
- * too late). Returns 1 when i said goodbye. */
-static int stop_frame(tf_down *d, int i, const unsigned char *buf, size_t len) {
+ * too late). */
+static void stop_frame(tf_down *d, int i, const unsigned char *buf, size_t len) {
   tf_frame f;
-  if (tf__down_decode(d, i, buf, len, &f) || d->c[i].state == TF_CHILD_LOST) return 0;
-  if (f.kind == TF_MSG_BYE && d->c[i].state != TF_CHILD_DONE) {
+  if (tf__down_decode(d, i, buf, len, &f) || d->c[i].state == TF_CHILD_LOST) return;
+  if (f.kind == TF_MSG_BYE && d->c[i].state != TF_CHILD_DONE)
     tf__down_record_bye(d, i, &f);
-    return 1;
-  }
-  if (f.kind == TF_MSG_ERROR) tf__down_on_error(d, i, &f);
-  return 0;
+  else if (f.kind == TF_MSG_ERROR)
+    tf__down_on_error(d, i, &f);
 }
 
 /* With heartbeats, a child that died after the last result is lost, not
- * stuck: nothing is waited for from it. Returns how many were found. */
-static int lost_while_stopping(tf_down *d) {
-  int found = 0;
+ * stuck: nothing is waited for from it. */
+static void lost_while_stopping(tf_down *d) {
   for (int k = 0; d->heartbeats && k < d->n; k++)
     if (d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
         d->now - d->c[k].heard > tf__worker_timeout(d->cfg)) {
       tf__log(d->layout->rank, "rank %d is lost (silent for %.1f s) while stopping",
               tf__down_rank(d, k), d->now - d->c[k].heard);
       tf__down_mark_lost(d, k);
-      found++;
     }
-  return found;
 }
 
 /* Tell the children that are relays (relays 1), or those that are not
@@ -381,28 +376,36 @@ static int still_here(const tf_down *d, int relays_only) {
   return n;
 }
 
+/* From t on, silence counts (the app may have kept this rank away). */
+static void listen_from(tf_down *d, double t) {
+  for (int k = 0; k < d->n; k++)
+    d->c[k].heard = t;
+}
+
 int tf__down_stop(tf_down *d, int status, int draining) {
   double wait = status || draining ? TF_STOP_WAIT_FAILED : TF_STOP_WAIT_OK;
   if ((d->copies.stale || draining) && d->cfg->drain < wait) wait = d->cfg->drain;
   if (wait < 1.0) wait = 1.0;
   /* Relays first: their goodbyes tell which of their workers were lost, and
    * the workers told after them then hear that a rank was (their
-   * MPI_Finalize needs a deadline, not a barrier with a dead rank). */
-  int workers_told = 0, left = tell_stop(d, status, 1);
-  if (left < 0) return left;
+   * MPI_Finalize needs a deadline, not a barrier with a dead rank). Each
+   * phase gets the whole wait. */
+  int rc = tell_stop(d, status, 1), workers_told = 0, late = 0;
+  if (rc < 0) return rc;
   double deadline = tf__now() + wait;
-  for (int k = 0; k < d->n; k++) /* the app may have kept this rank away */
-    d->c[k].heard = deadline - wait;
+  listen_from(d, deadline - wait);
   tf_idle idle;
   tf__idle_init(&idle, d->cfg->idle);
-  while (left > 0 || !workers_told) {
-    if (!workers_told && !still_here(d, 1)) {
-      int rc = tell_stop(d, status, 0);
-      if (rc < 0) return rc;
+  for (;;) {
+    int here = still_here(d, !workers_told);
+    if (!workers_told && (!here || late)) {
+      if ((rc = tell_stop(d, status, 0)) < 0) return rc;
       workers_told = 1;
-      left = still_here(d, 0); /* a joined worker may have left meanwhile */
+      deadline = tf__now() + wait;
+      listen_from(d, deadline - wait);
       continue;
     }
+    if (!here) break;
     unsigned char *buf;
     size_t len;
     int i;
@@ -412,27 +415,27 @@ int tf__down_stop(tf_down *d, int status, int draining) {
       return got;
     }
     if (got > 0) {
-      left -= stop_frame(d, i, buf, len);
+      stop_frame(d, i, buf, len);
       d->port.release(d->port.ctx, buf, len);
       tf__idle_reset(&idle);
       continue;
     }
     d->port.progress(d->port.ctx);
     d->now = tf__now();
-    left -= lost_while_stopping(d);
-    if (left <= 0 && workers_told) break;
+    lost_while_stopping(d);
     if (d->now > deadline) {
       char ranks[200];
       name_left(d, ranks, sizeof ranks, !workers_told);
-      tf__log(d->layout->rank, "%d worker(s) did not stop within %.0f s (rank%s%s)", left, wait,
-              left > 1 ? "s" : "", ranks);
-      return TF_EMPI;
+      tf__log(d->layout->rank, "%d %s did not stop within %.0f s (rank%s%s)", here,
+              workers_told ? "child rank(s)" : "relay(s)", wait, here > 1 ? "s" : "", ranks);
+      if (workers_told) return TF_EMPI;
+      late = 1; /* the workers are still told, and waited for */
     }
     tf__idle_wait(&idle);
   }
-  int rc = d->port.drain(d->port.ctx, wait);
+  rc = d->port.drain(d->port.ctx, wait);
   if (rc) tf__log(d->layout->rank, "%s", d->port.error(d->port.ctx));
-  return rc;
+  return rc ? rc : late ? TF_EMPI : 0;
 }
 
 /* A task not done at the end, counted once (a task running twice, or held

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "down.h"
 #include "fake_port.h"
 #include "ids.h"
@@ -1413,6 +1414,25 @@ static void test_down_stops_relays_first_and_tells_workers_of_their_losses(void)
   farm_stop(&f);
 }
 
+static void no_drain(tf_config *c) { c->drain = 0; }
+
+/* A relay that never says goodbye: once the wait is over (1 s: a stop with no drain), the
+ * root's own worker is told to stop all the same, and gets a wait of its own (1 s more: it
+ * too is silent here), and the stop fails. */
+static void test_down_stops_its_workers_when_a_relay_does_not_stop(void) {
+  farm f;
+  relay_farm_start(&f, 0, no_drain);
+  double t0 = tf__now();
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 1), TF_EMPI);
+  double took = tf__now() - t0;
+  uint32_t aux = 0;
+  int relay_at = stop_sent_at(&f.p, 0, &aux);
+  CU_ASSERT(relay_at >= 0);
+  CU_ASSERT(stop_sent_at(&f.p, 1, &aux) > relay_at);
+  CU_ASSERT(took >= 2.0 && took < 10.0);
+  farm_stop(&f);
+}
+
 /* The FATE entries of a relay's goodbye at the stop count as the root counts its own workers:
  * FATE_STUCK raises stuck_workers (rank 3's own goodbye still lands at worker 1), FATE_NO_BYE
  * sets stuck (the job must be aborted), FATE_LOST counts a lost worker by rank; none counts the
@@ -2050,6 +2070,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_loses_a_relay_that_leaves_early),
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
       TF_UNIT_TEST(test_down_stops_relays_first_and_tells_workers_of_their_losses),
+      TF_UNIT_TEST(test_down_stops_its_workers_when_a_relay_does_not_stop),
       TF_UNIT_TEST(test_down_leaves_a_relays_worker_in_a_copy_before_the_timeout),
       TF_UNIT_TEST(test_down_takes_the_tasks_behind_a_copy_from_a_relays_stuck_worker),
       TF_UNIT_TEST(test_down_serves_children_that_join),
