@@ -66,6 +66,12 @@ int tf__idmap_del(tf_idmap *m, uint64_t id) {
   return 1;
 }
 
+void tf__idmap_clear(tf_idmap *m) {
+  for (size_t i = 0; i < m->cap; i++)
+    m->slots[i].val = TF_IDMAP_FREE;
+  m->count = 0;
+}
+
 void tf__idmap_free(tf_idmap *m) {
   free(m->slots);
   *m = (tf_idmap){0};

@@ -26,6 +26,8 @@ int tf__idmap_put(tf_idmap *m, uint64_t id, uint64_t val);
 uint64_t tf__idmap_get(const tf_idmap *m, uint64_t id);
 /* Forget id. Returns 1, or 0 when it was not there. */
 int tf__idmap_del(tf_idmap *m, uint64_t id);
+/* Forget every id, keeping the room. */
+void tf__idmap_clear(tf_idmap *m);
 void tf__idmap_free(tf_idmap *m);
 
 #endif

@@ -36,8 +36,26 @@ static tf_rec *slot_at(const tf_ring *r, size_t k) { return &r->buf[(r->head + k
 /* Relay rings are indexed from 2^62 on, far from TF_IDMAP_FREE either way. */
 #define SEQ_BASE (UINT64_C(1) << 62)
 
+/* Close the holes of an indexed ring, the records kept in order from the
+ * head, and number them anew: a task that stays at the head (one that
+ * hangs, or a long one) no longer makes the ring grow with every task that
+ * ends after it. The index keeps its room: no allocation, no failure. */
+static void compact(tf_ring *r) {
+  size_t kept = 0;
+  for (size_t k = 0; k < r->span; k++) {
+    const tf_rec *t = slot_at(r, k);
+    if (!is_hole(t)) *slot_at(r, kept++) = *t;
+  }
+  r->span = kept;
+  r->seq0 = SEQ_BASE;
+  tf__idmap_clear(&r->index);
+  for (size_t k = 0; k < r->span; k++)
+    tf__idmap_put(&r->index, slot_at(r, k)->id, r->seq0 + k);
+}
+
 int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
+  if (r->span == r->cap && r->indexed && r->n <= r->cap / 2) compact(r);
   if (r->span == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->span, sizeof *r->buf, 16))
     return TF_ENOMEM;
   if (r->indexed && tf__idmap_put(&r->index, rec->id, r->seq0 + r->span)) return TF_ENOMEM;

@@ -1,7 +1,8 @@
 /* test_ledger.c - the master's per-worker FIFOs of tasks in flight (src/ledger.c): order, head
  * and pop, independence of workers, growth with wrap-around, the total, and freeing on destroy;
  * a relay's tasks found and taken by id in any order, counts and bytes kept exact, also under
- * mixed traffic once the ring is indexed (holes skipped, moved heads); rings added
+ * mixed traffic once the ring is indexed (holes skipped, moved heads), and kept small behind a
+ * task that stays at its head; rings added
  * for workers that join, the others kept as they were. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -527,6 +528,42 @@ static void test_ledger_indexed_ring_matches_reference(void) {
   tf__ledger_destroy(&l); /* frees what is still held (ASan: nothing leaks) */
 }
 
+/* A relay's task that stays at the head (it hangs) while thousands after it end: the ring
+ * closes its holes instead of growing, the head stays that task, and every task is still
+ * found by id. */
+static void test_ledger_indexed_ring_stays_small_behind_a_stuck_head(void) {
+  tf_ledger l;
+  CU_ASSERT_EQUAL_FATAL(tf__ledger_init(&l, 1), 0);
+  uint64_t bytes = push_sized(&l, 0, 0, 4); /* task 0 stays; 1, 2, 3 end */
+  unsigned wrong = 0;
+  tf_rec out;
+  for (uint64_t id = 4; id < 20000; id++) {
+    bytes += push_sized(&l, 0, id, 1);
+    uint64_t gone = id - 3;
+    if (tf__ledger_take(&l, 0, gone, &out) != 1 || out.id != gone) {
+      wrong++;
+      continue;
+    }
+    bytes -= out.size;
+    free(out.data);
+    const tf_rec *head = tf__ledger_head(&l, 0);
+    wrong += !head || head->id != 0 || tf__ledger_held(&l, 0) != 4 ||
+             tf__ledger_bytes(&l, 0) != bytes || !tf__ledger_find(&l, 0, id) ||
+             tf__ledger_find(&l, 0, gone) != NULL;
+  }
+  CU_ASSERT_EQUAL(wrong, 0);
+  CU_ASSERT(l.rings[0].cap <= 64);
+  CU_ASSERT(l.rings[0].index.cap <= 64);
+  size_t k = 0, found = 0;
+  static const uint64_t left[4] = {0, 19997, 19998, 19999};
+  for (size_t j = 0; j < tf__ledger_span(&l, 0); j++) {
+    const tf_rec *t = tf__ledger_slot(&l, 0, j);
+    if (t) found += k < 4 && t->id == left[k++];
+  }
+  CU_ASSERT_EQUAL(found, 4);
+  tf__ledger_destroy(&l);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_ledger_starts_empty),
@@ -542,6 +579,7 @@ int main(void) {
       TF_UNIT_TEST(test_ledger_take_random_order_matches_reference),
       TF_UNIT_TEST(test_ledger_grow_keeps_the_rings_and_adds_empty_ones),
       TF_UNIT_TEST(test_ledger_indexed_ring_matches_reference),
+      TF_UNIT_TEST(test_ledger_indexed_ring_stays_small_behind_a_stuck_head),
       TF_UNIT_END,
   };
   return tf_unit_run("ledger", tests);
