@@ -308,6 +308,7 @@ static int on_stats(tf_down *d, const tf_entry *e) {
  * --prefetch for each worker the child stands for. */
 static int take_request(tf_down *d, int i, uint32_t aux) {
   if (aux & TF_WIRE_ASK_ROOM) d->c[i].room_asked = 1;
+  if ((aux & TF_WIRE_ASK_LOST) && d->c[i].relay) d->stats->peer_lost = 1; /* STOP says so */
   uint32_t ask = TF_WIRE_ASK_TASKS(aux);
   if (!ask) return 0;
   size_t held = tf__ledger_held(&d->ledger, i), most = (size_t)d->cfg->prefetch * (size_t)d->c[i].width;

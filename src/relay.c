@@ -219,6 +219,7 @@ static int turn(relay *y) {
     progressed |= rc;
   }
   int rc = tf__up_beat(&y->up, now);
+  if (rc >= 0 && y->ws.peer_lost) rc = tf__up_tell_lost(&y->up); /* its STOP tells everyone */
   if (rc < 0) return rc;
   if (y->up.port.progress(y->up.port.ctx) < 0) {
     tf__log(y->c.rank, "%s", y->c.errmsg);

@@ -41,7 +41,7 @@ static uint32_t want(const tf_up *u) {
   if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
   int64_t have = (int64_t)held + u->held_below, hi = (int64_t)depth * u->width;
   if (have > hi - (int64_t)u->plan.chunk * (u->starving ? 1 : u->width)) return 0;
-  return hi - have < TF_WIRE_ASK_ROOM ? (uint32_t)(hi - have) : TF_WIRE_ASK_ROOM - 1;
+  return hi - have < TF_WIRE_ASK_LOST ? (uint32_t)(hi - have) : TF_WIRE_ASK_LOST - 1;
 }
 
 static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
@@ -59,6 +59,18 @@ static int ask_room(tf_up *u) {
     return rc;
   }
   u->room_asked = 1;
+  if (u->beats) u->last_send = tf__now();
+  return 0;
+}
+
+int tf__up_tell_lost(tf_up *u) {
+  if (u->lost_told) return 0;
+  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_RESULTS, TF_WIRE_ASK_LOST, TF_WIRE_TAG);
+  if (rc) {
+    if (rc != TF_ENOMEM) tf__log(u->rank, "telling of a lost worker: %s", u->port.error(u->port.ctx));
+    return rc;
+  }
+  u->lost_told = 1;
   if (u->beats) u->last_send = tf__now();
   return 0;
 }

@@ -50,6 +50,7 @@ typedef struct tf_up {
   int out_charged;  /* holds results, failures or children: it needs room */
   tf_flow_out flow; /* room for results on the way to the parent */
   int room_asked;   /* the parent was told results wait for room */
+  int lost_told;    /* a relay: the parent was told a worker below was lost */
   double avg_task;  /* moving average of a task's duration, seconds */
   double last_end;  /* when the last task ended, if the next follows at once; else < 0 */
   int unclocked;    /* tasks ended since the clock was last read (short ones are timed in groups) */
@@ -172,6 +173,9 @@ void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns);
 /* Send the outgoing frame (with a request when one is due): 1, 0 (nothing
  * to send, or it waits for room), or < 0. */
 int tf__up_flush(tf_up *u);
+/* A relay: tell the parent (once) that a worker of its was lost
+ * (TF_WIRE_ASK_LOST). 0 or < 0. */
+int tf__up_tell_lost(tf_up *u);
 /* The tasks a request now would ask for (0: none is due). */
 uint32_t tf__up_want(const tf_up *u);
 /* Heartbeats without the thread (a relay is never inside a task): say

@@ -140,7 +140,11 @@ enum tf_event_kind {
  * saying the worker holds results back for want of room (flow.h): the
  * master then returns the room it owes at once. */
 #define TF_WIRE_ASK_ROOM (1u << 31)
-#define TF_WIRE_ASK_TASKS(aux) ((aux) & ~TF_WIRE_ASK_ROOM)
+/* And from a relay (the same build as its parent, in the same job): a worker
+ * of its was lost. The parent's STOP then says a rank was lost, to every
+ * child, so that no rank waits at the end for the dead one. */
+#define TF_WIRE_ASK_LOST (1u << 30)
+#define TF_WIRE_ASK_TASKS(aux) ((aux) & ~(TF_WIRE_ASK_ROOM | TF_WIRE_ASK_LOST))
 
 /* STOP's aux: the run status, and a flag saying a worker was lost (then
  * MPI_Finalize may hang, and every rank bounds it). */

@@ -16,8 +16,10 @@
 #  6. priorities through a relay: workers behind it run children before the
 #     roots they hold (out of turn), never when all tasks share a priority;
 #  7. under mpirun --enable-recovery: a worker behind a relay killed mid-run
-#     (the relay loses it) and a relay killed mid-run (the root loses it and
-#     its workers): the clean run's answer, status 0.
+#     (the relay loses it), a relay killed mid-run (the root loses it and
+#     its workers), and a worker behind one of two relays killed (the other
+#     relay's workers hear of it and do not wait at the end for the dead
+#     rank): the clean run's answer, status 0, within the time allowed.
 . "$(dirname "$0")/lib.sh"
 set -e
 # CI's second pass sets TASKFARM_RELAYS for every farm; this test names its
@@ -215,8 +217,10 @@ pass "behind a relay, children run before the roots a worker holds ($n out of tu
 # ---- 7. faults under mpirun --enable-recovery -----------------------------
 # fault NP VICTIM TIMEOUT ARGS...: a clean run on NP ranks with --relays 3,
 # then the same under mpirun --enable-recovery with rank VICTIM killed
-# (SIGKILL, by PID) a third of the clean run's time into the farm. The
-# answer must be the clean run's, the status 0; stderr in $TMP/err.
+# (SIGKILL, by PID) a third of the clean run's time into the farm (with
+# $FAULT_MPI as mpirun's options). The answer must be the clean run's, the
+# status 0; stderr in $TMP/err.
+FAULT_MPI=
 fault() {
   _f_np=$1
   _f_victim=$2
@@ -228,7 +232,7 @@ fault() {
   [ -n "$_f_span" ] || { cat "$TMP/err" >&2; fail "the clean run printed no duration"; }
   rm -f "$TMP/status" "$TMP/started"
   timeout -k 5 "$_f_limit" "$MPIRUN" --enable-recovery --oversubscribe --mca mpi_yield_when_idle 1 \
-    -np "$_f_np" "$TESTAPP" "$@" --relays 3 --worker-timeout 1 --status-file "$TMP/status" \
+    $FAULT_MPI -np "$_f_np" "$TESTAPP" "$@" --relays 3 --worker-timeout 1 --status-file "$TMP/status" \
     --started "$TMP/started" >"$TMP/out" 2>"$TMP/err" &
   _f_pid=$!
   _f_n=0
@@ -267,3 +271,13 @@ grep -q "^taskfarm: rank 0 on .*: rank 1 is lost (.*), a relay: its workers with
 grep -q "^taskfarm: rank [23] on .*: no word from the master for .*: it is lost; stopping" "$TMP/err" ||
   { cat "$TMP/err" >&2; fail "the relay's orphaned workers did not leave on their own"; }
 pass "a relay killed mid-run: the root loses it and its workers; they leave on their own; the same answer, status 0"
+# (c) 7 ranks: relays 1 (ranks 2 and 3) and 4 (ranks 5 and 6); rank 2 is
+# killed. Relay 1 tells the root at once, so the root's STOP tells relay 4
+# and its workers too that a rank was lost: they do not wait at the end for
+# the dead rank (before, they waited until mpirun's limit). Over TCP, where
+# that wait does not end by itself (on shared memory it may). A run takes a
+# few seconds (1 s to find the loss, 3 s at most to end), hence 30 s.
+FAULT_MPI="--mca btl self,tcp"
+fault 7 2 30 --tasks 800 --sleep-us 10000
+grep -q "^taskfarm: rank 1 on .*: rank 2 is lost" "$TMP/err" || { cat "$TMP/err" >&2; fail "relay 1 did not lose rank 2"; }
+pass "a worker behind one of two relays killed mid-run: every rank ends in time; the same answer, status 0"

@@ -7,8 +7,9 @@
  * tasks ended in any order but only its own, new spawned ids, no START, and its goodbye split
  * by worker; the tasks it gives up on (LOST), its slow tasks copied elsewhere (SLOW), with its
  * other tasks when a copy wins, a relay of one worker stuck as a worker is in a task that hangs
- * (a wider one not), its goodbye unasked when its workers are lost (FATE), and at the stop
- * the relays told first, the root's own workers then of the losses behind them. A relay's own
+ * (a wider one not), its goodbye unasked when its workers are lost (FATE), a loss behind it
+ * heard during the run, and at the stop the relays told first (the root's own workers after
+ * them, of the losses behind them, and all the same when a relay does not stop). A relay's own
  * engine: its worker inside a copy the root made, past --task-timeout, gets no more tasks and
  * the tasks behind the copy go to the other worker, the copy copied no further (not before the
  * timeout), and its request counts again once the copy ends there. Workers that join the running farm: served by a plan for the workers there are now;
@@ -1433,6 +1434,35 @@ static void test_down_stops_its_workers_when_a_relay_does_not_stop(void) {
   farm_stop(&f);
 }
 
+/* A relay says during the run that a worker of its was lost (TF_WIRE_ASK_LOST): the root's
+ * STOP then says a rank was lost to every child, the root's own worker too, which would
+ * otherwise wait at the end for the dead rank. The same flag from a worker means nothing. */
+static void test_down_hears_of_a_loss_behind_a_relay_before_the_stop(void) {
+  farm f;
+  relay_farm_start(&f, 0, NULL);
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, TF_WIRE_ASK_LOST);
+  arrive(&f.p, 1, &w); /* from the worker: ignored */
+  poll(&f);
+  CU_ASSERT_EQUAL(f.st.peer_lost, 0);
+  tf__wire_begin(&w, TF_MSG_RESULTS, TF_WIRE_ASK_LOST);
+  arrive(&f.p, 0, &w);
+  tf__wbuf_free(&w);
+  poll(&f);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.st.peer_lost, 1);
+  CU_ASSERT_EQUAL(f.st.lost, 0); /* counted from its goodbye, by rank */
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 0); /* it asked for nothing */
+  goodbyes(&f, 0);
+  CU_ASSERT_EQUAL(tf__down_stop(&f.d, 0, 0), 0);
+  uint32_t to_relay = 0, to_worker = 0;
+  CU_ASSERT(stop_sent_at(&f.p, 0, &to_relay) >= 0);
+  CU_ASSERT(stop_sent_at(&f.p, 1, &to_worker) >= 0);
+  CU_ASSERT_EQUAL(TF_WIRE_STOP_LOST(to_relay), 1);
+  CU_ASSERT_EQUAL(TF_WIRE_STOP_LOST(to_worker), 1);
+  farm_stop(&f);
+}
+
 /* The FATE entries of a relay's goodbye at the stop count as the root counts its own workers:
  * FATE_STUCK raises stuck_workers (rank 3's own goodbye still lands at worker 1), FATE_NO_BYE
  * sets stuck (the job must be aborted), FATE_LOST counts a lost worker by rank; none counts the
@@ -2071,6 +2101,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_counts_the_fates_in_a_relays_goodbye),
       TF_UNIT_TEST(test_down_stops_relays_first_and_tells_workers_of_their_losses),
       TF_UNIT_TEST(test_down_stops_its_workers_when_a_relay_does_not_stop),
+      TF_UNIT_TEST(test_down_hears_of_a_loss_behind_a_relay_before_the_stop),
       TF_UNIT_TEST(test_down_leaves_a_relays_worker_in_a_copy_before_the_timeout),
       TF_UNIT_TEST(test_down_takes_the_tasks_behind_a_copy_from_a_relays_stuck_worker),
       TF_UNIT_TEST(test_down_serves_children_that_join),

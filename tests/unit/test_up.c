@@ -5,7 +5,8 @@
  * pieces of a running task's output at once (or with the results, when room lacks), refuses
  * answers it did not ask for, times short tasks in groups, and says goodbye with its counts. A
  * relay's link asks for the depth of each of its workers, counting what it holds below, and
- * hands what it gets to its queue, a copy of a slow task marked not to be copied again. */
+ * hands what it gets to its queue, a copy of a slow task marked not to be copied again, and
+ * tells its parent once that a worker of its was lost. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -590,6 +591,24 @@ static void test_up_relay_does_not_charge_a_slow_entry(void) {
   relay_link_stop(&l);
 }
 
+/* A relay tells its parent once that a worker of its was lost: an empty RESULTS frame with
+ * the LOST flag, which asks for nothing. */
+static void test_up_relay_tells_of_a_lost_worker_once(void) {
+  link l;
+  relay_link_start(&l, 8, 0);
+  CU_ASSERT_EQUAL(tf__up_tell_lost(&l.u), 0);
+  CU_ASSERT_EQUAL_FATAL(l.p.nsent, 1);
+  tf_frame f;
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(l.p.sent[0].buf, l.p.sent[0].len, 1u << 20, &f, NULL, 0), 0);
+  CU_ASSERT_EQUAL(f.kind, TF_MSG_RESULTS);
+  CU_ASSERT_EQUAL(f.count, 0);
+  CU_ASSERT(f.aux & TF_WIRE_ASK_LOST);
+  CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS(f.aux), 0);
+  CU_ASSERT_EQUAL(tf__up_tell_lost(&l.u), 0);
+  CU_ASSERT_EQUAL(l.p.nsent, 1); /* once */
+  relay_link_stop(&l);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_up_asks_runs_and_reports_in_order),
@@ -607,6 +626,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_relay_depth_floor_capped_at_prefetch),
       TF_UNIT_TEST(test_up_relay_hand_over_strips_the_copy_flag),
       TF_UNIT_TEST(test_up_relay_does_not_charge_a_slow_entry),
+      TF_UNIT_TEST(test_up_relay_tells_of_a_lost_worker_once),
       TF_UNIT_END,
   };
   return tf_unit_run("up", tests);
