@@ -50,29 +50,26 @@ static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {
   return rc;
 }
 
-/* Tell the parent (once) that results wait here for room. */
-static int ask_room(tf_up *u) {
-  if (u->room_asked) return 0;
-  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_RESULTS, TF_WIRE_ASK_ROOM, TF_WIRE_TAG);
+/* Tell the parent, once (*told), a flag of RESULTS' aux on a frame of no
+ * entries: results wait here for room, or a worker below was lost. */
+static int tell_once(tf_up *u, int *told, uint32_t flag, const char *what) {
+  if (*told) return 0;
+  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_RESULTS, flag, TF_WIRE_TAG);
   if (rc) {
-    if (rc != TF_ENOMEM) tf__log(u->rank, "asking for room: %s", u->port.error(u->port.ctx));
+    if (rc != TF_ENOMEM) tf__log(u->rank, "%s: %s", what, u->port.error(u->port.ctx));
     return rc;
   }
-  u->room_asked = 1;
+  *told = 1;
   if (u->beats) u->last_send = tf__now();
   return 0;
 }
 
+static int ask_room(tf_up *u) {
+  return tell_once(u, &u->room_asked, TF_WIRE_ASK_ROOM, "asking for room");
+}
+
 int tf__up_tell_lost(tf_up *u) {
-  if (u->lost_told) return 0;
-  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_RESULTS, TF_WIRE_ASK_LOST, TF_WIRE_TAG);
-  if (rc) {
-    if (rc != TF_ENOMEM) tf__log(u->rank, "telling of a lost worker: %s", u->port.error(u->port.ctx));
-    return rc;
-  }
-  u->lost_told = 1;
-  if (u->beats) u->last_send = tf__now();
-  return 0;
+  return tell_once(u, &u->lost_told, TF_WIRE_ASK_LOST, "telling of a lost worker");
 }
 
 /* Send the outgoing frame, with a request when one is due. Returns 1 when it
