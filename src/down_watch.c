@@ -389,7 +389,7 @@ int tf__down_stop(tf_down *d, int status, int draining) {
   /* Relays first: their goodbyes tell which of their workers were lost, and
    * the workers told after them then hear that a rank was (their
    * MPI_Finalize needs a deadline, not a barrier with a dead rank). Each
-   * phase gets the whole wait. */
+   * phase that tells somebody gets the whole wait. */
   int rc = tell_stop(d, status, 1), workers_told = 0, late = 0;
   if (rc < 0) return rc;
   double deadline = tf__now() + wait;
@@ -401,8 +401,10 @@ int tf__down_stop(tf_down *d, int status, int draining) {
     if (!workers_told && (!here || late)) {
       if ((rc = tell_stop(d, status, 0)) < 0) return rc;
       workers_told = 1;
-      deadline = tf__now() + wait;
-      listen_from(d, deadline - wait);
+      if (rc > 0) { /* a wait of their own; a relay already late gets no more */
+        deadline = tf__now() + wait;
+        listen_from(d, deadline - wait);
+      }
       continue;
     }
     if (!here) break;

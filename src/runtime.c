@@ -481,14 +481,16 @@ int tf_main(int argc, char **argv, const tf_app *app) {
   farm_end end;
   rc = run_farm(MPI_COMM_WORLD, app, &cfg, 1, &end);
   tf__signals_ignore_stops(); /* the run is over: a late stop signal must not kill the rank */
-  int status = exit_status(rc);
+  int status = exit_status(rc), verdict = status;
   /* The run's outcome is rank 0's to report: a worker that exited with it
    * before rank 0 had written everything would make mpirun kill rank 0. */
   if (rank != 0 && end.from_master) status = TF_EXIT_OK;
   fflush(NULL);
   if (end.urgent) _exit(status); /* mpirun kills every rank in a second: nothing to wait for */
-  if (end.stuck)
-    MPI_Abort(MPI_COMM_WORLD, status); /* a worker never stopped; finalize would hang */
+  /* A worker never stopped; finalize would hang. A relay aborts too, with
+   * the verdict STOP brought: its abort and rank 0's race, and mpirun may
+   * report either. */
+  if (end.stuck) MPI_Abort(MPI_COMM_WORLD, verdict);
   end_process(status, end.peer_lost, rank);
   return status;
 }
