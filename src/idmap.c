@@ -5,18 +5,12 @@
 
 #include <stdlib.h>
 
+#include "idset.h"
 #include "taskfarm.h"
-
-static size_t home(uint64_t id, size_t cap) {
-  id ^= id >> 33; /* generated ids are consecutive: scatter them */
-  id *= UINT64_C(0xff51afd7ed558ccd);
-  id ^= id >> 33;
-  return (size_t)id & (cap - 1);
-}
 
 /* The slot holding id, or the free slot where it would go. */
 static size_t probe(const tf_idmap *m, uint64_t id) {
-  size_t i = home(id, m->cap);
+  size_t i = tf__id_slot(id, m->cap);
   while (m->slots[i].val != TF_IDMAP_FREE && m->slots[i].id != id)
     i = (i + 1) & (m->cap - 1);
   return i;
@@ -55,7 +49,7 @@ int tf__idmap_del(tf_idmap *m, uint64_t id) {
   /* Move back each later entry of the run whose home is not between the
    * hole and it (going round): it probed past the hole. */
   for (size_t j = (i + 1) & mask; m->slots[j].val != TF_IDMAP_FREE; j = (j + 1) & mask) {
-    size_t h = home(m->slots[j].id, m->cap);
+    size_t h = tf__id_slot(m->slots[j].id, m->cap);
     if (((j - h) & mask) >= ((j - i) & mask)) {
       m->slots[i] = m->slots[j];
       i = j;

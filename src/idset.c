@@ -7,15 +7,8 @@
 
 #define TF_IDSET_EMPTY UINT64_MAX
 
-static size_t slot_of(uint64_t id, size_t cap) {
-  id ^= id >> 33; /* generated ids are consecutive: scatter them */
-  id *= UINT64_C(0xff51afd7ed558ccd);
-  id ^= id >> 33;
-  return (size_t)id & (cap - 1);
-}
-
 static void put(uint64_t *slots, size_t cap, uint64_t id) {
-  size_t i = slot_of(id, cap);
+  size_t i = tf__id_slot(id, cap);
   while (slots[i] != TF_IDSET_EMPTY)
     i = (i + 1) & (cap - 1);
   slots[i] = id;
@@ -38,7 +31,7 @@ static int grow(tf_idset *s) {
 int tf__idset_has(const tf_idset *s, uint64_t id) {
   if (id == TF_IDSET_EMPTY) return s->has_empty_id;
   if (!s->cap) return 0;
-  for (size_t i = slot_of(id, s->cap);; i = (i + 1) & (s->cap - 1)) {
+  for (size_t i = tf__id_slot(id, s->cap);; i = (i + 1) & (s->cap - 1)) {
     if (s->slots[i] == id) return 1;
     if (s->slots[i] == TF_IDSET_EMPTY) return 0;
   }

@@ -6,6 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where id's probe starts in a table of cap slots (a power of two), for
+ * this set and for the id map (idmap.h). Generated ids are consecutive:
+ * they are scattered first. */
+static inline size_t tf__id_slot(uint64_t id, size_t cap) {
+  id ^= id >> 33;
+  id *= UINT64_C(0xff51afd7ed558ccd);
+  id ^= id >> 33;
+  return (size_t)id & (cap - 1);
+}
+
 typedef struct tf_idset {
   uint64_t *slots; /* TF_IDSET_EMPTY where free; cap is a power of two */
   size_t cap, count;
