@@ -311,13 +311,18 @@ int tf__down_check(tf_down *d, int draining) {
 
 /* ---- the end ------------------------------------------------------------------------- */
 
+/* Whether child k has still to say goodbye (and is a relay, if relays_only). */
+static int still_to_stop(const tf_down *d, int k, int relays_only) {
+  return d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
+         (!relays_only || d->c[k].relay);
+}
+
 /* Children (or relays only) still to say goodbye, by rank, for a message. */
 static void name_left(const tf_down *d, char *out, size_t cap, int relays_only) {
   size_t n = 0;
   out[0] = '\0';
   for (int k = 0; k < d->n && n + 12 < cap; k++)
-    if (d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
-        (!relays_only || d->c[k].relay))
+    if (still_to_stop(d, k, relays_only))
       n += (size_t)snprintf(out + n, cap - n, " %d", tf__down_rank(d, k));
 }
 
@@ -371,8 +376,7 @@ static int tell_stop(tf_down *d, int status, int relays) {
 static int still_here(const tf_down *d, int relays_only) {
   int n = 0;
   for (int k = 0; k < d->n; k++)
-    n += d->c[k].state != TF_CHILD_DONE && d->c[k].state != TF_CHILD_LOST &&
-         (!relays_only || d->c[k].relay);
+    n += still_to_stop(d, k, relays_only);
   return n;
 }
 
