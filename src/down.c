@@ -476,6 +476,7 @@ int tf__down_poll(tf_down *d) {
         tf__flow_due(d->c[i].owed, share_of(d, i), (uint64_t)len, d->c[i].room_asked) &&
         (rc = give_room(d, i)) < 0)
       return rc;
+    if (d->sink.full && d->sink.full(d->sink.ctx)) return progressed;
   }
 }
 

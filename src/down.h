@@ -56,6 +56,11 @@ typedef struct tf_sink {
    * too: a relay tells its parent, which may have one (0 or < 0). NULL:
    * nothing is done. */
   int (*slow)(void *ctx, uint64_t id);
+  /* Whether the outcomes passed on must wait before more come: then the
+   * engine takes no more of its children's frames this turn (a relay whose
+   * frame for its parent waits for room, so that the frame stays within its
+   * share). NULL: never. */
+  int (*full)(void *ctx);
 } tf_sink;
 
 enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHILD_STUCK };

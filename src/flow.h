@@ -10,7 +10,9 @@
  * open at a time). A frame larger than the share goes alone, when nothing
  * else of that worker is on the way, so a result of any allowed size can
  * always be sent. So the master never holds more than the budget of results
- * (plus one oversized frame per worker), however slow collect is.
+ * (plus one oversized frame per worker), however slow collect is. A relay's
+ * share is its workers'; it reads no more of their frames while its own
+ * waits for room (relay.c sink_full), so its frames keep to it too.
  *
  * The master hands room back in a CREDIT frame when it owes half a share, or
  * at once when the worker says (TF_WIRE_ASK_ROOM) that it holds results back.

@@ -88,6 +88,11 @@ static void sink_timings(void *ctx, const uint64_t v[TF_WIRE_STATS_N]) {
   tf__up_add_timings(&((relay *)ctx)->up, v[0], v[1]);
 }
 
+/* The frame for the parent waits for room: the workers' next frames wait
+ * too (in MPI, within each worker's share), or they would all be added to
+ * it and it would go, larger than the relay's share, when room came. */
+static int sink_full(void *ctx) { return tf__up_held_back(&((relay *)ctx)->up); }
+
 /* ---- the goodbyes ------------------------------------------------------------------- */
 
 /* ns on worker w's clock, on this rank's (the trace's epoch is obs' t0). */
@@ -252,8 +257,8 @@ int tf__relay_run(MPI_Comm comm, const tf_layout *layout, const tf_app *app, con
   int n = layout->nchildren;
   int crc = tf__comm_init(&y.c, comm, layout);
   int wrc = tf__stats_alloc_workers(&y.ws, n);
-  tf_sink sink = {&y,          sink_result,   sink_spawned, sink_drop_spawned, sink_failed,
-                  sink_given_up, sink_partial, sink_timings, sink_slow};
+  tf_sink sink = {&y,           sink_result,  sink_spawned, sink_drop_spawned, sink_failed,
+                  sink_given_up, sink_partial, sink_timings, sink_slow,         sink_full};
   int rc = tf__up_init(&y.up, layout, cfg, tf__comm_parent_port(&y.c), NULL);
   if (!rc && tf__obs_wanted(cfg)) {
     y.has_obs = 1;

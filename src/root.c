@@ -360,7 +360,7 @@ int tf__root_run(MPI_Comm comm, tf_layout *layout, const tf_app *app, const tf_c
   r.h.queue = tf__pool_input(&r.pool);
   r.h.followups = &r.followups;
   tf_sink sink = {&r,          sink_result,   sink_spawned, sink_drop_spawned,
-                  sink_failed, sink_given_up, sink_partial, NULL, NULL};
+                  sink_failed, sink_given_up, sink_partial, NULL, NULL, NULL};
   int rc = tf__pool_init(&r.pool, layout->nchildren, cfg->schedule == TF_SCHEDULE_STATIC);
   r.pool.width = layout->kwidth; /* a relay's static share is its workers' */
   if (!rc)

@@ -10,12 +10,12 @@ set -e
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
 MiB=1024
 
-# run NAME ARGS...: the test app on 3 ranks (2 workers); its peaks in
-# $NAME.master and $NAME.worker (the larger of the two), in kB.
+# run NAME ARGS...: the test app on 3 ranks (2 workers; RANKS=N: N ranks); its
+# peaks in $NAME.master and $NAME.worker (the largest of the workers'), in kB.
 run() {
   name=$1
   shift
-  mpi 3 "$TESTAPP" --report-rss --quiet "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+  mpi "${RANKS:-3}" "$TESTAPP" --report-rss --quiet "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
     { cat "$TMP/$name.err" >&2; fail "$name: the run failed"; }
   sed -n 's/.*master peak RSS \([0-9]*\) kB.*/\1/p' "$TMP/$name.err" >"$TMP/$name.master"
   sed -n 's/.*worker rank [0-9]* peak RSS \([0-9]*\) kB.*/\1/p' "$TMP/$name.err" |
@@ -47,6 +47,14 @@ within results worker $((8 * MiB + 3 * 2 * MiB + 8 * MiB)) "the share + 3 result
 run huge --tasks 40 --result-payload 8M --max-in-flight 16M
 expect_text "$TMP/huge.out" "results 40 expected 40" "8 MiB results"
 within huge master $((2 * 8 * MiB + 8 * MiB)) "one result per worker + 8 MiB"
+
+# The same through a relay of 2 workers: the relay's frames keep to its share
+# (the group's 16 MiB), so the master holds one frame at a time. A relay that
+# took its workers' frames while its own waited for room sent frames of three
+# results (24 MiB) when the room came.
+RANKS=4 run relayed --relays 3 --tasks 40 --result-payload 8M --max-in-flight 16M
+expect_text "$TMP/relayed.out" "results 40 expected 40" "8 MiB results through a relay"
+within relayed master $((16 * MiB + 4 * MiB)) "the relay's share + 4 MiB"
 
 # 300 tasks of 1 MiB: queued and handed out, the master holds at most the
 # budget of them, besides the TASKS frames on their way (a frame a worker,

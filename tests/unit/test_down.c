@@ -53,6 +53,7 @@ typedef struct fake_sink {
   int npieces;
   int results_at_piece; /* results the sink had when the last piece came */
   int nslow;            /* a relay's: slow tasks told to its parent */
+  int full_at;          /* fs_full: full once it holds this many results (0: never) */
 } fake_sink;
 
 static int fs_result(void *ctx, int i, const tf_entry *e) {
@@ -137,7 +138,7 @@ static void farm_begin(farm *f, int ntasks, void (*tune)(tf_config *)) {
     tf_rec r = {(uint64_t)k, 0, 0, NULL, 0, -1};
     CU_ASSERT_EQUAL_FATAL(tf__queue_push(tf__pool_input(&f->pool), &r), 0);
   }
-  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up, fs_partial, NULL, NULL};
+  tf_sink sink = {&f->s, fs_result, fs_spawned, fs_drop, fs_failed, fs_given_up, fs_partial, NULL, NULL, NULL};
   CU_ASSERT_EQUAL_FATAL(
       tf__down_init(&f->d, &f->layout, &f->cfg, &f->pool, fake(&f->p), sink, &f->st, NULL, 100.0),
       0);
@@ -229,7 +230,39 @@ static void test_down_answers_requests_by_the_plan(void) {
   done(&f, 1, 3, 0);
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.s.nresults, 4);
-  CU_ASSERT(tf__down_idle(&f.d));
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 0);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  farm_stop(&f);
+}
+
+static int fs_full(void *ctx) {
+  fake_sink *s = ctx;
+  return s->full_at && s->nresults >= s->full_at;
+}
+
+static void test_down_takes_no_more_frames_while_the_sink_is_full(void) {
+  farm f;
+  farm_start(&f, 2, 10, NULL);
+  f.d.sink.full = fs_full;
+  f.s.full_at = 1;
+  ask(&f, 0, 4);
+  ask(&f, 1, 4);
+  poll(&f);
+  tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN); /* 0 and 1 to child 0, 2 and 3 to child 1 */
+  CU_ASSERT_EQUAL_FATAL(tf__down_in_flight(&f.d), 4);
+  done(&f, 0, 0, 0);
+  done(&f, 1, 2, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.nresults, 1); /* the second frame waits */
+  CU_ASSERT_EQUAL(poll(&f), 1);     /* still full: one frame a poll */
+  CU_ASSERT_EQUAL(f.s.nresults, 2);
+  CU_ASSERT_EQUAL(poll(&f), 0);
+  f.s.full_at = 0; /* room again: what comes is all taken */
+  done(&f, 0, 1, 0);
+  done(&f, 1, 3, 0);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.s.nresults, 4);
+  CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 0);
   CU_ASSERT_EQUAL(f.d.status, 0);
   farm_stop(&f);
 }
@@ -2069,6 +2102,7 @@ static void test_down_grows_the_per_worker_counters(void) {
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_down_answers_requests_by_the_plan),
+      TF_UNIT_TEST(test_down_takes_no_more_frames_while_the_sink_is_full),
       TF_UNIT_TEST(test_down_refuses_a_result_out_of_order),
       TF_UNIT_TEST(test_down_takes_a_task_started_out_of_turn),
       TF_UNIT_TEST(test_down_runs_a_failed_task_again_elsewhere),
