@@ -1,10 +1,8 @@
 /* observe.c - rank 0's picture of a run: gathering the workers' counters
  * and trace events from their BYE frames, aligning their clocks to the
- * master's, and writing --stats, --trace and --timeline (whole, through
- * tf_output). */
-#include "observe.h"
-
-#include "layout.h"
+ * master's, and writing --stats and --trace (whole, through tf_output);
+ * observe_timeline.c writes --timeline. */
+#include "observe_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -13,10 +11,6 @@
 
 #include "clock.h"
 #include "log.h"
-
-/* Above this many tasks, bars narrower than a pixel that touch are merged
- * in the SVG, so that it stays small enough for a browser. */
-#define TF_SVG_MERGE_ABOVE 20000
 
 int tf__obs_wanted(const tf_config *cfg) {
   return cfg->stats_file || cfg->trace_file || cfg->timeline_file;
@@ -92,10 +86,6 @@ void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, 
   o->next_sample = now + o->sample_every;
 }
 
-static int rank_of(const tf_obs *o, int w) {
-  return o->serial ? 0 : o->layout ? tf__layout_worker_rank(o->layout, w) : w + 1;
-}
-
 int tf__obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_recv) {
   tf_obs_worker *x = &o->w[w];
   x->bye_recv = bye_recv - o->t0;
@@ -119,7 +109,7 @@ int tf__obs_bye(tf_obs *o, int w, const tf_frame *f, uint64_t tasks, double bye_
     tf__log(0,
             "rank %d sent counters that do not add up (%llu events sent, %llu said, %llu dropped, "
             "%llu tasks run): its counters and trace are left out",
-            rank_of(o, w), (unsigned long long)n, (unsigned long long)v[TF_OBS_EVENTS],
+            tf__obs_rank_of(o, w), (unsigned long long)n, (unsigned long long)v[TF_OBS_EVENTS],
             (unsigned long long)v[TF_OBS_DROPPED], (unsigned long long)tasks);
     memset(x->o, 0, sizeof x->o);
     x->reported = 0;
@@ -162,17 +152,6 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static void xml_str(FILE *f, const char *s) {
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    if (*p == '<') fputs("&lt;", f);
-    else if (*p == '>') fputs("&gt;", f);
-    else if (*p == '&') fputs("&amp;", f);
-    else if (*p == '"') fputs("&quot;", f);
-    else if (*p < 0x20) fputc(' ', f);
-    else fputc(*p, f);
-  }
-}
-
 /* A finite number for JSON. */
 static double fin(double v) { return isfinite(v) ? v : 0.0; }
 
@@ -180,30 +159,23 @@ static const char *status_name(int status) {
   return status == TF_ESTOPPED ? "stopped" : status ? "failed" : "done";
 }
 
-/* Worker w's rank (0 in a one-rank farm). */
-
-/* An event of worker w on the master's clock, seconds since t0. */
-static double w_time(const tf_obs *o, int w, int64_t ns) {
-  return (double)ns * 1e-9 - o->w[w].offset;
-}
-
 /* The files are written whole (tf_output_*): a run killed while writing one leaves the old
  * file or none, never half of one. */
-static FILE *open_out(tf_output *out, const char *path, const char *opt) {
+FILE *tf__obs_open_out(tf_output *out, const char *path, const char *opt) {
   char err[600];
   if (tf_output_open(path, out, err, sizeof err) == 0) return out->file;
   tf__log(0, "%s %s", opt, err);
   return NULL;
 }
 
-static int close_out(tf_output *out, const char *opt) {
+int tf__obs_close_out(tf_output *out, const char *opt) {
   char err[600];
   if (tf_output_commit(out, err, sizeof err) == 0) return 0;
   tf__log(0, "%s %s", opt, err);
   return TF_EIO;
 }
 
-static uint64_t dropped_total(const tf_obs *o) {
+uint64_t tf__obs_dropped_total(const tf_obs *o) {
   uint64_t d = o->master.dropped;
   for (int w = 0; w < o->nworkers; w++)
     d += o->w[w].o[TF_OBS_DROPPED];
@@ -214,29 +186,22 @@ static uint64_t dropped_total(const tf_obs *o) {
 
 /* Worker w joined the running farm (accept.h). */
 static int joined(const tf_obs *o, int w) {
-  return o->layout && o->layout->joined_from && rank_of(o, w) >= o->layout->joined_from;
+  return o->layout && o->layout->joined_from &&
+         tf__obs_rank_of(o, w) >= o->layout->joined_from;
 }
 
-static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
-                       const tf_run_stats *s, int status) {
-  tf_output out;
-  FILE *f = open_out(&out, cfg->stats_file, "--stats");
-  if (!f) return TF_EIO;
-  double wall = s->wall > 0 ? s->wall : 0;
-  double sum_busy = 0, bmin = 1e300, bmax = 0;
-  for (int w = 0; w < o->nworkers; w++) {
-    double b = (double)s->w_busy_ns[w] * 1e-9;
-    sum_busy += b;
-    if (b < bmin) bmin = b;
-    if (b > bmax) bmax = b;
-  }
-  double denom = wall * o->nworkers;
+/* The run as a whole: the app, how it ended, the ranks, the workers that joined and left, the
+ * wall time, the task counts, the first failed tasks and the ranks lost. */
+static void stats_run(FILE *f, const tf_obs *o, const tf_app *app, const tf_run_stats *s,
+                      int status, double wall) {
   fprintf(f, "{\n  \"format\": \"taskfarm-stats\", \"version\": 1,\n  \"app\": ");
   json_str(f, app && app->name ? app->name : "app");
   int relays = o->layout ? o->layout->relays : 0;
   fprintf(f, ", \"status\": \"%s\", \"ranks\": %d, \"nworkers\": %d, \"relays\": %d,\n",
           status_name(status), o->serial ? 1 : o->nworkers + 1 + relays, o->nworkers, relays);
-  fprintf(f, "  \"joined\": {\"workers\": %llu, \"jobs\": %llu, \"left\": %llu, \"left_tasks\": %llu},\n",
+  fprintf(f,
+          "  \"joined\": {\"workers\": %llu, \"jobs\": %llu, \"left\": %llu, "
+          "\"left_tasks\": %llu},\n",
           (unsigned long long)s->joined, (unsigned long long)s->joined_jobs,
           (unsigned long long)s->left, (unsigned long long)s->left_tasks);
   fprintf(f, "  \"wall_s\": %.9g, \"tasks_per_s\": %.9g,\n", wall,
@@ -257,47 +222,65 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
   for (int i = 0; i < s->nlost_ranks; i++)
     fprintf(f, "%s%d", i ? ", " : "", s->lost_ranks[i]);
   fprintf(f, "],\n");
+}
+
+/* How evenly the workers were kept busy: the mean share of the wall time they ran tasks, and
+ * the least and most busy. */
+static void stats_balance(FILE *f, const tf_obs *o, const tf_run_stats *s, double wall) {
+  double sum_busy = 0, bmin = 1e300, bmax = 0;
+  for (int w = 0; w < o->nworkers; w++) {
+    double b = (double)s->w_busy_ns[w] * 1e-9;
+    sum_busy += b;
+    if (b < bmin) bmin = b;
+    if (b > bmax) bmax = b;
+  }
+  double denom = wall * o->nworkers;
   fprintf(f,
           "  \"load_balance\": %.6f, \"busy_fraction\": {\"min\": %.6f, \"mean\": %.6f, \"max\": "
           "%.6f},\n",
           fin(denom > 0 ? sum_busy / denom : 0), fin(wall > 0 ? bmin / wall : 0),
           fin(denom > 0 ? sum_busy / denom : 0), fin(wall > 0 ? bmax / wall : 0));
-  fprintf(f, "  \"workers\": [\n");
-  for (int w = 0; w < o->nworkers; w++) {
-    const tf_obs_worker *x = &o->w[w];
-    double busy = (double)s->w_busy_ns[w] * 1e-9;
-    uint64_t waits = x->o[TF_OBS_WAITS];
-    fprintf(f,
-            "    {\"worker\": %d, \"rank\": %d, \"joined\": %s, \"reported\": %s, \"tasks\": %llu, "
-            "\"failed_runs\": %llu, \"out_of_turn\": %llu, \"busy_s\": %.9g, \"idle_s\": %.9g, "
-            "\"busy_fraction\": %.6f,\n",
-            w, rank_of(o, w), joined(o, w) ? "true" : "false",
-            x->reported || o->serial ? "true" : "false",
-            (unsigned long long)s->w_tasks[w], (unsigned long long)x->o[TF_OBS_FAILED],
-            (unsigned long long)x->o[TF_OBS_OUT_OF_TURN], busy,
-            (double)s->w_wait_ns[w] * 1e-9, fin(wall > 0 ? busy / wall : 0));
-    fprintf(f,
-            "     \"frames_sent\": %llu, \"msgs_sent\": %llu, \"bytes_sent\": %llu, "
-            "\"msgs_received\": %llu, \"bytes_received\": %llu,\n",
-            (unsigned long long)s->w_frames[w], (unsigned long long)x->o[TF_OBS_MSGS_SENT],
-            (unsigned long long)x->o[TF_OBS_BYTES_SENT], (unsigned long long)x->o[TF_OBS_MSGS_RECV],
-            (unsigned long long)x->o[TF_OBS_BYTES_RECV]);
-    fprintf(f,
-            "     \"answer_wait\": {\"count\": %llu, \"mean_s\": %.9g, \"max_s\": %.9g}, "
-            "\"request_wait_at_master\": {\"count\": %llu, \"mean_s\": %.9g, \"max_s\": %.9g},\n",
-            (unsigned long long)waits,
-            fin(waits ? (double)x->o[TF_OBS_WAIT_NS] * 1e-9 / (double)waits : 0),
-            (double)x->o[TF_OBS_WAIT_MAX] * 1e-9, (unsigned long long)x->req_waits,
-            fin(x->req_waits ? (double)x->req_wait_ns * 1e-9 / (double)x->req_waits : 0),
-            (double)x->req_wait_max_ns * 1e-9);
-    fprintf(f,
-            "     \"clock_offset_s\": %.9g, \"clock_uncertainty_s\": %.9g, \"trace_events\": %llu, "
-            "\"trace_dropped\": %llu}%s\n",
-            fin(x->offset), fin(x->uncertainty),
-            (unsigned long long)(o->serial ? x->nev : x->o[TF_OBS_EVENTS]),
-            (unsigned long long)x->o[TF_OBS_DROPPED], w + 1 < o->nworkers ? "," : "");
-  }
-  fprintf(f, "  ],\n");
+}
+
+/* Worker w's object in "workers": its tasks and time, its messages, its waits for an answer
+ * (its own measure and the master's), its clock and its trace. */
+static void stats_worker(FILE *f, const tf_obs *o, const tf_run_stats *s, int w, double wall) {
+  const tf_obs_worker *x = &o->w[w];
+  double busy = (double)s->w_busy_ns[w] * 1e-9;
+  uint64_t waits = x->o[TF_OBS_WAITS];
+  fprintf(f,
+          "    {\"worker\": %d, \"rank\": %d, \"joined\": %s, \"reported\": %s, \"tasks\": %llu, "
+          "\"failed_runs\": %llu, \"out_of_turn\": %llu, \"busy_s\": %.9g, \"idle_s\": %.9g, "
+          "\"busy_fraction\": %.6f,\n",
+          w, tf__obs_rank_of(o, w), joined(o, w) ? "true" : "false",
+          x->reported || o->serial ? "true" : "false",
+          (unsigned long long)s->w_tasks[w], (unsigned long long)x->o[TF_OBS_FAILED],
+          (unsigned long long)x->o[TF_OBS_OUT_OF_TURN], busy,
+          (double)s->w_wait_ns[w] * 1e-9, fin(wall > 0 ? busy / wall : 0));
+  fprintf(f,
+          "     \"frames_sent\": %llu, \"msgs_sent\": %llu, \"bytes_sent\": %llu, "
+          "\"msgs_received\": %llu, \"bytes_received\": %llu,\n",
+          (unsigned long long)s->w_frames[w], (unsigned long long)x->o[TF_OBS_MSGS_SENT],
+          (unsigned long long)x->o[TF_OBS_BYTES_SENT], (unsigned long long)x->o[TF_OBS_MSGS_RECV],
+          (unsigned long long)x->o[TF_OBS_BYTES_RECV]);
+  fprintf(f,
+          "     \"answer_wait\": {\"count\": %llu, \"mean_s\": %.9g, \"max_s\": %.9g}, "
+          "\"request_wait_at_master\": {\"count\": %llu, \"mean_s\": %.9g, \"max_s\": %.9g},\n",
+          (unsigned long long)waits,
+          fin(waits ? (double)x->o[TF_OBS_WAIT_NS] * 1e-9 / (double)waits : 0),
+          (double)x->o[TF_OBS_WAIT_MAX] * 1e-9, (unsigned long long)x->req_waits,
+          fin(x->req_waits ? (double)x->req_wait_ns * 1e-9 / (double)x->req_waits : 0),
+          (double)x->req_wait_max_ns * 1e-9);
+  fprintf(f,
+          "     \"clock_offset_s\": %.9g, \"clock_uncertainty_s\": %.9g, \"trace_events\": %llu, "
+          "\"trace_dropped\": %llu}%s\n",
+          fin(x->offset), fin(x->uncertainty),
+          (unsigned long long)(o->serial ? x->nev : x->o[TF_OBS_EVENTS]),
+          (unsigned long long)x->o[TF_OBS_DROPPED], w + 1 < o->nworkers ? "," : "");
+}
+
+/* The master's object: its frames and messages, and its queue as sampled during the run. */
+static void stats_master(FILE *f, const tf_obs *o, const tf_run_stats *s) {
   uint64_t qmax = 0, fmax = 0;
   for (size_t i = 0; i < o->nsamples; i++) {
     if (o->samples[i].queued > qmax) qmax = o->samples[i].queued;
@@ -319,12 +302,27 @@ static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
             o->samples[i].t, (unsigned long long)o->samples[i].queued,
             (unsigned long long)o->samples[i].in_flight, (unsigned long long)o->samples[i].done);
   fprintf(f, "]},\n");
+}
+
+static int write_stats(const tf_obs *o, const tf_config *cfg, const tf_app *app,
+                       const tf_run_stats *s, int status) {
+  tf_output out;
+  FILE *f = tf__obs_open_out(&out, cfg->stats_file, "--stats");
+  if (!f) return TF_EIO;
+  double wall = s->wall > 0 ? s->wall : 0;
+  stats_run(f, o, app, s, status, wall);
+  stats_balance(f, o, s, wall);
+  fprintf(f, "  \"workers\": [\n");
+  for (int w = 0; w < o->nworkers; w++)
+    stats_worker(f, o, s, w, wall);
+  fprintf(f, "  ],\n");
+  stats_master(f, o, s);
   fprintf(f,
           "  \"trace\": {\"on\": %s, \"cap_per_rank\": %llu, \"master_events\": %llu, "
           "\"dropped\": %llu}\n}\n",
           o->trace ? "true" : "false", (unsigned long long)cfg->trace_events,
-          (unsigned long long)o->master.n, (unsigned long long)dropped_total(o));
-  return close_out(&out, "--stats");
+          (unsigned long long)o->master.n, (unsigned long long)tf__obs_dropped_total(o));
+  return tf__obs_close_out(&out, "--stats");
 }
 
 /* ---- --trace ------------------------------------------------------------------ */
@@ -340,11 +338,10 @@ static const char *kind_title(unsigned kind) {
   }
 }
 
-static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
-                       const tf_run_stats *s) {
-  tf_output out;
-  FILE *f = open_out(&out, cfg->trace_file, "--trace");
-  if (!f) return TF_EIO;
+/* The trace's header: the run in "otherData", then a name for the process and for each
+ * thread (the master's, and a worker's on its rank's tid). */
+static void trace_names(FILE *f, const tf_obs *o, const tf_config *cfg, const tf_app *app,
+                        const tf_run_stats *s) {
   fprintf(f, "{\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"app\": ");
   json_str(f, app && app->name ? app->name : "app");
   fprintf(f,
@@ -352,7 +349,7 @@ static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
           "\"dropped_events\": %llu, \"clock\": \"worker clocks aligned to the master's by the "
           "STOP/BYE exchange; see clock_offset_s in --stats\"},\n\"traceEvents\": [\n",
           o->nworkers, s->wall, (unsigned long long)s->results,
-          (unsigned long long)cfg->trace_events, (unsigned long long)dropped_total(o));
+          (unsigned long long)cfg->trace_events, (unsigned long long)tf__obs_dropped_total(o));
   fprintf(f, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 0, \"args\": "
              "{\"name\": ");
   json_str(f, app && app->name ? app->name : "taskfarm");
@@ -365,8 +362,12 @@ static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
             ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": %d, \"args\": "
             "{\"name\": \"worker %d (rank %d)%s\"}},\n{\"name\": \"thread_sort_index\", \"ph\": "
             "\"M\", \"pid\": 1, \"tid\": %d, \"args\": {\"sort_index\": %d}}",
-            rank_of(o, w), w, rank_of(o, w), o->w[w].reported || o->serial ? "" : " - lost",
-            rank_of(o, w), w + 1);
+            tf__obs_rank_of(o, w), w, tf__obs_rank_of(o, w),
+            o->w[w].reported || o->serial ? "" : " - lost", tf__obs_rank_of(o, w), w + 1);
+}
+
+/* The master's own slices: the frames it handled, the tasks it sent, its calls into the app. */
+static void trace_master(FILE *f, const tf_obs *o) {
   for (size_t i = 0; i < o->master.n; i++) {
     const tf_event *e = &o->master.ev[i];
     double ts = (double)e->t0 * 1e-3, dur = (double)(e->t1 - e->t0) * 1e-3;
@@ -387,16 +388,30 @@ static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
               "%.3f, \"pid\": 1, \"tid\": 0, \"args\": {\"tasks\": %llu}}",
               kind_title(e->kind), ts, dur, (unsigned long long)e->id);
   }
+}
+
+/* A slice per task a worker ran, on the master's clock. */
+static void trace_tasks(FILE *f, const tf_obs *o) {
   for (int w = 0; w < o->nworkers; w++)
     for (size_t i = 0; i < o->w[w].nev; i++) {
       const tf_event *e = &o->w[w].ev[i];
-      double a = w_time(o, w, e->t0), b = w_time(o, w, e->t1);
+      double a = tf__obs_w_time(o, w, e->t0), b = tf__obs_w_time(o, w, e->t1);
       fprintf(f,
               ",\n{\"name\": \"task %llu%s\", \"cat\": \"%s\", \"ph\": \"X\", \"ts\": %.3f, "
               "\"dur\": %.3f, \"pid\": 1, \"tid\": %d, \"args\": {\"id\": \"%llu\"}}",
               (unsigned long long)e->id, e->arg ? " (failed)" : "", e->arg ? "task,failed" : "task",
-              a * 1e6, (b - a) * 1e6, rank_of(o, w), (unsigned long long)e->id);
+              a * 1e6, (b - a) * 1e6, tf__obs_rank_of(o, w), (unsigned long long)e->id);
     }
+}
+
+static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
+                       const tf_run_stats *s) {
+  tf_output out;
+  FILE *f = tf__obs_open_out(&out, cfg->trace_file, "--trace");
+  if (!f) return TF_EIO;
+  trace_names(f, o, cfg, app, s);
+  trace_master(f, o);
+  trace_tasks(f, o);
   for (size_t i = 0; i < o->nsamples; i++)
     fprintf(f,
             ",\n{\"name\": \"master queue\", \"ph\": \"C\", \"ts\": %.3f, \"pid\": 1, \"tid\": 0, "
@@ -404,191 +419,13 @@ static int write_trace(const tf_obs *o, const tf_config *cfg, const tf_app *app,
             o->samples[i].t * 1e6, (unsigned long long)o->samples[i].queued,
             (unsigned long long)o->samples[i].in_flight);
   fprintf(f, "\n]}\n");
-  return close_out(&out, "--trace");
-}
-
-/* ---- --timeline ------------------------------------------------------------------ */
-
-/* A colour on a viridis-like ramp, v in [0, 1]. */
-static void ramp(double v, char out[8]) {
-  static const double stops[5][3] = {
-      {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
-  if (!(v >= 0)) v = 0;
-  if (v > 1) v = 1;
-  double x = v * 4;
-  int i = x >= 4 ? 3 : (int)x;
-  double t = x - i;
-  int c[3];
-  for (int k = 0; k < 3; k++)
-    c[k] = (int)(stops[i][k] + t * (stops[i + 1][k] - stops[i][k]) + 0.5);
-  snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
-}
-
-static void fmt_secs(char *b, size_t n, double s) {
-  if (s >= 1 || s == 0)
-    snprintf(b, n, "%.3g s", s);
-  else if (s >= 1e-3)
-    snprintf(b, n, "%.3g ms", s * 1e3);
-  else
-    snprintf(b, n, "%.3g us", s * 1e6);
-}
-
-static int write_timeline(const tf_obs *o, const tf_config *cfg, const tf_app *app,
-                          const tf_run_stats *s) {
-  tf_output out;
-  FILE *f = open_out(&out, cfg->timeline_file, "--timeline");
-  if (!f) return TF_EIO;
-  double end = s->wall, dmin = 1e300, dmax = 0;
-  size_t ntasks = 0;
-  for (int w = 0; w < o->nworkers; w++)
-    for (size_t i = 0; i < o->w[w].nev; i++) {
-      const tf_event *e = &o->w[w].ev[i];
-      double b = w_time(o, w, e->t1), d = (double)(e->t1 - e->t0) * 1e-9;
-      if (b > end) end = b;
-      if (d < dmin) dmin = d;
-      if (d > dmax) dmax = d;
-      ntasks++;
-    }
-  if (end <= 0) end = 1e-3;
-  if (dmin > dmax) dmin = dmax = 0;
-  double lmin = log(dmin > 1e-9 ? dmin : 1e-9), lmax = log(dmax > 1e-9 ? dmax : 1e-9);
-  const double W = 1200, left = 150, right = 30, top = 70;
-  double row = o->nworkers <= 16 ? 24 : o->nworkers <= 64 ? 12 : 6;
-  double plotw = W - left - right, ploth = row * o->nworkers;
-  double H = top + ploth + 80;
-  int merge = ntasks > TF_SVG_MERGE_ABOVE;
-  double px = end / plotw; /* seconds per pixel */
-  fprintf(f,
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 "
-          "%.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
-          W, H, W, H);
-  fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" y=\"24\" "
-             "font-size=\"16\" font-weight=\"bold\">",
-          left);
-  xml_str(f, app && app->name ? app->name : "app");
-  char wl[32];
-  fmt_secs(wl, sizeof wl, s->wall);
-  fprintf(f,
-          ": %llu tasks on %d worker%s in %s</text>\n<text x=\"%.0f\" y=\"44\" fill=\"#444\">one "
-          "row per worker; a bar per task, coloured by its duration; white gaps: the worker had "
-          "nothing to run%s</text>\n",
-          (unsigned long long)ntasks, o->nworkers, o->nworkers == 1 ? "" : "s", wl, left,
-          merge ? "; tasks shorter than a pixel are merged" : "");
-  /* time axis */
-  double step = pow(10, floor(log10(end / 8)));
-  if (end / step > 40) step *= 5;
-  else if (end / step > 16) step *= 2;
-  fprintf(f, "<g class=\"axis\" stroke=\"#ccc\">\n");
-  for (double t = 0; t <= end * 1.0001; t += step)
-    fprintf(f, "<line x1=\"%.2f\" y1=\"%.0f\" x2=\"%.2f\" y2=\"%.0f\"/>\n", left + t / end * plotw,
-            top - 4, left + t / end * plotw, top + ploth);
-  fprintf(f, "</g>\n<g class=\"ticks\" text-anchor=\"middle\">\n");
-  for (double t = 0; t <= end * 1.0001; t += step) {
-    char b[32];
-    fmt_secs(b, sizeof b, t);
-    fprintf(f, "<text x=\"%.2f\" y=\"%.0f\">%s</text>\n", left + t / end * plotw, top + ploth + 18,
-            b);
-  }
-  fprintf(f, "</g>\n<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">time since the run "
-             "started</text>\n",
-          left + plotw / 2, top + ploth + 38);
-  /* rows */
-  for (int w = 0; w < o->nworkers; w++) {
-    double y = top + w * row;
-    fprintf(f,
-            "<rect x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" fill=\"%s\" "
-            "fill-opacity=\"0.6\"/>\n",
-            left, y, plotw, row, w % 2 ? "#f4f4f4" : "#ffffff");
-    if (row >= 10)
-      fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">worker %d (rank %d)%s</text>\n",
-              left - 8, y + row / 2 + 4, w, rank_of(o, w),
-              o->w[w].reported || o->serial ? "" : " lost");
-  }
-  fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" transform=\"rotate(-90 %.0f "
-             "%.0f)\">workers</text>\n",
-          18.0, top + ploth / 2, 18.0, top + ploth / 2);
-  /* bars */
-  for (int w = 0; w < o->nworkers; w++) {
-    double y = top + w * row + 1, h = row - 2;
-    fprintf(f, "<g class=\"worker\" data-worker=\"%d\" data-rank=\"%d\">\n", w, rank_of(o, w));
-    double ma = 0, mb = -1, msum = 0;
-    size_t mn = 0;
-    uint64_t mfirst = 0;
-    for (size_t i = 0; i <= o->w[w].nev; i++) {
-      const tf_event *e = i < o->w[w].nev ? &o->w[w].ev[i] : NULL;
-      double a = e ? w_time(o, w, e->t0) : 0, b = e ? w_time(o, w, e->t1) : 0;
-      double d = e ? (double)(e->t1 - e->t0) * 1e-9 : 0;
-      if (merge && mn && e && !e->arg && b - a < px && a - mb < px) {
-        mb = b; /* extend the merged bar */
-        msum += d;
-        mn++;
-        continue;
-      }
-      if (mn) {
-        char col[8];
-        ramp(lmax > lmin ? (log(msum / mn > 1e-9 ? msum / mn : 1e-9) - lmin) / (lmax - lmin) : 0.5, col);
-        fprintf(f,
-                "<rect class=\"tasks\" data-count=\"%zu\" data-first=\"%llu\" x=\"%.2f\" "
-                "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"><title>%zu tasks from "
-                "%llu</title></rect>\n",
-                mn, (unsigned long long)mfirst, left + ma / end * plotw, y,
-                (mb - ma) / end * plotw, h, col, mn, (unsigned long long)mfirst);
-        mn = 0;
-      }
-      if (!e) break;
-      if (merge && !e->arg && b - a < px) { /* start a merged bar */
-        ma = a, mb = b, msum = d, mn = 1, mfirst = e->id;
-        continue;
-      }
-      char col[8], ds[32];
-      if (e->arg)
-        snprintf(col, sizeof col, "#d62728");
-      else
-        ramp(lmax > lmin ? (log(d > 1e-9 ? d : 1e-9) - lmin) / (lmax - lmin) : 0.5, col);
-      fmt_secs(ds, sizeof ds, d);
-      double bw = (b - a) / end * plotw;
-      fprintf(f,
-              "<rect class=\"task%s\" data-id=\"%llu\" x=\"%.2f\" y=\"%.1f\" width=\"%.3f\" "
-              "height=\"%.1f\" fill=\"%s\"%s><title>task %llu%s: %s</title></rect>\n",
-              e->arg ? " failed" : "", (unsigned long long)e->id, left + a / end * plotw, y,
-              bw > 0.05 ? bw : 0.05, h, col, bw > 3 ? " stroke=\"white\" stroke-width=\"0.5\"" : "",
-              (unsigned long long)e->id, e->arg ? " (failed)" : "", ds);
-    }
-    fprintf(f, "</g>\n");
-  }
-  /* legend: the duration ramp */
-  double ly = top + ploth + 52;
-  fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">task duration</text>\n", left - 8,
-          ly + 11);
-  for (int i = 0; i < 10; i++) {
-    char col[8];
-    ramp(i / 9.0, col);
-    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"30\" height=\"14\" fill=\"%s\"/>\n",
-            left + 70 + 30 * i, ly, col);
-  }
-  char a[32], b[32];
-  fmt_secs(a, sizeof a, dmin);
-  fmt_secs(b, sizeof b, dmax);
-  fprintf(f,
-          "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n<text x=\"%.0f\" "
-          "y=\"%.0f\">%s (log scale)</text>\n<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" "
-          "height=\"14\" fill=\"#d62728\"/>\n<text x=\"%.0f\" y=\"%.0f\">failed run</text>\n",
-          left + 66, ly + 11, a, left + 376, ly + 11, b, left + 560, ly, left + 580, ly + 11);
-  uint64_t dropped = dropped_total(o);
-  if (dropped)
-    fprintf(f,
-            "<text x=\"%.0f\" y=\"%.0f\" fill=\"#d62728\">%llu events past the --trace-events cap "
-            "were not recorded</text>\n",
-            left + 700, ly + 11, (unsigned long long)dropped);
-  fprintf(f, "</svg>\n");
-  return close_out(&out, "--timeline");
+  return tf__obs_close_out(&out, "--trace");
 }
 
 int tf__obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, const tf_run_stats *s,
                   int status) {
   int rc = 0;
-  uint64_t dropped = dropped_total(o);
+  uint64_t dropped = tf__obs_dropped_total(o);
   if (o->trace && dropped) {
     tf__log(0, "trace: %llu events were not recorded: ranks reached the --trace-events cap of %llu",
             (unsigned long long)dropped, (unsigned long long)cfg->trace_events);
@@ -596,14 +433,15 @@ int tf__obs_write(const tf_obs *o, const tf_config *cfg, const tf_app *app, cons
       tf__log(0, "trace: the master dropped %llu", (unsigned long long)o->master.dropped);
     for (int w = 0; w < o->nworkers; w++)
       if (o->w[w].o[TF_OBS_DROPPED])
-        tf__log(0, "trace: rank %d dropped %llu", rank_of(o, w),
+        tf__log(0, "trace: rank %d dropped %llu", tf__obs_rank_of(o, w),
                 (unsigned long long)o->w[w].o[TF_OBS_DROPPED]);
   }
   for (int w = 0; o->trace && !o->serial && w < o->nworkers; w++)
     if (!o->w[w].reported)
-      tf__log(0, "trace: rank %d sent no trace (it was lost or did not stop)", rank_of(o, w));
+      tf__log(0, "trace: rank %d sent no trace (it was lost or did not stop)",
+              tf__obs_rank_of(o, w));
   if (cfg->stats_file && write_stats(o, cfg, app, s, status)) rc = TF_EIO;
   if (cfg->trace_file && write_trace(o, cfg, app, s)) rc = TF_EIO;
-  if (cfg->timeline_file && write_timeline(o, cfg, app, s)) rc = TF_EIO;
+  if (cfg->timeline_file && tf__obs_write_timeline(o, cfg, app, s)) rc = TF_EIO;
   return rc;
 }
