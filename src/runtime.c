@@ -29,11 +29,8 @@ static void print_ids(const uint64_t *ids, uint64_t n) {
   if (n > TF_FAILED_LISTED) fputs(" ...", stderr);
 }
 
-static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,
-                          const tf_layout *layout, int status) {
-  int nworkers = layout->nworkers;
-  fflush(stdout); /* the app's answer first */
-  if (cfg->quiet && !cfg->verbose) return;
+/* The summary's first line: the app, how the run ended, the counts and the rate. */
+static void print_headline(const tf_app *app, const tf_run_stats *s, int nworkers, int status) {
   uint64_t tasks = s->tasks_generated + s->tasks_spawned;
   double rate = s->wall > 0 ? (double)s->results / s->wall : 0.0;
   fprintf(stderr,
@@ -44,21 +41,30 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
           (unsigned long long)s->results,
           (unsigned long long)tasks, (unsigned long long)s->tasks_spawned, nworkers,
           nworkers == 1 ? "" : "s", s->wall, rate);
+}
+
+/* The workers lost: how many, their ranks (the first TF_LOST_LISTED) and the
+ * tasks they held. */
+static void print_lost(const tf_run_stats *s) {
+  fprintf(stderr, "taskfarm:   %llu worker%s lost (rank", (unsigned long long)s->lost,
+          s->lost == 1 ? "" : "s");
+  for (int i = 0; i < s->nlost_ranks; i++)
+    fprintf(stderr, " %d", s->lost_ranks[i]);
+  fprintf(stderr, "%s); %llu task%s they held went back to the queue\n",
+          s->nlost_ranks >= TF_LOST_LISTED ? " ..." : "", (unsigned long long)s->lost_tasks,
+          s->lost_tasks == 1 ? "" : "s");
+}
+
+/* A line for each thing that only some runs see: results read back from the
+ * journal, retries, lost workers, jobs that joined, copies of slow tasks. */
+static void print_happenings(const tf_config *cfg, const tf_run_stats *s, const tf_layout *layout) {
   if (s->resumed)
     fprintf(stderr, "taskfarm:   %llu of the results were read back from the journal %s\n",
             (unsigned long long)s->resumed, cfg->journal ? cfg->journal : "");
   if (s->retried)
     fprintf(stderr, "taskfarm:   %llu runs of failed tasks tried again\n",
             (unsigned long long)s->retried);
-  if (s->lost) {
-    fprintf(stderr, "taskfarm:   %llu worker%s lost (rank", (unsigned long long)s->lost,
-            s->lost == 1 ? "" : "s");
-    for (int i = 0; i < s->nlost_ranks; i++)
-      fprintf(stderr, " %d", s->lost_ranks[i]);
-    fprintf(stderr, "%s); %llu task%s they held went back to the queue\n",
-            s->nlost_ranks >= TF_LOST_LISTED ? " ..." : "",
-            (unsigned long long)s->lost_tasks, s->lost_tasks == 1 ? "" : "s");
-  }
+  if (s->lost) print_lost(s);
   if (s->joined)
     fprintf(stderr,
             "taskfarm:   %llu worker%s joined in %llu job%s (ranks %d-%d); %llu left before the "
@@ -71,6 +77,11 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
     fprintf(stderr, "taskfarm:   %llu slow task%s also run elsewhere (--task-timeout); %llu late result%s dropped\n",
             (unsigned long long)s->copies, s->copies == 1 ? "" : "s",
             (unsigned long long)s->copies_dropped, s->copies_dropped == 1 ? "" : "s");
+}
+
+/* What a run that ended early left undone, and why: a stop signal (with
+ * what to do next), tf_stop or a failure; then the tasks given up on. */
+static void print_unfinished(const tf_config *cfg, const tf_run_stats *s, int status) {
   const char *more = s->more_to_generate ? "; generate had more tasks to give" : "";
   if (status == TF_ESTOPPED)
     fprintf(stderr,
@@ -98,28 +109,31 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
     print_ids(s->failed_ids, s->failed);
     fputc('\n', stderr);
   }
-  if (s->wall > 0 && nworkers > 0) {
-    /* Per-worker busy fractions (min / mean / max beyond 8 workers) and the
-     * load balance: the sum of task times over workers x wall time. */
-    double sum = 0, lo = 1e300, hi = 0;
-    char list[160] = "";
-    size_t n = 0;
-    for (int w = 0; w < nworkers; w++) {
-      double b = (double)s->w_busy_ns[w] * 1e-9 / s->wall;
-      sum += b;
-      lo = b < lo ? b : lo;
-      hi = b > hi ? b : hi;
-      if (nworkers <= 8 && n < sizeof list)
-        n += (size_t)snprintf(list + n, sizeof list - n, " %.0f%%", 100 * b);
-    }
-    if (nworkers > 8) snprintf(list, sizeof list, " min %.0f%%, max %.0f%%,", 100 * lo, 100 * hi);
-    fprintf(stderr,
-            "taskfarm:   busy:%s mean %.1f%%; load balance %.2f; %llu retried, %llu failed\n",
-            list, 100 * sum / nworkers, sum / nworkers, (unsigned long long)s->retried,
-            (unsigned long long)s->failed);
-  }
-  if (!cfg->verbose) return;
+}
+
+/* Per-worker busy fractions (min / mean / max beyond 8 workers) and the
+ * load balance: the sum of task times over workers x wall time. */
+static void print_balance(const tf_run_stats *s, int nworkers) {
+  double sum = 0, lo = 1e300, hi = 0;
+  char list[160] = "";
+  size_t n = 0;
   for (int w = 0; w < nworkers; w++) {
+    double b = (double)s->w_busy_ns[w] * 1e-9 / s->wall;
+    sum += b;
+    lo = b < lo ? b : lo;
+    hi = b > hi ? b : hi;
+    if (nworkers <= 8 && n < sizeof list)
+      n += (size_t)snprintf(list + n, sizeof list - n, " %.0f%%", 100 * b);
+  }
+  if (nworkers > 8) snprintf(list, sizeof list, " min %.0f%%, max %.0f%%,", 100 * lo, 100 * hi);
+  fprintf(stderr, "taskfarm:   busy:%s mean %.1f%%; load balance %.2f; %llu retried, %llu failed\n",
+          list, 100 * sum / nworkers, sum / nworkers, (unsigned long long)s->retried,
+          (unsigned long long)s->failed);
+}
+
+/* --verbose: each worker's tasks, busy and idle time and frames, then the master's frames. */
+static void print_per_worker(const tf_run_stats *s, const tf_layout *layout) {
+  for (int w = 0; w < layout->nworkers; w++) {
     double busy = (double)s->w_busy_ns[w] * 1e-9;
     int r = tf__layout_worker_rank(layout, w);
     fprintf(stderr,
@@ -132,6 +146,18 @@ static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_
   }
   fprintf(stderr, "taskfarm:   master: %llu frames in, %llu frames out\n",
           (unsigned long long)s->frames_in, (unsigned long long)s->frames_out);
+}
+
+static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,
+                          const tf_layout *layout, int status) {
+  int nworkers = layout->nworkers;
+  fflush(stdout); /* the app's answer first */
+  if (cfg->quiet && !cfg->verbose) return;
+  print_headline(app, s, nworkers, status);
+  print_happenings(cfg, s, layout);
+  print_unfinished(cfg, s, status);
+  if (s->wall > 0 && nworkers > 0) print_balance(s, nworkers);
+  if (cfg->verbose) print_per_worker(s, layout);
 }
 
 /* A mistake in how the program set up the farm: named once, by rank 0. */
@@ -211,6 +237,105 @@ static int run_joined(MPI_Comm job, const tf_app *app, const tf_config *cfg, int
   return rc;
 }
 
+/* --accept-workers: other jobs find this farm through mpirun's name server,
+ * and a daemon accepts them. 0, or TF_EUSAGE when there is no name server
+ * (rank 0 says so) or the daemon cannot start. */
+static int check_accept(MPI_Comm comm, const tf_app *app, int crank) {
+  if (!tf__accept_has_server()) {
+    if (crank == 0)
+      fprintf(stderr, "%s: --accept-workers: mpirun was started without --ompi-server file:URI, "
+              "so no other job could find this farm (jobs/lib/ompi-server.sh starts the name "
+              "server: docs/CLUSTER.md, \"Growing a farm\")\n",
+              app->name ? app->name : "taskfarm");
+    return TF_EUSAGE;
+  }
+  if (!tf__accept_one_daemon(comm, "--accept-workers", app->name ? app->name : "taskfarm"))
+    return TF_EUSAGE;
+  return 0;
+}
+
+/* The farm's shape on dup (collective): where every rank runs, then the
+ * roles --relays asks for; --info and --verbose print both. After an error
+ * there is no layout to free. */
+static int lay_out_farm(MPI_Comm dup, const tf_config *cfg, int rank, int size, tf_layout *layout) {
+  tf_topo topo;
+  int rc = tf__topo_gather(dup, &topo);
+  if (rc) {
+    if (rank == 0) tf__log(0, "cannot learn where the ranks run: %s", tf_strerror(rc));
+    return rc;
+  }
+  /* Rank 0's --relays for all: every rank must build the same tree, and
+   * TASKFARM_RELAYS may not reach the ranks on other nodes. */
+  int relays = cfg->relays;
+  if (MPI_Bcast(&relays, 1, MPI_INT, 0, dup) != MPI_SUCCESS) relays = TF_RELAYS_OFF;
+  rc = tf__layout_relays(layout, rank, size, relays, topo.leader, topo.nnodes);
+  if (!rc && size == 1 && cfg->accept_workers) tf__layout_root_alone(layout);
+  if (!rc && rank == 0 && (cfg->info || cfg->verbose)) {
+    fflush(stdout);
+    tf__topo_print(&topo, cfg->info ? stdout : stderr);
+    tf__layout_print(layout, cfg->info ? stdout : stderr);
+  }
+  tf__topo_free(&topo);
+  if (rc) { /* out of memory: on every rank alike, or a rank waits for one that left */
+    tf__log(rank, "out of memory laying out the farm");
+    tf__layout_free(layout);
+  }
+  return rc;
+}
+
+/* This rank's part of the farm, by its role in layout, counted in s. */
+static int run_role(MPI_Comm dup, tf_layout *layout, const tf_app *app, const tf_config *cfg,
+                    int owns_process, int rank, tf_run_stats *s) {
+  int nworkers = layout->nworkers;
+  if (tf__stats_alloc_workers(s, nworkers)) {
+    tf__log(rank, "out of memory starting the farm");
+    return TF_ENOMEM;
+  }
+  if (rank == 0 && tf__obs_wanted(cfg) &&
+      (!(s->obs = malloc(sizeof *s->obs)) ||
+       tf__obs_init(s->obs, cfg, nworkers, layout->role == TF_ROLE_SERIAL, tf__now()))) {
+    tf__log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
+    return TF_ENOMEM;
+  }
+  int rc;
+  if (s->obs) s->obs->layout = layout;
+  tf__signals_install(layout->role == TF_ROLE_ROOT || layout->role == TF_ROLE_SERIAL, rank);
+  if (owns_process) s->leave = leave_process;
+  if (layout->role == TF_ROLE_SERIAL)
+    rc = tf__serial_run(app, cfg, s);
+  else if (layout->role == TF_ROLE_ROOT)
+    rc = tf__root_run(dup, layout, app, cfg, s);
+  else if (layout->role == TF_ROLE_RELAY)
+    rc = tf__relay_run(dup, layout, app, cfg, s);
+  else
+    rc = tf__worker_run(dup, layout, app, cfg, s);
+  tf__signals_restore();
+  return rc;
+}
+
+/* Rank 0's account of a farm that ran: the summary, the status file (under
+ * tf_main), then --stats, --trace and --timeline. */
+static void report_farm(const tf_app *app, const tf_config *cfg, tf_run_stats *s,
+                        const tf_layout *layout, int owns_process, int rc) {
+  if (rc != TF_EUSAGE) print_summary(app, cfg, s, layout, rc); /* said why */
+  if (owns_process && cfg->status_file) write_status_file(cfg->status_file, exit_status(rc));
+  if (s->obs) {
+    tf__obs_write(s->obs, cfg, app, s, rc); /* a file it cannot write is logged, not fatal */
+    tf__obs_free(s->obs);
+    free(s->obs);
+  }
+}
+
+/* How the farm ended, from its statistics. */
+static void note_end(farm_end *end, const tf_run_stats *s) {
+  end->lost = s->lost;
+  end->stuck_workers = s->stuck_workers;
+  end->stuck = s->stuck;
+  end->peer_lost = s->peer_lost;
+  end->urgent = s->urgent;
+  end->from_master = s->from_master;
+}
+
 /* tf_run, and how it ended. Under tf_main (owns_process), rank 0 writes the
  * status file right after the summary, before anything slower, and a
  * worker stuck in a task may end the process from its heartbeat thread. */
@@ -221,18 +346,8 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int crank = 0;
   MPI_Comm_rank(comm, &crank);
   int rc = check_setup(app, cfg, crank);
+  if (!rc && cfg->accept_workers) rc = check_accept(comm, app, crank);
   if (rc) return rc;
-  if (cfg->accept_workers && !tf__accept_has_server()) {
-    if (crank == 0)
-      fprintf(stderr, "%s: --accept-workers: mpirun was started without --ompi-server file:URI, "
-              "so no other job could find this farm (jobs/lib/ompi-server.sh starts the name "
-              "server: docs/CLUSTER.md, \"Growing a farm\")\n",
-              app->name ? app->name : "taskfarm");
-    return TF_EUSAGE;
-  }
-  if (cfg->accept_workers &&
-      !tf__accept_one_daemon(comm, "--accept-workers", app->name ? app->name : "taskfarm"))
-    return TF_EUSAGE;
   MPI_Comm dup;
   if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS) {
     tf__log(crank, "tf_run: MPI_Comm_dup failed");
@@ -242,72 +357,18 @@ static int run_farm(MPI_Comm comm, const tf_app *app, const tf_config *cfg, int 
   int rank, size;
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &size);
-  /* Where every rank runs: collective, so before the roles part. */
-  tf_topo topo;
-  rc = tf__topo_gather(dup, &topo);
-  if (rc) {
-    if (rank == 0) tf__log(0, "cannot learn where the ranks run: %s", tf_strerror(rc));
-    MPI_Comm_free(&dup);
-    return rc;
-  }
-  /* Rank 0's --relays for all: every rank must build the same tree, and
-   * TASKFARM_RELAYS may not reach the ranks on other nodes. */
-  int relays = cfg->relays;
-  if (MPI_Bcast(&relays, 1, MPI_INT, 0, dup) != MPI_SUCCESS) relays = TF_RELAYS_OFF;
   tf_layout layout;
-  rc = tf__layout_relays(&layout, rank, size, relays, topo.leader, topo.nnodes);
-  if (!rc && size == 1 && cfg->accept_workers) tf__layout_root_alone(&layout);
-  if (!rc && rank == 0 && (cfg->info || cfg->verbose)) {
-    fflush(stdout);
-    tf__topo_print(&topo, cfg->info ? stdout : stderr);
-    tf__layout_print(&layout, cfg->info ? stdout : stderr);
-  }
-  tf__topo_free(&topo);
-  if (rc || cfg->info) { /* out of memory: on every rank alike, or a rank waits for one that left */
-    if (rc) tf__log(rank, "out of memory laying out the farm");
-    tf__layout_free(&layout);
+  rc = lay_out_farm(dup, cfg, rank, size, &layout);
+  if (rc || cfg->info) {
+    if (!rc) tf__layout_free(&layout);
     MPI_Comm_free(&dup);
     return rc;
   }
-  int nworkers = layout.nworkers;
   tf_run_stats s;
   memset(&s, 0, sizeof s);
-  if (tf__stats_alloc_workers(&s, nworkers)) {
-    tf__log(rank, "out of memory starting the farm");
-    rc = TF_ENOMEM;
-  } else if (rank == 0 && tf__obs_wanted(cfg) &&
-             (!(s.obs = malloc(sizeof *s.obs)) ||
-              tf__obs_init(s.obs, cfg, nworkers, layout.role == TF_ROLE_SERIAL, tf__now()))) {
-    tf__log(0, "out of memory for --stats / --trace / --timeline (try a smaller --trace-events)");
-    rc = TF_ENOMEM;
-  } else {
-    if (s.obs) s.obs->layout = &layout;
-    tf__signals_install(layout.role == TF_ROLE_ROOT || layout.role == TF_ROLE_SERIAL, rank);
-    if (owns_process) s.leave = leave_process;
-    if (layout.role == TF_ROLE_SERIAL)
-      rc = tf__serial_run(app, cfg, &s);
-    else if (layout.role == TF_ROLE_ROOT)
-      rc = tf__root_run(dup, &layout, app, cfg, &s);
-    else if (layout.role == TF_ROLE_RELAY)
-      rc = tf__relay_run(dup, &layout, app, cfg, &s);
-    else
-      rc = tf__worker_run(dup, &layout, app, cfg, &s);
-    tf__signals_restore();
-  }
-  if (rank == 0 && rc != TF_EUSAGE) print_summary(app, cfg, &s, &layout, rc); /* said why */
-  if (owns_process && rank == 0 && cfg->status_file)
-    write_status_file(cfg->status_file, exit_status(rc));
-  if (s.obs) {
-    tf__obs_write(s.obs, cfg, app, &s, rc); /* a file it cannot write is logged, not fatal */
-    tf__obs_free(s.obs);
-    free(s.obs);
-  }
-  end->lost = s.lost;
-  end->stuck_workers = s.stuck_workers;
-  end->stuck = s.stuck;
-  end->peer_lost = s.peer_lost;
-  end->urgent = s.urgent;
-  end->from_master = s.from_master;
+  rc = run_role(dup, &layout, app, cfg, owns_process, rank, &s);
+  if (rank == 0) report_farm(app, cfg, &s, &layout, owns_process, rc);
+  note_end(end, &s);
   tf__stats_free_workers(&s);
   tf__layout_free(&layout);
   if (!end->stuck && !end->urgent) MPI_Comm_free(&dup);
