@@ -104,99 +104,156 @@ static int lookup(const char *const *names, int n, const char *s) {
   return -1;
 }
 
+/* One row of an option table. */
+static tf_option option(const char *name, tf_opt_type type, void *dest, const char *argname,
+                        const char *help, double min, double max) {
+  return (tf_option){name, type, dest, argname, help, min, max};
+}
+
+/* What the program says about itself: --help and --version. */
+static void program_options(tf_option *t, common_vals *v) {
+  t[OPT_HELP] = option("help", TF_OPT_FLAG, &v->help, NULL, "print this help and exit", 0, 0);
+  t[OPT_VERSION] =
+      option("version", TF_OPT_FLAG, &v->version, NULL, "print the version and exit", 0, 0);
+}
+
+/* How tasks go out to the workers, and how idle ranks wait. */
+static void schedule_options(tf_option *t, common_vals *v) {
+  t[OPT_SCHEDULE] = option("schedule", TF_OPT_STRING, &v->schedule, "NAME",
+                           "static, dynamic, guided or adaptive (default adaptive)", 0, 0);
+  t[OPT_CHUNK] =
+      option("chunk", TF_OPT_INT, &v->chunk, "N",
+             "tasks per message for dynamic, smallest for guided (default 1)", 1, TF_MAX_PREFETCH);
+  t[OPT_PREFETCH] = option("prefetch", TF_OPT_INT, &v->prefetch, "N",
+                           "most tasks a worker holds at once (default 4096)", 1, TF_MAX_PREFETCH);
+  t[OPT_IDLE] = option("idle", TF_OPT_STRING, &v->idle, "MODE",
+                       "backoff, spin or sleep: how idle ranks wait (default backoff)", 0, 0);
+}
+
+/* How often a failed task is tried again, and whether the run goes on after one fails for
+ * good. */
+static void failure_options(tf_option *t, common_vals *v) {
+  t[OPT_RETRIES] =
+      option("retries", TF_OPT_INT, &v->retries, "N",
+             "run a failed task again up to N times, elsewhere if possible (default 0)", 0, 1000);
+  t[OPT_KEEP_GOING] =
+      option("keep-going", TF_OPT_FLAG, &v->keep_going, NULL,
+             "go on after a task fails for good; exit 1 at the end (default)", 0, 0);
+  t[OPT_FAIL_FAST] = option("fail-fast", TF_OPT_FLAG, &v->fail_fast, NULL,
+                            "stop at the first task that fails for good", 0, 0);
+}
+
+/* How large a task or result may be, and how many bytes may be on the way. */
+static void size_options(tf_option *t, tf_config *cfg) {
+  t[OPT_MAX_PAYLOAD] =
+      option("max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
+             "largest task or result, K/M/G suffixes (default 8M)", 1, TF_MAX_PAYLOAD_LIMIT);
+  t[OPT_MAX_IN_FLIGHT] = option("max-in-flight", TF_OPT_SIZE, &cfg->max_in_flight, "BYTES",
+                                "bytes of results (and of tasks) on the way at once, shared by the "
+                                "workers (default 64M)",
+                                64 << 10, 1ull << 40);
+}
+
+/* How much the run says on stderr at its end (or at its start, --info). */
+static void summary_options(tf_option *t, tf_config *cfg) {
+  t[OPT_QUIET] = option("quiet", TF_OPT_FLAG, &cfg->quiet, NULL, "print no run summary", 0, 0);
+  t[OPT_VERBOSE] = option("verbose", TF_OPT_FLAG, &cfg->verbose, NULL,
+                          "print where ranks run and per-worker statistics", 0, 0);
+  t[OPT_INFO] = option("info", TF_OPT_FLAG, &cfg->info, NULL,
+                       "print the nodes, ranks and cores of this run, and exit", 0, 0);
+}
+
+/* The shape of the farm: relays, and jobs of workers that join it. */
+static void shape_options(tf_option *t, tf_config *cfg, common_vals *v) {
+  t[OPT_RELAYS] = option("relays", TF_OPT_STRING, &v->relays, "MODE",
+                         "off, node (a relay per node), auto, or K (a relay for every K ranks); "
+                         "default auto: node on 2+ nodes and 1024+ ranks, else off; "
+                         "TASKFARM_RELAYS sets the default",
+                         0, 0);
+  t[OPT_ACCEPT_WORKERS] = option("accept-workers", TF_OPT_FLAG, &cfg->accept_workers, NULL,
+                                 "let jobs of workers join while the farm runs (--join; needs "
+                                 "mpirun --ompi-server: docs/CLUSTER.md)",
+                                 0, 0);
+  t[OPT_SERVICE] = option("service", TF_OPT_STRING, &cfg->service, "NAME",
+                          "the name jobs join this farm by (default: APP-JOBID under Slurm or PBS, "
+                          "else APP)",
+                          0, 0);
+  t[OPT_JOIN] =
+      option("join", TF_OPT_STRING, &cfg->join, "NAME",
+             "run this job's ranks as workers of the running farm that accepts workers as "
+             "NAME (same app and app options)",
+             0, 0);
+  t[OPT_LEAVE_AFTER] = option("leave-after", TF_OPT_DOUBLE, &cfg->leave_after, "SECONDS",
+                              "with --join: leave the farm after this long, handing back the tasks "
+                              "not started (SIGUSR1 or SIGTERM to the job: at once)",
+                              0.001, 1e9);
+}
+
+/* The journal, which a later run can --resume from. */
+static void journal_options(tf_option *t, tf_config *cfg) {
+  t[OPT_JOURNAL] = option("journal", TF_OPT_STRING, &cfg->journal, "FILE",
+                          "append every finished result to FILE (see --resume)", 0, 0);
+  t[OPT_RESUME] = option("resume", TF_OPT_FLAG, &cfg->resume, NULL,
+                         "continue from the --journal FILE: run only what it lacks", 0, 0);
+  t[OPT_JOURNAL_SYNC] =
+      option("journal-sync", TF_OPT_DOUBLE, &cfg->journal_sync, "SECONDS",
+             "sync the journal to disk this often; 0: every write (default 1)", 0, 3600);
+}
+
+/* Slow tasks, silent workers, how long a stop waits for the tasks in flight, and the exit
+ * status in a file for when mpirun does not pass it on. */
+static void timeout_options(tf_option *t, tf_config *cfg) {
+  t[OPT_TASK_TIMEOUT] =
+      option("task-timeout", TF_OPT_DOUBLE, &cfg->task_timeout, "SECONDS",
+             "run a task that takes longer on another worker too (default 0: off)", 0, 1e9);
+  t[OPT_WORKER_TIMEOUT] =
+      option("worker-timeout", TF_OPT_DOUBLE, &cfg->worker_timeout, "SECONDS",
+             "a worker silent this long is lost (turns heartbeats on; default 30 "
+             "under mpirun --enable-recovery or with --task-timeout, else off)",
+             0.5, 1e9);
+  t[OPT_DRAIN] = option(
+      "drain", TF_OPT_DOUBLE, &cfg->drain, "SECONDS",
+      "after SIGUSR1 (or SIGTERM but from mpirun), wait this long for tasks in flight (default 20)",
+      0, 1e9);
+  t[OPT_STATUS_FILE] = option("status-file", TF_OPT_STRING, &cfg->status_file, "FILE",
+                              "write the exit status to FILE (mpirun --enable-recovery exits 0 "
+                              "whatever the ranks return)",
+                              0, 0);
+}
+
+/* What the run reports while it runs and after: progress, statistics, traces. */
+static void report_options(tf_option *t, tf_config *cfg, common_vals *v) {
+  t[OPT_PROGRESS] = option("progress", TF_OPT_STRING, &v->progress, "MODE",
+                           "auto, bar, line or none: progress on stderr (default auto: a bar on a "
+                           "terminal, else a line every 10 s)",
+                           0, 0);
+  t[OPT_PROGRESS_EVERY] = option("progress-every", TF_OPT_DOUBLE, &cfg->progress_every, "SECONDS",
+                                 "seconds between progress lines (default 10)", 0.01, 1e6);
+  t[OPT_STATS] = option("stats", TF_OPT_STRING, &cfg->stats_file, "FILE",
+                        "write run statistics as JSON to FILE", 0, 0);
+  t[OPT_TRACE] = option("trace", TF_OPT_STRING, &cfg->trace_file, "FILE",
+                        "write a Chrome trace-event JSON of the run to FILE (Perfetto)", 0, 0);
+  t[OPT_TIMELINE] = option("timeline", TF_OPT_STRING, &cfg->timeline_file, "FILE",
+                           "write an SVG Gantt chart of the tasks on each worker to FILE", 0, 0);
+  t[OPT_TRACE_EVENTS] =
+      option("trace-events", TF_OPT_SIZE, &cfg->trace_events, "N",
+             "events each rank records at most for --trace/--timeline (default 1M)", 1, 1e9);
+}
+
+/* The common options, a group at a time; --help shows them in the OPT_ order. A row that no
+ * group sets stays zero, which ends the table there: --help shows the gap. */
 static void common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_vals *v) {
-  const tf_option tab[OPT_NCOMMON + 1] = {
-      [OPT_HELP] = {"help", TF_OPT_FLAG, &v->help, NULL, "print this help and exit", 0, 0},
-      [OPT_VERSION] = {"version", TF_OPT_FLAG, &v->version, NULL, "print the version and exit", 0,
-                       0},
-      [OPT_SCHEDULE] = {"schedule", TF_OPT_STRING, &v->schedule, "NAME",
-                        "static, dynamic, guided or adaptive (default adaptive)", 0, 0},
-      [OPT_CHUNK] = {"chunk", TF_OPT_INT, &v->chunk, "N",
-                     "tasks per message for dynamic, smallest for guided (default 1)", 1,
-                     TF_MAX_PREFETCH},
-      [OPT_PREFETCH] = {"prefetch", TF_OPT_INT, &v->prefetch, "N",
-                        "most tasks a worker holds at once (default 4096)", 1, TF_MAX_PREFETCH},
-      [OPT_IDLE] = {"idle", TF_OPT_STRING, &v->idle, "MODE",
-                    "backoff, spin or sleep: how idle ranks wait (default backoff)", 0, 0},
-      [OPT_RETRIES] = {"retries", TF_OPT_INT, &v->retries, "N",
-                       "run a failed task again up to N times, elsewhere if possible (default 0)",
-                       0, 1000},
-      [OPT_KEEP_GOING] = {"keep-going", TF_OPT_FLAG, &v->keep_going, NULL,
-                          "go on after a task fails for good; exit 1 at the end (default)", 0, 0},
-      [OPT_FAIL_FAST] = {"fail-fast", TF_OPT_FLAG, &v->fail_fast, NULL,
-                         "stop at the first task that fails for good", 0, 0},
-      [OPT_MAX_PAYLOAD] = {"max-payload", TF_OPT_SIZE, &cfg->max_payload, "BYTES",
-                           "largest task or result, K/M/G suffixes (default 8M)", 1,
-                           TF_MAX_PAYLOAD_LIMIT},
-      [OPT_MAX_IN_FLIGHT] = {"max-in-flight", TF_OPT_SIZE, &cfg->max_in_flight, "BYTES",
-                             "bytes of results (and of tasks) on the way at once, shared by the "
-                             "workers (default 64M)",
-                             64 << 10, 1ull << 40},
-      [OPT_QUIET] = {"quiet", TF_OPT_FLAG, &cfg->quiet, NULL, "print no run summary", 0, 0},
-      [OPT_VERBOSE] = {"verbose", TF_OPT_FLAG, &cfg->verbose, NULL,
-                       "print where ranks run and per-worker statistics", 0, 0},
-      [OPT_INFO] = {"info", TF_OPT_FLAG, &cfg->info, NULL,
-                    "print the nodes, ranks and cores of this run, and exit", 0, 0},
-      [OPT_RELAYS] = {"relays", TF_OPT_STRING, &v->relays, "MODE",
-                      "off, node (a relay per node), auto, or K (a relay for every K ranks); "
-                      "default auto: node on 2+ nodes and 1024+ ranks, else off; "
-                      "TASKFARM_RELAYS sets the default",
-                      0, 0},
-      [OPT_ACCEPT_WORKERS] = {"accept-workers", TF_OPT_FLAG, &cfg->accept_workers, NULL,
-                               "let jobs of workers join while the farm runs (--join; needs "
-                               "mpirun --ompi-server: docs/CLUSTER.md)",
-                               0, 0},
-      [OPT_SERVICE] = {"service", TF_OPT_STRING, &cfg->service, "NAME",
-                       "the name jobs join this farm by (default: APP-JOBID under Slurm or PBS, "
-                       "else APP)",
-                       0, 0},
-      [OPT_JOIN] = {"join", TF_OPT_STRING, &cfg->join, "NAME",
-                    "run this job's ranks as workers of the running farm that accepts workers as "
-                    "NAME (same app and app options)",
-                    0, 0},
-      [OPT_LEAVE_AFTER] = {"leave-after", TF_OPT_DOUBLE, &cfg->leave_after, "SECONDS",
-                           "with --join: leave the farm after this long, handing back the tasks "
-                           "not started (SIGUSR1 or SIGTERM to the job: at once)",
-                           0.001, 1e9},
-      [OPT_JOURNAL] = {"journal", TF_OPT_STRING, &cfg->journal, "FILE",
-                       "append every finished result to FILE (see --resume)", 0, 0},
-      [OPT_RESUME] = {"resume", TF_OPT_FLAG, &cfg->resume, NULL,
-                      "continue from the --journal FILE: run only what it lacks", 0, 0},
-      [OPT_JOURNAL_SYNC] = {"journal-sync", TF_OPT_DOUBLE, &cfg->journal_sync, "SECONDS",
-                            "sync the journal to disk this often; 0: every write (default 1)", 0,
-                            3600},
-      [OPT_TASK_TIMEOUT] = {"task-timeout", TF_OPT_DOUBLE, &cfg->task_timeout, "SECONDS",
-                            "run a task that takes longer on another worker too (default 0: off)",
-                            0, 1e9},
-      [OPT_WORKER_TIMEOUT] = {"worker-timeout", TF_OPT_DOUBLE, &cfg->worker_timeout, "SECONDS",
-                              "a worker silent this long is lost (turns heartbeats on; default 30 "
-                              "under mpirun --enable-recovery or with --task-timeout, else off)",
-                              0.5, 1e9},
-      [OPT_DRAIN] = {"drain", TF_OPT_DOUBLE, &cfg->drain, "SECONDS",
-                     "after SIGUSR1 (or SIGTERM but from mpirun), wait this long for tasks in flight (default 20)", 0,
-                     1e9},
-      [OPT_STATUS_FILE] = {"status-file", TF_OPT_STRING, &cfg->status_file, "FILE",
-                           "write the exit status to FILE (mpirun --enable-recovery exits 0 "
-                           "whatever the ranks return)",
-                           0, 0},
-      [OPT_PROGRESS] = {"progress", TF_OPT_STRING, &v->progress, "MODE",
-                        "auto, bar, line or none: progress on stderr (default auto: a bar on a "
-                        "terminal, else a line every 10 s)",
-                        0, 0},
-      [OPT_PROGRESS_EVERY] = {"progress-every", TF_OPT_DOUBLE, &cfg->progress_every, "SECONDS",
-                              "seconds between progress lines (default 10)", 0.01, 1e6},
-      [OPT_STATS] = {"stats", TF_OPT_STRING, &cfg->stats_file, "FILE",
-                     "write run statistics as JSON to FILE", 0, 0},
-      [OPT_TRACE] = {"trace", TF_OPT_STRING, &cfg->trace_file, "FILE",
-                     "write a Chrome trace-event JSON of the run to FILE (Perfetto)", 0, 0},
-      [OPT_TIMELINE] = {"timeline", TF_OPT_STRING, &cfg->timeline_file, "FILE",
-                        "write an SVG Gantt chart of the tasks on each worker to FILE", 0, 0},
-      [OPT_TRACE_EVENTS] = {"trace-events", TF_OPT_SIZE, &cfg->trace_events, "N",
-                            "events each rank records at most for --trace/--timeline (default 1M)",
-                            1, 1e9},
-      [OPT_NCOMMON] = TF_OPTIONS_END,
-  };
-  memcpy(t, tab, sizeof tab);
+  memset(t, 0, (OPT_NCOMMON + 1) * sizeof *t);
+  program_options(t, v);
+  schedule_options(t, v);
+  failure_options(t, v);
+  size_options(t, cfg);
+  summary_options(t, cfg);
+  shape_options(t, cfg, v);
+  journal_options(t, cfg);
+  timeout_options(t, cfg);
+  report_options(t, cfg, v);
+  t[OPT_NCOMMON] = (tf_option)TF_OPTIONS_END;
 }
 
 int tf__parse_size(const char *s, uint64_t *out) {
@@ -449,6 +506,87 @@ static void reverse(char **a, int n) {
   }
 }
 
+/* A command line as it is read. order: argv[1..] as it will be, options (with their values)
+ * from the front, then "--" if given, then the operands, stored from the back and turned round
+ * at the end (ops). */
+typedef struct arg_scan {
+  int argc;
+  char **argv;
+  const tf_app *app;
+  const tf_option *common;
+  char **order;
+  char *seen;      /* which app options were given already (new_seen) */
+  int nopts, nops; /* the options and values at the front of order, the operands at its back */
+  int dashes;      /* where "--" is in argv, or 0 */
+  int ended;       /* an operand ended the options (TF_OPERANDS_END_OPTIONS) */
+  char **ops;      /* the operands in order, once the scan is over */
+} arg_scan;
+
+/* argv[*i], an operand. plain: it comes where only operands do. */
+static int scan_operand(arg_scan *sc, int i, int plain, char *err, size_t err_size) {
+  int rc = operand(sc->app, sc->argv[i], plain, err, err_size);
+  sc->order[sc->argc - 1 - ++sc->nops] = sc->argv[i]; /* from the back, turned round later */
+  sc->ended = (sc->app->operand_flags & TF_OPERANDS_END_OPTIONS) != 0; /* the rest are operands */
+  return rc;
+}
+
+/* "--name" or "--name=VALUE" at argv[*i]: an app option, else a common one. */
+static int scan_long(arg_scan *sc, int *i, char *err, size_t err_size) {
+  sc->order[sc->nopts++] = sc->argv[*i];
+  const char *name = sc->argv[*i] + 2;
+  const char *eq = strchr(name, '=');
+  size_t len = eq ? (size_t)(eq - name) : strlen(name);
+  const tf_option *o = find(sc->app->options, name, len);
+  if (!o) o = find(sc->common, name, len);
+  if (!o)
+    return tf__options_usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
+  char shown[80];
+  snprintf(shown, sizeof shown, "--%s", o->name);
+  return take_value(o, shown, eq, sc->argc, sc->argv, i, sc->order, &sc->nopts, sc->app->options,
+                    sc->seen, err, err_size);
+}
+
+/* argv[*i]: a short option (-k, or -a VALUE), "--", a long option or an operand; *i moves
+ * past the value an option takes from the next argument. */
+static int scan_arg(arg_scan *sc, int *i, char *err, size_t err_size) {
+  const char *a = sc->argv[*i];
+  int plain = sc->dashes || sc->ended;
+  const tf_option *o = NULL;
+  if (!plain && a[0] == '-' && a[1] && a[1] != '-' && !a[2]) o = find_short(sc->app->options, a[1]);
+  if (!o && (plain || strncmp(a, "--", 2) != 0)) return scan_operand(sc, *i, plain, err, err_size);
+  if (o) { /* -k, or -a VALUE */
+    sc->order[sc->nopts++] = sc->argv[*i];
+    return take_value(o, a, NULL, sc->argc, sc->argv, i, sc->order, &sc->nopts, sc->app->options,
+                      sc->seen, err, err_size);
+  }
+  if (a[2] == '\0') {
+    sc->dashes = *i;
+    return 0;
+  }
+  return scan_long(sc, i, err, err_size);
+}
+
+/* Every argument, into sc: the options set, the operands and "--" in their places in
+ * sc->order, the operands in order at sc->ops. Stops at the first error. */
+static int scan_args(arg_scan *sc, char *err, size_t err_size) {
+  int argc = sc->argc;
+  sc->order = argc > 1 ? malloc((size_t)argc * sizeof *sc->order) : NULL;
+  sc->seen = new_seen(sc->app->options);
+  if ((argc > 1 && !sc->order) || !sc->seen) {
+    free(sc->order), free(sc->seen);
+    sc->order = NULL;
+    return TF_ENOMEM;
+  }
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++)
+    rc = scan_arg(sc, &i, err, err_size);
+  free(sc->seen);
+  sc->ops = sc->order ? sc->order + argc - 1 - sc->nops : NULL;
+  reverse(sc->ops, sc->nops);
+  if (sc->dashes) sc->order[sc->nopts] = sc->argv[sc->dashes];
+  return rc;
+}
+
 int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char *err,
                   size_t err_size) {
   if (!app || !cfg) return TF_EINVAL;
@@ -462,73 +600,23 @@ int tf_parse_args(int argc, char **argv, const tf_app *app, tf_config *cfg, char
                    .progress = progress_names[c.progress]};
   tf_option common[OPT_NCOMMON + 1];
   common_table(common, &c, &v);
-  /* argv[1..] as it will be: options (with their values) from the front, then "--" if given,
-   * then the operands, stored from the back and turned round at the end. */
-  char **order = argc > 1 ? malloc((size_t)argc * sizeof *order) : NULL;
-  char *seen = new_seen(app->options);
-  if ((argc > 1 && !order) || !seen) {
-    free(order), free(seen);
-    return TF_ENOMEM;
-  }
-  int nopts = 0, nops = 0, dashes = 0, ended = 0;
-  int rc = 0;
-  for (int i = 1; i < argc && !rc; i++) {
-    const char *a = argv[i];
-    const tf_option *o = NULL;
-    if (!dashes && !ended && a[0] == '-' && a[1] && a[1] != '-' && !a[2])
-      o = find_short(app->options, a[1]);
-    if (!o && (dashes || ended || strncmp(a, "--", 2) != 0)) {
-      rc = operand(app, a, dashes || ended, err, err_size);
-      order[argc - 1 - ++nops] = argv[i]; /* from the back, turned round below */
-      ended = (app->operand_flags & TF_OPERANDS_END_OPTIONS) != 0; /* the rest are operands */
-      continue;
-    }
-    if (o) { /* -k, or -a VALUE */
-      order[nopts++] = argv[i];
-      rc = take_value(o, a, NULL, argc, argv, &i, order, &nopts, app->options, seen, err, err_size);
-      continue;
-    }
-    if (a[2] == '\0') {
-      dashes = i;
-      continue;
-    }
-    order[nopts++] = argv[i];
-    const char *name = a + 2;
-    const char *eq = strchr(name, '=');
-    size_t len = eq ? (size_t)(eq - name) : strlen(name);
-    o = find(app->options, name, len);
-    if (!o) o = find(common, name, len);
-    if (!o) {
-      rc = tf__options_usage(err, err_size, "unknown option '--%.*s' (see --help)", (int)len, name);
-      break;
-    }
-    char shown[80];
-    snprintf(shown, sizeof shown, "--%s", o->name);
-    rc = take_value(o, shown, eq, argc, argv, &i, order, &nopts, app->options, seen, err, err_size);
-  }
-  free(seen);
-  char **ops = order ? order + argc - 1 - nops : NULL;
-  reverse(ops, nops);
-  if (dashes) order[nopts] = argv[dashes];
-  if (!rc && !v.help && !v.version) rc = count_operands(app, ops, nops, err, err_size);
-  if (rc) {
-    free(order);
-    return rc;
-  }
-  if (v.help || v.version) {
-    free(order);
+  arg_scan sc = {.argc = argc, .argv = argv, .app = app, .common = common};
+  int rc = scan_args(&sc, err, err_size);
+  if (!rc && !v.help && !v.version) rc = count_operands(app, sc.ops, sc.nops, err, err_size);
+  if (!rc && (v.help || v.version)) {
     if (err && err_size) snprintf(err, err_size, "%s", v.help ? "help" : "version");
-    return TF_EHELP;
+    rc = TF_EHELP;
+  } else if (!rc) {
+    c.noperands = sc.nops;
+    c.operands = sc.ops;
+    rc = finish_config(&c, &v, app, err, err_size);
   }
-  c.noperands = nops;
-  c.operands = ops;
-  rc = finish_config(&c, &v, app, err, err_size);
-  if (!rc) {
-    if (argc > 1) memcpy(argv + 1, order, (size_t)(argc - 1) * sizeof *argv);
-    c.operands = nops ? argv + argc - nops : NULL;
+  if (!rc) { /* argv as order has it: the operands last */
+    if (argc > 1) memcpy(argv + 1, sc.order, (size_t)(argc - 1) * sizeof *argv);
+    c.operands = sc.nops ? argv + argc - sc.nops : NULL;
     *cfg = c;
   }
-  free(order);
+  free(sc.order);
   return rc;
 }
 
