@@ -199,10 +199,11 @@ int tf__wire_is_note(const unsigned char *buf, size_t n, size_t max, size_t *len
   return 1;
 }
 
-int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
-                    size_t why_size) {
-  const unsigned char *p = buf;
-  if (!buf || len < TF_WIRE_HEADER_SIZE)
+/* The header of a frame of len bytes at p: its kind, its entry count and its body's length,
+ * each checked. */
+static int check_header(const unsigned char *p, size_t len, unsigned *kind_out, uint32_t *count_out,
+                        uint64_t *body_len_out, char *why, size_t why_size) {
+  if (!p || len < TF_WIRE_HEADER_SIZE)
     FAIL("truncated frame: %zu bytes, a header needs %u", len, TF_WIRE_HEADER_SIZE);
   uint32_t magic = get32(p);
   if (magic != TF_WIRE_MAGIC) FAIL("bad magic 0x%08x (not a taskfarm frame)", magic);
@@ -219,54 +220,91 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
   if (count > body_len / TF_WIRE_ENTRY_SIZE)
     FAIL("%s frame claims %u entries in %llu bytes", tf__wire_kind_name(kind), count,
          (unsigned long long)body_len);
+  *kind_out = kind;
+  *count_out = count;
+  *body_len_out = body_len;
+  return 0;
+}
 
-  const unsigned char *body = p + TF_WIRE_HEADER_SIZE;
+/* The most bytes an entry of this type may hold. */
+static uint64_t entry_limit(unsigned type, uint64_t max_payload) {
+  uint64_t limit = type == TF_ENT_TEXT     ? TF_WIRE_MAX_MESSAGE
+                   : type == TF_ENT_STATS  ? TF_WIRE_STATS_SIZE
+                   : type == TF_ENT_OBS    ? TF_WIRE_OBS_SIZE
+                   : type == TF_ENT_EVENTS ? TF_WIRE_EVENTS_PER_ENTRY * TF_WIRE_EVENT_SIZE
+                   : type == TF_ENT_CREDIT ? 0
+                   : type == TF_ENT_START  ? 0
+                   : type == TF_ENT_ORIGIN ? 0
+                   : type == TF_ENT_FATE   ? 0
+                   : type == TF_ENT_SLOW   ? 0
+                   : type == TF_ENT_LOST   ? TF_WIRE_MAX_MESSAGE
+                                           : max_payload;
+  if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
+  return limit;
+}
+
+/* Entry i of a frame of this kind, at e: a type the kind may carry, a size within the type's
+ * limit, and the sizes the counters and events entries must have. */
+static int check_entry(unsigned kind, uint32_t i, const unsigned char *e, uint64_t max_payload,
+                       char *why, size_t why_size) {
+  unsigned type = e[16];
+  uint32_t size = get32(e + 8);
+  if (type == 0 || type >= TF_ENT_TYPE_COUNT || !(allowed_types[kind] & (1u << type)))
+    FAIL("%s frame: entry %u has type %u, not allowed here", tf__wire_kind_name(kind), i, type);
+  uint64_t limit = entry_limit(type, max_payload);
+  if (size > limit)
+    FAIL("%s frame: entry %u holds %u bytes, the limit is %llu", tf__wire_kind_name(kind), i, size,
+         (unsigned long long)limit);
+  if (type == TF_ENT_STATS && size != TF_WIRE_STATS_SIZE)
+    FAIL("%s frame: statistics entry of %u bytes", tf__wire_kind_name(kind), size);
+  if (type == TF_ENT_OBS && size != TF_WIRE_OBS_SIZE)
+    FAIL("%s frame: counters entry of %u bytes", tf__wire_kind_name(kind), size);
+  if (type == TF_ENT_EVENTS && (size % TF_WIRE_EVENT_SIZE || get64(e) != size / TF_WIRE_EVENT_SIZE))
+    FAIL("%s frame: events entry of %u bytes saying %llu events", tf__wire_kind_name(kind), size,
+         (unsigned long long)get64(e));
+  return 0;
+}
+
+/* Where the walk through a BYE frame is: a part per rank, the sender's first, then each after
+ * an ORIGIN entry. */
+typedef struct bye_walk {
+  unsigned seen_obs;     /* this part has its counters entry */
+  unsigned after_origin; /* the entry before was an ORIGIN: a part starts */
+  unsigned seen_origin;  /* past the sender's own part */
+} bye_walk;
+
+/* Entry i of a BYE frame, at e. Per rank: STATS first and only once; OBS at most once; FATE
+ * only in the sender's own part. */
+static int check_bye_entry(bye_walk *b, uint32_t i, const unsigned char *e, char *why,
+                           size_t why_size) {
+  unsigned type = e[16];
+  if ((i == 0 || b->after_origin) != (type == TF_ENT_STATS))
+    FAIL("BYE frame: entry %u has type %u, the statistics must come first and once", i, type);
+  if (type == TF_ENT_OBS && b->seen_obs++) FAIL("BYE frame: a second counters entry");
+  if (type == TF_ENT_FATE &&
+      (b->seen_origin || get32(e + 12) < TF_FATE_LOST || get32(e + 12) > TF_FATE_NO_BYE))
+    FAIL("BYE frame: entry %u tells a worker's fate %u%s", i, get32(e + 12),
+         b->seen_origin ? " in a worker's part" : ", not one of 1-3");
+  b->after_origin = type == TF_ENT_ORIGIN;
+  b->seen_origin |= b->after_origin;
+  if (b->after_origin) b->seen_obs = 0;
+  return 0;
+}
+
+/* The count entries of a frame's body, each checked, which must fill the body exactly; then
+ * what the kind asks of the entries together. */
+static int check_body(unsigned kind, uint32_t count, const unsigned char *body, uint64_t body_len,
+                      uint64_t max_payload, char *why, size_t why_size) {
   size_t pos = 0;
-  unsigned seen_obs = 0, after_origin = 0, seen_origin = 0;
+  bye_walk bye = {0, 0, 0};
   for (uint32_t i = 0; i < count; i++) {
     if (body_len - pos < TF_WIRE_ENTRY_SIZE)
       FAIL("%s frame: entry %u of %u is truncated", tf__wire_kind_name(kind), i, count);
     const unsigned char *e = body + pos;
-    unsigned type = e[16];
-    uint32_t size = get32(e + 8);
-    if (type == 0 || type >= TF_ENT_TYPE_COUNT || !(allowed_types[kind] & (1u << type)))
-      FAIL("%s frame: entry %u has type %u, not allowed here", tf__wire_kind_name(kind), i, type);
-    uint64_t limit = type == TF_ENT_TEXT     ? TF_WIRE_MAX_MESSAGE
-                     : type == TF_ENT_STATS  ? TF_WIRE_STATS_SIZE
-                     : type == TF_ENT_OBS    ? TF_WIRE_OBS_SIZE
-                     : type == TF_ENT_EVENTS ? TF_WIRE_EVENTS_PER_ENTRY * TF_WIRE_EVENT_SIZE
-                     : type == TF_ENT_CREDIT ? 0
-                     : type == TF_ENT_START  ? 0
-                     : type == TF_ENT_ORIGIN ? 0
-                     : type == TF_ENT_FATE   ? 0
-                     : type == TF_ENT_SLOW   ? 0
-                     : type == TF_ENT_LOST   ? TF_WIRE_MAX_MESSAGE
-                                             : max_payload;
-    if (type == TF_ENT_FAIL && limit < TF_WIRE_MAX_MESSAGE) limit = TF_WIRE_MAX_MESSAGE;
-    if (size > limit)
-      FAIL("%s frame: entry %u holds %u bytes, the limit is %llu", tf__wire_kind_name(kind), i,
-           size, (unsigned long long)limit);
-    if (type == TF_ENT_STATS && size != TF_WIRE_STATS_SIZE)
-      FAIL("%s frame: statistics entry of %u bytes", tf__wire_kind_name(kind), size);
-    if (type == TF_ENT_OBS && size != TF_WIRE_OBS_SIZE)
-      FAIL("%s frame: counters entry of %u bytes", tf__wire_kind_name(kind), size);
-    if (type == TF_ENT_EVENTS && (size % TF_WIRE_EVENT_SIZE || get64(e) != size / TF_WIRE_EVENT_SIZE))
-      FAIL("%s frame: events entry of %u bytes saying %llu events", tf__wire_kind_name(kind), size,
-           (unsigned long long)get64(e));
-    if (kind == TF_MSG_BYE) { /* per rank: STATS first and only once; OBS at most once */
-      if ((i == 0 || after_origin) != (type == TF_ENT_STATS))
-        FAIL("BYE frame: entry %u has type %u, the statistics must come first and once", i, type);
-      if (type == TF_ENT_OBS && seen_obs++)
-        FAIL("BYE frame: a second counters entry");
-      if (type == TF_ENT_FATE && (seen_origin || get32(e + 12) < TF_FATE_LOST ||
-                                  get32(e + 12) > TF_FATE_NO_BYE))
-        FAIL("BYE frame: entry %u tells a worker's fate %u%s", i, get32(e + 12),
-             seen_origin ? " in a worker's part" : ", not one of 1-3");
-      after_origin = type == TF_ENT_ORIGIN;
-      seen_origin |= after_origin;
-      if (after_origin) seen_obs = 0;
-    }
-    size_t need = tf__wire_entry_bytes(size);
+    int rc = check_entry(kind, i, e, max_payload, why, why_size);
+    if (!rc && kind == TF_MSG_BYE) rc = check_bye_entry(&bye, i, e, why, why_size);
+    if (rc) return rc;
+    size_t need = tf__wire_entry_bytes(get32(e + 8));
     if (body_len - pos < need)
       FAIL("%s frame: entry %u needs %zu bytes, %llu left", tf__wire_kind_name(kind), i, need,
            (unsigned long long)(body_len - pos));
@@ -277,11 +315,25 @@ int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame 
          (unsigned long long)(body_len - pos), count);
   if ((kind == TF_MSG_ERROR || kind == TF_MSG_CREDIT) && count != 1)
     FAIL("%s frame with %u entries, expected 1", tf__wire_kind_name(kind), count);
-  if (kind == TF_MSG_BYE && (count < 1 || after_origin)) FAIL("BYE frame without its statistics");
+  if (kind == TF_MSG_BYE && (count < 1 || bye.after_origin))
+    FAIL("BYE frame without its statistics");
+  return 0;
+}
+
+int tf__wire_decode(const void *buf, size_t len, uint64_t max_payload, tf_frame *out, char *why,
+                    size_t why_size) {
+  const unsigned char *p = buf;
+  unsigned kind;
+  uint32_t count;
+  uint64_t body_len;
+  int rc = check_header(p, len, &kind, &count, &body_len, why, why_size);
+  if (!rc)
+    rc = check_body(kind, count, p + TF_WIRE_HEADER_SIZE, body_len, max_payload, why, why_size);
+  if (rc) return rc;
   out->kind = kind;
   out->aux = get32(p + 12);
   out->count = count;
-  out->body = body;
+  out->body = p + TF_WIRE_HEADER_SIZE;
   out->body_len = (size_t)body_len;
   return 0;
 }
