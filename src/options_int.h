@@ -17,4 +17,52 @@ int tf__options_usage(char *err, size_t err_size, const char *fmt, ...);
  * the message in err (c's fingerprint then unset). */
 int tf__options_check(tf_config *c, const tf_app *app, char *err, size_t err_size);
 
+/* The common options, in the order --help lists them: their rows in the table. */
+enum {
+  OPT_HELP,
+  OPT_VERSION,
+  OPT_SCHEDULE,
+  OPT_CHUNK,
+  OPT_PREFETCH,
+  OPT_IDLE,
+  OPT_RETRIES,
+  OPT_KEEP_GOING,
+  OPT_FAIL_FAST,
+  OPT_MAX_PAYLOAD,
+  OPT_MAX_IN_FLIGHT,
+  OPT_QUIET,
+  OPT_VERBOSE,
+  OPT_INFO,
+  OPT_RELAYS,
+  OPT_ACCEPT_WORKERS,
+  OPT_SERVICE,
+  OPT_JOIN,
+  OPT_LEAVE_AFTER,
+  OPT_JOURNAL,
+  OPT_RESUME,
+  OPT_JOURNAL_SYNC,
+  OPT_TASK_TIMEOUT,
+  OPT_WORKER_TIMEOUT,
+  OPT_DRAIN,
+  OPT_STATUS_FILE,
+  OPT_PROGRESS,
+  OPT_PROGRESS_EVERY,
+  OPT_STATS,
+  OPT_TRACE,
+  OPT_TIMELINE,
+  OPT_TRACE_EVENTS,
+  OPT_NCOMMON
+};
+
+/* Values parsed into temporaries, checked and copied into the config last. */
+typedef struct common_vals {
+  int help, version, keep_going, fail_fast;
+  long long prefetch, chunk, retries;
+  const char *schedule, *idle, *progress, *relays;
+} common_vals;
+
+/* The common options' table into t (OPT_NCOMMON rows and the end), their
+ * values bound to cfg and v (options_table.c). */
+void tf__options_common_table(tf_option t[OPT_NCOMMON + 1], tf_config *cfg, common_vals *v);
+
 #endif
