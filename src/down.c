@@ -278,6 +278,8 @@ static int on_result(tf_down *d, int i, const tf_entry *e) {
  * child when there is one). */
 static int on_fail(tf_down *d, int i, const tf_entry *e, const tf_entry *out) {
   tf_rec r;
+  int rank = tf__down_run_rank(d, i, e);
+  if (rank < 0) return TF_EPROTO;
   int rc = take_from_ledger(d, i, e, &r), dropped;
   if (rc) return rc;
   d->sink.drop_spawned(d->sink.ctx);
@@ -285,7 +287,7 @@ static int on_fail(tf_down *d, int i, const tf_entry *e, const tf_entry *out) {
     free(r.data);
     return 0;
   }
-  rc = d->sink.failed(d->sink.ctx, i, &r, e->prio, (const char *)e->data, e->size, out);
+  rc = d->sink.failed(d->sink.ctx, i, rank, &r, e->prio, (const char *)e->data, e->size, out);
   if (rc == 1) {
     r.avoid = i;
     if (tf__pool_put(d->pool, i, &r) == 0) return 0;

@@ -37,14 +37,18 @@ typedef struct tf_sink {
   /* The children noted since the last result belong to a task that failed:
    * forget them. */
   void (*drop_spawned)(void *ctx);
-  /* A run of task r failed on child i (status: what execute returned; text:
-   * why; out: what it gave with tf_result, NULL when nothing). Returns 1 when
-   * it is to run again (r->attempt raised), 0 when it is given up on, or < 0. */
-  int (*failed)(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len,
+  /* A run of task r failed on child i, on the worker at rank `rank` (child i,
+   * or one of its workers when it is a relay) (status: what execute returned;
+   * text: why; out: what it gave with tf_result, NULL when nothing). Returns 1
+   * when it is to run again (r->attempt raised), 0 when it is given up on, or
+   * < 0. */
+  int (*failed)(void *ctx, int i, int rank, tf_rec *r, int status, const char *text, size_t len,
                 const tf_entry *out);
-  /* Task f->id is given up on without a failed run: the children running it
-   * were lost, or it hangs. 0 or < 0. NULL: the failure is only counted. */
-  int (*given_up)(void *ctx, const tf_failure *f);
+  /* Task f->id, which child i held, is given up on without a failed run: the
+   * children running it were lost, or it hangs (f->rank: the worker of its
+   * last run, below child i when that is a relay). 0 or < 0. NULL: the
+   * failure is only counted. */
+  int (*given_up)(void *ctx, int i, const tf_failure *f);
   /* A piece of the output of task r->id, which child i runs (tf_partial). 0 or < 0. NULL: the
    * pieces are dropped. */
   int (*partial)(void *ctx, int i, const tf_rec *r, const tf_entry *e);

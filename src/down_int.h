@@ -27,8 +27,14 @@ int tf__down_copy_tail(tf_down *d, int i);
 void tf__down_mark_lost(tf_down *d, int i);
 /* Child i is gone (why: for the log): every task it held goes back. 0 or < 0. */
 int tf__down_lose(tf_down *d, int i, const char *why);
-/* Task f->id is given up on without a failed run: the sink hears of it. */
-int tf__down_given_up(tf_down *d, const tf_failure *f);
+/* Task f->id, held by child i, is given up on without a failed run: the sink
+ * hears of it. */
+int tf__down_given_up(tf_down *d, int i, const tf_failure *f);
+/* The rank of the worker whose run a FAIL or LOST entry e of child i tells
+ * of: child i, or for a relay the worker the entry names (one behind a
+ * relay); -1 when that is no such worker (the run failed with a protocol
+ * error). */
+int tf__down_run_rank(tf_down *d, int i, const tf_entry *e);
 
 /* The goodbye of worker w (its entries in f: a BYE frame, or a part of a
  * relay's): its counters for the summary and --stats. */

@@ -1,6 +1,7 @@
 /* down_relay.c - the downstream engine (down.h) serving relays: a relay runs
  * many tasks at once and ends them in any order, gives up on tasks and says
  * which it cannot copy, and says goodbye for its workers. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,14 +29,28 @@ static int from_relay(tf_down *d, int i, const char *entry) {
   return 0;
 }
 
+int tf__down_run_rank(tf_down *d, int i, const tf_entry *e) {
+  if (!d->c[i].relay) return tf__down_rank(d, i);
+  int r = e->attempt <= INT_MAX ? (int)e->attempt : -1;
+  if (tf__layout_worker_of(d->layout, r) >= 0 && tf__layout_child_index(d->layout, r) < 0)
+    return r;
+  tf__log(d->layout->rank, "rank %d told of task %llu on rank %u, no worker behind a relay",
+          tf__down_rank(d, i), (unsigned long long)e->id, e->attempt);
+  tf__down_fail(d, TF_EPROTO);
+  return -1;
+}
+
 /* A relay gave up on task e->id without a failed run (its workers were lost
  * running it, or it hangs): given up on here too, as the relay counted its
- * runs. */
+ * runs, named by the worker of the last run. */
 int tf__down_on_lost(tf_down *d, int i, const tf_entry *e) {
   tf_rec r;
-  if (!from_relay(d, i, "LOST") || !tf__down_relay_holds(d, i, e->id, "the loss of"))
+  int rank;
+  if (!from_relay(d, i, "LOST") || (rank = tf__down_run_rank(d, i, e)) < 0) return TF_EPROTO;
+  if (!tf__ledger_take(&d->ledger, i, e->id, &r)) { /* one lookup: the error says why */
+    tf__down_relay_holds(d, i, e->id, "the loss of");
     return TF_EPROTO;
-  tf__ledger_take(&d->ledger, i, e->id, &r);
+  }
   int rc, dropped;
   if (tf__copies_settle(&d->copies, r.id, 0, &dropped)) { /* its twin runs on, or won already */
     free(r.data);
@@ -44,9 +59,9 @@ int tf__down_on_lost(tf_down *d, int i, const tf_entry *e) {
   char why[TF_WIRE_MAX_MESSAGE + 1];
   memcpy(why, e->data, e->size);
   why[e->size] = '\0';
-  tf_failure f = {r.id, e->prio > 0 ? (uint32_t)e->prio : r.attempt + 1, 0, tf__down_rank(d, i),
-                  1, why, r.data, r.size, NULL, 0};
-  rc = tf__down_given_up(d, &f);
+  tf_failure f = {r.id, e->prio > 0 ? (uint32_t)e->prio : r.attempt + 1, 0, rank, 1, why, r.data,
+                  r.size, NULL, 0};
+  rc = tf__down_given_up(d, i, &f);
   free(r.data);
   if (!rc && d->cfg->fail_fast) rc = TF_EAPP;
   return rc ? tf__down_fail(d, rc) : 0;

@@ -69,8 +69,8 @@ void tf__down_mark_lost(tf_down *d, int i) {
 }
 
 /* Task f->id is given up on without a failed run: the sink hears of it. */
-int tf__down_given_up(tf_down *d, const tf_failure *f) {
-  if (d->sink.given_up) return d->sink.given_up(d->sink.ctx, f);
+int tf__down_given_up(tf_down *d, int i, const tf_failure *f) {
+  if (d->sink.given_up) return d->sink.given_up(d->sink.ctx, i, f);
   tf__note_failure(d->stats, f->id);
   return 0;
 }
@@ -106,7 +106,7 @@ int tf__down_lose(tf_down *d, int i, const char *why) {
       snprintf(why, sizeof why, "it was running on %u workers that were lost", r.attempt);
       tf__log(d->layout->rank, "task %llu %s; giving up on it", (unsigned long long)r.id, why + 3);
       tf_failure f = {r.id, r.attempt, 0, tf__down_rank(d, i), 1, why, r.data, r.size, NULL, 0};
-      int rc = tf__down_given_up(d, &f);
+      int rc = tf__down_given_up(d, i, &f);
       free(r.data);
       if (rc || d->cfg->fail_fast) tf__down_fail(d, rc ? rc : TF_EAPP);
       continue;
@@ -198,7 +198,7 @@ static int give_up_stuck(tf_down *d, tf_copy *c) {
   if (!t) t = runs(d, b, id);
   tf_failure f = {id, 2, 0, tf__down_rank(d, b), 1, why, t ? t->data : NULL, t ? t->size : 0,
                   NULL, 0};
-  int failed = tf__down_given_up(d, &f);
+  int failed = tf__down_given_up(d, b, &f);
   tf__copies_give_up(&d->copies, c); /* what either copy might still bring is dropped */
   int rc = sticks(d, a) ? make_stuck(d, a) : 0;
   if (rc >= 0 && sticks(d, b)) rc = make_stuck(d, b);

@@ -36,15 +36,22 @@ typedef struct relay {
 
 /* ---- the downstream engine's sink: everything goes up ------------------------------- */
 
-static int add(relay *y, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size) {
+/* An outcome into the frame for the parent; rank: the worker whose run a
+ * FAIL or LOST tells of (the entry's word), else 0. */
+static int add_ranked(relay *y, unsigned type, uint64_t id, int32_t prio, int rank,
+                      const void *data, size_t size) {
   /* A frame goes once it holds a megabyte, as a worker's does (a failure's
    * output stays with its FAIL). */
   if (type != TF_ENT_FAIL && y->up.out.count &&
       y->up.out.len + tf__wire_entry_bytes(size) > TF_UP_FRAME_BYTES && tf__up_flush(&y->up) < 0)
     return TF_EMPI;
-  int rc = tf__up_add(&y->up, type, id, prio, data, size);
+  int rc = tf__up_add(&y->up, type, id, prio, (uint32_t)rank, data, size);
   if (rc) tf__log(y->c.rank, "out of memory passing an outcome on");
   return rc;
+}
+
+static int add(relay *y, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size) {
+  return add_ranked(y, type, id, prio, 0, data, size);
 }
 
 static int sink_result(void *ctx, int i, const tf_entry *e) {
@@ -61,20 +68,22 @@ static int sink_spawned(void *ctx, int i, const tf_entry *e) {
 static void sink_drop_spawned(void *ctx) { (void)ctx; }
 
 /* The root decides whether a failed task runs again (and where). */
-static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text, size_t len,
-                       const tf_entry *out) {
+static int sink_failed(void *ctx, int i, int rank, tf_rec *t, int status, const char *text,
+                       size_t len, const tf_entry *out) {
   (void)i;
   relay *y = ctx;
   int rc = out ? add(y, TF_ENT_FAILOUT, t->id, 0, out->data, out->size) : 0;
-  return rc ? rc : add(y, TF_ENT_FAIL, t->id, status, text, len);
+  return rc ? rc : add_ranked(y, TF_ENT_FAIL, t->id, status, rank, text, len);
 }
 
 /* A task given up on here (it hangs, or was running on workers that were
- * lost) is given up on: the root hears how many runs it had. */
-static int sink_given_up(void *ctx, const tf_failure *f) {
+ * lost) is given up on: the root hears how many runs it had, and where the
+ * last one was. */
+static int sink_given_up(void *ctx, int i, const tf_failure *f) {
+  (void)i;
   size_t len = strlen(f->message);
-  return add(ctx, TF_ENT_LOST, f->id, (int32_t)f->attempts, f->message,
-             len < TF_WIRE_MAX_MESSAGE ? len : TF_WIRE_MAX_MESSAGE);
+  return add_ranked(ctx, TF_ENT_LOST, f->id, (int32_t)f->attempts, f->rank, f->message,
+                    len < TF_WIRE_MAX_MESSAGE ? len : TF_WIRE_MAX_MESSAGE);
 }
 
 static int sink_partial(void *ctx, int i, const tf_rec *t, const tf_entry *e) {

@@ -102,19 +102,19 @@ static void sink_drop_spawned(void *ctx) { tf__js_drop_kids(&((root *)ctx)->js);
 
 /* A failed task runs again (elsewhere, when it can) until --retries is used
  * up; then it is given up on, and the run goes on unless --fail-fast. */
-static int sink_failed(void *ctx, int i, tf_rec *t, int status, const char *text, size_t len,
-                       const tf_entry *out) {
+static int sink_failed(void *ctx, int i, int rank, tf_rec *t, int status, const char *text,
+                       size_t len, const tf_entry *out) {
   root *r = ctx;
-  int rc = tf__after_failure(&r->h, r->stats, t, tf__layout_child_rank(r->layout, i), status,
-                             text, len, out ? out->data : NULL, out ? out->size : 0);
+  int rc = tf__after_failure(&r->h, r->stats, t, rank, status, text, len, out ? out->data : NULL,
+                             out ? out->size : 0);
   int prc = rc == 1 ? 0 : place_followups(r, i);
   return prc ? prc : rc;
 }
 
-static int sink_given_up(void *ctx, const tf_failure *f) {
+static int sink_given_up(void *ctx, int i, const tf_failure *f) {
   root *r = ctx;
   int rc = tf__given_up(&r->h, r->stats, f);
-  int prc = place_followups(r, tf__layout_child_index(r->layout, f->rank));
+  int prc = place_followups(r, i);
   return rc ? rc : prc;
 }
 

@@ -166,8 +166,10 @@ void tf__up_bye_with(tf_up *u, const tf_wbuf *extra);
 int tf__up_hand_over(tf_up *u, tf_queue *q);
 /* Add an outcome (a worker's result, failure, child, piece of output; a
  * task given up on, LOST) to the outgoing frame, charged against the room
- * for results; a SLOW entry is not charged. 0 or TF_ENOMEM / TF_ETOOBIG. */
-int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size);
+ * for results; a SLOW entry is not charged. word: the entry's last word (the
+ * worker of a FAIL or LOST). 0 or TF_ENOMEM / TF_ETOOBIG. */
+int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, uint32_t word, const void *data,
+               size_t size);
 /* Task times of the workers, for the parent's plan. */
 void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns);
 /* Send the outgoing frame (with a request when one is due): 1, 0 (nothing

@@ -26,9 +26,10 @@ int tf__up_hand_over(tf_up *u, tf_queue *q) {
   return n;
 }
 
-int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, const void *data, size_t size) {
+int tf__up_add(tf_up *u, unsigned type, uint64_t id, int32_t prio, uint32_t word, const void *data,
+               size_t size) {
   if (!u->out.count) u->out_since = tf__now();
-  int rc = tf__wire_add(&u->out, type, id, prio, data, size);
+  int rc = tf__wire_add_word(&u->out, type, id, prio, word, data, size);
   if (rc) return rc;
   /* charged as the parent charges it (down.c on_results_frame): SLOW, like START, is not */
   if (type != TF_ENT_SLOW) u->out_charged = 1;

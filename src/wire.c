@@ -40,6 +40,11 @@ void tf__wire_set_aux(tf_wbuf *w, uint32_t aux) { put32(w->buf + 12, aux); }
 
 int tf__wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
                  size_t size) {
+  return tf__wire_add_word(w, type, id, prio, 0, data, size);
+}
+
+int tf__wire_add_word(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, uint32_t word,
+                      const void *data, size_t size) {
   if (size > TF_MAX_PAYLOAD_LIMIT) return TF_ETOOBIG;
   size_t n = tf__wire_entry_bytes(size);
   if (reserve(w, n)) return TF_ENOMEM;
@@ -47,8 +52,9 @@ int tf__wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const voi
   put64(e, id);
   put32(e + 8, (uint32_t)size);
   put32(e + 12, (uint32_t)prio);
-  memset(e + 16, 0, 8);
+  memset(e + 16, 0, 4);
   e[16] = (unsigned char)type;
+  put32(e + 20, word);
   if (size) memcpy(e + TF_WIRE_ENTRY_SIZE, data, size);
   memset(e + TF_WIRE_ENTRY_SIZE + size, 0, n - TF_WIRE_ENTRY_SIZE - size);
   w->len += n;
@@ -58,10 +64,7 @@ int tf__wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const voi
 
 int tf__wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
                       size_t size) {
-  size_t at = w->len;
-  int rc = tf__wire_add(w, TF_ENT_TASK, id, prio, data, size);
-  if (!rc) put32(w->buf + at + 20, attempt);
-  return rc;
+  return tf__wire_add_word(w, TF_ENT_TASK, id, prio, attempt, data, size);
 }
 
 int tf__wire_append(tf_wbuf *dst, const tf_wbuf *src) {

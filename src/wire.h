@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define TF_WIRE_MAGIC 0x31574654u /* "TFW1" read as little-endian bytes */
-#define TF_WIRE_VERSION 5u
+#define TF_WIRE_VERSION 6u
 #define TF_WIRE_HEADER_SIZE 24u
 #define TF_WIRE_ENTRY_SIZE 24u
 #define TF_WIRE_ALIGN 8u
@@ -47,7 +47,8 @@ enum tf_msg_kind {
 enum tf_entry_type {
   TF_ENT_TASK = 1,   /* a task: id, priority, payload */
   TF_ENT_RESULT = 2, /* a finished task: id, result payload */
-  TF_ENT_FAIL = 3,   /* a failed task: id, status in prio, message payload */
+  TF_ENT_FAIL = 3,   /* a failed task: id, status in prio, message payload; from a relay, the
+                        rank of the worker the run was on in the last word (attempt) */
   TF_ENT_SPAWN = 4,  /* a task created by a worker: id, priority, payload */
   TF_ENT_STATS = 5,  /* worker statistics: TF_WIRE_STATS_SIZE bytes */
   TF_ENT_TEXT = 6,   /* a message for a person */
@@ -61,7 +62,8 @@ enum tf_entry_type {
   TF_ENT_ORIGIN = 13,  /* in a relay's BYE: the entries after it, up to the next ORIGIN, are
                           the goodbye of the relay's worker at rank id; no data */
   TF_ENT_LOST = 14,    /* a relay gave up on task id without a failed run: its workers were lost
-                          running it, or it hangs; prio: its runs so far; data: why */
+                          running it, or it hangs; prio: its runs so far; the last word
+                          (attempt): the rank of the worker of its last run; data: why */
   TF_ENT_FATE = 15,    /* in a relay's BYE, its own part: its worker at rank id was lost (prio
                           TF_FATE_LOST), is stuck in a task given up on (TF_FATE_STUCK), or did
                           not stop (TF_FATE_NO_BYE); no data */
@@ -172,7 +174,8 @@ typedef struct tf_entry {
   unsigned type;
   uint64_t id;
   int32_t prio;     /* priority for TASK/SPAWN, status for FAIL */
-  uint32_t attempt; /* TASK: earlier runs that failed (entry bytes 20..23) */
+  uint32_t attempt; /* TASK: earlier runs that failed; a relay's FAIL, LOST: the worker's rank
+                       (entry bytes 20..23) */
   const void *data;
   uint32_t size;
 } tf_entry;
@@ -186,6 +189,10 @@ int tf__wire_begin(tf_wbuf *w, unsigned kind, uint32_t aux);
 /* Append one entry; data is copied. Returns 0, TF_ENOMEM or TF_ETOOBIG. */
 int tf__wire_add(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, const void *data,
                  size_t size);
+/* The same with the entry's last word set (a TASK's attempt, the worker rank
+ * of a relay's FAIL or LOST; 0 in the others). */
+int tf__wire_add_word(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, uint32_t word,
+                      const void *data, size_t size);
 /* Append a TASK entry that has failed `attempt` times before. */
 int tf__wire_add_task(tf_wbuf *w, uint64_t id, int32_t prio, uint32_t attempt, const void *data,
                       size_t size);

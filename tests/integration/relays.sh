@@ -15,7 +15,9 @@
 #     under its real rank, every task once, on the rank that ran it;
 #  6. priorities through a relay: workers behind it run children before the
 #     roots they hold (out of turn), never when all tasks share a priority;
-#  7. under mpirun --enable-recovery: a worker behind a relay killed mid-run
+#  7. a task that fails behind a relay is reported on the worker that ran
+#     it, not on the relay;
+#  8. under mpirun --enable-recovery: a worker behind a relay killed mid-run
 #     (the relay loses it), a relay killed mid-run (the root loses it and
 #     its workers), and a worker behind one of two relays killed (the other
 #     relay's workers hear of it and do not wait at the end for the dead
@@ -214,7 +216,21 @@ n1=$(out_of_turn "$TMP/s.json")
 [ "$n1" -eq 0 ] || fail "tasks of one priority started out of turn ($n1) behind a relay"
 pass "behind a relay, children run before the roots a worker holds ($n out of turn); one priority: never"
 
-# ---- 7. faults under mpirun --enable-recovery -----------------------------
+# ---- 7. failures behind a relay name the worker ----------------------------
+# 7 ranks, --relays 3: rank 1 relays for ranks 2 and 3, rank 4 for 5 and 6;
+# every task run on rank 5 fails (--retries 0): each is given up on as failed
+# on rank 5 (before, the root named the relay, rank 4).
+expect_status 1 "failures behind a relay" mpi 7 "$TESTAPP" --relays 3 --tasks 100 --fail-on-rank 5 \
+  --keep-going --retries 0 --sleep-us 2000
+nfail=$(sed -n 's/^taskfarm: *\([0-9]*\) tasks* failed for good.*/\1/p' "$TMP/err")
+[ -n "$nfail" ] && [ "$nfail" -gt 0 ] || { cat "$TMP/err" >&2; fail "no task failed on rank 5"; }
+on5=$(awk '/failed on rank 5 after 1 attempt/ { n++ } END { print n + 0 }' "$TMP/err")
+others=$(awk '/failed on rank/ && !/failed on rank 5 / { n++ } END { print n + 0 }' "$TMP/err")
+[ "$on5" = "$nfail" ] && [ "$others" = 0 ] ||
+  { cat "$TMP/err" >&2; fail "$nfail failed tasks: $on5 named rank 5, $others another rank"; }
+pass "$nfail tasks failed behind a relay, each named on its worker's rank (5)"
+
+# ---- 8. faults under mpirun --enable-recovery -----------------------------
 # fault NP VICTIM TIMEOUT ARGS...: a clean run on NP ranks with --relays 3,
 # then the same under mpirun --enable-recovery with rank VICTIM killed
 # (SIGKILL, by PID) a third of the clean run's time into the farm (with

@@ -54,6 +54,8 @@ typedef struct fake_sink {
   int results_at_piece; /* results the sink had when the last piece came */
   int nslow;            /* a relay's: slow tasks told to its parent */
   int full_at;          /* fs_full: full once it holds this many results (0: never) */
+  int last_rank;        /* the worker of the last failed run */
+  int gone_child;       /* the child that held the last task given up on */
 } fake_sink;
 
 static int fs_result(void *ctx, int i, const tf_entry *e) {
@@ -80,9 +82,10 @@ static int fs_partial(void *ctx, int i, const tf_rec *r, const tf_entry *e) {
   return 0;
 }
 static void fs_drop(void *ctx) { ((fake_sink *)ctx)->dropped++; }
-static int fs_given_up(void *ctx, const tf_failure *f) {
+static int fs_given_up(void *ctx, int i, const tf_failure *f) {
   fake_sink *s = ctx;
   s->ngiven_up++;
+  s->gone_child = i;
   s->gone = *f;
   snprintf(s->gone_why, sizeof s->gone_why, "%s", f->message ? f->message : "");
   CU_ASSERT_FATAL(f->size <= sizeof s->gone_data);
@@ -95,10 +98,11 @@ static int fs_slow(void *ctx, uint64_t id) {
   ((fake_sink *)ctx)->nslow++;
   return 0;
 }
-static int fs_failed(void *ctx, int i, tf_rec *r, int status, const char *text, size_t len,
-                     const tf_entry *out) {
+static int fs_failed(void *ctx, int i, int rank, tf_rec *r, int status, const char *text,
+                     size_t len, const tf_entry *out) {
   (void)i, (void)text, (void)len;
   fake_sink *s = ctx;
+  s->last_rank = rank;
   s->last_out = out ? out->size : 0;
   s->nfailed++;
   s->last_status = status;
@@ -697,7 +701,7 @@ static void test_down_refuses_what_a_relay_does_not_hold(void) {
   farm_stop(&f);
   relay_holding_four(&f, 10);
   tf__wire_begin(&w, TF_MSG_RESULTS, 0);
-  tf__wire_add(&w, TF_ENT_FAIL, 7, 3, "no", 2); /* a failure of a task it does not hold */
+  tf__wire_add_word(&w, TF_ENT_FAIL, 7, 3, 2, "no", 2); /* a failure of a task it does not hold */
   arrive(&f.p, 0, &w);
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   CU_ASSERT_EQUAL(f.s.nfailed, 0);
@@ -809,6 +813,16 @@ static void entry(farm *f, int i, unsigned type, uint64_t id, int32_t prio, cons
   tf__wbuf_free(&w);
 }
 
+/* The same, naming the worker at rank `rank` (a relay's FAIL and LOST do). */
+static void ranked(farm *f, int i, unsigned type, uint64_t id, int32_t prio, int rank,
+                   const char *text) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_RESULTS, 0);
+  tf__wire_add_word(&w, type, id, prio, (uint32_t)rank, text, text ? strlen(text) : 0);
+  arrive(&f->p, i, &w);
+  tf__wbuf_free(&w);
+}
+
 /* The attempt of the k-th task of the last TASKS frame sent to child i, as on the wire. */
 static uint32_t attempt_to(farm *f, int i, int k) {
   tf_frame fr;
@@ -842,21 +856,23 @@ static void set_attempt(farm *f, uint64_t id, uint32_t attempt) {
   edit_queued(f, id, to_attempt, &attempt);
 }
 
-/* A relay gave up on a task it holds (LOST, prio: its runs so far; data: why): the root gives
- * it up too, without a failed run and without running it again: the sink hears its id, the
- * relay's count of runs, the relay's rank, lost = 1 and why; it leaves the ledger, not into the
- * pool. A LOST with no count (prio 0) counts the task's attempts so far plus this run. */
+/* A relay gave up on a task it holds (LOST, prio: its runs so far; the last word: the worker of
+ * its last run; data: why): the root gives it up too, without a failed run and without running
+ * it again: the sink hears its id, the relay's count of runs, the worker's rank, lost = 1 and
+ * why, and that the relay held it; it leaves the ledger, not into the pool. A LOST with no count
+ * (prio 0) counts the task's attempts so far plus this run. */
 static void test_down_gives_up_what_a_relay_lost(void) {
   farm f;
   relay_holding_four(&f, 10);
-  entry(&f, 0, TF_ENT_LOST, 2, 3, "its workers were lost");
+  ranked(&f, 0, TF_ENT_LOST, 2, 3, 3, "its workers were lost");
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.d.status, 0);
   CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
   CU_ASSERT_EQUAL(f.s.gone.id, 2);
   CU_ASSERT_EQUAL(f.s.gone.attempts, 3);
   CU_ASSERT_EQUAL(f.s.gone.status, 0);
-  CU_ASSERT_EQUAL(f.s.gone.rank, 1);
+  CU_ASSERT_EQUAL(f.s.gone.rank, 3); /* the worker, not the relay (rank 1) */
+  CU_ASSERT_EQUAL(f.s.gone_child, 0);
   CU_ASSERT_EQUAL(f.s.gone.lost, 1);
   CU_ASSERT_STRING_EQUAL(f.s.gone_why, "its workers were lost");
   CU_ASSERT_EQUAL(f.s.nfailed, 0);
@@ -865,7 +881,7 @@ static void test_down_gives_up_what_a_relay_lost(void) {
   CU_ASSERT_PTR_NULL(tf__ledger_find(&f.d.ledger, 0, 2));
   CU_ASSERT_EQUAL(tf__down_in_flight(&f.d), 3);
   CU_ASSERT_EQUAL(tf__down_queued(&f.d), 6); /* 4..9: task 2 is not back */
-  entry(&f, 0, TF_ENT_LOST, 0, 0, NULL);
+  ranked(&f, 0, TF_ENT_LOST, 0, 0, 2, NULL);
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.s.ngiven_up, 2);
   CU_ASSERT_EQUAL(f.s.gone.id, 0);
@@ -874,6 +890,31 @@ static void test_down_gives_up_what_a_relay_lost(void) {
   CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 2);
   CU_ASSERT_EQUAL(f.d.status, 0);
   farm_stop(&f);
+}
+
+/* A relay's FAIL names the worker the run failed on, and the sink hears that rank; a FAIL or a
+ * LOST from a relay that names no worker behind a relay (rank 0, the relay itself, the root's
+ * own worker 4, a rank past the farm) is a protocol error, and nothing is taken from the
+ * ledger. */
+static void test_down_takes_the_worker_a_relay_names(void) {
+  farm f;
+  relay_holding_four(&f, 10);
+  ranked(&f, 0, TF_ENT_FAIL, 1, 5, 3, "no");
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.s.nfailed, 1);
+  CU_ASSERT_EQUAL(f.s.last_status, 5);
+  CU_ASSERT_EQUAL(f.s.last_rank, 3);
+  farm_stop(&f);
+  static const int bad[] = {0, 1, 4, 99};
+  for (int k = 0; k < 8; k++) {
+    relay_holding_four(&f, 10);
+    ranked(&f, 0, k < 4 ? TF_ENT_FAIL : TF_ENT_LOST, 1, 1, bad[k % 4], "no");
+    CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+    CU_ASSERT_EQUAL(f.s.nfailed + f.s.ngiven_up, 0);
+    CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 4);
+    farm_stop(&f);
+  }
 }
 
 /* LOST is a relay's word: from the root's own worker (rank 4), even for the task it runs, it is
@@ -893,15 +934,15 @@ static void test_down_refuses_lost_from_a_worker_or_for_a_task_not_held(void) {
   CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 1), 2);
   farm_stop(&f);
   relay_holding_four(&f, 10);
-  entry(&f, 0, TF_ENT_LOST, 7, 1, "lost"); /* still in the pool */
+  ranked(&f, 0, TF_ENT_LOST, 7, 1, 2, "lost"); /* still in the pool */
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
   CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
   CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 4);
   farm_stop(&f);
   relay_holding_four(&f, 10);
-  entry(&f, 0, TF_ENT_LOST, 1, 1, "lost");
-  entry(&f, 0, TF_ENT_LOST, 1, 1, "lost"); /* given up on already */
+  ranked(&f, 0, TF_ENT_LOST, 1, 1, 2, "lost");
+  ranked(&f, 0, TF_ENT_LOST, 1, 1, 2, "lost"); /* given up on already */
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   CU_ASSERT_EQUAL(f.s.ngiven_up, 1);
   CU_ASSERT_EQUAL(tf__ledger_held(&f.d.ledger, 0), 3);
@@ -941,7 +982,7 @@ static void test_down_charges_a_relays_lost_but_not_its_slow(void) {
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.d.status, 0);
   CU_ASSERT_EQUAL(f.d.c[0].owed, 0);
-  entry(&f, 0, TF_ENT_LOST, 1, 1, "lost");
+  ranked(&f, 0, TF_ENT_LOST, 1, 1, 2, "lost");
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.d.c[0].owed, TF_WIRE_HEADER_SIZE + tf__wire_entry_bytes(4));
   CU_ASSERT_EQUAL(f.p.nsent, sent); /* less than half a share owed: no CREDIT yet */
@@ -1077,7 +1118,7 @@ static void test_down_drops_a_relays_lost_while_a_copy_runs(void) {
   poll(&f);
   tf__down_set_now(&f.d, 101.1);
   CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1);
-  entry(&f, 0, TF_ENT_LOST, 2, 1, "it hangs");
+  ranked(&f, 0, TF_ENT_LOST, 2, 1, 2, "it hangs");
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.d.status, 0);
   CU_ASSERT_EQUAL(f.s.ngiven_up, 0);
@@ -1097,7 +1138,7 @@ static void test_down_drops_a_relays_lost_while_a_copy_runs(void) {
   tf__down_set_now(&f.d, 101.1);
   CU_ASSERT_EQUAL_FATAL(tf__down_check(&f.d, 0), 1);
   done(&f, 1, 2, 0);
-  entry(&f, 0, TF_ENT_LOST, 2, 1, "it hangs");
+  ranked(&f, 0, TF_ENT_LOST, 2, 1, 2, "it hangs");
   CU_ASSERT_EQUAL(poll(&f), 1);
   CU_ASSERT_EQUAL(f.d.status, 0);
   CU_ASSERT_EQUAL(f.s.nresults, 1);
@@ -2122,6 +2163,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_splits_a_relays_goodbye_by_origin),
       TF_UNIT_TEST(test_down_gives_up_what_a_relay_lost),
       TF_UNIT_TEST(test_down_refuses_lost_from_a_worker_or_for_a_task_not_held),
+      TF_UNIT_TEST(test_down_takes_the_worker_a_relay_names),
       TF_UNIT_TEST(test_down_refuses_slow_from_a_worker_or_for_a_task_not_held),
       TF_UNIT_TEST(test_down_charges_a_relays_lost_but_not_its_slow),
       TF_UNIT_TEST(test_down_copies_a_relays_slow_task_to_an_idle_worker),

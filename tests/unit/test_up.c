@@ -565,7 +565,7 @@ static void test_up_relay_does_not_charge_a_slow_entry(void) {
   relay_link_start(&l, 4, 1); /* each worker's share: the least, 64 KiB */
   CU_ASSERT_EQUAL_FATAL(l.u.flow.share, 3 * TF_FLOW_MIN_SHARE);
   l.u.held_below = 12; /* it wants no tasks: no request rides along */
-  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_SLOW, 7, 0, NULL, 0), 0);
+  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_SLOW, 7, 0, 0, NULL, 0), 0);
   CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
   tf_frame f;
   uint64_t ids[2];
@@ -574,7 +574,7 @@ static void test_up_relay_does_not_charge_a_slow_entry(void) {
   CU_ASSERT_EQUAL(l.u.flow.unacked, 0);
   size_t size = l.u.flow.share - 48; /* the frame: header, entry, data: the whole share */
   unsigned char *big = calloc(1, size);
-  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_RESULT, 8, 0, big, size), 0);
+  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_RESULT, 8, 0, 0, big, size), 0);
   free(big);
   int before = l.p.nsent;
   CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
@@ -584,7 +584,7 @@ static void test_up_relay_does_not_charge_a_slow_entry(void) {
   send_control(&l, TF_MSG_CREDIT, 0, l.u.flow.share);
   CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
   CU_ASSERT_EQUAL(l.u.flow.unacked, 0);
-  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_LOST, 9, 2, "hangs", 5), 0);
+  CU_ASSERT_EQUAL(tf__up_add(&l.u, TF_ENT_LOST, 9, 2, 3, "hangs", 5), 0);
   CU_ASSERT_EQUAL(tf__up_flush(&l.u), 1);
   CU_ASSERT_EQUAL(l.u.flow.unacked, l.p.sent[l.p.nsent - 1].len);
   CU_ASSERT(!l.u.gave_up);
