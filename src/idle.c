@@ -10,11 +10,10 @@ void tf__idle_wait(tf_idle *s) {
   if (s->mode == TF_IDLE_SPIN) return;
   if (s->mode == TF_IDLE_SLEEP) s->napping = 1;
   if (!s->napping) {
-    if (s->polls++ == 0) {
-      s->poll_until = tf__now() + TF_IDLE_POLL_SECONDS;
-      return;
-    }
-    if (s->polls < TF_IDLE_SPINS) return;
+    /* The polling window opens at the first yield: a wait that ends within
+     * the spins (a reply on a dedicated core) reads no clock. */
+    if (s->polls++ < TF_IDLE_SPINS) return;
+    if (s->polls == TF_IDLE_SPINS + 1) s->poll_until = tf__now() + TF_IDLE_POLL_SECONDS;
     /* Read the clock only every 32 polls: an empty poll costs nanoseconds. */
     if (s->polls % 32 || tf__now() < s->poll_until) {
       sched_yield();

@@ -13,7 +13,7 @@ typedef struct tf_idle {
   tf_idle_mode mode;
   unsigned polls;    /* consecutive idle polls */
   int napping;       /* the polling window is over */
-  double poll_until; /* set at the first idle poll */
+  double poll_until; /* set at the first yield */
   long nap_ns;
 } tf_idle;
 

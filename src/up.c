@@ -75,7 +75,7 @@ int tf__up_tell_lost(tf_up *u) {
 /* Send the outgoing frame, with a request when one is due. Returns 1 when it
  * went, 0 when there was nothing to send or its results wait for room, or a
  * negative error. */
-static int flush(tf_up *u) {
+static int flush_at(tf_up *u, double now) {
   uint32_t ask = want(u);
   if (!u->out.count && !ask) return 0;
   if (u->out_charged && !tf__flow_may_send(&u->flow, tf__up_frame_len(u))) return ask_room(u);
@@ -95,7 +95,7 @@ static int flush(tf_up *u) {
   if (rc) return rc;
   if (ask) {
     u->asked = ask;
-    u->asked_at = tf__now();
+    u->asked_at = now >= 0 ? now : tf__now();
     u->ran_since_ask = 0;
     u->last_send = u->asked_at;
   } else if (u->beats) {
@@ -107,6 +107,8 @@ static int flush(tf_up *u) {
   u->out_charged = 0;
   return tf__wire_begin(&u->out, TF_MSG_RESULTS, 0) ? TF_ENOMEM : 1;
 }
+
+static int flush(tf_up *u) { return flush_at(u, -1); }
 
 void tf__up_give_up(tf_up *u, const char *fmt, ...) {
   char text[TF_WIRE_MAX_MESSAGE];
@@ -190,7 +192,7 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
     return 1;
   }
   if (tf__inbox_push(&u->in, buf, len, f)) return TF_ENOMEM;
-  u->heard = tf__now();
+  u->heard = u->tasks_came = tf__now();
   /* Tasks that ran since the request and are not yet timed: when they took
    * long, time them before the wait is (short ones stay grouped; a task that
    * still runs, waiting in tf_partial, is not timed yet). */
@@ -229,6 +231,7 @@ int tf__up_poll(tf_up *u) {
   int progressed = 0;
   u->since_poll = 0;
   u->last_poll = u->last_end;
+  u->tasks_came = -1;
   for (;;) {
     unsigned char *buf;
     size_t len;
@@ -280,7 +283,7 @@ int tf__up_begin(tf_up *u, tf_entry *e) {
   if (want(u) || (u->out.count && (e->attempt || u->avg_task >= TF_SLOW_TASK ||
                                    u->last_end - u->out_since >= TF_FLUSH_INTERVAL ||
                                    u->out.len >= TF_UP_FRAME_BYTES))) {
-    int rc = flush(u);
+    int rc = flush_at(u, u->tasks_came);
     if (rc < 0) return rc;
   }
   u->mark_len = u->out.len;
@@ -288,9 +291,12 @@ int tf__up_begin(tf_up *u, tf_entry *e) {
   u->mark_frames = u->frames;
   /* One clock read per task (or group) when tasks follow each other: this
    * one starts when the last one ended (the little between them counts as
-   * its own). */
-  if (u->last_end < 0) u->last_end = tf__now(); /* after a wait */
+   * its own); after a wait, when the tasks came, if they came in this turn
+   * (one read for both, as for the request above: at one task a message,
+   * each read is a few percent of the round trip). */
+  if (u->last_end < 0) u->last_end = u->tasks_came >= 0 ? u->tasks_came : tf__now();
   if (!u->unclocked) u->t0 = u->last_end;
+  u->tasks_came = -1; /* the task runs: time passes */
   return 0;
 }
 
@@ -576,6 +582,7 @@ int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port
                     tf__flow_share(cfg->max_in_flight, layout->nworkers) * (uint64_t)layout->width);
   u->starved = -1;
   u->last_end = -1;
+  u->tasks_came = -1;
   u->heard = u->last_send = u->trace.epoch = tf__now();
   if ((cfg->trace_file || cfg->timeline_file) &&
       tf__trace_init(&u->trace, (size_t)cfg->trace_events, u->heard))

@@ -42,6 +42,8 @@ typedef struct tf_up {
   uint64_t cur_task; /* the task that runs (while running) */
   uint32_t asked;   /* tasks asked for in the open request; 0: none open */
   double asked_at;  /* when the open request was sent */
+  double tasks_came; /* when the last poll took tasks, < 0 when it took none (a task begun at
+                        once starts then, and a request sent then goes then) */
   double ran_since_ask; /* time in long tasks since then: the answer waited behind them */
   double starved;   /* since when it has had nothing to run; < 0: it has */
   tf_wbuf out;      /* RESULTS frame being filled */
