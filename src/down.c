@@ -461,6 +461,8 @@ int tf__down_frame(tf_down *d, int i, const unsigned char *buf, size_t len) {
 int tf__down_poll(tf_down *d) {
   int progressed = 0;
   for (;;) {
+    d->deaf = d->sink.full && d->sink.full(d->sink.ctx);
+    if (d->deaf) return progressed;
     unsigned char *buf;
     size_t len;
     int i;
@@ -478,7 +480,6 @@ int tf__down_poll(tf_down *d) {
         tf__flow_due(d->c[i].owed, share_of(d, i), (uint64_t)len, d->c[i].room_asked) &&
         (rc = give_room(d, i)) < 0)
       return rc;
-    if (d->sink.full && d->sink.full(d->sink.ctx)) return progressed;
   }
 }
 

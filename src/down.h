@@ -61,9 +61,10 @@ typedef struct tf_sink {
    * nothing is done. */
   int (*slow)(void *ctx, uint64_t id);
   /* Whether the outcomes passed on must wait before more come: then the
-   * engine takes no more of its children's frames this turn (a relay whose
-   * frame for its parent waits for room, so that the frame stays within its
-   * share). NULL: never. */
+   * engine takes no more of its children's frames until it is not (a relay
+   * whose frame for its parent waits for room, so that the frame stays
+   * within its share), and meanwhile counts no child's silence as a loss
+   * and copies no slow task. NULL: never. */
   int (*full)(void *ctx);
 } tf_sink;
 
@@ -112,6 +113,7 @@ typedef struct tf_down {
   int heartbeats;   /* children send heartbeats: silence means lost (the role says: beat.h) */
   double hb_every;
   double next_check, last_check;
+  int deaf;         /* the last poll took no frames: the sink was full (silence is no loss) */
   double now;       /* the time of the current turn (tf__down_set_now) */
   int status;       /* the first error */
   struct tf_obs *obs;     /* --stats, --trace, --timeline: or NULL */

@@ -32,8 +32,8 @@ int tf__down_lose(tf_down *d, int i, const char *why);
 int tf__down_given_up(tf_down *d, int i, const tf_failure *f);
 /* The rank of the worker whose run a FAIL or LOST entry e of child i tells
  * of: child i, or for a relay the worker the entry names (one behind a
- * relay); -1 when that is no such worker (the run failed with a protocol
- * error). */
+ * relay, any relay: the root does not keep which worker is whose); -1 when
+ * that is no such worker (the run failed with a protocol error). */
 int tf__down_run_rank(tf_down *d, int i, const tf_entry *e);
 
 /* The goodbye of worker w (its entries in f: a BYE frame, or a part of a

@@ -283,9 +283,10 @@ static int straggler(tf_down *d, int i) {
 int tf__down_check(tf_down *d, int draining) {
   double now = d->now;
   if (now < d->next_check) return 0;
-  /* If this rank itself was away (a slow generate or collect), nobody had a
-   * chance to be heard: start every clock again. */
-  if (now - d->last_check > d->hb_every)
+  /* If this rank itself was away (a slow generate or collect), or took no
+   * frames while its sink was full, nobody had a chance to be heard: start
+   * every clock again. */
+  if (now - d->last_check > d->hb_every || d->deaf)
     for (int i = 0; i < d->n; i++)
       if (d->c[i].heard < now) d->c[i].heard = now;
   d->last_check = now;
@@ -298,7 +299,7 @@ int tf__down_check(tf_down *d, int draining) {
       char why[64];
       snprintf(why, sizeof why, "silent for %.1f s", now - d->c[i].heard);
       rc = tf__down_lose(d, i, why);
-    } else if (d->cfg->task_timeout > 0 && !draining) {
+    } else if (d->cfg->task_timeout > 0 && !draining && !d->deaf) { /* its result may wait unread */
       rc = straggler(d, i);
     }
     if (!rc && d->c[i].state == TF_CHILD_RUNNING && now - d->c[i].told >= d->hb_every)

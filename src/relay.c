@@ -205,7 +205,7 @@ static int turn(relay *y) {
   }
   if (y->up.stop) return 1;
   if (!y->failed) {
-    int rc = tf__up_held_back(&y->up) ? 0 : tf__down_poll(&y->down);
+    int rc = tf__down_poll(&y->down); /* nothing while the frame up waits for room (sink_full) */
     if (rc >= 0) {
       progressed |= rc;
       rc = tf__down_dispatch(&y->down, TF_LEFT_UNKNOWN);
