@@ -192,7 +192,8 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
     return 1;
   }
   if (tf__inbox_push(&u->in, buf, len, f)) return TF_ENOMEM;
-  u->heard = u->tasks_came = tf__now();
+  u->heard = tf__now();
+  u->tasks_came = u->running ? -1 : u->heard; /* (a task's tf_partial may wait for room) */
   /* Tasks that ran since the request and are not yet timed: when they took
    * long, time them before the wait is (short ones stay grouped; a task that
    * still runs, waiting in tf_partial, is not timed yet). */
@@ -314,6 +315,7 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
   }
   u->since_poll++;
   u->running = 0;
+  u->tasks_came = -1; /* what came during the task came before its end */
   double t1 = u->last_end;
   if (clock_due(u, ok))
     account(u, t1 = tf__now(), (uint64_t)u->unclocked + 1);

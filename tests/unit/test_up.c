@@ -285,6 +285,25 @@ static void test_up_does_not_count_a_long_task_as_waiting(void) {
   link_stop(&l);
 }
 
+/* Tasks that come while a task runs (its tf_partial waits for room, and polls) came before
+ * that task's end: their arrival is never taken as the start of the next task or the time of
+ * the next request (that would count the rest of the running task as waiting for an answer). */
+static void test_up_takes_no_arrival_from_inside_a_task(void) {
+  link l;
+  link_holding(&l, 0, 10, 2);
+  CU_ASSERT(l.u.tasks_came >= 0); /* they came just now: a task begun at once starts then */
+  tf_entry e;
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0);
+  CU_ASSERT(l.u.tasks_came < 0); /* the task runs: time passes */
+  send_tasks(&l, 12, 2);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1); /* as tf_partial's wait for room does */
+  CU_ASSERT(l.u.tasks_came < 0);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 1, &none, 0, "r", 1, 0, NULL), 0);
+  CU_ASSERT(l.u.tasks_came < 0);
+  link_stop(&l);
+}
+
 /* The type and id of entry k of the frame f. */
 static unsigned entry_at(const tf_frame *f, int k, uint64_t *id) {
   size_t pos = 0;
@@ -618,6 +637,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_holds_results_back_for_room),
       TF_UNIT_TEST(test_up_times_short_tasks_in_groups),
       TF_UNIT_TEST(test_up_does_not_count_a_long_task_as_waiting),
+      TF_UNIT_TEST(test_up_takes_no_arrival_from_inside_a_task),
       TF_UNIT_TEST(test_up_sends_a_piece_of_output_at_once),
       TF_UNIT_TEST(test_up_holds_pieces_for_room),
       TF_UNIT_TEST(test_up_stop_and_goodbye),
