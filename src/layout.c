@@ -3,6 +3,7 @@
 #include "layout.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "taskfarm.h"
 
@@ -120,6 +121,7 @@ oom:
 }
 
 int tf__layout_relays(tf_layout *l, int rank, int size, int relays, const int *leader, int nnodes) {
+  memset(l, 0, sizeof *l); /* freeable whatever fails below */
   if (relays == TF_RELAYS_AUTO)
     relays = nnodes >= 2 && size >= TF_RELAYS_AUTO_RANKS ? TF_RELAYS_NODE : TF_RELAYS_OFF;
   if (relays == TF_RELAYS_OFF || size < 3 || (relays == TF_RELAYS_NODE && !leader)) {

@@ -54,7 +54,7 @@ int tf__layout_init_groups(tf_layout *l, int rank, int size, const int *group);
 void tf__layout_free(tf_layout *l);
 /* The layout --relays asks for: relays is a cfg->relays mode; leader[r] the
  * lowest rank on rank r's node (for node and auto), nnodes the nodes.
- * Returns 0 or TF_ENOMEM. */
+ * Returns 0 or TF_ENOMEM (l may then be freed, and holds nothing). */
 int tf__layout_relays(tf_layout *l, int rank, int size, int relays, const int *leader, int nnodes);
 
 /* The root's: n workers of a job that joined the farm (accept.h) become its
