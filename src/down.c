@@ -461,8 +461,7 @@ int tf__down_frame(tf_down *d, int i, const unsigned char *buf, size_t len) {
 int tf__down_poll(tf_down *d) {
   int progressed = 0;
   for (;;) {
-    d->deaf = d->sink.full && d->sink.full(d->sink.ctx);
-    if (d->deaf) return progressed;
+    if (tf__down_deaf(d)) return progressed;
     unsigned char *buf;
     size_t len;
     int i;

@@ -113,12 +113,17 @@ typedef struct tf_down {
   int heartbeats;   /* children send heartbeats: silence means lost (the role says: beat.h) */
   double hb_every;
   double next_check, last_check;
-  int deaf;         /* the last poll took no frames: the sink was full (silence is no loss) */
   double now;       /* the time of the current turn (tf__down_set_now) */
   int status;       /* the first error */
   struct tf_obs *obs;     /* --stats, --trace, --timeline: or NULL */
   struct tf_trace *trace; /* the engine's events, or NULL */
 } tf_down;
+
+/* The sink is full (tf_sink.full): the engine takes no frames, and its
+ * children's silence is no loss. */
+static inline int tf__down_deaf(const tf_down *d) {
+  return d->sink.full && d->sink.full(d->sink.ctx);
+}
 
 /* An engine for the children of layout, drawing on pool, answering through
  * port, handing what comes back to sink; counts go to stats (and obs, if

@@ -283,10 +283,11 @@ static int straggler(tf_down *d, int i) {
 int tf__down_check(tf_down *d, int draining) {
   double now = d->now;
   if (now < d->next_check) return 0;
+  int deaf = tf__down_deaf(d);
   /* If this rank itself was away (a slow generate or collect), or took no
    * frames while its sink was full, nobody had a chance to be heard: start
    * every clock again. */
-  if (now - d->last_check > d->hb_every || d->deaf)
+  if (now - d->last_check > d->hb_every || deaf)
     for (int i = 0; i < d->n; i++)
       if (d->c[i].heard < now) d->c[i].heard = now;
   d->last_check = now;
@@ -299,7 +300,7 @@ int tf__down_check(tf_down *d, int draining) {
       char why[64];
       snprintf(why, sizeof why, "silent for %.1f s", now - d->c[i].heard);
       rc = tf__down_lose(d, i, why);
-    } else if (d->cfg->task_timeout > 0 && !draining && !d->deaf) { /* its result may wait unread */
+    } else if (d->cfg->task_timeout > 0 && !draining && !deaf) { /* its result may wait unread */
       rc = straggler(d, i);
     }
     if (!rc && d->c[i].state == TF_CHILD_RUNNING && now - d->c[i].told >= d->hb_every)

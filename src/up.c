@@ -315,7 +315,6 @@ int tf__up_end(tf_up *u, const tf_entry *e, int ok, const tf_wbuf *spawns, uint3
   }
   u->since_poll++;
   u->running = 0;
-  u->tasks_came = -1; /* what came during the task came before its end */
   double t1 = u->last_end;
   if (clock_due(u, ok))
     account(u, t1 = tf__now(), (uint64_t)u->unclocked + 1);
