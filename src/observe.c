@@ -293,10 +293,11 @@ static void stats_master(FILE *f, const tf_obs *o, const tf_run_stats *s) {
           (unsigned long long)o->m_msgs_sent, (unsigned long long)o->m_bytes_sent,
           (unsigned long long)o->m_msgs_recv, (unsigned long long)o->m_bytes_recv);
   fprintf(f,
-          "    \"queue_max\": %llu, \"in_flight_max\": %llu, \"sample_interval_s\": %.6g,\n"
+          "    \"busy_s\": %.9g, \"queue_max\": %llu, \"in_flight_max\": %llu, "
+          "\"sample_interval_s\": %.6g,\n"
           "    \"samples_fields\": [\"t_s\", \"queued\", \"in_flight\", \"done\"],\n"
           "    \"samples\": [",
-          (unsigned long long)qmax, (unsigned long long)fmax, o->sample_every);
+          s->master_busy, (unsigned long long)qmax, (unsigned long long)fmax, o->sample_every);
   for (size_t i = 0; i < o->nsamples; i++)
     fprintf(f, "%s[%.6f, %llu, %llu, %llu]", i ? (i % 4 ? ", " : ",\n      ") : "",
             o->samples[i].t, (unsigned long long)o->samples[i].queued,

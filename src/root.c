@@ -264,18 +264,34 @@ static int housekeeping(root *r) {
   return rc;
 }
 
+/* The master's busy time (--stats, --verbose): each run of turns that did
+ * something, from the start of its first turn to the start of the next
+ * quiet one. turn_at: when this turn started (one clock read a turn, only
+ * when asked for); *since: when the open run started, < 0 when none is. */
+static void clock_busy(root *r, int progressed, double turn_at, double *since) {
+  if (progressed && *since < 0) {
+    *since = turn_at;
+  } else if (!progressed && *since >= 0) {
+    r->stats->master_busy += turn_at - *since;
+    *since = -1;
+  }
+}
+
 static void run_loop(root *r) {
   tf_idle idle;
   tf__idle_init(&idle, r->cfg->idle);
   int quiet = 0;    /* turns in a row that did nothing */
   unsigned turn = 0;
+  int timed = r->obs || r->cfg->verbose;
+  double busy_since = -1;
   while (!r->status) {
     int progressed = 0, rc;
     /* The clock, signals, timers and the journal: on the first quiet turn
      * and every 8th after it, or every 64th busy one, so that a busy root
      * spends its time on messages and a waiting one notices them soon. */
     int busy_turn = !r->draining && (quiet ? (quiet & 7) != 1 : (++turn & 63) != 0);
-    if (!busy_turn) tf__down_set_now(&r->down, r->now = tf__now());
+    double turn_at = timed ? tf__now() : 0;
+    if (!busy_turn) tf__down_set_now(&r->down, r->now = timed ? turn_at : tf__now());
     if ((rc = tf__down_poll(&r->down)) < 0) break;
     progressed |= rc;
     if (r->h.stop && app_stops(r)) break; /* collect or failed called tf_stop */
@@ -293,12 +309,14 @@ static void run_loop(root *r) {
     if (!busy_turn && (rc = housekeeping(r)) < 0) break;
     progressed |= rc;
     if (r->gen_done && tf__down_queued(&r->down) == 0 && tf__down_idle(&r->down)) break;
+    if (timed) clock_busy(r, progressed, turn_at, &busy_since);
     quiet = progressed ? 0 : quiet + 1;
     if (progressed)
       tf__idle_reset(&idle);
     else
       tf__idle_wait(&idle);
   }
+  if (timed && busy_since >= 0) r->stats->master_busy += tf__now() - busy_since;
   if (r->down.status) fail_run(r, r->down.status);
 }
 

@@ -144,8 +144,10 @@ static void print_per_worker(const tf_run_stats *s, const tf_layout *layout) {
             busy, s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (double)s->w_wait_ns[w] * 1e-9,
             (unsigned long long)s->w_frames[w]);
   }
-  fprintf(stderr, "taskfarm:   master: %llu frames in, %llu frames out\n",
-          (unsigned long long)s->frames_in, (unsigned long long)s->frames_out);
+  if (layout->role == TF_ROLE_SERIAL) return; /* no master: one rank runs the tasks */
+  fprintf(stderr, "taskfarm:   master: %llu frames in, %llu frames out, busy %.3f s (%.1f%%)\n",
+          (unsigned long long)s->frames_in, (unsigned long long)s->frames_out, s->master_busy,
+          s->wall > 0 ? 100.0 * s->master_busy / s->wall : 0.0);
 }
 
 static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,

@@ -29,6 +29,8 @@ typedef struct tf_run_stats {
   uint64_t not_done_ids[TF_FAILED_LISTED]; /* the first of them, for the summary */
   int more_to_generate;                  /* generate had not said it was done */
   double wall;
+  double master_busy; /* --stats or --verbose: seconds rank 0 spent in turns of its loop that did
+                         something (the rest it waited for messages); else 0 */
   int stuck; /* some worker did not stop: the caller must abort the job */
   uint64_t stuck_workers; /* workers left inside a task given up on (they leave only under tf_main) */
   int peer_lost; /* a rank was lost: MPI_Finalize may hang, so bound it */

@@ -2,8 +2,9 @@
 # Observability: --stats (JSON), --trace (Chrome trace-event JSON) and
 # --timeline (SVG) parse, agree with each other and with the run (every task
 # id exactly once, per-worker counts, durations positive, slices inside the
-# run), on 1 and 3 ranks, with spawned tasks and an app; --progress line
-# prints in a run whose stderr is not a terminal.
+# run), on 1 and 3 ranks, with spawned tasks and an app; --verbose gives
+# the master's busy time; --progress line prints in a run whose stderr is
+# not a terminal.
 . "$(dirname "$0")/lib.sh"
 set -e
 PY=/usr/bin/python3
@@ -42,6 +43,7 @@ for w in s["workers"]:
 if ranks > 1:
     if not any(e.get("tid") == 0 and e.get("cat") == "message" for e in t["traceEvents"]): bad("no master message slices")
     if s["master"]["msgs_received"] < (1 if relays else nw): bad("master counters")
+    if not 0 < s["master"]["busy_s"] <= wall: bad("master busy %r s of %r" % (s["master"]["busy_s"], wall))
 if not s["master"]["samples"]: bad("no queue samples")
 ns = "{http://www.w3.org/2000/svg}"
 bars = [r for r in svg.iter(ns + "rect") if r.get("data-id") is not None]
@@ -72,6 +74,17 @@ for np in 1 3; do
   expect_text "$TMP/err" "load balance" "the summary gives the load balance"
 done
 pass "stats, trace and timeline agree with the run on 1 and 3 ranks"
+
+# --verbose: the master's frames and busy time, a share of the wall time
+# (the stats' busy_s is checked above); one rank has no master line.
+mpi 3 "$TESTAPP" --tasks 300 --sleep-us 1000 --verbose >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "testapp --verbose on 3 ranks"; }
+grep -Eq '^taskfarm:   master: [0-9]+ frames in, [0-9]+ frames out, busy [0-9.]+ s \((100\.0|[0-9]{1,2}\.[0-9])%\)$' "$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "--verbose: no master line with its busy time"; }
+mpi 1 "$TESTAPP" --tasks 30 --verbose >"$TMP/out" 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "testapp --verbose on 1 rank"; }
+grep -q 'taskfarm:   master:' "$TMP/err" && { cat "$TMP/err" >&2; fail "--verbose on 1 rank: a master line"; }
+pass "--verbose gives the master's busy time, and no master line for one rank"
 
 # A real app: mandelbrot's rows.
 mpi 3 "$top_builddir/taskfarm-mandelbrot" --output "$TMP/m.png" $obs >"$TMP/out" 2>"$TMP/err" ||
