@@ -316,7 +316,7 @@ static void run_loop(root *r) {
     else
       tf__idle_wait(&idle);
   }
-  if (timed && busy_since >= 0) r->stats->master_busy += tf__now() - busy_since;
+  if (timed) clock_busy(r, 0, tf__now(), &busy_since); /* a run the loop left open ends here */
   if (r->down.status) fail_run(r, r->down.status);
 }
 

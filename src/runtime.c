@@ -132,6 +132,11 @@ static void print_balance(const tf_run_stats *s, int nworkers) {
 }
 
 /* --verbose: each worker's tasks, busy and idle time and frames, then the master's frames. */
+/* t seconds as a percentage of the run's wall time. */
+static double pct_of_wall(const tf_run_stats *s, double t) {
+  return s->wall > 0 ? 100.0 * t / s->wall : 0.0;
+}
+
 static void print_per_worker(const tf_run_stats *s, const tf_layout *layout) {
   for (int w = 0; w < layout->nworkers; w++) {
     double busy = (double)s->w_busy_ns[w] * 1e-9;
@@ -141,13 +146,13 @@ static void print_per_worker(const tf_run_stats *s, const tf_layout *layout) {
             "%.3f s, %llu frames\n",
             w, r, layout->joined_from && r >= layout->joined_from ? ", joined" : "",
             (unsigned long long)s->w_tasks[w],
-            busy, s->wall > 0 ? 100.0 * busy / s->wall : 0.0, (double)s->w_wait_ns[w] * 1e-9,
+            busy, pct_of_wall(s, busy), (double)s->w_wait_ns[w] * 1e-9,
             (unsigned long long)s->w_frames[w]);
   }
   if (layout->role == TF_ROLE_SERIAL) return; /* no master: one rank runs the tasks */
   fprintf(stderr, "taskfarm:   master: %llu frames in, %llu frames out, busy %.3f s (%.1f%%)\n",
           (unsigned long long)s->frames_in, (unsigned long long)s->frames_out, s->master_busy,
-          s->wall > 0 ? 100.0 * s->master_busy / s->wall : 0.0);
+          pct_of_wall(s, s->master_busy));
 }
 
 static void print_summary(const tf_app *app, const tf_config *cfg, const tf_run_stats *s,
