@@ -488,6 +488,23 @@ static int launched_as_rank0(void) {
   return 1;
 }
 
+/* Open MPI 4.1 relays a rank's warnings (its show_help messages) to mpirun,
+ * whose handler copies each from a buffer that another of its threads may
+ * already have freed: mpirun's memory is corrupted (show_help.c's "Data
+ * unpack would read past end of buffer"), and at times it crashes, taking the
+ * farm with it. In a farm that grows, a joined job that dies makes the farm's
+ * ranks print such warnings (a peer that hung up, a TCP connect that failed;
+ * docs/CLUSTER.md, "Limits"). So there, unless the user chose otherwise,
+ * they keep Open MPI's warnings to themselves: taskfarm names the lost ranks
+ * in its own words. A joined job's ranks keep their warnings: its mpirun
+ * matters only as long as the job lives. MPI_Init reads the variable; after
+ * it the variable goes, so that the commands an app starts do not inherit it.
+ * Whether it was set here. */
+static int quiet_ompi_warnings(const tf_config *cfg) {
+  if (!cfg->accept_workers || getenv("OMPI_MCA_orte_execute_quiet")) return 0;
+  return setenv("OMPI_MCA_orte_execute_quiet", "1", 1) == 0;
+}
+
 int tf_main(int argc, char **argv, const tf_app *app) {
   /* The command line first: it says whether workers need heartbeats, and
    * with them MPI_THREAD_SERIALIZED (a worker's heartbeat thread sends while
@@ -504,11 +521,13 @@ int tf_main(int argc, char **argv, const tf_app *app) {
    * needs MPI_THREAD_MULTIPLE: there only (the launcher says which rank this
    * process is before MPI does). */
   if (rc == 0 && cfg.accept_workers && launched_as_rank0()) level = MPI_THREAD_MULTIPLE;
+  int quieted = rc == 0 && quiet_ompi_warnings(&cfg);
   int provided = 0;
   if (MPI_Init_thread(&argc, &argv, level, &provided) != MPI_SUCCESS) {
     fprintf(stderr, "taskfarm: MPI_Init failed\n");
     return TF_EXIT_FAILED;
   }
+  if (quieted) unsetenv("OMPI_MCA_orte_execute_quiet");
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (level > MPI_THREAD_SINGLE && provided < level && rank == 0)
