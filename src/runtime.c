@@ -495,9 +495,11 @@ static int launched_as_rank0(void) {
  * farm with it. In a farm that grows, a joined job that dies makes the farm's
  * ranks print such warnings (a peer that hung up, a TCP connect that failed;
  * docs/CLUSTER.md, "Limits"). So there, unless the user chose otherwise,
- * they keep Open MPI's warnings to themselves: taskfarm names the lost ranks
- * in its own words. A joined job's ranks keep their warnings: its mpirun
- * matters only as long as the job lives. MPI_Init reads the variable; after
+ * Open MPI prints none of its help messages in the farm's ranks: neither the
+ * warnings nor MPI_Abort's banner, the text of a fatal MPI error or why
+ * MPI_Init failed (mpirun's own messages stay). taskfarm names lost ranks,
+ * and says why it aborts, in its own words. A joined job's ranks keep their
+ * messages: its mpirun matters only as long as the job lives. MPI_Init reads the variable; after
  * it the variable goes, so that the commands an app starts do not inherit it.
  * Whether it was set here. */
 static int quiet_ompi_warnings(const tf_config *cfg) {

@@ -156,7 +156,7 @@ cmp "$TMP/pi.ref" "$TMP/kill.out" || fail "pi with a joined job killed: another 
 expect_text "$TMP/kill.err" "300 results of 300 tasks" "every result"
 # The dead peer's warnings stay in the ranks (src/runtime.c): relayed, they
 # corrupt the farm's mpirun (show_help.c's ORTE_ERROR_LOG lines), at times
-# fatally; seen in 22 of 30 such runs without, none in 30 with.
+# fatally; seen in 22 of 30 such runs without, none in 76 with.
 if grep -q "ORTE_ERROR_LOG\|peer process has unexpectedly disconnected\|failed to TCP connect" "$TMP/kill.err"; then
   cat "$TMP/kill.err" >&2
   fail "Open MPI relayed a rank's warnings to the farm's mpirun"
