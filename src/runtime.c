@@ -499,9 +499,9 @@ static int launched_as_rank0(void) {
  * warnings nor MPI_Abort's banner, the text of a fatal MPI error or why
  * MPI_Init failed (mpirun's own messages stay). taskfarm names lost ranks,
  * and says why it aborts, in its own words. A joined job's ranks keep their
- * messages: its mpirun matters only as long as the job lives. MPI_Init reads the variable; after
- * it the variable goes, so that the commands an app starts do not inherit it.
- * Whether it was set here. */
+ * messages: its mpirun matters only as long as the job lives. MPI_Init reads
+ * the variable; after it the variable goes, so that the commands an app
+ * starts do not inherit it. Whether it was set here. */
 static int quiet_ompi_warnings(const tf_config *cfg) {
   if (!cfg->accept_workers || getenv("OMPI_MCA_orte_execute_quiet")) return 0;
   return setenv("OMPI_MCA_orte_execute_quiet", "1", 1) == 0;
