@@ -368,7 +368,7 @@ static int on_results_frame(tf_down *d, int i, const tf_frame *f) {
 
 int tf__down_on_error(tf_down *d, int i, const tf_frame *f) {
   size_t pos = 0;
-  tf_entry e;
+  tf_entry e = {0};
   tf__wire_next(f, &pos, &e);
   char text[4 * TF_WIRE_MAX_MESSAGE + 4];
   tf__log(tf__down_rank(d, i), "%s", tf__printable(e.data, e.size, text, sizeof text));
@@ -380,7 +380,7 @@ int tf__down_on_error(tf_down *d, int i, const tf_frame *f) {
  * relay's): its counters for the summary and --stats. */
 void tf__down_record_worker(tf_down *d, int w, int rank, const tf_frame *f, double stop_sent) {
   size_t pos = 0;
-  tf_entry e;
+  tf_entry e = {0};
   tf__wire_next(f, &pos, &e);
   uint64_t v[TF_WIRE_STATS_N];
   tf__wire_stats(&e, v);

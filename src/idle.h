@@ -30,6 +30,7 @@ static inline void tf__idle_reset(tf_idle *s) {
 }
 static inline void tf__idle_init(tf_idle *s, int mode) {
   s->mode = (tf_idle_mode)mode;
+  s->poll_until = 0;
   tf__idle_reset(s);
 }
 

@@ -210,7 +210,7 @@ static int run_joined(MPI_Comm job, const tf_app *app, const tf_config *cfg, int
   tf_config jc = *cfg;
   MPI_Comm merged;
   tf_layout layout;
-  tf_join_terms t;
+  tf_join_terms t = {0};
   char err[900];
   int st = tf__join(job, &jc, name, &merged, &layout, &t, err, sizeof err);
   if (st) {

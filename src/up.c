@@ -216,7 +216,7 @@ static void on_control(tf_up *u, const tf_frame *f) {
     /* the parent is there */
   } else if (f->kind == TF_MSG_CREDIT) {
     size_t pos = 0;
-    tf_entry e;
+    tf_entry e = {0};
     tf__wire_next(f, &pos, &e);
     if (tf__flow_credit(&u->flow, tf__wire_credit(&e)))
       tf__up_give_up(u, "rank %d handed back room for %llu bytes, only %llu were on the way",
