@@ -28,7 +28,7 @@ void tf__handle_free(tf_handle *h) {
   h->result_len = h->result_cap = 0;
 }
 
-int tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt) {
+void tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt) {
   h->phase = TF_IN_EXECUTE;
   h->cur_id = id;
   h->cur_attempt = attempt;
@@ -36,7 +36,8 @@ int tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt) {
   h->result_len = 0;
   h->error = 0;
   h->errmsg[0] = '\0';
-  return tf__wire_begin(&h->spawns, TF_MSG_RESULTS, 0);
+  h->spawns.len = 0; /* its header is written with the first child: most tasks have none */
+  h->spawns.count = 0;
 }
 
 static int fail(tf_handle *h, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -79,6 +80,8 @@ int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority
     return 0;
   }
   if (h->phase == TF_IN_EXECUTE) {
+    if (!h->spawns.len && tf__wire_begin(&h->spawns, TF_MSG_RESULTS, 0))
+      return fail(h, TF_ENOMEM, "tf_submit in execute: out of memory");
     if (h->spawns.len + tf__wire_entry_bytes(size) > TF_MAX_SPAWN_BYTES + TF_WIRE_HEADER_SIZE)
       return fail(h, TF_ETOOBIG,
                   "tf_submit in execute: the children of task %llu would exceed %u MiB in all",

@@ -73,7 +73,7 @@ void tf__handle_init(tf_handle *h, const tf_app *app, const tf_config *cfg, int 
                      int worker_index);
 void tf__handle_free(tf_handle *h);
 /* Prepare h for executing run `attempt` of task id (clears result and children). */
-int tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt);
+void tf__handle_begin_execute(tf_handle *h, uint64_t id, uint32_t attempt);
 
 /* A run of task r failed with the message why and execute's return value status (on rank
  * `rank`, or 0 in a one-rank farm). Decides, logs and counts: returns 1 when it is to run

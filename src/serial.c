@@ -68,16 +68,13 @@ static int execute_one(tf_handle *h, const tf_app *app, tf_queue *q, tf_jstate *
                        tf_idset *spawned, tf_run_stats *stats) {
   tf_rec r;
   tf__queue_pop(q, &r);
-  int rc = tf__handle_begin_execute(h, r.id, r.attempt);
-  if (rc) {
-    free(r.data);
-    return rc;
-  }
+  tf__handle_begin_execute(h, r.id, r.attempt);
   tf_task t = {r.id, r.prio, r.attempt, r.data, r.size};
   tf__crash_set_task(r.id);
   int xrc = app->execute(h, &t, app->ctx);
   tf__crash_clear();
   h->phase = TF_IN_NONE;
+  int rc;
   if (h->partial_failed) {
     free(r.data);
     return TF_EAPP;

@@ -37,8 +37,8 @@ static int send_partial(void *ctx, uint64_t id, uint32_t attempt, const void *da
 static int run_one(worker *k) {
   tf_entry e;
   int rc = tf__up_begin(&k->up, &e);
-  if (!rc) rc = tf__handle_begin_execute(&k->h, e.id, e.attempt);
   if (rc) return rc;
+  tf__handle_begin_execute(&k->h, e.id, e.attempt);
   tf_task t = {e.id, e.prio, e.attempt, e.size ? e.data : NULL, e.size};
   tf__up_unlock(&k->up);
   tf__crash_set_task(e.id);

@@ -1,12 +1,15 @@
 /* test_handle.c - what the handle allows where (src/handle.c): tf_stop only from collect and
  * failed, with a valid TF_STOP_* and a status of 0 or below; the first status stands, SOON may
  * become NOW but never the other way. tf_partial only from execute, passed on with the task's
- * id and run; the app's partial in a phase of its own. */
+ * id and run; the app's partial in a phase of its own. The children a run submits make a
+ * frame of their own, begun with the first child and emptied for the next run. */
 #include <string.h>
 
 #include "handle.h"
+#include "ids.h"
 #include "taskfarm.h"
 #include "unit.h"
+#include "wire.h"
 
 static tf_config cfg;
 static tf_app app;
@@ -116,7 +119,7 @@ static void test_handle_partial_sends_the_running_task_s_piece(void) {
   memset(&got, 0, sizeof got);
   in_phase(&h, TF_IN_NONE);
   h.send_partial = record_send;
-  CU_ASSERT_EQUAL(tf__handle_begin_execute(&h, 7, 2), 0);
+  tf__handle_begin_execute(&h, 7, 2);
   CU_ASSERT_EQUAL(tf_partial(&h, "out", 3), 0); /* no partial hook: nothing goes */
   CU_ASSERT_EQUAL(got.sent, 0);
   app.partial = app_partial;
@@ -138,7 +141,7 @@ static void test_handle_call_partial_leaves_execute_as_it_was(void) {
   memset(&got, 0, sizeof got);
   in_phase(&h, TF_IN_NONE);
   app.partial = app_partial;
-  CU_ASSERT_EQUAL(tf__handle_begin_execute(&h, 9, 0), 0);
+  tf__handle_begin_execute(&h, 9, 0);
   CU_ASSERT_EQUAL(tf_result(&h, NULL, 5), TF_EINVAL); /* execute has an error already */
   CU_ASSERT_EQUAL(tf__call_partial(&h, 9, 1, "ab", 2), 0);
   CU_ASSERT_EQUAL(got.seen, 1);
@@ -157,6 +160,39 @@ static void test_handle_call_partial_leaves_execute_as_it_was(void) {
   tf__handle_free(&h);
 }
 
+/* The one SPAWN entry of h's children frame, with the frame checked as a receiver would. */
+static void only_child_is(tf_handle *h, uint64_t id, const char *data) {
+  tf_frame f;
+  tf_entry e;
+  char why[200];
+  size_t pos = 0;
+  tf__wire_finish(&h->spawns);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(h->spawns.buf, h->spawns.len, 1024, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL(f.count, 1);
+  CU_ASSERT_EQUAL_FATAL(tf__wire_next(&f, &pos, &e), 1);
+  CU_ASSERT_EQUAL(e.type, TF_ENT_SPAWN);
+  CU_ASSERT_EQUAL(e.id, id);
+  CU_ASSERT_EQUAL(e.size, strlen(data));
+  CU_ASSERT_EQUAL(memcmp(e.data, data, e.size), 0);
+}
+
+static void test_handle_children_frame_begins_with_the_first_child(void) {
+  tf_handle h;
+  in_phase(&h, TF_IN_NONE);
+  tf__handle_begin_execute(&h, 5, 0);
+  CU_ASSERT_EQUAL(h.spawns.count, 0); /* a run without children writes nothing */
+  CU_ASSERT_EQUAL(h.spawns.len, 0);
+  CU_ASSERT_EQUAL(tf_submit(&h, "ab", 2), 0);
+  CU_ASSERT_EQUAL(h.nchildren, 1);
+  only_child_is(&h, tf__child_id(5, 0), "ab");
+  tf__handle_begin_execute(&h, 6, 1); /* the next run starts with none */
+  CU_ASSERT_EQUAL(h.spawns.count, 0);
+  CU_ASSERT_EQUAL(h.nchildren, 0);
+  CU_ASSERT_EQUAL(tf_submit(&h, "xyz", 3), 0);
+  only_child_is(&h, tf__child_id(6, 0), "xyz");
+  tf__handle_free(&h);
+}
+
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_handle_stop_only_from_collect_and_failed),
@@ -165,6 +201,7 @@ int main(void) {
       TF_UNIT_TEST(test_handle_partial_only_from_execute),
       TF_UNIT_TEST(test_handle_partial_sends_the_running_task_s_piece),
       TF_UNIT_TEST(test_handle_call_partial_leaves_execute_as_it_was),
+      TF_UNIT_TEST(test_handle_children_frame_begins_with_the_first_child),
       TF_UNIT_END,
   };
   return tf_unit_run("handle", tests);
