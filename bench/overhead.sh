@@ -1,6 +1,7 @@
 #!/bin/sh
 # The framework's cost per task beside the MPI limit, measured side by side:
-# each repetition runs the 8-byte ping-pong between two ranks and then empty
+# each repetition runs the 8-byte ping-pong between two ranks (and its polled
+# form, the floor of a rank that cannot block: bench/pingpong.c) and then empty
 # tasks on 1 worker for fixed chunks of 1, 16 and 256 tasks per message and
 # for the adaptive schedule; each figure is the median over repetitions of
 # (empty tasks/s) / (round trips/s of the same repetition), so a machine that
@@ -32,8 +33,10 @@ opts() {
   esac
 }
 for i in $(seq "$reps"); do
-  rt=$(run bench/tf_pingpong 200000 | awk '{ print $7 }')
+  pp=$(run bench/tf_pingpong 200000)
+  rt=$(echo "$pp" | awk '{ print $7 }')
   echo "$rt" >>"$tmp/rt"
+  echo "$pp" | awk '{ print $13 / $7 }' >>"$tmp/polled"
   for s in $scheds; do
     for tree in . $other; do
       tag=$([ "$tree" = . ] && echo this || echo other)
@@ -43,6 +46,7 @@ for i in $(seq "$reps"); do
   done
 done
 echo "MPI ping-pong: $(stats <"$tmp/rt") round trips/s (median, range over $reps repetitions)"
+echo "MPI ping-pong polled (Isend, Testsome, receives kept posted: bench/pingpong.c): $(stats <"$tmp/polled") x the round-trip rate"
 for s in $scheds; do
   label=$(opts $s | sed 's/--tasks [0-9]* *//')
   line="1 worker, $(printf '%-36s' "${label:---schedule adaptive}:") $(stats <"$tmp/this.$s") x the round-trip rate"

@@ -61,6 +61,7 @@ log "overhead: MPI ping-pong"
 for _ in $(seq "$REPS"); do mpi 2 bench/tf_pingpong 200000; done >"$tmp/pp"
 rt=$(awk '{ print $7 }' "$tmp/pp" | median)
 ow=$(awk '{ print $10 }' "$tmp/pp" | median)
+pr=$(awk '{ print $13 }' "$tmp/pp" | median)
 n1=$(scale 400000)
 nb=$(scale 20000000)
 empty() { med_field 12 '^empty' mpi "$1" bench/tf_bench_empty --quiet "${@:2}"; }
@@ -317,6 +318,32 @@ What limits the targets that can be missed on a given run:
   in the 17 in the fast mode (about 2.3 M). Adaptive / ping-pong there: 8.89
   with (7.05 without) slow, 4.28 (3.88) fast; chunk 1 / ping-pong 0.53
   (0.49) slow, 0.26 (0.24) fast.
+  Where the time of a chunk-1 task goes (2026-12-01, same machine). A rank
+  that must not block in MPI_Recv (the master serves every worker and its
+  own work; a worker has a heartbeat beside its tasks) pays for an
+  MPI_Isend, for MPI_Testsome over the receives it keeps posted, and for
+  posting each receive again. \`bench/tf_pingpong\` measures that alone, with
+  no work of the framework's ("polled": 48-byte frames, two receives kept
+  posted): 0.62-0.65 of the blocking round-trip rate in the fast mode, 0.74
+  in the slow one (6 runs; \`bench/overhead.sh\` prints it beside chunk 1).
+  A chunk-1 rate of 0.5 x the blocking one therefore leaves the framework
+  about 0.15 us a round trip in the fast mode, both ranks together; it
+  takes about 1 us now. Counted in instructions (the master rank under
+  callgrind, 10^6 empty tasks, 1 worker:
+  \`mpirun -np 1 -x LD_LIBRARY_PATH=.libs valgrind --tool=callgrind
+  bench/.libs/tf_bench_empty --tasks 1000000 --schedule dynamic --chunk 1 :
+  -np 1 bench/tf_bench_empty --tasks 1000000 --schedule dynamic --chunk 1\`):
+  4,700 a task, of which about 2,100 inside MPI (about 4 MPI_Testsome
+  calls at 370 each with the progress engine, MPI_Isend 470, a receive
+  posted again 335) and the rest the framework's: the results frame 680
+  (decoding and handling it), the answer 150 besides its send, and the
+  loop's two to three turns a task (polling, dispatch, the sends in
+  flight). With the adaptive schedule (the same command without the
+  schedule options) the master executes 725 instructions a task: the
+  result's path about 320 (decoding, the ledger, collect), generating 135
+  (tf_submit, the queue), dispatch 220 (the queue, the ledger, encoding).
+  Link-time optimisation left these counts as they were (733 without);
+  its gain is in how fast they run.
 - 1 ms tasks beside mpi4py.futures at its best chunksize: both run at the limit
   the work itself sets (1000 tasks/s per worker); the ratio is 1 within the
   run-to-run spread. The gap that matters is at small chunks and empty tasks.
@@ -344,6 +371,7 @@ one-way stream of 8-byte messages.
 |---|---|---|---|
 | MPI ping-pong | $(fmt "$rt") round trips/s | 1 | |
 | MPI one-way stream | $(fmt "$ow") msgs/s | | 1 |
+| MPI ping-pong, polled (48-byte frames, Isend and Testsome over receives kept posted, as the farm's ranks do) | $(fmt "$pr") round trips/s | $(ratio "$pr" "$rt") | |
 | 1 worker, chunk 1 | $(fmt "$e_c1_1") | $(ratio "$e_c1_1" "$rt") | $(ratio "$e_c1_1" "$ow") |
 | 1 worker, adaptive | $(fmt "$e_ad_1") | $(ratio "$e_ad_1" "$rt") | $(ratio "$e_ad_1" "$ow") |
 | $W workers, chunk 1 | $(fmt "$e_c1_w") | $(ratio "$e_c1_w" "$rt") | $(ratio "$e_c1_w" "$ow") |
