@@ -53,7 +53,7 @@ static void compact(tf_ring *r) {
     tf__idmap_put(&r->index, slot_at(r, k)->id, r->seq0 + k);
 }
 
-int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
+int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
   if (r->span == r->cap && r->indexed && r->n <= r->cap / 2) compact(r);
   if (r->span == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->span, sizeof *r->buf, 16))
@@ -66,11 +66,6 @@ int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   l->bytes += rec->size;
   l->total++;
   return 0;
-}
-
-const tf_rec *tf__ledger_head(const tf_ledger *l, int w) {
-  const tf_ring *r = &l->rings[w];
-  return r->n ? &r->buf[r->head] : NULL;
 }
 
 const tf_rec *tf__ledger_slot(const tf_ledger *l, int w, size_t k) {
@@ -97,20 +92,8 @@ static void remove_at(tf_ledger *l, tf_ring *r, size_t k, tf_rec *out) {
   }
 }
 
-int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
-  tf_ring *r = &l->rings[w];
-  if (!r->n) return 0;
-  if (r->indexed) {
-    remove_at(l, r, 0, out);
-    return 1;
-  }
-  *out = r->buf[r->head]; /* a worker's: no index, no holes */
-  r->head = (r->head + 1) & (r->cap - 1);
-  r->span--;
-  r->n--;
-  r->bytes -= out->size;
-  l->bytes -= out->size;
-  l->total--;
+int tf__ledger_pop_indexed(tf_ledger *l, int w, tf_rec *out) {
+  remove_at(l, &l->rings[w], 0, out);
   return 1;
 }
 

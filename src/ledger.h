@@ -37,13 +37,45 @@ typedef struct tf_ledger {
 int tf__ledger_init(tf_ledger *l, int nworkers);
 /* Room for nworkers in all (workers joined the farm): 0 or TF_ENOMEM. */
 int tf__ledger_grow(tf_ledger *l, int nworkers);
-/* Worker w now holds rec (ownership of rec->data passes to the ledger). */
-int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec);
+/* tf__ledger_push when the ring is full or indexed. */
+int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec);
+/* Worker w now holds rec (ownership of rec->data passes to the ledger).
+ * Returns 0 or TF_ENOMEM. Inline: a worker's ring with room is the path of
+ * every task sent. */
+static inline int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
+  tf_ring *r = &l->rings[w];
+  if (r->span == r->cap || r->indexed) return tf__ledger_push_slow(l, w, rec);
+  r->buf[(r->head + r->span) & (r->cap - 1)] = *rec;
+  r->span++;
+  r->n++;
+  r->bytes += rec->size;
+  l->bytes += rec->size;
+  l->total++;
+  return 0;
+}
 /* The oldest task worker w holds, or NULL. */
-const tf_rec *tf__ledger_head(const tf_ledger *l, int w);
+static inline const tf_rec *tf__ledger_head(const tf_ledger *l, int w) {
+  const tf_ring *r = &l->rings[w];
+  return r->n ? &r->buf[r->head] : NULL;
+}
+/* tf__ledger_pop for an indexed ring (a relay's). */
+int tf__ledger_pop_indexed(tf_ledger *l, int w, tf_rec *out);
 /* Remove worker w's oldest task; its data passes to *out. Returns 1, or 0
- * when w holds nothing. */
-int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out);
+ * when w holds nothing. Inline: a worker's ring (no index, no holes) is the
+ * path of every result. */
+static inline int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
+  tf_ring *r = &l->rings[w];
+  if (!r->n) return 0;
+  if (r->indexed) return tf__ledger_pop_indexed(l, w, out);
+  *out = r->buf[r->head];
+  r->head = (r->head + 1) & (r->cap - 1);
+  r->span--;
+  r->n--;
+  r->bytes -= out->size;
+  l->bytes -= out->size;
+  l->total--;
+  return 1;
+}
 /* Move the task id worker w holds to the head of its FIFO (the others keep
  * their order). Returns 1, or 0 when w does not hold it. */
 int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id);

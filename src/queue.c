@@ -8,11 +8,6 @@
 #include "taskfarm.h"
 #include "vec.h"
 
-int tf__rec_before(const tf_rec *a, const tf_rec *b) {
-  if (a->prio != b->prio) return a->prio > b->prio;
-  return a->id < b->id;
-}
-
 static tf_rec *run_at(const tf_queue *q, size_t i) {
   return &q->run[(q->run_head + i) & (q->cap_run - 1)];
 }
@@ -68,7 +63,7 @@ int tf__rec_copy(tf_rec *dst, const tf_rec *src) {
   return tf__rec_set_data(dst, src->data, src->size);
 }
 
-int tf__queue_push(tf_queue *q, const tf_rec *rec) {
+int tf__queue_push_slow(tf_queue *q, const tf_rec *rec) {
   /* In order behind the run's last record: append; otherwise the heap. */
   int rc = !q->run_n || !tf__rec_before(rec, run_at(q, q->run_n - 1)) ? run_push(q, rec)
                                                                       : heap_push(q, rec);
@@ -91,7 +86,7 @@ static int run_first(const tf_queue *q) {
   return tf__rec_before(run_at(q, 0), &q->heap[0]);
 }
 
-int tf__queue_pop(tf_queue *q, tf_rec *out) {
+int tf__queue_pop_slow(tf_queue *q, tf_rec *out) {
   if (!tf__queue_size(q)) return 0;
   if (run_first(q)) {
     *out = *run_at(q, 0);
@@ -104,7 +99,7 @@ int tf__queue_pop(tf_queue *q, tf_rec *out) {
   return 1;
 }
 
-const tf_rec *tf__queue_peek(const tf_queue *q) {
+const tf_rec *tf__queue_peek_slow(const tf_queue *q) {
   if (!tf__queue_size(q)) return NULL;
   return run_first(q) ? run_at(q, 0) : &q->heap[0];
 }

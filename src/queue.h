@@ -38,19 +38,49 @@ int tf__rec_set_data(tf_rec *r, const void *data, uint32_t size);
 int tf__rec_copy(tf_rec *dst, const tf_rec *src);
 
 /* Nonzero when a must leave the queue before b. */
-int tf__rec_before(const tf_rec *a, const tf_rec *b);
+static inline int tf__rec_before(const tf_rec *a, const tf_rec *b) {
+  if (a->prio != b->prio) return a->prio > b->prio;
+  return a->id < b->id;
+}
 
+/* tf__queue_push when the record is not simply appended to a run with room. */
+int tf__queue_push_slow(tf_queue *q, const tf_rec *rec);
 /* Add a record; the queue takes ownership of rec->data. Returns 0 or
- * TF_ENOMEM (then the caller still owns the data). */
-int tf__queue_push(tf_queue *q, const tf_rec *rec);
+ * TF_ENOMEM (then the caller still owns the data). Inline: appending in
+ * order, the path of nearly every task, is a copy and two counters. */
+static inline int tf__queue_push(tf_queue *q, const tf_rec *rec) {
+  if (q->run_n && q->run_n < q->cap_run) {
+    tf_rec *last = &q->run[(q->run_head + q->run_n - 1) & (q->cap_run - 1)];
+    if (!tf__rec_before(rec, last)) {
+      q->run[(q->run_head + q->run_n) & (q->cap_run - 1)] = *rec;
+      q->run_n++;
+      q->bytes += rec->size;
+      return 0;
+    }
+  }
+  return tf__queue_push_slow(q, rec);
+}
 /* Add a new record for task id with a copy of its size bytes of data.
  * Returns 0 or TF_ENOMEM (then nothing was added or kept). */
 int tf__queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data, uint32_t size);
+static inline size_t tf__queue_size(const tf_queue *q) { return q->run_n + q->heap_n; }
+/* tf__queue_pop and tf__queue_peek when some record is out of order. */
+int tf__queue_pop_slow(tf_queue *q, tf_rec *out);
+const tf_rec *tf__queue_peek_slow(const tf_queue *q);
 /* Remove the first record into *out (ownership passes). Returns 1, or 0 when
  * the queue is empty. */
-int tf__queue_pop(tf_queue *q, tf_rec *out);
-const tf_rec *tf__queue_peek(const tf_queue *q);
-static inline size_t tf__queue_size(const tf_queue *q) { return q->run_n + q->heap_n; }
+static inline int tf__queue_pop(tf_queue *q, tf_rec *out) {
+  if (q->heap_n || !q->run_n) return tf__queue_pop_slow(q, out);
+  *out = q->run[q->run_head];
+  q->run_head = (q->run_head + 1) & (q->cap_run - 1);
+  q->run_n--;
+  q->bytes -= out->size;
+  return 1;
+}
+static inline const tf_rec *tf__queue_peek(const tf_queue *q) {
+  if (q->heap_n || !q->run_n) return tf__queue_peek_slow(q);
+  return &q->run[q->run_head];
+}
 /* Free every record and the storage; the queue is then empty and usable. */
 void tf__queue_destroy(tf_queue *q);
 
