@@ -157,11 +157,11 @@ static int give_room(tf_down *d, int i) {
 
 /* ---- what children send ---------------------------------------------------------------- */
 
-/* The task at the head of i's ledger, the one it runs, when it is task id;
- * else NULL, the run failed with a protocol error (what: what came for id). */
-static const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
-  const tf_rec *head = tf__ledger_head(&d->ledger, i);
-  if (head && head->id == id) return head;
+/* Something came for task id from child i, but i's head is not id (or i
+ * holds nothing): the run fails with a protocol error. Returns NULL. */
+static __attribute__((noinline, cold)) const tf_rec *not_head(tf_down *d, int i, uint64_t id,
+                                                              const tf_rec *head,
+                                                              const char *what) {
   if (head)
     tf__log(d->layout->rank, "rank %d sent %s task %llu, but the task it runs is %llu",
             tf__down_rank(d, i), what, (unsigned long long)id, (unsigned long long)head->id);
@@ -170,6 +170,13 @@ static const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
             tf__down_rank(d, i), what, (unsigned long long)id);
   tf__down_fail(d, TF_EPROTO);
   return NULL;
+}
+
+/* The task at the head of i's ledger, the one it runs, when it is task id;
+ * else NULL, the run failed with a protocol error (what: what came for id). */
+static inline const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *what) {
+  const tf_rec *head = tf__ledger_head(&d->ledger, i);
+  return head && head->id == id ? head : not_head(d, i, id, head, what);
 }
 
 /* The result (or failure) for task e->id must be for the task child i runs
