@@ -181,7 +181,8 @@ static inline const tf_rec *head_is(tf_down *d, int i, uint64_t id, const char *
 
 /* The result (or failure) for task e->id must be for the task child i runs
  * (for a relay: one it holds). */
-static int take_from_ledger(tf_down *d, int i, const tf_entry *e, tf_rec *out) {
+static inline __attribute__((always_inline)) int take_from_ledger(tf_down *d, int i,
+                                                                  const tf_entry *e, tf_rec *out) {
   if (d->c[i].relay) { /* one lookup: the error, when it holds no such task, says so */
     if (tf__ledger_take(&d->ledger, i, e->id, out)) return 0;
     tf__down_relay_holds(d, i, e->id, "the outcome of");

@@ -237,7 +237,8 @@ int tf__call_generate(tf_handle *h, int *done, uint64_t *generated) {
   return 0;
 }
 
-static int collect_now(tf_handle *h, uint64_t id, const void *data, size_t size);
+static inline __attribute__((always_inline)) int collect_now(tf_handle *h, uint64_t id,
+                                                             const void *data, size_t size);
 
 static int in_order(const tf_handle *h, uint64_t id) {
   return h->app->collect_in_order && !(id & TF_ID_SPAWNED);
@@ -278,7 +279,8 @@ int tf__order_may_generate(const tf_handle *h, uint64_t id) {
   return tf__order_room(&h->order, id, window);
 }
 
-static int collect_now(tf_handle *h, uint64_t id, const void *data, size_t size) {
+static inline __attribute__((always_inline)) int collect_now(tf_handle *h, uint64_t id,
+                                                             const void *data, size_t size) {
   tf_task t = {id, 0, 0, size ? data : NULL, size};
   h->cur_id = id;
   h->nfollow = 0;
