@@ -59,12 +59,7 @@ int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec) {
   if (r->span == r->cap && tf__ring_grow(&r->buf, &r->cap, &r->head, r->span, sizeof *r->buf, 16))
     return TF_ENOMEM;
   if (r->indexed && tf__idmap_put(&r->index, rec->id, r->seq0 + r->span)) return TF_ENOMEM;
-  *slot_at(r, r->span) = *rec;
-  r->span++;
-  r->n++;
-  r->bytes += rec->size;
-  l->bytes += rec->size;
-  l->total++;
+  tf__ledger_append(l, r, rec);
   return 0;
 }
 

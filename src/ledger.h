@@ -37,6 +37,15 @@ typedef struct tf_ledger {
 int tf__ledger_init(tf_ledger *l, int nworkers);
 /* Room for nworkers in all (workers joined the farm): 0 or TF_ENOMEM. */
 int tf__ledger_grow(tf_ledger *l, int nworkers);
+/* Put rec in the slot after r's last (there is room) and count it. */
+static inline void tf__ledger_append(tf_ledger *l, tf_ring *r, const tf_rec *rec) {
+  r->buf[(r->head + r->span) & (r->cap - 1)] = *rec;
+  r->span++;
+  r->n++;
+  r->bytes += rec->size;
+  l->bytes += rec->size;
+  l->total++;
+}
 /* tf__ledger_push when the ring is full or indexed. */
 int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec);
 /* Worker w now holds rec (ownership of rec->data passes to the ledger).
@@ -45,12 +54,7 @@ int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec);
 static inline int tf__ledger_push(tf_ledger *l, int w, const tf_rec *rec) {
   tf_ring *r = &l->rings[w];
   if (r->span == r->cap || r->indexed) return tf__ledger_push_slow(l, w, rec);
-  r->buf[(r->head + r->span) & (r->cap - 1)] = *rec;
-  r->span++;
-  r->n++;
-  r->bytes += rec->size;
-  l->bytes += rec->size;
-  l->total++;
+  tf__ledger_append(l, r, rec);
   return 0;
 }
 /* The oldest task worker w holds, or NULL. */
