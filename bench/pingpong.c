@@ -7,8 +7,10 @@
  * cannot block does it (the farm's master serves many peers and its own
  * work; src/comm_recv.c): 48-byte frames (a chunk-1 TASKS or RESULTS frame),
  * two receives kept posted and reposted as they complete, MPI_Isend, and
- * MPI_Testsome over the receives and the send until the reply is in. It is
- * the MPI cost of that design before any work of the framework's. */
+ * MPI_Testsome over the receives and the send until the reply is in (the
+ * farm tests its receives and its sends in separate calls, so it makes more
+ * MPI calls than this). It is the MPI cost of that design before any work
+ * of the framework's. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -390,7 +390,7 @@ one-way stream of 8-byte messages.
 |---|---|---|---|
 | MPI ping-pong | $(fmt "$rt") round trips/s | 1 | |
 | MPI one-way stream | $(fmt "$ow") msgs/s | | 1 |
-| MPI ping-pong, polled (48-byte frames, Isend and Testsome over receives kept posted, as the farm's ranks do) | $(fmt "$pr") round trips/s | $(ratio "$pr" "$rt") | |
+| MPI ping-pong, polled (48-byte frames, Isend, Testsome over two receives kept posted and the send: bench/pingpong.c) | $(fmt "$pr") round trips/s | $(ratio "$pr" "$rt") | |
 | 1 worker, chunk 1 | $(fmt "$e_c1_1") | $(ratio "$e_c1_1" "$rt") | $(ratio "$e_c1_1" "$ow") |
 | 1 worker, adaptive | $(fmt "$e_ad_1") | $(ratio "$e_ad_1" "$rt") | $(ratio "$e_ad_1" "$ow") |
 | $W workers, chunk 1 | $(fmt "$e_c1_w") | $(ratio "$e_c1_w" "$rt") | $(ratio "$e_c1_w" "$ow") |

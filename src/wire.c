@@ -56,7 +56,8 @@ int tf__wire_add_word(tf_wbuf *w, unsigned type, uint64_t id, int32_t prio, uint
   e[16] = (unsigned char)type;
   put32(e + 20, word);
   if (size) memcpy(e + TF_WIRE_ENTRY_SIZE, data, size);
-  if (n > TF_WIRE_ENTRY_SIZE + size) memset(e + TF_WIRE_ENTRY_SIZE + size, 0, n - TF_WIRE_ENTRY_SIZE - size);
+  size_t pad = n - TF_WIRE_ENTRY_SIZE - size;
+  if (pad) memset(e + TF_WIRE_ENTRY_SIZE + size, 0, pad);
   w->len += n;
   w->count++;
   return 0;

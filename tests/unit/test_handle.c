@@ -167,7 +167,8 @@ static void only_child_is(tf_handle *h, uint64_t id, const char *data) {
   char why[200];
   size_t pos = 0;
   tf__wire_finish(&h->spawns);
-  CU_ASSERT_EQUAL_FATAL(tf__wire_decode(h->spawns.buf, h->spawns.len, 1024, &f, why, sizeof why), 0);
+  CU_ASSERT_EQUAL_FATAL(
+      tf__wire_decode(h->spawns.buf, h->spawns.len, 1024, &f, why, sizeof why), 0);
   CU_ASSERT_EQUAL(f.count, 1);
   CU_ASSERT_EQUAL_FATAL(tf__wire_next(&f, &pos, &e), 1);
   CU_ASSERT_EQUAL(e.type, TF_ENT_SPAWN);
