@@ -14,7 +14,6 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 enum { FRAME = 48, SLOT = 4096 };
 
@@ -24,7 +23,6 @@ static double polled(long n, int rank) {
   int peer = 1 - rank, next = 0, done[2] = {0, 0};
   MPI_Request req[3]; /* the 2 receives, the send */
   req[2] = MPI_REQUEST_NULL;
-  memset(out, 0, sizeof out);
   for (int s = 0; s < 2; s++)
     MPI_Irecv(slot[s], SLOT, MPI_BYTE, peer, 5, MPI_COMM_WORLD, &req[s]);
   double t0 = MPI_Wtime();

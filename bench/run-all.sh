@@ -346,23 +346,23 @@ What limits the targets that can be missed on a given run:
   gain is in how fast they run.
   Since then the steps every task takes are inline (the queue's append and
   pop, the ledger's push and pop, a result's check against its child's head,
-  the call of collect), their rare cases out of line, and tf_submit in
-  generate takes a short path: about 560 instructions a task (556 to 565
-  between builds; chunk 1: 4,540, from 4,680). In time, beside the build
-  before these steps (30 repetitions each, as above, \`--tasks 3000000\`;
-  three such runs, at 621, 603 and 565 instructions): adaptive 1.12, 1.20 and
-  1.10 x its rate before (medians of the per-repetition ratios), and 5.36,
-  4.99 and 4.63 x the round trip in the fast mode (4.90, 4.13 and 4.22
-  before); chunk 1 within the noise (0.98 to 1.08). Link-time optimisation and
-  these steps together, beside the build before both (50 repetitions, the same
-  runs; both builds in alternating order): adaptive 1.29 x (1.22 in the 18
-  slow repetitions, 1.32 in the 32 fast ones), 9.94 x the round trip in the
-  slow mode (7.67 before) and 5.46 x in the fast mode (3.95 before); chunk 1
-  1.06 x, 0.57 (0.55) and 0.29 (0.26) of the round trip. The master's own time
-  per task (\`--stats\`, \`master.busy_s\` over 10^7 tasks on 1 worker, 12
-  runs, each beside the build before both): median 63 ns (52 to 107) where
-  that build took 103 ns (70 to 133), a ratio of 0.63; the master was busy 92
-  to 98 % of the run (6 runs of 5 x 10^6 tasks), so it still sets the rate.
+  the call of collect), their rare cases out of line: about 560 instructions a
+  task (556 to 565 between builds; chunk 1: 4,540, from 4,680). In time,
+  beside the build before these steps (30 repetitions each, as above,
+  \`--tasks 3000000\`; three such runs, at 621, 603 and 565 instructions):
+  adaptive 1.12, 1.20 and 1.10 x its rate before (medians of the
+  per-repetition ratios), and 5.36, 4.99 and 4.63 x the round trip in the fast
+  mode (4.90, 4.13 and 4.22 before); chunk 1 within the noise (0.98 to 1.08).
+  Link-time optimisation and these steps together, beside the build before
+  both (50 repetitions, the same runs; both builds in alternating order):
+  adaptive 1.29 x (1.22 in the 18 slow repetitions, 1.32 in the 32 fast ones),
+  9.94 x the round trip in the slow mode (7.67 before) and 5.46 x in the fast
+  mode (3.95 before); chunk 1 1.06 x, 0.57 (0.55) and 0.29 (0.26) of the round
+  trip. The master's own time per task (\`--stats\`, \`master.busy_s\` over
+  10^7 tasks on 1 worker, 12 runs, each beside the build before both): median
+  63 ns (52 to 107) where that build took 103 ns (70 to 133), a ratio of 0.63;
+  the master was busy 92 to 98 % of the run (6 runs of 5 x 10^6 tasks), so it
+  still sets the rate.
 - 1 ms tasks beside mpi4py.futures at its best chunksize: both run at the limit
   the work itself sets (1000 tasks/s per worker); the ratio is 1 within the
   run-to-run spread. The gap that matters is at small chunks and empty tasks.

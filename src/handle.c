@@ -60,9 +60,7 @@ static const char *fn_name(const tf_handle *h) {
                                       : "this callback";
 }
 
-/* tf_submit_prio, every case: the checks, the phases, the errors. */
-static __attribute__((noinline)) int submit(tf_handle *h, const void *data, size_t size,
-                                            int32_t priority) {
+int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority) {
   if (!h) return TF_EINVAL;
   if (size && !data) return fail(h, TF_EINVAL, "tf_submit: NULL data with size %zu", size);
   if (size > h->cfg->max_payload)
@@ -110,17 +108,6 @@ static __attribute__((noinline)) int submit(tf_handle *h, const void *data, size
     return 0;
   }
   return fail(h, TF_ESTATE, "tf_submit called outside generate, execute, collect and failed");
-}
-
-int tf_submit_prio(tf_handle *h, const void *data, size_t size, int32_t priority) {
-  /* The common case in a few instructions: generate adds a task the journal does not hold. */
-  if (h && h->phase == TF_IN_GENERATE && !h->skip && (data || !size) &&
-      size <= h->cfg->max_payload &&
-      !tf__queue_push_new(h->queue, h->next_id, priority, data, (uint32_t)size)) {
-    h->last_id = h->next_id++;
-    return 0;
-  }
-  return submit(h, data, size, priority); /* out of memory above: it tries again, and says so */
 }
 
 int tf_submit(tf_handle *h, const void *data, size_t size) {

@@ -31,8 +31,6 @@ int tf__ledger_grow(tf_ledger *l, int nworkers) {
 #define HOLE INT32_MIN
 static int is_hole(const tf_rec *t) { return t->avoid == HOLE; }
 
-static tf_rec *slot_at(const tf_ring *r, size_t k) { return &r->buf[(r->head + k) & (r->cap - 1)]; }
-
 /* Relay rings are indexed from 2^62 on, far from TF_IDMAP_FREE either way. */
 #define SEQ_BASE (UINT64_C(1) << 62)
 
@@ -43,14 +41,14 @@ static tf_rec *slot_at(const tf_ring *r, size_t k) { return &r->buf[(r->head + k
 static void compact(tf_ring *r) {
   size_t kept = 0;
   for (size_t k = 0; k < r->span; k++) {
-    const tf_rec *t = slot_at(r, k);
-    if (!is_hole(t)) *slot_at(r, kept++) = *t;
+    const tf_rec *t = tf__ring_slot(r, k);
+    if (!is_hole(t)) *tf__ring_slot(r, kept++) = *t;
   }
   r->span = kept;
   r->seq0 = SEQ_BASE;
   tf__idmap_clear(&r->index);
   for (size_t k = 0; k < r->span; k++)
-    tf__idmap_put(&r->index, slot_at(r, k)->id, r->seq0 + k);
+    tf__idmap_put(&r->index, tf__ring_slot(r, k)->id, r->seq0 + k);
 }
 
 int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec) {
@@ -64,14 +62,14 @@ int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec) {
 }
 
 const tf_rec *tf__ledger_slot(const tf_ledger *l, int w, size_t k) {
-  const tf_rec *t = slot_at(&l->rings[w], k);
+  const tf_rec *t = tf__ring_slot(&l->rings[w], k);
   return is_hole(t) ? NULL : t;
 }
 
 /* Take the record in slot k out into *out; the slot becomes a hole, and the
  * head moves past the holes before it. */
 static void remove_at(tf_ledger *l, tf_ring *r, size_t k, tf_rec *out) {
-  tf_rec *t = slot_at(r, k);
+  tf_rec *t = tf__ring_slot(r, k);
   *out = *t;
   if (r->indexed) tf__idmap_del(&r->index, t->id);
   t->avoid = HOLE;
@@ -96,7 +94,7 @@ int tf__ledger_pop_indexed(tf_ledger *l, int w, tf_rec *out) {
 static int make_index(tf_ring *r) {
   r->seq0 = SEQ_BASE;
   for (size_t k = 0; k < r->span; k++) {
-    const tf_rec *t = slot_at(r, k);
+    const tf_rec *t = tf__ring_slot(r, k);
     if (!is_hole(t) && tf__idmap_put(&r->index, t->id, r->seq0 + k)) {
       tf__idmap_free(&r->index);
       return TF_ENOMEM;
@@ -113,7 +111,7 @@ static size_t find(const tf_ring *r, uint64_t id) {
     return seq == TF_IDMAP_FREE ? r->span : (size_t)(seq - r->seq0);
   }
   size_t k = 0;
-  while (k < r->span && slot_at(r, k)->id != id) k++; /* no holes before it is indexed */
+  while (k < r->span && tf__ring_slot(r, k)->id != id) k++; /* no holes before it is indexed */
   return k;
 }
 
@@ -139,8 +137,8 @@ int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
     tf__idmap_put(&r->index, moved.id, r->seq0); /* as many ids as before: no room to find */
     return 1;
   }
-  tf_rec moved = *slot_at(r, k);
-  for (; k > 0; k--) *slot_at(r, k) = *slot_at(r, k - 1);
+  tf_rec moved = *tf__ring_slot(r, k);
+  for (; k > 0; k--) *tf__ring_slot(r, k) = *tf__ring_slot(r, k - 1);
   r->buf[r->head] = moved;
   return 1;
 }
@@ -148,7 +146,7 @@ int tf__ledger_to_head(tf_ledger *l, int w, uint64_t id) {
 const tf_rec *tf__ledger_find(const tf_ledger *l, int w, uint64_t id) {
   const tf_ring *r = &l->rings[w];
   size_t k = find(r, id);
-  return k < r->span ? slot_at(r, k) : NULL;
+  return k < r->span ? tf__ring_slot(r, k) : NULL;
 }
 
 int tf__ledger_take(tf_ledger *l, int w, uint64_t id, tf_rec *out) {
@@ -170,7 +168,7 @@ void tf__ledger_destroy(tf_ledger *l) {
   for (int w = 0; w < l->nworkers; w++) {
     tf_ring *r = &l->rings[w];
     for (size_t k = 0; k < r->span; k++)
-      free(slot_at(r, k)->data); /* a hole's is NULL */
+      free(tf__ring_slot(r, k)->data); /* a hole's is NULL */
     free(r->buf);
     tf__idmap_free(&r->index);
   }

@@ -37,9 +37,13 @@ typedef struct tf_ledger {
 int tf__ledger_init(tf_ledger *l, int nworkers);
 /* Room for nworkers in all (workers joined the farm): 0 or TF_ENOMEM. */
 int tf__ledger_grow(tf_ledger *l, int nworkers);
+/* Slot k of ring r (0 is its head). */
+static inline tf_rec *tf__ring_slot(const tf_ring *r, size_t k) {
+  return &r->buf[(r->head + k) & (r->cap - 1)];
+}
 /* Put rec in the slot after r's last (there is room) and count it. */
 static inline void tf__ledger_append(tf_ledger *l, tf_ring *r, const tf_rec *rec) {
-  r->buf[(r->head + r->span) & (r->cap - 1)] = *rec;
+  *tf__ring_slot(r, r->span) = *rec;
   r->span++;
   r->n++;
   r->bytes += rec->size;

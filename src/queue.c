@@ -8,16 +8,12 @@
 #include "taskfarm.h"
 #include "vec.h"
 
-static tf_rec *run_at(const tf_queue *q, size_t i) {
-  return &q->run[(q->run_head + i) & (q->cap_run - 1)];
-}
-
 static int run_push(tf_queue *q, const tf_rec *rec) {
   if (q->run_n == q->cap_run &&
       tf__ring_grow(&q->run, &q->cap_run, &q->run_head, q->run_n, sizeof *q->run, 64))
     return TF_ENOMEM;
   q->run_n++;
-  *run_at(q, q->run_n - 1) = *rec;
+  *tf__queue_run_at(q, q->run_n - 1) = *rec;
   return 0;
 }
 
@@ -65,7 +61,7 @@ int tf__rec_copy(tf_rec *dst, const tf_rec *src) {
 
 int tf__queue_push_slow(tf_queue *q, const tf_rec *rec) {
   /* In order behind the run's last record: append; otherwise the heap. */
-  int rc = !q->run_n || !tf__rec_before(rec, run_at(q, q->run_n - 1)) ? run_push(q, rec)
+  int rc = !q->run_n || !tf__rec_before(rec, tf__queue_run_at(q, q->run_n - 1)) ? run_push(q, rec)
                                                                       : heap_push(q, rec);
   if (!rc) q->bytes += rec->size;
   return rc;
@@ -83,13 +79,13 @@ int tf__queue_push_new(tf_queue *q, uint64_t id, int32_t prio, const void *data,
 static int run_first(const tf_queue *q) {
   if (!q->heap_n) return 1;
   if (!q->run_n) return 0;
-  return tf__rec_before(run_at(q, 0), &q->heap[0]);
+  return tf__rec_before(tf__queue_run_at(q, 0), &q->heap[0]);
 }
 
 int tf__queue_pop_slow(tf_queue *q, tf_rec *out) {
   if (!tf__queue_size(q)) return 0;
   if (run_first(q)) {
-    *out = *run_at(q, 0);
+    *out = *tf__queue_run_at(q, 0);
     q->run_head = (q->run_head + 1) & (q->cap_run - 1);
     q->run_n--;
   } else {
@@ -101,12 +97,12 @@ int tf__queue_pop_slow(tf_queue *q, tf_rec *out) {
 
 const tf_rec *tf__queue_peek_slow(const tf_queue *q) {
   if (!tf__queue_size(q)) return NULL;
-  return run_first(q) ? run_at(q, 0) : &q->heap[0];
+  return run_first(q) ? tf__queue_run_at(q, 0) : &q->heap[0];
 }
 
 void tf__queue_destroy(tf_queue *q) {
   for (size_t i = 0; i < q->run_n; i++)
-    free(run_at(q, i)->data);
+    free(tf__queue_run_at(q, i)->data);
   for (size_t i = 0; i < q->heap_n; i++)
     free(q->heap[i].data);
   free(q->run);

@@ -43,20 +43,22 @@ static inline int tf__rec_before(const tf_rec *a, const tf_rec *b) {
   return a->id < b->id;
 }
 
+/* The run's record i (0 is its head). */
+static inline tf_rec *tf__queue_run_at(const tf_queue *q, size_t i) {
+  return &q->run[(q->run_head + i) & (q->cap_run - 1)];
+}
 /* tf__queue_push when the record is not simply appended to a run with room. */
 int tf__queue_push_slow(tf_queue *q, const tf_rec *rec);
 /* Add a record; the queue takes ownership of rec->data. Returns 0 or
  * TF_ENOMEM (then the caller still owns the data). Inline: appending in
  * order, the path of nearly every task, is a copy and two counters. */
 static inline int tf__queue_push(tf_queue *q, const tf_rec *rec) {
-  if (q->run_n && q->run_n < q->cap_run) {
-    tf_rec *last = &q->run[(q->run_head + q->run_n - 1) & (q->cap_run - 1)];
-    if (!tf__rec_before(rec, last)) {
-      q->run[(q->run_head + q->run_n) & (q->cap_run - 1)] = *rec;
-      q->run_n++;
-      q->bytes += rec->size;
-      return 0;
-    }
+  if (q->run_n && q->run_n < q->cap_run &&
+      !tf__rec_before(rec, tf__queue_run_at(q, q->run_n - 1))) {
+    *tf__queue_run_at(q, q->run_n) = *rec;
+    q->run_n++;
+    q->bytes += rec->size;
+    return 0;
   }
   return tf__queue_push_slow(q, rec);
 }
