@@ -82,8 +82,8 @@ static int send_tasks(tf_down *d, int i, int n, tf_plan plan) {
     return tf__down_oom(d, "building a TASKS message");
   int sent = 0;
   uint64_t bytes = 0;
-  while (sent < n && tf__queue_size(q)) {
-    const tf_rec *next = tf__queue_peek(q);
+  const tf_rec *next;
+  while (sent < n && (next = tf__queue_peek(q))) {
     if (sent && b->len + tf__wire_entry_bytes(next->size) > TF_DOWN_FRAME_BYTES) break;
     if (next->avoid == i && tf__pool_shared(d->pool) && d->n > 1) break; /* it failed here */
     uint64_t held = tf__ledger_bytes(&d->ledger, i); /* one task always; more within the share */

@@ -74,10 +74,7 @@ static void remove_at(tf_ledger *l, tf_ring *r, size_t k, tf_rec *out) {
   if (r->indexed) tf__idmap_del(&r->index, t->id);
   t->avoid = HOLE;
   t->data = NULL;
-  r->n--;
-  r->bytes -= out->size;
-  l->bytes -= out->size;
-  l->total--;
+  tf__ledger_uncount(l, r, out->size);
   while (r->span && is_hole(&r->buf[r->head])) {
     r->head = (r->head + 1) & (r->cap - 1);
     r->seq0++;

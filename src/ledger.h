@@ -50,6 +50,13 @@ static inline void tf__ledger_append(tf_ledger *l, tf_ring *r, const tf_rec *rec
   l->bytes += rec->size;
   l->total++;
 }
+/* Count a task of size bytes out of ring r: the mirror of the append's counts. */
+static inline void tf__ledger_uncount(tf_ledger *l, tf_ring *r, uint32_t size) {
+  r->n--;
+  r->bytes -= size;
+  l->bytes -= size;
+  l->total--;
+}
 /* tf__ledger_push when the ring is full or indexed. */
 int tf__ledger_push_slow(tf_ledger *l, int w, const tf_rec *rec);
 /* Worker w now holds rec (ownership of rec->data passes to the ledger).
@@ -78,10 +85,7 @@ static inline int tf__ledger_pop(tf_ledger *l, int w, tf_rec *out) {
   *out = r->buf[r->head];
   r->head = (r->head + 1) & (r->cap - 1);
   r->span--;
-  r->n--;
-  r->bytes -= out->size;
-  l->bytes -= out->size;
-  l->total--;
+  tf__ledger_uncount(l, r, out->size);
   return 1;
 }
 /* Move the task id worker w holds to the head of its FIFO (the others keep
