@@ -347,17 +347,18 @@ static double dispatch(sim *s, int k, double t) {
 /* A relay: ask its parent for more, and send its children's results up.
  * The parent's plan is per worker (it sees a relay as `width` workers): the
  * relay holds that plan for each worker below it, never less than its own
- * plan for them and one chunk from the parent on the way, and asks when a
- * chunk for all of them fits. Results go up with a request, or once they
- * make such a chunk, or after FLUSH_INTERVAL, or at once when the relay has
- * nothing left to hand out (its workers may be waiting). */
+ * plan for them and a chunk, within --prefetch, and asks when a chunk for
+ * all of them fits. Results go up with a request, or once they make such a
+ * chunk, or after FLUSH_INTERVAL, or at once when the relay has nothing left
+ * to hand out (its workers may be waiting). */
 static void relay_up(sim *s, int k, double t) {
   node *x = &s->n[k];
   tf_plan p = tf__policy_plan(&x->pol, TF_LEFT_UNKNOWN);
-  long long own = (long long)p.depth + x->chunk, per = x->depth > own ? x->depth : own;
-  long long chunk = (long long)x->chunk * x->width, depth = per * x->width;
+  long long own = (long long)p.depth + p.chunk, per = x->depth > own ? x->depth : own;
+  if (per > s->cfg->prefetch) per = s->cfg->prefetch;
+  long long chunk = (long long)x->chunk * x->width;
   long long held = (long long)x->hand.n + x->below, ask = 0;
-  if (!x->asked && !x->parent_empty && held <= depth - chunk) ask = depth - held;
+  if (!x->asked && !x->parent_empty && held <= per * x->width - chunk) ask = per * x->width - held;
   /* (the same sum as the hold event's time: a difference could round below it) */
   if (ask || (x->out_n && (x->out_n >= chunk || !x->hand.n ||
                            t >= x->out_since + FLUSH_INTERVAL))) {
@@ -462,11 +463,9 @@ static int build(sim *s) {
   for (int k = 0; k < total; k++) {
     node *x = &s->n[k];
     if (!x->server) continue;
-    long long cw = s->n[x->first].width;
-    long long maxd = (long long)cfg->prefetch * cw;
-    if (maxd > INT32_MAX / 4) maxd = INT32_MAX / 4;
-    tf__policy_init(&x->pol, cfg->chunk ? TF_SCHEDULE_DYNAMIC : TF_SCHEDULE_ADAPTIVE, x->nchildren,
-                    cfg->chunk ? cfg->chunk : 1, (int)maxd);
+    /* as src/down.c: the plan is per worker, for the workers at or below */
+    tf__policy_init(&x->pol, cfg->chunk ? TF_SCHEDULE_DYNAMIC : TF_SCHEDULE_ADAPTIVE,
+                    (int)x->width, cfg->chunk ? cfg->chunk : 1, cfg->prefetch);
     tf_plan p = tf__policy_plan(&x->pol, TF_LEFT_UNKNOWN);
     for (int i = 0; i < x->nchildren; i++) {
       s->n[x->first + i].depth = p.depth;
