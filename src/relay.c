@@ -3,9 +3,10 @@
  * queue of its own. The root sees one child as wide as the group: one
  * request and one results frame for all of it. The relay asks for the
  * parent's depth for each of its workers (never less than its own plan for
- * them and a chunk on the way), passes its workers' outcomes and task times
- * up as they come, and ends by passing their goodbyes up with its own, their
- * clocks set to its own. It runs no task and calls no app callback. */
+ * them and a chunk on the way), TF_RELAY_BATCH chunks for each at a time
+ * (up.h), passes its workers' outcomes and task times up in frames of as
+ * many, and ends by passing their goodbyes up with its own, their clocks set
+ * to its own. It runs no task and calls no app callback. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,13 +175,13 @@ static void fail_group(relay *y, int rc) {
 }
 
 /* Whether the outgoing frame goes now: with a request; children at once;
- * else when it holds a chunk for every worker, is old, or the group's queue
- * is empty (the root may be waiting for these to end the run). */
+ * else when it holds TF_RELAY_BATCH chunks for every worker, is old, or the
+ * group's queue is empty (the root may be waiting for these to end the run). */
 static int flush_due(relay *y, double now) {
   tf_up *u = &y->up;
   if (tf__up_want(u) || u->out_urgent) return 1;
   if (!u->out.count) return 0;
-  return u->out.count >= (uint32_t)(u->plan.chunk * u->width) ||
+  return u->out.count >= (uint64_t)u->plan.chunk * u->width * TF_RELAY_BATCH ||
          now - u->out_since >= TF_RELAY_HOLD || !tf__down_queued(&y->down);
 }
 

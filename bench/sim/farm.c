@@ -15,6 +15,7 @@
 /* What src/up.c does with results while it waits for an answer. */
 #define RESULT_HOLD 100e-6   /* TF_RESULT_HOLD: results wait for the answer at most this */
 #define FLUSH_INTERVAL 0.01  /* TF_FLUSH_INTERVAL: results go without a request after this */
+#define RELAY_BATCH 4        /* TF_RELAY_BATCH: chunks per worker in a relay's exchange */
 #define HEADER_BYTES 24      /* TF_WIRE_HEADER_SIZE */
 #define ENTRY_BYTES 24       /* TF_WIRE_ENTRY_SIZE */
 #define STATS_BYTES (ENTRY_BYTES + 32)
@@ -347,10 +348,11 @@ static double dispatch(sim *s, int k, double t) {
 /* A relay: ask its parent for more, and send its children's results up.
  * The parent's plan is per worker (it sees a relay as `width` workers): the
  * relay holds that plan for each worker below it, never less than its own
- * plan for them and a chunk, within --prefetch, and asks when a chunk for
- * all of them fits. Results go up with a request, or once they make such a
- * chunk, or after FLUSH_INTERVAL, or at once when the relay has nothing left
- * to hand out (its workers may be waiting). */
+ * plan for them and a chunk, within --prefetch, asks when a chunk for all of
+ * them fits, and then asks for RELAY_BATCH chunks each. Results go up with
+ * a request, or once they make RELAY_BATCH such chunks, or after
+ * FLUSH_INTERVAL, or at once when the relay has nothing left to hand out
+ * (its workers may be waiting). */
 static void relay_up(sim *s, int k, double t) {
   node *x = &s->n[k];
   tf_plan p = tf__policy_plan(&x->pol, TF_LEFT_UNKNOWN);
@@ -358,9 +360,12 @@ static void relay_up(sim *s, int k, double t) {
   if (per > s->cfg->prefetch) per = s->cfg->prefetch;
   long long chunk = (long long)x->chunk * x->width;
   long long held = (long long)x->hand.n + x->below, ask = 0;
-  if (!x->asked && !x->parent_empty && held <= per * x->width - chunk) ask = per * x->width - held;
+  if (!x->asked && !x->parent_empty && held <= per * x->width - chunk) {
+    long long most = per + (long long)(RELAY_BATCH - 1) * x->chunk;
+    ask = (most < s->cfg->prefetch ? most : s->cfg->prefetch) * x->width - held;
+  }
   /* (the same sum as the hold event's time: a difference could round below it) */
-  if (ask || (x->out_n && (x->out_n >= chunk || !x->hand.n ||
+  if (ask || (x->out_n && (x->out_n >= RELAY_BATCH * chunk || !x->hand.n ||
                            t >= x->out_since + FLUSH_INTERVAL))) {
     send_results(s, k, t, ask);
   } else if (x->out_n && !x->hold_set) {

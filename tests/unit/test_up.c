@@ -494,25 +494,52 @@ static void test_up_relay_counts_its_inbox_with_what_it_holds_below(void) {
   relay_link_stop(&l);
 }
 
+/* Once a chunk for every worker fits, a relay asks for TF_RELAY_BATCH (4) chunks for each:
+ * with --prefetch 100, depth 4 and chunk 2 for 3 workers it holds up to (4 + 3 x 2) x 3 = 30,
+ * and asks when 12 - 2 x 3 = 6 are left: 30 with nothing held, 24 with 6, nothing with 7;
+ * with a worker starving once 12 - 2 = 10 are left: 23 with 7, 20 with 10, nothing with 11. */
+static void test_up_relay_asks_for_batch_chunks_at_a_time(void) {
+  CU_ASSERT_EQUAL(TF_RELAY_BATCH, 4);
+  link l;
+  relay_link_start(&l, 100, 0);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 30);
+  l.u.held_below = 6;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 24);
+  l.u.held_below = 7;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  l.u.starving = 1;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 23);
+  l.u.held_below = 10;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 20);
+  l.u.held_below = 11;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  relay_link_stop(&l);
+}
+
 /* The relay's own plan for its workers and a chunk on the way (floor_depth) raise the depth
- * when above the parent's: floor 6 makes 6 x 3 = 18 (6 with 12 held, nothing with 13, 5 with
- * 13 when starving), a floor below the plan's depth leaves 4 x 3; the depth is capped at
- * --prefetch (8: a floor of 10 asks 8 x 3 = 24; 4: a floor of 6 asks 4 x 3 = 12). */
+ * when above the parent's, and what it asks for is capped at --prefetch for each worker. With
+ * --prefetch 8 (3 workers, chunk 2): floor 6 asks when 18 - 6 = 12 are left, for up to
+ * min(6 + 3 x 2, 8) x 3 = 24 (24 with nothing held, 12 with 12, nothing with 13, 11 with 13
+ * when starving); a floor below the plan's depth leaves 4 x 3 for when to ask, and 24; with
+ * --prefetch 4, floor 6 is cut to 4: 12, and nothing with 7 held. */
 static void test_up_relay_depth_floor_capped_at_prefetch(void) {
   link l;
   relay_link_start(&l, 8, 0);
   l.u.floor_depth = 6;
-  CU_ASSERT_EQUAL(tf__up_want(&l.u), 18);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 24);
   l.u.held_below = 12;
-  CU_ASSERT_EQUAL(tf__up_want(&l.u), 6);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
   l.u.held_below = 13;
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
   l.u.starving = 1;
-  CU_ASSERT_EQUAL(tf__up_want(&l.u), 5);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 11);
   l.u.starving = 0;
-  l.u.held_below = 0;
+  l.u.held_below = 6;
   l.u.floor_depth = 3;
-  CU_ASSERT_EQUAL(tf__up_want(&l.u), 12);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 18);
+  l.u.held_below = 7;
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  l.u.held_below = 0;
   l.u.floor_depth = 10;
   CU_ASSERT_EQUAL(tf__up_want(&l.u), 24);
   l.u.floor_depth = 0;
@@ -643,6 +670,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_stop_and_goodbye),
       TF_UNIT_TEST(test_up_relay_asks_for_each_of_its_workers),
       TF_UNIT_TEST(test_up_relay_counts_its_inbox_with_what_it_holds_below),
+      TF_UNIT_TEST(test_up_relay_asks_for_batch_chunks_at_a_time),
       TF_UNIT_TEST(test_up_relay_depth_floor_capped_at_prefetch),
       TF_UNIT_TEST(test_up_relay_hand_over_strips_the_copy_flag),
       TF_UNIT_TEST(test_up_relay_does_not_charge_a_slow_entry),
