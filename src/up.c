@@ -30,22 +30,13 @@
 /* How often the heartbeat thread looks at the link. */
 #define TF_HB_WAKE 0.05
 
-/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used.
- * A relay asks for each of its workers, once a chunk for all of them fits
- * (or a chunk for one when one of them has nothing to run), and then for
- * TF_RELAY_BATCH - 1 chunks each beyond the depth (within --prefetch). */
+/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used
+ * (a relay: up_relay.c). */
 static uint32_t want(const tf_up *u) {
   if (u->gave_up || u->asked) return 0;
   int held = (int)u->in.queued + u->running;
-  if (!u->relay) return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
-  int64_t depth = u->plan.depth > u->floor_depth ? u->plan.depth : u->floor_depth;
-  if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
-  int64_t have = (int64_t)held + u->held_below;
-  if (have > (depth * u->width) - (int64_t)u->plan.chunk * (u->starving ? 1 : u->width)) return 0;
-  depth += (int64_t)(TF_RELAY_BATCH - 1) * u->plan.chunk;
-  if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
-  int64_t ask = depth * u->width - have;
-  return ask < TF_WIRE_ASK_LOST ? (uint32_t)ask : TF_WIRE_ASK_LOST - 1;
+  if (u->relay) return tf__up_relay_want(u, held);
+  return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
 }
 
 static int send(tf_up *u, tf_wbuf *b, int tag, const char *what) {

@@ -172,6 +172,9 @@ void tf__up_bye_with(tf_up *u, const tf_wbuf *extra);
 
 /* A relay's side: it runs no task, and keeps what it is sent in a queue of
  * its own for its workers. */
+/* Tasks to ask the parent for, holding `held` in its inbox (up.c's want()
+ * for a relay): see up_relay.c. */
+uint32_t tf__up_relay_want(const tf_up *u, int held);
 /* Move every task in the inbox into q: how many, or TF_ENOMEM. */
 int tf__up_hand_over(tf_up *u, tf_queue *q);
 /* Add an outcome (a worker's result, failure, child, piece of output; a

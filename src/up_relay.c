@@ -8,6 +8,20 @@
 #include "clock.h"
 #include "up.h"
 
+/* For each of its workers, once a chunk for all of them fits (or a chunk for
+ * one when one of them has nothing to run), and then TF_RELAY_BATCH - 1
+ * chunks each beyond the depth, within --prefetch. */
+uint32_t tf__up_relay_want(const tf_up *u, int held) {
+  int64_t depth = u->plan.depth > u->floor_depth ? u->plan.depth : u->floor_depth;
+  if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
+  int64_t have = (int64_t)held + u->held_below;
+  if (have > depth * u->width - (int64_t)u->plan.chunk * (u->starving ? 1 : u->width)) return 0;
+  depth += (int64_t)(TF_RELAY_BATCH - 1) * u->plan.chunk;
+  if (depth > u->cfg->prefetch) depth = u->cfg->prefetch;
+  int64_t ask = depth * u->width - have;
+  return ask < TF_WIRE_ASK_LOST ? (uint32_t)ask : TF_WIRE_ASK_LOST - 1;
+}
+
 int tf__up_hand_over(tf_up *u, tf_queue *q) {
   int n = 0;
   while (u->in.queued) {
