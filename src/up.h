@@ -109,11 +109,11 @@ static inline void tf__up_lock(tf_up *u) {
 int tf__up_poll(tf_up *u);
 
 /* A relay asks its parent for this many chunks for each of its workers at a
- * time, and sends their results up in frames of as many: its exchanges with
- * the root cost the root per message what the tasks in them cost it per task
- * (about 200 ns beside 70: docs/SIMULATION.md), so that with a chunk of one
- * task a frame for 15 workers added 27 ns a task and one of four chunks adds
- * 7; at 10^5 workers the root's share of that decides whether it keeps up. */
+ * time, and sends their results up in frames of as many. A message costs the
+ * root about as much as three tasks (200 ns beside 70: docs/SIMULATION.md):
+ * a frame for 15 workers at a chunk of one task added 27 ns a task, one of
+ * four chunks adds 7, and at 10^5 workers that share decides whether the
+ * root keeps up. */
 #define TF_RELAY_BATCH 4
 
 /* Between two looks for messages: at most this many tasks, or this long. */
@@ -172,8 +172,9 @@ void tf__up_bye_with(tf_up *u, const tf_wbuf *extra);
 
 /* A relay's side: it runs no task, and keeps what it is sent in a queue of
  * its own for its workers. */
-/* Tasks to ask the parent for, holding `held` in its inbox (up.c's want()
- * for a relay): see up_relay.c. */
+
+/* Tasks to ask the parent for, with `held` in its inbox (up.c's want() for
+ * a relay): see up_relay.c. */
 uint32_t tf__up_relay_want(const tf_up *u, int held);
 /* Move every task in the inbox into q: how many, or TF_ENOMEM. */
 int tf__up_hand_over(tf_up *u, tf_queue *q);
