@@ -69,7 +69,10 @@ int tf__down_send_tasks(tf_down *d, int i, tf_wbuf *b, int n) {
   if (d->obs && d->c[i].slot >= 0) tf__obs_request_answered(d->obs, d->c[i].slot, d->now);
   if (rc) return rc;
   if (tf__ledger_held(&d->ledger, i) == (size_t)n) d->c[i].head_since = d->now; /* it had nothing */
-  d->c[i].demand = 0; /* the request is answered, even if with fewer tasks */
+  /* The oldest request is answered, even if with fewer tasks; the second,
+   * if one came, is the open one now. */
+  d->c[i].demand = d->c[i].demand_next;
+  d->c[i].demand_next = 0;
   d->stats->frames_out++;
   return n;
 }
@@ -314,22 +317,36 @@ static int on_stats(tf_down *d, const tf_entry *e) {
   return 0;
 }
 
-/* A request rides in aux: one open at a time, never more in hand than
- * --prefetch for each worker the child stands for. */
+/* A request rides in aux. Each is answered by one TASKS frame, in the order
+ * they came, with at most what it asked for. A child may ask again before
+ * its request is answered, so that when tasks are shorter than a round trip
+ * the next one is on its way while it waits (up.c); never a third time. What
+ * it holds and has asked for stays within --prefetch for each worker it
+ * stands for. */
 static int take_request(tf_down *d, int i, uint32_t aux) {
   if (aux & TF_WIRE_ASK_ROOM) d->c[i].room_asked = 1;
   if ((aux & TF_WIRE_ASK_LOST) && d->c[i].relay) d->stats->peer_lost = 1; /* STOP says so */
   uint32_t ask = TF_WIRE_ASK_TASKS(aux);
   if (!ask) return 0;
-  size_t held = tf__ledger_held(&d->ledger, i), most = (size_t)d->cfg->prefetch * (size_t)d->c[i].width;
-  if (d->c[i].demand || held + ask > most) {
-    tf__log(0,
-            "rank %d asked for %u tasks while holding %zu with a request for %d open (at most %zu)",
-            tf__down_rank(d, i), ask, held, d->c[i].demand, most);
+  tf_child *c = &d->c[i];
+  int first_open = c->demand || c->held_demand; /* (set aside, it is still open) */
+  if (first_open && c->demand_next) {
+    tf__log(0, "rank %d asked for tasks a third time before its first request was answered",
+            tf__down_rank(d, i));
     return tf__down_fail(d, TF_EPROTO);
   }
-  d->c[i].demand = (int)ask;
-  if (d->obs && d->c[i].slot >= 0) tf__obs_request_open(d->obs, d->c[i].slot, d->now);
+  size_t held = tf__ledger_held(&d->ledger, i), most = (size_t)d->cfg->prefetch * (size_t)c->width;
+  size_t open = (size_t)c->demand + (size_t)c->held_demand;
+  if (held + open + ask > most) {
+    tf__log(0, "rank %d asked for %u more tasks while holding %zu and waiting for %zu (at most %zu)",
+            tf__down_rank(d, i), ask, held, open, most);
+    return tf__down_fail(d, TF_EPROTO);
+  }
+  if (first_open)
+    c->demand_next = (int)ask;
+  else
+    c->demand = (int)ask;
+  if (d->obs && c->slot >= 0) tf__obs_request_open(d->obs, c->slot, d->now);
   return 0;
 }
 

@@ -72,7 +72,8 @@ enum { TF_CHILD_RUNNING, TF_CHILD_GAVE_UP, TF_CHILD_DONE, TF_CHILD_LOST, TF_CHIL
 
 typedef struct tf_child {
   int state;
-  int demand;         /* tasks asked for in its open request (0: none) */
+  int demand;         /* tasks asked for in its oldest open request (0: none) */
+  int demand_next;    /* in a second, sent before the first was answered (0: none) */
   double heard, told; /* when last heard from / sent to */
   double head_since;  /* when the task at the head of its ledger could have started */
   uint64_t owed;      /* bytes of its results handled, not yet handed back */
@@ -86,8 +87,8 @@ typedef struct tf_child {
                          it said; for a relay's worker, as the relay told its parent) */
   uint64_t slow_id;
   double slow_since;  /* when it started, as far as this rank knows */
-  int held_demand;    /* a relay's worker inside its parent's copy of a slow task: its open
-                         request, set aside until that task ends there */
+  int held_demand;    /* a relay's worker inside its parent's copy of a slow task: its oldest
+                         open request, set aside until that task ends there */
   int joined;         /* it joined the running farm (accept.h): it may leave before the end */
 } tf_child;
 

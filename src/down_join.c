@@ -33,7 +33,7 @@ int tf__down_add_children(tf_down *d, int n, double now) {
  * runs on elsewhere, or won already: they are not handed back, nor counted). */
 int tf__down_on_leave(tf_down *d, int i, const tf_frame *f) {
   tf__down_record_bye(d, i, f);
-  d->c[i].demand = 0;
+  d->c[i].demand = d->c[i].demand_next = 0;
   d->port.forget(d->port.ctx, i);
   size_t held = tf__ledger_held(&d->ledger, i);
   tf__log(d->layout->rank, "rank %d, a worker that joined, left the farm; %zu task(s) it held go "

@@ -61,7 +61,7 @@ static int leave_run(tf_down *d, int i, int v, const char *what) {
 void tf__down_mark_lost(tf_down *d, int i) {
   int left = d->c[i].state == TF_CHILD_DONE; /* a relay that said goodbye unasked */
   d->c[i].state = TF_CHILD_LOST;
-  d->c[i].demand = 0;
+  d->c[i].demand = d->c[i].demand_next = 0;
   tf_run_stats *s = d->stats;
   if (!left) tf__note_lost(s, tf__down_rank(d, i), (uint64_t)d->c[i].width);
   s->peer_lost = 1;
@@ -127,7 +127,7 @@ int tf__down_lose(tf_down *d, int i, const char *why) {
  * worker's heartbeat thread answers for it, a relay's loop for a relay. */
 static int make_stuck(tf_down *d, int i) {
   d->c[i].state = TF_CHILD_STUCK;
-  d->c[i].demand = 0;
+  d->c[i].demand = d->c[i].demand_next = 0;
   d->stats->stuck_workers++;
   int v = heir(d, i);
   tf_rec r;

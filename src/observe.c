@@ -28,7 +28,7 @@ int tf__obs_init(tf_obs *o, const tf_config *cfg, int nworkers, int serial, doub
   o->samples = malloc(TF_OBS_MAX_SAMPLES * sizeof *o->samples);
   if (!o->w || !o->samples) return TF_ENOMEM;
   for (int i = 0; i < nworkers; i++)
-    o->w[i].req_since = -1;
+    o->w[i].req_since = o->w[i].req_next_since = -1;
   if (o->trace && !serial && tf__trace_init(&o->master, (size_t)cfg->trace_events, t0))
     return TF_ENOMEM;
   return 0;
@@ -40,7 +40,7 @@ int tf__obs_grow(tf_obs *o, int nworkers) {
   if (!w) return TF_ENOMEM;
   memset(w + o->nworkers, 0, (size_t)(nworkers - o->nworkers) * sizeof *w);
   for (int i = o->nworkers; i < nworkers; i++)
-    w[i].req_since = -1;
+    w[i].req_since = w[i].req_next_since = -1;
   o->w = w;
   o->nworkers = nworkers;
   return 0;
@@ -55,7 +55,8 @@ void tf__obs_request_answered(tf_obs *o, int w, double now) {
   x->req_wait_ns += ns;
   x->req_waits++;
   if (ns > x->req_wait_max_ns) x->req_wait_max_ns = ns;
-  x->req_since = -1;
+  x->req_since = x->req_next_since;
+  x->req_next_since = -1;
 }
 
 void tf__obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,

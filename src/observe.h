@@ -26,7 +26,7 @@ typedef struct tf_obs_worker {
   size_t nev;
   uint64_t ans_wait_ns, ans_waits;                  /* request to answer, as it measured */
   uint64_t req_wait_ns, req_waits, req_wait_max_ns; /* request arrival to answer, at the master */
-  double req_since;                                 /* when its open request arrived; < 0: none */
+  double req_since, req_next_since; /* when its oldest open request arrived, and a second; < 0: none */
 } tf_obs_worker;
 
 typedef struct tf__obs_sample {
@@ -65,9 +65,15 @@ void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, 
 /* Workers joined the farm: room for nworkers in all. 0 or TF_ENOMEM. */
 int tf__obs_grow(tf_obs *o, int nworkers);
 void tf__obs_start(tf_obs *o, double t0);
-/* Worker w's request arrived at now; it was answered at now (the wait it had
- * at the master is counted). */
-static inline void tf__obs_request_open(tf_obs *o, int w, double now) { o->w[w].req_since = now; }
+/* Worker w's request arrived at now (a second one, while one is open, is
+ * timed after it); its oldest was answered at now (the wait it had at the
+ * master is counted). */
+static inline void tf__obs_request_open(tf_obs *o, int w, double now) {
+  if (o->w[w].req_since < 0)
+    o->w[w].req_since = now;
+  else
+    o->w[w].req_next_since = now;
+}
 void tf__obs_request_answered(tf_obs *o, int w, double now);
 /* The master's own message counts. */
 void tf__obs_root_counts(tf_obs *o, uint64_t msgs_sent, uint64_t bytes_sent, uint64_t msgs_recv,

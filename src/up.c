@@ -30,12 +30,17 @@
 /* How often the heartbeat thread looks at the link. */
 #define TF_HB_WAKE 0.05
 
-/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used
- * (a relay: up_relay.c). */
+/* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used,
+ * counting those asked for as held. A worker asks again while its request is
+ * on its way when nothing is queued (two open at most; each is answered by
+ * one frame: down.c), so that when tasks are shorter than a round trip the
+ * next one is already coming. A relay keeps one request open (up_relay.c). */
 static uint32_t want(const tf_up *u) {
-  if (u->gave_up || u->asked) return 0;
+  if (u->gave_up) return 0;
   int held = (int)u->in.queued + u->running;
-  if (u->relay) return tf__up_relay_want(u, held);
+  if (u->relay) return u->asked ? 0 : tf__up_relay_want(u, held);
+  if (u->asked && (u->asked > u->asked_first || u->in.queued)) return 0;
+  held += (int)u->asked;
   return held <= u->plan.depth - u->plan.chunk ? (uint32_t)(u->plan.depth - held) : 0;
 }
 
@@ -89,10 +94,15 @@ static int flush_at(tf_up *u, double now) {
   int rc = send(u, b, TF_WIRE_TAG, "sending results");
   if (rc) return rc;
   if (ask) {
-    u->asked = ask;
-    u->asked_at = now >= 0 ? now : tf__now();
-    u->ran_since_ask = 0;
-    u->last_send = u->asked_at;
+    double t = now >= 0 ? now : tf__now();
+    if (!u->asked) {
+      u->asked_first = ask;
+      u->asked_at = t;
+      u->ran_since_ask = 0;
+    }
+    u->asked_last = t;
+    u->asked += ask;
+    u->last_send = t;
   } else if (u->beats) {
     u->last_send = tf__now();
   }
@@ -177,8 +187,9 @@ static void answered(tf_up *u, double now) {
  * refused (given up: buf released), or < 0. */
 static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f) {
   tf_plan plan = {TF_WIRE_PLAN_DEPTH(f->aux), TF_WIRE_PLAN_CHUNK(f->aux), 0};
-  if (f->count == 0 || f->count > u->asked) {
-    tf__up_give_up(u, "rank %d sent %u tasks, %u were asked for", u->parent, f->count, u->asked);
+  if (f->count == 0 || f->count > u->asked_first) {
+    tf__up_give_up(u, "rank %d sent %u tasks, %u were asked for", u->parent, f->count,
+                   u->asked_first);
     return 1;
   }
   if (plan.chunk < 1 || plan.chunk > plan.depth || plan.depth > u->cfg->prefetch) {
@@ -194,7 +205,12 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
    * still runs, waiting in tf_partial, is not timed yet). */
   if (!u->running && u->unclocked && u->heard - u->t0 >= TF_SLOW_TASK) settle(u, u->heard);
   answered(u, u->heard);
-  u->asked = 0;
+  u->asked -= u->asked_first; /* answered, even if with fewer */
+  u->asked_first = u->asked;   /* the second request, if one went, is the open one now */
+  if (u->asked) {
+    u->asked_at = u->asked_last;
+    u->ran_since_ask = 0;
+  }
   u->plan = plan;
   return 0;
 }

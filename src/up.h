@@ -1,8 +1,9 @@
 /* up.h - the upstream engine: a rank's link to its parent. It keeps the tasks
- * the parent's plan says in hand, asking for more before they run out (one
- * request open at a time); hands them out one by one in arrival order, but
- * a task of higher priority before those that came before it (telling the
- * parent which one it starts then: TF_ENT_START);
+ * the parent's plan says in hand, asking for more before they run out
+ * (counting what it asked for as held: a worker may ask again before the
+ * answer comes, a relay keeps one request open); hands them out one by one
+ * in arrival order, but a task of higher priority before those that came
+ * before it (telling the parent which one it starts then: TF_ENT_START);
  * gathers outcomes (results, failures, spawned tasks, pieces of the output of
  * the task running) into frames that carry the next request and the timings
  * the plan is computed from, held back when
@@ -40,8 +41,10 @@ typedef struct tf_up {
   int beats;        /* heartbeats are on: the time of the last send is kept */
   int running;      /* 1 while a task runs */
   uint64_t cur_task; /* the task that runs (while running) */
-  uint32_t asked;   /* tasks asked for in the open request; 0: none open */
-  double asked_at;  /* when the open request was sent */
+  uint32_t asked;   /* tasks asked for in its open requests (at most two); 0: none open */
+  uint32_t asked_first; /* in the oldest: the most the next answer may carry */
+  double asked_at;  /* when the oldest open request was sent */
+  double asked_last; /* when the newest was */
   double tasks_came; /* when the last poll took tasks, < 0 when it took none (a task begun at
                         once starts then, and a request sent then goes then) */
   double ran_since_ask; /* time in long tasks since then: the answer waited behind them */

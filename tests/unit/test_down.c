@@ -664,6 +664,47 @@ static void test_down_serves_a_relay_for_each_of_its_workers(void) {
   farm_stop(&f);
 }
 
+static void chunk_one(tf_config *c) { c->chunk = 1; }
+
+/* A worker may ask again before its request is answered (--chunk 1: 1, and 1 more); each
+ * request is answered by one frame, in order, and a short answer closes it. A third request
+ * with two open is refused, and so is one that would take it past --prefetch (4), naming
+ * what it held and had asked for. */
+static void test_down_answers_a_second_request_after_the_first(void) {
+  farm f;
+  farm_start(&f, 1, 10, chunk_one);
+  ask(&f, 0, 1);
+  ask(&f, 0, 2);
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 1);
+  CU_ASSERT_EQUAL(f.d.c[0].demand_next, 2);
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 4), 1);
+  CU_ASSERT_EQUAL(ids[0], 0);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 2); /* the second is the open one */
+  CU_ASSERT_EQUAL(f.d.c[0].demand_next, 0);
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 1);
+  CU_ASSERT_EQUAL_FATAL(tasks_to(&f.p, 0, ids, 4), 1); /* the chunk: 1 of the 2 */
+  CU_ASSERT_EQUAL(ids[0], 1);
+  CU_ASSERT_EQUAL(f.d.c[0].demand, 0); /* answered, even with fewer */
+  CU_ASSERT_EQUAL(tf__down_dispatch(&f.d, TF_LEFT_UNKNOWN), 0);
+  ask(&f, 0, 1);
+  ask(&f, 0, 1); /* 2 held, 2 asked for */
+  CU_ASSERT_EQUAL(poll(&f), 1);
+  CU_ASSERT_EQUAL(f.d.status, 0);
+  ask(&f, 0, 1); /* a third */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  CU_ASSERT_EQUAL(f.d.status, TF_EPROTO);
+  farm_stop(&f);
+  farm_start(&f, 1, 10, chunk_one);
+  ask(&f, 0, 3);
+  ask(&f, 0, 2); /* 3 asked for, 2 more: 5 */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  farm_stop(&f);
+}
+
 /* Past prefetch x width a relay's request is a protocol error; the worker beside it is still
  * held to one worker's --prefetch. */
 static void test_down_limits_a_relays_request_to_prefetch_times_width(void) {
@@ -2165,6 +2206,7 @@ int main(void) {
       TF_UNIT_TEST(test_down_hands_room_back),
       TF_UNIT_TEST(test_down_stop_waits_for_every_goodbye),
       TF_UNIT_TEST(test_down_serves_a_relay_for_each_of_its_workers),
+      TF_UNIT_TEST(test_down_answers_a_second_request_after_the_first),
       TF_UNIT_TEST(test_down_limits_a_relays_request_to_prefetch_times_width),
       TF_UNIT_TEST(test_down_refuses_what_a_relay_does_not_hold),
       TF_UNIT_TEST(test_down_checks_a_relays_spawned_ids),

@@ -23,16 +23,20 @@ typedef struct link {
   tf_up u;
 } link;
 
-static void link_start(link *l, uint64_t max_in_flight) {
+/* A worker under --schedule dynamic --chunk `chunk` --prefetch 4: its first request asks for
+ * two chunks. */
+static void link_start_chunk(link *l, uint64_t max_in_flight, int chunk) {
   memset(l, 0, sizeof *l);
   tf__layout_init(&l->layout, 1, 2); /* a worker whose parent is rank 0 */
   tf_config_defaults(&l->cfg);
   l->cfg.schedule = TF_SCHEDULE_DYNAMIC;
-  l->cfg.chunk = 2;
+  l->cfg.chunk = chunk;
   l->cfg.prefetch = 4;
   if (max_in_flight) l->cfg.max_in_flight = max_in_flight;
   CU_ASSERT_EQUAL_FATAL(tf__up_init(&l->u, &l->layout, &l->cfg, fake(&l->p), NULL), 0);
 }
+
+static void link_start(link *l, uint64_t max_in_flight) { link_start_chunk(l, max_in_flight, 2); }
 
 static void link_stop(link *l) {
   tf__up_destroy(&l->u);
@@ -119,7 +123,7 @@ static void test_up_asks_runs_and_reports_in_order(void) {
   CU_ASSERT_EQUAL(f.kind, TF_MSG_RESULTS);
   uint32_t asked = TF_WIRE_ASK_TASKS(f.aux);
   CU_ASSERT(asked >= 2 && asked <= 4);
-  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 0); /* one request open at a time */
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 0); /* what it asked for counts as held */
   send_tasks(&l, 10, 2);
   CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
   CU_ASSERT_EQUAL(run_one(&l, 8), 10);
@@ -133,6 +137,49 @@ static void test_up_asks_runs_and_reports_in_order(void) {
   CU_ASSERT_EQUAL(ids[0], 10);
   CU_ASSERT_EQUAL(ids[1], 11);
   CU_ASSERT(l.u.asked > 0); /* the next request went before the tasks in hand ran out */
+  link_stop(&l);
+}
+
+/* Under --chunk 1 (depth 2) a worker asks for 2 and gets them; it asks for 1 more when it
+ * starts the second (1 held), and once that ends asks again before the answer came (nothing
+ * held, 1 asked for): two requests open, and then it asks for nothing. Each is answered by
+ * one frame: after the first, 1 is asked for, and holding the task that came it has all it
+ * may. A frame with more than the oldest request asked for is refused. */
+static void test_up_asks_again_while_a_request_is_open(void) {
+  link l;
+  link_start_chunk(&l, 0, 1);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1);
+  CU_ASSERT_EQUAL(l.u.asked, 2);
+  send_tasks(&l, 10, 2); /* plan depth 4, chunk 2: back to depth 2, chunk 1 below */
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(l.u.asked, 0);
+  l.u.plan = (tf_plan){2, 1, 0};
+  int before = l.p.nsent;
+  CU_ASSERT_EQUAL(run_one(&l, 8), 10); /* starting 11 leaves 1 held: it asks for 1 */
+  CU_ASSERT_EQUAL(run_one(&l, 8), 11);
+  CU_ASSERT_EQUAL(l.u.asked, 1);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1); /* 0 held, 1 asked for: one more */
+  CU_ASSERT_EQUAL(l.u.asked, 2);
+  CU_ASSERT_EQUAL(l.p.nsent, before + 2);
+  tf_frame f;
+  uint64_t ids[4];
+  CU_ASSERT_EQUAL(ids_in(&l, -1, TF_ENT_RESULT, ids, 4, &f), 1);
+  CU_ASSERT_EQUAL(TF_WIRE_ASK_TASKS(f.aux), 1);
+  CU_ASSERT_EQUAL(ids[0], 11);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0); /* two open */
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(2, 1));
+  uint64_t id = 12;
+  tf__wire_add_task(&w, id, 0, 0, &id, sizeof id);
+  arrive(&l.p, 0, &w);
+  tf__wbuf_free(&w);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT(!l.u.gave_up);
+  CU_ASSERT_EQUAL(l.u.asked, 1);
+  CU_ASSERT_EQUAL(tf__up_want(&l.u), 0);
+  send_tasks(&l, 13, 2); /* 2 where the open request asked for 1 */
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT(l.u.gave_up);
   link_stop(&l);
 }
 
@@ -658,6 +705,7 @@ static void test_up_relay_tells_of_a_lost_worker_once(void) {
 int main(void) {
   static const tf_unit_test tests[] = {
       TF_UNIT_TEST(test_up_asks_runs_and_reports_in_order),
+      TF_UNIT_TEST(test_up_asks_again_while_a_request_is_open),
       TF_UNIT_TEST(test_up_runs_a_higher_priority_first_and_says_so),
       TF_UNIT_TEST(test_up_reports_a_failure),
       TF_UNIT_TEST(test_up_refuses_what_it_did_not_ask_for),
