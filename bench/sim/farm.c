@@ -50,14 +50,15 @@ typedef struct node {
   int running;        /* a worker: 1 while a task runs */
   uint64_t cur;
   double cur_len, rem; /* the running task's length; work left of it (shared cores) */
-  long long asked;    /* tasks asked for in the open request */
-  double asked_at;
+  long long asked;    /* tasks asked for in its open requests (a worker: two at most) */
+  long long asked_first; /* in the oldest */
+  double asked_at, asked_last; /* when the oldest open request went; the newest */
   long long out_n, out_waits;
   double out_busy, out_wait, out_since;
   int hold_set;
   int depth, chunk;   /* the plan the parent sent */
   int parent_empty;   /* the parent said it has no more */
-  long long dem;      /* the open request as the parent sees it */
+  long long dem, dem_next; /* its open requests as the parent sees them (oldest first) */
   long long given;    /* tasks the parent handed it whose results it has not yet seen */
   int mail;           /* messages a busy worker will handle after its task */
   /* serving children (servers) */
@@ -170,8 +171,12 @@ static double send_results(sim *s, int k, double t, long long ask) {
              .wait = x->out_wait, .waits = x->out_waits};
   t = work(s, k, t, msg_cost(s, k) + (x->server ? (double)x->out_n * task_cost(s, k) / 2 : 0));
   if (ask) {
-    x->asked = ask;
-    x->asked_at = t;
+    if (!x->asked) {
+      x->asked_first = ask;
+      x->asked_at = t;
+    }
+    x->asked_last = t;
+    x->asked += ask;
   }
   x->out_n = x->out_waits = 0;
   x->out_busy = x->out_wait = 0;
@@ -180,10 +185,23 @@ static double send_results(sim *s, int k, double t, long long ask) {
   return t;
 }
 
-/* What a rank holding `held` tasks asks for under its plan (one request open). */
+/* What a worker holding `held` tasks asks for under its plan, counting what
+ * it asked for as held; a second request only with nothing queued, never a
+ * third (up.c want). */
 static long long want(const node *x, long long held) {
-  if (x->asked) return 0;
+  if (x->asked && (x->asked > x->asked_first || x->hand.n)) return 0;
+  held += x->asked;
   return held <= x->depth - x->chunk ? x->depth - held : 0;
+}
+
+/* The oldest open request was answered at time t (one frame answers it,
+ * even with fewer tasks); a second, if one went, is the open one now. */
+static void answered(node *x, double t) {
+  x->out_wait += t - x->asked_at;
+  x->out_waits++;
+  x->asked -= x->asked_first;
+  x->asked_first = x->asked;
+  if (x->asked) x->asked_at = x->asked_last;
 }
 
 /* ---- shared cores ----------------------------------------------------------------------- */
@@ -268,9 +286,7 @@ static void worker_tasks(sim *s, int k, double t, msg *m) {
     if (ring_push(&x->hand, m->ids[i])) s->oom = 1;
   x->depth = m->depth;
   x->chunk = m->chunk;
-  x->out_wait += t - x->asked_at;
-  x->out_waits++;
-  x->asked = 0;
+  answered(x, t);
   if (x->running) {
     x->mail++; /* seen when the task ends: a worker looks between tasks */
     return;
@@ -290,8 +306,9 @@ static uint64_t take(sim *s, int k) {
   return k == 0 ? x->next_id++ : ring_pop(&x->hand);
 }
 
-/* Answer the children's open requests as the plan says (tf__down_dispatch). */
-static double dispatch(sim *s, int k, double t) {
+/* Answer the children's open requests as the plan says, a round of
+ * tf__down_dispatch: one answer to each; *sent counts them. */
+static double dispatch_round(sim *s, int k, double t, int *sent) {
   node *x = &s->n[k];
   long long asking = (long long)x->asking.n;
   if (!asking || !queued(s, k)) return t;
@@ -335,13 +352,28 @@ static double dispatch(sim *s, int k, double t) {
       ids[a] = take(s, k);
     *m = (msg){.kind = MSG_TASKS, .n = n, .ids = ids, .depth = plan.depth, .chunk = plan.chunk,
                .last = queued(s, k) == 0 && (k == 0 || x->parent_empty)};
-    s->n[c].dem = 0;
+    /* the request is answered; a second one is served in a later round */
+    s->n[c].dem = s->n[c].dem_next;
+    s->n[c].dem_next = 0;
+    if (s->n[c].dem > 0 && ring_push(&x->asking, (uint64_t)c)) s->oom = 1;
     s->n[c].given += n;
     x->below += n;
     t = work(s, k, t, msg_cost(s, k) + (double)n * task_cost(s, k) / 2);
     if (k == 0) s->r->root_msgs++;
     post(s, k, c, t, m);
+    (*sent)++;
   }
+  return t;
+}
+
+/* Rounds until no answer goes: what an answer left asked for goes in the
+ * next (the engine's loop dispatches on every turn). */
+static double dispatch(sim *s, int k, double t) {
+  int sent;
+  do {
+    sent = 0;
+    t = dispatch_round(s, k, t, &sent);
+  } while (sent && !s->oom);
   return t;
 }
 
@@ -385,9 +417,13 @@ static void server_results(sim *s, int k, double t, msg *m) {
    * results, which are the short tasks, look `width` times shorter still),
    * and the relay gets the plan once for each of them. */
   tf__policy_observe(&x->pol, (uint64_t)m->n, m->busy, (uint64_t)m->waits, m->wait);
-  if (m->ask) { /* results alone leave an open request open */
-    c->dem = m->ask;
-    if (ring_push(&x->asking, (uint64_t)m->from)) s->oom = 1;
+  if (m->ask) { /* (results alone leave open requests open) */
+    if (c->dem) {
+      c->dem_next = m->ask; /* answered after the first */
+    } else {
+      c->dem = m->ask;
+      if (ring_push(&x->asking, (uint64_t)m->from)) s->oom = 1;
+    }
   }
   if (k == 0) {
     s->done += m->n;
@@ -409,9 +445,7 @@ static void server_tasks(sim *s, int k, double t, msg *m) {
   x->depth = m->depth;
   x->chunk = m->chunk;
   x->parent_empty = m->last;
-  x->out_wait += t - x->asked_at;
-  x->out_waits++;
-  x->asked = 0;
+  answered(x, t);
   t = dispatch(s, k, t);
   relay_up(s, k, t);
 }

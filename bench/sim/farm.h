@@ -2,8 +2,9 @@
  * relays (one or two levels) and the workers, each a rank that does one
  * thing at a time; messages with latency and bandwidth; the request and
  * answer protocol of src/up.c and src/down.c (a worker asks for more when
- * what it holds falls to the plan's depth less one chunk, one request open
- * at a time, results riding with the requests); and the library's own
+ * what it holds and has asked for falls to the plan's depth less one chunk,
+ * again before the answer when nothing is queued, never three requests
+ * open; results riding with the requests); and the library's own
  * adaptive plan (src/policy.c), fed with the task times and round trips the
  * model produces, as the real one is. What it leaves out: faults, the
  * journal, flow control by bytes, heartbeats. */

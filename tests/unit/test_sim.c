@@ -1,7 +1,9 @@
 /* test_sim.c - the simulator of bench/sim/ where the answer is known: with every cost zero,
  * N workers (flat, or behind relays of one or two levels) run M constant tasks of T in
  * exactly M / N x T flat and within a task per relay level of it behind relays (plus at most
- * one result hold at the end); ranks sharing C cores run them in M x T / C; the work is the sum of the task times; and costs only ever slow it. */
+ * one result hold at the end); ranks sharing C cores run them in M x T / C; a worker with two
+ * requests open runs tasks shorter than a round trip two to a round trip; the work is the sum
+ * of the task times; and costs only ever slow it. */
 #include <math.h>
 #include <string.h>
 
@@ -58,6 +60,17 @@ static void test_sim_shared_cores(void) {
   expect_time(&c, 600 * 1e-3 / 2, 0);
 }
 
+/* A worker keeps two requests open: under --chunk 1, tasks of T behind a one-way latency L
+ * (and no other cost) run two to a round trip, M x (2L + T) / 2 in all, within the start's
+ * few round trips (one request open at a time would take twice as long). */
+static void test_sim_two_requests_open(void) {
+  sim_config c = zero(1, 1000);
+  c.chunk = 1;
+  c.mean_s = 1e-6;
+  c.c.lat_local = 10e-6;
+  expect_time(&c, 1000 * (2 * 10e-6 + 1e-6) / 2, 3 * 20e-6);
+}
+
 static void test_sim_costs_slow_it_down(void) {
   sim_config c = zero(4, 4000);
   c.mean_s = 10e-6;
@@ -90,6 +103,7 @@ int main(void) {
       TF_UNIT_TEST(test_sim_flat_without_costs),
       TF_UNIT_TEST(test_sim_relays_without_costs),
       TF_UNIT_TEST(test_sim_shared_cores),
+      TF_UNIT_TEST(test_sim_two_requests_open),
       TF_UNIT_TEST(test_sim_costs_slow_it_down),
       TF_UNIT_TEST(test_sim_task_times_follow_the_distribution),
       TF_UNIT_END,
