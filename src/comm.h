@@ -54,6 +54,8 @@ typedef struct tf_comm {
   int nkids;      /* lanes of children */
   MPI_Request *lane_reqs; /* TF_COMM_SLOTS + 1 per lane: the slots, then the large frame */
   int rr;                 /* the child lane looked at first next time (round robin) */
+  int drained[2];         /* the last poll of the parent's lane [0], the children's [1], took a
+                             message MPI had reported */
   unsigned char *spare[TF_COMM_SPARE];
   int nspare;
   int *idx; /* scratch for Testsome */
@@ -98,7 +100,9 @@ int tf__comm_drain_sends(tf_comm *c, double timeout);
 void tf__comm_forget(tf_comm *c, int lane);
 /* The next message from a child (children: 1) or from the parent (0).
  * Returns 1 and fills *m when a whole message is ready, 0 when none, or a
- * negative error. */
+ * negative error. MPI is asked once for a run of calls that each take a
+ * message: the 0 that ends such a run does not ask it again, the next call
+ * does (drain with it, then poll again on the next turn). */
 int tf__comm_poll(tf_comm *c, int children, tf_msg *m);
 /* Hand back a message's buffer (NULL is fine). */
 void tf__comm_release(tf_comm *c, void *buf, size_t len);

@@ -227,16 +227,13 @@ static int take_from(tf_comm *c, int lane, tf_msg *m) {
   }
 }
 
-int tf__comm_poll(tf_comm *c, int children, tf_msg *m) {
-  int lo = children ? 0 : c->nkids;
-  int hi = children ? c->nkids : c->nlanes;
-  if (lo >= hi) return 0;
-  int rc = test_lanes(c, lo, hi);
-  if (rc) return rc;
+/* The next message of lanes [lo, hi) that MPI has reported, round robin
+ * among children: 1, 0 or < 0. */
+static int take_reported(tf_comm *c, int children, int lo, int hi, tf_msg *m) {
   int n = hi - lo;
   for (int k = 0; k < n; k++) {
     int lane = lo + (c->rr + k) % n;
-    rc = take_from(c, lane, m);
+    int rc = take_from(c, lane, m);
     if (rc == 0) continue;
     if (rc > 0) {
       if (children) c->rr = (lane - lo + 1) % n; /* the others first next time */
@@ -246,6 +243,29 @@ int tf__comm_poll(tf_comm *c, int children, tf_msg *m) {
     return rc;
   }
   return 0;
+}
+
+/* The receives are tested once for a run of polls that each take a
+ * message (a caller drains its messages that way): what MPI reported is
+ * taken first, and when that is all, the run ends without asking MPI again
+ * (the next poll does). MPI_Testsome costs about as much as the rest of a
+ * small message's handling. */
+int tf__comm_poll(tf_comm *c, int children, tf_msg *m) {
+  int lo = children ? 0 : c->nkids;
+  int hi = children ? c->nkids : c->nlanes;
+  if (lo >= hi) return 0;
+  int rc, *drained = &c->drained[children != 0];
+  if (*drained) {
+    rc = take_reported(c, children, lo, hi, m);
+    if (rc) return rc;
+    *drained = 0;
+    return 0;
+  }
+  rc = test_lanes(c, lo, hi);
+  if (rc) return rc;
+  rc = take_reported(c, children, lo, hi, m);
+  *drained = rc > 0;
+  return rc;
 }
 
 void tf__comm_release(tf_comm *c, void *buf, size_t len) {
