@@ -289,8 +289,9 @@ What limits the targets that can be missed on a given run:
   is the MPI round trip plus the master's work per message (MPI_Testsome over
   the receives kept posted, validation, the ledger, the answer's MPI_Isend)
   and the worker's, each side also polling without blocking where the
-  ping-pong blocks inside MPI; on this machine that lands between 0.35 and 0.5
-  of the bare ping-pong. Batching (any chunk above 1, or adaptive) is the way
+  ping-pong blocks inside MPI; with one request open at a time that landed
+  between 0.35 and 0.5 of the bare ping-pong (a worker now keeps a second on
+  its way, and two exchanges overlap: below). Batching (any chunk above 1, or adaptive) is the way
   past it. Each clock read costs about 28 ns here (\`clock_gettime\`, vDSO):
   a worker that starts a task the moment it arrives now reads the clock once
   for the arrival, the task's start and the request it sends, and the idle
@@ -363,6 +364,36 @@ What limits the targets that can be missed on a given run:
   63 ns (52 to 107) where that build took 103 ns (70 to 133), a ratio of 0.63;
   the master was busy 92 to 98 % of the run (6 runs of 5 x 10^6 tasks), so it
   still sets the rate.
+  On 2026-12-02 (2-core Intel Xeon VM; \`sh bench/overhead.sh 3000000 9\`) the
+  machine ran in one mode only, ping-pong 1.85 M round trips/s (1.77 to 1.89
+  M): chunk 1 0.57 x (0.56 to 0.59), adaptive 14.05 x (11.68 to 15.03), the
+  polled ping-pong 0.76 x; both targets hold in that mode. Chunk 1 stayed
+  near one task per round trip whatever the depth because a worker had one
+  request open at a time: with depth 2 the next task was asked for when the
+  last one in hand started, and a task shorter than a round trip left the
+  worker waiting for the answer. Since then a worker with nothing queued asks
+  again while its request is on its way (two open at most, each answered by
+  one frame in order: docs/ARCHITECTURE.md, "How a task flows"), so two
+  exchanges overlap; and a rank asks MPI_Testsome once per drain of its
+  messages, not once more after the last (src/comm_recv.c). Beside the build
+  before both, the same day and machine (\`sh bench/overhead.sh 3000000 9
+  BEFORE\`: every repetition runs the ping-pong, then each schedule on both
+  builds; ping-pong 1.89 M round trips/s, 1.81 to 1.97 M, one mode again):
+  chunk 1 0.96 x the round trip (0.85 to 0.97) where the build before made
+  0.56 (0.52 to 0.61), x 1.71, above the polled ping-pong (0.74 x: both
+  ranks polling, no work of the framework's); chunk 16 6.02 x (4.33 before),
+  chunk 256 9.50 (8.98), adaptive 13.89 (14.32; the spreads 13.02 to 14.55
+  and 12.10 to 14.60 overlap). Each step alone, in runs of their own: the
+  second request, chunk 1 0.73 beside 0.56 (7 repetitions); the drain,
+  beside the second request, 0.95 beside 0.75 (9). Under callgrind (2 x
+  10^5 chunk-1 tasks, 1 worker) the master with the second request
+  executed 4,900 instructions a task where it executed 7,300 before (the
+  same work, fewer empty polls while it waited): polling 2,100 a task (3.5
+  MPI_Testsome calls over the posted receives at 355 instructions each;
+  7.3 at 306 before), answering 1,120 (MPI_Isend 470), the results frame
+  400; the drain then took the calls to 2.6 a task. By the factor measured
+  here the fast mode's 0.29 would reach about 0.5, the target's edge;
+  whether it holds there needs that mode to measure.
 - 1 ms tasks beside mpi4py.futures at its best chunksize: both run at the limit
   the work itself sets (1000 tasks/s per worker); the ratio is 1 within the
   run-to-run spread. The gap that matters is at small chunks and empty tasks.
