@@ -330,9 +330,9 @@ static int take_request(tf_down *d, int i, uint32_t aux) {
   if (!ask) return 0;
   tf_child *c = &d->c[i];
   int first_open = c->demand || c->held_demand; /* (set aside, it is still open) */
-  if (first_open && c->demand_next) {
-    tf__log(0, "rank %d asked for tasks a third time before its first request was answered",
-            tf__down_rank(d, i));
+  if (first_open && (c->demand_next || c->relay)) {
+    tf__log(0, "rank %d asked for tasks %s before its first request was answered",
+            tf__down_rank(d, i), c->relay ? "again (a relay keeps one request open)" : "a third time");
     return tf__down_fail(d, TF_EPROTO);
   }
   size_t held = tf__ledger_held(&d->ledger, i), most = (size_t)d->cfg->prefetch * (size_t)c->width;

@@ -139,8 +139,9 @@ void tf__down_destroy(tf_down *d);
 int tf__down_add_children(tf_down *d, int n, double now);
 static inline void tf__down_set_now(tf_down *d, double now) { d->now = now; }
 
-/* Take every message that has arrived. Returns 1 when something came, 0
- * when nothing did, or a negative error (also in d->status). */
+/* Take every message MPI has reported (comm.h: it is asked once a drain).
+ * Returns 1 when something came, 0 when nothing did, or a negative error
+ * (also in d->status). */
 int tf__down_poll(tf_down *d);
 /* Handle one message from child i (buf stays the caller's). */
 int tf__down_frame(tf_down *d, int i, const unsigned char *buf, size_t len);

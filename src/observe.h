@@ -66,8 +66,8 @@ void tf__obs_sample(tf_obs *o, double now, uint64_t queued, uint64_t in_flight, 
 int tf__obs_grow(tf_obs *o, int nworkers);
 void tf__obs_start(tf_obs *o, double t0);
 /* Worker w's request arrived at now (a second one, while one is open, is
- * timed after it); its oldest was answered at now (the wait it had at the
- * master is counted). */
+ * timed from its arrival too, its wait counted once it is answered in turn);
+ * its oldest was answered at now (the wait it had at the master is counted). */
 static inline void tf__obs_request_open(tf_obs *o, int w, double now) {
   if (o->w[w].req_since < 0)
     o->w[w].req_since = now;

@@ -101,6 +101,7 @@ static int flush_at(tf_up *u, double now) {
       u->ran_since_ask = 0;
     }
     u->asked_last = t;
+    u->ran_since_last = 0;
     u->asked += ask;
     u->last_send = t;
   } else if (u->beats) {
@@ -140,10 +141,14 @@ static double run_start_since_ask(const tf_up *u) {
 }
 
 /* The time the n tasks since t0 took, into the counters (and, when they
- * were long, into the time the open request's answer may have waited). */
+ * were long, into the time the open requests' answers may have waited). */
 static void account(tf_up *u, double t1, uint64_t n) {
   double since = run_start_since_ask(u);
   if (u->asked && t1 - since >= TF_SLOW_TASK) u->ran_since_ask += t1 - since;
+  if (u->asked > u->asked_first) { /* a second is open: the same for it */
+    double since2 = u->t0 > u->asked_last ? u->t0 : u->asked_last;
+    if (t1 - since2 >= TF_SLOW_TASK) u->ran_since_last += t1 - since2;
+  }
   u->last_end = t1;
   u->unclocked = 0;
   uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
@@ -209,7 +214,7 @@ static int on_tasks(tf_up *u, unsigned char *buf, size_t len, const tf_frame *f)
   u->asked_first = u->asked;   /* the second request, if one went, is the open one now */
   if (u->asked) {
     u->asked_at = u->asked_last;
-    u->ran_since_ask = 0;
+    u->ran_since_ask = u->ran_since_last;
   }
   u->plan = plan;
   return 0;

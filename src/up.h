@@ -48,6 +48,7 @@ typedef struct tf_up {
   double tasks_came; /* when the last poll took tasks, < 0 when it took none (a task begun at
                         once starts then, and a request sent then goes then) */
   double ran_since_ask; /* time in long tasks since then: the answer waited behind them */
+  double ran_since_last; /* the same since the newest request went (a second one open) */
   double starved;   /* since when it has had nothing to run; < 0: it has */
   tf_wbuf out;      /* RESULTS frame being filled */
   double out_since; /* when its first outcome was added */

@@ -706,7 +706,8 @@ static void test_down_answers_a_second_request_after_the_first(void) {
 }
 
 /* Past prefetch x width a relay's request is a protocol error; the worker beside it is still
- * held to one worker's --prefetch. */
+ * held to one worker's --prefetch; and a relay asking again before its request is answered
+ * is one too. */
 static void test_down_limits_a_relays_request_to_prefetch_times_width(void) {
   farm f;
   relay_farm_start(&f, 10, NULL);
@@ -720,6 +721,11 @@ static void test_down_limits_a_relays_request_to_prefetch_times_width(void) {
   farm_stop(&f);
   relay_farm_start(&f, 10, NULL);
   ask(&f, 1, 5); /* rank 4, a worker */
+  CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
+  farm_stop(&f);
+  relay_farm_start(&f, 10, NULL); /* a relay keeps one request open */
+  ask(&f, 0, 2);
+  ask(&f, 0, 2);
   CU_ASSERT_EQUAL(poll(&f), TF_EPROTO);
   farm_stop(&f);
 }

@@ -332,6 +332,45 @@ static void test_up_does_not_count_a_long_task_as_waiting(void) {
   link_stop(&l);
 }
 
+/* The parent answers with tasks first .. first + n - 1 and the plan depth, chunk. */
+static void send_plan_tasks(link *l, uint64_t first, int n, int depth, int chunk) {
+  tf_wbuf w = {0};
+  tf__wire_begin(&w, TF_MSG_TASKS, TF_WIRE_PLAN(depth, chunk));
+  for (uint64_t id = first; id < first + (uint64_t)n; id++)
+    tf__wire_add_task(&w, id, 0, 0, &id, sizeof id);
+  arrive(&l->p, 0, &w);
+  tf__wbuf_free(&w);
+}
+
+/* The same with two requests open: under a plan of depth 4, chunk 1, a worker holding 2 asks
+ * for 2 when it starts the first (R1), and for 1 more when it starts the second with R1 still
+ * open (R2). Both answers come while that task runs 30 ms: neither wait counts the task. */
+static void test_up_does_not_count_a_long_task_as_waiting_for_either_request(void) {
+  link l;
+  link_start_chunk(&l, 0, 1);
+  CU_ASSERT_EQUAL(tf__up_flush_idle(&l.u), 1); /* asks for 2 */
+  send_plan_tasks(&l, 10, 2, 4, 1);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT_EQUAL(run_one(&l, 8), 10); /* R1: 2 */
+  CU_ASSERT_EQUAL(l.u.asked, 2);
+  tf_entry e;
+  CU_ASSERT_EQUAL_FATAL(tf__up_begin(&l.u, &e), 0); /* task 11, the last in hand: R2, 1 */
+  CU_ASSERT_EQUAL(l.u.asked, 3);
+  CU_ASSERT_EQUAL(l.u.asked_first, 2);
+  uint64_t waits = l.u.waits;
+  send_plan_tasks(&l, 12, 2, 4, 1);
+  send_plan_tasks(&l, 14, 1, 4, 1);
+  pause_ms(30);
+  tf_wbuf none = {0};
+  CU_ASSERT_EQUAL(tf__up_end(&l.u, &e, 1, &none, 0, "r", 1, 0, NULL), 0);
+  CU_ASSERT_EQUAL(tf__up_poll(&l.u), 1);
+  CU_ASSERT(!l.u.gave_up);
+  CU_ASSERT_EQUAL(l.u.asked, 0);
+  CU_ASSERT_EQUAL(l.u.waits, waits + 2);
+  CU_ASSERT(l.u.wait_max < 10000000u); /* within a few ms of the task's end, not 30 ms */
+  link_stop(&l);
+}
+
 /* Tasks that come while a task runs (its tf_partial waits for room, and polls) came before
  * that task's end: their arrival is never taken as the start of the next task or the time of
  * the next request (that would count the rest of the running task as waiting for an answer). */
@@ -712,6 +751,7 @@ int main(void) {
       TF_UNIT_TEST(test_up_holds_results_back_for_room),
       TF_UNIT_TEST(test_up_times_short_tasks_in_groups),
       TF_UNIT_TEST(test_up_does_not_count_a_long_task_as_waiting),
+      TF_UNIT_TEST(test_up_does_not_count_a_long_task_as_waiting_for_either_request),
       TF_UNIT_TEST(test_up_takes_no_arrival_from_inside_a_task),
       TF_UNIT_TEST(test_up_sends_a_piece_of_output_at_once),
       TF_UNIT_TEST(test_up_holds_pieces_for_room),
