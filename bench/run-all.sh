@@ -385,7 +385,12 @@ What limits the targets that can be missed on a given run:
   chunk 256 9.50 (8.98), adaptive 13.89 (14.32; the spreads 13.02 to 14.55
   and 12.10 to 14.60 overlap). Each step alone, in runs of their own: the
   second request, chunk 1 0.73 beside 0.56 (7 repetitions); the drain,
-  beside the second request, 0.95 beside 0.75 (9). Under callgrind (2 x
+  beside the second request, 0.95 beside 0.75 (9). Two workers on the 2
+  cores (3 ranks, `--oversubscribe`, 5 repetitions alternating the builds,
+  `bench/tf_bench_empty --schedule dynamic --chunk 1 --tasks 300000`, and
+  `--tasks 3000000` adaptive): chunk 1 median 1.96 x the build before
+  (0.75 to 0.92 M tasks/s beside 0.37 to 0.49 M), adaptive 0.98 x (19 to
+  27 M beside 18 to 27 M). Under callgrind (2 x
   10^5 chunk-1 tasks, 1 worker) the master with the second request
   executed 4,900 instructions a task where it executed 7,300 before (the
   same work, fewer empty polls while it waited): polling 2,100 a task (3.5
