@@ -135,20 +135,24 @@ void tf__up_give_up(tf_up *u, const char *fmt, ...) {
 
 /* ---- what the parent sends --------------------------------------------------------- */
 
-/* When the tasks timed from t0 began to run after the open request went. */
-static double run_start_since_ask(const tf_up *u) {
-  return u->t0 > u->asked_at ? u->t0 : u->asked_at;
+/* When the tasks timed from t0 began to run after a request sent at `asked`. */
+static double run_start_since(const tf_up *u, double asked) {
+  return u->t0 > asked ? u->t0 : asked;
+}
+
+/* The time those tasks ran until t1 after that request, when it was long
+ * (the answer may have waited behind it); else 0. */
+static double long_run(const tf_up *u, double t1, double asked) {
+  double ran = t1 - run_start_since(u, asked);
+  return ran >= TF_SLOW_TASK ? ran : 0;
 }
 
 /* The time the n tasks since t0 took, into the counters (and, when they
  * were long, into the time the open requests' answers may have waited). */
 static void account(tf_up *u, double t1, uint64_t n) {
-  double since = run_start_since_ask(u);
-  if (u->asked && t1 - since >= TF_SLOW_TASK) u->ran_since_ask += t1 - since;
-  if (u->asked > u->asked_first) { /* a second is open: the same for it */
-    double since2 = u->t0 > u->asked_last ? u->t0 : u->asked_last;
-    if (t1 - since2 >= TF_SLOW_TASK) u->ran_since_last += t1 - since2;
-  }
+  if (u->asked) u->ran_since_ask += long_run(u, t1, u->asked_at);
+  if (u->asked > u->asked_first) /* a second request is open */
+    u->ran_since_last += long_run(u, t1, u->asked_last);
   u->last_end = t1;
   u->unclocked = 0;
   uint64_t ns = (uint64_t)((t1 - u->t0) * 1e9);
@@ -175,7 +179,7 @@ static void settle(tf_up *u, double now) {
 static void answered(tf_up *u, double now) {
   double waited = now - u->asked_at - u->ran_since_ask;
   if (u->running) /* read inside a task (tf_partial): its time so far is not the answer's */
-    waited -= now - run_start_since_ask(u);
+    waited -= now - run_start_since(u, u->asked_at);
   uint64_t wait = waited > 0 ? (uint64_t)(waited * 1e9) : 0;
   u->f_wait += wait;
   u->f_waits++;
