@@ -399,6 +399,26 @@ What limits the targets that can be missed on a given run:
   400; the drain then took the calls to 2.6 a task. By the factor measured
   here the fast mode's 0.29 would reach about 0.5, the target's edge;
   whether it holds there needs that mode to measure.
+  On 2026-12-02 (2-core AMD EPYC VM, the machine of the fast mode) the
+  next limit was the idle back-off: a rank whose wait outlasted 32 empty
+  polls called \`sched_yield\` between polls, and on this VM a yield is a
+  system call that costs a few round trips; in a chunk-1 run both ranks
+  wait that long often, and the yields showed in a profile of both ranks
+  (\`perf record\`, 5 to 8 % in \`sched_yield\`, 16 to 20 % in the kernel). A
+  rank on a core of its own now spins for 20 us before its first yield (a
+  rank whose node runs more ranks than cores yields at once, as before:
+  docs/ARCHITECTURE.md, "Idle ranks"). \`bench/overhead.sh\` now runs the
+  ping-pong right before each farm run, pairs the two, and gives the
+  medians of each mode apart, since the modes change within seconds. With
+  \`sh bench/overhead.sh 3000000 15 BEFORE\` (the build before this change):
+  in the slow mode (83 ping-pongs, median 1.13 M round trips/s) chunk 1
+  1.04 x the round trip (0.91 to 1.14; before 0.35, 0.28 to 0.91), chunk
+  16 6.37 (6.22), chunk 256 7.67 (7.62), adaptive 10.49 (9.60); in the
+  fast mode (37 ping-pongs, median 3.27 M, 2.33 to 3.82 M) chunk 1 0.57 x
+  (0.49 to 0.68, 5 runs; before 0.44), chunk 16 3.55 (3.59), chunk 256
+  4.23 (4.26), adaptive 6.44 (5.81 to 10.20, 4 runs; before 6.30). Both
+  targets hold in both modes on the medians; chunk 1 in the fast mode is
+  near the edge (its lowest run 0.49).
 - 1 ms tasks beside mpi4py.futures at its best chunksize: both run at the limit
   the work itself sets (1000 tasks/s per worker); the ratio is 1 within the
   run-to-run spread. The gap that matters is at small chunks and empty tasks.
@@ -454,9 +474,11 @@ EOF
   done
   cat <<EOF
 
-\`backoff\`, the default, polls (yielding the core between polls) for 5 ms and
-then naps; it should be close to \`spin\` in the first column and close to
-\`sleep\` in the second.
+\`backoff\`, the default, polls for 5 ms (spinning for the first 20 us on a
+core of its own, yielding the core between polls after that, or from the
+start where the node runs more ranks than it has cores) and then naps; it
+should be close to \`spin\` in the first column and close to \`sleep\` in the
+second.
 
 ## 3. Load balance
 

@@ -282,6 +282,7 @@ static int lay_out_farm(MPI_Comm dup, const tf_config *cfg, int rank, int size, 
     tf__topo_print(&topo, cfg->info ? stdout : stderr);
     tf__layout_print(layout, cfg->info ? stdout : stderr);
   }
+  tf__idle_share_cores(topo.crowded);
   tf__topo_free(&topo);
   if (rc) { /* out of memory: on every rank alike, or a rank waits for one that left */
     tf__log(rank, "out of memory laying out the farm");

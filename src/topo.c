@@ -36,6 +36,9 @@ int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
   int len = 0;
   MPI_Get_processor_name(me.name, &len);
   int rc = MPI_Allreduce(&rank, &me.leader, 1, MPI_INT, MPI_MIN, node);
+  int here = 0;
+  if (!rc) rc = MPI_Comm_size(node, &here);
+  t->crowded = here > me.cores;
   MPI_Comm_free(&node);
   if (rc != MPI_SUCCESS) return TF_EMPI;
   where *all = rank == 0 ? malloc((size_t)size * sizeof *all) : NULL;

@@ -9,6 +9,7 @@
 
 typedef struct tf_topo {
   int nranks, nnodes;
+  int crowded;    /* this rank's node runs more of the farm's ranks than it has cores */
   int *node_of;   /* rank -> node (nodes numbered by their lowest rank) */
   int *leader;    /* every rank's: rank -> the lowest rank on its node */
   int *nranks_on; /* node -> ranks on it */
@@ -19,7 +20,8 @@ typedef struct tf_topo {
 #define TF_TOPO_NAME MPI_MAX_PROCESSOR_NAME
 
 /* Collective over comm: every rank says where it runs; rank 0 gets the
- * whole picture in *t (other ranks get nranks, nnodes and leader only).
+ * whole picture in *t (other ranks get nranks, nnodes, crowded and leader
+ * only).
  * Returns 0, TF_ENOMEM or TF_EMPI. */
 int tf__topo_gather(MPI_Comm comm, tf_topo *t);
 static inline const char *tf__topo_name(const tf_topo *t, int node) {
