@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "beat.h"
 #include "clock.h"
@@ -15,9 +14,8 @@
 #include "log.h"
 #include "vec.h"
 
-/* An outcome waits at most this long for others to share its frame... */
-#define TF_FLUSH_INTERVAL 0.01
-/* ...and not at all when tasks take this long on average (seconds). */
+/* An outcome waits at most TF_FLUSH_INTERVAL (up.h) for others to share its
+ * frame, and not at all when tasks take this long on average (seconds). */
 #define TF_SLOW_TASK TF_FLUSH_INTERVAL
 /* Tasks shorter than this on average are timed in groups of TF_CLOCK_GROUP,
  * one clock read per group: a read costs as much as a whole empty task. */
@@ -27,8 +25,6 @@
  * answer, so that they ride with the next request instead of a frame of
  * their own. */
 #define TF_RESULT_HOLD 100e-6
-/* How often the heartbeat thread looks at the link. */
-#define TF_HB_WAKE 0.05
 
 /* Tasks to ask for now: enough to hold `depth` again, once `chunk` are used,
  * counting those asked for as held. A worker asks again while its request is
@@ -491,94 +487,6 @@ void tf__up_bye_with(tf_up *u, const tf_wbuf *extra) {
   tf__wire_finish(b);
   if (send(u, b, TF_WIRE_TAG, "saying goodbye")) return;
   if (u->port.drain(u->port.ctx, 30.0)) tf__log(u->rank, "%s", u->port.error(u->port.ctx));
-}
-
-/* Told to leave while a task runs on (it hangs, or nobody needs its result
- * any more): say goodbye from this thread, then end the process if the
- * library owns it. Runs with the lock held; the main thread is in the task.
- * Returns 1 when told to leave. */
-static int leave_if_told(tf_up *u) {
-  unsigned char buf[TF_WIRE_HEADER_SIZE];
-  size_t len = 0;
-  tf_frame f;
-  if (u->port.take(u->port.ctx, 0, TF_WIRE_TAG_LEAVE, buf, sizeof buf, &len) != 1 ||
-      tf__wire_decode(buf, len, u->cfg->max_payload, &f, NULL, 0) || f.kind != TF_MSG_STOP)
-    return 0;
-  if (!u->running) return 0; /* the task ended meanwhile: the main thread takes the STOP */
-  tf__log(u->rank,
-          "told to stop while task %llu still runs (it hangs, or its result is no longer needed): "
-          "leaving without worker_fini",
-          (unsigned long long)u->cur_task);
-  u->stop_seen = tf__now();
-  tf__up_bye(u);
-  fflush(NULL);
-  if (u->leave) u->leave(0, (int)TF_WIRE_STOP_LOST(f.aux)); /* does not return */
-  return 1; /* inside tf_run: the program's own thread stays in its task */
-}
-
-/* While a task runs long: results finished before it go out (so the parent
- * knows which task is the long one: --task-timeout), and "still here" when
- * nothing else was sent for a while. */
-static void heartbeat_turn(tf_up *u) {
-  double now = tf__now();
-  int sent = 0;
-  if (u->running && u->out.count && now - u->out_since >= TF_FLUSH_INTERVAL)
-    sent = flush(u) > 0; /* a failure here shows in the main loop */
-  if (!sent && now - u->last_send >= u->hb_every) {
-    /* A failure here shows in the main loop. */
-    if (tf__port_send_empty(&u->port, 0, TF_MSG_HEARTBEAT, 0, TF_WIRE_TAG) != TF_ENOMEM)
-      u->last_send = now;
-  }
-  u->port.progress(u->port.ctx);
-}
-
-static void *heartbeat_thread(void *arg) {
-  tf_up *u = arg;
-  pthread_mutex_lock(&u->lock);
-  while (!u->hb_quit) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    double next = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec +
-                  (u->hb_every / 2 < TF_HB_WAKE ? u->hb_every / 2 : TF_HB_WAKE);
-    until.tv_sec = (time_t)next;
-    until.tv_nsec = (long)((next - (double)until.tv_sec) * 1e9);
-    pthread_cond_timedwait(&u->wake, &u->lock, &until);
-    if (u->hb_quit || (u->running && leave_if_told(u))) break;
-    heartbeat_turn(u);
-  }
-  pthread_mutex_unlock(&u->lock);
-  return NULL;
-}
-
-void tf__up_heartbeat_start(tf_up *u) {
-  if (!tf__heartbeats_on(u->cfg)) return;
-  u->hb_every = tf__heartbeat_interval(u->cfg);
-  if (pthread_mutex_init(&u->lock, NULL)) return;
-  if (pthread_cond_init(&u->wake, NULL)) {
-    pthread_mutex_destroy(&u->lock);
-    return;
-  }
-  pthread_mutex_lock(&u->lock);
-  if (pthread_create(&u->hb, NULL, heartbeat_thread, u)) {
-    pthread_mutex_unlock(&u->lock);
-    pthread_cond_destroy(&u->wake);
-    pthread_mutex_destroy(&u->lock);
-    tf__log(u->rank,
-            "cannot start the heartbeat thread: the master may take a long task for a lost worker");
-    return;
-  }
-  u->hb_on = u->beats = 1;
-}
-
-void tf__up_heartbeat_stop(tf_up *u) {
-  if (!u->hb_on) return;
-  u->hb_quit = 1;
-  pthread_cond_signal(&u->wake);
-  pthread_mutex_unlock(&u->lock);
-  pthread_join(u->hb, NULL);
-  pthread_cond_destroy(&u->wake);
-  pthread_mutex_destroy(&u->lock);
-  u->hb_on = 0;
 }
 
 /* ---- setting up -------------------------------------------------------------------- */

@@ -27,6 +27,9 @@
 #include "trace.h"
 #include "wire.h"
 
+/* An outcome waits at most this long (seconds) for others to share its frame. */
+#define TF_FLUSH_INTERVAL 0.01
+
 typedef struct tf_up {
   tf_port port;
   const tf_config *cfg;
@@ -95,7 +98,8 @@ typedef struct tf_up {
 int tf__up_init(tf_up *u, const tf_layout *layout, const tf_config *cfg, tf_port port,
                 void (*leave)(int, int));
 void tf__up_destroy(tf_up *u);
-/* Start and stop the heartbeat thread (only when heartbeats are wanted). */
+/* Start and stop the heartbeat thread (only when heartbeats are wanted;
+ * up_beat.c). */
 void tf__up_heartbeat_start(tf_up *u);
 void tf__up_heartbeat_stop(tf_up *u);
 /* Let the heartbeat thread at the port while this thread runs app code or
@@ -198,7 +202,7 @@ int tf__up_flush(tf_up *u);
 int tf__up_tell_lost(tf_up *u);
 /* The tasks a request now would ask for (0: none is due). */
 uint32_t tf__up_want(const tf_up *u);
-/* Heartbeats without the thread (a relay is never inside a task): say
+/* Heartbeats without the thread (a relay is never inside a task; up_beat.c): say
  * "still here" when nothing went for a while. 1 when one went, 0, or < 0. */
 void tf__up_beats_on(tf_up *u);
 int tf__up_beat(tf_up *u, double now);

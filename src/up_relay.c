@@ -1,10 +1,10 @@
 /* up_relay.c - the upstream engine (up.h) of a relay: it runs no task; what
  * it is sent goes into its group's queue, and its workers' outcomes and
- * timings go up in its frames; it says "still here" from its own loop. */
+ * timings go up in its frames; it says "still here" from its own loop
+ * (up_beat.c). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "beat.h"
 #include "clock.h"
 #include "up.h"
 
@@ -55,18 +55,3 @@ void tf__up_add_timings(tf_up *u, uint64_t tasks, uint64_t busy_ns) {
   u->f_tasks += tasks;
   u->f_busy += busy_ns;
 }
-
-int tf__up_beat(tf_up *u, double now) {
-  if (!u->beats || now - u->last_send < u->hb_every) return 0;
-  int rc = tf__port_send_empty(&u->port, 0, TF_MSG_HEARTBEAT, 0, TF_WIRE_TAG);
-  if (rc) return rc;
-  u->last_send = now;
-  return 1;
-}
-
-void tf__up_beats_on(tf_up *u) {
-  if (!tf__heartbeats_on(u->cfg)) return;
-  u->beats = 1;
-  u->hb_every = tf__heartbeat_interval(u->cfg);
-}
-
