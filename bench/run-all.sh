@@ -419,6 +419,18 @@ What limits the targets that can be missed on a given run:
   4.23 (4.26), adaptive 6.44 (5.81 to 10.20, 4 runs; before 6.30). Both
   targets hold in both modes on the medians; chunk 1 in the fast mode is
   near the edge (its lowest run 0.49).
+  Two more runs the same day: beside the build before again (\`sh
+  bench/overhead.sh 3000000 20 BEFORE\`; the fast mode came for 8 of 160
+  ping-pongs) slow mode chunk 1 1.07 (before 0.39), adaptive 10.12
+  (10.40), fast mode chunk 1 0.72 and adaptive 6.06 (one run each); and
+  this build alone (\`sh bench/overhead.sh 3000000 30\`): slow mode (87
+  ping-pongs, median 1.12 M) chunk 1 0.95 (0.67 to 1.12), adaptive 10.17;
+  fast mode (33 ping-pongs, median 3.30 M) chunk 1 0.53 (0.33 to 0.63, 9
+  runs), chunk 16 3.32, chunk 256 4.36, adaptive 5.69 (5.13 to 6.65, 8
+  runs). Over the three runs the fast mode's chunk-1 runs (15) have a
+  median of 0.56 and its adaptive runs (13) all lie at 5.13 or above. A
+  mode can change during a run (the ping-pong just before is the
+  reference), which is one reason for single low runs.
 - 1 ms tasks beside mpi4py.futures at its best chunksize: both run at the limit
   the work itself sets (1000 tasks/s per worker); the ratio is 1 within the
   run-to-run spread. The gap that matters is at small chunks and empty tasks.
