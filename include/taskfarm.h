@@ -163,9 +163,11 @@ typedef enum tf_schedule {
 
 /* What an idle rank does while it waits (--idle). */
 typedef enum tf_idle_mode {
-  TF_IDLE_BACKOFF, /* poll, yielding the core, for 5 ms; then sleep in short naps (default) */
+  TF_IDLE_BACKOFF, /* poll for 5 ms (spinning for the first 20 us on a core of its own, then
+                      yielding the core); then sleep in short naps (default) */
   TF_IDLE_SPIN,    /* poll without pause: dedicated cores only */
-  TF_IDLE_SLEEP,   /* nap at once, 20 to 500 us: more ranks than cores */
+  TF_IDLE_SLEEP,   /* nap at once (but for one poll straight after work), 20 to 500 us: more
+                      ranks than cores */
 } tf_idle_mode;
 
 /* Progress on stderr (--progress). */

@@ -12,7 +12,8 @@ void tf__idle_share_cores(int shared) { cores_shared = shared; }
 
 /* The backoff's polling window: spins first, for TF_IDLE_SPIN_SECONDS on a
  * core of its own, then yields. The clock is read at the end of the first
- * spins and then every 32 polls only: an empty poll costs nanoseconds.
+ * TF_IDLE_SPINS polls and then every TF_IDLE_SPINS polls only: an empty
+ * poll costs nanoseconds.
  * Returns 0 when the window is over. */
 static int poll_on(tf_idle *s) {
   unsigned n = s->polls++;

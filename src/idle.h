@@ -23,7 +23,7 @@ typedef struct tf_idle {
 } tf_idle;
 
 #define TF_IDLE_POLL_SECONDS 5e-3
-#define TF_IDLE_SPINS 32 /* polls before the first clock read */
+#define TF_IDLE_SPINS 32 /* polls before the first clock read, and between two reads */
 #define TF_IDLE_SPIN_SECONDS 20e-6 /* spinning before the first yield, on a core of its own */
 #define TF_IDLE_NAP_MIN_NS 20000L
 #define TF_IDLE_NAP_MAX_NS 500000L

@@ -227,6 +227,9 @@ static int run_joined(MPI_Comm job, const tf_app *app, const tf_config *cfg, int
   memset(&s, 0, sizeof s);
   if (owns_process) s.leave = leave_process;
   tf__signals_install(1, rank); /* a stop signal: leave the farm */
+  /* Whether the farm's ranks share this job's cores is not known here: its
+   * idle ranks yield at once, as where they do. */
+  tf__idle_share_cores(1);
   int rc = tf__worker_run(merged, &layout, app, &jc, &s);
   int sig = tf__stop_signal();
   tf__signals_restore();

@@ -2,15 +2,17 @@
  * ranks that can share memory. Its name is MPI_Get_processor_name's. */
 #include "topo.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "taskfarm.h"
 
-/* What one rank reports: the lowest rank on its node, its cores, its name. */
+/* What one rank reports: the lowest rank on its node, its cores, whether its
+ * node is crowded, its name. */
 typedef struct where {
-  int leader, cores;
+  int leader, cores, crowded;
   char name[TF_TOPO_NAME];
 } where;
 
@@ -19,6 +21,26 @@ typedef struct where {
 static int my_cores(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? (int)n : 1;
+}
+
+/* Collective over node (the ranks of one node): whether they are more than
+ * the cores they may run on, all of them together: the cores online, or
+ * fewer where the ranks are confined (a cgroup or a container's cpuset, a
+ * binding several ranks share). A rank whose affinity cannot be read counts
+ * every core online. Returns an MPI error code. */
+static int crowded(MPI_Comm node, int online, int *out) {
+  int here = 0;
+  int rc = MPI_Comm_size(node, &here);
+  if (rc != MPI_SUCCESS) return rc;
+  cpu_set_t mine, all;
+  CPU_ZERO(&all);
+  if (sched_getaffinity(0, sizeof mine, &mine)) memset(&mine, 0xff, sizeof mine);
+  rc = MPI_Allreduce(&mine, &all, (int)sizeof all, MPI_BYTE, MPI_BOR, node);
+  if (rc != MPI_SUCCESS) return rc;
+  int usable = CPU_COUNT(&all);
+  if (usable > online || usable < 1) usable = online;
+  *out = here > usable;
+  return MPI_SUCCESS;
 }
 
 int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
@@ -36,9 +58,8 @@ int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
   int len = 0;
   MPI_Get_processor_name(me.name, &len);
   int rc = MPI_Allreduce(&rank, &me.leader, 1, MPI_INT, MPI_MIN, node);
-  int here = 0;
-  if (!rc) rc = MPI_Comm_size(node, &here);
-  t->crowded = here > me.cores;
+  if (!rc) rc = crowded(node, me.cores, &t->crowded);
+  me.crowded = t->crowded;
   MPI_Comm_free(&node);
   if (rc != MPI_SUCCESS) return TF_EMPI;
   where *all = rank == 0 ? malloc((size_t)size * sizeof *all) : NULL;
@@ -59,8 +80,9 @@ int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
     t->node_of = malloc((size_t)size * sizeof *t->node_of);
     t->nranks_on = calloc((size_t)size, sizeof *t->nranks_on);
     t->cores = calloc((size_t)size, sizeof *t->cores);
+    t->crowded_on = calloc((size_t)size, sizeof *t->crowded_on);
     t->names = calloc((size_t)size, TF_TOPO_NAME);
-    if (!t->node_of || !t->nranks_on || !t->cores || !t->names) rc = TF_ENOMEM;
+    if (!t->node_of || !t->nranks_on || !t->cores || !t->crowded_on || !t->names) rc = TF_ENOMEM;
     /* A leader is the lowest rank of its node, so nodes come in rank order. */
     for (int r = 0; !rc && r < size; r++) {
       int l = all[r].leader;
@@ -68,6 +90,7 @@ int tf__topo_gather(MPI_Comm comm, tf_topo *t) {
       if (l == r) {
         int n = t->nnodes++;
         t->cores[n] = all[r].cores;
+        t->crowded_on[n] = all[r].crowded;
         memcpy(t->names + (size_t)n * TF_TOPO_NAME, all[r].name, TF_TOPO_NAME);
         t->names[(size_t)n * TF_TOPO_NAME + TF_TOPO_NAME - 1] = '\0';
       }
@@ -102,7 +125,8 @@ void tf__topo_print(const tf_topo *t, FILE *f) {
         fprintf(f, "%s%d", sep, r);
       sep = ",";
     }
-    fprintf(f, "), %d core%s\n", t->cores[n], t->cores[n] == 1 ? "" : "s");
+    fprintf(f, "), %d core%s%s\n", t->cores[n], t->cores[n] == 1 ? "" : "s",
+            t->crowded_on[n] ? "; more ranks than cores: idle ranks yield at once" : "");
   }
 }
 
@@ -110,8 +134,9 @@ void tf__topo_free(tf_topo *t) {
   free(t->node_of);
   free(t->nranks_on);
   free(t->cores);
+  free(t->crowded_on);
   free(t->names);
   free(t->leader);
-  t->node_of = t->nranks_on = t->cores = t->leader = NULL;
+  t->node_of = t->nranks_on = t->cores = t->crowded_on = t->leader = NULL;
   t->names = NULL;
 }

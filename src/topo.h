@@ -9,11 +9,12 @@
 
 typedef struct tf_topo {
   int nranks, nnodes;
-  int crowded;    /* this rank's node runs more of the farm's ranks than it has cores */
+  int crowded;    /* this rank's node runs more of the farm's ranks than the cores they may use */
   int *node_of;   /* rank -> node (nodes numbered by their lowest rank) */
   int *leader;    /* every rank's: rank -> the lowest rank on its node */
   int *nranks_on; /* node -> ranks on it */
   int *cores;     /* node -> cores online */
+  int *crowded_on; /* node -> more ranks than the cores they may use (crowded) */
   char *names;    /* node -> name, TF_TOPO_NAME bytes each */
 } tf_topo;
 

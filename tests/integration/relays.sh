@@ -101,6 +101,10 @@ grep -qxF "$TREE8" "$TMP/out" || { cat "$TMP/out" >&2; fail "--info --relays 3 o
 if grep -q "pi estimate" "$TMP/out"; then fail "--info ran the farm"; fi
 run 6 "--info --relays node on 6 ranks" "$PI" --info --relays node
 expect_text "$TMP/out" "6 ranks on 1 node" "--info --relays node"
+# More ranks than cores: --info says that idle ranks yield from the start (idle.c).
+if [ "$(nproc)" -lt 6 ]; then
+  expect_text "$TMP/out" "cores; more ranks than cores: idle ranks yield at once" "--info on 6 ranks, $(nproc) cores"
+fi
 if grep -q "^taskfarm: [0-9]* relays*, " "$TMP/out"; then cat "$TMP/out" >&2; fail "--relays node on one node made relays"; fi
 run 8 "--verbose --relays 3 on 8 ranks" "$PI" $PI_ARGS --verbose --relays 3
 cmp -s "$TMP/ref.pi" "$TMP/out" || fail "--verbose --relays 3 on 8 ranks: output differs"
