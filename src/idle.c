@@ -38,9 +38,9 @@ void tf__idle_wait(tf_idle *s) {
      * messages returns without asking MPI (comm_recv.c), so a message that
      * came meanwhile shows only on the next one. */
     if (!s->polls++) return;
-    s->napping = 1;
+  } else if (!s->napping && poll_on(s)) {
+    return;
   }
-  if (!s->napping && poll_on(s)) return;
   s->napping = 1;
   struct timespec ts = {0, s->nap_ns};
   nanosleep(&ts, NULL);

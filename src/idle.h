@@ -18,7 +18,7 @@ typedef struct tf_idle {
   int yielding;      /* the spins are over: yield between polls */
   int napping;       /* the polling window is over */
   double yield_from; /* set at the end of the first spins */
-  double poll_until;
+  double poll_until; /* the end of the polling window, set with yield_from */
   long nap_ns;
 } tf_idle;
 

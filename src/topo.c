@@ -33,7 +33,6 @@ static int crowded(MPI_Comm node, int online, int *out) {
   int rc = MPI_Comm_size(node, &here);
   if (rc != MPI_SUCCESS) return rc;
   cpu_set_t mine, all;
-  CPU_ZERO(&all);
   if (sched_getaffinity(0, sizeof mine, &mine)) memset(&mine, 0xff, sizeof mine);
   rc = MPI_Allreduce(&mine, &all, (int)sizeof all, MPI_BYTE, MPI_BOR, node);
   if (rc != MPI_SUCCESS) return rc;

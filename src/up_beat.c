@@ -115,4 +115,3 @@ void tf__up_beats_on(tf_up *u) {
   u->beats = 1;
   u->hb_every = tf__heartbeat_interval(u->cfg);
 }
-
