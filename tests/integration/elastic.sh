@@ -178,12 +178,16 @@ expect_text "$TMP/err" "--join no-such-farm: no farm accepts workers under that 
 [ $(($(date +%s) - t)) -lt 20 ] || fail "the two failed joins took $(($(date +%s) - t)) s"
 pass "joining a finished farm or a name no farm has: exit 2 with the reason, in $(($(date +%s) - t)) s for both"
 
-farm opts 2 "$PI" $P
+# A farm of rank 0 alone: it cannot finish before a job joins it with the
+# right options (on a fast machine a farm with a worker of its own did,
+# before the refused jobs had even connected).
+farm opts 1 "$PI" $P
 expect_status 2 "a second farm with the same name" em 1 "$PI" $P --accept-workers --service opts
 expect_text "$TMP/err" "cannot publish the service 'opts' with the name server (the name is taken)" "a taken name"
 expect_status 2 "a job with other app options" em 1 "$PI" --samples 300000000 --tasks 301 --join opts
 expect_text "$TMP/err" "this job must run the farm's app with the same app options" "other options are named"
 expect_text "$TMP/err" "--tasks=300" "the farm's options are shown"
+expect_status 0 "a job with the farm's options, after one sent away" em 2 "$PI" $P --join opts
 tf_reap "$farm" "the farm that sent a job away"
 [ "$got" = 0 ] || fail "the farm that sent a job away: exit status $got"
 expect_text "$TMP/opts.err" "tried to join with other app options" "the farm says why it sent the job away"
