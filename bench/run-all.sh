@@ -43,6 +43,8 @@ mpi() {
   timeout 900 mpirun "${over[@]}" -np "$np" "$@"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
+# "LO to HI" of the numbers on stdin, one a line
+span() { sort -g | awk 'NR == 1 { lo = $1 } END { printf "%.2f to %.2f", lo, $1 }'; }
 # field N of a line matching PAT, median over REPS runs of CMD...
 med_field() {
   local field=$1 pat=$2
@@ -78,10 +80,10 @@ e_ad_1=$(awk '{ print $4 }' "$tmp/pairs" | median)
 # the ratios of column T to column R of the pairs, one a line; their median, their range
 pair_ratios() { awk -v r="$1" -v t="$2" '{ printf "%.4f\n", $t / $r }' "$tmp/pairs"; }
 pair_ratio() { pair_ratios "$@" | median | xargs printf "%.2f"; }
-pair_range() { pair_ratios "$@" | sort -g | awk 'NR == 1 { lo = $1 } END { printf "%.2f to %.2f", lo, $1 }'; }
+pair_range() { pair_ratios "$@" | span; }
 c1_ratio=$(pair_ratio 1 2)
 ad_ratio=$(pair_ratio 3 4)
-rt_range=$(awk '{ print $7 / 1e6 }' "$tmp/pp" | sort -g | awk 'NR == 1 { lo = $1 } END { printf "%.2f to %.2f M", lo, $1 }')
+rt_range="$(awk '{ print $7 / 1e6 }' "$tmp/pp" | span) M"
 e_c1_w=$(empty $((W + 1)) --tasks "$n1" --schedule dynamic --chunk 1)
 e_ad_w=$(empty $((W + 1)) --tasks "$nb")
 {

@@ -179,8 +179,8 @@ expect_text "$TMP/err" "--join no-such-farm: no farm accepts workers under that 
 pass "joining a finished farm or a name no farm has: exit 2 with the reason, in $(($(date +%s) - t)) s for both"
 
 # A farm of rank 0 alone: it cannot finish before a job joins it with the
-# right options (on a fast machine a farm with a worker of its own did,
-# before the refused jobs had even connected).
+# right options. A farm with a worker of its own could, while the refused
+# mpiruns were still exiting (seconds each under LeakSanitizer).
 farm opts 1 "$PI" $P
 expect_status 2 "a second farm with the same name" em 1 "$PI" $P --accept-workers --service opts
 expect_text "$TMP/err" "cannot publish the service 'opts' with the name server (the name is taken)" "a taken name"
